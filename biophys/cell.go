@@ -1,0 +1,532 @@
+package biophys
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Cell is a cell description: morphology, biophysics, synapses and the
+// spike detector. It is data (JSON); Compile turns it into something that steps.
+type Cell struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Celsius is the temperature that q10-scaled mechanisms read (NEURON's
+	// celsius); it defaults to NEURON's 6.3.
+	Celsius          *float64  `json:"celsius,omitempty"`
+	VInitMV          *float64  `json:"v_init_mV"`
+	SpikeThresholdMV *float64  `json:"spike_threshold_mV"`
+	SpikeSite        *Location `json:"spike_site"`
+	Sections         []Section `json:"sections"`
+	Synapses         []Synapse `json:"synapses,omitempty"`
+
+	src      string // file the description came from, for errors
+	secLines []int  // line of each section in src (0 when unknown)
+	synLines []int
+}
+
+// Location is a point on a section: the section and the arc position x in [0, 1].
+type Location struct {
+	Section SecRef  `json:"section"`
+	X       float64 `json:"x"`
+}
+
+// SecRef names a section by its name or by its index in Cell.Sections.
+// In JSON it is a string (name) or an integer (index).
+type SecRef struct {
+	Name  string
+	Index int
+	ByIdx bool
+}
+
+// UnmarshalJSON accepts a section name or a section index.
+func (r *SecRef) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		r.ByIdx = false
+		return json.Unmarshal(b, &r.Name)
+	}
+	var i int
+	if err := json.Unmarshal(b, &i); err != nil {
+		return fmt.Errorf("want a section name or index, got %s", truncate(string(b), 40))
+	}
+	r.Index, r.ByIdx = i, true
+	return nil
+}
+
+// MarshalJSON writes the name, or the index when the reference is by index.
+func (r SecRef) MarshalJSON() ([]byte, error) {
+	if r.ByIdx {
+		return json.Marshal(r.Index)
+	}
+	return json.Marshal(r.Name)
+}
+
+func (r SecRef) String() string {
+	if r.ByIdx {
+		return strconv.Itoa(r.Index)
+	}
+	return strconv.Quote(r.Name)
+}
+
+// Section is an unbranched cable: NEURON's section.
+type Section struct {
+	Name string `json:"name"`
+	// Type is soma, axon, dend (basal) or apic (apical); informational.
+	Type    string   `json:"type,omitempty"`
+	Parent  *SecRef  `json:"parent,omitempty"`   // nil for the root section
+	ParentX *float64 `json:"parent_x,omitempty"` // where on the parent it attaches (default 1)
+	Nseg    int      `json:"nseg,omitempty"`     // number of segments (default 1)
+	// Geometry: either Pt3d (NEURON's 3-D points x, y, z, diam in um), or L
+	// and Diam (a cylinder; diam may be given per segment).
+	L    *float64     `json:"L,omitempty"`
+	Diam Values       `json:"diam,omitempty"`
+	Pt3d [][4]float64 `json:"pt3d,omitempty"`
+	Ra   *float64     `json:"Ra"` // axial resistivity, ohm cm
+	Cm   Values       `json:"cm"` // specific capacitance, uF/cm2, per section or per segment
+	// Mechanisms maps an inserted density mechanism's name to its parameters;
+	// each parameter is one value for the section or one per segment.
+	Mechanisms map[string]map[string]Values `json:"mechanisms,omitempty"`
+	// Ions sets fixed ion values: ena, ek, eca (mV), cai0, cao (mM).
+	Ions map[string]Values `json:"ions,omitempty"`
+}
+
+// Synapse is a named point process that input events target.
+type Synapse struct {
+	Name    string             `json:"name"`
+	Kind    string             `json:"kind"` // a registered point-process kind: ExpSyn, Exp2Syn, NMDA
+	Section SecRef             `json:"section"`
+	X       float64            `json:"x"`
+	Params  map[string]float64 `json:"params,omitempty"`
+}
+
+// InputError is an error in a file a user gave: it names the file, line and field.
+type InputError struct {
+	File  string
+	Line  int // 0 when not known
+	Field string
+	Msg   string
+}
+
+func (e *InputError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			fmt.Fprintf(&b, ":%d", e.Line)
+		}
+		b.WriteString(": ")
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// LineOf returns the 1-based line of byte offset off in data.
+func LineOf(data []byte, off int64) int {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	if off < 0 {
+		off = 0
+	}
+	return bytes.Count(data[:off], []byte{'\n'}) + 1
+}
+
+// JSONError turns an encoding/json error into an InputError with a line number.
+func JSONError(file string, data []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return &InputError{File: file, Line: LineOf(data, se.Offset), Msg: "invalid JSON: " + se.Error()}
+	case errors.As(err, &te):
+		return &InputError{File: file, Line: LineOf(data, te.Offset), Field: te.Field,
+			Msg: fmt.Sprintf("wrong type: got JSON %s, want %s", te.Value, te.Type)}
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "json: ")
+	return &InputError{File: file, Msg: msg}
+}
+
+// LoadCell reads a cell description from a JSON file and validates it.
+func LoadCell(path string) (*Cell, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cell: %w", err)
+	}
+	return ParseCell(path, data)
+}
+
+// ParseCell decodes and validates a cell description; name is used in errors.
+func ParseCell(name string, data []byte) (*Cell, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	c := &Cell{}
+	if err := dec.Decode(c); err != nil {
+		return nil, JSONError(name, data, err)
+	}
+	if dec.More() {
+		return nil, &InputError{File: name, Line: LineOf(data, dec.InputOffset()), Msg: "trailing data after the cell object"}
+	}
+	c.src = name
+	c.secLines = elementLines(data, "sections")
+	c.synLines = elementLines(data, "synapses")
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// elementLines returns the line on which each element of the top-level array
+// key starts, or nil if it cannot be found.
+func elementLines(data []byte, key string) []int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		if k, _ := t.(string); k != key {
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return nil
+			}
+			continue
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return nil
+		}
+		var lines []int
+		for dec.More() {
+			off := dec.InputOffset()
+			for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
+				off++
+			}
+			lines = append(lines, LineOf(data, off))
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return lines
+			}
+		}
+		return lines
+	}
+	return nil
+}
+
+func (c *Cell) secErr(i int, field, format string, args ...any) error {
+	line := 0
+	if i >= 0 && i < len(c.secLines) {
+		line = c.secLines[i]
+	}
+	name := ""
+	if i >= 0 && i < len(c.Sections) {
+		name = c.Sections[i].Name
+	}
+	f := fmt.Sprintf("section %d (%q)", i, name)
+	if field != "" {
+		f += " " + field
+	}
+	return &InputError{File: c.src, Line: line, Field: f, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (c *Cell) synErr(i int, field, format string, args ...any) error {
+	line := 0
+	if i < len(c.synLines) {
+		line = c.synLines[i]
+	}
+	f := fmt.Sprintf("synapse %d (%q)", i, c.Synapses[i].Name)
+	if field != "" {
+		f += " " + field
+	}
+	return &InputError{File: c.src, Line: line, Field: f, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (c *Cell) topErr(field, format string, args ...any) error {
+	return &InputError{File: c.src, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Source is the file the description was read from ("" if built in code).
+func (c *Cell) Source() string { return c.src }
+
+// SetSource sets the name used in this cell's error messages.
+func (c *Cell) SetSource(name string) { c.src = name }
+
+// SectionIndex resolves a section reference to an index in c.Sections.
+func (c *Cell) SectionIndex(r SecRef) (int, bool) {
+	if r.ByIdx {
+		return r.Index, r.Index >= 0 && r.Index < len(c.Sections)
+	}
+	for i := range c.Sections {
+		if c.Sections[i].Name == r.Name {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// SynapseIndex returns the index of the named synapse, or -1.
+func (c *Cell) SynapseIndex(name string) int {
+	for i := range c.Synapses {
+		if c.Synapses[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// SynapseNames lists the cell's synapses in order.
+func (c *Cell) SynapseNames() []string {
+	out := make([]string, len(c.Synapses))
+	for i, s := range c.Synapses {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// CelsiusOrDefault is the temperature the cell runs at.
+func (c *Cell) CelsiusOrDefault() float64 {
+	if c.Celsius == nil {
+		return 6.3
+	}
+	return *c.Celsius
+}
+
+// VInit is the initial membrane potential (mV).
+func (c *Cell) VInit() float64 { return *c.VInitMV }
+
+// Threshold is the spike detector's threshold (mV).
+func (c *Cell) Threshold() float64 { return *c.SpikeThresholdMV }
+
+// Hash is a stable fingerprint of the description (SHA-256 of its canonical JSON).
+func (c *Cell) Hash() string {
+	b, _ := json.Marshal(c)
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// JSON is the canonical JSON encoding of the description.
+func (c *Cell) JSON() []byte {
+	b, _ := json.Marshal(c)
+	return b
+}
+
+// NsegOf is the section's number of segments (default 1).
+func (s *Section) NsegOf() int {
+	if s.Nseg <= 0 {
+		return 1
+	}
+	return s.Nseg
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// Validate checks the whole description and returns the first problem found,
+// naming the file, line, section and field.
+func (c *Cell) Validate() error {
+	if c.Name == "" {
+		return c.topErr("name", "missing")
+	}
+	if c.VInitMV == nil {
+		return c.topErr("v_init_mV", "missing")
+	}
+	if !finite(*c.VInitMV) {
+		return c.topErr("v_init_mV", "not a finite number")
+	}
+	if c.SpikeThresholdMV == nil {
+		return c.topErr("spike_threshold_mV", "missing")
+	}
+	if !finite(*c.SpikeThresholdMV) {
+		return c.topErr("spike_threshold_mV", "not a finite number")
+	}
+	if c.Celsius != nil && !finite(*c.Celsius) {
+		return c.topErr("celsius", "not a finite number")
+	}
+	if len(c.Sections) == 0 {
+		return c.topErr("sections", "missing or empty: a cell needs at least one section")
+	}
+	names := map[string]int{}
+	for i := range c.Sections {
+		s := &c.Sections[i]
+		if s.Name == "" {
+			return c.secErr(i, "name", "missing")
+		}
+		if j, dup := names[s.Name]; dup {
+			return c.secErr(i, "name", "duplicate of section %d", j)
+		}
+		names[s.Name] = i
+	}
+	roots := 0
+	for i := range c.Sections {
+		if err := c.validateSection(i); err != nil {
+			return err
+		}
+		if c.Sections[i].Parent == nil {
+			roots++
+		}
+	}
+	if roots != 1 {
+		return c.topErr("sections", "%d sections have no parent; want exactly one root section", roots)
+	}
+	// Cycle check: walk each section's ancestors.
+	for i := range c.Sections {
+		seen := 0
+		for j := i; c.Sections[j].Parent != nil; {
+			j, _ = c.SectionIndex(*c.Sections[j].Parent)
+			seen++
+			if seen > len(c.Sections) {
+				return c.secErr(i, "parent", "the parent chain forms a cycle")
+			}
+		}
+	}
+	if c.SpikeSite == nil {
+		return c.topErr("spike_site", "missing")
+	}
+	if _, ok := c.SectionIndex(c.SpikeSite.Section); !ok {
+		return c.topErr("spike_site.section", "no section %s", c.SpikeSite.Section)
+	}
+	if !(c.SpikeSite.X >= 0 && c.SpikeSite.X <= 1) {
+		return c.topErr("spike_site.x", "%g is outside [0, 1]", c.SpikeSite.X)
+	}
+	synNames := map[string]bool{}
+	for i := range c.Synapses {
+		s := &c.Synapses[i]
+		if s.Name == "" {
+			return c.synErr(i, "name", "missing")
+		}
+		if synNames[s.Name] {
+			return c.synErr(i, "name", "duplicate synapse name")
+		}
+		synNames[s.Name] = true
+		pt, ok := pointTypes[s.Kind]
+		if !ok || !pt.Synapse {
+			return c.synErr(i, "kind", "unknown synapse kind %q (known: %s)", s.Kind, strings.Join(SynapseKinds(), ", "))
+		}
+		if _, ok := c.SectionIndex(s.Section); !ok {
+			return c.synErr(i, "section", "no section %s", s.Section)
+		}
+		if !(s.X >= 0 && s.X <= 1) {
+			return c.synErr(i, "x", "%g is outside [0, 1]", s.X)
+		}
+		if _, err := pt.resolve(s.Params); err != nil {
+			return c.synErr(i, "params", "%v", err)
+		}
+	}
+	return nil
+}
+
+func (c *Cell) validateSection(i int) error {
+	s := &c.Sections[i]
+	if s.Parent != nil {
+		p, ok := c.SectionIndex(*s.Parent)
+		if !ok {
+			return c.secErr(i, "parent", "no section %s", *s.Parent)
+		}
+		if p == i {
+			return c.secErr(i, "parent", "a section cannot be its own parent")
+		}
+	}
+	if s.ParentX != nil && !(*s.ParentX >= 0 && *s.ParentX <= 1) {
+		return c.secErr(i, "parent_x", "%g is outside [0, 1]", *s.ParentX)
+	}
+	if s.Nseg < 0 || s.Nseg > 32767 {
+		return c.secErr(i, "nseg", "%d is outside [1, 32767]", s.Nseg)
+	}
+	nseg := s.NsegOf()
+	if len(s.Pt3d) > 0 {
+		if len(s.Pt3d) < 2 {
+			return c.secErr(i, "pt3d", "needs at least 2 points, has %d", len(s.Pt3d))
+		}
+		for k, p := range s.Pt3d {
+			for _, x := range p {
+				if !finite(x) {
+					return c.secErr(i, fmt.Sprintf("pt3d[%d]", k), "not finite")
+				}
+			}
+			if p[3] < 0 {
+				return c.secErr(i, fmt.Sprintf("pt3d[%d]", k), "negative diameter %g", p[3])
+			}
+		}
+		if arcLength(s.Pt3d) <= 0 {
+			return c.secErr(i, "pt3d", "the points have zero total length")
+		}
+	} else {
+		if s.L == nil {
+			return c.secErr(i, "L", "missing (give L and diam, or pt3d)")
+		}
+		if !(*s.L > 0) || !finite(*s.L) {
+			return c.secErr(i, "L", "%g um: must be positive", *s.L)
+		}
+		if len(s.Diam) == 0 {
+			return c.secErr(i, "diam", "missing (give L and diam, or pt3d)")
+		}
+		d, err := s.Diam.expand(nseg)
+		if err != nil {
+			return c.secErr(i, "diam", "%v", err)
+		}
+		for _, x := range d {
+			if !(x > 0) {
+				return c.secErr(i, "diam", "%g um: must be positive", x)
+			}
+		}
+	}
+	if s.Ra == nil {
+		return c.secErr(i, "Ra", "missing (axial resistivity, ohm cm)")
+	}
+	if !(*s.Ra > 0) || !finite(*s.Ra) {
+		return c.secErr(i, "Ra", "%g ohm cm: must be positive", *s.Ra)
+	}
+	if len(s.Cm) == 0 {
+		return c.secErr(i, "cm", "missing (specific capacitance, uF/cm2)")
+	}
+	cm, err := s.Cm.expand(nseg)
+	if err != nil {
+		return c.secErr(i, "cm", "%v", err)
+	}
+	for _, x := range cm {
+		if x < 0 {
+			return c.secErr(i, "cm", "%g uF/cm2: must not be negative", x)
+		}
+	}
+	for _, mname := range sortedKeys(s.Mechanisms) {
+		mt, ok := mechanisms[mname]
+		if !ok {
+			return c.secErr(i, "mechanisms", "unknown mechanism %q (known: %s)", mname, strings.Join(MechanismNames(), ", "))
+		}
+		if _, err := mt.resolve(s.Mechanisms[mname], nseg); err != nil {
+			return c.secErr(i, "mechanisms."+mname, "%v", err)
+		}
+	}
+	for _, ion := range sortedKeys(s.Ions) {
+		if _, ok := ionDefaults[ion]; !ok {
+			return c.secErr(i, "ions", "unknown ion value %q (known: %s)", ion, strings.Join(sortedKeys(ionDefaults), ", "))
+		}
+		if _, err := s.Ions[ion].expand(nseg); err != nil {
+			return c.secErr(i, "ions."+ion, "%v", err)
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

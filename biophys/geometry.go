@@ -1,0 +1,135 @@
+package biophys
+
+import "math"
+
+// SegmentGeometry is what NEURON computes for one segment of a section.
+type SegmentGeometry struct {
+	AreaUM2 float64 // lateral membrane area
+	// RiMohm is the axial resistance from the segment's centre to the
+	// previous node: the section's start for the first segment, else the
+	// previous segment's centre (NEURON's ri()).
+	RiMohm float64
+	Diam   float64 // mean diameter over the segment (um)
+}
+
+// SectionGeometry holds a section's segments and the resistance (MOhm) from
+// the last segment's centre to the section's far end (x = 1).
+type SectionGeometry struct {
+	Seg       []SegmentGeometry
+	EndRiMohm float64
+	L         float64 // um
+}
+
+func arcLength(pts [][4]float64) float64 {
+	arc := 0.0
+	for i := 1; i < len(pts); i++ {
+		dx, dy, dz := pts[i][0]-pts[i-1][0], pts[i][1]-pts[i-1][1], pts[i][2]-pts[i-1][2]
+		arc += math.Sqrt(dx*dx + dy*dy + dz*dz)
+	}
+	return arc
+}
+
+// Geometry computes segment areas and axial resistances as NEURON's
+// nrn_area_ri does: right circular cylinders for L/diam sections, and the
+// trapezoidal integration over 3-D points (frustums) of diam_from_list.
+func (s *Section) Geometry() SectionGeometry {
+	nseg := s.NsegOf()
+	ra := *s.Ra
+	g := SectionGeometry{Seg: make([]SegmentGeometry, nseg)}
+	if len(s.Pt3d) > 1 {
+		g.L = s.geometryPt3d(ra, g.Seg, &g.EndRiMohm)
+		return g
+	}
+	L := *s.L
+	g.L = L
+	diam, _ := s.Diam.expand(nseg)
+	dx := L / float64(nseg)
+	rright := 0.0
+	for j := 0; j < nseg; j++ {
+		d := diam[j]
+		rleft := 1e-2 * ra * (dx / 2) / (math.Pi * d * d / 4)
+		g.Seg[j] = SegmentGeometry{AreaUM2: math.Pi * d * dx, RiMohm: rleft + rright, Diam: d}
+		rright = rleft
+	}
+	g.EndRiMohm = rright
+	return g
+}
+
+// geometryPt3d is NEURON's diam_from_list, one call per segment folded into a loop.
+func (s *Section) geometryPt3d(ra float64, seg []SegmentGeometry, endRi *float64) float64 {
+	pts := s.Pt3d
+	npt := len(pts)
+	arc := make([]float64, npt)
+	for i := 1; i < npt; i++ {
+		dx, dy, dz := pts[i][0]-pts[i-1][0], pts[i][1]-pts[i-1][1], pts[i][2]-pts[i-1][2]
+		arc[i] = arc[i-1] + math.Sqrt(dx*dx+dy*dy+dz*dz)
+	}
+	nseg := len(seg)
+	ds := arc[npt-1] / float64(nseg)
+	j := 0
+	x1, y1 := arc[0], math.Abs(pts[0][3])
+	rparent := 0.0
+	for inode := 0; inode < nseg; inode++ {
+		si := float64(inode) * ds
+		diam, area, rleft, rright := 0.0, 0.0, 0.0, 0.0
+		for ihalf := 0; ihalf < 2; ihalf++ {
+			ri := 0.0
+			sip := si + ds/2
+			for {
+				jp := j + 1
+				xj, xjp := arc[j], arc[jp]
+				var x2, y2 float64
+				jnext := jp
+				if xjp > sip || jp == npt-1 {
+					frac := 1.0
+					if math.Abs(xjp-xj) >= 1e-10 {
+						frac = (sip - xj) / (xjp - xj)
+					}
+					x2 = sip
+					y2 = (1-frac)*math.Abs(pts[j][3]) + frac*math.Abs(pts[jp][3])
+					jnext = j
+				} else {
+					x2 = xjp
+					y2 = math.Abs(pts[jp][3])
+				}
+				delta := x2 - x1
+				diam += (y2 + y1) * delta
+				if delta < 1e-15 {
+					delta = 1e-15
+				}
+				temp := y2 * y1 / delta
+				if temp == 0 {
+					temp = 1e-15
+				}
+				ri += 1 / temp
+				temp = .5 * (y2 - y1)
+				temp = math.Sqrt(delta*delta + temp*temp)
+				area += (y2 + y1) * temp
+				x1, y1 = x2, y2
+				if j == jnext {
+					break
+				}
+				j = jnext
+			}
+			if ihalf == 0 {
+				rleft = ri * ra / math.Pi * (4 * .01)
+			} else {
+				rright = ri * ra / math.Pi * (4 * .01)
+			}
+			si = sip
+		}
+		seg[inode] = SegmentGeometry{AreaUM2: area * .5 * math.Pi, RiMohm: rparent + rleft, Diam: diam * .5 / ds}
+		rparent = rright
+	}
+	*endRi = rparent
+	return arc[npt-1]
+}
+
+// nodeIndex is NEURON's node_index: the segment holding arc position x.
+func nodeIndex(nseg int, x float64) int {
+	i := int(float64(nseg) * x)
+	if i == nseg {
+		i = nseg - 1
+	}
+	return i
+}

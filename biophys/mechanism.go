@@ -1,0 +1,191 @@
+package biophys
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Param describes one parameter of a mechanism or point process.
+type Param struct {
+	Name    string
+	Default float64 // NaN: required, no default
+	Unit    string
+}
+
+// Required marks a parameter that a cell file must give.
+var Required = math.NaN()
+
+// IonUse says how a mechanism uses an ion (NMODL USEION).
+type IonUse struct {
+	Ion       string // na, k, ca
+	ReadI     bool   // reads the summed ion current (e.g. a calcium pool reads ica)
+	WriteConc bool   // writes the inner concentration (so E follows Nernst every step)
+}
+
+// Ctx is what kernels see while a System steps. Densities are per unit
+// membrane area: mechanisms subtract their outward current (mA/cm2) from RHS
+// and add their conductance (S/cm2) to D at their node; point processes do
+// the same after scaling nA and uS by AreaFac.
+type Ctx struct {
+	Dt float64 // ms
+	T  float64 // ms: mid-step during Current, end of step during State
+	V  []float64
+	// RHS and D are the right-hand side and diagonal being assembled.
+	RHS, D []float64
+	// AreaFac converts nA (uS) at a node to mA/cm2 (S/cm2): 100/area_um2.
+	AreaFac []float64
+}
+
+// Kernel steps all instances of one mechanism in a System.
+type Kernel interface {
+	// Init sets states at the initial potential (NMODL INITIAL).
+	Init(c *Ctx)
+	// Current adds membrane current and conductance at the present V (BREAKPOINT).
+	Current(c *Ctx)
+	// State advances states over dt using the new V (SOLVE ... METHOD cnexp).
+	State(c *Ctx)
+}
+
+// Build is what a mechanism's constructor gets: the nodes of its instances,
+// each parameter's value per instance, the temperature and the ions.
+type Build struct {
+	Nodes   []int32
+	P       map[string][]float64
+	Celsius float64
+	Ions    map[string]*Ion
+}
+
+// Mechanism is a density mechanism type that cell files insert by name.
+type Mechanism struct {
+	Name   string
+	Doc    string
+	Params []Param
+	Ions   []IonUse
+	New    func(b *Build) Kernel
+}
+
+var mechanisms = map[string]*Mechanism{}
+
+// RegisterMechanism makes a mechanism available to cell files under its name.
+func RegisterMechanism(m *Mechanism) {
+	if _, dup := mechanisms[m.Name]; dup {
+		panic("biophys: mechanism registered twice: " + m.Name)
+	}
+	mechanisms[m.Name] = m
+}
+
+// MechanismNames lists registered mechanisms.
+func MechanismNames() []string { return sortedKeys(mechanisms) }
+
+// LookupMechanism returns a registered mechanism.
+func LookupMechanism(name string) (*Mechanism, bool) {
+	m, ok := mechanisms[name]
+	return m, ok
+}
+
+// resolve expands a section's parameter values to per-segment arrays,
+// filling defaults and rejecting unknown or missing parameters.
+func (m *Mechanism) resolve(given map[string]Values, nseg int) (map[string][]float64, error) {
+	known := map[string]bool{}
+	out := map[string][]float64{}
+	for _, p := range m.Params {
+		known[p.Name] = true
+		v, ok := given[p.Name]
+		if !ok {
+			if math.IsNaN(p.Default) {
+				return nil, fmt.Errorf("parameter %s (%s) missing", p.Name, p.Unit)
+			}
+			v = Values{p.Default}
+		}
+		xs, err := v.expand(nseg)
+		if err != nil {
+			return nil, fmt.Errorf("parameter %s %v", p.Name, err)
+		}
+		out[p.Name] = xs
+	}
+	for _, k := range sortedKeys(given) {
+		if !known[k] {
+			return nil, fmt.Errorf("unknown parameter %q (known: %s)", k, paramNames(m.Params))
+		}
+	}
+	return out, nil
+}
+
+func paramNames(ps []Param) string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, p.Name)
+	}
+	return strings.Join(s, ", ")
+}
+
+// PointKernel steps all instances of one point-process kind in a System.
+type PointKernel interface {
+	Kernel
+	// Receive delivers an event of weight w to instance i (NET_RECEIVE).
+	Receive(i int, w float64)
+}
+
+// PointBuild is what a point process's constructor gets.
+type PointBuild struct {
+	Nodes []int32
+	P     map[string][]float64
+}
+
+// PointType is a point-process kind (synapse or electrode) that cells name.
+type PointType struct {
+	Name    string
+	Doc     string
+	Synapse bool // receives events
+	Params  []Param
+	New     func(b *PointBuild) PointKernel
+}
+
+var pointTypes = map[string]*PointType{}
+
+// RegisterPointType makes a point-process kind available by name.
+func RegisterPointType(p *PointType) {
+	if _, dup := pointTypes[p.Name]; dup {
+		panic("biophys: point type registered twice: " + p.Name)
+	}
+	pointTypes[p.Name] = p
+}
+
+// SynapseKinds lists the registered synapse kinds.
+func SynapseKinds() []string {
+	var out []string
+	for k, p := range pointTypes {
+		if p.Synapse {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (p *PointType) resolve(given map[string]float64) (map[string]float64, error) {
+	known := map[string]bool{}
+	out := map[string]float64{}
+	for _, q := range p.Params {
+		known[q.Name] = true
+		v, ok := given[q.Name]
+		if !ok {
+			if math.IsNaN(q.Default) {
+				return nil, fmt.Errorf("parameter %s (%s) missing", q.Name, q.Unit)
+			}
+			v = q.Default
+		}
+		if !finite(v) {
+			return nil, fmt.Errorf("parameter %s is not finite", q.Name)
+		}
+		out[q.Name] = v
+	}
+	for _, k := range sortedKeys(given) {
+		if !known[k] {
+			return nil, fmt.Errorf("unknown parameter %q (known: %s)", k, paramNames(p.Params))
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,455 @@
+package biophys
+
+import (
+	"fmt"
+	"math"
+)
+
+// Clamp is a current step (NEURON IClamp) into one cell at a node.
+type Clamp struct {
+	Node                int32 // node in the cell's template (e.g. Template.SpikeNode)
+	DelMS, DurMS, AmpNA float64
+}
+
+// Instance is one cell to place in a System.
+type Instance struct {
+	T      *Template
+	Clamps []Clamp
+}
+
+// Spike is a threshold crossing of a cell's spike site.
+type Spike struct {
+	Cell   int     // cell index in the System
+	TimeMS float64 // end of the step in which it crossed (or interpolated)
+}
+
+// UnstableError reports a membrane potential that stopped being finite.
+type UnstableError struct {
+	Cell   int
+	Where  string // section and position
+	TimeMS float64
+	V      float64
+}
+
+func (e *UnstableError) Error() string {
+	return fmt.Sprintf("numerically unstable: cell %d %s has Vm = %v at t = %.4f ms (try a smaller --dt, or check the cell's parameters)", e.Cell, e.Where, e.V, e.TimeMS)
+}
+
+type cellInfo struct {
+	t         *Template
+	first     int32 // first node
+	spikeNode int32 // global node
+	threshold float64
+	above     bool
+	vOld      float64
+	synBase   int32
+}
+
+type target struct {
+	k    PointKernel
+	inst int32
+}
+
+// System is a set of cells stepped together with NEURON's fixed-step
+// backward Euler: one Hines matrix over all their nodes, mechanism instances
+// in flat arrays per type (structure of arrays), and one event queue.
+// It is NEURON's NrnThread; a Population spreads cells over several.
+type System struct {
+	Dt float64
+	t  float64
+
+	ctx     Ctx
+	v       []float64
+	parent  []int32
+	a, b    []float64
+	cfac    []float64 // cm * 1e-3 / dt per node
+	kernels []Kernel
+	points  []PointKernel
+	ions    []*Ion
+	cells   []cellInfo
+	targets []target
+
+	queue   eventQueue
+	streams []streamSlot
+	seq     uint64
+
+	// Interpolate records spike times by linear interpolation of the
+	// crossing inside the step instead of NEURON's end-of-step time.
+	Interpolate bool
+	spikes      []Spike
+}
+
+type streamSlot struct {
+	s      Stream
+	target int32
+}
+
+// NewSystem places the given cells in one System with time step dtMS.
+func NewSystem(cells []Instance, dtMS float64) (*System, error) {
+	if !(dtMS > 0) || math.IsInf(dtMS, 0) {
+		return nil, fmt.Errorf("dt = %v ms: must be positive", dtMS)
+	}
+	s := &System{Dt: dtMS}
+	n := 0
+	for _, c := range cells {
+		n += c.T.N
+	}
+	s.v = make([]float64, n)
+	s.parent = make([]int32, n)
+	s.a = make([]float64, n)
+	s.b = make([]float64, n)
+	s.cfac = make([]float64, n)
+	areaFac := make([]float64, n)
+	s.ctx = Ctx{Dt: dtMS, V: s.v, RHS: make([]float64, n), D: make([]float64, n), AreaFac: areaFac}
+
+	// Ions: every System carries na, k and ca at every node.
+	ionByName := map[string]*Ion{}
+	for _, name := range []string{"na", "k", "ca"} {
+		sp := ionSpecies[name]
+		ion := &Ion{Name: name, Charge: sp.charge, E: make([]float64, n)}
+		if sp.ci0 != "" {
+			ion.Ci = make([]float64, n)
+			ion.Co = make([]float64, n)
+		}
+		ionByName[name] = ion
+		s.ions = append(s.ions, ion)
+	}
+
+	// Group instances of the same template so each mechanism gets one kernel
+	// per template (its temperature and tables are per template).
+	type group struct {
+		t     *Template
+		cells []int
+	}
+	var groups []*group
+	byT := map[*Template]*group{}
+	off := int32(0)
+	synBase := int32(0)
+	for ci, c := range cells {
+		t := c.T
+		if byT[t] == nil {
+			byT[t] = &group{t: t}
+			groups = append(groups, byT[t])
+		}
+		byT[t].cells = append(byT[t].cells, ci)
+		for k := 0; k < t.N; k++ {
+			g := off + int32(k)
+			if p := t.Parent[k]; p >= 0 {
+				s.parent[g] = off + p
+			} else {
+				s.parent[g] = -1
+			}
+			s.a[g], s.b[g] = t.A[k], t.B[k]
+			s.cfac[g] = t.Cm[k] * 1e-3 / dtMS
+			areaFac[g] = 100 / t.Area[k]
+		}
+		s.cells = append(s.cells, cellInfo{t: t, first: off, spikeNode: off + t.SpikeNode, threshold: t.Cell.Threshold(), synBase: synBase})
+		off += int32(t.N)
+		synBase += int32(len(t.synapses))
+	}
+	s.targets = make([]target, synBase)
+
+	for _, g := range groups {
+		t := g.t
+		for name, ion := range ionByName {
+			if t.readI[name] && ion.I == nil {
+				ion.I = make([]float64, n)
+			}
+		}
+		for _, ci := range g.cells {
+			base := s.cells[ci].first
+			for _, nd := range t.writeCa {
+				ca := ionByName["ca"]
+				ca.computed = append(ca.computed, base+nd)
+				ca.ktf = append(ca.ktf, KTF(t.Celsius))
+			}
+		}
+		// Density mechanisms.
+		for _, mg := range t.mechs {
+			b := &Build{Celsius: t.Celsius, Ions: ionByName, P: map[string][]float64{}}
+			for _, ci := range g.cells {
+				base := s.cells[ci].first
+				for _, nd := range mg.nodes {
+					b.Nodes = append(b.Nodes, base+nd)
+				}
+				for name, vals := range mg.params {
+					b.P[name] = append(b.P[name], vals...)
+				}
+			}
+			s.kernels = append(s.kernels, mg.m.New(b))
+		}
+		// Synapses, one kernel per kind.
+		kinds := map[*PointType][]int{} // kind -> synapse indices in template
+		var kindOrder []*PointType
+		for j, p := range t.synapses {
+			if kinds[p.kind] == nil {
+				kindOrder = append(kindOrder, p.kind)
+			}
+			kinds[p.kind] = append(kinds[p.kind], j)
+		}
+		for _, kind := range kindOrder {
+			pb := &PointBuild{P: map[string][]float64{}}
+			var tg []int32
+			for _, ci := range g.cells {
+				base := s.cells[ci].first
+				for _, j := range kinds[kind] {
+					p := t.synapses[j]
+					pb.Nodes = append(pb.Nodes, base+p.node)
+					for _, q := range kind.Params {
+						pb.P[q.Name] = append(pb.P[q.Name], p.params[q.Name])
+					}
+					tg = append(tg, s.cells[ci].synBase+int32(j))
+				}
+			}
+			k := kind.New(pb)
+			s.points = append(s.points, k)
+			for i, id := range tg {
+				s.targets[id] = target{k: k, inst: int32(i)}
+			}
+		}
+	}
+	// Current clamps.
+	clamp := pointTypes["IClamp"]
+	pb := &PointBuild{P: map[string][]float64{}}
+	for ci, c := range cells {
+		for _, cl := range c.Clamps {
+			if cl.Node < 0 || int(cl.Node) >= c.T.N {
+				return nil, fmt.Errorf("clamp on cell %d: node %d out of range", ci, cl.Node)
+			}
+			pb.Nodes = append(pb.Nodes, s.cells[ci].first+cl.Node)
+			pb.P["del"] = append(pb.P["del"], cl.DelMS)
+			pb.P["dur"] = append(pb.P["dur"], cl.DurMS)
+			pb.P["amp"] = append(pb.P["amp"], cl.AmpNA)
+		}
+	}
+	if len(pb.Nodes) > 0 {
+		s.points = append(s.points, clamp.New(pb))
+	}
+	s.Init()
+	return s, nil
+}
+
+// Init is NEURON's finitialize: t = 0, every node at its cell's v_init, ion
+// values reset, every mechanism's INITIAL, spike detectors re-armed, event
+// queue emptied (streams must be added again).
+func (s *System) Init() {
+	s.t = 0
+	s.ctx.T = 0
+	for _, c := range s.cells {
+		v0 := c.t.Cell.VInit()
+		for k := 0; k < c.t.N; k++ {
+			g := c.first + int32(k)
+			s.v[g] = v0
+			for _, ion := range s.ions {
+				sp := ionSpecies[ion.Name]
+				ion.E[g] = c.t.ionVal[sp.e][k]
+				if ion.Ci != nil {
+					ion.Ci[g] = c.t.ionVal[sp.ci0][k]
+					ion.Co[g] = c.t.ionVal[sp.co][k]
+				}
+			}
+		}
+	}
+	for _, ion := range s.ions {
+		ion.begin()
+	}
+	for _, k := range s.kernels {
+		k.Init(&s.ctx)
+	}
+	for _, k := range s.points {
+		k.Init(&s.ctx)
+	}
+	for i := range s.cells {
+		s.cells[i].above = false
+		s.cells[i].vOld = s.v[s.cells[i].spikeNode]
+	}
+	s.queue = s.queue[:0]
+	s.streams = s.streams[:0]
+	s.spikes = s.spikes[:0]
+}
+
+// T is the current time (ms).
+func (s *System) T() float64 { return s.t }
+
+// Cells is the number of cells.
+func (s *System) Cells() int { return len(s.cells) }
+
+// Nodes is the number of nodes in the matrix.
+func (s *System) Nodes() int { return len(s.v) }
+
+// V is the membrane potential at cell c's spike site.
+func (s *System) V(c int) float64 { return s.v[s.cells[c].spikeNode] }
+
+// VNode is the membrane potential at node nd of cell c's template.
+func (s *System) VNode(c int, nd int32) float64 { return s.v[s.cells[c].first+nd] }
+
+// SynapseID is the system-wide id of synapse syn of cell c.
+func (s *System) SynapseID(c, syn int) int32 { return s.cells[c].synBase + int32(syn) }
+
+// Queue schedules an event of weight w (uS) onto system synapse id at t (ms).
+// It is delivered at the start of the step [t0, t0+dt] with t <= t0 + dt/2.
+func (s *System) Queue(id int32, tMS, wUS float64) {
+	s.seq++
+	s.queue.push(queued{t: tMS, w: wUS, target: id, stream: -1, seq: s.seq})
+}
+
+// AddEvents queues a cell's input events.
+func (s *System) AddEvents(c int, evs []Event) {
+	for _, e := range evs {
+		s.Queue(s.SynapseID(c, e.Syn), e.TimeMS, e.WeightUS)
+	}
+}
+
+// AddStream attaches an event stream to synapse syn of cell c.
+func (s *System) AddStream(c, syn int, st Stream) {
+	id := s.SynapseID(c, syn)
+	s.streams = append(s.streams, streamSlot{s: st, target: id})
+	s.pull(int32(len(s.streams) - 1))
+}
+
+func (s *System) pull(si int32) {
+	sl := s.streams[si]
+	if t, w, ok := sl.s.Next(); ok {
+		s.seq++
+		s.queue.push(queued{t: t, w: w, target: sl.target, stream: si, seq: s.seq})
+	}
+}
+
+// Spikes returns the spikes detected since the last call and forgets them.
+func (s *System) Spikes() []Spike {
+	out := s.spikes
+	s.spikes = s.spikes[len(s.spikes):]
+	return out
+}
+
+// DrainSpikes appends pending spikes to dst and clears them.
+func (s *System) DrainSpikes(dst []Spike) []Spike {
+	dst = append(dst, s.spikes...)
+	s.spikes = s.spikes[:0]
+	return dst
+}
+
+// Step advances one time step exactly as NEURON's fixed step (secondorder 0).
+func (s *System) Step() error {
+	dt := s.Dt
+	// Events due by the middle of the step.
+	tm := s.t + 0.5*dt
+	for len(s.queue) > 0 && s.queue[0].t <= tm {
+		e := s.queue.pop()
+		tg := s.targets[e.target]
+		tg.k.Receive(int(tg.inst), e.w)
+		if e.stream >= 0 {
+			s.pull(e.stream)
+		}
+	}
+	s.t += 0.5 * dt
+	c := &s.ctx
+	c.T = s.t
+	rhs, d, v := c.RHS, c.D, s.v
+	clear(rhs)
+	clear(d)
+	for _, ion := range s.ions {
+		ion.begin()
+	}
+	for _, k := range s.kernels {
+		k.Current(c)
+	}
+	for _, k := range s.points {
+		k.Current(c)
+	}
+	// Axial currents, capacitance, and the Hines elimination.
+	a, b, parent, cfac := s.a, s.b, s.parent, s.cfac
+	for i := range v {
+		d[i] += cfac[i]
+		if p := parent[i]; p >= 0 {
+			dv := v[p] - v[i]
+			rhs[i] -= b[i] * dv
+			rhs[p] += a[i] * dv
+			d[i] -= b[i]
+			d[p] -= a[i]
+		}
+	}
+	for i := len(v) - 1; i >= 0; i-- {
+		if p := parent[i]; p >= 0 {
+			f := a[i] / d[i]
+			d[p] -= f * b[i]
+			rhs[p] -= f * rhs[i]
+		}
+	}
+	sum := 0.0
+	for i := range v {
+		if p := parent[i]; p >= 0 {
+			rhs[i] -= b[i] * rhs[p]
+		}
+		rhs[i] /= d[i]
+		v[i] += rhs[i]
+		sum += v[i]
+	}
+	s.t += 0.5 * dt
+	c.T = s.t
+	if math.IsNaN(sum) || math.IsInf(sum, 0) {
+		return s.unstable()
+	}
+	for _, k := range s.kernels {
+		k.State(c)
+	}
+	for _, k := range s.points {
+		k.State(c)
+	}
+	for i := range s.cells {
+		ci := &s.cells[i]
+		vn := v[ci.spikeNode]
+		if vn > ci.threshold {
+			if !ci.above {
+				ci.above = true
+				ts := s.t
+				if s.Interpolate && vn != ci.vOld {
+					ts = s.t - dt + dt*(ci.threshold-ci.vOld)/(vn-ci.vOld)
+				}
+				s.spikes = append(s.spikes, Spike{Cell: i, TimeMS: ts})
+			}
+		} else {
+			ci.above = false
+		}
+		ci.vOld = vn
+	}
+	return nil
+}
+
+func (s *System) unstable() error {
+	for ci, c := range s.cells {
+		for k := 0; k < c.t.N; k++ {
+			x := s.v[c.first+int32(k)]
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return &UnstableError{Cell: ci, Where: c.t.Describe(int32(k)), TimeMS: s.t, V: x}
+			}
+		}
+	}
+	return &UnstableError{Cell: -1, TimeMS: s.t, V: math.NaN()}
+}
+
+// Run steps until t reaches tstopMS (NEURON's continuerun: the last step is
+// the one that brings t within dt/2 of tstop). after, if not nil, is called
+// after every step.
+func (s *System) Run(tstopMS float64, after func(*System)) error {
+	for s.t+0.5*s.Dt < tstopMS {
+		if err := s.Step(); err != nil {
+			return err
+		}
+		if after != nil {
+			after(s)
+		}
+	}
+	return nil
+}
+
+// StepsFor is the number of steps Run takes to reach tstopMS from 0.
+func StepsFor(tstopMS, dtMS float64) int {
+	n, t := 0, 0.0
+	for t+0.5*dtMS < tstopMS {
+		t += 0.5 * dtMS
+		t += 0.5 * dtMS
+		n++
+	}
+	return n
+}
