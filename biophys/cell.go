@@ -530,3 +530,25 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(ks)
 	return ks
 }
+
+// Excitatory reports whether synapse i is excitatory: by its name's prefix
+// ("exc..." or "inh..."), else by its reversal potential (e >= -20 mV).
+func (c *Cell) Excitatory(i int) bool {
+	s := &c.Synapses[i]
+	switch {
+	case strings.HasPrefix(s.Name, "exc"):
+		return true
+	case strings.HasPrefix(s.Name, "inh"):
+		return false
+	}
+	e, ok := s.Params["e"]
+	if !ok {
+		pt := pointTypes[s.Kind]
+		for _, p := range pt.Params {
+			if p.Name == "e" {
+				e = p.Default
+			}
+		}
+	}
+	return e >= -20
+}

@@ -37,7 +37,8 @@ func (e *UnstableError) Error() string {
 
 type cellInfo struct {
 	t         *Template
-	first     int32 // first node
+	base      int32 // global node of the template's node 0
+	stride    int32 // global node of template node k is base + k*stride
 	spikeNode int32 // global node
 	threshold float64
 	above     bool
@@ -115,37 +116,52 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 		s.ions = append(s.ions, ion)
 	}
 
-	// Group instances of the same template so each mechanism gets one kernel
-	// per template (its temperature and tables are per template).
+	// Cells of the same template are interleaved node-major (node k of all
+	// of them side by side), so consecutive rows of the Hines elimination
+	// belong to different cells and do not wait on each other. Each
+	// mechanism gets one kernel per template (temperature and tables are per
+	// template).
 	type group struct {
 		t     *Template
 		cells []int
+		base  int32
 	}
 	var groups []*group
 	byT := map[*Template]*group{}
-	off := int32(0)
-	synBase := int32(0)
 	for ci, c := range cells {
-		t := c.T
-		if byT[t] == nil {
-			byT[t] = &group{t: t}
-			groups = append(groups, byT[t])
+		if byT[c.T] == nil {
+			byT[c.T] = &group{t: c.T}
+			groups = append(groups, byT[c.T])
 		}
-		byT[t].cells = append(byT[t].cells, ci)
-		for k := 0; k < t.N; k++ {
-			g := off + int32(k)
-			if p := t.Parent[k]; p >= 0 {
-				s.parent[g] = off + p
-			} else {
-				s.parent[g] = -1
+		byT[c.T].cells = append(byT[c.T].cells, ci)
+	}
+	s.cells = make([]cellInfo, len(cells))
+	off := int32(0)
+	for _, g := range groups {
+		t := g.t
+		g.base = off
+		stride := int32(len(g.cells))
+		for j, ci := range g.cells {
+			base := off + int32(j)
+			s.cells[ci] = cellInfo{t: t, base: base, stride: stride, spikeNode: base + t.SpikeNode*stride, threshold: t.Cell.Threshold()}
+			for k := int32(0); k < int32(t.N); k++ {
+				gi := base + k*stride
+				if p := t.Parent[k]; p >= 0 {
+					s.parent[gi] = base + p*stride
+				} else {
+					s.parent[gi] = -1
+				}
+				s.a[gi], s.b[gi] = t.A[k], t.B[k]
+				s.cfac[gi] = t.Cm[k] * 1e-3 / dtMS
+				areaFac[gi] = 100 / t.Area[k]
 			}
-			s.a[g], s.b[g] = t.A[k], t.B[k]
-			s.cfac[g] = t.Cm[k] * 1e-3 / dtMS
-			areaFac[g] = 100 / t.Area[k]
 		}
-		s.cells = append(s.cells, cellInfo{t: t, first: off, spikeNode: off + t.SpikeNode, threshold: t.Cell.Threshold(), synBase: synBase})
-		off += int32(t.N)
-		synBase += int32(len(t.synapses))
+		off += int32(t.N) * stride
+	}
+	synBase := int32(0)
+	for ci := range s.cells {
+		s.cells[ci].synBase = synBase
+		synBase += int32(len(s.cells[ci].t.synapses))
 	}
 	s.targets = make([]target, synBase)
 
@@ -156,24 +172,23 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 				ion.I = make([]float64, n)
 			}
 		}
-		for _, ci := range g.cells {
-			base := s.cells[ci].first
-			for _, nd := range t.writeCa {
-				ca := ionByName["ca"]
-				ca.computed = append(ca.computed, base+nd)
+		stride := int32(len(g.cells))
+		ca := ionByName["ca"]
+		for _, nd := range t.writeCa {
+			for j := range g.cells {
+				ca.computed = append(ca.computed, g.base+int32(j)+nd*stride)
 				ca.ktf = append(ca.ktf, KTF(t.Celsius))
 			}
 		}
 		// Density mechanisms.
 		for _, mg := range t.mechs {
 			b := &Build{Celsius: t.Celsius, Ions: ionByName, P: map[string][]float64{}}
-			for _, ci := range g.cells {
-				base := s.cells[ci].first
-				for _, nd := range mg.nodes {
-					b.Nodes = append(b.Nodes, base+nd)
-				}
-				for name, vals := range mg.params {
-					b.P[name] = append(b.P[name], vals...)
+			for k, nd := range mg.nodes {
+				for j := range g.cells {
+					b.Nodes = append(b.Nodes, g.base+int32(j)+nd*stride)
+					for name, vals := range mg.params {
+						b.P[name] = append(b.P[name], vals[k])
+					}
 				}
 			}
 			s.kernels = append(s.kernels, mg.m.New(b))
@@ -191,10 +206,10 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 			pb := &PointBuild{P: map[string][]float64{}}
 			var tg []int32
 			for _, ci := range g.cells {
-				base := s.cells[ci].first
+				c := &s.cells[ci]
 				for _, j := range kinds[kind] {
 					p := t.synapses[j]
-					pb.Nodes = append(pb.Nodes, base+p.node)
+					pb.Nodes = append(pb.Nodes, c.base+p.node*c.stride)
 					for _, q := range kind.Params {
 						pb.P[q.Name] = append(pb.P[q.Name], p.params[q.Name])
 					}
@@ -216,7 +231,7 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 			if cl.Node < 0 || int(cl.Node) >= c.T.N {
 				return nil, fmt.Errorf("clamp on cell %d: node %d out of range", ci, cl.Node)
 			}
-			pb.Nodes = append(pb.Nodes, s.cells[ci].first+cl.Node)
+			pb.Nodes = append(pb.Nodes, s.cells[ci].base+cl.Node*s.cells[ci].stride)
 			pb.P["del"] = append(pb.P["del"], cl.DelMS)
 			pb.P["dur"] = append(pb.P["dur"], cl.DurMS)
 			pb.P["amp"] = append(pb.P["amp"], cl.AmpNA)
@@ -238,7 +253,7 @@ func (s *System) Init() {
 	for _, c := range s.cells {
 		v0 := c.t.Cell.VInit()
 		for k := 0; k < c.t.N; k++ {
-			g := c.first + int32(k)
+			g := c.base + int32(k)*c.stride
 			s.v[g] = v0
 			for _, ion := range s.ions {
 				sp := ionSpecies[ion.Name]
@@ -281,7 +296,10 @@ func (s *System) Nodes() int { return len(s.v) }
 func (s *System) V(c int) float64 { return s.v[s.cells[c].spikeNode] }
 
 // VNode is the membrane potential at node nd of cell c's template.
-func (s *System) VNode(c int, nd int32) float64 { return s.v[s.cells[c].first+nd] }
+func (s *System) VNode(c int, nd int32) float64 {
+	ci := &s.cells[c]
+	return s.v[ci.base+nd*ci.stride]
+}
 
 // SynapseID is the system-wide id of synapse syn of cell c.
 func (s *System) SynapseID(c, syn int) int32 { return s.cells[c].synBase + int32(syn) }
@@ -417,15 +435,22 @@ func (s *System) Step() error {
 }
 
 func (s *System) unstable() error {
+	// Report the first non-finite node, else the largest |Vm| (the sum of
+	// several huge but finite values can overflow first).
+	worst, wc, wk := -1.0, -1, int32(0)
 	for ci, c := range s.cells {
-		for k := 0; k < c.t.N; k++ {
-			x := s.v[c.first+int32(k)]
+		for k := int32(0); k < int32(c.t.N); k++ {
+			x := s.v[c.base+k*c.stride]
 			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return &UnstableError{Cell: ci, Where: c.t.Describe(int32(k)), TimeMS: s.t, V: x}
+				return &UnstableError{Cell: ci, Where: c.t.Describe(k), TimeMS: s.t, V: x}
+			}
+			if math.Abs(x) > worst {
+				worst, wc, wk = math.Abs(x), ci, k
 			}
 		}
 	}
-	return &UnstableError{Cell: -1, TimeMS: s.t, V: math.NaN()}
+	c := s.cells[wc]
+	return &UnstableError{Cell: wc, Where: c.t.Describe(wk), TimeMS: s.t, V: s.v[c.base+wk*c.stride]}
 }
 
 // Run steps until t reaches tstopMS (NEURON's continuerun: the last step is

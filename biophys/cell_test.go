@@ -1,0 +1,126 @@
+package biophys
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+const goodCell = `{
+  "name": "t",
+  "v_init_mV": -65,
+  "spike_threshold_mV": 0,
+  "spike_site": {"section": "soma", "x": 0.5},
+  "sections": [
+    {"name": "soma", "L": 20, "diam": 20, "Ra": 100, "cm": 1, "mechanisms": {"hh": {}}},
+    {"name": "dend", "parent": "soma", "L": 100, "diam": 2, "Ra": 100, "cm": 1, "nseg": 3,
+     "mechanisms": {"pas": {"g": [1e-4, 2e-4, 3e-4], "e": -65}}}
+  ],
+  "synapses": [{"name": "exc", "kind": "ExpSyn", "section": "dend", "x": 0.5, "params": {"tau": 2, "e": 0}}]
+}`
+
+func TestParseCellGood(t *testing.T) {
+	c, err := ParseCell("good.json", []byte(goodCell))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := Compile(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// soma centre, soma end (dend attaches there), 3 dend segments; the
+	// root's x=0 end and the dendrite's free end are pruned.
+	if tm.N != 5 {
+		t.Errorf("nodes = %d, want 5", tm.N)
+	}
+	if c.SynapseIndex("exc") != 0 || !c.Excitatory(0) {
+		t.Errorf("synapse exc not found or not excitatory")
+	}
+}
+
+// TestCellErrors: each malformed description gets an error that names the
+// problem and where it is.
+func TestCellErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, old, new string
+		want           []string
+	}{
+		{"syntax", `"name": "t",`, `"name": "t"`, []string{"bad.json:3", "invalid JSON"}},
+		{"missing name", `"name": "t",`, ``, []string{"name: missing"}},
+		{"missing v_init", `"v_init_mV": -65,`, ``, []string{"v_init_mV: missing"}},
+		{"missing threshold", `"spike_threshold_mV": 0,`, ``, []string{"spike_threshold_mV: missing"}},
+		{"missing L", `"L": 100, "diam": 2,`, `"diam": 2,`, []string{"bad.json:8", `section 1 ("dend") L`, "missing"}},
+		{"missing Ra", `"L": 20, "diam": 20, "Ra": 100,`, `"L": 20, "diam": 20,`, []string{"bad.json:7", `("soma") Ra`, "missing"}},
+		{"missing cm", `"Ra": 100, "cm": 1, "nseg": 3`, `"Ra": 100, "nseg": 3`, []string{`("dend") cm`, "missing"}},
+		{"negative L", `"L": 100`, `"L": -1`, []string{`("dend") L`, "positive"}},
+		{"unknown parent", `"parent": "soma"`, `"parent": "axon"`, []string{"bad.json:8", `("dend") parent`, `no section "axon"`}},
+		{"parent index", `"parent": "soma"`, `"parent": 7`, []string{`no section 7`}},
+		{"cycle", `{"name": "soma", "L"`, `{"name": "soma", "parent": "dend", "L"`, []string{"no parent"}},
+		{"self parent", `"parent": "soma"`, `"parent": "dend"`, []string{"own parent"}},
+		{"duplicate section", `{"name": "dend"`, `{"name": "soma"`, []string{"duplicate"}},
+		{"unknown mechanism", `"hh": {}`, `"hhh": {}`, []string{`("soma") mechanisms`, `unknown mechanism "hhh"`}},
+		{"unknown parameter", `"hh": {}`, `"hh": {"gnabr": 1}`, []string{`mechanisms.hh`, `unknown parameter "gnabr"`}},
+		{"per-segment length", `[1e-4, 2e-4, 3e-4]`, `[1e-4, 2e-4]`, []string{`("dend") mechanisms.pas`, "parameter g", "2 values", "nseg=3"}},
+		{"unknown synapse kind", `"kind": "ExpSyn"`, `"kind": "AMPA"`, []string{`synapse 0 ("exc") kind`, `unknown synapse kind "AMPA"`}},
+		{"synapse section", `"section": "dend", "x": 0.5, "params"`, `"section": "apic", "x": 0.5, "params"`, []string{`synapse 0 ("exc") section`}},
+		{"synapse x", `"section": "dend", "x": 0.5, "params"`, `"section": "dend", "x": 1.5, "params"`, []string{`("exc") x`, "outside [0, 1]"}},
+		{"synapse param", `"tau": 2,`, `"tau": 2, "tua": 3,`, []string{`unknown parameter "tua"`}},
+		{"spike site", `"spike_site": {"section": "soma"`, `"spike_site": {"section": "somma"`, []string{"spike_site.section"}},
+		{"unknown field", `"v_init_mV": -65,`, `"v_init_mV": -65, "vinit": 3,`, []string{`unknown field "vinit"`}},
+		{"wrong type", `"nseg": 3`, `"nseg": "three"`, []string{"wrong type"}},
+		{"no sections", `"sections": [`, `"sections": [], "x": [`, []string{"unknown field"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(goodCell, tc.old) {
+				t.Fatalf("test bug: %q not in the good cell", tc.old)
+			}
+			bad := strings.Replace(goodCell, tc.old, tc.new, 1)
+			_, err := ParseCell("bad.json", []byte(bad))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCellEmptySections(t *testing.T) {
+	_, err := ParseCell("e.json", []byte(`{"name":"x","v_init_mV":-65,"spike_threshold_mV":0,"spike_site":{"section":0,"x":0.5},"sections":[]}`))
+	if err == nil || !strings.Contains(err.Error(), "sections: missing or empty") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestUnstable: a negative leak conductance makes Vm blow up; the run
+// stops with an error naming cell, section and time.
+func TestUnstable(t *testing.T) {
+	c := passiveCell(100, 2, 5, -0.02, -65)
+	c.VInitMV = ptr(-64)
+	tm, err := Compile(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSystem([]Instance{{T: tm}, {T: tm}}, 0.025)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Run(1000, nil)
+	var ue *UnstableError
+	if !errors.As(err, &ue) {
+		t.Fatalf("want an UnstableError, got %v", err)
+	}
+	msg := err.Error()
+	for _, w := range []string{"cell 0", `section "cable"`, "t = "} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("%q does not mention %q", msg, w)
+		}
+	}
+	if ue.TimeMS <= 0 || ue.TimeMS >= 1000 || !(math.IsNaN(ue.V) || math.Abs(ue.V) > 1e100) {
+		t.Errorf("implausible report %+v", ue)
+	}
+}
