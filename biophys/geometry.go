@@ -20,11 +20,26 @@ type SectionGeometry struct {
 	L         float64 // um
 }
 
+// NEURON stores 3-D points in single precision (Pt3d's x, y, z, d are C
+// floats) and forms the coordinate differences in float arithmetic before
+// summing the arc length in double; pt3dStep and pt3dDiam do the same, so
+// that lengths, areas and resistances agree with NEURON's to rounding.
+
+// pt3dStep is the distance between consecutive 3-D points a and b.
+func pt3dStep(a, b [4]float64) float64 {
+	dx := float64(float32(b[0]) - float32(a[0]))
+	dy := float64(float32(b[1]) - float32(a[1]))
+	dz := float64(float32(b[2]) - float32(a[2]))
+	return math.Sqrt(dx*dx + dy*dy + dz*dz)
+}
+
+// pt3dDiam is the diameter of a 3-D point as NEURON stores it.
+func pt3dDiam(p [4]float64) float64 { return math.Abs(float64(float32(p[3]))) }
+
 func arcLength(pts [][4]float64) float64 {
 	arc := 0.0
 	for i := 1; i < len(pts); i++ {
-		dx, dy, dz := pts[i][0]-pts[i-1][0], pts[i][1]-pts[i-1][1], pts[i][2]-pts[i-1][2]
-		arc += math.Sqrt(dx*dx + dy*dy + dz*dz)
+		arc += pt3dStep(pts[i-1], pts[i])
 	}
 	return arc
 }
@@ -61,13 +76,12 @@ func (s *Section) geometryPt3d(ra float64, seg []SegmentGeometry, endRi *float64
 	npt := len(pts)
 	arc := make([]float64, npt)
 	for i := 1; i < npt; i++ {
-		dx, dy, dz := pts[i][0]-pts[i-1][0], pts[i][1]-pts[i-1][1], pts[i][2]-pts[i-1][2]
-		arc[i] = arc[i-1] + math.Sqrt(dx*dx+dy*dy+dz*dz)
+		arc[i] = arc[i-1] + pt3dStep(pts[i-1], pts[i])
 	}
 	nseg := len(seg)
 	ds := arc[npt-1] / float64(nseg)
 	j := 0
-	x1, y1 := arc[0], math.Abs(pts[0][3])
+	x1, y1 := arc[0], pt3dDiam(pts[0])
 	rparent := 0.0
 	for inode := 0; inode < nseg; inode++ {
 		si := float64(inode) * ds
@@ -86,11 +100,11 @@ func (s *Section) geometryPt3d(ra float64, seg []SegmentGeometry, endRi *float64
 						frac = (sip - xj) / (xjp - xj)
 					}
 					x2 = sip
-					y2 = (1-frac)*math.Abs(pts[j][3]) + frac*math.Abs(pts[jp][3])
+					y2 = (1-frac)*pt3dDiam(pts[j]) + frac*pt3dDiam(pts[jp])
 					jnext = j
 				} else {
 					x2 = xjp
-					y2 = math.Abs(pts[jp][3])
+					y2 = pt3dDiam(pts[jp])
 				}
 				delta := x2 - x1
 				diam += (y2 + y1) * delta
