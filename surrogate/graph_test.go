@@ -1,0 +1,227 @@
+package surrogate
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func testArch(layers, kernel int) Arch {
+	return Arch{Inputs: []Input{{"exc", []string{"exc"}}, {"inh", []string{"inh"}}}, Kernel: kernel, Conv: 6, Hidden: 8, Layers: layers, SampleDT: 0.5}
+}
+
+func testModel(t testing.TB, a Arch) *Model {
+	m, err := New(a, Norm{VOffset: -65, VScale: 20, InputScale: []float32{100, 50}}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bigger weights than the default init so the dynamics are non-trivial.
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, w := range m.W {
+		for i := range w.Data {
+			w.Data[i] += float32(rng.NormFloat64() * 0.3)
+		}
+	}
+	return m
+}
+
+// unfold builds the graph's DUnf input from per-step drive [t][b][j].
+func unfold(drive [][][]float32, a Arch, scale []float32) []float32 {
+	T, B, nIn, K := len(drive), len(drive[0]), len(a.Inputs), a.Kernel
+	out := make([]float32, T*B*K*nIn)
+	for t := 0; t < T; t++ {
+		for b := 0; b < B; b++ {
+			for lag := 0; lag < K; lag++ {
+				if t-lag < 0 {
+					continue
+				}
+				for j := 0; j < nIn; j++ {
+					out[(t*B+b)*K*nIn+lag*nIn+j] = drive[t-lag][b][j] * scale[j]
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestGraphEqualsStream: the gorgonia graph run free (its own Vm fed back)
+// and the batched BLAS Stream give the same Vm and spike outputs (1e-4).
+func TestGraphEqualsStream(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		layers, kernel int
+	}{{"1layer", 1, 4}, {"2layers", 2, 3}, {"kernel1", 1, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := testArch(tc.layers, tc.kernel)
+			m := testModel(t, a)
+			const B, T = 3, 40
+			rng := rand.New(rand.NewPCG(9, 9))
+			drive := make([][][]float32, T)
+			for k := range drive {
+				drive[k] = make([][]float32, B)
+				for b := range drive[k] {
+					drive[k][b] = []float32{float32(rng.ExpFloat64() * 0.004), float32(rng.ExpFloat64() * 0.004)}
+				}
+			}
+			gr, err := NewGraph(m, B, T)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer gr.Close()
+			v0 := float32(0) // v_init = VOffset
+			zeros := func(n int) []float32 { return make([]float32, n) }
+			ones := func(n int) []float32 {
+				o := make([]float32, n)
+				for i := range o {
+					o[i] = 1
+				}
+				return o
+			}
+			must := func(err error) {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			must(Bind(gr.DUnf, unfold(drive, a, m.Norm.InputScale)))
+			must(Bind(gr.VTeach, zeros(T*B)))
+			must(Bind(gr.Mask, zeros(T*B)))
+			must(Bind(gr.InvMask, ones(T*B)))
+			must(Bind(gr.VTarget, zeros(T*B)))
+			must(Bind(gr.WV, ones(T*B)))
+			must(Bind(gr.Y, zeros(T*B)))
+			must(Bind(gr.WS, ones(T*B)))
+			vin0 := zeros(B)
+			for i := range vin0 {
+				vin0[i] = v0
+			}
+			must(Bind(gr.VIn0, vin0))
+			for _, n := range gr.VHist {
+				must(Bind(n, vin0))
+			}
+			for l := range gr.H0 {
+				must(Bind(gr.H0[l], zeros(B*a.Hidden)))
+				must(Bind(gr.C0[l], zeros(B*a.Hidden)))
+			}
+			must(gr.Run())
+			pred, logit := gr.Out(gr.Pred), gr.Out(gr.Logit)
+
+			s := NewStream(m, B, -65)
+			flat := make([]float32, B*len(a.Inputs))
+			worstV, worstP := 0.0, 0.0
+			for k := 0; k < T; k++ {
+				for b := 0; b < B; b++ {
+					copy(flat[b*2:], drive[k][b])
+				}
+				s.Step(flat)
+				for b := 0; b < B; b++ {
+					wantV := pred[k*B+b]*m.Norm.VScale + m.Norm.VOffset
+					wantP := 1 / (1 + math.Exp(-float64(logit[k*B+b])))
+					worstV = math.Max(worstV, math.Abs(float64(s.V[b]-wantV)))
+					worstP = math.Max(worstP, math.Abs(float64(s.P[b])-wantP))
+				}
+			}
+			t.Logf("max |ΔVm| %.2g mV, max |Δp| %.2g; pred[0:4] %v last %v stream %v", worstV, worstP, pred[:4], pred[T*B-3:], s.V)
+			if worstV > 1e-4*float64(m.Norm.VScale) || worstP > 1e-4 {
+				t.Errorf("graph and stream differ: Vm by %g mV, p by %g", worstV, worstP)
+			}
+			if math.Abs(float64(pred[T*B-1]-pred[0])) < 1e-3 {
+				t.Errorf("output does not move; the test would not see a difference")
+			}
+		})
+	}
+}
+
+// TestGraphGradient compares gorgonia's gradients with central finite
+// differences of the loss (mixed teacher/free steps, spikes, weights).
+func TestGraphGradient(t *testing.T) {
+	a := testArch(2, 3)
+	m := testModel(t, a)
+	const B, T = 2, 12
+	gr, err := NewGraph(m, B, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gr.Close()
+	rng := rand.New(rand.NewPCG(5, 5))
+	randv := func(n int, f func() float64) []float32 {
+		o := make([]float32, n)
+		for i := range o {
+			o[i] = float32(f())
+		}
+		return o
+	}
+	mask := randv(T*B, func() float64 { return float64(rng.IntN(2)) })
+	inv := make([]float32, T*B)
+	for i := range mask {
+		inv[i] = 1 - mask[i]
+	}
+	inputs := map[string][]float32{}
+	binds := []struct {
+		name string
+		data []float32
+	}{
+		{"dunf", randv(T*B*a.Kernel*2, func() float64 { return rng.Float64() })},
+		{"vteach", randv(T*B, rng.NormFloat64)},
+		{"vtarget", randv(T*B, rng.NormFloat64)},
+		{"wv", randv(T*B, rng.Float64)},
+		{"y", randv(T*B, func() float64 { return float64(rng.IntN(2)) })},
+		{"ws", randv(T*B, rng.Float64)},
+	}
+	for _, b := range binds {
+		inputs[b.name] = b.data
+	}
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func() float64 {
+		must(Bind(gr.DUnf, inputs["dunf"]))
+		must(Bind(gr.VTeach, inputs["vteach"]))
+		must(Bind(gr.VTarget, inputs["vtarget"]))
+		must(Bind(gr.WV, inputs["wv"]))
+		must(Bind(gr.Y, inputs["y"]))
+		must(Bind(gr.WS, inputs["ws"]))
+		must(Bind(gr.Mask, mask))
+		must(Bind(gr.InvMask, inv))
+		must(Bind(gr.VIn0, []float32{0.1, -0.2}))
+		for _, n := range gr.VHist {
+			must(Bind(n, []float32{0.3, 0.0}))
+		}
+		for l := range gr.H0 {
+			must(Bind(gr.H0[l], make([]float32, B*a.Hidden)))
+			must(Bind(gr.C0[l], make([]float32, B*a.Hidden)))
+		}
+		must(gr.Run())
+		return float64(gr.Out(gr.Loss)[0])
+	}
+	run()
+	grads, err := gr.Grads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	analytic := map[string][]float32{}
+	for k, v := range grads {
+		analytic[k] = append([]float32(nil), v...)
+	}
+	checked := 0
+	for _, name := range a.ParamNames() {
+		w := m.W[name].Data
+		for _, i := range []int{0, len(w) / 2, len(w) - 1} {
+			old := w[i]
+			const h = 1e-2
+			w[i] = old + h
+			lp := run()
+			w[i] = old - h
+			lm := run()
+			w[i] = old
+			num := (lp - lm) / (2 * h)
+			an := float64(analytic[name][i])
+			if math.Abs(num-an) > 2e-2*math.Max(1, math.Abs(num)) {
+				t.Errorf("%s[%d]: gradient %g, finite difference %g", name, i, an, num)
+			}
+			checked++
+		}
+	}
+	t.Logf("checked %d gradient entries", checked)
+}

@@ -1,0 +1,321 @@
+package surrogate
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"strings"
+)
+
+// FormatVersion is the model file format version.
+const FormatVersion = 1
+
+// Input is one model input channel: the sum of one or more dataset
+// channels (synaptic drive columns, uS per sample bin).
+type Input struct {
+	Name     string   `json:"name"`
+	Channels []string `json:"channels"`
+}
+
+// Arch is the architecture: a causal 1-D convolution over Vm (the model's
+// own, fed back) and the input channels, Layers LSTM layers of Hidden units,
+// and two dense heads: the next sample's Vm and the spike probability of the
+// next bin.
+type Arch struct {
+	Inputs   []Input `json:"inputs"`
+	Kernel   int     `json:"kernel"` // conv length in samples (1 = current sample only)
+	Conv     int     `json:"conv"`   // conv output channels
+	Hidden   int     `json:"hidden"`
+	Layers   int     `json:"layers"`
+	SampleDT float64 `json:"sample_dt_ms"`
+}
+
+// Cin is the number of conv input channels: Vm plus the inputs.
+func (a Arch) Cin() int { return 1 + len(a.Inputs) }
+
+// Validate checks sizes.
+func (a Arch) Validate() error {
+	switch {
+	case len(a.Inputs) == 0:
+		return fmt.Errorf("architecture: no inputs")
+	case a.Kernel < 1 || a.Kernel > 256:
+		return fmt.Errorf("architecture: kernel %d outside [1, 256]", a.Kernel)
+	case a.Conv < 1 || a.Conv > 4096:
+		return fmt.Errorf("architecture: conv %d outside [1, 4096]", a.Conv)
+	case a.Hidden < 1 || a.Hidden > 4096:
+		return fmt.Errorf("architecture: hidden %d outside [1, 4096]", a.Hidden)
+	case a.Layers < 1 || a.Layers > 4:
+		return fmt.Errorf("architecture: layers %d outside [1, 4]", a.Layers)
+	case !(a.SampleDT > 0):
+		return fmt.Errorf("architecture: sample_dt_ms %v must be positive", a.SampleDT)
+	}
+	seen := map[string]bool{}
+	for i, in := range a.Inputs {
+		if in.Name == "" || len(in.Channels) == 0 {
+			return fmt.Errorf("architecture: input %d needs a name and at least one channel", i)
+		}
+		if seen[in.Name] {
+			return fmt.Errorf("architecture: input %q listed twice", in.Name)
+		}
+		seen[in.Name] = true
+	}
+	return nil
+}
+
+// Norm maps physical units to the network's: v_norm = (v - VOffset)/VScale,
+// input_norm = drive_uS * InputScale[i].
+type Norm struct {
+	VOffset    float32   `json:"v_offset_mV"`
+	VScale     float32   `json:"v_scale_mV"`
+	InputScale []float32 `json:"input_scale_per_uS"`
+}
+
+// Readout turns the spike head into spike times: a spike is reported in a
+// bin whose probability exceeds P, unless one was reported less than
+// RefractoryMS before.
+type Readout struct {
+	P            float32 `json:"p"`
+	RefractoryMS float64 `json:"refractory_ms"`
+}
+
+// Gates of an LSTM layer, in the order the fused inference matrix uses.
+var Gates = []string{"i", "f", "g", "o"}
+
+// Model is a surrogate neuron: architecture, normalization, weights, and
+// provenance (cell, dataset, training, metrics).
+type Model struct {
+	Arch    Arch
+	Norm    Norm
+	Readout Readout
+	W       map[string]*Tensor
+	// Info holds provenance as strings (JSON for structured values):
+	// cell_name, cell_hash, cell_v_init_mV, cell_threshold_mV, dataset,
+	// training, metrics.
+	Info map[string]string
+}
+
+// Shapes lists every weight tensor the architecture needs.
+func (a Arch) Shapes() map[string][]int {
+	s := map[string][]int{
+		"conv.wv":  {a.Kernel, a.Conv},                 // Vm channel, by lag
+		"conv.wd":  {a.Kernel * len(a.Inputs), a.Conv}, // inputs, row lag*len(Inputs)+j
+		"conv.b":   {1, a.Conv},
+		"head.v.w": {a.Hidden, 1},
+		"head.v.b": {1, 1},
+		"head.s.w": {a.Hidden, 1},
+		"head.s.b": {1, 1},
+	}
+	in := a.Conv
+	for l := 0; l < a.Layers; l++ {
+		for _, g := range Gates {
+			s[fmt.Sprintf("lstm%d.w%s", l, g)] = []int{in + a.Hidden, a.Hidden}
+			s[fmt.Sprintf("lstm%d.b%s", l, g)] = []int{1, a.Hidden}
+		}
+		in = a.Hidden
+	}
+	return s
+}
+
+// fanIn is the number of inputs feeding the units a weight or bias belongs to.
+func (a Arch) fanIn(name string) int {
+	switch {
+	case strings.HasPrefix(name, "conv."):
+		return a.Kernel * a.Cin()
+	case strings.HasPrefix(name, "head."):
+		return a.Hidden
+	case strings.HasPrefix(name, "lstm0."):
+		return a.Conv + a.Hidden
+	}
+	return 2 * a.Hidden
+}
+
+// ParamCount is the number of trainable parameters.
+func (a Arch) ParamCount() int {
+	n := 0
+	for _, sh := range a.Shapes() {
+		k := 1
+		for _, d := range sh {
+			k *= d
+		}
+		n += k
+	}
+	return n
+}
+
+// ParamNames lists weight names in a fixed order.
+func (a Arch) ParamNames() []string {
+	var ns []string
+	for n := range a.Shapes() {
+		ns = append(ns, n)
+	}
+	sort.Strings(ns)
+	return ns
+}
+
+// New makes a model with weights drawn from seeded uniform distributions
+// (±1/sqrt(fan_in), PyTorch's default) and forget-gate biases of 1.
+func New(a Arch, norm Norm, seed uint64) (*Model, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	if len(norm.InputScale) != len(a.Inputs) {
+		return nil, fmt.Errorf("normalization has %d input scales for %d inputs", len(norm.InputScale), len(a.Inputs))
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	m := &Model{Arch: a, Norm: norm, Readout: Readout{P: 0.5, RefractoryMS: 2}, W: map[string]*Tensor{}, Info: map[string]string{}}
+	for _, name := range a.ParamNames() {
+		sh := a.Shapes()[name]
+		t := NewTensor(sh...)
+		lim := 1 / math.Sqrt(float64(a.fanIn(name)))
+		for i := range t.Data {
+			t.Data[i] = float32((2*rng.Float64() - 1) * lim)
+		}
+		if strings.HasSuffix(name, ".bf") {
+			for i := range t.Data {
+				t.Data[i] = 1
+			}
+		}
+		m.W[name] = t
+	}
+	// Start the Vm head near "stay where you are": small weights.
+	for i := range m.W["head.v.w"].Data {
+		m.W["head.v.w"].Data[i] *= 0.1
+	}
+	return m, nil
+}
+
+// Clone deep-copies the model.
+func (m *Model) Clone() *Model {
+	c := &Model{Arch: m.Arch, Norm: m.Norm, Readout: m.Readout, W: map[string]*Tensor{}, Info: map[string]string{}}
+	c.Arch.Inputs = append([]Input(nil), m.Arch.Inputs...)
+	c.Norm.InputScale = append([]float32(nil), m.Norm.InputScale...)
+	for k, t := range m.W {
+		c.W[k] = &Tensor{Shape: append([]int(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}
+	}
+	for k, v := range m.Info {
+		c.Info[k] = v
+	}
+	return c
+}
+
+// Meta keys in the safetensors __metadata__.
+const (
+	metaFormat  = "format"
+	metaArch    = "architecture"
+	metaNorm    = "normalization"
+	metaReadout = "readout"
+)
+
+// Write encodes the model as safetensors; extra tensors (e.g. optimizer
+// state in a checkpoint) are stored beside the weights.
+func (m *Model) Write(w io.Writer, extra map[string]*Tensor, extraMeta map[string]string) error {
+	meta := map[string]string{metaFormat: fmt.Sprintf("neurosurrogate-cnn-lstm/%d", FormatVersion)}
+	for k, v := range m.Info {
+		meta[k] = v
+	}
+	for k, v := range extraMeta {
+		meta[k] = v
+	}
+	ab, _ := json.Marshal(m.Arch)
+	nb, _ := json.Marshal(m.Norm)
+	rb, _ := json.Marshal(m.Readout)
+	meta[metaArch], meta[metaNorm], meta[metaReadout] = string(ab), string(nb), string(rb)
+	all := map[string]*Tensor{}
+	for k, t := range m.W {
+		all[k] = t
+	}
+	for k, t := range extra {
+		all[k] = t
+	}
+	return WriteSafetensors(w, all, meta)
+}
+
+// Save writes the model atomically.
+func (m *Model) Save(path string) error {
+	return WriteFileAtomic(path, func(w io.Writer) error { return m.Write(w, nil, nil) })
+}
+
+// Load reads and checks a model file.
+func Load(path string) (*Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	m, _, _, err := Decode(path, data)
+	return m, err
+}
+
+// Decode parses a model (and any extra tensors and metadata, as in a
+// checkpoint) and checks that every weight the architecture needs is there
+// with its shape and finite values.
+func Decode(name string, data []byte) (*Model, map[string]*Tensor, map[string]string, error) {
+	ts, meta, err := ReadSafetensors(name, data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%s: not a neurosurrogate model: %s", name, fmt.Sprintf(format, args...))
+	}
+	if f := meta[metaFormat]; f != fmt.Sprintf("neurosurrogate-cnn-lstm/%d", FormatVersion) {
+		return nil, nil, nil, bad("metadata format is %q; want neurosurrogate-cnn-lstm/%d", f, FormatVersion)
+	}
+	m := &Model{W: map[string]*Tensor{}, Info: map[string]string{}}
+	if err := json.Unmarshal([]byte(meta[metaArch]), &m.Arch); err != nil {
+		return nil, nil, nil, bad("architecture metadata: %v", err)
+	}
+	if err := m.Arch.Validate(); err != nil {
+		return nil, nil, nil, bad("%v", err)
+	}
+	if err := json.Unmarshal([]byte(meta[metaNorm]), &m.Norm); err != nil {
+		return nil, nil, nil, bad("normalization metadata: %v", err)
+	}
+	if len(m.Norm.InputScale) != len(m.Arch.Inputs) || !(m.Norm.VScale > 0) {
+		return nil, nil, nil, bad("normalization does not fit the architecture (%d input scales for %d inputs, v scale %v)", len(m.Norm.InputScale), len(m.Arch.Inputs), m.Norm.VScale)
+	}
+	if err := json.Unmarshal([]byte(meta[metaReadout]), &m.Readout); err != nil {
+		return nil, nil, nil, bad("readout metadata: %v", err)
+	}
+	for k, v := range meta {
+		switch k {
+		case metaFormat, metaArch, metaNorm, metaReadout:
+		default:
+			m.Info[k] = v
+		}
+	}
+	for name, sh := range m.Arch.Shapes() {
+		t, ok := ts[name]
+		if !ok {
+			return nil, nil, nil, bad("weight %q missing", name)
+		}
+		if !equalShape(t.Shape, sh) {
+			return nil, nil, nil, bad("weight %q has shape %v; the architecture needs %v", name, t.Shape, sh)
+		}
+		for _, x := range t.Data {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, nil, nil, bad("weight %q holds a non-finite value", name)
+			}
+		}
+		m.W[name] = t
+		delete(ts, name)
+	}
+	return m, ts, meta, nil
+}
+
+func equalShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func newBufWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 1<<16) }
