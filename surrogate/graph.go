@@ -219,4 +219,3 @@ func (gr *Graph) Grads() (map[string][]float32, error) {
 	}
 	return out, nil
 }
-
