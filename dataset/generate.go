@@ -1,0 +1,312 @@
+package dataset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+
+	"neurosurrogate/biophys"
+)
+
+// Config is a generation job: one shard of a dataset.
+type Config struct {
+	Cell       *biophys.Cell
+	Traces     int     // traces in the whole dataset (all shards)
+	DurationMS float64 // per trace
+	DtMS       float64 // simulation step
+	SampleDtMS float64 // a multiple of DtMS; DurationMS a multiple of it
+	Seed       uint64
+	Shard      int // this shard's index, 0 <= Shard < Shards
+	Shards     int // number of shards (1: unsharded)
+	// Regimes is the input mix; nil means DefaultRegimes(Cell).
+	Regimes *Regimes
+	// Workers is the number of simulations run in parallel (0: all cores).
+	// It never changes the output.
+	Workers int
+	// Progress, if not nil, is called after each trace is written with the
+	// traces done and the total of this shard.
+	Progress func(done, total int)
+}
+
+// Result describes a written shard.
+type Result struct {
+	Path        string
+	Traces      int     // traces in this shard
+	SimulatedMS float64 // simulated time, including retried subthreshold attempts
+	Spikes      int
+	Wall        time.Duration
+}
+
+// ParseShard parses "i/n" with 0 <= i < n.
+func ParseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "/")
+	if ok {
+		i, err = strconv.Atoi(strings.TrimSpace(a))
+		if err == nil {
+			n, err = strconv.Atoi(strings.TrimSpace(b))
+		}
+	}
+	switch {
+	case !ok || err != nil:
+		return 0, 0, fmt.Errorf("shard %q: want i/n, e.g. 3/16 (shard 3 of 16, counting from 0)", s)
+	case n < 1:
+		return 0, 0, fmt.Errorf("shard %q: the number of shards must be at least 1", s)
+	case n > 99999:
+		return 0, 0, fmt.Errorf("shard %q: at most 99999 shards", s)
+	case i < 0 || i >= n:
+		return 0, 0, fmt.Errorf("shard %q: the index must satisfy 0 <= i < n (shards count from 0, so the last of %d is %d/%d)", s, n, n-1, n)
+	}
+	return i, n, nil
+}
+
+// multiple returns x/unit rounded when x is an integer multiple of unit.
+func multiple(x, unit float64) (int, bool) {
+	q := x / unit
+	k := math.Round(q)
+	return int(k), k >= 1 && math.Abs(q-k) <= 1e-9*math.Max(1, q)
+}
+
+// Settings checks a job's parameters and returns the dataset settings they
+// make (everything but the shard index).
+func (c *Config) Settings() (*Settings, error) {
+	if c.Cell == nil {
+		return nil, errors.New("no cell")
+	}
+	switch {
+	case c.Traces < 1 || c.Traces > math.MaxInt32:
+		return nil, fmt.Errorf("traces %d: must be at least 1", c.Traces)
+	case !(c.DurationMS > 0) || !finite(c.DurationMS):
+		return nil, fmt.Errorf("duration %v ms: must be positive", c.DurationMS)
+	case !(c.DtMS > 0) || !finite(c.DtMS):
+		return nil, fmt.Errorf("dt %v ms: must be positive", c.DtMS)
+	case !(c.SampleDtMS > 0) || !finite(c.SampleDtMS):
+		return nil, fmt.Errorf("sample-dt %v ms: must be positive", c.SampleDtMS)
+	case c.Shards < 1 || c.Shard < 0 || c.Shard >= c.Shards:
+		return nil, fmt.Errorf("shard %d/%d: want 0 <= i < n", c.Shard, c.Shards)
+	case c.Workers < 0:
+		return nil, fmt.Errorf("workers %d: must not be negative", c.Workers)
+	}
+	if _, ok := multiple(c.SampleDtMS, c.DtMS); !ok {
+		return nil, fmt.Errorf("sample-dt %g ms is not a multiple of dt %g ms", c.SampleDtMS, c.DtMS)
+	}
+	samples, ok := multiple(c.DurationMS, c.SampleDtMS)
+	if !ok {
+		return nil, fmt.Errorf("duration %g ms is not a multiple of sample-dt %g ms", c.DurationMS, c.SampleDtMS)
+	}
+	if samples > maxSamples {
+		return nil, fmt.Errorf("duration %g ms / sample-dt %g ms = %d samples per trace: at most %d", c.DurationMS, c.SampleDtMS, samples, maxSamples)
+	}
+	if len(c.Cell.Synapses) == 0 {
+		return nil, fmt.Errorf("cell %s has no synapses: there is nothing to drive it with", c.Cell.Name)
+	}
+	reg := DefaultRegimes(c.Cell)
+	if c.Regimes != nil {
+		reg = *c.Regimes
+	}
+	if err := reg.Validate(); err != nil {
+		return nil, err
+	}
+	ch, err := channelsFor(c.Cell, reg.StepFrac > 0)
+	if err != nil {
+		return nil, err
+	}
+	st := &Settings{
+		Format: Format, Generator: Generator,
+		CellName: c.Cell.Name, CellSHA256: c.Cell.Hash(),
+		DtMS: c.DtMS, SampleDtMS: c.SampleDtMS, DurationMS: c.DurationMS, Samples: samples,
+		Traces: c.Traces, Seed: c.Seed, Shards: c.Shards, ShardRule: ShardRule,
+		RowsPerBatch: rowsPerBatch(samples, len(ch)),
+		Channels:     ch, Regimes: reg,
+	}
+	return st, nil
+}
+
+// metadata is the schema metadata of one shard.
+func metadata(st *Settings, cell *biophys.Cell, shard int) arrow.Metadata {
+	info := fmt.Sprintf(`{"index":%d,"count":%d,"traces":%d}`, shard, st.Shards, ShardTraces(st.Traces, shard, st.Shards))
+	return arrow.NewMetadata(
+		[]string{MetaFormat, MetaGenerator, MetaSettings, MetaShard, MetaCell, MetaSampling},
+		[]string{Format, Generator, st.json(), info, string(cell.JSON()), SamplingDoc})
+}
+
+// Generate simulates one shard of a dataset and writes it into folder dir
+// (created if needed) as ShardFileName(Shard, Shards). The file appears
+// only when complete (written to a temporary file, then renamed). Shards
+// already in dir must have been made with the same settings. The output is
+// byte-identical for identical Configs, whatever Workers is.
+func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
+	start := time.Now()
+	st, err := cfg.Settings()
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := biophys.Compile(cfg.Cell)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o777); err != nil {
+		return nil, fmt.Errorf("cannot create the output folder: %w", err)
+	}
+	if err := checkFolder(dir, st); err != nil {
+		return nil, err
+	}
+	final := filepath.Join(dir, ShardFileName(cfg.Shard, cfg.Shards))
+	f, err := os.CreateTemp(dir, "."+ShardFileName(cfg.Shard, cfg.Shards)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("cannot write in the output folder: %w", err)
+	}
+	tmp := f.Name()
+	done := false
+	defer func() {
+		if !done {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	sw, err := newShardWriter(f, st, metadata(st, cfg.Cell, cfg.Shard))
+	if err != nil {
+		return nil, fileError(tmp, err)
+	}
+	res := &Result{Path: final, Traces: ShardTraces(st.Traces, cfg.Shard, cfg.Shards)}
+	workers := cfg.Workers
+	if workers == 0 {
+		workers = runtime.NumCPU()
+	}
+	err = produce(ctx, st, tmpl, cfg.Shard, workers, func(t *Trace, simMS float64) error {
+		res.SimulatedMS += simMS
+		res.Spikes += t.Spikes
+		if err := sw.add(t); err != nil {
+			return fileError(tmp, err)
+		}
+		if cfg.Progress != nil {
+			cfg.Progress((t.Index-cfg.Shard)/st.Shards+1, res.Traces)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := sw.close(); err != nil {
+		return nil, fileError(tmp, err)
+	}
+	if err := f.Sync(); err != nil {
+		return nil, fileError(tmp, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fileError(tmp, err)
+	}
+	// Another job may have written into the folder meanwhile.
+	if err := checkFolder(dir, st); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return nil, err
+	}
+	done = true
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	res.Wall = time.Since(start)
+	return res, nil
+}
+
+// checkFolder refuses to write into a folder holding shards made with other
+// settings.
+func checkFolder(dir string, st *Settings) error {
+	files, _, err := listShards(dir)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		h, err := readHeader(f.path)
+		if err != nil {
+			return fmt.Errorf("%v\nthe output folder holds a file that is not a readable shard; remove it or write elsewhere", err)
+		}
+		if h.settingsJSON != st.json() {
+			return fmt.Errorf("%s was made with different settings (%s): refusing to mix datasets in one folder; use another --out folder, or the same settings",
+				f.path, diffSettings(&h.settings, st))
+		}
+	}
+	return nil
+}
+
+// produce simulates the shard's traces on workers goroutines and hands
+// them to emit in trace order. At most a few traces per worker wait in
+// memory.
+func produce(ctx context.Context, st *Settings, tmpl *biophys.Template, shard, workers int,
+	emit func(t *Trace, simMS float64) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait() // runs after cancel: stops the feeder and the workers
+	defer cancel()
+	type result struct {
+		t     *Trace
+		simMS float64
+		err   error
+	}
+	type job struct {
+		i   int
+		out chan result
+	}
+	jobs := make(chan job)
+	slots := make(chan chan result, 2*workers)
+	go func() {
+		defer close(slots)
+		defer close(jobs)
+		for i := shard; i < st.Traces; i += st.Shards {
+			out := make(chan result, 1)
+			select {
+			case slots <- out:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- job{i, out}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := newSim(st, tmpl)
+			for j := range jobs {
+				if ctx.Err() != nil {
+					j.out <- result{err: ctx.Err()}
+					continue
+				}
+				s.simulatedMS = 0
+				t, err := s.run(drawParams(st, j.i))
+				j.out <- result{t, s.simulatedMS, err}
+			}
+		}()
+	}
+	for out := range slots {
+		var r result
+		select {
+		case r = <-out:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if r.err != nil {
+			return r.err
+		}
+		if err := emit(r.t, r.simMS); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
