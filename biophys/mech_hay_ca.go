@@ -1,7 +1,5 @@
 package biophys
 
-import "math"
-
 func init() {
 	RegisterMechanism(&Mechanism{
 		Name: "Ca_HVA",
@@ -10,7 +8,7 @@ func init() {
 		Params: []Param{gbarParam("gCa_HVAbar")},
 		Ions:   []IonUse{{Ion: "ca"}},
 		New: func(b *Build) Kernel {
-			return &caHVA{channel: newChannel(b, "gCa_HVAbar", 2), ca: b.Ions["ca"]}
+			return &caHVA{channel: newChannel(b, "gCa_HVAbar", 2, 4), ca: b.Ions["ca"]}
 		},
 	})
 	RegisterMechanism(&Mechanism{
@@ -20,7 +18,7 @@ func init() {
 		Params: []Param{gbarParam("gCa_LVAstbar")},
 		Ions:   []IonUse{{Ion: "ca"}},
 		New: func(b *Build) Kernel {
-			return &caLVAst{channel: newChannel(b, "gCa_LVAstbar", 2), ca: b.Ions["ca"]}
+			return &caLVAst{channel: newChannel(b, "gCa_LVAstbar", 2, 4), ca: b.Ions["ca"]}
 		},
 	})
 	RegisterMechanism(&Mechanism{
@@ -45,45 +43,50 @@ type caHVA struct {
 	ca *Ion
 }
 
-func caHVARates(v float64) (mInf, mRate, hInf, hRate float64) {
-	if v == -27 {
-		v += 0.0001
-	}
-	u := -27 - v
-	mAlpha := 0.055 * u / (math.Exp(u/3.8) - 1)
-	mBeta := 0.94 * math.Exp((-75-v)/17)
-	hAlpha := 0.000457 * math.Exp((-13-v)/50)
-	hBeta := 0.0065 / (math.Exp((-v-15)/28) + 1)
-	mRate = mAlpha + mBeta
-	mInf = mAlpha / mRate
-	hRate = hAlpha + hBeta
-	hInf = hAlpha / hRate
-	return
-}
-
-func (p *caHVA) Init(c *Ctx) {
+// rates (after the NMODL guard v == -27): with u = -27 - v,
+// alpha_m = 0.055 u / (exp(u / 3.8) - 1), beta_m = 0.94 exp((-75 - v) / 17),
+// alpha_h = 0.000457 exp((-13 - v) / 50), beta_h = 0.0065 / (exp((-v - 15) / 28) + 1);
+// no temperature correction.
+func (p *caHVA) rates(c *Ctx, dt float64) {
+	n, e := len(p.node), p.e
 	for k, nd := range p.node {
-		p.m[k], _, p.h[k], _ = caHVARates(c.V[nd])
+		v := c.V[nd]
+		if v == -27 {
+			v += 0.0001
+		}
+		a := e[4*k : 4*k+4]
+		a[0], a[1], a[2], a[3] = (-27-v)*(1/3.8), (-75-v)*(1.0/17), (-13-v)*(1.0/50), (-v-15)*(1.0/28)
+	}
+	expAll(e, e)
+	for k, nd := range p.node {
+		v := c.V[nd]
+		if v == -27 {
+			v += 0.0001
+		}
+		a := e[4*k : 4*k+4]
+		mAlpha := 0.055 * (-27 - v) / (a[0] - 1)
+		mBeta := 0.94 * a[1]
+		hAlpha := 0.000457 * a[2]
+		hBeta := 0.0065 / (a[3] + 1)
+		p.set(k, mAlpha/(mAlpha+mBeta), mAlpha+mBeta, dt)
+		p.set(n+k, hAlpha/(hAlpha+hBeta), hAlpha+hBeta, dt)
 	}
 }
 
-func (p *caHVA) Current(c *Ctx) {
-	eca, ica := p.ca.E, p.ca.I
+func (p *caHVA) Init(c *Ctx)    { p.rates(c, 0); p.init() }
+func (p *caHVA) State(c *Ctx)   { p.rates(c, c.Dt); p.cnexp() }
+func (p *caHVA) Current(c *Ctx) { caCurrent(c, &p.channel, p.ca) }
+
+// caCurrent adds the Ca current gbar m^2 h (v - eca) of every instance to
+// the matrix and to the summed ica.
+func caCurrent(c *Ctx, p *channel, ca *Ion) {
+	eca, ica := ca.E, ca.I
 	for k, nd := range p.node {
 		m := p.m[k]
 		i := addCurrent(c, nd, p.gbar[k]*m*m*p.h[k], eca[nd])
 		if ica != nil {
 			ica[nd] += i
 		}
-	}
-}
-
-func (p *caHVA) State(c *Ctx) {
-	dt := c.Dt
-	for k, nd := range p.node {
-		mInf, mRate, hInf, hRate := caHVARates(c.V[nd])
-		p.m[k] = gateStep(p.m[k], mInf, mRate, dt)
-		p.h[k] = gateStep(p.h[k], hInf, hRate, dt)
 	}
 }
 
@@ -94,40 +97,29 @@ type caLVAst struct {
 	ca *Ion
 }
 
-func caLVAstRates(v float64) (mInf, mRate, hInf, hRate float64) {
-	v += 10
-	mInf = 1 / (1 + math.Exp((v+30)/-6))
-	mRate = hayQt / (5 + 20/(1+math.Exp((v+25)/5)))
-	hInf = 1 / (1 + math.Exp((v+80)/6.4))
-	hRate = hayQt / (20 + 50/(1+math.Exp((v+40)/7)))
-	return
-}
-
-func (p *caLVAst) Init(c *Ctx) {
+// rates (v shifted by +10 mV): minf = 1 / (1 + exp((v + 30) / -6)),
+// mtau = 5 + 20 / (1 + exp((v + 25) / 5)); hinf = 1 / (1 + exp((v + 80) / 6.4)),
+// htau = 20 + 50 / (1 + exp((v + 40) / 7)); taus / qt.
+func (p *caLVAst) rates(c *Ctx, dt float64) {
+	n, e := len(p.node), p.e
 	for k, nd := range p.node {
-		p.m[k], _, p.h[k], _ = caLVAstRates(c.V[nd])
+		v := c.V[nd] + 10
+		a := e[4*k : 4*k+4]
+		a[0], a[1], a[2], a[3] = (v+30)*(1/-6.0), (v+25)*(1.0/5), (v+80)*(1/6.4), (v+40)*(1.0/7)
+	}
+	expAll(e, e)
+	for k := range p.node {
+		a := e[4*k : 4*k+4]
+		// qt / (5 + 20 / (1 + a1)) = qt (1 + a1) / (5 (1 + a1) + 20)
+		b1, b3 := 1+a[1], 1+a[3]
+		p.set(k, 1/(1+a[0]), hayQt*b1/(5*b1+20), dt)
+		p.set(n+k, 1/(1+a[2]), hayQt*b3/(20*b3+50), dt)
 	}
 }
 
-func (p *caLVAst) Current(c *Ctx) {
-	eca, ica := p.ca.E, p.ca.I
-	for k, nd := range p.node {
-		m := p.m[k]
-		i := addCurrent(c, nd, p.gbar[k]*m*m*p.h[k], eca[nd])
-		if ica != nil {
-			ica[nd] += i
-		}
-	}
-}
-
-func (p *caLVAst) State(c *Ctx) {
-	dt := c.Dt
-	for k, nd := range p.node {
-		mInf, mRate, hInf, hRate := caLVAstRates(c.V[nd])
-		p.m[k] = gateStep(p.m[k], mInf, mRate, dt)
-		p.h[k] = gateStep(p.h[k], hInf, hRate, dt)
-	}
-}
+func (p *caLVAst) Init(c *Ctx)    { p.rates(c, 0); p.init() }
+func (p *caLVAst) State(c *Ctx)   { p.rates(c, c.Dt); p.cnexp() }
+func (p *caLVAst) Current(c *Ctx) { caCurrent(c, &p.channel, p.ca) }
 
 // CaDynamics_E2: cai relaxes to minCai - kI ica with time constant decay,
 // kI = 1e4 gamma decay / (2 F depth); cnexp is exact for this linear ODE.
@@ -154,7 +146,7 @@ func newCaDynamics(b *Build) Kernel {
 
 func (p *caDynamics) setDt(dt float64) {
 	for k, d := range p.decay {
-		p.f[k] = 1 - math.Exp(-dt/d)
+		p.f[k] = 1 - fastExp(-dt/d)
 	}
 	p.fDt = dt
 }

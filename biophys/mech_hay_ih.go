@@ -1,14 +1,12 @@
 package biophys
 
-import "math"
-
 func init() {
 	RegisterMechanism(&Mechanism{
 		Name: "Ih",
 		Doc: "Hay et al. 2011 hyperpolarization-activated cation current (Kole et al. 2006), " +
 			"ihcn = gIhbar m (v - ehcn), ehcn = -45 mV (fixed in Ih.mod)",
 		Params: []Param{gbarParam("gIhbar")},
-		New:    func(b *Build) Kernel { return &ih{channel: newChannel(b, "gIhbar", 1)} },
+		New:    func(b *Build) Kernel { return &ih{channel: newChannel(b, "gIhbar", 1, 2)} },
 	})
 }
 
@@ -16,34 +14,35 @@ const ihEhcnMV = -45.0 // ehcn, fixed in Ih.mod
 
 type ih struct{ channel }
 
-func ihRates(v float64) (mInf, mRate float64) {
-	if v == -154.9 {
-		v += 0.0001
+// rates (after the NMODL guard v == -154.9): with u = v + 154.9,
+// alpha = 0.001 * 6.43 u / (exp(u / 11.9) - 1), beta = 0.001 * 193 exp(v / 33.1);
+// no temperature correction.
+func (p *ih) rates(c *Ctx, dt float64) {
+	e := p.e
+	for k, nd := range p.node {
+		v := c.V[nd]
+		if v == -154.9 {
+			v += 0.0001
+		}
+		e[2*k], e[2*k+1] = (v+154.9)*(1/11.9), v*(1/33.1)
 	}
-	u := v + 154.9
-	mAlpha := 0.001 * 6.43 * u / (math.Exp(u/11.9) - 1)
-	mBeta := 0.001 * 193 * math.Exp(v/33.1)
-	mRate = mAlpha + mBeta
-	mInf = mAlpha / mRate
-	return
+	expAll(e, e)
+	for k, nd := range p.node {
+		v := c.V[nd]
+		if v == -154.9 {
+			v += 0.0001
+		}
+		mAlpha := 0.001 * 6.43 * (v + 154.9) / (e[2*k] - 1)
+		mBeta := 0.001 * 193 * e[2*k+1]
+		p.set(k, mAlpha/(mAlpha+mBeta), mAlpha+mBeta, dt)
+	}
 }
 
-func (p *ih) Init(c *Ctx) {
-	for k, nd := range p.node {
-		p.m[k], _ = ihRates(c.V[nd])
-	}
-}
+func (p *ih) Init(c *Ctx)  { p.rates(c, 0); p.init() }
+func (p *ih) State(c *Ctx) { p.rates(c, c.Dt); p.cnexp() }
 
 func (p *ih) Current(c *Ctx) {
 	for k, nd := range p.node {
 		addCurrent(c, nd, p.gbar[k]*p.m[k], ihEhcnMV)
-	}
-}
-
-func (p *ih) State(c *Ctx) {
-	dt := c.Dt
-	for k, nd := range p.node {
-		mInf, mRate := ihRates(c.V[nd])
-		p.m[k] = gateStep(p.m[k], mInf, mRate, dt)
 	}
 }

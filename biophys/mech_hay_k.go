@@ -9,7 +9,7 @@ func init() {
 			"ik = gK_Pstbar m^2 h (v - ek), q10 2.3 to 34 C",
 		Params: []Param{gbarParam("gK_Pstbar")},
 		Ions:   []IonUse{{Ion: "k"}},
-		New:    func(b *Build) Kernel { return &kPst{channel: newChannel(b, "gK_Pstbar", 2), k: b.Ions["k"]} },
+		New:    func(b *Build) Kernel { return &kPst{channel: newChannel(b, "gK_Pstbar", 2, 4), k: b.Ions["k"]} },
 	})
 	RegisterMechanism(&Mechanism{
 		Name: "K_Tst",
@@ -17,14 +17,14 @@ func init() {
 			"ik = gK_Tstbar m^4 h (v - ek), q10 2.3 to 34 C",
 		Params: []Param{gbarParam("gK_Tstbar")},
 		Ions:   []IonUse{{Ion: "k"}},
-		New:    func(b *Build) Kernel { return &kTst{channel: newChannel(b, "gK_Tstbar", 2), k: b.Ions["k"]} },
+		New:    func(b *Build) Kernel { return &kTst{channel: newChannel(b, "gK_Tstbar", 2, 4), k: b.Ions["k"]} },
 	})
 	RegisterMechanism(&Mechanism{
 		Name:   "SKv3_1",
 		Doc:    "Hay et al. 2011 Kv3.1 fast K current (Rettig et al. 1992), ik = gSKv3_1bar m (v - ek)",
 		Params: []Param{gbarParam("gSKv3_1bar")},
 		Ions:   []IonUse{{Ion: "k"}},
-		New:    func(b *Build) Kernel { return &skv31{channel: newChannel(b, "gSKv3_1bar", 1), k: b.Ions["k"]} },
+		New:    func(b *Build) Kernel { return &skv31{channel: newChannel(b, "gSKv3_1bar", 1, 2), k: b.Ions["k"]} },
 	})
 	RegisterMechanism(&Mechanism{
 		Name: "SK_E2",
@@ -33,7 +33,7 @@ func init() {
 		Params: []Param{gbarParam("gSK_E2bar")},
 		Ions:   []IonUse{{Ion: "k"}, {Ion: "ca"}},
 		New: func(b *Build) Kernel {
-			return &skE2{channel: newChannel(b, "gSK_E2bar", 1), k: b.Ions["k"], ca: b.Ions["ca"]}
+			return &skE2{channel: newChannel(b, "gSK_E2bar", 1, 1), k: b.Ions["k"], ca: b.Ions["ca"]}
 		},
 	})
 	RegisterMechanism(&Mechanism{
@@ -41,8 +41,21 @@ func init() {
 		Doc:    "Hay et al. 2011 muscarinic K current (Adams et al. 1982), ik = gImbar m (v - ek), q10 2.3 to 34 C",
 		Params: []Param{gbarParam("gImbar")},
 		Ions:   []IonUse{{Ion: "k"}},
-		New:    func(b *Build) Kernel { return &im{channel: newChannel(b, "gImbar", 1), k: b.Ions["k"]} },
+		New:    func(b *Build) Kernel { return &im{channel: newChannel(b, "gImbar", 1, 1), k: b.Ions["k"]} },
 	})
+}
+
+// kCurrent adds g[i] (v - ek) of every instance i, g in S/cm2, to the
+// matrix and to the summed ik when some mechanism reads it. (The channels
+// pass their scratch e, free during the Current phase, as g.)
+func kCurrent(c *Ctx, node []int32, g []float64, k *Ion) {
+	ek, ik := k.E, k.I
+	for i, nd := range node {
+		cur := addCurrent(c, nd, g[i], ek[nd])
+		if ik != nil {
+			ik[nd] += cur
+		}
+	}
 }
 
 // K_Pst
@@ -52,44 +65,46 @@ type kPst struct {
 	k *Ion
 }
 
-func kPstRates(v float64) (mInf, mRate, hInf, hRate float64) {
-	v += 10
-	mInf = 1 / (1 + math.Exp(-(v+1)/12))
-	if v < -50 {
-		mRate = hayQt / (1.25 + 175.03*math.Exp(v*0.026))
-	} else {
-		mRate = hayQt / (1.25 + 13*math.Exp(-v*0.026))
+// rates (v shifted by +10 mV): minf = 1 / (1 + exp(-(v + 1) / 12)),
+// mtau = 1.25 + 175.03 exp(0.026 v) below -50 mV, else 1.25 + 13 exp(-0.026 v);
+// hinf = 1 / (1 + exp(-(v + 54) / -11)),
+// htau = 360 + (1010 + 24 (v + 55)) exp(-((v + 75) / 48)^2); taus / qt.
+func (p *kPst) rates(c *Ctx, dt float64) {
+	n, e := len(p.node), p.e
+	for k, nd := range p.node {
+		v := c.V[nd] + 10
+		a := e[4*k : 4*k+4]
+		a[0] = -(v + 1) / 12
+		if v < -50 {
+			a[1] = -v * -0.026
+		} else {
+			a[1] = -v * 0.026
+		}
+		x := (v + 75) / 48
+		a[2], a[3] = -(v+54)/-11, -(x * x)
 	}
-	hInf = 1 / (1 + math.Exp(-(v+54)/-11))
-	x := (v + 75) / 48
-	hRate = hayQt / (360 + (1010+24*(v+55))*math.Exp(-x*x))
-	return
+	expAll(e, e)
+	for k, nd := range p.node {
+		v := c.V[nd] + 10
+		a := e[4*k : 4*k+4]
+		tau := 1.25 + 13*a[1]
+		if v < -50 {
+			tau = 1.25 + 175.03*a[1]
+		}
+		p.set(k, 1/(1+a[0]), hayQt/tau, dt)
+		p.set(n+k, 1/(1+a[2]), hayQt/(360+(1010+24*(v+55))*a[3]), dt)
+	}
 }
 
-func (p *kPst) Init(c *Ctx) {
-	for k, nd := range p.node {
-		p.m[k], _, p.h[k], _ = kPstRates(c.V[nd])
-	}
-}
+func (p *kPst) Init(c *Ctx)  { p.rates(c, 0); p.init() }
+func (p *kPst) State(c *Ctx) { p.rates(c, c.Dt); p.cnexp() }
 
 func (p *kPst) Current(c *Ctx) {
-	ek, ik := p.k.E, p.k.I
-	for k, nd := range p.node {
-		m := p.m[k]
-		i := addCurrent(c, nd, p.gbar[k]*m*m*p.h[k], ek[nd])
-		if ik != nil {
-			ik[nd] += i
-		}
+	g := p.e[:len(p.node)]
+	for i := range g {
+		g[i] = p.gbar[i] * p.m[i] * p.m[i] * p.h[i]
 	}
-}
-
-func (p *kPst) State(c *Ctx) {
-	dt := c.Dt
-	for k, nd := range p.node {
-		mInf, mRate, hInf, hRate := kPstRates(c.V[nd])
-		p.m[k] = gateStep(p.m[k], mInf, mRate, dt)
-		p.h[k] = gateStep(p.h[k], hInf, hRate, dt)
-	}
+	kCurrent(c, p.node, g, p.k)
 }
 
 // K_Tst
@@ -99,41 +114,35 @@ type kTst struct {
 	k *Ion
 }
 
-func kTstRates(v float64) (mInf, mRate, hInf, hRate float64) {
-	v += 10
-	mInf = 1 / (1 + math.Exp(-(v+0)/19))
-	x := (v + 71) / 59
-	mRate = hayQt / (0.34 + 0.92*math.Exp(-x*x))
-	hInf = 1 / (1 + math.Exp(-(v+66)/-10))
-	y := (v + 73) / 23
-	hRate = hayQt / (8 + 49*math.Exp(-y*y))
-	return
-}
-
-func (p *kTst) Init(c *Ctx) {
+// rates (v shifted by +10 mV): minf = 1 / (1 + exp(-v / 19)),
+// mtau = 0.34 + 0.92 exp(-((v + 71) / 59)^2); hinf = 1 / (1 + exp(-(v + 66) / -10)),
+// htau = 8 + 49 exp(-((v + 73) / 23)^2); taus / qt.
+func (p *kTst) rates(c *Ctx, dt float64) {
+	n, e := len(p.node), p.e
 	for k, nd := range p.node {
-		p.m[k], _, p.h[k], _ = kTstRates(c.V[nd])
+		v := c.V[nd] + 10
+		x, y := (v+71)/59, (v+73)/23
+		a := e[4*k : 4*k+4]
+		a[0], a[1], a[2], a[3] = -(v+0)/19, -(x * x), -(v+66)/-10, -(y * y)
+	}
+	expAll(e, e)
+	for k := range p.node {
+		a := e[4*k : 4*k+4]
+		p.set(k, 1/(1+a[0]), hayQt/(0.34+0.92*a[1]), dt)
+		p.set(n+k, 1/(1+a[2]), hayQt/(8+49*a[3]), dt)
 	}
 }
+
+func (p *kTst) Init(c *Ctx)  { p.rates(c, 0); p.init() }
+func (p *kTst) State(c *Ctx) { p.rates(c, c.Dt); p.cnexp() }
 
 func (p *kTst) Current(c *Ctx) {
-	ek, ik := p.k.E, p.k.I
-	for k, nd := range p.node {
-		m2 := p.m[k] * p.m[k]
-		i := addCurrent(c, nd, p.gbar[k]*m2*m2*p.h[k], ek[nd])
-		if ik != nil {
-			ik[nd] += i
-		}
+	g := p.e[:len(p.node)]
+	for i := range g {
+		m2 := p.m[i] * p.m[i]
+		g[i] = p.gbar[i] * m2 * m2 * p.h[i]
 	}
-}
-
-func (p *kTst) State(c *Ctx) {
-	dt := c.Dt
-	for k, nd := range p.node {
-		mInf, mRate, hInf, hRate := kTstRates(c.V[nd])
-		p.m[k] = gateStep(p.m[k], mInf, mRate, dt)
-		p.h[k] = gateStep(p.h[k], hInf, hRate, dt)
-	}
+	kCurrent(c, p.node, g, p.k)
 }
 
 // SKv3_1
@@ -143,37 +152,32 @@ type skv31 struct {
 	k *Ion
 }
 
-func skv31Rates(v float64) (mInf, mRate float64) {
-	mInf = 1 / (1 + math.Exp((v-18.7)/-9.7))
-	mRate = (1 + math.Exp((v+46.56)/-44.14)) / (0.2 * 20)
-	return
-}
-
-func (p *skv31) Init(c *Ctx) {
+// rates: minf = 1 / (1 + exp((v - 18.7) / -9.7)),
+// mtau = 0.2 * 20 / (1 + exp((v + 46.56) / -44.14)).
+func (p *skv31) rates(c *Ctx, dt float64) {
+	e := p.e
 	for k, nd := range p.node {
-		p.m[k], _ = skv31Rates(c.V[nd])
+		v := c.V[nd]
+		e[2*k], e[2*k+1] = (v-18.7)*(1/-9.7), (v+46.56)*(1/-44.14)
+	}
+	expAll(e, e)
+	for k := range p.node {
+		p.set(k, 1/(1+e[2*k]), (1+e[2*k+1])*(1/(0.2*20)), dt)
 	}
 }
+
+func (p *skv31) Init(c *Ctx)  { p.rates(c, 0); p.init() }
+func (p *skv31) State(c *Ctx) { p.rates(c, c.Dt); p.cnexp() }
 
 func (p *skv31) Current(c *Ctx) {
-	ek, ik := p.k.E, p.k.I
-	for k, nd := range p.node {
-		i := addCurrent(c, nd, p.gbar[k]*p.m[k], ek[nd])
-		if ik != nil {
-			ik[nd] += i
-		}
+	g := p.e[:len(p.node)]
+	for i := range g {
+		g[i] = p.gbar[i] * p.m[i]
 	}
+	kCurrent(c, p.node, g, p.k)
 }
 
-func (p *skv31) State(c *Ctx) {
-	dt := c.Dt
-	for k, nd := range p.node {
-		mInf, mRate := skv31Rates(c.V[nd])
-		p.m[k] = gateStep(p.m[k], mInf, mRate, dt)
-	}
-}
-
-// SK_E2: the gate z (kept in channel.m) follows cai with the fixed zTau.
+// SK_E2: the gate z (channel.m) follows cai with the fixed zTau.
 
 type skE2 struct {
 	channel
@@ -186,41 +190,46 @@ const (
 	skE2KdMM   = 0.00043 // half activation (mM)
 )
 
-// skE2Inf is zInf at cai (mM), with the NMODL guard against cai < 1e-7.
-func skE2Inf(ca float64) float64 {
-	if ca < 1e-7 {
-		ca += 1e-07
+// zinf sets inf to zinf = 1 / (1 + (0.00043 / ca)^4.8) at every instance's
+// cai, with the NMODL guard adding 1e-7 mM to cai below 1e-7 mM.
+func (p *skE2) zinf() {
+	cai, e := p.ca.Ci, p.e
+	for k, nd := range p.node {
+		ca := cai[nd]
+		if ca < 1e-7 {
+			ca += 1e-07
+		}
+		e[k] = 4.8 * math.Log(skE2KdMM/ca)
 	}
-	// (0.00043 / ca)^4.8
-	return 1 / (1 + math.Exp(4.8*math.Log(skE2KdMM/ca)))
+	expAll(e, e)
+	for k, x := range e {
+		p.inf[k] = 1 / (1 + x)
+	}
 }
 
 func (p *skE2) Init(c *Ctx) {
-	p.fz, p.fzDt = 1-math.Exp(-c.Dt/skE2ZTauMS), c.Dt
-	cai := p.ca.Ci
-	for k, nd := range p.node {
-		p.m[k] = skE2Inf(cai[nd])
-	}
-}
-
-func (p *skE2) Current(c *Ctx) {
-	ek, ik := p.k.E, p.k.I
-	for k, nd := range p.node {
-		i := addCurrent(c, nd, p.gbar[k]*p.m[k], ek[nd])
-		if ik != nil {
-			ik[nd] += i
-		}
-	}
+	p.fz, p.fzDt = 1-fastExp(-c.Dt/skE2ZTauMS), c.Dt
+	p.zinf()
+	p.init()
 }
 
 func (p *skE2) State(c *Ctx) {
 	if c.Dt != p.fzDt {
-		p.fz, p.fzDt = 1-math.Exp(-c.Dt/skE2ZTauMS), c.Dt
+		p.fz, p.fzDt = 1-fastExp(-c.Dt/skE2ZTauMS), c.Dt
 	}
-	cai, fz := p.ca.Ci, p.fz
-	for k, nd := range p.node {
-		p.m[k] += fz * (skE2Inf(cai[nd]) - p.m[k])
+	p.zinf()
+	fz := p.fz
+	for k, z := range p.m {
+		p.m[k] = z + fz*(p.inf[k]-z)
 	}
+}
+
+func (p *skE2) Current(c *Ctx) {
+	g := p.e[:len(p.node)]
+	for i := range g {
+		g[i] = p.gbar[i] * p.m[i]
+	}
+	kCurrent(c, p.node, g, p.k)
 }
 
 // Im
@@ -230,34 +239,26 @@ type im struct {
 	k *Ion
 }
 
-func imRates(v float64) (mInf, mRate float64) {
-	// alpha = 3.3e-3 a, beta = 3.3e-3 / a, a = exp(2.5 * 0.04 (v + 35))
-	a := math.Exp(2.5 * 0.04 * (v + 35))
-	mInf = a * a / (a*a + 1)
-	mRate = hayQt * 3.3e-3 * (a + 1/a)
-	return
-}
-
-func (p *im) Init(c *Ctx) {
+// rates: with a = exp(2.5 * 0.04 (v + 35)), alpha = 3.3e-3 a,
+// beta = 3.3e-3 / a, tau = 1 / (alpha + beta) / qt.
+func (p *im) rates(c *Ctx, dt float64) {
+	e := p.e
 	for k, nd := range p.node {
-		p.m[k], _ = imRates(c.V[nd])
+		e[k] = 2.5 * 0.04 * (c.V[nd] + 35)
+	}
+	expAll(e, e)
+	for k, a := range e {
+		p.set(k, a*a/(a*a+1), hayQt*3.3e-3*(a+1/a), dt)
 	}
 }
+
+func (p *im) Init(c *Ctx)  { p.rates(c, 0); p.init() }
+func (p *im) State(c *Ctx) { p.rates(c, c.Dt); p.cnexp() }
 
 func (p *im) Current(c *Ctx) {
-	ek, ik := p.k.E, p.k.I
-	for k, nd := range p.node {
-		i := addCurrent(c, nd, p.gbar[k]*p.m[k], ek[nd])
-		if ik != nil {
-			ik[nd] += i
-		}
+	g := p.e[:len(p.node)]
+	for i := range g {
+		g[i] = p.gbar[i] * p.m[i]
 	}
-}
-
-func (p *im) State(c *Ctx) {
-	dt := c.Dt
-	for k, nd := range p.node {
-		mInf, mRate := imRates(c.V[nd])
-		p.m[k] = gateStep(p.m[k], mInf, mRate, dt)
-	}
+	kCurrent(c, p.node, g, p.k)
 }

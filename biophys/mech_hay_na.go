@@ -1,7 +1,5 @@
 package biophys
 
-import "math"
-
 func init() {
 	RegisterMechanism(&Mechanism{
 		Name: "NaTa_t",
@@ -26,9 +24,22 @@ func init() {
 		Params: []Param{gbarParam("gNap_Et2bar")},
 		Ions:   []IonUse{{Ion: "na"}},
 		New: func(b *Build) Kernel {
-			return &napEt2{channel: newChannel(b, "gNap_Et2bar", 2), na: b.Ions["na"]}
+			return &napEt2{channel: newChannel(b, "gNap_Et2bar", 2, 5), na: b.Ions["na"]}
 		},
 	})
+}
+
+// naCurrent adds gbar m^3 h (v - ena) of every instance to the matrix and
+// to the summed ina when some mechanism reads it.
+func naCurrent(c *Ctx, p *channel, na *Ion) {
+	ena, ina := na.E, na.I
+	for k, nd := range p.node {
+		m := p.m[k]
+		i := addCurrent(c, nd, p.gbar[k]*m*m*m*p.h[k], ena[nd])
+		if ina != nil {
+			ina[nd] += i
+		}
+	}
 }
 
 // naT is NaTa_t and NaTs2_t: the same kinetics with the activation centred
@@ -40,107 +51,91 @@ type naT struct {
 }
 
 func newNaT(b *Build, gbar string, mV, hV float64) *naT {
-	return &naT{channel: newChannel(b, gbar, 2), mV: mV, hV: hV, na: b.Ions["na"]}
+	return &naT{channel: newChannel(b, gbar, 2, 2), mV: mV, hV: hV, na: b.Ions["na"]}
 }
 
-// naTRates returns the steady states and rates (1/tau, per ms) of m and h.
-// The NMODL guards v == mV and v == hV (0/0) nudge v by 1e-4 mV, in order.
-func naTRates(v, mV, hV float64) (mInf, mRate, hInf, hRate float64) {
-	if v == mV {
+// guard applies the NMODL guards against 0/0 in order: v == mV, then
+// v == hV, each nudging v by 1e-4 mV; it returns the v for m and for h.
+func (p *naT) guard(v float64) (vm, vh float64) {
+	if v == p.mV {
 		v += 0.0001
 	}
-	// alpha = 0.182 u / (1 - e), beta = 0.124 (-u) / (1 - 1/e), e = exp(-u/6)
-	u := v - mV
-	e := math.Exp(-u / 6)
-	s := 0.182 + 0.124*e
-	mInf = 0.182 / s
-	mRate = hayQt * u * s / (1 - e)
-	if v == hV {
+	vm = v
+	if v == p.hV {
 		v += 0.0001
 	}
-	// alpha = -0.015 w / (1 - f), beta = -0.015 (-w) / (1 - 1/f), f = exp(w/6)
-	w := v - hV
-	f := math.Exp(w / 6)
-	hInf = 1 / (1 + f)
-	hRate = hayQt * 0.015 * w * (1 + f) / (f - 1)
-	return
+	return vm, v
 }
 
-func (p *naT) Init(c *Ctx) {
+// rates: with u = v - mV, e = exp(-u/6): alpha_m = 0.182 u / (1 - e),
+// beta_m = 0.124 (-u) / (1 - 1/e); with w = v - hV, f = exp(w/6):
+// alpha_h = -0.015 w / (1 - f), beta_h = -0.015 (-w) / (1 - 1/f);
+// tau = 1 / (alpha + beta) / qt.
+func (p *naT) rates(c *Ctx, dt float64) {
+	n, e := len(p.node), p.e
 	for k, nd := range p.node {
-		p.m[k], _, p.h[k], _ = naTRates(c.V[nd], p.mV, p.hV)
+		vm, vh := p.guard(c.V[nd])
+		e[2*k], e[2*k+1] = (vm-p.mV)*(-1.0/6), (vh-p.hV)*(1.0/6)
+	}
+	expAll(e, e)
+	for k, nd := range p.node {
+		vm, vh := p.guard(c.V[nd])
+		u, em := vm-p.mV, e[2*k]
+		s := 0.182 + 0.124*em
+		p.set(k, 0.182/s, hayQt*u*s/(1-em), dt)
+		w, f := vh-p.hV, e[2*k+1]
+		p.set(n+k, 1/(1+f), hayQt*0.015*w*(1+f)/(f-1), dt)
 	}
 }
 
-func (p *naT) Current(c *Ctx) {
-	ena, ina := p.na.E, p.na.I
-	for k, nd := range p.node {
-		m := p.m[k]
-		i := addCurrent(c, nd, p.gbar[k]*m*m*m*p.h[k], ena[nd])
-		if ina != nil {
-			ina[nd] += i
-		}
-	}
-}
-
-func (p *naT) State(c *Ctx) {
-	dt := c.Dt
-	for k, nd := range p.node {
-		mInf, mRate, hInf, hRate := naTRates(c.V[nd], p.mV, p.hV)
-		p.m[k] = gateStep(p.m[k], mInf, mRate, dt)
-		p.h[k] = gateStep(p.h[k], hInf, hRate, dt)
-	}
-}
+func (p *naT) Init(c *Ctx)    { p.rates(c, 0); p.init() }
+func (p *naT) State(c *Ctx)   { p.rates(c, c.Dt); p.cnexp() }
+func (p *naT) Current(c *Ctx) { naCurrent(c, &p.channel, p.na) }
 
 type napEt2 struct {
 	channel
 	na *Ion
 }
 
-func napEt2Rates(v float64) (mInf, mRate, hInf, hRate float64) {
-	mInf = 1.0 / (1 + math.Exp((v+52.6)/-4.6))
+// napEt2Guard applies the NMODL guards in order (v == -38 before the m
+// rates, then v == -17 and v == -64.4); it returns the v for m and for h.
+func napEt2Guard(v float64) (vm, vh float64) {
 	if v == -38 {
 		v += 0.0001
 	}
-	u := v + 38
-	e := math.Exp(-u / 6)
-	// mTau = 6 / (alpha + beta) / qt with NaTa_t's alpha and beta
-	mRate = hayQt * u * (0.182 + 0.124*e) / (1 - e) / 6
+	vm = v
 	if v == -17 {
 		v += 0.0001
 	}
 	if v == -64.4 {
 		v += 0.0001
 	}
-	hInf = 1.0 / (1 + math.Exp((v+48.8)/10))
-	hAlpha := -2.88e-6 * (v + 17) / (1 - math.Exp((v+17)/4.63))
-	hBeta := 6.94e-6 * (v + 64.4) / (1 - math.Exp(-(v+64.4)/2.63))
-	hRate = hayQt * (hAlpha + hBeta)
-	return
+	return vm, v
 }
 
-func (p *napEt2) Init(c *Ctx) {
+// rates: minf = 1 / (1 + exp((v + 52.6) / -4.6)), mtau 6 times NaTa_t's;
+// hinf = 1 / (1 + exp((v + 48.8) / 10)),
+// alpha_h = -2.88e-6 (v + 17) / (1 - exp((v + 17) / 4.63)),
+// beta_h = 6.94e-6 (v + 64.4) / (1 - exp(-(v + 64.4) / 2.63)).
+func (p *napEt2) rates(c *Ctx, dt float64) {
+	n, e := len(p.node), p.e
 	for k, nd := range p.node {
-		p.m[k], _, p.h[k], _ = napEt2Rates(c.V[nd])
+		v := c.V[nd]
+		vm, vh := napEt2Guard(v)
+		a := e[5*k : 5*k+5]
+		a[0], a[1], a[2], a[3], a[4] = (v+52.6)/-4.6, -(vm+38)/6, (vh+48.8)/10, (vh+17)/4.63, -(vh+64.4)/2.63
+	}
+	expAll(e, e)
+	for k, nd := range p.node {
+		vm, vh := napEt2Guard(c.V[nd])
+		a := e[5*k : 5*k+5]
+		p.set(k, 1.0/(1+a[0]), hayQt*(vm+38)*(0.182+0.124*a[1])/(1-a[1])/6, dt)
+		hAlpha := -2.88e-6 * (vh + 17) / (1 - a[3])
+		hBeta := 6.94e-6 * (vh + 64.4) / (1 - a[4])
+		p.set(n+k, 1.0/(1+a[2]), hayQt*(hAlpha+hBeta), dt)
 	}
 }
 
-func (p *napEt2) Current(c *Ctx) {
-	ena, ina := p.na.E, p.na.I
-	for k, nd := range p.node {
-		m := p.m[k]
-		i := addCurrent(c, nd, p.gbar[k]*m*m*m*p.h[k], ena[nd])
-		if ina != nil {
-			ina[nd] += i
-		}
-	}
-}
-
-func (p *napEt2) State(c *Ctx) {
-	dt := c.Dt
-	for k, nd := range p.node {
-		mInf, mRate, hInf, hRate := napEt2Rates(c.V[nd])
-		p.m[k] = gateStep(p.m[k], mInf, mRate, dt)
-		p.h[k] = gateStep(p.h[k], hInf, hRate, dt)
-	}
-}
+func (p *napEt2) Init(c *Ctx)    { p.rates(c, 0); p.init() }
+func (p *napEt2) State(c *Ctx)   { p.rates(c, c.Dt); p.cnexp() }
+func (p *napEt2) Current(c *Ctx) { naCurrent(c, &p.channel, p.na) }
