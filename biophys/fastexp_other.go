@@ -2,6 +2,9 @@
 
 package biophys
 
-// expBlocks does nothing without the amd64 vector kernel; expAll then uses
+// expKernel is the vector width of expBlocks: none here.
+var expKernel = 0
+
+// expBlocks does nothing without the amd64 vector kernels; expAll then uses
 // fastExp for everything.
 func expBlocks(dst, src []float64) int { return 0 }

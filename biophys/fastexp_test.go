@@ -1,6 +1,7 @@
 package biophys
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -63,31 +64,51 @@ func TestFastExpAccuracy(t *testing.T) {
 	}
 }
 
-// TestExpAll checks that the batch (the vector kernel where there is one)
-// gives fastExp's bits for every input, including out-of-range ones, NaN
-// and infinities at any position, in place and not.
+// TestExpAll checks that the batch gives fastExp's bits for every input,
+// including out-of-range ones, NaN and infinities at any position, in place
+// and not, with each vector kernel this processor has and without.
 func TestExpAll(t *testing.T) {
-	t.Logf("vector kernel: %v", expBlocks(make([]float64, 4), make([]float64, 4)) == 4)
-	r := rand.New(rand.NewPCG(3, 4))
-	special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 709, -708, 708.999, -707.999, 710, -750, 0}
-	for _, n := range []int{0, 1, 3, 4, 5, 8, 13, 1000} {
-		src := make([]float64, n)
-		for i := range src {
-			src[i] = (r.Float64()*2 - 1) * 50
-			if r.IntN(10) == 0 {
-				src[i] = special[r.IntN(len(special))]
-			}
+	defer func(w int) { expKernel = w }(expKernel)
+	for _, w := range []int{8, 4, 0} {
+		if w > expKernel {
+			continue
 		}
-		dst := make([]float64, n)
-		expAll(dst, src)
-		in := append([]float64(nil), src...)
-		expAll(in, in)
-		for i, x := range src {
-			want := fastExp(x)
-			if math.Float64bits(dst[i]) != math.Float64bits(want) || math.Float64bits(in[i]) != math.Float64bits(want) {
-				t.Errorf("n=%d: exp(%v) = %v (in place %v), fastExp %v", n, x, dst[i], in[i], want)
+		expKernel = w
+		t.Run(fmt.Sprintf("width %d", w), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(3, 4))
+			special := []float64{math.NaN(), math.Inf(1), math.Inf(-1), 709, -708, 708.999, -707.999, 710, -750, 0}
+			for _, n := range []int{0, 1, 3, 4, 5, 8, 13, 17, 1000} {
+				src := make([]float64, n)
+				for i := range src {
+					src[i] = (r.Float64()*2 - 1) * 50
+					if r.IntN(10) == 0 {
+						src[i] = special[r.IntN(len(special))]
+					}
+				}
+				dst := make([]float64, n)
+				expAll(dst, src)
+				in := append([]float64(nil), src...)
+				expAll(in, in)
+				for i, x := range src {
+					want := fastExp(x)
+					if math.Float64bits(dst[i]) != math.Float64bits(want) || math.Float64bits(in[i]) != math.Float64bits(want) {
+						t.Errorf("n=%d: exp(%v) = %v (in place %v), fastExp %v", n, x, dst[i], in[i], want)
+					}
+				}
 			}
-		}
+			// Every table entry and both scaling directions, lane by lane.
+			src := make([]float64, 0, 4096)
+			for i := 0; i < 4096; i++ {
+				src = append(src, -700+float64(i)*(1400.0/4096)+r.Float64()*1e-3)
+			}
+			dst := make([]float64, len(src))
+			expAll(dst, src)
+			for i, x := range src {
+				if want := fastExp(x); math.Float64bits(dst[i]) != math.Float64bits(want) {
+					t.Errorf("exp(%v) = %v, fastExp %v", x, dst[i], want)
+				}
+			}
+		})
 	}
 	if g := fastExp(math.NaN()); !math.IsNaN(g) {
 		t.Errorf("fastExp(NaN) = %v", g)
