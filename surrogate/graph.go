@@ -13,38 +13,215 @@ import (
 // model's own previous prediction by a per-row mask, so one graph serves
 // teacher forcing (mask 1), free running (mask 0) and anything between.
 //
-// Inputs are bound with Let before each Run; rows are time-major
-// (row t*B + b).
+// gorgonia v0.9.18 computes wrong gradients through Slice and Concat of
+// tensors with more than 256 elements (measured: TestSliceGradientBug), so
+// nothing differentiable here is sliced or joined: every step has its own
+// input nodes and loss terms, LSTM gates multiply x and h separately, the Vm
+// part of the convolution is a sum over lags, and parameters enter the graph
+// as views of row blocks of the model's weight arrays.
 type Graph struct {
 	B, T  int
 	arch  Arch
 	g     *G.ExprGraph
 	vm    G.VM
-	names []string
-	param []*G.Node
+	views []paramView
 
-	// Inputs.
-	DUnf    *G.Node   // (T*B, K*nIn) normalized drive, column lag*nIn+j
-	VTeach  *G.Node   // (T*B, 1) teacher Vm input (normalized)
-	Mask    *G.Node   // (T*B, 1) 1 = use the teacher, 0 = own prediction
-	InvMask *G.Node   // (T*B, 1) 1 - Mask
-	VTarget *G.Node   // (T*B, 1) next-sample Vm target (normalized)
-	WV      *G.Node   // (T*B, 1) weight of each Vm error
-	Y       *G.Node   // (T*B, 1) spike targets (0/1)
-	WS      *G.Node   // (T*B, 1) weight of each spike term
-	VIn0    *G.Node   // (B, 1) own prediction feeding step 0
-	VHist   []*G.Node // K-1 nodes (B, 1): Vm inputs at lags 1..K-1 before step 0
-	H0, C0  []*G.Node // per layer (B, H)
+	// Per-step inputs (index t), bound with Bind before each Run.
+	DUnf    []*G.Node // (B, K*nIn) normalized drive, column lag*nIn+j
+	VTeach  []*G.Node // (B, 1) teacher Vm input (normalized)
+	Mask    []*G.Node // (B, 1) 1 = use the teacher, 0 = own prediction
+	InvMask []*G.Node // (B, 1) 1 - Mask
+	VTarget []*G.Node // (B, 1) next-sample Vm target (normalized)
+	WV      []*G.Node // (B, 1) weight of each Vm error
+	Y       []*G.Node // (B, 1) spike targets (0/1)
+	WS      []*G.Node // (B, 1) weight of each spike term
+	// Carried state.
+	VIn0   *G.Node   // (B, 1) own prediction feeding step 0
+	VHist  []*G.Node // K-1 nodes (B, 1): Vm inputs at lags 1..K-1 before step 0
+	H0, C0 []*G.Node // per layer (B, H)
 
-	// Outputs, copied during the forward pass (the backward pass may reuse
-	// forward buffers in place). Read them with Out after Run.
-	Pred, Logit  *G.Node   // (T*B, 1)
+	// Outputs (values copied during the forward pass; read them with Out).
+	Pred, Logit  []*G.Node // per step (B, 1)
 	HT, CT       []*G.Node // final states per layer
 	VinTail      []*G.Node // Vm inputs of the last K-1 steps, most recent first
 	Loss         *G.Node   // scalar: LossV + LossS
 	LossV, LossS *G.Node
 
 	reads map[*G.Node]*G.Value
+}
+
+// paramView is a graph parameter node backed by rows [off, off+n) of a
+// model weight array.
+type paramView struct {
+	name string
+	off  int // first element
+	node *G.Node
+}
+
+// NewGraph unrolls the model's architecture over T samples for B cells.
+// Parameter nodes share memory with the model's weights: updating m.W
+// updates the graph.
+func NewGraph(m *Model, B, T int) (*Graph, error) {
+	a := m.Arch
+	if B < 1 || T < 1 {
+		return nil, fmt.Errorf("graph: batch %d and length %d must be positive", B, T)
+	}
+	g := G.NewGraph()
+	gr := &Graph{B: B, T: T, arch: a, g: g}
+	f32 := tensor.Float32
+	// view makes a parameter node over rows [r0, r1) of weight name.
+	view := func(name string, r0, r1 int) *G.Node {
+		t := m.W[name]
+		cols := t.Shape[1]
+		data := t.Data[r0*cols : r1*cols]
+		val := tensor.New(tensor.WithShape(r1-r0, cols), tensor.WithBacking(data))
+		n := G.NewMatrix(g, f32, G.WithShape(r1-r0, cols), G.WithName(fmt.Sprintf("%s[%d:%d]", name, r0, r1)), G.WithValue(val))
+		gr.views = append(gr.views, paramView{name: name, off: r0 * cols, node: n})
+		return n
+	}
+	whole := func(name string) *G.Node { return view(name, 0, m.W[name].Shape[0]) }
+	K, nIn, H, F := a.Kernel, len(a.Inputs), a.Hidden, a.Conv
+	wv := make([]*G.Node, K)
+	for lag := range wv {
+		wv[lag] = view("conv.wv", lag, lag+1)
+	}
+	wd, cb := whole("conv.wd"), whole("conv.b")
+	type gate struct{ wx, wh, b *G.Node }
+	lstm := make([]map[string]gate, a.Layers)
+	in := F
+	for l := range lstm {
+		lstm[l] = map[string]gate{}
+		for _, gn := range Gates {
+			w := lstmName(l, "w", gn)
+			lstm[l][gn] = gate{wx: view(w, 0, in), wh: view(w, in, in+H), b: whole(lstmName(l, "b", gn))}
+		}
+		in = H
+	}
+	hvw, hvb, hsw, hsb := whole("head.v.w"), whole("head.v.b"), whole("head.s.w"), whole("head.s.b")
+
+	inp := func(name string, r, c int) *G.Node {
+		return G.NewMatrix(g, f32, G.WithShape(r, c), G.WithName(name), G.WithInit(G.Zeroes()))
+	}
+	for t := 0; t < T; t++ {
+		gr.DUnf = append(gr.DUnf, inp(fmt.Sprintf("dunf%d", t), B, K*nIn))
+		gr.VTeach = append(gr.VTeach, inp(fmt.Sprintf("vteach%d", t), B, 1))
+		gr.Mask = append(gr.Mask, inp(fmt.Sprintf("mask%d", t), B, 1))
+		gr.InvMask = append(gr.InvMask, inp(fmt.Sprintf("invmask%d", t), B, 1))
+		gr.VTarget = append(gr.VTarget, inp(fmt.Sprintf("vtarget%d", t), B, 1))
+		gr.WV = append(gr.WV, inp(fmt.Sprintf("wv%d", t), B, 1))
+		gr.Y = append(gr.Y, inp(fmt.Sprintf("y%d", t), B, 1))
+		gr.WS = append(gr.WS, inp(fmt.Sprintf("ws%d", t), B, 1))
+	}
+	gr.VIn0 = inp("vin0", B, 1)
+	for l := 1; l < K; l++ {
+		gr.VHist = append(gr.VHist, inp(fmt.Sprintf("vhist%d", l), B, 1))
+	}
+	for l := 0; l < a.Layers; l++ {
+		gr.H0 = append(gr.H0, inp(fmt.Sprintf("h0_%d", l), B, H))
+		gr.C0 = append(gr.C0, inp(fmt.Sprintf("c0_%d", l), B, H))
+	}
+
+	var err error
+	must := func(n *G.Node, e error) *G.Node {
+		if e != nil && err == nil {
+			err = e
+		}
+		return n
+	}
+	bias := func(x, b *G.Node) *G.Node { return must(G.BroadcastAdd(x, b, nil, []byte{0})) }
+	mul, add, had := G.Mul, G.Add, G.HadamardProd
+
+	vins := append([]*G.Node{}, gr.VHist...) // Vm inputs by lag, newest first
+	h := append([]*G.Node{}, gr.H0...)
+	c := append([]*G.Node{}, gr.C0...)
+	prev := gr.VIn0
+	var lossV, lossS []*G.Node
+	for t := 0; t < T; t++ {
+		vin := must(add(must(had(gr.Mask[t], gr.VTeach[t])), must(had(gr.InvMask[t], prev))))
+		vins = append([]*G.Node{vin}, vins...)
+		if len(vins) > K {
+			vins = vins[:K]
+		}
+		x := must(mul(gr.DUnf[t], wd))
+		for lag := 0; lag < K; lag++ {
+			x = must(add(x, must(mul(vins[lag], wv[lag]))))
+		}
+		x = must(G.Tanh(bias(x, cb)))
+		for l := 0; l < a.Layers; l++ {
+			z := func(gn string) *G.Node {
+				q := lstm[l][gn]
+				return bias(must(add(must(mul(x, q.wx)), must(mul(h[l], q.wh)))), q.b)
+			}
+			ig := must(G.Sigmoid(z("i")))
+			fg := must(G.Sigmoid(z("f")))
+			gg := must(G.Tanh(z("g")))
+			og := must(G.Sigmoid(z("o")))
+			c[l] = must(add(must(had(fg, c[l])), must(had(ig, gg))))
+			h[l] = must(had(og, must(G.Tanh(c[l]))))
+			x = h[l]
+		}
+		pred := bias(must(mul(x, hvw)), hvb)
+		logit := bias(must(mul(x, hsw)), hsb)
+		gr.Pred = append(gr.Pred, pred)
+		gr.Logit = append(gr.Logit, logit)
+		ev := must(G.Sub(pred, gr.VTarget[t]))
+		lossV = append(lossV, must(G.Sum(must(had(gr.WV[t], must(G.Square(ev)))))))
+		bce := must(G.Sub(must(G.Softplus(logit)), must(had(gr.Y[t], logit))))
+		lossS = append(lossS, must(G.Sum(must(had(gr.WS[t], bce)))))
+		prev = pred
+		if err != nil {
+			return nil, fmt.Errorf("graph step %d: %w", t, err)
+		}
+	}
+	gr.HT, gr.CT = h, c
+	gr.VinTail = vins[:K-1]
+	gr.LossV = must(sumScalars(lossV))
+	gr.LossS = must(sumScalars(lossS))
+	gr.Loss = must(add(gr.LossV, gr.LossS))
+	if err != nil {
+		return nil, fmt.Errorf("graph: %w", err)
+	}
+	gr.reads = map[*G.Node]*G.Value{}
+	outs := []*G.Node{gr.Loss, gr.LossV, gr.LossS}
+	outs = append(outs, gr.Pred...)
+	outs = append(outs, gr.Logit...)
+	outs = append(append(append(outs, gr.HT...), gr.CT...), gr.VinTail...)
+	for _, n := range outs {
+		if _, done := gr.reads[n]; done {
+			continue
+		}
+		v := new(G.Value)
+		G.Read(n, v)
+		gr.reads[n] = v
+	}
+	params := make([]*G.Node, len(gr.views))
+	for i, pv := range gr.views {
+		params[i] = pv.node
+	}
+	if _, err := G.Grad(gr.Loss, params...); err != nil {
+		return nil, fmt.Errorf("graph gradient: %w", err)
+	}
+	gr.vm = G.NewTapeMachine(g, G.BindDualValues(params...))
+	return gr, nil
+}
+
+// sumScalars adds scalar nodes as a balanced tree.
+func sumScalars(ns []*G.Node) (*G.Node, error) {
+	for len(ns) > 1 {
+		var next []*G.Node
+		for i := 0; i+1 < len(ns); i += 2 {
+			s, err := G.Add(ns[i], ns[i+1])
+			if err != nil {
+				return nil, err
+			}
+			next = append(next, s)
+		}
+		if len(ns)%2 == 1 {
+			next = append(next, ns[len(ns)-1])
+		}
+		ns = next
+	}
+	return ns[0], nil
 }
 
 // Out is the value an output node had in the forward pass of the last Run.
@@ -62,136 +239,6 @@ func (gr *Graph) Out(n *G.Node) []float32 {
 	return nil
 }
 
-// NewGraph unrolls the model's architecture over T samples for B cells.
-// Parameter nodes are bound to the model's weight arrays (shared memory:
-// updating m.W updates the graph).
-func NewGraph(m *Model, B, T int) (*Graph, error) {
-	a := m.Arch
-	if B < 1 || T < 1 {
-		return nil, fmt.Errorf("graph: batch %d and length %d must be positive", B, T)
-	}
-	g := G.NewGraph()
-	gr := &Graph{B: B, T: T, arch: a, g: g}
-	f32 := tensor.Float32
-	p := map[string]*G.Node{}
-	for _, name := range a.ParamNames() {
-		t := m.W[name]
-		val := tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(t.Data))
-		n := G.NewMatrix(g, f32, G.WithShape(t.Shape...), G.WithName(name), G.WithValue(val))
-		p[name] = n
-		gr.names = append(gr.names, name)
-		gr.param = append(gr.param, n)
-	}
-	in := func(name string, r, c int) *G.Node {
-		return G.NewMatrix(g, f32, G.WithShape(r, c), G.WithName(name), G.WithInit(G.Zeroes()))
-	}
-	K, nIn, H := a.Kernel, len(a.Inputs), a.Hidden
-	gr.DUnf = in("dunf", T*B, K*nIn)
-	gr.VTeach = in("vteach", T*B, 1)
-	gr.Mask = in("mask", T*B, 1)
-	gr.InvMask = in("invmask", T*B, 1)
-	gr.VTarget = in("vtarget", T*B, 1)
-	gr.WV = in("wv", T*B, 1)
-	gr.Y = in("y", T*B, 1)
-	gr.WS = in("ws", T*B, 1)
-	gr.VIn0 = in("vin0", B, 1)
-	for l := 1; l < K; l++ {
-		gr.VHist = append(gr.VHist, in(fmt.Sprintf("vhist%d", l), B, 1))
-	}
-	for l := 0; l < a.Layers; l++ {
-		gr.H0 = append(gr.H0, in(fmt.Sprintf("h0_%d", l), B, H))
-		gr.C0 = append(gr.C0, in(fmt.Sprintf("c0_%d", l), B, H))
-	}
-
-	var err error
-	must := func(n *G.Node, e error) *G.Node {
-		if e != nil && err == nil {
-			err = e
-		}
-		return n
-	}
-	rows := func(x *G.Node, t int) *G.Node { return must(G.Slice(x, G.S(t*B, (t+1)*B))) }
-	bias := func(x *G.Node, b *G.Node) *G.Node { return must(G.BroadcastAdd(x, b, nil, []byte{0})) }
-
-	// The drive part of the convolution for all steps at once.
-	dconv := must(G.Mul(gr.DUnf, p["conv.wd"]))
-	// vins[i] is the Vm input at lag i before the current step, newest first.
-	vins := append([]*G.Node{}, gr.VHist...)
-	h := append([]*G.Node{}, gr.H0...)
-	c := append([]*G.Node{}, gr.C0...)
-	prev := gr.VIn0
-	var preds, logits []*G.Node
-	for t := 0; t < T; t++ {
-		vin := must(G.Add(must(G.HadamardProd(rows(gr.Mask, t), rows(gr.VTeach, t))),
-			must(G.HadamardProd(rows(gr.InvMask, t), prev))))
-		vins = append([]*G.Node{vin}, vins...)
-		if len(vins) > K {
-			vins = vins[:K]
-		}
-		var hist *G.Node
-		if K == 1 {
-			hist = vin
-		} else {
-			hist = must(G.Concat(1, vins[:K]...))
-		}
-		x := must(G.Add(must(G.Mul(hist, p["conv.wv"])), rows(dconv, t)))
-		x = must(G.Tanh(bias(x, p["conv.b"])))
-		for l := 0; l < a.Layers; l++ {
-			xh := must(G.Concat(1, x, h[l]))
-			gate := func(name string) *G.Node {
-				return bias(must(G.Mul(xh, p[fmt.Sprintf("lstm%d.w%s", l, name)])), p[fmt.Sprintf("lstm%d.b%s", l, name)])
-			}
-			ig := must(G.Sigmoid(gate("i")))
-			fg := must(G.Sigmoid(gate("f")))
-			gg := must(G.Tanh(gate("g")))
-			og := must(G.Sigmoid(gate("o")))
-			c[l] = must(G.Add(must(G.HadamardProd(fg, c[l])), must(G.HadamardProd(ig, gg))))
-			h[l] = must(G.HadamardProd(og, must(G.Tanh(c[l]))))
-			x = h[l]
-		}
-		pred := bias(must(G.Mul(x, p["head.v.w"])), p["head.v.b"])
-		logit := bias(must(G.Mul(x, p["head.s.w"])), p["head.s.b"])
-		preds = append(preds, pred)
-		logits = append(logits, logit)
-		prev = pred
-		if err != nil {
-			return nil, fmt.Errorf("graph step %d: %w", t, err)
-		}
-	}
-	gr.HT, gr.CT = h, c
-	gr.VinTail = vins[:K-1]
-	if T == 1 {
-		gr.Pred, gr.Logit = preds[0], logits[0]
-	} else {
-		gr.Pred = must(G.Concat(0, preds...))
-		gr.Logit = must(G.Concat(0, logits...))
-	}
-	ev := must(G.Sub(gr.Pred, gr.VTarget))
-	gr.LossV = must(G.Sum(must(G.HadamardProd(gr.WV, must(G.Square(ev))))))
-	bce := must(G.Sub(must(G.Softplus(gr.Logit)), must(G.HadamardProd(gr.Y, gr.Logit))))
-	gr.LossS = must(G.Sum(must(G.HadamardProd(gr.WS, bce))))
-	gr.Loss = must(G.Add(gr.LossV, gr.LossS))
-	if err != nil {
-		return nil, fmt.Errorf("graph: %w", err)
-	}
-	gr.reads = map[*G.Node]*G.Value{}
-	outs := []*G.Node{gr.Pred, gr.Logit, gr.Loss, gr.LossV, gr.LossS}
-	outs = append(append(append(outs, gr.HT...), gr.CT...), gr.VinTail...)
-	for _, n := range outs {
-		if _, done := gr.reads[n]; done {
-			continue
-		}
-		v := new(G.Value)
-		G.Read(n, v)
-		gr.reads[n] = v
-	}
-	if _, err := G.Grad(gr.Loss, gr.param...); err != nil {
-		return nil, fmt.Errorf("graph gradient: %w", err)
-	}
-	gr.vm = G.NewTapeMachine(g, G.BindDualValues(gr.param...))
-	return gr, nil
-}
-
 // Run evaluates the graph and its gradients for the bound inputs.
 func (gr *Graph) Run() error {
 	defer gr.vm.Reset()
@@ -207,15 +254,28 @@ func Bind(n *G.Node, data []float32) error {
 	return G.Let(n, tensor.New(tensor.WithShape(sh...), tensor.WithBacking(data)))
 }
 
-// Grads returns each parameter's gradient after Run, by name.
+// Grads returns each model weight's gradient after Run, by name, and zeroes
+// the graph's gradients (gorgonia accumulates them across runs until
+// zeroed; its own solvers zero them in Step).
 func (gr *Graph) Grads() (map[string][]float32, error) {
-	out := make(map[string][]float32, len(gr.param))
-	for i, n := range gr.param {
-		gv, err := n.Grad()
+	out := map[string][]float32{}
+	for _, pv := range gr.views {
+		gv, err := pv.node.Grad()
 		if err != nil {
-			return nil, fmt.Errorf("gradient of %s: %w", gr.names[i], err)
+			return nil, fmt.Errorf("gradient of %s: %w", pv.node.Name(), err)
 		}
-		out[gr.names[i]] = gv.Data().([]float32)
+		d := gv.Data().([]float32)
+		dst := out[pv.name]
+		if need := pv.off + len(d); len(dst) < need {
+			dst = append(dst, make([]float32, need-len(dst))...)
+			out[pv.name] = dst
+		}
+		for i, x := range d {
+			dst[pv.off+i] += x
+		}
+		if z, ok := gv.(tensor.Tensor); ok {
+			z.Zero()
+		}
 	}
 	return out, nil
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	G "gorgonia.org/gorgonia"
 )
 
 func testArch(layers, kernel int) Arch {
@@ -23,6 +25,17 @@ func testModel(t testing.TB, a Arch) *Model {
 		}
 	}
 	return m
+}
+
+// bindSteps binds flat time-major arrays (row t*B+b) to per-step nodes.
+func bindSteps(t testing.TB, nodes []*G.Node, flat []float32) {
+	t.Helper()
+	per := len(flat) / len(nodes)
+	for i, n := range nodes {
+		if err := Bind(n, flat[i*per:(i+1)*per]); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // unfold builds the graph's DUnf input from per-step drive [t][b][j].
@@ -82,14 +95,14 @@ func TestGraphEqualsStream(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			must(Bind(gr.DUnf, unfold(drive, a, m.Norm.InputScale)))
-			must(Bind(gr.VTeach, zeros(T*B)))
-			must(Bind(gr.Mask, zeros(T*B)))
-			must(Bind(gr.InvMask, ones(T*B)))
-			must(Bind(gr.VTarget, zeros(T*B)))
-			must(Bind(gr.WV, ones(T*B)))
-			must(Bind(gr.Y, zeros(T*B)))
-			must(Bind(gr.WS, ones(T*B)))
+			bindSteps(t, gr.DUnf, unfold(drive, a, m.Norm.InputScale))
+			bindSteps(t, gr.VTeach, zeros(T*B))
+			bindSteps(t, gr.Mask, zeros(T*B))
+			bindSteps(t, gr.InvMask, ones(T*B))
+			bindSteps(t, gr.VTarget, zeros(T*B))
+			bindSteps(t, gr.WV, ones(T*B))
+			bindSteps(t, gr.Y, zeros(T*B))
+			bindSteps(t, gr.WS, ones(T*B))
 			vin0 := zeros(B)
 			for i := range vin0 {
 				vin0[i] = v0
@@ -103,7 +116,11 @@ func TestGraphEqualsStream(t *testing.T) {
 				must(Bind(gr.C0[l], zeros(B*a.Hidden)))
 			}
 			must(gr.Run())
-			pred, logit := gr.Out(gr.Pred), gr.Out(gr.Logit)
+			var pred, logit []float32
+			for k := 0; k < T; k++ {
+				pred = append(pred, gr.Out(gr.Pred[k])...)
+				logit = append(logit, gr.Out(gr.Logit[k])...)
+			}
 
 			s := NewStream(m, B, -65)
 			flat := make([]float32, B*len(a.Inputs))
@@ -132,11 +149,13 @@ func TestGraphEqualsStream(t *testing.T) {
 }
 
 // TestGraphGradient compares gorgonia's gradients with central finite
-// differences of the loss (mixed teacher/free steps, spikes, weights).
+// differences of the loss (mixed teacher/free steps, spikes, weights), at
+// sizes where gorgonia's Slice/Concat gradients would go wrong (B*H > 256).
 func TestGraphGradient(t *testing.T) {
 	a := testArch(2, 3)
+	a.Hidden = 24
 	m := testModel(t, a)
-	const B, T = 2, 12
+	const B, T = 16, 70
 	gr, err := NewGraph(m, B, T)
 	if err != nil {
 		t.Fatal(err)
@@ -176,17 +195,21 @@ func TestGraphGradient(t *testing.T) {
 		}
 	}
 	run := func() float64 {
-		must(Bind(gr.DUnf, inputs["dunf"]))
-		must(Bind(gr.VTeach, inputs["vteach"]))
-		must(Bind(gr.VTarget, inputs["vtarget"]))
-		must(Bind(gr.WV, inputs["wv"]))
-		must(Bind(gr.Y, inputs["y"]))
-		must(Bind(gr.WS, inputs["ws"]))
-		must(Bind(gr.Mask, mask))
-		must(Bind(gr.InvMask, inv))
-		must(Bind(gr.VIn0, []float32{0.1, -0.2}))
+		bindSteps(t, gr.DUnf, inputs["dunf"])
+		bindSteps(t, gr.VTeach, inputs["vteach"])
+		bindSteps(t, gr.VTarget, inputs["vtarget"])
+		bindSteps(t, gr.WV, inputs["wv"])
+		bindSteps(t, gr.Y, inputs["y"])
+		bindSteps(t, gr.WS, inputs["ws"])
+		bindSteps(t, gr.Mask, mask)
+		bindSteps(t, gr.InvMask, inv)
+		v0 := make([]float32, B)
+		for i := range v0 {
+			v0[i] = 0.1 * float32(i%3-1)
+		}
+		must(Bind(gr.VIn0, v0))
 		for _, n := range gr.VHist {
-			must(Bind(n, []float32{0.3, 0.0}))
+			must(Bind(n, v0))
 		}
 		for l := range gr.H0 {
 			must(Bind(gr.H0[l], make([]float32, B*a.Hidden)))
@@ -195,10 +218,29 @@ func TestGraphGradient(t *testing.T) {
 		must(gr.Run())
 		return float64(gr.Out(gr.Loss)[0])
 	}
+	// Gradients must not accumulate across runs, and runs must leave the
+	// weights alone.
+	before := m.Clone()
 	run()
+	for k, w := range m.W {
+		for i := range w.Data {
+			if w.Data[i] != before.W[k].Data[i] {
+				t.Fatalf("running the graph changed weight %s[%d]", k, i)
+			}
+		}
+	}
 	grads, err := gr.Grads()
 	if err != nil {
 		t.Fatal(err)
+	}
+	run()
+	again, _ := gr.Grads()
+	for k := range grads {
+		for i := range grads[k] {
+			if math.Abs(float64(grads[k][i]-again[k][i])) > 1e-6 {
+				t.Fatalf("%s: gradient changed between identical runs (%g vs %g)", k, grads[k][i], again[k][i])
+			}
+		}
 	}
 	analytic := map[string][]float32{}
 	for k, v := range grads {

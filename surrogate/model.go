@@ -43,8 +43,8 @@ func (a Arch) Validate() error {
 	switch {
 	case len(a.Inputs) == 0:
 		return fmt.Errorf("architecture: no inputs")
-	case a.Kernel < 1 || a.Kernel > 256:
-		return fmt.Errorf("architecture: kernel %d outside [1, 256]", a.Kernel)
+	case a.Kernel < 1 || a.Kernel > 32:
+		return fmt.Errorf("architecture: kernel %d outside [1, 32]", a.Kernel)
 	case a.Conv < 1 || a.Conv > 4096:
 		return fmt.Errorf("architecture: conv %d outside [1, 4096]", a.Conv)
 	case a.Hidden < 1 || a.Hidden > 4096:

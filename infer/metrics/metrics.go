@@ -147,3 +147,120 @@ func Gamma(ref, test []float64, deltaMS, durationMS float64) float64 {
 	}
 	return (float64(nc) - expected) / (0.5 * float64(len(ref)+len(test))) / norm
 }
+
+// Report holds the single-cell accuracy figures of a surrogate trace
+// against the reference (the names of rollout's JSON keys).
+type Report struct {
+	F1At2ms        float64 `json:"f1_2ms"`
+	PrecisionAt2ms float64 `json:"precision_2ms"`
+	RecallAt2ms    float64 `json:"recall_2ms"`
+	F1At10ms       float64 `json:"f1_10ms"`
+	Precision10ms  float64 `json:"precision_10ms"`
+	Recall10ms     float64 `json:"recall_10ms"`
+	ShiftMeanMS    float64 `json:"shift_mean_ms"` // surrogate - reference, matched at ±10 ms
+	ShiftSDMS      float64 `json:"shift_sd_ms"`
+	Gamma          float64 `json:"gamma"` // coincidence factor, Δ = 2 ms
+	RMSESubMV      float64 `json:"rmse_sub_mV"`
+	EVSub          float64 `json:"ev_sub"`
+	SubSamples     int     `json:"sub_samples"`
+	RateRefHz      float64 `json:"rate_ref_hz"`
+	RateSurHz      float64 `json:"rate_sur_hz"`
+	SpikesRef      int     `json:"spikes_ref"`
+	SpikesSur      int     `json:"spikes_sur"`
+}
+
+// Compare computes a Report. refV and surV are Vm samples (mV) at times
+// k*sampleDT; spikes are times (ms); durationMS is the compared span.
+func Compare(refV, surV []float64, sampleDT float64, refSpikes, surSpikes []float64, durationMS float64) Report {
+	s2 := Score(refSpikes, surSpikes, 2)
+	s10 := Score(refSpikes, surSpikes, 10)
+	_, shifts := Match(refSpikes, surSpikes, 10)
+	mean, sd := Shift(shifts)
+	n := min(len(refV), len(surV))
+	ts := make([]float64, n)
+	for k := range ts {
+		ts[k] = float64(k) * sampleDT
+	}
+	sub := Subthreshold(ts, 5, refSpikes, surSpikes)
+	tr := CompareTraces(refV[:n], surV[:n], sub)
+	return Report{
+		F1At2ms: s2.F1, PrecisionAt2ms: s2.Precision, RecallAt2ms: s2.Recall,
+		F1At10ms: s10.F1, Precision10ms: s10.Precision, Recall10ms: s10.Recall,
+		ShiftMeanMS: mean, ShiftSDMS: sd, Gamma: Gamma(refSpikes, surSpikes, 2, durationMS),
+		RMSESubMV: tr.RMSE, EVSub: tr.EV, SubSamples: tr.N,
+		RateRefHz: float64(len(refSpikes)) / durationMS * 1000, RateSurHz: float64(len(surSpikes)) / durationMS * 1000,
+		SpikesRef: len(refSpikes), SpikesSur: len(surSpikes),
+	}
+}
+
+// Pool combines reports of several traces: spike counts are pooled (F1,
+// precision and recall from summed matches), trace figures averaged with
+// sample weights.
+type Pool struct {
+	m2, m10, nRef, nSur int
+	shifts              []float64
+	se, sub             float64
+	evNum, evW          float64
+	dur                 float64
+	gammaSum            float64
+	gammaN              int
+}
+
+// Add pools one trace.
+func (p *Pool) Add(refV, surV []float64, sampleDT float64, refSpikes, surSpikes []float64, durationMS float64) Report {
+	r := Compare(refV, surV, sampleDT, refSpikes, surSpikes, durationMS)
+	m2, _ := Match(refSpikes, surSpikes, 2)
+	m10, sh := Match(refSpikes, surSpikes, 10)
+	p.m2 += m2
+	p.m10 += m10
+	p.nRef += len(refSpikes)
+	p.nSur += len(surSpikes)
+	p.shifts = append(p.shifts, sh...)
+	if r.SubSamples > 0 {
+		p.se += r.RMSESubMV * r.RMSESubMV * float64(r.SubSamples)
+		p.sub += float64(r.SubSamples)
+		if !math.IsNaN(r.EVSub) {
+			p.evNum += r.EVSub * float64(r.SubSamples)
+			p.evW += float64(r.SubSamples)
+		}
+	}
+	if !math.IsNaN(r.Gamma) {
+		p.gammaSum += r.Gamma
+		p.gammaN++
+	}
+	p.dur += durationMS
+	return r
+}
+
+// Report is the pooled report.
+func (p *Pool) Report() Report {
+	f1 := func(m int) (prec, rec, f float64) {
+		prec, rec = ratio(m, p.nSur), ratio(m, p.nRef)
+		if prec+rec > 0 {
+			f = 2 * prec * rec / (prec + rec)
+		}
+		return
+	}
+	var r Report
+	r.PrecisionAt2ms, r.RecallAt2ms, r.F1At2ms = f1(p.m2)
+	r.Precision10ms, r.Recall10ms, r.F1At10ms = f1(p.m10)
+	r.ShiftMeanMS, r.ShiftSDMS = Shift(p.shifts)
+	r.RMSESubMV, r.EVSub = math.NaN(), math.NaN()
+	if p.sub > 0 {
+		r.RMSESubMV = math.Sqrt(p.se / p.sub)
+	}
+	if p.evW > 0 {
+		r.EVSub = p.evNum / p.evW
+	}
+	r.SubSamples = int(p.sub)
+	r.Gamma = math.NaN()
+	if p.gammaN > 0 {
+		r.Gamma = p.gammaSum / float64(p.gammaN)
+	}
+	if p.dur > 0 {
+		r.RateRefHz = float64(p.nRef) / p.dur * 1000
+		r.RateSurHz = float64(p.nSur) / p.dur * 1000
+	}
+	r.SpikesRef, r.SpikesSur = p.nRef, p.nSur
+	return r
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"neurosurrogate/cmd/internal/progress"
+	"neurosurrogate/train"
+)
+
+func init() {
+	register(&command{
+		name:    "train",
+		summary: "train a CNN-LSTM surrogate on a dataset (gorgonia, CPU)",
+		run:     runTrain,
+	})
+}
+
+func runTrain(args []string, stdout io.Writer) error {
+	d := train.DefaultConfig()
+	fs := newFlags("train", "--data DIR --out MODEL.safetensors [flags]")
+	cfg := d
+	fs.StringVar(&cfg.Data, "data", "", "dataset folder (shards made by generate)")
+	fs.StringVar(&cfg.Out, "out", "", "model file to write (safetensors); a checkpoint OUT.ckpt and learning curve OUT.curve.{csv,png} go beside it")
+	fs.StringVar(&cfg.Inputs, "inputs", d.Inputs, "how synapse channels feed the model: channels (one input each), class (exc/inh), prefix (name up to the last _)")
+	fs.IntVar(&cfg.Hidden, "hidden", d.Hidden, "LSTM units per layer")
+	fs.IntVar(&cfg.Conv, "conv", d.Conv, "causal convolution channels")
+	fs.IntVar(&cfg.Kernel, "kernel", d.Kernel, "causal convolution length (samples)")
+	fs.IntVar(&cfg.Layers, "layers", d.Layers, "LSTM layers")
+	fs.IntVar(&cfg.Seq, "seq", d.Seq, "samples per unrolled graph run (state is carried across runs)")
+	fs.IntVar(&cfg.Batch, "batch", d.Batch, "traces per batch")
+	fs.IntVar(&cfg.Epochs, "epochs", d.Epochs, "passes over the training traces")
+	fs.DurationVar(&cfg.TimeBudget, "time-budget", d.TimeBudget, "stop after this much training time (0: no limit)")
+	fs.Uint64Var(&cfg.Seed, "seed", d.Seed, "seed of initialization, shuffling and noise")
+	fs.Float64Var(&cfg.LR, "lr", d.LR, "peak learning rate (Adam)")
+	fs.Float64Var(&cfg.LRMin, "lr-min", d.LRMin, "final learning rate of the cosine schedule")
+	fs.Float64Var(&cfg.Clip, "clip", d.Clip, "gradient norm clip")
+	fs.StringVar(&cfg.Feedback, "feedback", d.Feedback, "Vm fed back during training: free (own prediction), teacher (reference + noise), scheduled")
+	fs.Float64Var(&cfg.NoiseMV, "noise", d.NoiseMV, "noise (mV, sd) on the teacher Vm")
+	fs.Float64Var(&cfg.SpikeWeight, "spike-weight", d.SpikeWeight, "weight of the spike head's loss")
+	fs.Float64Var(&cfg.SpikePosWeight, "spike-pos-weight", d.SpikePosWeight, "extra weight of bins that hold a spike")
+	fs.Float64Var(&cfg.SpikeVmWeight, "spike-vm-weight", d.SpikeVmWeight, "weight of Vm errors within 2 ms of a spike")
+	fs.IntVar(&cfg.Replicas, "replicas", d.Replicas, "graphs run in parallel on parts of each batch (0: one per core, at most 2)")
+	fs.IntVar(&cfg.Patience, "patience", d.Patience, "stop after this many epochs without better validation (0: never)")
+	fs.IntVar(&cfg.ValMax, "val-traces", d.ValMax, "validation traces rolled out after each epoch (at most)")
+	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "checkpoint interval (also at every epoch end)")
+	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run whose checkpoint is OUT.ckpt")
+	asJSON := fs.Bool("json", false, "print the result as one JSON object on the last line")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if cfg.Data == "" || cfg.Out == "" {
+		return usagef("--data and --out are required")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	var bar *progress.Bar
+	res, err := train.Run(ctx, cfg, func(s train.Status) {
+		if bar == nil {
+			bar = progress.New("train", int64(s.TotalSteps), "steps")
+		}
+		status := fmt.Sprintf("epoch %d/%d loss %.4g", s.Epoch+1, s.Epochs, s.Loss)
+		if s.Val != nil {
+			status += fmt.Sprintf(" | val F1±2ms %.3f RMSE %.2f mV", s.Val.F1At2ms, s.Val.RMSESubMV)
+		}
+		bar.Set(int64(s.Step), status)
+	})
+	if bar != nil {
+		bar.Done()
+	}
+	if err != nil {
+		if errors.Is(err, train.ErrNaN) {
+			return err
+		}
+		return err
+	}
+	csv, png := train.CurvePaths(cfg.Out)
+	fmt.Fprintf(stdout, "wrote %s (%d parameters; best epoch %d: val F1 ±2 ms %.3f, ±10 ms %.3f, subthreshold RMSE %.2f mV; %s after %d steps, %.1f min; stopped by %s)\n",
+		cfg.Out, res.Params, res.Best.Epoch, res.Best.ValF1At2, res.Best.ValF1At10, res.Best.ValRMSESub, res.Checkpoint, res.Steps, res.Elapsed.Minutes(), res.StoppedBy)
+	fmt.Fprintf(stdout, "learning curve: %s, %s\n", csv, png)
+	if *asJSON {
+		b, _ := json.Marshal(map[string]any{"model": cfg.Out, "params": res.Params, "best": res.Best, "elapsed_s": res.Elapsed.Seconds(),
+			"steps": res.Steps, "samples": res.Samples, "samples_per_s": float64(res.Samples) / res.Elapsed.Seconds(), "stopped_by": res.StoppedBy})
+		fmt.Fprintln(stdout, string(b))
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"neurosurrogate/surrogate"
+)
+
+// CurvePaths are the learning-curve files written beside a model.
+func CurvePaths(out string) (csv, png string) {
+	base := strings.TrimSuffix(out, ".safetensors")
+	return base + ".curve.csv", base + ".curve.png"
+}
+
+// writeCurve writes the per-epoch history as CSV and as a PNG plot
+// (training loss; validation F1 at ±2 ms and subthreshold RMSE).
+func writeCurve(out string, hist []EpochRecord) error {
+	csvPath, pngPath := CurvePaths(out)
+	err := surrogate.WriteFileAtomic(csvPath, func(w io.Writer) error {
+		fmt.Fprintln(w, "epoch,step,elapsed_s,train_loss,train_loss_vm,train_loss_spike,val_f1_2ms,val_f1_10ms,val_rmse_sub_mV,val_ev_sub,val_rate_ref_hz,val_rate_sur_hz,score")
+		for _, h := range hist {
+			fmt.Fprintf(w, "%d,%d,%.1f,%.6g,%.6g,%.6g,%.4f,%.4f,%.4f,%.4f,%.3f,%.3f,%.4f\n", h.Epoch, h.Step, h.ElapsedS,
+				h.TrainLoss, h.LossV, h.LossS, h.ValF1At2, h.ValF1At10, h.ValRMSESub, h.ValEVSub, h.ValRateRef, h.ValRateSur, h.Score)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	p := plot.New()
+	p.Title.Text = "learning curve"
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = "value"
+	series := func(f func(EpochRecord) float64) plotter.XYs {
+		var xy plotter.XYs
+		for _, h := range hist {
+			y := f(h)
+			if math.IsNaN(y) || math.IsInf(y, 0) {
+				continue
+			}
+			xy = append(xy, plotter.XY{X: float64(h.Epoch), Y: y})
+		}
+		return xy
+	}
+	maxLoss := 0.0
+	for _, h := range hist {
+		maxLoss = math.Max(maxLoss, h.TrainLoss)
+	}
+	lines := []struct {
+		name string
+		f    func(EpochRecord) float64
+	}{
+		{"val F1 ±2 ms", func(h EpochRecord) float64 { return h.ValF1At2 }},
+		{"val F1 ±10 ms", func(h EpochRecord) float64 { return h.ValF1At10 }},
+		{"val RMSE sub (mV / 5)", func(h EpochRecord) float64 { return h.ValRMSESub / 5 }},
+		{"train loss (scaled to 1)", func(h EpochRecord) float64 { return h.TrainLoss / math.Max(maxLoss, 1e-12) }},
+	}
+	for i, l := range lines {
+		xy := series(l.f)
+		if len(xy) == 0 {
+			continue
+		}
+		ln, pts, err := plotter.NewLinePoints(xy)
+		if err != nil {
+			return err
+		}
+		ln.Color = plotter.DefaultLineStyle.Color
+		ln.LineStyle.Color = palette(i)
+		pts.Color = palette(i)
+		p.Add(ln, pts)
+		p.Legend.Add(l.name, ln)
+	}
+	p.Legend.Top = true
+	return surrogate.WriteFileAtomic(pngPath, func(w io.Writer) error {
+		wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
+		if err != nil {
+			return err
+		}
+		_, err = wt.WriteTo(w)
+		return err
+	})
+}

@@ -1,0 +1,179 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"neurosurrogate/dataset"
+	"neurosurrogate/surrogate"
+)
+
+// series is one trace prepared for training: normalized Vm, the model's
+// inputs (uS per bin, summed over each input's channels) and spike targets.
+type series struct {
+	index int
+	v     []float32   // mV, samples
+	in    [][]float32 // [input][sample], raw units
+	spike []float32   // 0/1 per bin
+}
+
+// GroupInputs decides which dataset channels feed which model input:
+// "channels" gives every channel its own input; "class" sums channels of a
+// class (exc, inh, clamp); "prefix" sums channels whose names agree up to
+// the last underscore (exc_apic_12 -> exc_apic; names without one stand
+// alone).
+func GroupInputs(mode string, chans []dataset.Channel) ([]surrogate.Input, error) {
+	key := func(c dataset.Channel) string {
+		switch mode {
+		case "channels":
+			return c.Name
+		case "class":
+			return c.Class
+		case "prefix":
+			if i := strings.LastIndexByte(c.Name, '_'); i > 0 {
+				return c.Name[:i]
+			}
+			return c.Name
+		}
+		return ""
+	}
+	switch mode {
+	case "channels", "class", "prefix":
+	default:
+		return nil, fmt.Errorf("--inputs %q: want channels, class or prefix", mode)
+	}
+	var out []surrogate.Input
+	pos := map[string]int{}
+	for _, c := range chans {
+		k := key(c)
+		if k == "" {
+			k = c.Name
+		}
+		i, ok := pos[k]
+		if !ok {
+			i = len(out)
+			pos[k] = i
+			out = append(out, surrogate.Input{Name: k})
+		}
+		out[i].Channels = append(out[i].Channels, c.Name)
+	}
+	return out, nil
+}
+
+// load reads traces and sums channels into model inputs.
+func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input) ([]*series, error) {
+	names := ds.Meta().ChannelNames()
+	a := surrogate.Arch{Inputs: inputs}
+	which, err := a.InputIndex(names)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*series, 0, len(idx))
+	for _, i := range idx {
+		tr, err := ds.Trace(i)
+		if err != nil {
+			return nil, err
+		}
+		n := len(tr.V)
+		s := &series{index: i, v: append([]float32(nil), tr.V...), in: make([][]float32, len(inputs)), spike: make([]float32, n)}
+		for j := range s.in {
+			s.in[j] = make([]float32, n)
+		}
+		for c, d := range tr.Drive {
+			j := which[c]
+			if j < 0 {
+				continue
+			}
+			for k, x := range d {
+				s.in[j][k] += x
+			}
+		}
+		for k, x := range tr.Spike {
+			if x > 0 {
+				s.spike[k] = 1
+			}
+		}
+		for _, x := range s.v {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+				return nil, fmt.Errorf("%s: trace %d has a non-finite Vm", ds.Meta().Dir, i)
+			}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// normalization computes the Vm offset and scale (mean and sd) and each
+// input's scale (1/sd of its per-bin values) over the training traces.
+func normalization(tr []*series, nIn int) surrogate.Norm {
+	var n float64
+	var sum, sum2 float64
+	in := make([]float64, nIn)
+	in2 := make([]float64, nIn)
+	for _, s := range tr {
+		for k, v := range s.v {
+			sum += float64(v)
+			sum2 += float64(v) * float64(v)
+			for j := range in {
+				x := float64(s.in[j][k])
+				in[j] += x
+				in2[j] += x * x
+			}
+			n++
+		}
+	}
+	mean := sum / n
+	sd := math.Sqrt(math.Max(sum2/n-mean*mean, 1e-6))
+	norm := surrogate.Norm{VOffset: float32(mean), VScale: float32(sd), InputScale: make([]float32, nIn)}
+	for j := range in {
+		m := in[j] / n
+		v := math.Sqrt(math.Max(in2[j]/n-m*m, 0))
+		norm.InputScale[j] = 1
+		if v > 0 {
+			norm.InputScale[j] = float32(1 / v)
+		}
+	}
+	return norm
+}
+
+// Split divides trace indices into train/validation/test by trace, stably:
+// a trace's part depends only on the seed and its index.
+func Split(n int, seed uint64, fracVal, fracTest float64) (trainIdx, valIdx, testIdx []int) {
+	type kv struct {
+		key uint64
+		i   int
+	}
+	keys := make([]kv, n)
+	for i := range keys {
+		keys[i] = kv{splitKey(seed, uint64(i)), i}
+	}
+	sort.Slice(keys, func(a, b int) bool { return keys[a].key < keys[b].key })
+	nv := int(math.Round(fracVal * float64(n)))
+	nt := int(math.Round(fracTest * float64(n)))
+	if n >= 3 {
+		nv, nt = max(nv, 1), max(nt, 1)
+	}
+	for r, k := range keys {
+		switch {
+		case r < nv:
+			valIdx = append(valIdx, k.i)
+		case r < nv+nt:
+			testIdx = append(testIdx, k.i)
+		default:
+			trainIdx = append(trainIdx, k.i)
+		}
+	}
+	sort.Ints(trainIdx)
+	sort.Ints(valIdx)
+	sort.Ints(testIdx)
+	return
+}
+
+func splitKey(seed, i uint64) uint64 {
+	x := seed*0x9e3779b97f4a7c15 + i + 0x632be59bd9b4e019
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}

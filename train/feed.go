@@ -1,0 +1,197 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"neurosurrogate/surrogate"
+)
+
+// feed fills one replica graph's inputs chunk by chunk for a batch of
+// traces and carries the recurrent state from chunk to chunk.
+type feed struct {
+	g    *surrogate.Graph
+	arch surrogate.Arch
+	norm surrogate.Norm
+	cfg  Config
+	b, t int
+
+	tr []*series
+
+	dunf, vteach, mask, inv, vtarget, wv, y, ws []float32
+	vin0                                        []float32
+	vhist                                       [][]float32 // K-1 x B
+	h, c                                        [][]float32 // layers x B*H
+
+	grads map[string][]float32
+	loss  [3]float64 // total, Vm, spike
+}
+
+func newFeed(g *surrogate.Graph, a surrogate.Arch, n surrogate.Norm, cfg Config) *feed {
+	f := &feed{g: g, arch: a, norm: n, cfg: cfg, b: g.B, t: g.T}
+	rows := g.B * g.T
+	f.dunf = make([]float32, rows*a.Kernel*len(a.Inputs))
+	for _, p := range []*[]float32{&f.vteach, &f.mask, &f.inv, &f.vtarget, &f.wv, &f.y, &f.ws} {
+		*p = make([]float32, rows)
+	}
+	f.vin0 = make([]float32, g.B)
+	f.vhist = make([][]float32, a.Kernel-1)
+	for i := range f.vhist {
+		f.vhist[i] = make([]float32, g.B)
+	}
+	for l := 0; l < a.Layers; l++ {
+		f.h = append(f.h, make([]float32, g.B*a.Hidden))
+		f.c = append(f.c, make([]float32, g.B*a.Hidden))
+	}
+	return f
+}
+
+func (f *feed) vn(v float32) float32 { return (v - f.norm.VOffset) / f.norm.VScale }
+
+// startBatch resets the carried state: every cell at rest at vInit.
+func (f *feed) startBatch(tr []*series, vInit float32) {
+	f.tr = tr
+	v0 := f.vn(vInit)
+	for i := range f.vin0 {
+		f.vin0[i] = v0
+	}
+	for _, h := range f.vhist {
+		for i := range h {
+			h[i] = v0
+		}
+	}
+	for l := range f.h {
+		clear(f.h[l])
+		clear(f.c[l])
+	}
+}
+
+// nearSpike reports whether sample k is within 2 ms of a spike bin.
+func nearSpike(s *series, k int, win int) bool {
+	for j := max(0, k-win); j <= min(len(s.spike)-1, k+win); j++ {
+		if s.spike[j] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// fill prepares the chunk starting at sample k0. batch is the full batch
+// size (losses are means over it, summed across replicas); frac is the
+// fraction of training done (for scheduled feedback).
+func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
+	K, nIn := f.arch.Kernel, len(f.arch.Inputs)
+	cfg := f.cfg
+	norm := 1 / float32(batch*f.t)
+	noise := cfg.NoiseMV / float64(f.norm.VScale)
+	pTeach := 0.0
+	switch cfg.Feedback {
+	case "teacher":
+		pTeach = 1
+	case "scheduled":
+		pTeach = math.Max(0, 1-frac/0.6)
+	}
+	win := int(math.Ceil(2 / f.arch.SampleDT))
+	for t := 0; t < f.t; t++ {
+		k := k0 + t
+		for b, s := range f.tr {
+			row := t*f.b + b
+			n := len(s.v)
+			valid := k+1 < n
+			// unfolded drive
+			d := f.dunf[row*K*nIn : (row+1)*K*nIn]
+			for lag := 0; lag < K; lag++ {
+				kk := k - lag
+				for j := 0; j < nIn; j++ {
+					x := float32(0)
+					if kk >= 0 && kk < n {
+						x = s.in[j][kk] * f.norm.InputScale[j]
+					}
+					d[lag*nIn+j] = x
+				}
+			}
+			if !valid {
+				f.vteach[row], f.vtarget[row], f.y[row] = 0, 0, 0
+				f.wv[row], f.ws[row] = 0, 0
+				f.mask[row], f.inv[row] = 0, 1
+				continue
+			}
+			teach := pTeach > 0 && (pTeach >= 1 || rng.Float64() < pTeach)
+			if teach {
+				f.mask[row], f.inv[row] = 1, 0
+				f.vteach[row] = f.vn(s.v[k]) + float32(noise*rng.NormFloat64())
+			} else {
+				f.mask[row], f.inv[row] = 0, 1
+				f.vteach[row] = 0
+			}
+			f.vtarget[row] = f.vn(s.v[k+1])
+			w := float32(1)
+			if nearSpike(s, k, win) {
+				w = float32(cfg.SpikeVmWeight)
+			}
+			f.wv[row] = w * norm
+			f.y[row] = s.spike[k]
+			ws := float32(cfg.SpikeWeight)
+			if s.spike[k] > 0 {
+				ws *= float32(cfg.SpikePosWeight)
+			}
+			f.ws[row] = ws * norm
+		}
+	}
+}
+
+// run binds the inputs, runs the graph and keeps gradients, losses and the
+// state to carry into the next chunk.
+func (f *feed) run() error {
+	g := f.g
+	per := f.b * f.arch.Kernel * len(f.arch.Inputs)
+	for t := 0; t < f.t; t++ {
+		r0, r1 := t*f.b, (t+1)*f.b
+		for _, bnd := range []error{
+			surrogate.Bind(g.DUnf[t], f.dunf[t*per:(t+1)*per]),
+			surrogate.Bind(g.VTeach[t], f.vteach[r0:r1]), surrogate.Bind(g.Mask[t], f.mask[r0:r1]),
+			surrogate.Bind(g.InvMask[t], f.inv[r0:r1]), surrogate.Bind(g.VTarget[t], f.vtarget[r0:r1]),
+			surrogate.Bind(g.WV[t], f.wv[r0:r1]), surrogate.Bind(g.Y[t], f.y[r0:r1]), surrogate.Bind(g.WS[t], f.ws[r0:r1]),
+		} {
+			if bnd != nil {
+				return bnd
+			}
+		}
+	}
+	if err := surrogate.Bind(g.VIn0, f.vin0); err != nil {
+		return err
+	}
+	for i, n := range g.VHist {
+		if err := surrogate.Bind(n, f.vhist[i]); err != nil {
+			return err
+		}
+	}
+	for l := range g.H0 {
+		if err := surrogate.Bind(g.H0[l], f.h[l]); err != nil {
+			return err
+		}
+		if err := surrogate.Bind(g.C0[l], f.c[l]); err != nil {
+			return err
+		}
+	}
+	if err := g.Run(); err != nil {
+		return err
+	}
+	grads, err := g.Grads()
+	if err != nil {
+		return err
+	}
+	f.grads = grads
+	f.loss = [3]float64{float64(g.Out(g.Loss)[0]), float64(g.Out(g.LossV)[0]), float64(g.Out(g.LossS)[0])}
+	// Carry: copies, since the graph reuses its buffers on the next run.
+	// Fresh slices, because the bound inputs alias these arrays.
+	f.vin0 = append([]float32(nil), g.Out(g.Pred[f.t-1])...)
+	for i, n := range g.VinTail {
+		f.vhist[i] = append([]float32(nil), g.Out(n)...)
+	}
+	for l := range f.h {
+		f.h[l] = append([]float32(nil), g.Out(g.HT[l])...)
+		f.c[l] = append([]float32(nil), g.Out(g.CT[l])...)
+	}
+	return nil
+}

@@ -1,0 +1,517 @@
+// Package train fits surrogate models to datasets: stateful truncated
+// backpropagation through time over whole traces (B traces side by side,
+// Seq samples per graph run, state carried between runs), a target at every
+// sample, the model's own Vm fed back (or teacher forcing, or a schedule
+// between the two), Adam with gradient-norm clipping and a cosine learning
+// rate, validation by free-running rollouts after each epoch, model
+// selection on that validation, atomic checkpoints and exact resume.
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"neurosurrogate/dataset"
+	"neurosurrogate/infer/metrics"
+	"neurosurrogate/surrogate"
+)
+
+// Config is everything a training run depends on.
+type Config struct {
+	Data   string `json:"data"`
+	Out    string `json:"out"`
+	Inputs string `json:"inputs"` // channel grouping: channels, class, prefix
+
+	Hidden int `json:"hidden"`
+	Conv   int `json:"conv"`
+	Kernel int `json:"kernel"`
+	Layers int `json:"layers"`
+
+	Seq    int    `json:"seq"`
+	Batch  int    `json:"batch"`
+	Epochs int    `json:"epochs"`
+	Seed   uint64 `json:"seed"`
+
+	LR    float64 `json:"lr"`
+	LRMin float64 `json:"lr_min"`
+	Clip  float64 `json:"clip"`
+
+	// Feedback: "free" (own Vm fed back in training as in use), "teacher"
+	// (the reference Vm plus NoiseMV of Gaussian noise), or "scheduled"
+	// (teacher with a probability falling linearly to 0 at 60% of training).
+	Feedback string  `json:"feedback"`
+	NoiseMV  float64 `json:"noise_mV"`
+
+	SpikeWeight    float64 `json:"spike_weight"`     // weight of the spike head's loss
+	SpikePosWeight float64 `json:"spike_pos_weight"` // extra weight of bins with a spike
+	SpikeVmWeight  float64 `json:"spike_vm_weight"`  // weight of Vm errors within 2 ms of a spike
+
+	Replicas int     `json:"replicas"` // graphs run in parallel on half batches (0: one per core, max 2)
+	ValFrac  float64 `json:"val_frac"`
+	TestFrac float64 `json:"test_frac"`
+	ValMax   int     `json:"val_max"`  // at most this many validation traces
+	Patience int     `json:"patience"` // stop after this many epochs without a better validation
+
+	TimeBudget      time.Duration `json:"-"`
+	CheckpointEvery time.Duration `json:"-"`
+	Resume          bool          `json:"-"`
+	// StopAfterSteps ends the run after that many optimizer steps as if
+	// killed (for tests of resume); 0 = off.
+	StopAfterSteps int `json:"-"`
+}
+
+// DefaultConfig holds the defaults the command line starts from.
+func DefaultConfig() Config {
+	return Config{Inputs: "prefix", Hidden: 64, Conv: 16, Kernel: 8, Layers: 1, Seq: 128, Batch: 32, Epochs: 30, Seed: 1,
+		LR: 3e-3, LRMin: 1e-4, Clip: 1, Feedback: "free", NoiseMV: 1, SpikeWeight: 1, SpikePosWeight: 5, SpikeVmWeight: 0.2,
+		ValFrac: 0.1, TestFrac: 0.1, ValMax: 32, Patience: 8, TimeBudget: 25 * time.Minute, CheckpointEvery: 3 * time.Minute}
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.Data == "":
+		return fmt.Errorf("--data is required")
+	case c.Out == "":
+		return fmt.Errorf("--out is required")
+	case c.Hidden < 1 || c.Conv < 1 || c.Kernel < 1 || c.Layers < 1:
+		return fmt.Errorf("--hidden, --conv, --kernel and --layers must be positive")
+	case c.Seq < 2 || c.Batch < 1 || c.Epochs < 1:
+		return fmt.Errorf("--seq must be >= 2, --batch and --epochs positive")
+	case !(c.LR > 0) || c.LRMin < 0 || c.Clip < 0:
+		return fmt.Errorf("--lr must be positive, --lr-min and --clip not negative")
+	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
+		return fmt.Errorf("--feedback %q: want free, teacher or scheduled", c.Feedback)
+	case c.ValFrac <= 0 || c.TestFrac < 0 || c.ValFrac+c.TestFrac >= 1:
+		return fmt.Errorf("validation and test fractions must leave traces to train on")
+	case c.TimeBudget < 0:
+		return fmt.Errorf("--time-budget must not be negative")
+	}
+	return nil
+}
+
+// Status is reported to the progress callback.
+type Status struct {
+	Epoch, Epochs    int
+	Step, TotalSteps int
+	Loss             float64 // running mean of the training loss this epoch
+	LossV, LossS     float64 // its Vm and spike parts
+	Val              *metrics.Report
+	BestEpoch        int
+	Elapsed          time.Duration
+	Message          string
+}
+
+// EpochRecord is one row of the learning curve.
+type EpochRecord struct {
+	Epoch      int     `json:"epoch"`
+	Step       int     `json:"step"`
+	TrainLoss  float64 `json:"train_loss"`
+	LossV      float64 `json:"train_loss_vm"`
+	LossS      float64 `json:"train_loss_spike"`
+	ValF1At2   float64 `json:"val_f1_2ms"`
+	ValF1At10  float64 `json:"val_f1_10ms"`
+	ValRMSESub float64 `json:"val_rmse_sub_mV"`
+	ValEVSub   float64 `json:"val_ev_sub"`
+	ValRateRef float64 `json:"val_rate_ref_hz"`
+	ValRateSur float64 `json:"val_rate_sur_hz"`
+	Score      float64 `json:"score"`
+	ElapsedS   float64 `json:"elapsed_s"`
+}
+
+// Result describes a finished run.
+type Result struct {
+	Model      *surrogate.Model
+	Best       EpochRecord
+	History    []EpochRecord
+	Params     int
+	Elapsed    time.Duration
+	Steps      int
+	Samples    int64 // training samples processed
+	StoppedBy  string
+	Checkpoint string
+}
+
+// ErrNaN reports a non-finite loss; the last good checkpoint is kept.
+var ErrNaN = errors.New("the training loss became NaN or infinite")
+
+// score ranks validation results: spike F1 at ±2 ms first, then the
+// subthreshold RMSE (1 mV costs 0.02 of F1).
+func score(r metrics.Report) float64 {
+	s := r.F1At2ms
+	if !math.IsNaN(r.RMSESubMV) {
+		s -= 0.02 * r.RMSESubMV
+	}
+	return s
+}
+
+type checkpointState struct {
+	Config    Config        `json:"config"`
+	Arch      string        `json:"arch"`
+	Epoch     int           `json:"epoch"` // epoch in progress
+	Batch     int           `json:"batch"` // next batch within it
+	Step      int           `json:"step"`
+	Samples   int64         `json:"samples"`
+	ElapsedS  float64       `json:"elapsed_s"`
+	BestScore float64       `json:"best_score"`
+	BestEpoch int           `json:"best_epoch"`
+	History   []EpochRecord `json:"history"`
+	LossSum   [3]float64    `json:"loss_sum"`
+	LossN     int           `json:"loss_n"`
+	Stale     int           `json:"stale"`
+}
+
+// CheckpointPath is where a run writing out keeps its checkpoint.
+func CheckpointPath(out string) string { return out + ".ckpt" }
+
+// Run trains a model. progress, if not nil, is called after every optimizer
+// step and epoch.
+func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	ds, err := dataset.Open(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	defer ds.Close()
+	meta := ds.Meta()
+	cell, err := meta.Cell()
+	if err != nil {
+		return nil, err
+	}
+	inputs, err := GroupInputs(cfg.Inputs, meta.Channels)
+	if err != nil {
+		return nil, err
+	}
+	trIdx, valIdx, testIdx := Split(ds.NumTraces(), meta.Seed^cfg.Seed, cfg.ValFrac, cfg.TestFrac)
+	if len(trIdx) == 0 || len(valIdx) == 0 {
+		return nil, fmt.Errorf("%s: %d traces are too few to split into training and validation", cfg.Data, ds.NumTraces())
+	}
+	if cfg.ValMax > 0 && len(valIdx) > cfg.ValMax {
+		valIdx = valIdx[:cfg.ValMax]
+	}
+	trainSet, err := load(ds, trIdx, inputs)
+	if err != nil {
+		return nil, err
+	}
+	valSet, err := load(ds, valIdx, inputs)
+	if err != nil {
+		return nil, err
+	}
+	arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: meta.SampleDtMS}
+	norm := normalization(trainSet, len(inputs))
+	model, err := surrogate.New(arch, norm, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	archJSON, _ := json.Marshal(arch)
+	settingsJSON, _ := json.Marshal(meta.Settings)
+	model.Info["cell_name"] = cell.Name
+	model.Info["cell_hash"] = cell.Hash()
+	model.Info["cell_v_init_mV"] = fmt.Sprint(cell.VInit())
+	model.Info["cell_threshold_mV"] = fmt.Sprint(cell.Threshold())
+	model.Info["dataset"] = string(settingsJSON)
+	cfgJSON, _ := json.Marshal(cfg)
+	model.Info["training"] = string(cfgJSON)
+	split, _ := json.Marshal(map[string][]int{"validation": valIdx, "test": testIdx})
+	model.Info["split"] = string(split)
+
+	adam := newAdam(model.W)
+	st := checkpointState{Config: cfg, Arch: string(archJSON), BestScore: -1e9, BestEpoch: -1}
+	var best *surrogate.Model
+	ckpt := CheckpointPath(cfg.Out)
+	if cfg.Resume {
+		b, err := loadCheckpoint(ckpt, &st, model, adam)
+		if err != nil {
+			return nil, err
+		}
+		best = b
+		if st.Arch != string(archJSON) {
+			return nil, fmt.Errorf("%s: checkpoint was made for a different architecture or data (%s, now %s)", ckpt, st.Arch, archJSON)
+		}
+		if d := configDiff(st.Config, cfg); d != "" {
+			return nil, fmt.Errorf("%s: checkpoint was made with different settings: %s", ckpt, d)
+		}
+		st.Config = cfg
+	}
+
+	replicas := cfg.Replicas
+	if replicas <= 0 {
+		replicas = min(2, runtime.GOMAXPROCS(0))
+	}
+	replicas = max(1, min(replicas, cfg.Batch))
+	per := make([]int, replicas)
+	for r := range per {
+		per[r] = cfg.Batch / replicas
+		if r < cfg.Batch%replicas {
+			per[r]++
+		}
+	}
+	graphs := make([]*surrogate.Graph, replicas)
+	feeds := make([]*feed, replicas)
+	for r := range graphs {
+		g, err := surrogate.NewGraph(model, per[r], cfg.Seq)
+		if err != nil {
+			return nil, err
+		}
+		defer g.Close()
+		graphs[r] = g
+		feeds[r] = newFeed(g, arch, norm, cfg)
+	}
+
+	samples := len(trainSet[0].v)
+	chunks := (samples - 1 + cfg.Seq - 1) / cfg.Seq
+	batches := (len(trainSet) + cfg.Batch - 1) / cfg.Batch
+	total := cfg.Epochs * batches * chunks
+	vInit := float32(cell.VInit())
+	before := time.Duration(st.ElapsedS * float64(time.Second)) // time spent before a resume
+	elapsed := func() time.Duration { return time.Since(start) + before }
+	lastCkpt := time.Now()
+	save := func() error {
+		st.ElapsedS = elapsed().Seconds()
+		return saveCheckpoint(ckpt, &st, model, adam, best)
+	}
+	report := func(msg string, val *metrics.Report) {
+		if progress != nil {
+			loss := [3]float64{math.NaN(), math.NaN(), math.NaN()}
+			if st.LossN > 0 {
+				for i := range loss {
+					loss[i] = st.LossSum[i] / float64(st.LossN)
+				}
+			}
+			progress(Status{Epoch: st.Epoch, Epochs: cfg.Epochs, Step: st.Step, TotalSteps: total, Loss: loss[0], LossV: loss[1], LossS: loss[2], Val: val,
+				BestEpoch: st.BestEpoch, Elapsed: elapsed(), Message: msg})
+		}
+	}
+	res := &Result{Params: arch.ParamCount(), Checkpoint: ckpt}
+	stoppedBy := "epochs"
+train:
+	for ; st.Epoch < cfg.Epochs; st.Epoch++ {
+		order := shuffled(len(trainSet), cfg.Seed, uint64(st.Epoch))
+		for ; st.Batch < batches; st.Batch++ {
+			if err := ctx.Err(); err != nil {
+				stoppedBy = "interrupted"
+				if err := save(); err != nil {
+					return nil, err
+				}
+				return nil, fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", ckpt, err)
+			}
+			if cfg.TimeBudget > 0 && elapsed() >= cfg.TimeBudget {
+				stoppedBy = "time budget"
+				break train
+			}
+			// The traces of this batch; the last batch wraps around.
+			tr := make([]*series, cfg.Batch)
+			for i := range tr {
+				tr[i] = trainSet[order[(st.Batch*cfg.Batch+i)%len(order)]]
+			}
+			off := 0
+			for r := range feeds {
+				feeds[r].startBatch(tr[off:off+per[r]], vInit)
+				off += per[r]
+			}
+			for c := 0; c < chunks; c++ {
+				progressFrac := float64(st.Step) / float64(max(1, total))
+				lr := cfg.LRMin + 0.5*(cfg.LR-cfg.LRMin)*(1+math.Cos(math.Pi*math.Min(1, progressFrac)))
+				if st.Step < 100 {
+					lr *= float64(st.Step+1) / 100
+				}
+				rng := rand.New(rand.NewPCG(cfg.Seed, uint64(st.Step)+1<<40))
+				for r := range feeds {
+					feeds[r].fill(c*cfg.Seq, cfg.Batch, progressFrac, rng)
+				}
+				errs := make([]error, replicas)
+				var wg sync.WaitGroup
+				for r := range graphs {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						errs[r] = feeds[r].run()
+					}()
+				}
+				wg.Wait()
+				for _, e := range errs {
+					if e != nil {
+						return nil, e
+					}
+				}
+				grads := map[string][]float32{}
+				var loss [3]float64
+				for r := range feeds {
+					for k, g := range feeds[r].grads {
+						if grads[k] == nil {
+							grads[k] = append([]float32(nil), g...)
+							continue
+						}
+						for i := range g {
+							grads[k][i] += g[i]
+						}
+					}
+					for i := range loss {
+						loss[i] += feeds[r].loss[i]
+					}
+				}
+				if math.IsNaN(loss[0]) || math.IsInf(loss[0], 0) {
+					return nil, fmt.Errorf("%w at step %d (epoch %d); the last good checkpoint is %s; try a lower --lr", ErrNaN, st.Step, st.Epoch, ckpt)
+				}
+				clipNorm(grads, cfg.Clip)
+				adam.update(model.W, grads, lr)
+				st.Step++
+				st.Samples += int64(cfg.Batch * cfg.Seq)
+				for i := range loss {
+					st.LossSum[i] += loss[i]
+				}
+				st.LossN++
+				report("", nil)
+				if cfg.StopAfterSteps > 0 && st.Step >= cfg.StopAfterSteps {
+					// As if killed: nothing past the last checkpoint survives.
+					return nil, fmt.Errorf("stopped after %d steps (test hook)", st.Step)
+				}
+			}
+			if time.Since(lastCkpt) >= cfg.CheckpointEvery {
+				st.Batch++
+				err := save()
+				st.Batch--
+				if err != nil {
+					return nil, err
+				}
+				lastCkpt = time.Now()
+			}
+		}
+		// End of epoch: validate by free-running rollouts.
+		val := validate(model, valSet, vInit)
+		rec := record(st.Epoch, st.Step, elapsed(), val)
+		if st.LossN > 0 {
+			rec.TrainLoss, rec.LossV, rec.LossS = st.LossSum[0]/float64(st.LossN), st.LossSum[1]/float64(st.LossN), st.LossSum[2]/float64(st.LossN)
+		}
+		st.LossSum, st.LossN = [3]float64{}, 0
+		st.History = append(st.History, rec)
+		if rec.Score > st.BestScore {
+			st.BestScore, st.BestEpoch, st.Stale = rec.Score, st.Epoch, 0
+			best = model.Clone()
+		} else {
+			st.Stale++
+		}
+		st.Batch = 0
+		report(fmt.Sprintf("epoch %d: val F1(2ms) %.3f, RMSE %.2f mV", st.Epoch, val.F1At2ms, val.RMSESubMV), &val)
+		st.Epoch++
+		err := save()
+		st.Epoch--
+		if err != nil {
+			return nil, err
+		}
+		lastCkpt = time.Now()
+		if cfg.Patience > 0 && st.Stale >= cfg.Patience {
+			st.Epoch++
+			stoppedBy = "early stopping"
+			break
+		}
+	}
+	if best == nil {
+		// Stopped before any validation: validate what there is.
+		rec := record(st.Epoch, st.Step, elapsed(), validate(model, valSet, vInit))
+		if st.LossN > 0 {
+			rec.TrainLoss, rec.LossV, rec.LossS = st.LossSum[0]/float64(st.LossN), st.LossSum[1]/float64(st.LossN), st.LossSum[2]/float64(st.LossN)
+		}
+		st.History = append(st.History, rec)
+		best, st.BestEpoch = model.Clone(), st.Epoch
+	}
+	res.Model = best
+	res.History = st.History
+	for _, h := range st.History {
+		if h.Epoch == st.BestEpoch {
+			res.Best = h
+		}
+	}
+	res.Elapsed = elapsed()
+	res.Steps = st.Step
+	res.Samples = st.Samples
+	res.StoppedBy = stoppedBy
+	mj, _ := json.Marshal(res.Best)
+	best.Info["metrics"] = string(mj)
+	summary, _ := json.Marshal(map[string]any{"stopped_by": stoppedBy, "elapsed_s": res.Elapsed.Seconds(), "steps": res.Steps,
+		"samples": res.Samples, "params": res.Params, "best_epoch": st.BestEpoch, "train_traces": len(trainSet)})
+	best.Info["training_run"] = string(summary)
+	if err := best.Save(cfg.Out); err != nil {
+		return nil, err
+	}
+	if err := save(); err != nil {
+		return nil, err
+	}
+	if err := writeCurve(cfg.Out, st.History); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func record(epoch, step int, elapsed time.Duration, val metrics.Report) EpochRecord {
+	return EpochRecord{Epoch: epoch, Step: step, ElapsedS: elapsed.Seconds(),
+		ValF1At2: val.F1At2ms, ValF1At10: val.F1At10ms, ValRMSESub: val.RMSESubMV, ValEVSub: val.EVSub,
+		ValRateRef: val.RateRefHz, ValRateSur: val.RateSurHz, Score: score(val)}
+}
+
+func shuffled(n int, seed, epoch uint64) []int {
+	rng := rand.New(rand.NewPCG(seed, epoch))
+	p := rng.Perm(n)
+	return p
+}
+
+// validate runs every validation trace free from rest (batched) and pools
+// the metrics.
+func validate(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
+	n := len(set)
+	steps := len(set[0].v) - 1
+	nIn := len(m.Arch.Inputs)
+	v, p := surrogate.Rollout(m, n, steps, vInit, func(k int, dst []float32) {
+		for i, s := range set {
+			for j := 0; j < nIn; j++ {
+				dst[i*nIn+j] = s.in[j][k]
+			}
+		}
+	})
+	var pool metrics.Pool
+	dt := m.Arch.SampleDT
+	for i, s := range set {
+		ref := make([]float64, len(s.v))
+		sur := make([]float64, len(s.v))
+		var refSp []float64
+		for k := range s.v {
+			ref[k] = float64(s.v[k])
+			sur[k] = float64(v[i][k])
+			if k < len(s.spike) && s.spike[k] > 0 {
+				refSp = append(refSp, (float64(k)+0.5)*dt)
+			}
+		}
+		pool.Add(ref, sur, dt, refSp, m.Readout.Spikes(p[i], dt), float64(steps)*dt)
+	}
+	return pool.Report()
+}
+
+// configDiff names settings that must not change on resume.
+func configDiff(a, b Config) string {
+	type key struct {
+		name string
+		x, y any
+	}
+	for _, k := range []key{{"data", a.Data, b.Data}, {"inputs", a.Inputs, b.Inputs}, {"seq", a.Seq, b.Seq},
+		{"batch", a.Batch, b.Batch}, {"epochs", a.Epochs, b.Epochs}, {"seed", a.Seed, b.Seed}, {"lr", a.LR, b.LR},
+		{"lr_min", a.LRMin, b.LRMin}, {"feedback", a.Feedback, b.Feedback}, {"noise", a.NoiseMV, b.NoiseMV},
+		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
+		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac}} {
+		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
+			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
+		}
+	}
+	return ""
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
