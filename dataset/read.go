@@ -128,6 +128,9 @@ func openArrow(path string) (*os.File, *ipc.FileReader, int64, error) {
 	alloc := &boundedAlloc{limit: int(min(fi.Size()+4096, 1<<50))}
 	var r *ipc.FileReader
 	err = protect(func() error {
+		if err := checkFooter(f, fi.Size()); err != nil {
+			return err
+		}
 		var err error
 		r, err = ipc.NewFileReader(f, ipc.WithAllocator(alloc))
 		return err
