@@ -15,6 +15,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -178,6 +179,9 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 		return nil, err
 	}
 	start := time.Now()
+	if err := checkWritable(cfg.Out); err != nil {
+		return nil, err
+	}
 	ds, err := dataset.Open(cfg.Data)
 	if err != nil {
 		return nil, err
@@ -514,4 +518,12 @@ func configDiff(a, b Config) string {
 	return ""
 }
 
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+// checkWritable fails early when the model could not be written.
+func checkWritable(out string) error {
+	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".probe-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: cannot write there: %w", out, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+
+	"neurosurrogate/biophys"
+	"neurosurrogate/infer"
+	"neurosurrogate/infer/metrics"
+	"neurosurrogate/surrogate"
+)
+
+func init() {
+	register(&command{
+		name:    "rollout",
+		summary: "run a surrogate free on input events beside the reference cell and compare them",
+		run:     runRollout,
+	})
+}
+
+type rolloutJSON struct {
+	metrics.Report
+	Cell      string    `json:"cell"`
+	Model     string    `json:"model"`
+	TstopMS   float64   `json:"tstop_ms"`
+	SampleDT  float64   `json:"sample_dt_ms"`
+	WarmupMS  float64   `json:"warmup_ms"`
+	WallRefS  float64   `json:"wall_ref_s"`
+	WallSurS  float64   `json:"wall_sur_s"`
+	SpeedupX  float64   `json:"speedup"`
+	RefSpikes []float64 `json:"ref_spikes"`
+	SurSpikes []float64 `json:"sur_spikes"`
+}
+
+func runRollout(args []string, stdout io.Writer) error {
+	fs := newFlags("rollout", "--model M.safetensors --cell C --events EV.csv --tstop MS [--json] [--plot out.png]")
+	modelArg := fs.String("model", "", "surrogate model (safetensors); shipped models by name: hh")
+	cellArg := fs.String("cell", "", "the cell the model was trained on: a shipped name or a cell JSON file")
+	events := fs.String("events", "", "input events CSV (time_ms,synapse,weight_uS)")
+	tstop := fs.Float64("tstop", 2000, "simulated time (ms)")
+	dt := fs.Float64("dt", 0.025, "reference time step (ms)")
+	asJSON := fs.Bool("json", false, "print the metrics as one JSON object on the last line")
+	plotPath := fs.String("plot", "", "write a PNG of both traces with spike marks")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *events == "" {
+		return usagef("--events is required")
+	}
+	if !(*tstop > 0) || math.IsInf(*tstop, 0) {
+		return usagef("--tstop %v: must be a positive number of ms", *tstop)
+	}
+	if !(*dt > 0) || math.IsInf(*dt, 0) {
+		return usagef("--dt %v: must be a positive number of ms", *dt)
+	}
+	m, err := loadModel(*modelArg)
+	if err != nil {
+		return err
+	}
+	cell, err := loadCell(*cellArg)
+	if err != nil {
+		return err
+	}
+	evs, err := biophys.ReadEventsFile(*events, cell)
+	if err != nil {
+		return err
+	}
+	res, err := infer.RolloutCell(m, cell, evs, *tstop, *dt)
+	if err != nil {
+		return err
+	}
+	r := res.Report
+	fmt.Fprintf(stdout, "%s on %s, %.0f ms: reference %d spikes (%.1f Hz), surrogate %d (%.1f Hz)\n",
+		*modelArg, cell.Name, res.TstopMS, r.SpikesRef, r.RateRefHz, r.SpikesSur, r.RateSurHz)
+	fmt.Fprintf(stdout, "  spikes ±2 ms: F1 %.3f (precision %.3f, recall %.3f); ±10 ms: F1 %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f\n",
+		r.F1At2ms, r.PrecisionAt2ms, r.RecallAt2ms, r.F1At10ms, r.Precision10ms, r.Recall10ms, r.ShiftMeanMS, r.ShiftSDMS, r.Gamma)
+	fmt.Fprintf(stdout, "  subthreshold Vm: RMSE %.3f mV, explained variance %.3f (%d samples)\n", r.RMSESubMV, r.EVSub, r.SubSamples)
+	fmt.Fprintf(stdout, "  wall: reference %.3f s, surrogate %.3f s\n", res.WallRef.Seconds(), res.WallSur.Seconds())
+	if *plotPath != "" {
+		if err := infer.WriteRolloutPNG(*plotPath, res, fmt.Sprintf("%s: reference (black) vs surrogate (red)", cell.Name)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "  plot: %s\n", *plotPath)
+	}
+	if *asJSON {
+		out := rolloutJSON{Report: r, Cell: cell.Name, Model: *modelArg, TstopMS: res.TstopMS, SampleDT: m.Arch.SampleDT,
+			WarmupMS: 0, WallRefS: res.WallRef.Seconds(), WallSurS: res.WallSur.Seconds(),
+			RefSpikes: nonNil(res.Ref.Spikes), SurSpikes: nonNil(res.Sur.Spikes)}
+		if res.WallSur > 0 {
+			out.SpeedupX = res.WallRef.Seconds() / res.WallSur.Seconds()
+		}
+		b, err := json.Marshal(sanitize(out))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(b))
+	}
+	return nil
+}
+
+func nonNil(x []float64) []float64 {
+	if x == nil {
+		return []float64{}
+	}
+	return x
+}
+
+// loadModel resolves --model: a shipped model name or a file.
+func loadModel(arg string) (*surrogate.Model, error) {
+	if arg == "" {
+		return nil, usagef("--model is required")
+	}
+	if data, ok := shippedModel(arg); ok {
+		m, _, _, err := surrogate.Decode(arg+" (built in)", data)
+		return m, err
+	}
+	return surrogate.Load(arg)
+}

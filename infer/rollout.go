@@ -1,0 +1,150 @@
+package infer
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"neurosurrogate/biophys"
+	"neurosurrogate/infer/metrics"
+	"neurosurrogate/surrogate"
+)
+
+// CheckModel refuses a model that was not trained for this cell: its cell
+// fingerprint must match and every input channel must be a synapse of the
+// cell; the sample step must be a whole number of time steps dtMS.
+func CheckModel(m *surrogate.Model, c *biophys.Cell, dtMS float64) error {
+	if h := m.Info["cell_hash"]; h != "" && h != c.Hash() {
+		return fmt.Errorf("model was trained for cell %q (fingerprint %.12s), not for %q (%.12s): use the cell description it was trained on",
+			m.Info["cell_name"], h, c.Name, c.Hash())
+	}
+	if _, err := m.Arch.InputIndex(c.SynapseNames()); err != nil {
+		return fmt.Errorf("model does not fit cell %q: %w", c.Name, err)
+	}
+	if _, ok := StepsPerSample(m.Arch.SampleDT, dtMS); !ok {
+		return fmt.Errorf("model sample step %g ms is not a whole number of time steps of %g ms", m.Arch.SampleDT, dtMS)
+	}
+	return nil
+}
+
+// StepsPerSample is sampleDT/dt when it is a whole number.
+func StepsPerSample(sampleDT, dt float64) (int, bool) {
+	r := sampleDT / dt
+	n := int(math.Round(r))
+	return n, n >= 1 && math.Abs(r-float64(n)) < 1e-9*r
+}
+
+// BinInputs sums event weights into the model's inputs per sample bin:
+// bin k holds events with time in [k*sampleDT, (k+1)*sampleDT). The result
+// is steps x nInputs, row-major.
+func BinInputs(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, steps int) ([]float32, error) {
+	which, err := m.Arch.InputIndex(c.SynapseNames())
+	if err != nil {
+		return nil, err
+	}
+	nIn := len(m.Arch.Inputs)
+	out := make([]float32, steps*nIn)
+	for _, e := range evs {
+		k := int(math.Floor(e.TimeMS / m.Arch.SampleDT))
+		j := which[e.Syn]
+		if k < 0 || k >= steps || j < 0 {
+			continue
+		}
+		out[k*nIn+j] += float32(e.WeightUS)
+	}
+	return out, nil
+}
+
+// Trace is one run's output sampled every SampleDT: Vm at samples 0..n
+// and spike times.
+type Trace struct {
+	SampleDT float64
+	V        []float64
+	Spikes   []float64
+}
+
+// CellResult is a surrogate rollout beside the reference run.
+type CellResult struct {
+	Ref, Sur Trace
+	P        []float32 // spike probability per bin
+	Report   metrics.Report
+	WallRef  time.Duration
+	WallSur  time.Duration
+	TstopMS  float64
+	WarmupMS float64
+	Steps    int
+}
+
+// Reference runs the reference cell on events and samples its spike-site
+// Vm every sampleDT.
+func Reference(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT float64) (Trace, time.Duration, error) {
+	per, ok := StepsPerSample(sampleDT, dtMS)
+	if !ok {
+		return Trace{}, 0, fmt.Errorf("sample step %g ms is not a whole number of time steps of %g ms", sampleDT, dtMS)
+	}
+	tm, err := biophys.Compile(c)
+	if err != nil {
+		return Trace{}, 0, err
+	}
+	sys, err := biophys.NewSystem([]biophys.Instance{{T: tm}}, dtMS)
+	if err != nil {
+		return Trace{}, 0, err
+	}
+	sys.AddEvents(0, evs)
+	tr := Trace{SampleDT: sampleDT, V: []float64{sys.V(0)}}
+	step := 0
+	start := time.Now()
+	err = sys.Run(tstopMS, func(s *biophys.System) {
+		step++
+		if step%per == 0 {
+			tr.V = append(tr.V, s.V(0))
+		}
+		for _, sp := range s.Spikes() {
+			tr.Spikes = append(tr.Spikes, sp.TimeMS)
+		}
+	})
+	return tr, time.Since(start), err
+}
+
+// Surrogate runs the model free from rest on the cell's events.
+func Surrogate(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, steps int) (Trace, []float32, time.Duration, error) {
+	drive, err := BinInputs(m, c, evs, steps)
+	if err != nil {
+		return Trace{}, nil, 0, err
+	}
+	nIn := len(m.Arch.Inputs)
+	start := time.Now()
+	v, p := surrogate.Rollout(m, 1, steps, float32(c.VInit()), func(k int, dst []float32) {
+		copy(dst, drive[k*nIn:(k+1)*nIn])
+	})
+	wall := time.Since(start)
+	tr := Trace{SampleDT: m.Arch.SampleDT, V: make([]float64, len(v[0]))}
+	for k, x := range v[0] {
+		tr.V[k] = float64(x)
+	}
+	tr.Spikes = m.Readout.Spikes(p[0], m.Arch.SampleDT)
+	return tr, p[0], wall, nil
+}
+
+// RolloutCell runs the surrogate free and the reference on the same events
+// for tstopMS and compares them.
+func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS float64) (*CellResult, error) {
+	if err := CheckModel(m, c, dtMS); err != nil {
+		return nil, err
+	}
+	steps := int(math.Round(tstopMS / m.Arch.SampleDT))
+	if steps < 1 {
+		return nil, fmt.Errorf("--tstop %g ms is shorter than one sample (%g ms)", tstopMS, m.Arch.SampleDT)
+	}
+	tstop := float64(steps) * m.Arch.SampleDT
+	ref, wallRef, err := Reference(c, evs, tstop, dtMS, m.Arch.SampleDT)
+	if err != nil {
+		return nil, err
+	}
+	sur, p, wallSur, err := Surrogate(m, c, evs, steps)
+	if err != nil {
+		return nil, err
+	}
+	return &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps,
+		Report: metrics.Compare(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop)}, nil
+}

@@ -1,0 +1,209 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"neurosurrogate/biophys"
+	"neurosurrogate/dataset"
+	"neurosurrogate/surrogate"
+)
+
+var (
+	dataOnce sync.Once
+	dataDir  string
+	dataErr  error
+)
+
+// tinyData generates (once) a small hh dataset: 16 traces of 300 ms.
+func tinyData(t *testing.T) string {
+	t.Helper()
+	dataOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ns-train-data-*")
+		if err != nil {
+			dataErr = err
+			return
+		}
+		c, err := biophys.LoadCell(filepath.Join("..", "artifacts", "cells", "hh.json"))
+		if err != nil {
+			dataErr = err
+			return
+		}
+		_, dataErr = dataset.Generate(context.Background(), dir, dataset.Config{Cell: c, Traces: 16, DurationMS: 300,
+			DtMS: 0.025, SampleDtMS: 0.5, Seed: 3, Shards: 1})
+		dataDir = dir
+	})
+	if dataErr != nil {
+		t.Fatal(dataErr)
+	}
+	return dataDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if dataDir != "" {
+		os.RemoveAll(dataDir)
+	}
+	os.Exit(code)
+}
+
+func tinyConfig(t *testing.T, out string) Config {
+	cfg := DefaultConfig()
+	cfg.Data = tinyData(t)
+	cfg.Out = out
+	cfg.Hidden, cfg.Conv, cfg.Kernel = 8, 4, 3
+	cfg.Seq, cfg.Batch, cfg.Epochs = 30, 4, 2
+	cfg.ValFrac, cfg.TestFrac, cfg.ValMax = 0.2, 0.1, 4
+	cfg.TimeBudget = 0
+	cfg.Replicas = 2
+	return cfg
+}
+
+// TestTrainDeterministic: the same settings give the same model, bit for bit.
+func TestTrainDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	var files [][]byte
+	for i := 0; i < 2; i++ {
+		out := filepath.Join(dir, "m"+string(rune('a'+i))+".safetensors")
+		if _, err := Run(context.Background(), tinyConfig(t, out), nil); err != nil {
+			t.Fatal(err)
+		}
+		m, err := surrogate.Load(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		m.Info = nil // provenance holds paths and times
+		if err := m.Write(&buf, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, buf.Bytes())
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Fatal("two runs with the same seed gave different weights")
+	}
+}
+
+// TestResumeExact: a run killed mid-epoch and resumed from its checkpoint
+// ends with exactly the weights of an uninterrupted run.
+func TestResumeExact(t *testing.T) {
+	dir := t.TempDir()
+	full := tinyConfig(t, filepath.Join(dir, "full.safetensors"))
+	full.CheckpointEvery = 0
+	if _, err := Run(context.Background(), full, nil); err != nil {
+		t.Fatal(err)
+	}
+	cut := tinyConfig(t, filepath.Join(dir, "cut.safetensors"))
+	cut.CheckpointEvery = 0 // a checkpoint after every batch
+	cut.StopAfterSteps = 13 // mid-batch of the second epoch
+	if _, err := Run(context.Background(), cut, nil); err == nil || !strings.Contains(err.Error(), "stopped after") {
+		t.Fatalf("want the test stop, got %v", err)
+	}
+	if _, err := os.Stat(cut.Out); err == nil {
+		t.Fatal("a killed run left a model file")
+	}
+	cut.StopAfterSteps = 0
+	cut.Resume = true
+	res, err := Run(context.Background(), cut, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := surrogate.Load(full.Out)
+	b, _ := surrogate.Load(cut.Out)
+	for name, w := range a.W {
+		for i := range w.Data {
+			if w.Data[i] != b.W[name].Data[i] {
+				t.Fatalf("resumed weights differ at %s[%d]", name, i)
+			}
+		}
+	}
+	if res.Steps == 0 || len(res.History) != full.Epochs {
+		t.Errorf("resumed run: %d steps, %d epochs of history", res.Steps, len(res.History))
+	}
+	for _, p := range []string{CheckpointPath(cut.Out)} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("missing %s", p)
+		}
+	}
+	csv, png := CurvePaths(cut.Out)
+	for _, p := range []string{csv, png} {
+		if st, err := os.Stat(p); err != nil || st.Size() == 0 {
+			t.Errorf("learning curve %s missing or empty", p)
+		}
+	}
+}
+
+// TestTrainLearns: a few epochs lower the training loss.
+func TestTrainLearns(t *testing.T) {
+	cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
+	cfg.Epochs = 4
+	cfg.Patience = 0
+	res, err := Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := res.History
+	if len(h) != 4 || !(h[3].TrainLoss < 0.8*h[0].TrainLoss) {
+		t.Errorf("training loss did not fall: %+v", h)
+	}
+	m, err := surrogate.Load(cfg.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"cell_name", "cell_hash", "dataset", "training", "metrics"} {
+		if m.Info[k] == "" {
+			t.Errorf("model metadata %q missing", k)
+		}
+	}
+}
+
+func TestTrainBadInput(t *testing.T) {
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		mod  func(*Config)
+		want string
+	}{
+		{"empty data folder", func(c *Config) { c.Data = empty }, empty},
+		{"missing data folder", func(c *Config) { c.Data = filepath.Join(empty, "nope") }, "nope"},
+		{"unwritable out", func(c *Config) { c.Out = filepath.Join(empty, "no", "such", "dir", "m.safetensors") }, "cannot write"},
+		{"bad feedback", func(c *Config) { c.Feedback = "sometimes" }, "--feedback"},
+		{"resume without checkpoint", func(c *Config) { c.Resume = true }, "no checkpoint"},
+		{"bad inputs", func(c *Config) { c.Inputs = "bysize" }, "--inputs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
+			tc.mod(&cfg)
+			_, err := Run(context.Background(), cfg, nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an error mentioning %q, got %v", tc.want, err)
+			}
+		})
+	}
+}
+
+// TestInterrupt: a cancelled run saves a checkpoint and says how to resume.
+func TestInterrupt(t *testing.T) {
+	cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	_, err := Run(ctx, cfg, func(s Status) {
+		if n++; n == 3 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := os.Stat(CheckpointPath(cfg.Out)); err != nil {
+		t.Fatal("no checkpoint after an interrupt")
+	}
+	_ = time.Second
+}
