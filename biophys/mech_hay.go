@@ -27,17 +27,17 @@ var hayQt = math.Pow(2.3, (34.0-21.0)/10.0)
 // gbarParam is a required peak conductance density.
 func gbarParam(name string) Param { return Param{Name: name, Default: Required, Unit: "S/cm2"} }
 
-// channel is the common layout of a gated channel with n instances and g
-// gates: each instance's node and peak conductance, the gates (gate i of
-// instance k at x[i*n+k]; m and h view the first two), and scratch space.
+// channel is the common layout of a gated channel with n instances:
+// each instance's node and peak conductance, its gates, and scratch space,
+// all as flat arrays of n per quantity (gate g of instance k at x[g*n+k]).
 type channel struct {
 	node []int32
 	gbar []float64
 	x    []float64 // gate values
-	m, h []float64 // views of x
+	m, h []float64 // views of the first two gates
 	// scratch: every gate's steady state and -dt/tau (laid out as x), then
-	// exp(-dt/tau); the exponent arguments of the rates (exps per instance,
-	// instance k's at e[k*exps:]), then their exponentials
+	// exp(-dt/tau); the exponent arguments of the rates (argument j of
+	// instance k at e[j*n+k]), then their exponentials
 	inf, decay, e []float64
 }
 
@@ -52,29 +52,84 @@ func newChannel(b *Build, gbar string, gates, exps int) channel {
 	return c
 }
 
+// ex is exponent argument j of every instance (length n).
+func (p *channel) ex(j int) []float64 {
+	n := len(p.node)
+	return p.e[j*n:][:n]
+}
+
+// gate is gate g's steady state and cnexp exponent -dt/tau of every
+// instance (length n), for the rates to fill.
+func (p *channel) gate(g int) (inf, dec []float64) {
+	n := len(p.node)
+	return p.inf[g*n:][:n], p.decay[g*n:][:n]
+}
+
 // init sets every gate to its steady state (NMODL INITIAL: rates(); x = xinf).
 func (p *channel) init() { copy(p.x, p.inf) }
 
-// set records gate i's steady state and rate (1/tau, per ms) for a step of dt.
-func (p *channel) set(i int, inf, rate, dt float64) {
-	p.inf[i] = inf
-	p.decay[i] = -dt * rate
-}
-
-// cnexp advances every gate over the step towards its steady state.
+// cnexp advances every gate over the step towards its steady state:
+// x += (1 - exp(-dt/tau)) (xinf - x).
 func (p *channel) cnexp() {
-	d := p.decay
+	x := p.x
+	inf, d := p.inf[:len(x)], p.decay[:len(x)]
 	expAll(d, d)
-	for i, x := range p.x {
-		p.x[i] = x + (1-d[i])*(p.inf[i]-x)
+	for i := range x {
+		x[i] += (1 - d[i]) * (inf[i] - x[i])
 	}
 }
 
-// addCurrent adds i = g (v - e) (mA/cm2) with conductance g (S/cm2) at node
-// nd and returns i.
-func addCurrent(c *Ctx, nd int32, g, e float64) float64 {
-	i := g * (c.V[nd] - e)
-	c.RHS[nd] -= i
-	c.D[nd] += g
-	return i
+// current adds each instance's g (v - E), g = gbar m^mp h^hp (S/cm2), to
+// the matrix and, when some mechanism reads it, to the ion's summed
+// current; E is the ion's reversal potential at the node, or fixedE when
+// ion is nil.
+func (p *channel) current(c *Ctx, mp, hp int, ion *Ion, fixedE float64) {
+	n := len(p.node)
+	g, gbar, m := p.e[:n], p.gbar[:n], p.m[:n]
+	switch {
+	case mp == 1 && hp == 0:
+		for k := range g {
+			g[k] = gbar[k] * m[k]
+		}
+	case mp == 2 && hp == 1:
+		h := p.h[:n]
+		for k := range g {
+			g[k] = gbar[k] * m[k] * m[k] * h[k]
+		}
+	case mp == 3 && hp == 1:
+		h := p.h[:n]
+		for k := range g {
+			g[k] = gbar[k] * m[k] * m[k] * m[k] * h[k]
+		}
+	case mp == 4 && hp == 1:
+		h := p.h[:n]
+		for k := range g {
+			m2 := m[k] * m[k]
+			g[k] = gbar[k] * m2 * m2 * h[k]
+		}
+	default:
+		panic("biophys: no such gate powers")
+	}
+	V, rhs, d := c.V, c.RHS, c.D
+	switch {
+	case ion == nil:
+		for k, nd := range p.node {
+			rhs[nd] -= g[k] * (V[nd] - fixedE)
+			d[nd] += g[k]
+		}
+	case ion.I == nil:
+		E := ion.E
+		for k, nd := range p.node {
+			rhs[nd] -= g[k] * (V[nd] - E[nd])
+			d[nd] += g[k]
+		}
+	default:
+		E, I := ion.E, ion.I
+		for k, nd := range p.node {
+			i := g[k] * (V[nd] - E[nd])
+			rhs[nd] -= i
+			d[nd] += g[k]
+			I[nd] += i
+		}
+	}
 }

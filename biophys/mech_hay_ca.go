@@ -48,47 +48,35 @@ type caHVA struct {
 // alpha_h = 0.000457 exp((-13 - v) / 50), beta_h = 0.0065 / (exp((-v - 15) / 28) + 1);
 // no temperature correction.
 func (p *caHVA) rates(c *Ctx, dt float64) {
-	n, e := len(p.node), p.e
+	V := c.V
+	e0, e1, e2, e3 := p.ex(0), p.ex(1), p.ex(2), p.ex(3)
 	for k, nd := range p.node {
-		v := c.V[nd]
+		v := V[nd]
 		if v == -27 {
 			v += 0.0001
 		}
-		a := e[4*k : 4*k+4]
-		a[0], a[1], a[2], a[3] = (-27-v)*(1/3.8), (-75-v)*(1.0/17), (-13-v)*(1.0/50), (-v-15)*(1.0/28)
+		e0[k], e1[k], e2[k], e3[k] = (-27-v)*(1/3.8), (-75-v)*(1.0/17), (-13-v)*(1.0/50), (-v-15)*(1.0/28)
 	}
-	expAll(e, e)
+	expAll(p.e, p.e)
+	mInf, mDec := p.gate(0)
+	hInf, hDec := p.gate(1)
 	for k, nd := range p.node {
-		v := c.V[nd]
+		v := V[nd]
 		if v == -27 {
 			v += 0.0001
 		}
-		a := e[4*k : 4*k+4]
-		mAlpha := 0.055 * (-27 - v) / (a[0] - 1)
-		mBeta := 0.94 * a[1]
-		hAlpha := 0.000457 * a[2]
-		hBeta := 0.0065 / (a[3] + 1)
-		p.set(k, mAlpha/(mAlpha+mBeta), mAlpha+mBeta, dt)
-		p.set(n+k, hAlpha/(hAlpha+hBeta), hAlpha+hBeta, dt)
+		mAlpha := 0.055 * (-27 - v) / (e0[k] - 1)
+		mBeta := 0.94 * e1[k]
+		hAlpha := 0.000457 * e2[k]
+		hBeta := 0.0065 / (e3[k] + 1)
+		mInf[k], mDec[k] = mAlpha/(mAlpha+mBeta), -dt*(mAlpha+mBeta)
+		hInf[k], hDec[k] = hAlpha/(hAlpha+hBeta), -dt*(hAlpha+hBeta)
 	}
 }
 
 func (p *caHVA) Init(c *Ctx)    { p.rates(c, 0); p.init() }
 func (p *caHVA) State(c *Ctx)   { p.rates(c, c.Dt); p.cnexp() }
-func (p *caHVA) Current(c *Ctx) { caCurrent(c, &p.channel, p.ca) }
-
-// caCurrent adds the Ca current gbar m^2 h (v - eca) of every instance to
-// the matrix and to the summed ica.
-func caCurrent(c *Ctx, p *channel, ca *Ion) {
-	eca, ica := ca.E, ca.I
-	for k, nd := range p.node {
-		m := p.m[k]
-		i := addCurrent(c, nd, p.gbar[k]*m*m*p.h[k], eca[nd])
-		if ica != nil {
-			ica[nd] += i
-		}
-	}
-}
+func (p *caHVA) Current(c *Ctx) { p.current(c, 2, 1, p.ca, 0) }
 
 // Ca_LVAst
 
@@ -101,25 +89,26 @@ type caLVAst struct {
 // mtau = 5 + 20 / (1 + exp((v + 25) / 5)); hinf = 1 / (1 + exp((v + 80) / 6.4)),
 // htau = 20 + 50 / (1 + exp((v + 40) / 7)); taus / qt.
 func (p *caLVAst) rates(c *Ctx, dt float64) {
-	n, e := len(p.node), p.e
+	V := c.V
+	e0, e1, e2, e3 := p.ex(0), p.ex(1), p.ex(2), p.ex(3)
 	for k, nd := range p.node {
-		v := c.V[nd] + 10
-		a := e[4*k : 4*k+4]
-		a[0], a[1], a[2], a[3] = (v+30)*(1/-6.0), (v+25)*(1.0/5), (v+80)*(1/6.4), (v+40)*(1.0/7)
+		v := V[nd] + 10
+		e0[k], e1[k], e2[k], e3[k] = (v+30)*(1/-6.0), (v+25)*(1.0/5), (v+80)*(1/6.4), (v+40)*(1.0/7)
 	}
-	expAll(e, e)
+	expAll(p.e, p.e)
+	mInf, mDec := p.gate(0)
+	hInf, hDec := p.gate(1)
 	for k := range p.node {
-		a := e[4*k : 4*k+4]
-		// qt / (5 + 20 / (1 + a1)) = qt (1 + a1) / (5 (1 + a1) + 20)
-		b1, b3 := 1+a[1], 1+a[3]
-		p.set(k, 1/(1+a[0]), hayQt*b1/(5*b1+20), dt)
-		p.set(n+k, 1/(1+a[2]), hayQt*b3/(20*b3+50), dt)
+		// qt / (5 + 20 / (1 + e1)) = qt (1 + e1) / (5 (1 + e1) + 20)
+		b1, b3 := 1+e1[k], 1+e3[k]
+		mInf[k], mDec[k] = 1/(1+e0[k]), -dt*hayQt*b1/(5*b1+20)
+		hInf[k], hDec[k] = 1/(1+e2[k]), -dt*hayQt*b3/(20*b3+50)
 	}
 }
 
 func (p *caLVAst) Init(c *Ctx)    { p.rates(c, 0); p.init() }
 func (p *caLVAst) State(c *Ctx)   { p.rates(c, c.Dt); p.cnexp() }
-func (p *caLVAst) Current(c *Ctx) { caCurrent(c, &p.channel, p.ca) }
+func (p *caLVAst) Current(c *Ctx) { p.current(c, 2, 1, p.ca, 0) }
 
 // CaDynamics_E2: cai relaxes to minCai - kI ica with time constant decay,
 // kI = 1e4 gamma decay / (2 F depth); cnexp is exact for this linear ODE.

@@ -18,31 +18,28 @@ type ih struct{ channel }
 // alpha = 0.001 * 6.43 u / (exp(u / 11.9) - 1), beta = 0.001 * 193 exp(v / 33.1);
 // no temperature correction.
 func (p *ih) rates(c *Ctx, dt float64) {
-	e := p.e
+	V, ea, eb := c.V, p.ex(0), p.ex(1)
 	for k, nd := range p.node {
-		v := c.V[nd]
+		v := V[nd]
 		if v == -154.9 {
 			v += 0.0001
 		}
-		e[2*k], e[2*k+1] = (v+154.9)*(1/11.9), v*(1/33.1)
+		ea[k], eb[k] = (v+154.9)*(1/11.9), v*(1/33.1)
 	}
-	expAll(e, e)
+	expAll(p.e, p.e)
+	inf, dec := p.gate(0)
 	for k, nd := range p.node {
-		v := c.V[nd]
+		v := V[nd]
 		if v == -154.9 {
 			v += 0.0001
 		}
-		mAlpha := 0.001 * 6.43 * (v + 154.9) / (e[2*k] - 1)
-		mBeta := 0.001 * 193 * e[2*k+1]
-		p.set(k, mAlpha/(mAlpha+mBeta), mAlpha+mBeta, dt)
+		mAlpha := 0.001 * 6.43 * (v + 154.9) / (ea[k] - 1)
+		mBeta := 0.001 * 193 * eb[k]
+		inf[k], dec[k] = mAlpha/(mAlpha+mBeta), -dt*(mAlpha+mBeta)
 	}
 }
 
 func (p *ih) Init(c *Ctx)  { p.rates(c, 0); p.init() }
 func (p *ih) State(c *Ctx) { p.rates(c, c.Dt); p.cnexp() }
 
-func (p *ih) Current(c *Ctx) {
-	for k, nd := range p.node {
-		addCurrent(c, nd, p.gbar[k]*p.m[k], ihEhcnMV)
-	}
-}
+func (p *ih) Current(c *Ctx) { p.current(c, 1, 0, nil, ihEhcnMV) }

@@ -45,19 +45,6 @@ func init() {
 	})
 }
 
-// kCurrent adds g[i] (v - ek) of every instance i, g in S/cm2, to the
-// matrix and to the summed ik when some mechanism reads it. (The channels
-// pass their scratch e, free during the Current phase, as g.)
-func kCurrent(c *Ctx, node []int32, g []float64, k *Ion) {
-	ek, ik := k.E, k.I
-	for i, nd := range node {
-		cur := addCurrent(c, nd, g[i], ek[nd])
-		if ik != nil {
-			ik[nd] += cur
-		}
-	}
-}
-
 // K_Pst
 
 type kPst struct {
@@ -70,42 +57,37 @@ type kPst struct {
 // hinf = 1 / (1 + exp(-(v + 54) / -11)),
 // htau = 360 + (1010 + 24 (v + 55)) exp(-((v + 75) / 48)^2); taus / qt.
 func (p *kPst) rates(c *Ctx, dt float64) {
-	n, e := len(p.node), p.e
+	V := c.V
+	e0, e1, e2, e3 := p.ex(0), p.ex(1), p.ex(2), p.ex(3)
 	for k, nd := range p.node {
-		v := c.V[nd] + 10
-		a := e[4*k : 4*k+4]
-		a[0] = -(v + 1) / 12
+		v := V[nd] + 10
+		e0[k] = -(v + 1) / 12
 		if v < -50 {
-			a[1] = -v * -0.026
+			e1[k] = -v * -0.026
 		} else {
-			a[1] = -v * 0.026
+			e1[k] = -v * 0.026
 		}
 		x := (v + 75) / 48
-		a[2], a[3] = -(v+54)/-11, -(x * x)
+		e2[k], e3[k] = -(v+54)/-11, -(x * x)
 	}
-	expAll(e, e)
+	expAll(p.e, p.e)
+	mInf, mDec := p.gate(0)
+	hInf, hDec := p.gate(1)
 	for k, nd := range p.node {
-		v := c.V[nd] + 10
-		a := e[4*k : 4*k+4]
-		tau := 1.25 + 13*a[1]
+		v := V[nd] + 10
+		tau := 1.25 + 13*e1[k]
 		if v < -50 {
-			tau = 1.25 + 175.03*a[1]
+			tau = 1.25 + 175.03*e1[k]
 		}
-		p.set(k, 1/(1+a[0]), hayQt/tau, dt)
-		p.set(n+k, 1/(1+a[2]), hayQt/(360+(1010+24*(v+55))*a[3]), dt)
+		mInf[k], mDec[k] = 1/(1+e0[k]), -dt*hayQt/tau
+		hInf[k], hDec[k] = 1/(1+e2[k]), -dt*hayQt/(360+(1010+24*(v+55))*e3[k])
 	}
 }
 
 func (p *kPst) Init(c *Ctx)  { p.rates(c, 0); p.init() }
 func (p *kPst) State(c *Ctx) { p.rates(c, c.Dt); p.cnexp() }
 
-func (p *kPst) Current(c *Ctx) {
-	g := p.e[:len(p.node)]
-	for i := range g {
-		g[i] = p.gbar[i] * p.m[i] * p.m[i] * p.h[i]
-	}
-	kCurrent(c, p.node, g, p.k)
-}
+func (p *kPst) Current(c *Ctx) { p.current(c, 2, 1, p.k, 0) }
 
 // K_Tst
 
@@ -118,32 +100,26 @@ type kTst struct {
 // mtau = 0.34 + 0.92 exp(-((v + 71) / 59)^2); hinf = 1 / (1 + exp(-(v + 66) / -10)),
 // htau = 8 + 49 exp(-((v + 73) / 23)^2); taus / qt.
 func (p *kTst) rates(c *Ctx, dt float64) {
-	n, e := len(p.node), p.e
+	V := c.V
+	e0, e1, e2, e3 := p.ex(0), p.ex(1), p.ex(2), p.ex(3)
 	for k, nd := range p.node {
-		v := c.V[nd] + 10
+		v := V[nd] + 10
 		x, y := (v+71)/59, (v+73)/23
-		a := e[4*k : 4*k+4]
-		a[0], a[1], a[2], a[3] = -(v+0)/19, -(x * x), -(v+66)/-10, -(y * y)
+		e0[k], e1[k], e2[k], e3[k] = -(v+0)/19, -(x * x), -(v+66)/-10, -(y * y)
 	}
-	expAll(e, e)
+	expAll(p.e, p.e)
+	mInf, mDec := p.gate(0)
+	hInf, hDec := p.gate(1)
 	for k := range p.node {
-		a := e[4*k : 4*k+4]
-		p.set(k, 1/(1+a[0]), hayQt/(0.34+0.92*a[1]), dt)
-		p.set(n+k, 1/(1+a[2]), hayQt/(8+49*a[3]), dt)
+		mInf[k], mDec[k] = 1/(1+e0[k]), -dt*hayQt/(0.34+0.92*e1[k])
+		hInf[k], hDec[k] = 1/(1+e2[k]), -dt*hayQt/(8+49*e3[k])
 	}
 }
 
 func (p *kTst) Init(c *Ctx)  { p.rates(c, 0); p.init() }
 func (p *kTst) State(c *Ctx) { p.rates(c, c.Dt); p.cnexp() }
 
-func (p *kTst) Current(c *Ctx) {
-	g := p.e[:len(p.node)]
-	for i := range g {
-		m2 := p.m[i] * p.m[i]
-		g[i] = p.gbar[i] * m2 * m2 * p.h[i]
-	}
-	kCurrent(c, p.node, g, p.k)
-}
+func (p *kTst) Current(c *Ctx) { p.current(c, 4, 1, p.k, 0) }
 
 // SKv3_1
 
@@ -155,27 +131,22 @@ type skv31 struct {
 // rates: minf = 1 / (1 + exp((v - 18.7) / -9.7)),
 // mtau = 0.2 * 20 / (1 + exp((v + 46.56) / -44.14)).
 func (p *skv31) rates(c *Ctx, dt float64) {
-	e := p.e
+	V, e0, e1 := c.V, p.ex(0), p.ex(1)
 	for k, nd := range p.node {
-		v := c.V[nd]
-		e[2*k], e[2*k+1] = (v-18.7)*(1/-9.7), (v+46.56)*(1/-44.14)
+		v := V[nd]
+		e0[k], e1[k] = (v-18.7)*(1/-9.7), (v+46.56)*(1/-44.14)
 	}
-	expAll(e, e)
+	expAll(p.e, p.e)
+	inf, dec := p.gate(0)
 	for k := range p.node {
-		p.set(k, 1/(1+e[2*k]), (1+e[2*k+1])*(1/(0.2*20)), dt)
+		inf[k], dec[k] = 1/(1+e0[k]), -dt*(1+e1[k])*(1/(0.2*20))
 	}
 }
 
 func (p *skv31) Init(c *Ctx)  { p.rates(c, 0); p.init() }
 func (p *skv31) State(c *Ctx) { p.rates(c, c.Dt); p.cnexp() }
 
-func (p *skv31) Current(c *Ctx) {
-	g := p.e[:len(p.node)]
-	for i := range g {
-		g[i] = p.gbar[i] * p.m[i]
-	}
-	kCurrent(c, p.node, g, p.k)
-}
+func (p *skv31) Current(c *Ctx) { p.current(c, 1, 0, p.k, 0) }
 
 // SK_E2: the gate z (channel.m) follows cai with the fixed zTau.
 
@@ -190,20 +161,23 @@ const (
 	skE2KdMM   = 0.00043 // half activation (mM)
 )
 
+var skE2LogKd = math.Log(skE2KdMM)
+
 // zinf sets inf to zinf = 1 / (1 + (0.00043 / ca)^4.8) at every instance's
 // cai, with the NMODL guard adding 1e-7 mM to cai below 1e-7 mM.
 func (p *skE2) zinf() {
-	cai, e := p.ca.Ci, p.e
+	cai, e := p.ca.Ci, p.ex(0)
 	for k, nd := range p.node {
 		ca := cai[nd]
 		if ca < 1e-7 {
 			ca += 1e-07
 		}
-		e[k] = 4.8 * math.Log(skE2KdMM/ca)
+		e[k] = 4.8 * (skE2LogKd - math.Log(ca))
 	}
 	expAll(e, e)
+	inf, _ := p.gate(0)
 	for k, x := range e {
-		p.inf[k] = 1 / (1 + x)
+		inf[k] = 1 / (1 + x)
 	}
 }
 
@@ -218,19 +192,13 @@ func (p *skE2) State(c *Ctx) {
 		p.fz, p.fzDt = 1-fastExp(-c.Dt/skE2ZTauMS), c.Dt
 	}
 	p.zinf()
-	fz := p.fz
-	for k, z := range p.m {
-		p.m[k] = z + fz*(p.inf[k]-z)
+	z, inf, fz := p.m, p.inf[:len(p.m)], p.fz
+	for k := range z {
+		z[k] += fz * (inf[k] - z[k])
 	}
 }
 
-func (p *skE2) Current(c *Ctx) {
-	g := p.e[:len(p.node)]
-	for i := range g {
-		g[i] = p.gbar[i] * p.m[i]
-	}
-	kCurrent(c, p.node, g, p.k)
-}
+func (p *skE2) Current(c *Ctx) { p.current(c, 1, 0, p.k, 0) }
 
 // Im
 
@@ -242,23 +210,18 @@ type im struct {
 // rates: with a = exp(2.5 * 0.04 (v + 35)), alpha = 3.3e-3 a,
 // beta = 3.3e-3 / a, tau = 1 / (alpha + beta) / qt.
 func (p *im) rates(c *Ctx, dt float64) {
-	e := p.e
+	V, e := c.V, p.ex(0)
 	for k, nd := range p.node {
-		e[k] = 2.5 * 0.04 * (c.V[nd] + 35)
+		e[k] = 2.5 * 0.04 * (V[nd] + 35)
 	}
 	expAll(e, e)
+	inf, dec := p.gate(0)
 	for k, a := range e {
-		p.set(k, a*a/(a*a+1), hayQt*3.3e-3*(a+1/a), dt)
+		inf[k], dec[k] = a*a/(a*a+1), -dt*hayQt*3.3e-3*(a+1/a)
 	}
 }
 
 func (p *im) Init(c *Ctx)  { p.rates(c, 0); p.init() }
 func (p *im) State(c *Ctx) { p.rates(c, c.Dt); p.cnexp() }
 
-func (p *im) Current(c *Ctx) {
-	g := p.e[:len(p.node)]
-	for i := range g {
-		g[i] = p.gbar[i] * p.m[i]
-	}
-	kCurrent(c, p.node, g, p.k)
-}
+func (p *im) Current(c *Ctx) { p.current(c, 1, 0, p.k, 0) }

@@ -29,19 +29,6 @@ func init() {
 	})
 }
 
-// naCurrent adds gbar m^3 h (v - ena) of every instance to the matrix and
-// to the summed ina when some mechanism reads it.
-func naCurrent(c *Ctx, p *channel, na *Ion) {
-	ena, ina := na.E, na.I
-	for k, nd := range p.node {
-		m := p.m[k]
-		i := addCurrent(c, nd, p.gbar[k]*m*m*m*p.h[k], ena[nd])
-		if ina != nil {
-			ina[nd] += i
-		}
-	}
-}
-
 // naT is NaTa_t and NaTs2_t: the same kinetics with the activation centred
 // at mV and the inactivation at hV.
 type naT struct {
@@ -72,25 +59,27 @@ func (p *naT) guard(v float64) (vm, vh float64) {
 // alpha_h = -0.015 w / (1 - f), beta_h = -0.015 (-w) / (1 - 1/f);
 // tau = 1 / (alpha + beta) / qt.
 func (p *naT) rates(c *Ctx, dt float64) {
-	n, e := len(p.node), p.e
+	V, em, fh := c.V, p.ex(0), p.ex(1)
 	for k, nd := range p.node {
-		vm, vh := p.guard(c.V[nd])
-		e[2*k], e[2*k+1] = (vm-p.mV)*(-1.0/6), (vh-p.hV)*(1.0/6)
+		vm, vh := p.guard(V[nd])
+		em[k], fh[k] = (vm-p.mV)*(-1.0/6), (vh-p.hV)*(1.0/6)
 	}
-	expAll(e, e)
+	expAll(p.e, p.e)
+	mInf, mDec := p.gate(0)
+	hInf, hDec := p.gate(1)
 	for k, nd := range p.node {
-		vm, vh := p.guard(c.V[nd])
-		u, em := vm-p.mV, e[2*k]
-		s := 0.182 + 0.124*em
-		p.set(k, 0.182/s, hayQt*u*s/(1-em), dt)
-		w, f := vh-p.hV, e[2*k+1]
-		p.set(n+k, 1/(1+f), hayQt*0.015*w*(1+f)/(f-1), dt)
+		vm, vh := p.guard(V[nd])
+		u, e := vm-p.mV, em[k]
+		s := 0.182 + 0.124*e
+		mInf[k], mDec[k] = 0.182/s, -dt*hayQt*u*s/(1-e)
+		w, f := vh-p.hV, fh[k]
+		hInf[k], hDec[k] = 1/(1+f), -dt*hayQt*0.015*w*(1+f)/(f-1)
 	}
 }
 
 func (p *naT) Init(c *Ctx)    { p.rates(c, 0); p.init() }
 func (p *naT) State(c *Ctx)   { p.rates(c, c.Dt); p.cnexp() }
-func (p *naT) Current(c *Ctx) { naCurrent(c, &p.channel, p.na) }
+func (p *naT) Current(c *Ctx) { p.current(c, 3, 1, p.na, 0) }
 
 type napEt2 struct {
 	channel
@@ -118,24 +107,25 @@ func napEt2Guard(v float64) (vm, vh float64) {
 // alpha_h = -2.88e-6 (v + 17) / (1 - exp((v + 17) / 4.63)),
 // beta_h = 6.94e-6 (v + 64.4) / (1 - exp(-(v + 64.4) / 2.63)).
 func (p *napEt2) rates(c *Ctx, dt float64) {
-	n, e := len(p.node), p.e
+	V := c.V
+	e0, e1, e2, e3, e4 := p.ex(0), p.ex(1), p.ex(2), p.ex(3), p.ex(4)
 	for k, nd := range p.node {
-		v := c.V[nd]
+		v := V[nd]
 		vm, vh := napEt2Guard(v)
-		a := e[5*k : 5*k+5]
-		a[0], a[1], a[2], a[3], a[4] = (v+52.6)/-4.6, -(vm+38)/6, (vh+48.8)/10, (vh+17)/4.63, -(vh+64.4)/2.63
+		e0[k], e1[k], e2[k], e3[k], e4[k] = (v+52.6)/-4.6, -(vm+38)/6, (vh+48.8)/10, (vh+17)/4.63, -(vh+64.4)/2.63
 	}
-	expAll(e, e)
+	expAll(p.e, p.e)
+	mInf, mDec := p.gate(0)
+	hInf, hDec := p.gate(1)
 	for k, nd := range p.node {
-		vm, vh := napEt2Guard(c.V[nd])
-		a := e[5*k : 5*k+5]
-		p.set(k, 1.0/(1+a[0]), hayQt*(vm+38)*(0.182+0.124*a[1])/(1-a[1])/6, dt)
-		hAlpha := -2.88e-6 * (vh + 17) / (1 - a[3])
-		hBeta := 6.94e-6 * (vh + 64.4) / (1 - a[4])
-		p.set(n+k, 1.0/(1+a[2]), hayQt*(hAlpha+hBeta), dt)
+		vm, vh := napEt2Guard(V[nd])
+		mInf[k], mDec[k] = 1.0/(1+e0[k]), -dt*hayQt*(vm+38)*(0.182+0.124*e1[k])/(1-e1[k])/6
+		hAlpha := -2.88e-6 * (vh + 17) / (1 - e3[k])
+		hBeta := 6.94e-6 * (vh + 64.4) / (1 - e4[k])
+		hInf[k], hDec[k] = 1.0/(1+e2[k]), -dt*hayQt*(hAlpha+hBeta)
 	}
 }
 
 func (p *napEt2) Init(c *Ctx)    { p.rates(c, 0); p.init() }
 func (p *napEt2) State(c *Ctx)   { p.rates(c, c.Dt); p.cnexp() }
-func (p *napEt2) Current(c *Ctx) { naCurrent(c, &p.channel, p.na) }
+func (p *napEt2) Current(c *Ctx) { p.current(c, 3, 1, p.na, 0) }
