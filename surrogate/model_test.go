@@ -1,0 +1,116 @@
+package surrogate
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func encoded(t testing.TB, m *Model) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := m.Write(&buf, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestModelRoundTrip(t *testing.T) {
+	m := testModel(t, testArch(2, 4))
+	m.Info["cell_name"] = "hh"
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Info["cell_name"] != "hh" || got.Arch.Hidden != m.Arch.Hidden || got.Norm.VScale != m.Norm.VScale {
+		t.Errorf("metadata lost: %+v", got)
+	}
+	for k, w := range m.W {
+		if !bytes.Equal(f32bytes(w.Data), f32bytes(got.W[k].Data)) {
+			t.Errorf("%s changed", k)
+		}
+	}
+	// The file is plain safetensors: 8-byte header length, JSON, data.
+	b, _ := os.ReadFile(path)
+	hl := binary.LittleEndian.Uint64(b[:8])
+	if !strings.Contains(string(b[8:8+hl]), `"dtype":"F32"`) || int(hl)%8 != 0 {
+		t.Errorf("header does not look like safetensors")
+	}
+}
+
+func f32bytes(x []float32) []byte {
+	var buf bytes.Buffer
+	binary.Write(&buf, binary.LittleEndian, x)
+	return buf.Bytes()
+}
+
+// TestModelBadFiles: truncated, corrupted, reshaped or foreign files get a
+// clear error, never a panic.
+func TestModelBadFiles(t *testing.T) {
+	m := testModel(t, testArch(1, 3))
+	good := encoded(t, m)
+	hl := int(binary.LittleEndian.Uint64(good[:8]))
+	header := string(good[8 : 8+hl])
+	swap := func(old, new string) []byte {
+		h := strings.Replace(header, old, new, 1)
+		for len(h)%8 != 0 {
+			h += " "
+		}
+		out := make([]byte, 8, 8+len(h)+len(good)-8-hl)
+		binary.LittleEndian.PutUint64(out, uint64(len(h)))
+		out = append(out, h...)
+		return append(out, good[8+hl:]...)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "shorter than the 8-byte header"},
+		{"truncated header", good[:20], "truncated"},
+		{"truncated data", good[:len(good)-10], "outside"},
+		{"not json", append(append([]byte{}, good[:8]...), bytes.Repeat([]byte{'x'}, hl)...), "not JSON"},
+		{"huge header length", append([]byte{255, 255, 255, 255, 0, 0, 0, 0}, good[8:]...), "header length"},
+		{"wrong dtype", swap(`"dtype":"F32"`, `"dtype":"F16"`), "dtype"},
+		{"not ours", swap(`neurosurrogate-cnn-lstm/1`, `somebody-else/1`), "not a neurosurrogate model"},
+		{"wrong shape", swap(`"shape":[3,6]`, `"shape":[6,3]`), "shape"},
+		{"missing weight", swap(`"head.s.b"`, `"head.s.c"`), `weight "head.s.b" missing`},
+		{"bad architecture", swap(`\"hidden\":8`, `\"hidden\":0`), "hidden"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, _, err := Decode("m.safetensors", tc.data)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "m.safetensors") {
+				t.Fatalf("want an error naming the file and %q, got %v", tc.want, err)
+			}
+		})
+	}
+}
+
+// FuzzDecode: no input makes the loader panic; whatever it accepts is a
+// complete, consistent model.
+func FuzzDecode(f *testing.F) {
+	m := testModel(f, testArch(1, 2))
+	good := encoded(f, m)
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, _, _, err := Decode("fuzz", data)
+		if err != nil {
+			return
+		}
+		for name, sh := range got.Arch.Shapes() {
+			w := got.W[name]
+			if w == nil || !equalShape(w.Shape, sh) {
+				t.Fatalf("accepted a model without a proper %s", name)
+			}
+		}
+	})
+}
