@@ -11,15 +11,19 @@ import "math"
 //
 // The gates are integrated as NEURON's cnexp does: in the State phase, with
 // rates evaluated at the new v, each gate x moves exactly along its linear
-// ODE, x += (1 - exp(-dt/tau)) (xinf - x). Rates are written with one
-// exponential per pair of mutually reciprocal terms (the NMODL text evaluates
-// both), which is the same function up to rounding.
+// ODE, x += (1 - exp(-dt/tau)) (xinf - x). The NMODL guards (if v == -38,
+// v = v + 0.0001, ...) nudge only the local v of the rates. Rates are
+// written with one exponential per pair of mutually reciprocal terms (the
+// NMODL text evaluates both) and with divisions by constants as products by
+// their reciprocals: the same functions up to rounding, which
+// TestHayRatesMatchNMODL checks against the literal NMODL forms.
 //
-// Exponentials dominate the cost, so each kernel evaluates them in batches:
-// a first pass writes every instance's exponent arguments to a scratch
-// array, expAll evaluates them in one tight loop (which lets the processor
-// overlap them), a second pass turns them into steady states and rates, and
-// cnexp advances all gates with one more batch for the exp(-dt/tau).
+// Exponentials dominate the cost, so each kernel evaluates them in batches
+// (expAll, fastexp.go): a first pass writes every instance's exponent
+// arguments to scratch, expAll evaluates them all (eight or four at a time
+// with the amd64 vector kernels), a second pass turns them into steady
+// states and rates, and cnexp advances all gates with one more batch for the
+// exp(-dt/tau).
 
 // hayQt is the q10 correction 2.3^((34-21)/10) of the files that have one.
 var hayQt = math.Pow(2.3, (34.0-21.0)/10.0)
@@ -82,7 +86,8 @@ func (p *channel) cnexp() {
 // current adds each instance's g (v - E), g = gbar m^mp h^hp (S/cm2), to
 // the matrix and, when some mechanism reads it, to the ion's summed
 // current; E is the ion's reversal potential at the node, or fixedE when
-// ion is nil.
+// ion is nil. The conductances go through the scratch e, free during the
+// Current phase.
 func (p *channel) current(c *Ctx, mp, hp int, ion *Ion, fixedE float64) {
 	n := len(p.node)
 	g, gbar, m := p.e[:n], p.gbar[:n], p.m[:n]
