@@ -34,7 +34,11 @@
 //
 // So a model that sees v_soma[k] and the drive at k predicts v_soma[k+1] and
 // spike[k]; a spike is counted even when the bin is coarser than the spike.
-// No column is nullable. Record batches hold Settings.RowsPerBatch rows
+// No column is nullable. Buffers are uncompressed for point cells and
+// LZ4-compressed (Arrow IPC buffer compression, which pyarrow, polars and
+// arrow/go read transparently) for cells with many synapses, whose drive
+// columns are mostly zeros (Hay L5PC: 16x smaller); --compress chooses
+// none, lz4 or zstd. Record batches hold Settings.RowsPerBatch rows
 // (about 32 KiB of data; one trace for realistic sizes), so reading one
 // trace reads little more than that trace.
 //

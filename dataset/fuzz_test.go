@@ -18,11 +18,14 @@ func FuzzOpen(f *testing.F) {
 	*cfg.Regimes = DefaultRegimes(cfg.Cell)
 	cfg.Regimes.Mix, _ = ParseMix("core=0.5,switching=0.5")
 	cfg.Regimes.SegmentMS = Range{3, 4}
-	res := generate(f, dir, cfg)
-	good := readFile(f, res.Path)
-	f.Add(good)
-	for _, n := range []int{len(good) / 2, len(good) - 1, len(good) - 10, 8, 0} {
-		f.Add(good[:n])
+	for _, comp := range []string{"none", "zstd", "lz4"} {
+		cfg.Compression = comp
+		res := generate(f, filepath.Join(dir, comp), cfg)
+		good := readFile(f, res.Path)
+		f.Add(good)
+		for _, n := range []int{len(good) / 2, len(good) - 1, len(good) - 10, 8, 0} {
+			f.Add(good[:n])
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()

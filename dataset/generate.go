@@ -30,6 +30,9 @@ type Config struct {
 	Shards     int // number of shards (1: unsharded)
 	// Regimes is the input mix; nil means DefaultRegimes(Cell).
 	Regimes *Regimes
+	// Compression of the Arrow buffers: "none", "lz4" or "zstd"; "" means
+	// DefaultCompression(Cell).
+	Compression string
 	// Workers is the number of simulations run in parallel (0: all cores).
 	// It never changes the output.
 	Workers int
@@ -109,6 +112,13 @@ func (c *Config) Settings() (*Settings, error) {
 	if len(c.Cell.Synapses) == 0 {
 		return nil, fmt.Errorf("cell %s has no synapses: there is nothing to drive it with", c.Cell.Name)
 	}
+	comp := c.Compression
+	if comp == "" {
+		comp = DefaultCompression(c.Cell)
+	}
+	if comp != "none" && comp != "lz4" && comp != "zstd" {
+		return nil, fmt.Errorf("compression %q: want none, lz4 or zstd", comp)
+	}
 	reg := DefaultRegimes(c.Cell)
 	if c.Regimes != nil {
 		reg = *c.Regimes
@@ -126,9 +136,23 @@ func (c *Config) Settings() (*Settings, error) {
 		DtMS: c.DtMS, SampleDtMS: c.SampleDtMS, DurationMS: c.DurationMS, Samples: samples,
 		Traces: c.Traces, Seed: c.Seed, Shards: c.Shards, ShardRule: ShardRule,
 		RowsPerBatch: rowsPerBatch(samples, len(ch)),
+		Compression:  comp,
 		Channels:     ch, Regimes: reg,
 	}
 	return st, nil
+}
+
+// DefaultCompression is "none" for point cells (dense data that every Arrow
+// reader, including JavaScript's, opens and memory-maps) and "lz4" for
+// cells with more than PointCellMaxSynapses synapses, whose many drive
+// columns are mostly zeros (16x smaller for the Hay L5PC; zstd gains little
+// more, costs 5x the time, and its decoder can allocate ~1 GB on a corrupt
+// file).
+func DefaultCompression(c *biophys.Cell) string {
+	if len(c.Synapses) <= PointCellMaxSynapses {
+		return "none"
+	}
+	return "lz4"
 }
 
 // metadata is the schema metadata of one shard.
@@ -222,11 +246,19 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
 }
 
 // checkFolder refuses to write into a folder holding shards made with other
-// settings.
+// settings. It reads at most maxChecked shards (spread over the folder), so
+// a job of a large array starts fast; Open checks every shard.
 func checkFolder(dir string, st *Settings) error {
 	files, _, err := listShards(dir)
 	if err != nil {
 		return err
+	}
+	if n := len(files); n > maxChecked {
+		picked := make([]shardFile, maxChecked)
+		for k := range picked {
+			picked[k] = files[k*(n-1)/(maxChecked-1)]
+		}
+		files = picked
 	}
 	for _, f := range files {
 		h, err := readHeader(f.path)
@@ -240,6 +272,8 @@ func checkFolder(dir string, st *Settings) error {
 	}
 	return nil
 }
+
+const maxChecked = 32
 
 // produce simulates the shard's traces on workers goroutines and hands
 // them to emit in trace order. At most a few traces per worker wait in

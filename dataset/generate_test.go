@@ -66,6 +66,50 @@ func TestDeterministicWhateverWorkers(t *testing.T) {
 	}
 }
 
+func TestCompressionKeepsData(t *testing.T) {
+	plain := t.TempDir()
+	generate(t, plain, smallConfig(t, 5))
+	a, err := Open(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, comp := range []string{"lz4", "zstd"} {
+		var first []byte
+		dir := ""
+		for _, w := range []int{1, 3} {
+			dir = t.TempDir()
+			cfg := smallConfig(t, 5)
+			cfg.Compression, cfg.Workers = comp, w
+			res := generate(t, dir, cfg)
+			b := readFile(t, res.Path)
+			if first != nil && !bytes.Equal(b, first) {
+				t.Fatalf("%s: output depends on workers", comp)
+			}
+			first = b
+		}
+		ds, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ds.Meta().Compression != comp {
+			t.Fatalf("compression %q, want %q", ds.Meta().Compression, comp)
+		}
+		for i := 0; i < 5; i++ {
+			x, _ := a.Trace(i)
+			y, err := ds.Trace(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tracesEqual(t, x, y)
+		}
+	}
+	cfg := smallConfig(t, 2)
+	cfg.Compression = "gzip"
+	if _, err := Generate(context.Background(), t.TempDir(), cfg); err == nil || !strings.Contains(err.Error(), `compression "gzip"`) {
+		t.Fatalf("error %v", err)
+	}
+}
+
 func tracesEqual(t *testing.T, a, b *Trace) {
 	t.Helper()
 	if a.Index != b.Index || !reflect.DeepEqual(a.V, b.V) || !reflect.DeepEqual(a.Drive, b.Drive) ||
@@ -266,6 +310,9 @@ func TestRegimeDraws(t *testing.T) {
 			st, err := cfg.Settings()
 			if err != nil {
 				t.Fatal(err)
+			}
+			if want := map[string]string{"point": "none", "many": "lz4"}[tc.name]; st.Compression != want {
+				t.Errorf("default compression %q, want %q", st.Compression, want)
 			}
 			r := st.Regimes
 			count := map[string]int{}

@@ -112,18 +112,23 @@ type header struct {
 
 // openArrow opens an Arrow IPC file with a bounded allocator.
 func openArrow(path string) (*os.File, *ipc.FileReader, int64, error) {
+	f, r, size, _, err := openArrowAlloc(path)
+	return f, r, size, err
+}
+
+func openArrowAlloc(path string) (*os.File, *ipc.FileReader, int64, *boundedAlloc, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, nil, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, nil, 0, err
+		return nil, nil, 0, nil, err
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, 0, fmt.Errorf("%s: not a regular file", path)
+		return nil, nil, 0, nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	alloc := &boundedAlloc{limit: int(min(fi.Size()+4096, 1<<50))}
 	var r *ipc.FileReader
@@ -137,9 +142,9 @@ func openArrow(path string) (*os.File, *ipc.FileReader, int64, error) {
 	})
 	if err != nil {
 		f.Close()
-		return nil, nil, 0, fmt.Errorf("%s: not a readable Arrow IPC file (truncated, corrupt, or another format): %v", path, err)
+		return nil, nil, 0, nil, fmt.Errorf("%s: not a readable Arrow IPC file (truncated, corrupt, or another format): %v", path, err)
 	}
-	return f, r, fi.Size(), nil
+	return f, r, fi.Size(), alloc, nil
 }
 
 // readHeader opens a shard file and checks its metadata and schema.
@@ -216,7 +221,7 @@ func checkHeader(path string, r *ipc.FileReader, size int64) (*header, error) {
 		return nil, bad("%d record batches, want %d for %d traces (truncated or modified?)", nrec, wantRec, sh.Traces)
 	}
 	perTrace := float64(st.Samples) * float64(4*(2+len(st.Channels))+1)
-	if float64(sh.Traces)*perTrace > float64(size) {
+	if st.Compression == "none" && float64(sh.Traces)*perTrace > float64(size) {
 		return nil, bad("%d bytes is too small for %d traces of %d samples (truncated?)", size, sh.Traces, st.Samples)
 	}
 	h.records = nrec
@@ -455,7 +460,7 @@ func (d *Dataset) openShard(s int) (*openShard, error) {
 		}
 	}
 	h := d.shards[s]
-	f, r, size, err := openArrow(h.path)
+	f, r, size, alloc, err := openArrowAlloc(h.path)
 	if err != nil {
 		return nil, err
 	}
@@ -469,6 +474,10 @@ func (d *Dataset) openShard(s int) (*openShard, error) {
 		f.Close()
 		return nil, err
 	}
+	// A compressed buffer may be larger than the file: allow the largest
+	// buffer a record batch of this dataset has.
+	st := &h.settings
+	alloc.limit = max(alloc.limit, st.RowsPerBatch*st.Samples*4+4096)
 	o := &openShard{shard: s, f: f, r: r, used: d.clock}
 	if len(d.open) >= maxOpen {
 		old := 0

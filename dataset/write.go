@@ -48,7 +48,14 @@ type shardWriter struct {
 func newShardWriter(f *os.File, st *Settings, md arrow.Metadata) (*shardWriter, error) {
 	schema := schemaFor(st, &md)
 	bw := &posWriter{w: bufio.NewWriterSize(f, 1<<20)}
-	w, err := ipc.NewFileWriter(bw, ipc.WithSchema(schema), ipc.WithAllocator(memory.DefaultAllocator))
+	opts := []ipc.Option{ipc.WithSchema(schema), ipc.WithAllocator(goAlloc)}
+	switch st.Compression {
+	case "lz4":
+		opts = append(opts, ipc.WithLZ4())
+	case "zstd":
+		opts = append(opts, ipc.WithZstd())
+	}
+	w, err := ipc.NewFileWriter(bw, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +145,7 @@ func (sw *shardWriter) record(rows []*Trace) arrow.Record {
 }
 
 func paramsArray(rows []*Trace) arrow.Array {
-	b := array.NewStructBuilder(memory.DefaultAllocator, paramsType)
+	b := array.NewStructBuilder(goAlloc, paramsType)
 	defer b.Release()
 	f64 := func(i int) *array.Float64Builder { return b.FieldBuilder(i).(*array.Float64Builder) }
 	i32 := func(i int) *array.Int32Builder { return b.FieldBuilder(i).(*array.Int32Builder) }

@@ -37,7 +37,7 @@ func runInspect(args []string, stdout io.Writer) error {
 	m := ds.Meta()
 	w := &errWriter{w: stdout}
 	w.printf("dataset    %s: %d shard file(s), all present\n", m.Dir, m.Shards)
-	w.printf("format     %s, generator %s\n", m.Format, m.Generator)
+	w.printf("format     %s, generator %s, compression %s\n", m.Format, m.Generator, m.Compression)
 	w.printf("cell       %s (sha256 %.12s...)\n", m.CellName, m.CellSHA256)
 	w.printf("traces     %d x %g ms: %d samples every %g ms (simulated with dt %g ms), seed %d\n",
 		m.Traces, m.DurationMS, m.Samples, m.SampleDtMS, m.DtMS, m.Seed)
