@@ -256,7 +256,7 @@ type Dataset struct {
 }
 
 const (
-	maxOpen   = 16
+	maxOpen   = 64
 	maxCached = 8
 )
 
