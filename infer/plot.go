@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"fmt"
 	"image/color"
 	"io"
 
@@ -8,7 +9,9 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
+	"neurosurrogate/infer/metrics"
 	"neurosurrogate/surrogate"
 )
 
@@ -66,6 +69,87 @@ func WriteRolloutPNG(path string, r *CellResult, title string) error {
 			return err
 		}
 		_, err = wt.WriteTo(w)
+		return err
+	})
+}
+
+// WriteRasterPNG draws a spike raster (at most maxCells cells, evenly
+// spaced through the network) over the population rate (5 ms bins) of the
+// surrogate run, and of the reference run when one is given.
+func WriteRasterPNG(path string, b *Built, sur, ref *RunResult, maxCells int) error {
+	stride := max(1, (b.Cells+maxCells-1)/maxCells)
+	top := plot.New()
+	top.Title.Text = fmt.Sprintf("%s: %d cells (every %d-th shown), %.0f ms", b.Net.Name, b.Cells, stride, sur.TstopMS)
+	top.Y.Label.Text = "cell"
+	add := func(run *RunResult, c color.Color, offset float64) error {
+		var xy plotter.XYs
+		for _, s := range run.Spikes {
+			if int(s.Cell)%stride == 0 {
+				xy = append(xy, plotter.XY{X: s.TimeMS, Y: float64(s.Cell) + offset})
+			}
+		}
+		if len(xy) == 0 {
+			return nil
+		}
+		sc, err := plotter.NewScatter(xy)
+		if err != nil {
+			return err
+		}
+		sc.GlyphStyle.Color = c
+		sc.GlyphStyle.Shape = draw.CircleGlyph{}
+		sc.GlyphStyle.Radius = vg.Points(0.8)
+		top.Add(sc)
+		return nil
+	}
+	if err := add(sur, surColor, 0); err != nil {
+		return err
+	}
+	bottom := plot.New()
+	bottom.X.Label.Text = "time (ms)"
+	bottom.Y.Label.Text = "rate (Hz/cell)"
+	rate := func(run *RunResult, c color.Color, name string) error {
+		var ts []float64
+		for _, s := range run.Spikes {
+			ts = append(ts, s.TimeMS)
+		}
+		ps := metrics.PSTH(ts, b.Cells, run.TstopMS, 5)
+		xy := make(plotter.XYs, len(ps))
+		for i, v := range ps {
+			xy[i] = plotter.XY{X: (float64(i) + 0.5) * 5, Y: v}
+		}
+		ln, err := plotter.NewLine(xy)
+		if err != nil {
+			return err
+		}
+		ln.LineStyle.Color = c
+		bottom.Add(ln)
+		bottom.Legend.Add(name, ln)
+		return nil
+	}
+	if err := rate(sur, surColor, "surrogate"); err != nil {
+		return err
+	}
+	if ref != nil {
+		if err := add(ref, refColor, float64(stride)/2); err != nil {
+			return err
+		}
+		if err := rate(ref, refColor, "reference"); err != nil {
+			return err
+		}
+	}
+	bottom.Legend.Top = true
+	bottom.X.Min, bottom.X.Max = 0, sur.TstopMS
+	top.X.Min, top.X.Max = 0, sur.TstopMS
+	const w, h = 12 * vg.Inch, 8 * vg.Inch
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Points(6), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
+	plots := [][]*plot.Plot{{top}, {bottom}}
+	canvases := plot.Align(plots, tiles, dc)
+	top.Draw(canvases[0][0])
+	bottom.Draw(canvases[1][0])
+	return surrogate.WriteFileAtomic(path, func(wr io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(wr)
 		return err
 	})
 }

@@ -2,11 +2,8 @@ package main
 
 import (
 	"math"
-	"os"
 	"reflect"
 	"strings"
-
-	"neurosurrogate/artifacts"
 )
 
 // sanitize returns v in a form encoding/json accepts: structs become maps
@@ -76,22 +73,4 @@ func addFields(v reflect.Value, out map[string]any) {
 		}
 		out[name] = clean(v.Field(i))
 	}
-}
-
-// shippedModel returns an embedded model named by arg: a bare name (hh) or
-// a repository path under artifacts/ that does not exist on disk.
-func shippedModel(arg string) ([]byte, bool) {
-	if strings.ContainsAny(arg, `/\`) || strings.HasSuffix(arg, ".safetensors") {
-		rel := strings.TrimPrefix(arg, "artifacts/")
-		if rel == arg || !artifacts.Has(rel) {
-			return nil, false
-		}
-		if _, err := os.Stat(arg); err == nil {
-			return nil, false
-		}
-		b, err := artifacts.Read(rel)
-		return b, err == nil
-	}
-	b, err := artifacts.Read("models/" + arg + ".safetensors")
-	return b, err == nil
 }

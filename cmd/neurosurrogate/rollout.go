@@ -9,7 +9,6 @@ import (
 	"neurosurrogate/biophys"
 	"neurosurrogate/infer"
 	"neurosurrogate/infer/metrics"
-	"neurosurrogate/surrogate"
 )
 
 func init() {
@@ -105,16 +104,4 @@ func nonNil(x []float64) []float64 {
 		return []float64{}
 	}
 	return x
-}
-
-// loadModel resolves --model: a shipped model name or a file.
-func loadModel(arg string) (*surrogate.Model, error) {
-	if arg == "" {
-		return nil, usagef("--model is required")
-	}
-	if data, ok := shippedModel(arg); ok {
-		m, _, _, err := surrogate.Decode(arg+" (built in)", data)
-		return m, err
-	}
-	return surrogate.Load(arg)
 }

@@ -1,0 +1,71 @@
+package artifacts
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"neurosurrogate/biophys"
+	"neurosurrogate/surrogate"
+)
+
+// isName reports whether arg names a shipped artifact rather than a file.
+func isName(arg, ext string) bool {
+	return !strings.ContainsAny(arg, `/\`) && !strings.HasSuffix(arg, ext)
+}
+
+// resolve returns a file's bytes: a shipped name, a path (relative to
+// base when not absolute), or a repository path artifacts/... that is not
+// on disk (so shipped files work from any folder).
+func resolve(kind, dir, ext, arg, base string) (data []byte, name string, err error) {
+	if arg == "" {
+		return nil, "", fmt.Errorf("no %s given (a shipped %s: %s; or a file)", kind, kind, strings.Join(Names(dir, ext), ", "))
+	}
+	if isName(arg, ext) {
+		b, err := Read(dir + "/" + arg + ext)
+		if err != nil {
+			return nil, "", fmt.Errorf("unknown %s %q: want one of %s, or a path to a %s file", kind, arg, strings.Join(Names(dir, ext), ", "), ext)
+		}
+		return b, arg + " (built in)", nil
+	}
+	path := arg
+	if base != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(base, path)
+	}
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return b, path, nil
+	}
+	if rel := strings.TrimPrefix(filepath.ToSlash(arg), "artifacts/"); rel != arg && Has(rel) {
+		b, rerr := Read(rel)
+		return b, arg + " (built in)", rerr
+	}
+	return nil, "", fmt.Errorf("%s: %w", kind, err)
+}
+
+// LoadCell resolves a cell argument: a shipped name (hh, ballstick,
+// hay-l5pc) or a cell JSON file (relative to base if not absolute).
+func LoadCell(arg, base string) (*biophys.Cell, error) {
+	data, name, err := resolve("cell", "cells", ".json", arg, base)
+	if err != nil {
+		return nil, err
+	}
+	return biophys.ParseCell(name, data)
+}
+
+// LoadModel resolves a model argument: a shipped name (hh, ...) or a
+// safetensors file (relative to base if not absolute).
+func LoadModel(arg, base string) (*surrogate.Model, error) {
+	data, name, err := resolve("model", "models", ".safetensors", arg, base)
+	if err != nil {
+		return nil, err
+	}
+	m, _, _, err := surrogate.Decode(name, data)
+	return m, err
+}
+
+// ReadNetwork resolves a network argument: a shipped name or a JSON file.
+func ReadNetwork(arg string) (data []byte, name string, err error) {
+	return resolve("network", "networks", ".json", arg, "")
+}

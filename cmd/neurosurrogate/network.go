@@ -1,0 +1,146 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+
+	"neurosurrogate/artifacts"
+	"neurosurrogate/cmd/internal/progress"
+	"neurosurrogate/infer"
+)
+
+func init() {
+	register(&command{
+		name:    "network",
+		summary: "run a network of surrogate neurons (default: the shipped network), checked against the reference",
+		run:     runNetwork,
+	})
+}
+
+// defaultNetwork is the shipped network the command runs with no flags.
+const defaultNetwork = "default"
+
+func runNetwork(args []string, stdout io.Writer) error {
+	fs := newFlags("network", "[--network NET.json] [--model M] [--reference none|replay|full] [--tstop MS] [--json] [--raster out.png]")
+	netArg := fs.String("network", defaultNetwork, "network description (JSON file, or a shipped network name: "+fmt.Sprint(artifacts.Names("networks", ".json"))+")")
+	modelArg := fs.String("model", "", "use this surrogate model for every population (default: each population's own)")
+	refMode := fs.String("reference", "replay", "check against the reference: none, replay (re-run a sample of cells on their recorded inputs) or full (the whole network)")
+	tstop := fs.Float64("tstop", 1000, "simulated time (ms)")
+	dt := fs.Float64("dt", 0.025, "reference time step (ms)")
+	replayCells := fs.Int("replay-cells", 0, "cells re-run by --reference replay (0: 50 point cells or 8 detailed ones)")
+	workers := fs.Int("workers", 0, "worker threads (0: one per core)")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object on the last line")
+	raster := fs.String("raster", "", "write a PNG spike raster with population rates")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	switch *refMode {
+	case "none", "replay", "full":
+	default:
+		return usagef("--reference %q: want none, replay or full", *refMode)
+	}
+	if !(*tstop > 0) || math.IsInf(*tstop, 0) {
+		return usagef("--tstop %v: must be a positive number of ms", *tstop)
+	}
+	if !(*dt > 0) || math.IsInf(*dt, 0) {
+		return usagef("--dt %v: must be a positive number of ms", *dt)
+	}
+	if *replayCells < 0 {
+		return usagef("--replay-cells %d: must not be negative", *replayCells)
+	}
+	data, name, err := artifacts.ReadNetwork(*netArg)
+	if err != nil {
+		return err
+	}
+	net, err := infer.ParseNetwork(name, data)
+	if err != nil {
+		return err
+	}
+	if *modelArg != "" {
+		for i := range net.Populations {
+			net.Populations[i].Model = *modelArg
+		}
+	}
+	b, err := infer.Build(net)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d cells, %d synapses, sample step %g ms, delays up to %g ms\n", net.Name, b.Cells, b.Synapses(), b.SampleDT, float64(b.MaxDelay)*b.SampleDT)
+
+	var sample []int
+	if *refMode == "replay" {
+		k := *replayCells
+		if k == 0 {
+			k = 50
+			for _, p := range b.Pops {
+				if p.Cell.Sections != nil && len(p.Cell.Sections) > 10 {
+					k = 8
+				}
+			}
+		}
+		k = min(k, b.Cells)
+		for i := 0; i < k; i++ {
+			sample = append(sample, int((int64(i)*int64(b.Cells)+int64(b.Cells)/2)/int64(k)))
+		}
+	}
+	steps := int(math.Round(*tstop / b.SampleDT))
+	bar := progress.New("surrogate network", int64(steps), "steps")
+	run, err := infer.RunSurrogate(b, *tstop, infer.EngineOptions{Workers: *workers, Record: sample, ProgressEvery: max(1, steps/100),
+		Progress: func(k, n, spikes int) { bar.Set(int64(k), fmt.Sprintf("%d spikes", spikes)) }})
+	bar.Done()
+	if err != nil {
+		return err
+	}
+	var replay *infer.ReplayResult
+	var full *infer.RunResult
+	switch *refMode {
+	case "replay":
+		fmt.Fprintf(stdout, "replaying %d cells in the reference simulator...\n", len(sample))
+		replay, err = infer.Replay(b, run, sample, *dt, *workers)
+	case "full":
+		rb := progress.New("reference network", int64(run.TstopMS), "ms")
+		full, err = infer.RunReference(b, run.TstopMS, *dt, *workers, func(ms float64, spikes int) { rb.Set(int64(ms), fmt.Sprintf("%d spikes", spikes)) })
+		rb.Done()
+	}
+	if err != nil {
+		return err
+	}
+	rep := infer.Summarize(b, run, replay, full)
+	fmt.Fprintf(stdout, "surrogate: %.0f ms in %.3f s (%.2f us per cell-step), %d spikes, %.2f Hz per cell\n",
+		rep.TstopMS, rep.WallSurS, rep.SurCellStepUS, rep.SpikesSur, rep.RateSurHz)
+	if replay != nil {
+		fmt.Fprintf(stdout, "replay of %d cells: F1 ±2 ms median %s (IQR %s–%s), pooled %s; ±10 ms pooled %s; rates reference %s Hz, surrogate %s Hz\n",
+			rep.ReplayCells, f3(rep.ReplayF1Median), f3(rep.ReplayF1Q25), f3(rep.ReplayF1Q75), f3(rep.ReplayF1Pooled), f3(rep.ReplayF1At10),
+			f3(rep.ReplayRateRefHz), f3(rep.ReplayRateSurHz))
+	}
+	if full != nil {
+		fmt.Fprintf(stdout, "full reference: %s Hz per cell; rate correlation %s, PSTH correlation %s, rate distance %s Hz, ISI CV %s (surrogate) vs %s\n",
+			f3(rep.RateRefHz), f3(rep.RateCorr), f3(rep.PSTHCorr), f3(rep.RateDistance), f3(rep.ISICVSur), f3(rep.ISICVRef))
+	}
+	if rep.WallRefS != nil {
+		fmt.Fprintf(stdout, "reference wall %.3f s; speedup per cell-second %s x\n", *rep.WallRefS, f3(rep.Speedup))
+	}
+	if *raster != "" {
+		if err := infer.WriteRasterPNG(*raster, b, run, full, 500); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "raster: %s\n", *raster)
+	}
+	if *asJSON {
+		out, err := json.Marshal(sanitize(rep))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(out))
+	}
+	return nil
+}
+
+func f3(x *float64) string {
+	if x == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", *x)
+}

@@ -1,0 +1,222 @@
+package infer
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"neurosurrogate/biophys"
+	"neurosurrogate/surrogate"
+)
+
+// EngineOptions tunes a surrogate network run.
+type EngineOptions struct {
+	Workers int   // goroutines stepping each population (0: one per core)
+	Record  []int // cells whose input events are recorded (for replay)
+	RecordV []int // cells whose Vm trace is kept
+	// Progress, if not nil, is called every ProgressEvery steps.
+	Progress      func(step, steps, spikes int)
+	ProgressEvery int
+}
+
+// NetSpike is a spike of a network cell.
+type NetSpike struct {
+	Cell   int32
+	TimeMS float64
+}
+
+// RunResult is what a surrogate network run produced.
+type RunResult struct {
+	Spikes  []NetSpike
+	Steps   int
+	TstopMS float64
+	Wall    time.Duration // stepping only, like NEURON's continuerun
+	// Inputs holds, for each recorded cell, every event it received
+	// (background and recurrent), by time.
+	Inputs map[int][]biophys.Event
+	V      map[int][]float32 // recorded Vm traces, samples 0..Steps
+}
+
+type bgStream struct {
+	next float64
+	rng  streamRNG
+}
+
+type chunk struct {
+	lo, hi int // local cells
+	s      *surrogate.Stream
+	drive  []float32
+	spikes []NetSpike
+}
+
+type popEngine struct {
+	p      *Pop
+	nIn    int
+	chunks []*chunk
+	ring   [][]float32 // R slots of N*nIn
+	last   []float64
+	bg     [][]bgStream // per background spec: N*len(syns)
+	vInit  float32
+}
+
+// RunSurrogate steps the network of surrogates for tstopMS: every
+// population as batched Streams (one matrix product per layer and step),
+// spikes from the spike head delivered through the sparse connectivity into
+// per-delay ring buffers of input drive.
+func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, error) {
+	if !(tstopMS > 0) || math.IsInf(tstopMS, 0) {
+		return nil, fmt.Errorf("tstop %v ms: must be positive", tstopMS)
+	}
+	dt := b.SampleDT
+	steps := int(math.Round(tstopMS / dt))
+	if steps < 1 {
+		return nil, fmt.Errorf("tstop %g ms is shorter than one sample step (%g ms)", tstopMS, dt)
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	R := b.MaxDelay + 1
+	res := &RunResult{Steps: steps, TstopMS: float64(steps) * dt, Inputs: map[int][]biophys.Event{}, V: map[int][]float32{}}
+	recorded := map[int]bool{}
+	for _, c := range opt.Record {
+		if c < 0 || c >= b.Cells {
+			return nil, fmt.Errorf("record: cell %d out of range", c)
+		}
+		recorded[c] = true
+		res.Inputs[c] = nil
+	}
+	var pes []*popEngine
+	for pi, p := range b.Pops {
+		pe := &popEngine{p: p, nIn: len(p.Model.Arch.Inputs), last: make([]float64, p.N), vInit: float32(p.Cell.VInit())}
+		for i := range pe.last {
+			pe.last[i] = -1e300
+		}
+		pe.ring = make([][]float32, R)
+		for r := range pe.ring {
+			pe.ring[r] = make([]float32, p.N*pe.nIn)
+		}
+		w := min(workers, p.N)
+		for c := 0; c < w; c++ {
+			lo, hi := c*p.N/w, (c+1)*p.N/w
+			if hi > lo {
+				pe.chunks = append(pe.chunks, &chunk{lo: lo, hi: hi, s: surrogate.NewStream(p.Model, hi-lo, pe.vInit), drive: make([]float32, (hi-lo)*pe.nIn)})
+			}
+		}
+		for si, spec := range p.bg {
+			st := make([]bgStream, p.N*len(spec.syns))
+			for c := 0; c < p.N; c++ {
+				for q := range spec.syns {
+					s := &st[c*len(spec.syns)+q]
+					s.rng = newStreamRNG(b.Net.Seed, 2, uint64(pi), uint64(si), uint64(c), uint64(q))
+					s.next = math.Inf(1)
+					if spec.rateHz > 0 {
+						s.next = s.rng.exp() * 1000 / spec.rateHz
+					}
+				}
+			}
+			pe.bg = append(pe.bg, st)
+		}
+		pes = append(pes, pe)
+	}
+	for _, c := range opt.RecordV {
+		p, _ := b.PopOf(c)
+		if p == nil || c >= b.Cells {
+			return nil, fmt.Errorf("record V: cell %d out of range", c)
+		}
+		res.V[c] = []float32{float32(p.Cell.VInit())}
+	}
+	popOf := make([]uint16, b.Cells)
+	for pi, p := range b.Pops {
+		for c := 0; c < p.N; c++ {
+			popOf[p.First+c] = uint16(pi)
+		}
+	}
+	var recMu sync.Mutex
+	start := time.Now()
+	for k := 0; k < steps; k++ {
+		t1 := float64(k+1) * dt
+		slot := k % R
+		for _, pe := range pes {
+			p := pe.p
+			var wg sync.WaitGroup
+			for _, ch := range pe.chunks {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					nIn := pe.nIn
+					ring := pe.ring[slot]
+					copy(ch.drive, ring[ch.lo*nIn:ch.hi*nIn])
+					clear(ring[ch.lo*nIn : ch.hi*nIn])
+					for si, spec := range p.bg {
+						ns := len(spec.syns)
+						st := pe.bg[si]
+						for c := ch.lo; c < ch.hi; c++ {
+							rec := recorded[p.First+c]
+							for q, syn := range spec.syns {
+								s := &st[c*ns+q]
+								for s.next < t1 {
+									ch.drive[(c-ch.lo)*nIn+p.input[syn]] += float32(spec.wUS)
+									if rec {
+										recMu.Lock()
+										res.Inputs[p.First+c] = append(res.Inputs[p.First+c], biophys.Event{TimeMS: s.next, Syn: syn, WeightUS: spec.wUS})
+										recMu.Unlock()
+									}
+									s.next += s.rng.exp() * 1000 / spec.rateHz
+								}
+							}
+						}
+					}
+					ch.s.Step(ch.drive)
+					ch.spikes = ch.spikes[:0]
+					ro := p.Model.Readout
+					ts := (float64(k) + 0.5) * dt
+					for i, pr := range ch.s.P {
+						c := ch.lo + i
+						if pr > ro.P && ts-pe.last[c] >= ro.RefractoryMS {
+							pe.last[c] = ts
+							ch.spikes = append(ch.spikes, NetSpike{Cell: int32(p.First + c), TimeMS: ts})
+						}
+					}
+				}()
+			}
+			wg.Wait()
+		}
+		// Deliver this step's spikes (serially, in cell order).
+		for _, pe := range pes {
+			for _, ch := range pe.chunks {
+				for _, sp := range ch.spikes {
+					res.Spikes = append(res.Spikes, sp)
+					for _, e := range b.Edges[b.Offsets[sp.Cell]:b.Offsets[sp.Cell+1]] {
+						tp := pes[popOf[e.Target]]
+						local := int(e.Target) - tp.p.First
+						tp.ring[(k+int(e.Delay))%R][local*tp.nIn+int(e.Input)] += e.W
+						if recorded[int(e.Target)] {
+							res.Inputs[int(e.Target)] = append(res.Inputs[int(e.Target)],
+								biophys.Event{TimeMS: sp.TimeMS + float64(e.Delay)*dt, Syn: int(e.Syn), WeightUS: float64(e.W)})
+						}
+					}
+				}
+			}
+		}
+		for c := range res.V {
+			pe := pes[popOf[c]]
+			local := c - pe.p.First
+			for _, ch := range pe.chunks {
+				if local >= ch.lo && local < ch.hi {
+					res.V[c] = append(res.V[c], ch.s.V[local-ch.lo])
+				}
+			}
+		}
+		if opt.Progress != nil && opt.ProgressEvery > 0 && (k+1)%opt.ProgressEvery == 0 {
+			opt.Progress(k+1, steps, len(res.Spikes))
+		}
+	}
+	res.Wall = time.Since(start)
+	for c, evs := range res.Inputs {
+		res.Inputs[c] = biophys.MergeEvents(evs)
+	}
+	return res, nil
+}

@@ -1,0 +1,159 @@
+package infer
+
+import (
+	"fmt"
+	"time"
+
+	"neurosurrogate/biophys"
+)
+
+// bgEvents is a background stream for the reference simulator that yields
+// exactly the event times the surrogate engine draws for the same cell and
+// synapse.
+type bgEvents struct {
+	rng  streamRNG
+	next float64
+	rate float64
+	w    float64
+}
+
+func (s *bgEvents) Next() (float64, float64, bool) {
+	if s.rate <= 0 {
+		return 0, 0, false
+	}
+	t := s.next
+	s.next += s.rng.exp() * 1000 / s.rate
+	return t, s.w, true
+}
+
+// ReplayResult compares reference cells re-run on the exact input their
+// surrogate received in the network.
+type ReplayResult struct {
+	Cells     []int
+	RefSpikes [][]float64
+	SurSpikes [][]float64
+	Wall      time.Duration // stepping the reference cells (all cores)
+	CellMS    float64       // simulated cell-milliseconds
+}
+
+// Replay re-runs the given cells in the reference simulator with the input
+// events recorded for them in run (which must have recorded them).
+func Replay(b *Built, run *RunResult, cells []int, dtMS float64, workers int) (*ReplayResult, error) {
+	if len(cells) == 0 {
+		return &ReplayResult{}, nil
+	}
+	tmpl := map[*Pop]*biophys.Template{}
+	var inst []biophys.Instance
+	for _, c := range cells {
+		p, _ := b.PopOf(c)
+		if _, ok := run.Inputs[c]; !ok {
+			return nil, fmt.Errorf("replay: inputs of cell %d were not recorded", c)
+		}
+		if tmpl[p] == nil {
+			t, err := biophys.Compile(p.Cell)
+			if err != nil {
+				return nil, err
+			}
+			tmpl[p] = t
+		}
+		inst = append(inst, biophys.Instance{T: tmpl[p]})
+	}
+	pop, err := biophys.NewPopulation(inst, dtMS, workers)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range cells {
+		sys, local := pop.Locate(i)
+		sys.AddEvents(local, run.Inputs[c])
+	}
+	steps := biophys.StepsFor(run.TstopMS, dtMS)
+	start := time.Now()
+	if err := pop.Advance(steps, nil); err != nil {
+		return nil, err
+	}
+	wall := time.Since(start)
+	rr := &ReplayResult{Cells: cells, RefSpikes: make([][]float64, len(cells)), SurSpikes: make([][]float64, len(cells)),
+		Wall: wall, CellMS: float64(len(cells)) * run.TstopMS}
+	for _, sp := range pop.Spikes(nil) {
+		rr.RefSpikes[sp.Cell] = append(rr.RefSpikes[sp.Cell], sp.TimeMS)
+	}
+	idx := map[int]int{}
+	for i, c := range cells {
+		idx[c] = i
+	}
+	for _, sp := range run.Spikes {
+		if i, ok := idx[int(sp.Cell)]; ok {
+			rr.SurSpikes[i] = append(rr.SurSpikes[i], sp.TimeMS)
+		}
+	}
+	return rr, nil
+}
+
+// RunReference simulates the whole network with the reference simulator:
+// the same cells, connectivity, delays and background events as the
+// surrogate run; reference spikes are delivered after each connection's
+// delay. Populations step in lockstep over the shortest delay.
+func RunReference(b *Built, tstopMS, dtMS float64, workers int, progress func(doneMS float64, spikes int)) (*RunResult, error) {
+	per, ok := StepsPerSample(b.SampleDT, dtMS)
+	if !ok {
+		return nil, fmt.Errorf("sample step %g ms is not a multiple of dt %g ms", b.SampleDT, dtMS)
+	}
+	var inst []biophys.Instance
+	for _, p := range b.Pops {
+		t, err := biophys.Compile(p.Cell)
+		if err != nil {
+			return nil, err
+		}
+		for c := 0; c < p.N; c++ {
+			inst = append(inst, biophys.Instance{T: t})
+		}
+	}
+	pop, err := biophys.NewPopulation(inst, dtMS, workers)
+	if err != nil {
+		return nil, err
+	}
+	for pi, p := range b.Pops {
+		for si, spec := range p.bg {
+			for c := 0; c < p.N; c++ {
+				sys, local := pop.Locate(p.First + c)
+				for q, syn := range spec.syns {
+					s := &bgEvents{rng: newStreamRNG(b.Net.Seed, 2, uint64(pi), uint64(si), uint64(c), uint64(q)), rate: spec.rateHz, w: spec.wUS}
+					if s.rate > 0 {
+						s.next = s.rng.exp() * 1000 / s.rate
+					}
+					sys.AddStream(local, syn, s)
+				}
+			}
+		}
+	}
+	minDelay := b.MaxDelay
+	for _, e := range b.Edges {
+		minDelay = min(minDelay, int(e.Delay))
+	}
+	interval := max(1, minDelay) * per
+	total := biophys.StepsFor(tstopMS, dtMS)
+	res := &RunResult{TstopMS: float64(total) * dtMS}
+	var buf []biophys.Spike
+	start := time.Now()
+	for done := 0; done < total; {
+		k := min(interval, total-done)
+		if err := pop.Advance(k, nil); err != nil {
+			return nil, err
+		}
+		done += k
+		buf = pop.Spikes(buf[:0])
+		for _, sp := range buf {
+			res.Spikes = append(res.Spikes, NetSpike{Cell: int32(sp.Cell), TimeMS: sp.TimeMS})
+			for _, e := range b.Edges[b.Offsets[sp.Cell]:b.Offsets[sp.Cell+1]] {
+				sys, local := pop.Locate(int(e.Target))
+				sys.Queue(sys.SynapseID(local, int(e.Syn)), sp.TimeMS+float64(e.Delay)*b.SampleDT, float64(e.W))
+			}
+		}
+		if progress != nil {
+			progress(float64(done)*dtMS, len(res.Spikes))
+		}
+	}
+	res.Wall = time.Since(start)
+	res.Steps = total
+	return res, nil
+}

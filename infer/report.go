@@ -1,0 +1,142 @@
+package infer
+
+import (
+	"math"
+	"sort"
+
+	"neurosurrogate/infer/metrics"
+)
+
+// NetworkReport is the summary of a network run: size, time, and accuracy
+// against the reference where one was made. Its JSON keys are a contract.
+type NetworkReport struct {
+	Network   string  `json:"network"`
+	Cells     int     `json:"cells"`
+	Synapses  int64   `json:"synapses"`
+	TstopMS   float64 `json:"tstop_ms"`
+	SampleDT  float64 `json:"sample_dt_ms"`
+	Reference string  `json:"reference"` // none, replay or full
+	WallSurS  float64 `json:"wall_sur_s"`
+	// WallRefS is the reference's stepping time (null when none ran).
+	WallRefS *float64 `json:"wall_ref_s"`
+	// Speedup compares cost per simulated cell-second: (reference wall /
+	// reference cell-seconds) / (surrogate wall / surrogate cell-seconds).
+	Speedup       *float64           `json:"speedup"`
+	SurCellStepUS float64            `json:"sur_us_per_cell_step"`
+	RateSurHz     float64            `json:"rate_sur_hz"`
+	SpikesSur     int                `json:"spikes_sur"`
+	RateSurByPop  map[string]float64 `json:"rate_sur_by_pop_hz"`
+
+	// Replay: reference cells re-run on the inputs their surrogates got.
+	ReplayCells     int      `json:"replay_cells,omitempty"`
+	ReplayF1Median  *float64 `json:"replay_f1_2ms_median,omitempty"`
+	ReplayF1Q25     *float64 `json:"replay_f1_2ms_q25,omitempty"`
+	ReplayF1Q75     *float64 `json:"replay_f1_2ms_q75,omitempty"`
+	ReplayF1Pooled  *float64 `json:"replay_f1_2ms_pooled,omitempty"`
+	ReplayF1At10    *float64 `json:"replay_f1_10ms_pooled,omitempty"`
+	ReplayRateRefHz *float64 `json:"replay_rate_ref_hz,omitempty"`
+	ReplayRateSurHz *float64 `json:"replay_rate_sur_hz,omitempty"`
+
+	// Full: the whole network in the reference simulator.
+	RateRefHz    *float64 `json:"rate_ref_hz,omitempty"`
+	RateCorr     *float64 `json:"rate_corr,omitempty"`
+	PSTHCorr     *float64 `json:"psth_corr,omitempty"`
+	RateDistance *float64 `json:"rate_distance_hz,omitempty"` // Wasserstein-1 between per-cell rate distributions
+	ISICVSur     *float64 `json:"isi_cv_sur,omitempty"`
+	ISICVRef     *float64 `json:"isi_cv_ref,omitempty"`
+	PSTHBinMS    float64  `json:"psth_bin_ms,omitempty"`
+}
+
+func ptr(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+// trains splits network spikes into per-cell sorted trains.
+func trains(sp []NetSpike, cells int) [][]float64 {
+	out := make([][]float64, cells)
+	for _, s := range sp {
+		out[s.Cell] = append(out[s.Cell], s.TimeMS)
+	}
+	for _, t := range out {
+		sort.Float64s(t)
+	}
+	return out
+}
+
+// Summarize builds the report of a surrogate run (and the reference runs
+// that were made, either may be nil).
+func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) NetworkReport {
+	r := NetworkReport{Network: b.Net.Name, Cells: b.Cells, Synapses: b.Synapses(), TstopMS: sur.TstopMS, SampleDT: b.SampleDT,
+		Reference: "none", WallSurS: sur.Wall.Seconds(), SpikesSur: len(sur.Spikes), RateSurByPop: map[string]float64{}}
+	r.RateSurHz = float64(len(sur.Spikes)) / float64(b.Cells) / sur.TstopMS * 1000
+	r.SurCellStepUS = sur.Wall.Seconds() * 1e6 / float64(b.Cells) / float64(sur.Steps)
+	byPop := make([]int, len(b.Pops))
+	for _, s := range sur.Spikes {
+		p, _ := b.PopOf(int(s.Cell))
+		for i := range b.Pops {
+			if b.Pops[i] == p {
+				byPop[i]++
+			}
+		}
+	}
+	for i, p := range b.Pops {
+		r.RateSurByPop[p.Name] = float64(byPop[i]) / float64(p.N) / sur.TstopMS * 1000
+	}
+	surCellS := float64(b.Cells) * sur.TstopMS / 1000
+	if replay != nil && len(replay.Cells) > 0 {
+		r.Reference = "replay"
+		r.ReplayCells = len(replay.Cells)
+		var f1s []float64
+		var pool2, pool10 metrics.Pool
+		nRef, nSur := 0, 0
+		for i := range replay.Cells {
+			ref, s := replay.RefSpikes[i], replay.SurSpikes[i]
+			f1s = append(f1s, metrics.Score(ref, s, 2).F1)
+			pool2.Add(nil, nil, b.SampleDT, ref, s, sur.TstopMS)
+			pool10.Add(nil, nil, b.SampleDT, ref, s, sur.TstopMS)
+			nRef += len(ref)
+			nSur += len(s)
+		}
+		q := metrics.Quantiles(f1s, 0.25, 0.5, 0.75)
+		r.ReplayF1Q25, r.ReplayF1Median, r.ReplayF1Q75 = ptr(q[0]), ptr(q[1]), ptr(q[2])
+		r.ReplayF1Pooled = ptr(pool2.Report().F1At2ms)
+		r.ReplayF1At10 = ptr(pool10.Report().F1At10ms)
+		r.ReplayRateRefHz = ptr(float64(nRef) / float64(len(replay.Cells)) / sur.TstopMS * 1000)
+		r.ReplayRateSurHz = ptr(float64(nSur) / float64(len(replay.Cells)) / sur.TstopMS * 1000)
+		w := replay.Wall.Seconds()
+		r.WallRefS = &w
+		refCellS := replay.CellMS / 1000
+		if w > 0 && sur.Wall > 0 {
+			r.Speedup = ptr((w / refCellS) / (sur.Wall.Seconds() / surCellS))
+		}
+	}
+	if full != nil {
+		r.Reference = "full"
+		w := full.Wall.Seconds()
+		r.WallRefS = &w
+		refCellS := float64(b.Cells) * full.TstopMS / 1000
+		if w > 0 && sur.Wall > 0 {
+			r.Speedup = ptr((w / refCellS) / (sur.Wall.Seconds() / surCellS))
+		}
+		ts, tr := trains(sur.Spikes, b.Cells), trains(full.Spikes, b.Cells)
+		cs, cr := make([]int, b.Cells), make([]int, b.Cells)
+		var allS, allR []float64
+		for i := range ts {
+			cs[i], cr[i] = len(ts[i]), len(tr[i])
+			allS = append(allS, ts[i]...)
+			allR = append(allR, tr[i]...)
+		}
+		rs, rr := metrics.Rates(cs, sur.TstopMS), metrics.Rates(cr, full.TstopMS)
+		r.RateRefHz = ptr(float64(len(full.Spikes)) / float64(b.Cells) / full.TstopMS * 1000)
+		r.RateCorr = ptr(metrics.Pearson(rs, rr))
+		r.PSTHBinMS = 5
+		r.PSTHCorr = ptr(metrics.Pearson(metrics.PSTH(allS, b.Cells, sur.TstopMS, 5), metrics.PSTH(allR, b.Cells, full.TstopMS, 5)))
+		r.RateDistance = ptr(metrics.Wasserstein1(rs, rr))
+		r.ISICVSur = ptr(metrics.MeanISICV(ts))
+		r.ISICVRef = ptr(metrics.MeanISICV(tr))
+	}
+	return r
+}
