@@ -1,0 +1,256 @@
+package infer
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func netJSON(body string) []byte {
+	return []byte(`{"name": "t", "seed": 7, ` + body + `}`)
+}
+
+const twoPops = `"populations": [
+  {"name": "E", "cell": "hh", "model": "hh", "count": 60, "background": [{"synapse": "exc", "rate_hz": 1000, "weight_uS": 0.0015}, {"synapse": "inh", "rate_hz": 300, "weight_uS": 0.003}]},
+  {"name": "I", "cell": "hh", "model": "hh", "count": 20, "background": [{"class": "exc", "rate_hz": 1000, "weight_uS": 0.0015}]}
+], "projections": [
+  {"from": "E", "to": "I", "synapse": "exc", "rule": "probability", "p": 0.1, "weight_uS": {"dist": "uniform", "min": 0.001, "max": 0.002}, "delay_ms": {"dist": "uniform", "min": 1, "max": 4}},
+  {"from": "I", "to": "E", "synapse": "inh", "rule": "indegree", "k": 5, "weight_uS": 0.003, "delay_ms": 1.5},
+  {"from": "E", "to": "E", "synapse": "exc", "rule": "indegree", "k": 10, "weight_uS": {"dist": "lognormal", "mean": 0.001, "sd": 0.0005}, "delay_ms": 2}
+]`
+
+func build(t *testing.T, data []byte) *Built {
+	t.Helper()
+	n, err := ParseNetwork("net.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestConnectivity: the rules give what they promise and the same seed
+// gives the same network.
+func TestConnectivity(t *testing.T) {
+	b := build(t, netJSON(twoPops))
+	indeg := make([]map[string]int, b.Cells)
+	for i := range indeg {
+		indeg[i] = map[string]int{}
+	}
+	probEdges := 0
+	for src := 0; src < b.Cells; src++ {
+		for _, e := range b.Edges[b.Offsets[src]:b.Offsets[src+1]] {
+			sp, _ := b.PopOf(src)
+			tp, _ := b.PopOf(int(e.Target))
+			indeg[e.Target][sp.Name]++
+			d := float64(e.Delay) * b.SampleDT
+			switch {
+			case sp.Name == "E" && tp.Name == "I":
+				probEdges++
+				if d < 1 || d > 4 || e.W < 0.001 || e.W > 0.002 {
+					t.Fatalf("E->I edge delay %g weight %g outside its distribution", d, e.W)
+				}
+			case sp.Name == "I":
+				if d != 1.5 || e.W != 0.003 {
+					t.Fatalf("I->E edge delay %g weight %g", d, e.W)
+				}
+			case sp.Name == "E" && tp.Name == "E":
+				if int(e.Target) == src {
+					t.Fatal("autapse without autapses: true")
+				}
+				if d != 2 || e.W < 0 {
+					t.Fatalf("E->E edge delay %g weight %g", d, e.W)
+				}
+			}
+		}
+	}
+	for c := 0; c < 60; c++ {
+		if indeg[c]["I"] != 5 || indeg[c]["E"] != 10 {
+			t.Fatalf("E cell %d has in-degrees %v, want I:5 E:10", c, indeg[c])
+		}
+	}
+	// 60*20 pairs at p = 0.1: 120 expected, sd about 10.
+	if probEdges < 80 || probEdges > 160 {
+		t.Errorf("%d E->I edges at p = 0.1 over 1200 pairs", probEdges)
+	}
+	again := build(t, netJSON(twoPops))
+	if len(again.Edges) != len(b.Edges) {
+		t.Fatal("same seed, different network")
+	}
+	for i := range b.Edges {
+		if b.Edges[i] != again.Edges[i] {
+			t.Fatal("same seed, different network")
+		}
+	}
+	other := build(t, []byte(strings.Replace(string(netJSON(twoPops)), `"seed": 7`, `"seed": 8`, 1)))
+	same := len(other.Edges) == len(b.Edges)
+	for i := 0; same && i < len(b.Edges); i++ {
+		same = b.Edges[i] == other.Edges[i]
+	}
+	if same {
+		t.Error("a different seed gave the same network")
+	}
+}
+
+// TestOneCellMatchesRollout: a network of one unconnected cell reproduces
+// the single-cell rollout on the same inputs: same spikes, Vm within 1e-3 mV.
+func TestOneCellMatchesRollout(t *testing.T) {
+	b := build(t, netJSON(`"populations": [{"name": "A", "cell": "hh", "model": "hh", "count": 3,
+	  "background": [{"synapse": "exc", "rate_hz": 1500, "weight_uS": 0.002}, {"synapse": "inh", "rate_hz": 400, "weight_uS": 0.003}]}]`))
+	run, err := RunSurrogate(b, 500, EngineOptions{Record: []int{1}, RecordV: []int{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.Pops[0]
+	tr, _, _, err := Surrogate(p.Model, p.Cell, run.Inputs[1], run.Steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var netSpikes []float64
+	for _, s := range run.Spikes {
+		if s.Cell == 1 {
+			netSpikes = append(netSpikes, s.TimeMS)
+		}
+	}
+	if len(netSpikes) == 0 || len(netSpikes) != len(tr.Spikes) {
+		t.Fatalf("network cell spiked %d times, rollout %d", len(netSpikes), len(tr.Spikes))
+	}
+	for i := range netSpikes {
+		if netSpikes[i] != tr.Spikes[i] {
+			t.Fatalf("spike %d at %g in the network, %g in the rollout", i, netSpikes[i], tr.Spikes[i])
+		}
+	}
+	worst := 0.0
+	for k, v := range run.V[1] {
+		worst = math.Max(worst, math.Abs(float64(v)-tr.V[k]))
+	}
+	if worst > 1e-3 {
+		t.Errorf("Vm differs by up to %g mV", worst)
+	}
+}
+
+// TestEngineDeterministic: the same network gives the same spikes whatever
+// the number of workers.
+func TestEngineDeterministic(t *testing.T) {
+	b := build(t, netJSON(twoPops))
+	var runs [][]NetSpike
+	for _, w := range []int{1, 3} {
+		r, err := RunSurrogate(b, 200, EngineOptions{Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, r.Spikes)
+	}
+	if len(runs[0]) == 0 || len(runs[0]) != len(runs[1]) {
+		t.Fatalf("spike counts %d vs %d", len(runs[0]), len(runs[1]))
+	}
+	a, c := trains(runs[0], b.Cells), trains(runs[1], b.Cells)
+	for i := range a {
+		if len(a[i]) != len(c[i]) {
+			t.Fatalf("cell %d: %d vs %d spikes", i, len(a[i]), len(c[i]))
+		}
+		for j := range a[i] {
+			if a[i][j] != c[i][j] {
+				t.Fatalf("cell %d spike %d differs", i, j)
+			}
+		}
+	}
+}
+
+// TestReferenceChecks: replay re-runs sampled cells on exactly their
+// recorded input, and the full reference runs the same network; both agree
+// with the surrogate about as well as the single-cell validation.
+func TestReferenceChecks(t *testing.T) {
+	b := build(t, netJSON(twoPops))
+	sample := []int{3, 30, 70}
+	run, err := RunSurrogate(b, 500, EngineOptions{Record: sample})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Replay(b, run, sample, 0.025, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A replayed cell's reference spikes equal a direct reference run on
+	// the same recorded events.
+	ref, _, err := Reference(b.Pops[0].Cell, run.Inputs[3], run.TstopMS, 0.025, b.SampleDT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ref.Spikes) != len(rep.RefSpikes[0]) {
+		t.Fatalf("replay %d spikes, direct reference %d", len(rep.RefSpikes[0]), len(ref.Spikes))
+	}
+	full, err := RunReference(b, run.TstopMS, 0.025, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Summarize(b, run, rep, nil)
+	if s.ReplayF1Pooled == nil || *s.ReplayF1Pooled < 0.7 {
+		t.Errorf("replay F1 %v", f(s.ReplayF1Pooled))
+	}
+	sf := Summarize(b, run, nil, full)
+	if sf.RateRefHz == nil || *sf.RateRefHz <= 0 || sf.RateCorr == nil || sf.PSTHCorr == nil {
+		t.Fatalf("full report incomplete: %+v", sf)
+	}
+	if math.Abs(*sf.RateRefHz-sf.RateSurHz) > 0.25*(*sf.RateRefHz) {
+		t.Errorf("population rates: reference %.1f Hz, surrogate %.1f Hz", *sf.RateRefHz, sf.RateSurHz)
+	}
+	if sf.Speedup == nil || s.Speedup == nil {
+		t.Error("speedup missing")
+	}
+}
+
+func f(x *float64) any {
+	if x == nil {
+		return nil
+	}
+	return *x
+}
+
+func TestNetworkErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"no populations", `"populations": []`, "populations: missing"},
+		{"unknown population", strings.Replace(twoPops, `"from": "I", "to": "E"`, `"from": "X", "to": "E"`, 1), `unknown population "X"`},
+		{"negative probability", strings.Replace(twoPops, `"p": 0.1`, `"p": -0.1`, 1), "probability must lie in [0, 1]"},
+		{"too many sources", strings.Replace(twoPops, `"k": 5`, `"k": 50`, 1), "distinct sources"},
+		{"delay not a multiple", strings.Replace(twoPops, `"delay_ms": 1.5`, `"delay_ms": 1.3`, 1), "not a multiple of the sample step"},
+		{"unknown synapse", strings.Replace(twoPops, `"synapse": "inh", "rule"`, `"synapse": "gaba", "rule"`, 1), `no synapse "gaba"`},
+		{"unknown model", strings.Replace(twoPops, `"model": "hh", "count": 20`, `"model": "nope", "count": 20`, 1), `unknown model "nope"`},
+		{"model for another cell", strings.Replace(twoPops, `"cell": "hh", "model": "hh", "count": 20`, `"cell": "ballstick", "model": "hh", "count": 20`, 1), "trained for cell"},
+		{"bad distribution", strings.Replace(twoPops, `"dist": "lognormal"`, `"dist": "cauchy"`, 1), "unknown distribution"},
+		{"missing weight", strings.Replace(twoPops, `"weight_uS": 0.003, "delay_ms": 1.5`, `"delay_ms": 1.5`, 1), "weight_uS: missing"},
+		{"unknown field", strings.Replace(twoPops, `"rule": "indegree", "k": 5`, `"rule": "indegree", "kk": 5`, 1), `unknown field "kk"`},
+		{"syntax", twoPops + ",", "invalid JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := ParseNetwork("net.json", netJSON(tc.body))
+			if err == nil {
+				_, err = Build(n)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "net.json") {
+				t.Fatalf("want an error naming net.json and %q, got %v", tc.want, err)
+			}
+		})
+	}
+}
+
+// TestTooLarge: a network that would not fit in memory is refused before
+// anything is allocated.
+func TestTooLarge(t *testing.T) {
+	n, err := ParseNetwork(filepath.Join("x", "big.json"), netJSON(`"populations": [{"name": "A", "cell": "hh", "model": "hh", "count": 1000000}],
+	  "projections": [{"from": "A", "to": "A", "synapse": "exc", "rule": "probability", "p": 0.5, "weight_uS": 0.001, "delay_ms": 1}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(n)
+	if err == nil || !strings.Contains(err.Error(), "GB") {
+		t.Fatalf("want a memory refusal, got %v", err)
+	}
+}
+
