@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes the command line in-process and returns exit code, stdout
+// and stderr.
+func runT(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	// Commands print progress on os.Stderr; silence it for the test.
+	old := os.Stderr
+	devnull, _ := os.Open(os.DevNull)
+	os.Stderr = devnull
+	code := runMain(args, &out, &errb)
+	os.Stderr = old
+	devnull.Close()
+	return code, out.String(), errb.String()
+}
+
+func lastJSON(t *testing.T, stdout string) map[string]any {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &m); err != nil {
+		t.Fatalf("last line is not JSON: %q", lines[len(lines)-1])
+	}
+	return m
+}
+
+func TestSimulateJSON(t *testing.T) {
+	code, out, errs := runT(t, "simulate", "--cell", "hh", "--events", "testdata/good.csv", "--tstop", "50", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	m := lastJSON(t, out)
+	for _, k := range []string{"spikes", "total_spikes", "cells", "wall_s", "cell_ms_per_s"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	code, out, errs = runT(t, "simulate", "--cell", "hh", "--cells", "20", "--tstop", "100", "--rate-exc", "1500", "--rate-inh", "300",
+		"--w-exc", "0.002", "--w-inh", "0.003", "--seed", "2", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if m := lastJSON(t, out); m["cells"].(float64) != 20 || m["total_spikes"].(float64) <= 0 {
+		t.Errorf("population run: %v", m)
+	}
+}
+
+func TestSimulateTraceAndIClamp(t *testing.T) {
+	trace := filepath.Join(t.TempDir(), "v.csv")
+	code, out, errs := runT(t, "simulate", "--cell", "ballstick", "--iclamp", "0.5,10,50", "--tstop", "80", "--trace", trace, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if n := len(lastJSON(t, out)["spikes"].([]any)); n == 0 {
+		t.Error("no spikes under a 0.5 nA step")
+	}
+	b, err := os.ReadFile(trace)
+	if err != nil || !strings.HasPrefix(string(b), "t_ms,v_mV\n0.0000,-65.00000\n") || strings.Count(string(b), "\n") != 3202 {
+		t.Errorf("trace file: %d lines, starts %q", strings.Count(string(b), "\n"), string(b[:min(40, len(b))]))
+	}
+}
+
+// TestBadInput: every mistake a user can make gets a message naming it and
+// a non-zero exit, never a panic.
+func TestBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"unknown command", []string{"simulat"}, 2, []string{"unknown command"}},
+		{"unknown cell", []string{"simulate", "--cell", "squid"}, 1, []string{`unknown cell "squid"`}},
+		{"missing cell file", []string{"simulate", "--cell", "nope/cell.json"}, 1, []string{"nope/cell.json"}},
+		{"dt zero", []string{"simulate", "--cell", "hh", "--dt", "0"}, 2, []string{"--dt"}},
+		{"negative tstop", []string{"simulate", "--cell", "hh", "--tstop", "-5"}, 2, []string{"--tstop"}},
+		{"NaN tstop", []string{"simulate", "--cell", "hh", "--tstop", "NaN"}, 2, []string{"--tstop"}},
+		{"malformed csv", []string{"simulate", "--cell", "hh", "--events", "testdata/malformed.csv"}, 1, []string{"testdata/malformed.csv:3", "3 fields"}},
+		{"unknown synapse", []string{"simulate", "--cell", "hh", "--events", "testdata/unknown_syn.csv"}, 1, []string{"unknown_syn.csv:3", `unknown synapse "gaba"`}},
+		{"negative time", []string{"simulate", "--cell", "hh", "--events", "testdata/negative_time.csv"}, 1, []string{"negative_time.csv:2", "time_ms"}},
+		{"NaN weight", []string{"simulate", "--cell", "hh", "--events", "testdata/nan_weight.csv"}, 1, []string{"nan_weight.csv:2", "weight_uS"}},
+		{"negative weight", []string{"simulate", "--cell", "hh", "--events", "testdata/negative_weight.csv"}, 1, []string{"negative_weight.csv:2", "weight_uS"}},
+		{"bad header", []string{"simulate", "--cell", "hh", "--events", "testdata/bad_header.csv"}, 1, []string{"bad_header.csv:1", "header"}},
+		{"bad iclamp", []string{"simulate", "--cell", "hh", "--iclamp", "1,2"}, 2, []string{"--iclamp"}},
+		{"negative rate", []string{"simulate", "--cell", "hh", "--rate-exc", "-3"}, 2, []string{"--rate-exc"}},
+		{"unknown flag", []string{"simulate", "--cel", "hh"}, 2, []string{"cel"}},
+		{"rollout without events", []string{"rollout", "--model", "hh", "--cell", "hh"}, 2, []string{"--events"}},
+		{"rollout wrong cell", []string{"rollout", "--model", "hh", "--cell", "ballstick", "--events", "testdata/good.csv", "--tstop", "20"}, 1, []string{"trained for cell"}},
+		{"rollout missing model", []string{"rollout", "--model", "none/x.safetensors", "--cell", "hh", "--events", "testdata/good.csv"}, 1, []string{"none/x.safetensors"}},
+		{"network bad reference", []string{"network", "--reference", "sometimes"}, 2, []string{"--reference"}},
+		{"network missing file", []string{"network", "--network", "nope/net.json"}, 1, []string{"nope/net.json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := runT(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d (%s)", code, tc.code, errs)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr %q does not mention %q", errs, w)
+				}
+			}
+		})
+	}
+}
+
+func TestRolloutAndNetwork(t *testing.T) {
+	code, out, errs := runT(t, "rollout", "--model", "hh", "--cell", "hh", "--events", "testdata/good.csv", "--tstop", "100", "--json")
+	if code != 0 {
+		t.Fatalf("rollout exit %d: %s", code, errs)
+	}
+	m := lastJSON(t, out)
+	for _, k := range []string{"f1_2ms", "f1_10ms", "precision_2ms", "recall_2ms", "rmse_sub_mV", "ev_sub", "gamma", "rate_ref_hz", "rate_sur_hz", "wall_ref_s", "wall_sur_s"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("rollout JSON lacks %q", k)
+		}
+	}
+	code, out, errs = runT(t, "network", "--tstop", "50", "--reference", "none", "--json")
+	if code != 0 {
+		t.Fatalf("network exit %d: %s", code, errs)
+	}
+	m = lastJSON(t, out)
+	for _, k := range []string{"cells", "synapses", "tstop_ms", "wall_sur_s", "wall_ref_s", "speedup"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("network JSON lacks %q", k)
+		}
+	}
+	if m["wall_ref_s"] != nil {
+		t.Errorf("wall_ref_s = %v with --reference none, want null", m["wall_ref_s"])
+	}
+}
