@@ -165,16 +165,16 @@ func runSimulate(args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	res := simulateResult{Cell: cell.Name, Cells: *ncells, TstopMS: pop.T(), DtMS: *dt, Spikes: []float64{},
+	res := simulateResult{Cell: cell.Name, Cells: *ncells, TstopMS: math.Round(float64(nsteps)**dt*1e9) / 1e9, DtMS: *dt, Spikes: []float64{},
 		TotalSpikes: len(spikes), WallS: wall.Seconds(), Workers: len(pop.Systems), Nodes: tmpl.N, Interpolated: *interp}
 	for _, s := range spikes {
 		if s.Cell == 0 {
 			res.Spikes = append(res.Spikes, math.Round(s.TimeMS*1e6)/1e6)
 		}
 	}
-	res.MeanRateHz = float64(len(spikes)) / float64(*ncells) / (pop.T() / 1000)
+	res.MeanRateHz = float64(len(spikes)) / float64(*ncells) / (res.TstopMS / 1000)
 	if res.WallS > 0 {
-		res.CellMSPerS = float64(*ncells) * pop.T() / res.WallS
+		res.CellMSPerS = float64(*ncells) * res.TstopMS / res.WallS
 	}
 	fmt.Fprintf(stdout, "%s: %s, %.0f ms at dt %g ms: %d spikes (%.2f Hz per cell); stepping took %.3f s (%.0f cell-ms per s)\n",
 		cell.Name, pop, res.TstopMS, *dt, res.TotalSpikes, res.MeanRateHz, res.WallS, res.CellMSPerS)
