@@ -91,7 +91,8 @@ func newFlags(name, synopsis string) *flag.FlagSet {
 }
 
 // parseFlags parses args and rejects stray positional arguments unless
-// positional > 0 allows that many.
+// positional > 0 allows that many (they must follow the flags; see
+// fs.Args).
 func parseFlags(fs *flag.FlagSet, args []string, positional int) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -103,4 +104,27 @@ func parseFlags(fs *flag.FlagSet, args []string, positional int) error {
 		return usagef("unexpected argument %q", strings.Join(fs.Args()[positional:], " "))
 	}
 	return nil
+}
+
+// parseArgs parses flags and up to positional positional arguments in any
+// order and returns the positional ones.
+func parseArgs(fs *flag.FlagSet, args []string, positional int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, &usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(pos) > positional {
+		return nil, usagef("unexpected argument %q", strings.Join(pos[positional:], " "))
+	}
+	return pos, nil
 }

@@ -139,3 +139,25 @@ func TestRolloutAndNetwork(t *testing.T) {
 		t.Errorf("wall_ref_s = %v with --reference none, want null", m["wall_ref_s"])
 	}
 }
+
+func TestImportSWC(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "small.json")
+	code, stdout, errs := runT(t, "import", "swc", "../../biophys/testdata/swc/small.swc", "--out", out, "--nseg", "L40")
+	if code != 0 || !strings.Contains(stdout, "12 sections") {
+		t.Fatalf("exit %d: %s %s", code, stdout, errs)
+	}
+	code, stdout, errs = runT(t, "simulate", "--cell", out, "--iclamp", "0.5,10,100", "--tstop", "120", "--json")
+	if code != 0 || len(lastJSON(t, stdout)["spikes"].([]any)) == 0 {
+		t.Fatalf("simulating the imported cell: exit %d %s", code, errs)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.swc")
+	os.WriteFile(bad, []byte("1 1 0 0 0 5 -1\n2 3 10 0 0 1 7\n"), 0o644)
+	code, _, errs = runT(t, "import", "swc", bad, "--out", out)
+	if code != 1 || !strings.Contains(errs, "bad.swc:2") || !strings.Contains(errs, "parent 7") {
+		t.Errorf("bad SWC: exit %d, %q", code, errs)
+	}
+	code, _, errs = runT(t, "import", "swc", bad, "--out", out, "--nseg", "L41")
+	if code != 2 || !strings.Contains(errs, "--nseg") {
+		t.Errorf("bad nseg rule: exit %d, %q", code, errs)
+	}
+}

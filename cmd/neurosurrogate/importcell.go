@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"neurosurrogate/biophys"
+	"neurosurrogate/surrogate"
+)
+
+func init() {
+	register(&command{
+		name:    "import",
+		summary: "make a cell file from an SWC morphology or a NEURON export",
+		run:     runImport,
+	})
+}
+
+func runImport(args []string, stdout io.Writer) error {
+	fs := newFlags("import", "swc IN.swc --out CELL.json [--nseg RULE] [--name N]  |  neuron CELL_EXPORT.json [--synapses SYN.json] --out CELL.json")
+	out := fs.String("out", "", "cell JSON file to write")
+	nseg := fs.String("nseg", "dlambda:0.1:100", "swc: segments per section: fixed:N, L40 (1 + 2*int(L/40)) or dlambda[:D[:FREQ_HZ]]")
+	name := fs.String("name", "", "swc: the cell's name (default: the file name)")
+	ra := fs.Float64("Ra", 100, "swc: axial resistivity (ohm cm)")
+	cm := fs.Float64("cm", 1, "swc: specific capacitance (uF/cm2)")
+	syn := fs.String("synapses", "", "neuron: synapses JSON (as shared/reference/hay/hay_synapses.py writes)")
+	if len(args) == 0 {
+		return usagef("import: say swc or neuron")
+	}
+	kind := args[0]
+	pos, err := parseArgs(fs, args[1:], 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("import %s: give one input file", kind)
+	}
+	in := pos[0]
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	var cell *biophys.Cell
+	switch kind {
+	case "swc":
+		rule, err := biophys.ParseNsegRule(*nseg)
+		if err != nil {
+			return usagef("--nseg: %v", err)
+		}
+		n := *name
+		if n == "" {
+			n = strings.TrimSuffix(fileBase(in), ".swc")
+		}
+		opt := biophys.DefaultSWCOptions(n)
+		opt.Nseg, opt.RaOhmCm, opt.CmUFcm2 = rule, *ra, *cm
+		f, err := os.Open(in)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if cell, err = biophys.ReadSWC(in, f, opt); err != nil {
+			return err
+		}
+	case "neuron":
+		cj, err := os.ReadFile(in)
+		if err != nil {
+			return err
+		}
+		var sj []byte
+		if *syn != "" {
+			if sj, err = os.ReadFile(*syn); err != nil {
+				return err
+			}
+		}
+		if cell, err = biophys.FromNEURONExport(cj, sj); err != nil {
+			return fmt.Errorf("%s: %w", in, err)
+		}
+	default:
+		return usagef("import %q: want swc or neuron", kind)
+	}
+	data, err := biophys.MarshalCellCompact(cell)
+	if err != nil {
+		return err
+	}
+	if err := surrogate.WriteFileAtomic(*out, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+		return err
+	}
+	segs := 0
+	for _, s := range cell.Sections {
+		segs += s.NsegOf()
+	}
+	fmt.Fprintf(stdout, "wrote %s: cell %s, %d sections, %d segments, %d synapses\n", *out, cell.Name, len(cell.Sections), segs, len(cell.Synapses))
+	return nil
+}
+
+func fileBase(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
