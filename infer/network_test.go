@@ -253,4 +253,3 @@ func TestTooLarge(t *testing.T) {
 		t.Fatalf("want a memory refusal, got %v", err)
 	}
 }
-

@@ -73,6 +73,9 @@ type CellResult struct {
 	TstopMS  float64
 	WarmupMS float64
 	Steps    int
+	// DriftSur and DriftRef compare the first and last 10 s of runs of at
+	// least 20 s (nil for shorter runs).
+	DriftSur, DriftRef *metrics.Drift
 }
 
 // Reference runs the reference cell on events and samples its spike-site
@@ -145,6 +148,12 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 	if err != nil {
 		return nil, err
 	}
-	return &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps,
-		Report: metrics.Compare(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop)}, nil
+	res := &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps,
+		Report: metrics.Compare(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop)}
+	if tstop >= 20000 {
+		ds := metrics.MeasureDrift(sur.V, m.Arch.SampleDT, sur.Spikes, 10000)
+		dr := metrics.MeasureDrift(ref.V, m.Arch.SampleDT, ref.Spikes, 10000)
+		res.DriftSur, res.DriftRef = &ds, &dr
+	}
+	return res, nil
 }

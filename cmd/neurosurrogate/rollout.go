@@ -31,6 +31,9 @@ type rolloutJSON struct {
 	SpeedupX  float64   `json:"speedup"`
 	RefSpikes []float64 `json:"ref_spikes"`
 	SurSpikes []float64 `json:"sur_spikes"`
+	// Drift over runs of at least 20 s: first vs last 10 s.
+	DriftSur *metrics.Drift `json:"drift_sur,omitempty"`
+	DriftRef *metrics.Drift `json:"drift_ref,omitempty"`
 }
 
 func runRollout(args []string, stdout io.Writer) error {
@@ -77,6 +80,11 @@ func runRollout(args []string, stdout io.Writer) error {
 		r.F1At2ms, r.PrecisionAt2ms, r.RecallAt2ms, r.F1At10ms, r.Precision10ms, r.Recall10ms, r.ShiftMeanMS, r.ShiftSDMS, r.Gamma)
 	fmt.Fprintf(stdout, "  subthreshold Vm: RMSE %.3f mV, explained variance %.3f (%d samples)\n", r.RMSESubMV, r.EVSub, r.SubSamples)
 	fmt.Fprintf(stdout, "  wall: reference %.3f s, surrogate %.3f s\n", res.WallRef.Seconds(), res.WallSur.Seconds())
+	if d := res.DriftSur; d != nil {
+		fmt.Fprintf(stdout, "  drift (first vs last %.0f s): surrogate rate %.2f -> %.2f Hz, mean Vm %.2f -> %.2f mV; reference %.2f -> %.2f Hz, %.2f -> %.2f mV\n",
+			d.WindowMS/1000, d.RateFirstHz, d.RateLastHz, d.MeanVFirstMV, d.MeanVLastMV,
+			res.DriftRef.RateFirstHz, res.DriftRef.RateLastHz, res.DriftRef.MeanVFirstMV, res.DriftRef.MeanVLastMV)
+	}
 	if *plotPath != "" {
 		if err := infer.WriteRolloutPNG(*plotPath, res, fmt.Sprintf("%s: reference (black) vs surrogate (red)", cell.Name)); err != nil {
 			return err
@@ -86,7 +94,7 @@ func runRollout(args []string, stdout io.Writer) error {
 	if *asJSON {
 		out := rolloutJSON{Report: r, Cell: cell.Name, Model: *modelArg, TstopMS: res.TstopMS, SampleDT: m.Arch.SampleDT,
 			WarmupMS: 0, WallRefS: res.WallRef.Seconds(), WallSurS: res.WallSur.Seconds(),
-			RefSpikes: nonNil(res.Ref.Spikes), SurSpikes: nonNil(res.Sur.Spikes)}
+			RefSpikes: nonNil(res.Ref.Spikes), SurSpikes: nonNil(res.Sur.Spikes), DriftSur: res.DriftSur, DriftRef: res.DriftRef}
 		if res.WallSur > 0 {
 			out.SpeedupX = res.WallRef.Seconds() / res.WallSur.Seconds()
 		}

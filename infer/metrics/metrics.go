@@ -264,3 +264,49 @@ func (p *Pool) Report() Report {
 	r.SpikesRef, r.SpikesSur = p.nRef, p.nSur
 	return r
 }
+
+// Drift compares the first and last windowMS of a long free run: firing
+// rate and mean Vm (the surrogate should not wander off over time).
+type Drift struct {
+	WindowMS      float64 `json:"window_ms"`
+	RateFirstHz   float64 `json:"rate_first_hz"`
+	RateLastHz    float64 `json:"rate_last_hz"`
+	RateChange    float64 `json:"rate_change"` // (last - first) / first
+	MeanVFirstMV  float64 `json:"mean_v_first_mV"`
+	MeanVLastMV   float64 `json:"mean_v_last_mV"`
+	MeanVChangeMV float64 `json:"mean_v_change_mV"`
+}
+
+// MeasureDrift computes Drift for a trace sampled every sampleDT and its
+// spike times; the trace must be at least two windows long.
+func MeasureDrift(v []float64, sampleDT float64, spikes []float64, windowMS float64) Drift {
+	d := Drift{WindowMS: windowMS}
+	dur := float64(len(v)-1) * sampleDT
+	n := int(windowMS / sampleDT)
+	mean := func(xs []float64) float64 {
+		s := 0.0
+		for _, x := range xs {
+			s += x
+		}
+		return s / float64(len(xs))
+	}
+	d.MeanVFirstMV = mean(v[:n])
+	d.MeanVLastMV = mean(v[len(v)-n:])
+	d.MeanVChangeMV = d.MeanVLastMV - d.MeanVFirstMV
+	first, last := 0, 0
+	for _, s := range spikes {
+		if s < windowMS {
+			first++
+		}
+		if s >= dur-windowMS {
+			last++
+		}
+	}
+	d.RateFirstHz = float64(first) / windowMS * 1000
+	d.RateLastHz = float64(last) / windowMS * 1000
+	d.RateChange = math.NaN()
+	if first > 0 {
+		d.RateChange = (d.RateLastHz - d.RateFirstHz) / d.RateFirstHz
+	}
+	return d
+}
