@@ -387,9 +387,13 @@ func (s *System) Step() error {
 			d[p] -= a[i]
 		}
 	}
+	// One reciprocal per node: d[i] is final once its children are
+	// eliminated, and both sweeps divide by it.
 	for i := len(v) - 1; i >= 0; i-- {
+		inv := 1 / d[i]
+		d[i] = inv
 		if p := parent[i]; p >= 0 {
-			f := a[i] / d[i]
+			f := a[i] * inv
 			d[p] -= f * b[i]
 			rhs[p] -= f * rhs[i]
 		}
@@ -399,7 +403,7 @@ func (s *System) Step() error {
 		if p := parent[i]; p >= 0 {
 			rhs[i] -= b[i] * rhs[p]
 		}
-		rhs[i] /= d[i]
+		rhs[i] *= d[i]
 		v[i] += rhs[i]
 		sum += v[i]
 	}

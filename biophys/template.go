@@ -28,9 +28,9 @@ type Template struct {
 	writeCa  []int32              // nodes where a mechanism writes cai
 	readI    map[string]bool      // ions whose summed current some mechanism reads
 	synapses []pointInst
-	secStart []int32 // first segment-centre node of each section (-1 if none)
-	secEnd   []int32 // x=1 node of each section (-1 if pruned)
-	secFrom  []int32 // x=0 node of each section (-1 if pruned)
+	secNodes [][]int32 // segment-centre nodes of each section, in order
+	secEnd   []int32   // x=1 node of each section (-1 if pruned)
+	secFrom  []int32   // x=0 node of each section (-1 if pruned)
 }
 
 type mechGroup struct {
@@ -208,11 +208,13 @@ func Compile(c *Cell) (*Template, error) {
 		}
 	}
 	t.SpikeNode = newIdx[spikeRaw]
-	t.secStart = make([]int32, ns)
+	t.secNodes = make([][]int32, ns)
 	t.secEnd = make([]int32, ns)
 	t.secFrom = make([]int32, ns)
 	for s := 0; s < ns; s++ {
-		t.secStart[s] = newIdx[centre[s][0]]
+		for _, c := range centre[s] {
+			t.secNodes[s] = append(t.secNodes[s], newIdx[c])
+		}
 		t.secEnd[s] = newIdx[endNode[s]]
 		t.secFrom[s] = newIdx[startNode[s]]
 	}
@@ -285,7 +287,89 @@ func Compile(c *Cell) (*Template, error) {
 		params, _ := pt.resolve(s.Params)
 		t.synapses = append(t.synapses, pointInst{kind: pt, node: newIdx[synRaw[i]], params: params})
 	}
+	t.levelOrder()
 	return t, nil
+}
+
+// levelOrder renumbers the nodes by their depth in the tree (breadth
+// first, ties in depth-first order). Parents still precede children, as
+// the Hines elimination needs, and nodes side by side now mostly lie on
+// different branches, so the elimination's chains of dependent divisions
+// overlap in the processor instead of running one after another.
+// Mechanism instances are then sorted by node for sequential access.
+func (t *Template) levelOrder() {
+	n := t.N
+	depth := make([]int, n)
+	for i := 0; i < n; i++ {
+		if p := t.Parent[i]; p >= 0 {
+			depth[i] = depth[p] + 1
+		}
+	}
+	order := make([]int32, n) // order[new] = old
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return depth[order[a]] < depth[order[b]] })
+	pos := make([]int32, n) // pos[old] = new
+	for nw, old := range order {
+		pos[old] = int32(nw)
+	}
+	remap := func(x int32) int32 {
+		if x < 0 {
+			return x
+		}
+		return pos[x]
+	}
+	parent, area, cm, a, b := make([]int32, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	sec, xs := make([]int32, n), make([]float64, n)
+	for nw, old := range order {
+		parent[nw] = remap(t.Parent[old])
+		area[nw], cm[nw], a[nw], b[nw] = t.Area[old], t.Cm[old], t.A[old], t.B[old]
+		sec[nw], xs[nw] = t.NodeSec[old], t.NodeX[old]
+	}
+	t.Parent, t.Area, t.Cm, t.A, t.B, t.NodeSec, t.NodeX = parent, area, cm, a, b, sec, xs
+	for name, vals := range t.ionVal {
+		nv := make([]float64, n)
+		for nw, old := range order {
+			nv[nw] = vals[old]
+		}
+		t.ionVal[name] = nv
+	}
+	t.SpikeNode = remap(t.SpikeNode)
+	for s := range t.secNodes {
+		for j := range t.secNodes[s] {
+			t.secNodes[s][j] = remap(t.secNodes[s][j])
+		}
+		t.secEnd[s], t.secFrom[s] = remap(t.secEnd[s]), remap(t.secFrom[s])
+	}
+	for i := range t.writeCa {
+		t.writeCa[i] = remap(t.writeCa[i])
+	}
+	sort.Slice(t.writeCa, func(i, j int) bool { return t.writeCa[i] < t.writeCa[j] })
+	for i := range t.synapses {
+		t.synapses[i].node = remap(t.synapses[i].node)
+	}
+	for gi := range t.mechs {
+		g := &t.mechs[gi]
+		idx := make([]int, len(g.nodes))
+		for i := range idx {
+			idx[i] = i
+			g.nodes[i] = remap(g.nodes[i])
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return g.nodes[idx[a]] < g.nodes[idx[b]] })
+		nodes := make([]int32, len(idx))
+		for i, k := range idx {
+			nodes[i] = g.nodes[k]
+		}
+		g.nodes = nodes
+		for name, vals := range g.params {
+			nv := make([]float64, len(idx))
+			for i, k := range idx {
+				nv[i] = vals[k]
+			}
+			g.params[name] = nv
+		}
+	}
 }
 
 // Node returns the node at arc position x of section sec (NEURON's
@@ -305,7 +389,7 @@ func (t *Template) Node(sec int, x float64) (int32, error) {
 		if !(x > 0 && x < 1) {
 			return -1, fmt.Errorf("x = %g is outside [0, 1]", x)
 		}
-		nd = t.secStart[sec] + int32(nodeIndex(t.Cell.Sections[sec].NsegOf(), x))
+		nd = t.secNodes[sec][nodeIndex(t.Cell.Sections[sec].NsegOf(), x)]
 	}
 	if nd < 0 {
 		return -1, fmt.Errorf("section %q x = %g is a free end with no membrane", t.Cell.Sections[sec].Name, x)
