@@ -38,7 +38,7 @@
 // LZ4-compressed (Arrow IPC buffer compression, which pyarrow, polars and
 // arrow/go read transparently) for cells with many synapses, whose drive
 // columns are mostly zeros (Hay L5PC: 16x smaller); --compress chooses
-// none, lz4 or zstd. Record batches hold Settings.RowsPerBatch rows
+// none or lz4. Record batches hold Settings.RowsPerBatch rows
 // (about 32 KiB of data; one trace for realistic sizes), so reading one
 // trace reads little more than that trace.
 //

@@ -211,70 +211,149 @@ func (f *fbuf) checkField(pos int64, depth int) error {
 	return t.keyValues(6)
 }
 
+// block is where a record batch message lies in the file (a footer entry).
+type block struct {
+	offset, meta, body int64
+}
+
 // checkFooter validates the footer of the Arrow file r of the given size
-// the way ipc.NewFileReader will read it.
-func checkFooter(r io.ReaderAt, size int64) error {
+// the way ipc.NewFileReader will read it, and returns the record batches'
+// places.
+func checkFooter(r io.ReaderAt, size int64) ([]block, error) {
 	const magic = "ARROW1"
 	if size <= int64(len(magic)*2+4) {
-		return fmt.Errorf("file too small (%d bytes)", size)
+		return nil, fmt.Errorf("file too small (%d bytes)", size)
 	}
 	tail := make([]byte, len(magic)+4)
 	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil {
-		return err
+		return nil, err
 	}
 	if !bytes.Equal(tail[4:], []byte(magic)) {
-		return errors.New("no Arrow file trailer (ARROW1)")
+		return nil, errors.New("no Arrow file trailer (ARROW1)")
 	}
 	n := int64(binary.LittleEndian.Uint32(tail[:4]))
 	if n <= 0 || n+int64(len(magic)*2+4) > size {
-		return errFooter
+		return nil, errFooter
 	}
 	f := &fbuf{b: make([]byte, n)}
 	if _, err := r.ReadAt(f.b, size-int64(len(tail))-n); err != nil {
-		return err
+		return nil, err
 	}
 	root, err := f.u32(0)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ft, err := f.table(root)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, nd, err := ft.vector(2, 24); err != nil || nd != 0 { // dictionaries
 		if err == nil {
 			err = errors.New("dictionaries, which this format never uses")
 		}
-		return err
+		return nil, err
 	}
-	if _, _, err := ft.vector(3, 24); err != nil { // record batches
-		return err
+	start, nb, err := ft.vector(3, 24) // record batches
+	if err != nil {
+		return nil, err
+	}
+	if nb > int64(len(f.b))/24 {
+		return nil, errFooter
+	}
+	blocks := make([]block, nb)
+	for k := range blocks {
+		e := start + 24*int64(k)
+		blocks[k] = block{
+			offset: int64(binary.LittleEndian.Uint64(f.b[e:])),
+			meta:   int64(int32(binary.LittleEndian.Uint32(f.b[e+8:]))),
+			body:   int64(binary.LittleEndian.Uint64(f.b[e+16:])),
+		}
 	}
 	if err := ft.keyValues(4); err != nil {
-		return err
+		return nil, err
 	}
 	sp, ok, err := ft.ref(1) // schema
 	if err != nil || !ok {
-		return errFooter
+		return nil, errFooter
 	}
 	st, err := f.table(sp)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, _, err := st.vector(3, 8); err != nil { // features
-		return err
+		return nil, err
 	}
 	if err := st.keyValues(2); err != nil {
-		return err
+		return nil, err
 	}
 	fields, err := st.tables(1, maxFields)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, p := range fields {
 		if err := f.checkField(p, 0); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	return blocks, nil
+}
+
+// checkMessage checks the metadata of a record batch message before the
+// Arrow library reads it: the body compression must be the dataset's, so a
+// corrupt file cannot send garbage through another decompressor.
+func checkMessage(r io.ReaderAt, blk block, size int64, compression string) error {
+	if blk.meta < 8 || blk.meta > 1<<24 || blk.offset < 0 || blk.body < 0 || blk.offset+blk.meta+blk.body > size {
+		return fmt.Errorf("record batch at %d: %d + %d bytes do not fit in the file", blk.offset, blk.meta, blk.body)
+	}
+	buf := make([]byte, blk.meta)
+	if _, err := r.ReadAt(buf, blk.offset); err != nil {
+		return err
+	}
+	prefix := 0
+	switch binary.LittleEndian.Uint32(buf) {
+	case 0:
+	case 0xFFFFFFFF:
+		prefix = 8
+	default:
+		prefix = 4
+	}
+	f := &fbuf{b: buf[prefix:]}
+	root, err := f.u32(0)
+	if err != nil {
+		return err
+	}
+	msg, err := f.table(root)
+	if err != nil {
+		return err
+	}
+	hp, ok, err := msg.ref(2) // header
+	if err != nil || !ok {
+		return errors.New("corrupt record batch message")
+	}
+	rb, err := f.table(hp)
+	if err != nil {
+		return err
+	}
+	cp, has, err := rb.ref(3) // compression
+	if err != nil {
+		return err
+	}
+	if !has {
+		return nil // uncompressed; allowed in any dataset
+	}
+	if compression != "lz4" {
+		return fmt.Errorf("a compressed record batch in a dataset whose settings say compression %q", compression)
+	}
+	bc, err := f.table(cp)
+	if err != nil {
+		return err
+	}
+	p, ok, err := bc.field(0) // codec, default LZ4_FRAME (0)
+	if err != nil {
+		return err
+	}
+	if ok && (p >= int64(len(f.b)) || f.b[p] != 0) {
+		return errors.New("a record batch compressed with a codec other than LZ4")
 	}
 	return nil
 }

@@ -73,7 +73,7 @@ func TestCompressionKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, comp := range []string{"lz4", "zstd"} {
+	for _, comp := range []string{"lz4"} {
 		var first []byte
 		dir := ""
 		for _, w := range []int{1, 3} {
@@ -104,8 +104,8 @@ func TestCompressionKeepsData(t *testing.T) {
 		}
 	}
 	cfg := smallConfig(t, 2)
-	cfg.Compression = "gzip"
-	if _, err := Generate(context.Background(), t.TempDir(), cfg); err == nil || !strings.Contains(err.Error(), `compression "gzip"`) {
+	cfg.Compression = "zstd"
+	if _, err := Generate(context.Background(), t.TempDir(), cfg); err == nil || !strings.Contains(err.Error(), `compression "zstd"`) {
 		t.Fatalf("error %v", err)
 	}
 }

@@ -110,52 +110,60 @@ type header struct {
 	records      int
 }
 
-// openArrow opens an Arrow IPC file with a bounded allocator.
-func openArrow(path string) (*os.File, *ipc.FileReader, int64, error) {
-	f, r, size, _, err := openArrowAlloc(path)
-	return f, r, size, err
+// arrowFile is an open Arrow IPC file.
+type arrowFile struct {
+	f      *os.File
+	r      *ipc.FileReader
+	size   int64
+	alloc  *boundedAlloc
+	blocks []block // record batches, from the checked footer
 }
 
-func openArrowAlloc(path string) (*os.File, *ipc.FileReader, int64, *boundedAlloc, error) {
+func (a *arrowFile) close() {
+	a.r.Close()
+	a.f.Close()
+}
+
+// openArrow opens an Arrow IPC file after checking its footer, with a
+// bounded allocator.
+func openArrow(path string) (*arrowFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, 0, nil, err
+		return nil, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, nil, 0, nil, err
+		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, 0, nil, fmt.Errorf("%s: not a regular file", path)
+		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
-	alloc := &boundedAlloc{limit: int(min(fi.Size()+4096, 1<<50))}
-	var r *ipc.FileReader
+	a := &arrowFile{f: f, size: fi.Size(), alloc: &boundedAlloc{limit: int(min(fi.Size()+4096, 1<<50))}}
 	err = protect(func() error {
-		if err := checkFooter(f, fi.Size()); err != nil {
+		var err error
+		if a.blocks, err = checkFooter(f, fi.Size()); err != nil {
 			return err
 		}
-		var err error
-		r, err = ipc.NewFileReader(f, ipc.WithAllocator(alloc))
+		a.r, err = ipc.NewFileReader(f, ipc.WithAllocator(a.alloc))
 		return err
 	})
 	if err != nil {
 		f.Close()
-		return nil, nil, 0, nil, fmt.Errorf("%s: not a readable Arrow IPC file (truncated, corrupt, or another format): %v", path, err)
+		return nil, fmt.Errorf("%s: not a readable Arrow IPC file (truncated, corrupt, or another format): %v", path, err)
 	}
-	return f, r, fi.Size(), alloc, nil
+	return a, nil
 }
 
 // readHeader opens a shard file and checks its metadata and schema.
 func readHeader(path string) (*header, error) {
-	f, r, size, err := openArrow(path)
+	a, err := openArrow(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	defer r.Close()
-	return checkHeader(path, r, size)
+	defer a.close()
+	return checkHeader(path, a.r, a.size)
 }
 
 func checkHeader(path string, r *ipc.FileReader, size int64) (*header, error) {
@@ -262,9 +270,8 @@ const (
 
 type openShard struct {
 	shard int
-	f     *os.File
-	r     *ipc.FileReader
-	used  uint64
+	*arrowFile
+	used uint64
 }
 
 // batch is one decoded record batch.
@@ -358,8 +365,7 @@ func (d *Dataset) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, o := range d.open {
-		o.r.Close()
-		o.f.Close()
+		o.close()
 	}
 	d.open, d.cache = nil, nil
 	return nil
@@ -460,25 +466,24 @@ func (d *Dataset) openShard(s int) (*openShard, error) {
 		}
 	}
 	h := d.shards[s]
-	f, r, size, alloc, err := openArrowAlloc(h.path)
+	a, err := openArrow(h.path)
 	if err != nil {
 		return nil, err
 	}
 	// The file may have been replaced since Open.
-	h2, err := checkHeader(h.path, r, size)
+	h2, err := checkHeader(h.path, a.r, a.size)
 	if err == nil && h2.settingsJSON != h.settingsJSON {
 		err = fmt.Errorf("%s changed since the dataset was opened", h.path)
 	}
 	if err != nil {
-		r.Close()
-		f.Close()
+		a.close()
 		return nil, err
 	}
 	// A compressed buffer may be larger than the file: allow the largest
 	// buffer a record batch of this dataset has.
 	st := &h.settings
-	alloc.limit = max(alloc.limit, st.RowsPerBatch*st.Samples*4+4096)
-	o := &openShard{shard: s, f: f, r: r, used: d.clock}
+	a.alloc.limit = max(a.alloc.limit, st.RowsPerBatch*st.Samples*4+4096)
+	o := &openShard{shard: s, arrowFile: a, used: d.clock}
 	if len(d.open) >= maxOpen {
 		old := 0
 		for k, x := range d.open {
@@ -486,8 +491,7 @@ func (d *Dataset) openShard(s int) (*openShard, error) {
 				old = k
 			}
 		}
-		d.open[old].r.Close()
-		d.open[old].f.Close()
+		d.open[old].close()
 		d.open[old] = o
 	} else {
 		d.open = append(d.open, o)
@@ -504,6 +508,12 @@ func (d *Dataset) decode(o *openShard, rec int) (b *batch, err error) {
 	}
 	rows := min(st.RowsPerBatch, h.shard.Traces-rec*st.RowsPerBatch)
 	err = protect(func() error {
+		if rec >= len(o.blocks) {
+			return fmt.Errorf("no record batch %d in the footer", rec)
+		}
+		if err := checkMessage(o.f, o.blocks[rec], o.size, st.Compression); err != nil {
+			return err
+		}
 		r, err := o.r.RecordAt(rec)
 		if err != nil {
 			return err

@@ -78,14 +78,14 @@ func TestOpenReadsWhatWasWritten(t *testing.T) {
 }
 
 // writeArrow writes an Arrow file with the given schema and one record.
-func writeArrow(t *testing.T, path string, schema *arrow.Schema, cols []arrow.Array, rows int) {
+func writeArrow(t *testing.T, path string, schema *arrow.Schema, cols []arrow.Array, rows int, opts ...ipc.Option) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w, err := ipc.NewFileWriter(f, ipc.WithSchema(schema))
+	w, err := ipc.NewFileWriter(f, append([]ipc.Option{ipc.WithSchema(schema)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func writeArrow(t *testing.T, path string, schema *arrow.Schema, cols []arrow.Ar
 }
 
 // rewrite copies shard src to dst with its columns and metadata edited.
-func rewrite(t *testing.T, src, dst string, edit func(fields []arrow.Field, cols []arrow.Array, md map[string]string) ([]arrow.Field, []arrow.Array)) {
+func rewrite(t *testing.T, src, dst string, edit func(fields []arrow.Field, cols []arrow.Array, md map[string]string) ([]arrow.Field, []arrow.Array), opts ...ipc.Option) {
 	t.Helper()
 	f, err := os.Open(src)
 	if err != nil {
@@ -123,7 +123,7 @@ func rewrite(t *testing.T, src, dst string, edit func(fields []arrow.Field, cols
 		}
 	}
 	meta := arrow.NewMetadata(keys, vals)
-	writeArrow(t, dst, arrow.NewSchema(fields, &meta), cols, int(rec.NumRows()))
+	writeArrow(t, dst, arrow.NewSchema(fields, &meta), cols, int(rec.NumRows()), opts...)
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -250,6 +250,37 @@ func TestCorruptRecordIsAnError(t *testing.T) {
 	}
 	if _, err := ds.Trace(1); err != nil {
 		t.Fatalf("trace 1 (shard 1): %v", err)
+	}
+}
+
+// TestForeignCompression: record batches compressed otherwise than the
+// settings say are refused before any decompressor sees them.
+func TestForeignCompression(t *testing.T) {
+	keep := func(f []arrow.Field, c []arrow.Array, md map[string]string) ([]arrow.Field, []arrow.Array) { return f, c }
+	tests := []struct {
+		compression string
+		opt         ipc.Option
+		want        string
+	}{
+		{"none", ipc.WithLZ4(), `compressed record batch in a dataset whose settings say compression "none"`},
+		{"lz4", ipc.WithZstd(), "codec other than LZ4"},
+		{"none", ipc.WithZstd(), `settings say compression "none"`},
+	}
+	for _, tc := range tests {
+		src := t.TempDir()
+		cfg := smallConfig(t, 2)
+		cfg.Compression = tc.compression
+		res := generate(t, src, cfg)
+		dir := t.TempDir()
+		rewrite(t, res.Path, filepath.Join(dir, ShardFileName(0, 1)), keep, tc.opt)
+		ds, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ds.Trace(0)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), ShardFileName(0, 1)) {
+			t.Errorf("%s data rewritten: error %v, want %q", tc.compression, err, tc.want)
+		}
 	}
 }
 

@@ -79,7 +79,7 @@ type Settings struct {
 	Shards       int       `json:"shards"`
 	ShardRule    string    `json:"shard_rule"`
 	RowsPerBatch int       `json:"rows_per_batch"`
-	Compression  string    `json:"compression"` // "none", "lz4" or "zstd" (Arrow IPC buffer compression)
+	Compression  string    `json:"compression"` // "none" or "lz4" (Arrow IPC buffer compression, LZ4 frame)
 	Channels     []Channel `json:"channels"`
 	Regimes      Regimes   `json:"regimes"`
 }
@@ -144,8 +144,8 @@ func (s *Settings) validate() error {
 		return fmt.Errorf("rows_per_batch %d: out of range", s.RowsPerBatch)
 	case len(s.Channels) == 0 || len(s.Channels) > 1<<16:
 		return fmt.Errorf("%d channels: want 1..65536", len(s.Channels))
-	case s.Compression != "none" && s.Compression != "lz4" && s.Compression != "zstd":
-		return fmt.Errorf("compression %q: want none, lz4 or zstd", s.Compression)
+	case s.Compression != "none" && s.Compression != "lz4":
+		return fmt.Errorf("compression %q: want none or lz4", s.Compression)
 	case s.ShardRule != ShardRule:
 		return fmt.Errorf("shard_rule %q: want %q", s.ShardRule, ShardRule)
 	}

@@ -52,8 +52,6 @@ func newShardWriter(f *os.File, st *Settings, md arrow.Metadata) (*shardWriter, 
 	switch st.Compression {
 	case "lz4":
 		opts = append(opts, ipc.WithLZ4())
-	case "zstd":
-		opts = append(opts, ipc.WithZstd())
 	}
 	w, err := ipc.NewFileWriter(bw, opts...)
 	if err != nil {

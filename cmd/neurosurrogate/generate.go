@@ -45,7 +45,7 @@ func runGenerate(args []string, stdout io.Writer) error {
 	steps := fs.Float64("steps", 0, "fraction of traces with a current step at the spike site (adds the i_clamp channel)")
 	stepAmp := fs.String("step-amp", "", "current step amplitude range, lo:hi nA (default -0.1:0.3 point cells, -0.5:1.5 others)")
 	stepDur := fs.String("step-dur", "", "current step duration range, lo:hi ms (default 50:500)")
-	compress := fs.String("compress", "", "Arrow buffer compression: none, lz4 or zstd (default: none for point cells, lz4 for cells with more synapses)")
+	compress := fs.String("compress", "", "Arrow buffer compression: none or lz4 (default: none for point cells, lz4 for cells with more synapses)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	defaultUsage := fs.Usage
 	fs.Usage = func() {
