@@ -256,7 +256,9 @@ func TestCorruptRecordIsAnError(t *testing.T) {
 // TestForeignCompression: record batches compressed otherwise than the
 // settings say are refused before any decompressor sees them.
 func TestForeignCompression(t *testing.T) {
-	keep := func(f []arrow.Field, c []arrow.Array, md map[string]string) ([]arrow.Field, []arrow.Array) { return f, c }
+	keep := func(f []arrow.Field, c []arrow.Array, md map[string]string) ([]arrow.Field, []arrow.Array) {
+		return f, c
+	}
 	tests := []struct {
 		compression string
 		opt         ipc.Option
