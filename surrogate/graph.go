@@ -161,6 +161,9 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 			x = h[l]
 		}
 		pred := bias(must(mul(x, hvw)), hvb)
+		if a.Residual {
+			pred = must(add(pred, vin))
+		}
 		logit := bias(must(mul(x, hsw)), hsb)
 		gr.Pred = append(gr.Pred, pred)
 		gr.Logit = append(gr.Logit, logit)

@@ -63,9 +63,11 @@ func TestGraphEqualsStream(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
 		layers, kernel int
-	}{{"1layer", 1, 4}, {"2layers", 2, 3}, {"kernel1", 1, 1}} {
+		residual       bool
+	}{{"1layer", 1, 4, false}, {"2layers", 2, 3, false}, {"kernel1", 1, 1, false}, {"residual", 1, 3, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := testArch(tc.layers, tc.kernel)
+			a.Residual = tc.residual
 			m := testModel(t, a)
 			const B, T = 3, 40
 			rng := rand.New(rand.NewPCG(9, 9))
@@ -154,6 +156,7 @@ func TestGraphEqualsStream(t *testing.T) {
 func TestGraphGradient(t *testing.T) {
 	a := testArch(2, 3)
 	a.Hidden = 24
+	a.Residual = true
 	m := testModel(t, a)
 	const B, T = 16, 70
 	gr, err := NewGraph(m, B, T)

@@ -33,6 +33,9 @@ type Arch struct {
 	Hidden   int     `json:"hidden"`
 	Layers   int     `json:"layers"`
 	SampleDT float64 `json:"sample_dt_ms"`
+	// Residual: the Vm head predicts the change from the current Vm input
+	// rather than the next Vm itself.
+	Residual bool `json:"residual,omitempty"`
 }
 
 // Cin is the number of conv input channels: Vm plus the inputs.

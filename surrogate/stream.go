@@ -184,6 +184,9 @@ func (s *Stream) Step(drive []float32) {
 	for i := 0; i < n; i++ {
 		h := last.Data[i*last.Stride+last.Cols-s.hd : i*last.Stride+last.Cols]
 		v, sp := s.vb, s.sb
+		if s.m.Arch.Residual {
+			v += s.vNorm[i]
+		}
 		for j, x := range h {
 			v += x * s.vw[j]
 			sp += x * s.sw[j]

@@ -31,10 +31,11 @@ type Config struct {
 	Out    string `json:"out"`
 	Inputs string `json:"inputs"` // channel grouping: channels, class, prefix
 
-	Hidden int `json:"hidden"`
-	Conv   int `json:"conv"`
-	Kernel int `json:"kernel"`
-	Layers int `json:"layers"`
+	Hidden   int  `json:"hidden"`
+	Conv     int  `json:"conv"`
+	Kernel   int  `json:"kernel"`
+	Layers   int  `json:"layers"`
+	Residual bool `json:"residual"`
 
 	Seq    int    `json:"seq"`
 	Batch  int    `json:"batch"`
@@ -138,6 +139,19 @@ type Result struct {
 	Samples    int64 // training samples processed
 	StoppedBy  string
 	Checkpoint string
+	// Calibrated is the validation after the spike readout was calibrated.
+	Calibrated metrics.Report
+}
+
+// sanitizeReport replaces non-finite figures by -1 for JSON metadata.
+func sanitizeReport(r metrics.Report) metrics.Report {
+	for _, f := range []*float64{&r.F1At2ms, &r.PrecisionAt2ms, &r.RecallAt2ms, &r.F1At10ms, &r.Precision10ms, &r.Recall10ms,
+		&r.ShiftMeanMS, &r.ShiftSDMS, &r.Gamma, &r.RMSESubMV, &r.EVSub, &r.RateRefHz, &r.RateSurHz} {
+		if math.IsNaN(*f) || math.IsInf(*f, 0) {
+			*f = -1
+		}
+	}
+	return r
 }
 
 // ErrNaN reports a non-finite loss; the last good checkpoint is kept.
@@ -211,7 +225,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: meta.SampleDtMS}
+	arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: meta.SampleDtMS, Residual: cfg.Residual}
 	norm := normalization(trainSet, len(inputs))
 	model, err := surrogate.New(arch, norm, cfg.Seed)
 	if err != nil {
@@ -429,6 +443,8 @@ train:
 		st.History = append(st.History, rec)
 		best, st.BestEpoch = model.Clone(), st.Epoch
 	}
+	// The spike readout is calibrated on the validation traces.
+	cal := calibrateReadout(best, valSet, vInit)
 	res.Model = best
 	res.History = st.History
 	for _, h := range st.History {
@@ -440,7 +456,8 @@ train:
 	res.Steps = st.Step
 	res.Samples = st.Samples
 	res.StoppedBy = stoppedBy
-	mj, _ := json.Marshal(res.Best)
+	res.Calibrated = cal
+	mj, _ := json.Marshal(map[string]any{"best_epoch": res.Best, "validation_after_readout_calibration": sanitizeReport(cal), "readout": best.Readout})
 	best.Info["metrics"] = string(mj)
 	summary, _ := json.Marshal(map[string]any{"stopped_by": stoppedBy, "elapsed_s": res.Elapsed.Seconds(), "steps": res.Steps,
 		"samples": res.Samples, "params": res.Params, "best_epoch": st.BestEpoch, "train_traces": len(trainSet)})
@@ -457,7 +474,10 @@ train:
 	return res, nil
 }
 
+// record makes a learning-curve row; undefined figures (NaN) become -1 so
+// the history stays valid JSON.
 func record(epoch, step int, elapsed time.Duration, val metrics.Report) EpochRecord {
+	val = sanitizeReport(val)
 	return EpochRecord{Epoch: epoch, Step: step, ElapsedS: elapsed.Seconds(),
 		ValF1At2: val.F1At2ms, ValF1At10: val.F1At10ms, ValRMSESub: val.RMSESubMV, ValEVSub: val.EVSub,
 		ValRateRef: val.RateRefHz, ValRateSur: val.RateSurHz, Score: score(val)}
@@ -469,21 +489,24 @@ func shuffled(n int, seed, epoch uint64) []int {
 	return p
 }
 
-// validate runs every validation trace free from rest (batched) and pools
-// the metrics.
-func validate(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
-	n := len(set)
+// rollouts runs every trace of set free from rest, batched: Vm traces and
+// per-bin spike probabilities.
+func rollouts(m *surrogate.Model, set []*series, vInit float32) (v, p [][]float32) {
 	steps := len(set[0].v) - 1
 	nIn := len(m.Arch.Inputs)
-	v, p := surrogate.Rollout(m, n, steps, vInit, func(k int, dst []float32) {
+	return surrogate.Rollout(m, len(set), steps, vInit, func(k int, dst []float32) {
 		for i, s := range set {
 			for j := 0; j < nIn; j++ {
 				dst[i*nIn+j] = s.in[j][k]
 			}
 		}
 	})
+}
+
+// score pools the metrics of rollouts against their reference traces,
+// reading spikes with readout r.
+func pooled(set []*series, v, p [][]float32, r surrogate.Readout, dt float64) metrics.Report {
 	var pool metrics.Pool
-	dt := m.Arch.SampleDT
 	for i, s := range set {
 		ref := make([]float64, len(s.v))
 		sur := make([]float64, len(s.v))
@@ -495,9 +518,33 @@ func validate(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
 				refSp = append(refSp, (float64(k)+0.5)*dt)
 			}
 		}
-		pool.Add(ref, sur, dt, refSp, m.Readout.Spikes(p[i], dt), float64(steps)*dt)
+		pool.Add(ref, sur, dt, refSp, r.Spikes(p[i], dt), float64(len(s.v)-1)*dt)
 	}
 	return pool.Report()
+}
+
+// validate runs every validation trace free from rest (batched) and pools
+// the metrics.
+func validate(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
+	v, p := rollouts(m, set, vInit)
+	return pooled(set, v, p, m.Readout, m.Arch.SampleDT)
+}
+
+// calibrateReadout picks the spike readout (probability threshold and
+// refractory time) that maximizes F1 at ±2 ms on the validation rollouts.
+func calibrateReadout(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
+	v, p := rollouts(m, set, vInit)
+	best := pooled(set, v, p, m.Readout, m.Arch.SampleDT)
+	for _, pr := range []float32{0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8} {
+		for _, ref := range []float64{1, 1.5, 2, 3, 4} {
+			r := surrogate.Readout{P: pr, RefractoryMS: ref}
+			rep := pooled(set, v, p, r, m.Arch.SampleDT)
+			if rep.F1At2ms > best.F1At2ms+1e-9 {
+				best, m.Readout = rep, r
+			}
+		}
+	}
+	return best
 }
 
 // configDiff names settings that must not change on resume.
