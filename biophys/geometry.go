@@ -147,3 +147,27 @@ func nodeIndex(nseg int, x float64) int {
 	}
 	return i
 }
+
+// PathDistance is the distance (um) along the cable from the middle of the
+// root section to position x of section sec.
+func (c *Cell) PathDistance(sec int, x float64) float64 {
+	length := func(i int) float64 { return c.Sections[i].length() }
+	d := x * length(sec)
+	for i := sec; ; {
+		s := &c.Sections[i]
+		if s.Parent == nil {
+			// The root: measure from its middle.
+			return math.Abs(d - 0.5*length(i))
+		}
+		p, _ := c.SectionIndex(*s.Parent)
+		px := 1.0
+		if s.ParentX != nil {
+			px = *s.ParentX
+		}
+		if c.Sections[p].Parent == nil {
+			return d + math.Abs(px-0.5)*length(p)
+		}
+		d += px * length(p)
+		i = p
+	}
+}

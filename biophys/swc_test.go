@@ -171,3 +171,19 @@ func TestSWCSimulates(t *testing.T) {
 		}
 	}
 }
+
+func TestPathDistance(t *testing.T) {
+	c, err := ParseCell("good.json", []byte(goodCell))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// soma L 20 (root, measured from its middle); dend L 100 attached at soma(1).
+	for _, tc := range []struct {
+		sec  int
+		x, d float64
+	}{{0, 0.5, 0}, {0, 0, 10}, {1, 0, 10}, {1, 0.5, 60}, {1, 1, 110}} {
+		if got := c.PathDistance(tc.sec, tc.x); math.Abs(got-tc.d) > 1e-9 {
+			t.Errorf("section %d x %g: %g um, want %g", tc.sec, tc.x, got, tc.d)
+		}
+	}
+}

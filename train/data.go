@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
+	"neurosurrogate/biophys"
 	"neurosurrogate/dataset"
 	"neurosurrogate/surrogate"
 )
@@ -23,26 +25,35 @@ type series struct {
 // "channels" gives every channel its own input; "class" sums channels of a
 // class (exc, inh, clamp); "prefix" sums channels whose names agree up to
 // the last underscore (exc_apic_12 -> exc_apic; names without one stand
-// alone).
-func GroupInputs(mode string, chans []dataset.Channel) ([]surrogate.Input, error) {
-	key := func(c dataset.Channel) string {
-		switch mode {
-		case "channels":
-			return c.Name
-		case "class":
-			return c.Class
-		case "prefix":
-			if i := strings.LastIndexByte(c.Name, '_'); i > 0 {
-				return c.Name[:i]
-			}
-			return c.Name
+// alone); "distance:N" splits every prefix group into N groups of about
+// equal size by the synapses' path distance from the soma (cell needed).
+func GroupInputs(mode string, chans []dataset.Channel, cell *biophys.Cell) ([]surrogate.Input, error) {
+	prefix := func(c dataset.Channel) string {
+		if i := strings.LastIndexByte(c.Name, '_'); i > 0 {
+			return c.Name[:i]
 		}
-		return ""
+		return c.Name
 	}
-	switch mode {
-	case "channels", "class", "prefix":
+	bins := 0
+	var key func(c dataset.Channel) string
+	switch {
+	case mode == "channels":
+		key = func(c dataset.Channel) string { return c.Name }
+	case mode == "class":
+		key = func(c dataset.Channel) string { return c.Class }
+	case mode == "prefix":
+		key = prefix
+	case strings.HasPrefix(mode, "distance:"):
+		n, err := strconv.Atoi(strings.TrimPrefix(mode, "distance:"))
+		if err != nil || n < 1 || n > 64 {
+			return nil, fmt.Errorf("--inputs %q: want distance:N with N in [1, 64]", mode)
+		}
+		if cell == nil {
+			return nil, fmt.Errorf("--inputs %q needs the cell description", mode)
+		}
+		bins, key = n, prefix
 	default:
-		return nil, fmt.Errorf("--inputs %q: want channels, class or prefix", mode)
+		return nil, fmt.Errorf("--inputs %q: want channels, class, prefix or distance:N", mode)
 	}
 	var out []surrogate.Input
 	pos := map[string]int{}
@@ -59,7 +70,39 @@ func GroupInputs(mode string, chans []dataset.Channel) ([]surrogate.Input, error
 		}
 		out[i].Channels = append(out[i].Channels, c.Name)
 	}
-	return out, nil
+	if bins == 0 {
+		return out, nil
+	}
+	var split []surrogate.Input
+	for _, in := range out {
+		type syn struct {
+			name string
+			d    float64
+		}
+		var ss []syn
+		for _, ch := range in.Channels {
+			i := cell.SynapseIndex(ch)
+			if i < 0 {
+				ss = nil
+				break
+			}
+			sec, _ := cell.SectionIndex(cell.Synapses[i].Section)
+			ss = append(ss, syn{ch, cell.PathDistance(sec, cell.Synapses[i].X)})
+		}
+		if ss == nil || len(ss) < 2*bins {
+			split = append(split, in) // not synapses, or too few to split
+			continue
+		}
+		sort.SliceStable(ss, func(a, b int) bool { return ss[a].d < ss[b].d })
+		for b := 0; b < bins; b++ {
+			part := surrogate.Input{Name: fmt.Sprintf("%s_d%d", in.Name, b)}
+			for _, x := range ss[b*len(ss)/bins : (b+1)*len(ss)/bins] {
+				part.Channels = append(part.Channels, x.name)
+			}
+			split = append(split, part)
+		}
+	}
+	return split, nil
 }
 
 // load reads traces and sums channels into model inputs.

@@ -206,7 +206,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := GroupInputs(cfg.Inputs, meta.Channels)
+	inputs, err := GroupInputs(cfg.Inputs, meta.Channels, cell)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,4 +207,68 @@ func TestInterrupt(t *testing.T) {
 		t.Fatal("no checkpoint after an interrupt")
 	}
 	_ = time.Second
+}
+
+func TestGroupInputs(t *testing.T) {
+	c, err := biophys.LoadCell(filepath.Join("..", "artifacts", "cells", "hay-l5pc.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chans []dataset.Channel
+	for _, s := range c.Synapses {
+		chans = append(chans, dataset.Channel{Name: s.Name, Class: s.Name[:3]})
+	}
+	count := func(in []surrogate.Input) (n int) {
+		for _, x := range in {
+			n += len(x.Channels)
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		mode   string
+		inputs int
+	}{{"channels", 200}, {"class", 2}, {"prefix", 4}, {"distance:3", 12}} {
+		in, err := GroupInputs(tc.mode, chans, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(in) != tc.inputs || count(in) != 200 {
+			t.Errorf("%s: %d inputs over %d channels, want %d over 200", tc.mode, len(in), count(in), tc.inputs)
+		}
+	}
+	// Distance bins are ordered: the nearest third of the apical exc
+	// synapses lies closer than the farthest third.
+	in, _ := GroupInputs("distance:3", chans, c)
+	dist := func(name string) float64 {
+		i := c.SynapseIndex(name)
+		sec, _ := c.SectionIndex(c.Synapses[i].Section)
+		return c.PathDistance(sec, c.Synapses[i].X)
+	}
+	var near, far *surrogate.Input
+	for i := range in {
+		switch in[i].Name {
+		case "exc_apic_d0":
+			near = &in[i]
+		case "exc_apic_d2":
+			far = &in[i]
+		}
+	}
+	if near == nil || far == nil {
+		t.Fatalf("no exc_apic distance groups in %v", in)
+	}
+	maxNear, minFar := 0.0, 1e9
+	for _, ch := range near.Channels {
+		maxNear = math.Max(maxNear, dist(ch))
+	}
+	for _, ch := range far.Channels {
+		minFar = math.Min(minFar, dist(ch))
+	}
+	if !(maxNear <= minFar) {
+		t.Errorf("near group reaches %g um, far group starts at %g um", maxNear, minFar)
+	}
+	for _, bad := range []string{"distance:0", "distance:x", "bysize"} {
+		if _, err := GroupInputs(bad, chans, c); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
 }

@@ -27,7 +27,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	cfg := d
 	fs.StringVar(&cfg.Data, "data", "", "dataset folder (shards made by generate)")
 	fs.StringVar(&cfg.Out, "out", "", "model file to write (safetensors); a checkpoint OUT.ckpt and learning curve OUT.curve.{csv,png} go beside it")
-	fs.StringVar(&cfg.Inputs, "inputs", d.Inputs, "how synapse channels feed the model: channels (one input each), class (exc/inh), prefix (name up to the last _)")
+	fs.StringVar(&cfg.Inputs, "inputs", d.Inputs, "how synapse channels feed the model: channels (one input each), class (exc/inh), prefix (name up to the last _), distance:N (prefix groups split into N by distance from the soma)")
 	fs.IntVar(&cfg.Hidden, "hidden", d.Hidden, "LSTM units per layer")
 	fs.IntVar(&cfg.Conv, "conv", d.Conv, "causal convolution channels")
 	fs.IntVar(&cfg.Kernel, "kernel", d.Kernel, "causal convolution length (samples)")
