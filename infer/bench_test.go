@@ -1,0 +1,75 @@
+package infer
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// benchNet is the shipped hh model in an E/I network of n cells with 100
+// recurrent inputs per cell (indegree) and Poisson background.
+func benchNet(b *testing.B, n int) *Built {
+	b.Helper()
+	body := fmt.Sprintf(`"populations": [{"name": "A", "cell": "hh", "model": "hh", "count": %d,
+	  "background": [{"synapse": "exc", "rate_hz": 1000, "weight_uS": 0.0015}, {"synapse": "inh", "rate_hz": 300, "weight_uS": 0.003}]}],
+	  "projections": [{"from": "A", "to": "A", "synapse": "exc", "rule": "indegree", "k": 80, "weight_uS": 0.0002, "delay_ms": {"dist": "uniform", "min": 1, "max": 5}},
+	                  {"from": "A", "to": "A", "synapse": "inh", "rule": "indegree", "k": 20, "weight_uS": 0.0005, "delay_ms": 1}]`, n)
+	net, err := ParseNetwork("bench.json", netJSON(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	bl, err := Build(net)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return bl
+}
+
+// BenchmarkEngine reports the surrogate engine's cost per cell-step (the
+// sample step of the model) at N cells, all cores.
+func BenchmarkEngine(b *testing.B) {
+	for _, n := range []int{1000, 10000, 100000} {
+		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
+			bl := benchNet(b, n)
+			steps := 200
+			var wall time.Duration
+			for b.Loop() {
+				r, err := RunSurrogate(bl, float64(steps)*bl.SampleDT, EngineOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				wall += r.Wall
+			}
+			b.ReportMetric(wall.Seconds()*1e6/float64(b.N)/float64(n)/float64(steps), "us/cell-step")
+			b.ReportMetric(float64(bl.Synapses())/float64(n), "syn/cell")
+		})
+	}
+}
+
+// BenchmarkGemm is the machine's pure-Go float32 GEMM at the engine's
+// shapes: [x|h] (N x (F+H)) times the fused gate matrix ((F+H) x 4H), per
+// core (the engine runs one per core).
+func BenchmarkGemm(b *testing.B) {
+	for _, sh := range []struct{ n, f, h int }{{500, 16, 64}, {500, 16, 32}} {
+		b.Run(fmt.Sprintf("N=%d_F=%d_H=%d", sh.n, sh.f, sh.h), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 1))
+			mk := func(r, c int) blas32.General {
+				d := make([]float32, r*c)
+				for i := range d {
+					d[i] = float32(rng.NormFloat64())
+				}
+				return blas32.General{Rows: r, Cols: c, Stride: c, Data: d}
+			}
+			x, w, out := mk(sh.n, sh.f+sh.h), mk(sh.f+sh.h, 4*sh.h), mk(sh.n, 4*sh.h)
+			for b.Loop() {
+				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, x, w, 0, out)
+			}
+			flops := 2 * float64(sh.n*(sh.f+sh.h)*4*sh.h)
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
