@@ -4,7 +4,7 @@
 // # Files
 //
 // A dataset is a folder of Arrow IPC files (the Arrow "file" format, also
-// called Feather v2; uncompressed), one per shard:
+// called Feather v2), one per shard:
 //
 //	data/hh/shard-00000-of-00016.arrow ... shard-00015-of-00016.arrow
 //
@@ -34,6 +34,10 @@
 //
 // So a model that sees v_soma[k] and the drive at k predicts v_soma[k+1] and
 // spike[k]; a spike is counted even when the bin is coarser than the spike.
+// (The simulator applies an event at time te at the start of the step
+// [t, t+dt] with te <= t + dt/2, so an event in the last half step of a bin
+// acts from the next bin on: binning by event time, as inference will bin a
+// user's events, shifts dt/(2 sample_dt) of the events by one bin.)
 // No column is nullable. Buffers are uncompressed for point cells and
 // LZ4-compressed (Arrow IPC buffer compression, which pyarrow, polars and
 // arrow/go read transparently) for cells with many synapses, whose drive
@@ -48,7 +52,7 @@
 //	generator  the generator's version (Generator)
 //	settings   JSON of Settings: cell name and SHA-256, dt_ms, sample_dt_ms,
 //	           duration_ms, samples, traces (all shards), seed, shards,
-//	           shard_rule, rows_per_batch, channels (name, class exc/inh/clamp,
+//	           shard_rule, rows_per_batch, compression, channels (name, class exc/inh/clamp,
 //	           synapse kind, unit) and regimes (ranges, mix, ...); identical
 //	           in all shards of a dataset
 //	shard      JSON {"index": i, "count": n, "traces": rows in this file}
@@ -77,7 +81,8 @@
 //	                    full range, inhibition from the upper halves; each attempt that
 //	                    spikes is stopped and retried with the excitatory weight and rate
 //	                    halved alternately (subthreshold_tries times, then without
-//	                    excitation), so these traces have no spike
+//	                    excitation), so these traces have no spike (and their
+//	                    excitatory weight may end below the range)
 //	core          (60%) stationary, every quantity uniform in the core box
 //	driven        (5%)  excitatory rate and weight in the upper halves of the full ranges,
 //	                    inhibition below the core: high rates and depolarization block
