@@ -10,7 +10,7 @@ import (
 	"neurosurrogate/dataset"
 )
 
-func run(args ...string) (code int, stdout, stderr string) {
+func runCLI(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
 	code = runMain(args, &o, &e)
 	return code, o.String(), e.String()
@@ -19,13 +19,13 @@ func run(args ...string) (code int, stdout, stderr string) {
 func TestGenerateAndInspect(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data", "hh")
 	for i := 0; i < 2; i++ {
-		code, out, errs := run("generate", "--cell", "hh", "--traces", "6", "--duration", "50", "--out", dir,
+		code, out, errs := runCLI("generate", "--cell", "hh", "--traces", "6", "--duration", "50", "--out", dir,
 			"--shard", []string{"0/2", "1/2"}[i], "--quiet", "--workers", "2")
 		if code != 0 || !strings.Contains(out, "wrote "+filepath.Join(dir, dataset.ShardFileName(i, 2))) {
 			t.Fatalf("generate shard %d: exit %d\n%s%s", i, code, out, errs)
 		}
 	}
-	code, out, errs := run("inspect", dir)
+	code, out, errs := runCLI("inspect", dir)
 	if code != 0 {
 		t.Fatalf("inspect: exit %d\n%s", code, errs)
 	}
@@ -62,7 +62,7 @@ func TestGenerateBadInput(t *testing.T) {
 		{[]string{"--out", dir, "--cell", "nosuchcell"}, 1, "unknown cell"},
 	}
 	for _, tc := range tests {
-		code, _, errs := run(append(base, tc.args...)...)
+		code, _, errs := runCLI(append(base, tc.args...)...)
 		if code != tc.code || !strings.Contains(errs, tc.want) || strings.Contains(errs, "panic") {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, errs, tc.code, tc.want)
 		}
@@ -74,7 +74,7 @@ func TestGenerateBadInput(t *testing.T) {
 
 func TestInspectBadInput(t *testing.T) {
 	dir := t.TempDir()
-	code, out, _ := run("generate", "--cell", "hh", "--traces", "2", "--duration", "10", "--quiet", "--out", dir)
+	code, out, _ := runCLI("generate", "--cell", "hh", "--traces", "2", "--duration", "10", "--quiet", "--out", dir)
 	if code != 0 {
 		t.Fatal(out)
 	}
@@ -92,7 +92,7 @@ func TestInspectBadInput(t *testing.T) {
 		{[]string{"inspect", "a", "b"}, 2, "unexpected argument"},
 	}
 	for _, tc := range tests {
-		code, _, errs := run(tc.args...)
+		code, _, errs := runCLI(tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) || strings.Contains(errs, "panic") {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, errs, tc.code, tc.want)
 		}
