@@ -210,7 +210,10 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	trIdx, valIdx, testIdx := Split(ds.NumTraces(), meta.Seed^cfg.Seed, cfg.ValFrac, cfg.TestFrac)
+	trIdx, valIdx, testIdx, err := ds.Split(meta.Seed^cfg.Seed, cfg.ValFrac, cfg.TestFrac)
+	if err != nil {
+		return nil, err
+	}
 	if len(trIdx) == 0 || len(valIdx) == 0 {
 		return nil, fmt.Errorf("%s: %d traces are too few to split into training and validation", cfg.Data, ds.NumTraces())
 	}
