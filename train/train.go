@@ -68,6 +68,8 @@ type Config struct {
 	// StopAfterSteps ends the run after that many optimizer steps as if
 	// killed (for tests of resume); 0 = off.
 	StopAfterSteps int `json:"-"`
+	// nanAtStep makes the loss of that step NaN (tests of the NaN stop).
+	nanAtStep int
 }
 
 // DefaultConfig holds the defaults the command line starts from.
@@ -313,6 +315,12 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 				BestEpoch: st.BestEpoch, Elapsed: elapsed(), Message: msg})
 		}
 	}
+	if !cfg.Resume {
+		// A checkpoint exists from the start, so a failure always leaves one.
+		if err := save(); err != nil {
+			return nil, err
+		}
+	}
 	res := &Result{Params: arch.ParamCount(), Checkpoint: ckpt}
 	stoppedBy := "epochs"
 train:
@@ -380,6 +388,9 @@ train:
 					for i := range loss {
 						loss[i] += feeds[r].loss[i]
 					}
+				}
+				if cfg.nanAtStep > 0 && st.Step+1 == cfg.nanAtStep {
+					loss[0] = math.NaN()
 				}
 				if math.IsNaN(loss[0]) || math.IsInf(loss[0], 0) {
 					return nil, fmt.Errorf("%w at step %d (epoch %d); the last good checkpoint is %s; try a lower --lr", ErrNaN, st.Step, st.Epoch, ckpt)

@@ -272,3 +272,24 @@ func TestGroupInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestNaNLoss: a NaN loss stops the run with an error that names the
+// checkpoint, which still holds the last good state.
+func TestNaNLoss(t *testing.T) {
+	cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
+	cfg.CheckpointEvery = 0
+	cfg.nanAtStep = 7
+	_, err := Run(context.Background(), cfg, nil)
+	if !errors.Is(err, ErrNaN) || !strings.Contains(err.Error(), CheckpointPath(cfg.Out)) {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := os.Stat(cfg.Out); err == nil {
+		t.Error("a model file was written after a NaN loss")
+	}
+	// The checkpoint is usable: resuming without the fault finishes.
+	cfg.nanAtStep = 0
+	cfg.Resume = true
+	if _, err := Run(context.Background(), cfg, nil); err != nil {
+		t.Fatalf("resume after NaN: %v", err)
+	}
+}
