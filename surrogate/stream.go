@@ -1,9 +1,6 @@
 package surrogate
 
-import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-)
+import "gonum.org/v1/gonum/blas/blas32"
 
 // Stream runs a model forward one sample at a time for a batch of N
 // independent cells, carrying each cell's LSTM state and the short causal
@@ -21,11 +18,13 @@ type Stream struct {
 	pos   int
 	unf   blas32.General // N x K*Cin unfolded conv input
 	conv  blas32.General // K*Cin x F
+	convP *PackedB       // conv, packed for Mul
 	convB []float32
 	feat  blas32.General // N x F
 
 	xh    []blas32.General // per layer: N x (In+H), [x | h]
 	w     []blas32.General // per layer: (In+H) x 4H, gates i f g o
+	wP    []*PackedB       // w, packed for Mul
 	b     [][]float32      // per layer: 4H
 	gates blas32.General   // N x 4H
 	c     [][]float32      // per layer: N x H
@@ -54,6 +53,7 @@ func NewStream(m *Model, n int, vInitMV float32) *Stream {
 			copy(s.conv.Data[(lag*s.cin+1+j)*s.f:], wd[(lag*s.nIn+j)*s.f:(lag*s.nIn+j+1)*s.f])
 		}
 	}
+	s.convP = NewPackedB(s.conv.Data, s.conv.Rows, s.conv.Cols)
 	s.convB = m.W["conv.b"].Data
 	s.feat = blas32.General{Rows: n, Cols: s.f, Stride: s.f, Data: make([]float32, n*s.f)}
 	in := s.f
@@ -70,6 +70,7 @@ func NewStream(m *Model, n int, vInitMV float32) *Stream {
 			copy(b[gi*s.hd:], m.W[lstmName(l, "b", g)].Data)
 		}
 		s.w = append(s.w, w)
+		s.wP = append(s.wP, NewPackedB(w.Data, w.Rows, w.Cols))
 		s.b = append(s.b, b)
 		s.c = append(s.c, make([]float32, n*s.hd))
 		in = s.hd
@@ -144,7 +145,7 @@ func (s *Stream) Step(drive []float32) {
 		}
 	}
 	s.pos = (s.pos + 1) % k
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, s.unf, s.conv, 0, s.feat)
+	s.convP.Mul(n, s.unf.Data, s.unf.Stride, s.feat.Data, s.feat.Stride)
 	for i := 0; i < n; i++ {
 		row := s.feat.Data[i*s.f : (i+1)*s.f]
 		x := s.xh[0].Data[i*s.xh[0].Stride:]
@@ -154,7 +155,7 @@ func (s *Stream) Step(drive []float32) {
 	}
 	h4 := 4 * s.hd
 	for l := 0; l < s.layers; l++ {
-		blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, s.xh[l], s.w[l], 0, s.gates)
+		s.wP[l].Mul(n, s.xh[l].Data, s.xh[l].Stride, s.gates.Data, s.gates.Stride)
 		b := s.b[l]
 		xh := s.xh[l]
 		for i := 0; i < n; i++ {
