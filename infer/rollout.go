@@ -76,6 +76,22 @@ type CellResult struct {
 	// DriftSur and DriftRef compare the first and last 10 s of runs of at
 	// least 20 s (nil for shorter runs).
 	DriftSur, DriftRef *metrics.Drift
+	// Floor compares the reference with itself run on the binned input
+	// (every event moved to the middle of its sample bin): what any
+	// surrogate that sees the input at the model's sample step could
+	// reach at best.
+	Floor metrics.Report
+}
+
+// BinnedEvents moves every event to the middle of its sample bin: the
+// input as a model stepping every sampleDT sees it.
+func BinnedEvents(evs []biophys.Event, sampleDT float64) []biophys.Event {
+	out := make([]biophys.Event, len(evs))
+	for i, e := range evs {
+		e.TimeMS = (math.Floor(e.TimeMS/sampleDT) + 0.5) * sampleDT
+		out[i] = e
+	}
+	return out
 }
 
 // Reference runs the reference cell on events and samples its spike-site
@@ -148,8 +164,13 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 	if err != nil {
 		return nil, err
 	}
+	binned, _, err := Reference(c, BinnedEvents(evs, m.Arch.SampleDT), tstop, dtMS, m.Arch.SampleDT)
+	if err != nil {
+		return nil, err
+	}
 	res := &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps,
-		Report: metrics.Compare(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop)}
+		Report: metrics.Compare(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop),
+		Floor:  metrics.Compare(ref.V, binned.V, m.Arch.SampleDT, ref.Spikes, binned.Spikes, tstop)}
 	if tstop >= 20000 {
 		ds := metrics.MeasureDrift(sur.V, m.Arch.SampleDT, sur.Spikes, 10000)
 		dr := metrics.MeasureDrift(ref.V, m.Arch.SampleDT, ref.Spikes, 10000)
