@@ -1,0 +1,34 @@
+package progress
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestPlainLines(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewTo(&buf, false, "generate", 10, "traces")
+	b.Set(3, "loss 1.5") // the first update is written at once
+	b.Set(4, "")         // then at most one line every few seconds
+	b.Done()
+	out := buf.String()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "3/10 traces") || !strings.Contains(lines[0], "loss 1.5") || !strings.Contains(lines[1], "done in") {
+		t.Fatalf("plain output:\n%s", out)
+	}
+	if strings.Contains(out, "\r") || strings.Contains(out, "\033") {
+		t.Error("plain output holds terminal control characters")
+	}
+}
+
+func TestTerminalBar(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewTo(&buf, true, "train", 4, "steps")
+	b.Set(2, "")
+	b.Done()
+	out := buf.String()
+	if !strings.Contains(out, "\r\033[K") || !strings.Contains(out, "2/4 steps") || !strings.Contains(out, "ETA") || !strings.HasSuffix(out, "\n") {
+		t.Fatalf("terminal output %q", out)
+	}
+}
