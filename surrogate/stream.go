@@ -13,6 +13,7 @@ type Stream struct {
 	cin, k, f, hd int
 	layers        int
 	nIn           int
+	kern          int // matrix and activation kernels (gemm.go)
 
 	ring  []float32 // K slots of N x Cin inputs, slot (pos - lag) mod K holds lag
 	pos   int
@@ -40,8 +41,13 @@ type Stream struct {
 // NewStream prepares a batch of n cells, all at rest (Vm = vInitMV, zero
 // state).
 func NewStream(m *Model, n int, vInitMV float32) *Stream {
+	return newStreamWith(gemmKernel, m, n, vInitMV)
+}
+
+// newStreamWith is NewStream on a given kernel (gemm.go), for tests.
+func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 	a := m.Arch
-	s := &Stream{m: m, N: n, cin: a.Cin(), k: a.Kernel, f: a.Conv, hd: a.Hidden, layers: a.Layers, nIn: len(a.Inputs)}
+	s := &Stream{m: m, N: n, cin: a.Cin(), k: a.Kernel, f: a.Conv, hd: a.Hidden, layers: a.Layers, nIn: len(a.Inputs), kern: kern}
 	s.ring = make([]float32, s.k*n*s.cin)
 	s.unf = blas32.General{Rows: n, Cols: s.k * s.cin, Stride: s.k * s.cin, Data: make([]float32, n*s.k*s.cin)}
 	// One conv matrix over the unfolded [Vm, inputs...] of each lag.
@@ -53,7 +59,7 @@ func NewStream(m *Model, n int, vInitMV float32) *Stream {
 			copy(s.conv.Data[(lag*s.cin+1+j)*s.f:], wd[(lag*s.nIn+j)*s.f:(lag*s.nIn+j+1)*s.f])
 		}
 	}
-	s.convP = NewPackedB(s.conv.Data, s.conv.Rows, s.conv.Cols)
+	s.convP = newPackedB(kern, s.conv.Data, s.conv.Rows, s.conv.Cols, s.conv.Stride)
 	s.convB = m.W["conv.b"].Data
 	s.feat = blas32.General{Rows: n, Cols: s.f, Stride: s.f, Data: make([]float32, n*s.f)}
 	in := s.f
@@ -70,7 +76,7 @@ func NewStream(m *Model, n int, vInitMV float32) *Stream {
 			copy(b[gi*s.hd:], m.W[lstmName(l, "b", g)].Data)
 		}
 		s.w = append(s.w, w)
-		s.wP = append(s.wP, NewPackedB(w.Data, w.Rows, w.Cols))
+		s.wP = append(s.wP, newPackedB(kern, w.Data, w.Rows, w.Cols, w.Stride))
 		s.b = append(s.b, b)
 		s.c = append(s.c, make([]float32, n*s.hd))
 		in = s.hd
@@ -146,38 +152,18 @@ func (s *Stream) Step(drive []float32) {
 	}
 	s.pos = (s.pos + 1) % k
 	s.convP.Mul(n, s.unf.Data, s.unf.Stride, s.feat.Data, s.feat.Stride)
-	for i := 0; i < n; i++ {
-		row := s.feat.Data[i*s.f : (i+1)*s.f]
-		x := s.xh[0].Data[i*s.xh[0].Stride:]
-		for j, v := range row {
-			x[j] = Tanh32(v + s.convB[j])
-		}
-	}
+	tanhRowsWith(s.kern, n, s.f, s.feat.Data, s.feat.Stride, s.convB, s.xh[0].Data, s.xh[0].Stride)
 	h4 := 4 * s.hd
 	for l := 0; l < s.layers; l++ {
 		s.wP[l].Mul(n, s.xh[l].Data, s.xh[l].Stride, s.gates.Data, s.gates.Stride)
-		b := s.b[l]
+		// h goes to the right part of this layer's [x | h] and, below the
+		// top layer, is the next layer's x.
 		xh := s.xh[l]
-		for i := 0; i < n; i++ {
-			g := s.gates.Data[i*h4 : (i+1)*h4]
-			c := s.c[l][i*s.hd : (i+1)*s.hd]
-			hOut := xh.Data[i*xh.Stride+xh.Cols-s.hd : i*xh.Stride+xh.Cols]
-			var next []float32
-			if l+1 < s.layers {
-				next = s.xh[l+1].Data[i*s.xh[l+1].Stride:]
-			}
-			for j := 0; j < s.hd; j++ {
-				ig := Sigmoid32(g[j] + b[j])
-				fg := Sigmoid32(g[s.hd+j] + b[s.hd+j])
-				gg := Tanh32(g[2*s.hd+j] + b[2*s.hd+j])
-				og := Sigmoid32(g[3*s.hd+j] + b[3*s.hd+j])
-				cj := fg*c[j] + ig*gg
-				c[j] = cj
-				h := og * Tanh32(cj)
-				hOut[j] = h
-				if next != nil {
-					next[j] = h
-				}
+		lstmRowsWith(s.kern, n, s.hd, s.gates.Data, h4, s.b[l], s.c[l], s.hd, xh.Data[xh.Cols-s.hd:], xh.Stride)
+		if l+1 < s.layers {
+			next := s.xh[l+1]
+			for i := 0; i < n; i++ {
+				copy(next.Data[i*next.Stride:i*next.Stride+s.hd], xh.Data[i*xh.Stride+xh.Cols-s.hd:i*xh.Stride+xh.Cols])
 			}
 		}
 	}

@@ -1,0 +1,46 @@
+//go:build !purego
+
+package surrogate
+
+// The vector activation kernels (activate_amd64.s), on the same
+// instruction set as the GEMM kernels (gemmKernel).
+
+//go:noescape
+func lstmRowsAVX512(rows, hd int, gates *float32, ldg int, b *float32, c *float32, ldc int, h *float32, ldh int)
+
+//go:noescape
+func lstmRowsAVX2(rows, hd int, gates *float32, ldg int, b *float32, c *float32, ldc int, h *float32, ldh int)
+
+//go:noescape
+func tanhRowsAVX512(rows, cols int, x *float32, ldx int, b *float32, y *float32, ldy int)
+
+//go:noescape
+func tanhRowsAVX2(rows, cols int, x *float32, ldx int, b *float32, y *float32, ldy int)
+
+// lstmRowsVec runs the vector LSTM kernel kern and reports whether there
+// is one. The caller has checked the bounds.
+func lstmRowsVec(kern, rows, hd int, g []float32, ldg int, b, c []float32, ldc int, h []float32, ldh int) bool {
+	switch kern {
+	case kernAVX512:
+		lstmRowsAVX512(rows, hd, &g[0], ldg, &b[0], &c[0], ldc, &h[0], ldh)
+	case kernAVX2:
+		lstmRowsAVX2(rows, hd, &g[0], ldg, &b[0], &c[0], ldc, &h[0], ldh)
+	default:
+		return false
+	}
+	return true
+}
+
+// tanhRowsVec runs the vector tanh kernel kern and reports whether there
+// is one. The caller has checked the bounds.
+func tanhRowsVec(kern, rows, cols int, x []float32, ldx int, b, y []float32, ldy int) bool {
+	switch kern {
+	case kernAVX512:
+		tanhRowsAVX512(rows, cols, &x[0], ldx, &b[0], &y[0], ldy)
+	case kernAVX2:
+		tanhRowsAVX2(rows, cols, &x[0], ldx, &b[0], &y[0], ldy)
+	default:
+		return false
+	}
+	return true
+}

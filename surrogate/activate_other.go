@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package surrogate
+
+func lstmRowsVec(kern, rows, hd int, g []float32, ldg int, b, c []float32, ldc int, h []float32, ldh int) bool {
+	return false
+}
+
+func tanhRowsVec(kern, rows, cols int, x []float32, ldx int, b, y []float32, ldy int) bool {
+	return false
+}
