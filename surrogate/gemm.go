@@ -45,7 +45,17 @@ type PackedB struct {
 // NewPackedB packs the k x n row-major matrix b (row stride n) for the
 // fastest kernel available.
 func NewPackedB(b []float32, k, n int) *PackedB {
-	return newPackedB(gemmKernel, b, k, n, n)
+	return newPackedB(kernelFor(gemmKernel, n), b, k, n, n)
+}
+
+// kernelFor is the kernel to use for a B of n columns on a machine whose
+// best is kern: for n <= 16, half of each 32-column AVX-512 tile would be
+// padding, and the AVX2 kernel's 16-column tiles run faster.
+func kernelFor(kern, n int) int {
+	if kern == kernAVX512 && n <= 16 {
+		return kernAVX2
+	}
+	return kern
 }
 
 // K and N are B's dimensions.
@@ -108,7 +118,7 @@ func (p *PackedB) Mul(m int, a []float32, lda int, c []float32, ldc int) {
 // whose old contents are overwritten. For a B used many times, NewPackedB
 // and Mul save repacking it on every call.
 func Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	sgemmWith(gemmKernel, m, n, k, a, lda, b, ldb, c, ldc)
+	sgemmWith(kernelFor(gemmKernel, n), m, n, k, a, lda, b, ldb, c, ldc)
 }
 
 func sgemmWith(kern, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {

@@ -59,7 +59,7 @@ func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 			copy(s.conv.Data[(lag*s.cin+1+j)*s.f:], wd[(lag*s.nIn+j)*s.f:(lag*s.nIn+j+1)*s.f])
 		}
 	}
-	s.convP = newPackedB(kern, s.conv.Data, s.conv.Rows, s.conv.Cols, s.conv.Stride)
+	s.convP = newPackedB(kernelFor(kern, s.conv.Cols), s.conv.Data, s.conv.Rows, s.conv.Cols, s.conv.Stride)
 	s.convB = m.W["conv.b"].Data
 	s.feat = blas32.General{Rows: n, Cols: s.f, Stride: s.f, Data: make([]float32, n*s.f)}
 	in := s.f
@@ -76,7 +76,7 @@ func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 			copy(b[gi*s.hd:], m.W[lstmName(l, "b", g)].Data)
 		}
 		s.w = append(s.w, w)
-		s.wP = append(s.wP, newPackedB(kern, w.Data, w.Rows, w.Cols, w.Stride))
+		s.wP = append(s.wP, newPackedB(kernelFor(kern, w.Cols), w.Data, w.Rows, w.Cols, w.Stride))
 		s.b = append(s.b, b)
 		s.c = append(s.c, make([]float32, n*s.hd))
 		in = s.hd
