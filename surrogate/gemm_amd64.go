@@ -2,6 +2,8 @@
 
 package surrogate
 
+//go:generate go run gemm_gen.go
+
 // gemmKernel is the widest matrix-product kernel that the processor and the
 // OS support.
 var gemmKernel = gemmDetect()
