@@ -2,6 +2,7 @@ package biophys
 
 import (
 	"bufio"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -23,14 +24,24 @@ type Event struct {
 // EventsHeader is the required first line of an input-event CSV file.
 const EventsHeader = "time_ms,synapse,weight_uS"
 
-// ReadEventsFile reads an input-event CSV file for cell c.
+// ReadEventsFile reads an input-event CSV file for cell c (gzipped when
+// the name ends in .gz).
 func ReadEventsFile(path string, c *Cell) ([]Event, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("events: %w", err)
 	}
 	defer f.Close()
-	return ReadEvents(path, f, c)
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, &InputError{File: path, Msg: fmt.Sprintf("not a gzip file: %v", err)}
+		}
+		defer gz.Close()
+		r = gz
+	}
+	return ReadEvents(path, r, c)
 }
 
 // ReadEvents parses input events (CSV with header time_ms,synapse,weight_uS)

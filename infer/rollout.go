@@ -79,8 +79,9 @@ type CellResult struct {
 	// Floor compares the reference with itself run on the binned input
 	// (every event moved to the middle of its sample bin): what any
 	// surrogate that sees the input at the model's sample step could
-	// reach at best.
-	Floor metrics.Report
+	// reach at best; Binned is that run.
+	Floor  metrics.Report
+	Binned Trace
 }
 
 // BinnedEvents moves every event to the middle of its sample bin: the
@@ -168,7 +169,7 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 	if err != nil {
 		return nil, err
 	}
-	res := &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps,
+	res := &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps, Binned: binned,
 		Report: metrics.Compare(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop),
 		Floor:  metrics.Compare(ref.V, binned.V, m.Arch.SampleDT, ref.Spikes, binned.Spikes, tstop)}
 	if tstop >= 20000 {

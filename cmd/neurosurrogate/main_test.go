@@ -161,3 +161,18 @@ func TestImportSWC(t *testing.T) {
 		t.Errorf("bad nseg rule: exit %d, %q", code, errs)
 	}
 }
+
+func TestEvaluate(t *testing.T) {
+	code, out, errs := runT(t, "evaluate", "--model", "hh", "--cell", "hh", "--tstop", "300", "--json",
+		"../../infer/testdata/eval/hh/ev0.csv.gz", "../../infer/testdata/eval/hh/ev1.csv.gz")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	m := lastJSON(t, out)
+	if m["files"].(float64) != 2 || m["binning_floor"] == nil || m["f1_2ms"] == nil {
+		t.Errorf("evaluate JSON: %v", m)
+	}
+	if code, _, errs := runT(t, "evaluate", "--model", "hh", "--cell", "hh"); code != 2 || !strings.Contains(errs, "event files") {
+		t.Errorf("no files: exit %d %q", code, errs)
+	}
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+
+	"neurosurrogate/biophys"
+	"neurosurrogate/infer"
+	"neurosurrogate/infer/metrics"
+)
+
+func init() {
+	register(&command{
+		name:    "evaluate",
+		summary: "roll a surrogate out on many event files beside the reference and pool the metrics",
+		run:     runEvaluate,
+	})
+}
+
+func runEvaluate(args []string, stdout io.Writer) error {
+	fs := newFlags("evaluate", "--model M --cell C [--tstop MS] EV1.csv EV2.csv ...")
+	modelArg := fs.String("model", "", "surrogate model (file or shipped name)")
+	cellArg := fs.String("cell", "", "the cell the model was trained on")
+	tstop := fs.Float64("tstop", 2000, "simulated time per file (ms)")
+	dt := fs.Float64("dt", 0.025, "reference time step (ms)")
+	asJSON := fs.Bool("json", false, "print the pooled metrics as one JSON object on the last line")
+	files, err := parseArgs(fs, args, 1<<20)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return usagef("give one or more event files")
+	}
+	if !(*tstop > 0) || math.IsInf(*tstop, 0) {
+		return usagef("--tstop %v: must be a positive number of ms", *tstop)
+	}
+	m, err := loadModel(*modelArg)
+	if err != nil {
+		return err
+	}
+	cell, err := loadCell(*cellArg)
+	if err != nil {
+		return err
+	}
+	var pool, floor metrics.Pool
+	var wallRef, wallSur float64
+	fmt.Fprintf(stdout, "%-24s %6s %6s %7s %7s %7s %7s %8s %8s\n", "events", "ref Hz", "sur Hz", "F1 2ms", "F1 10ms", "RMSE", "EV", "floor F1", "floor RMSE")
+	for _, f := range files {
+		evs, err := biophys.ReadEventsFile(f, cell)
+		if err != nil {
+			return err
+		}
+		res, err := infer.RolloutCell(m, cell, evs, *tstop, *dt)
+		if err != nil {
+			return err
+		}
+		r := pool.Add(res.Ref.V, res.Sur.V, m.Arch.SampleDT, res.Ref.Spikes, res.Sur.Spikes, res.TstopMS)
+		floor.Add(res.Ref.V, res.Binned.V, m.Arch.SampleDT, res.Ref.Spikes, res.Binned.Spikes, res.TstopMS)
+		wallRef += res.WallRef.Seconds()
+		wallSur += res.WallSur.Seconds()
+		fmt.Fprintf(stdout, "%-24s %6.1f %6.1f %7.3f %7.3f %7.3f %7.3f %8.3f %8.3f\n", filepath.Base(f), r.RateRefHz, r.RateSurHz,
+			r.F1At2ms, r.F1At10ms, r.RMSESubMV, r.EVSub, res.Floor.F1At2ms, res.Floor.RMSESubMV)
+	}
+	p := pool.Report()
+	fl := floor.Report()
+	fmt.Fprintf(stdout, "pooled over %d files: F1 ±2 ms %.3f (precision %.3f, recall %.3f), ±10 ms %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f; subthreshold RMSE %.3f mV, EV %.3f; rates %.2f / %.2f Hz\n",
+		len(files), p.F1At2ms, p.PrecisionAt2ms, p.RecallAt2ms, p.F1At10ms, p.Precision10ms, p.Recall10ms, p.ShiftMeanMS, p.ShiftSDMS, p.Gamma, p.RMSESubMV, p.EVSub, p.RateRefHz, p.RateSurHz)
+	fmt.Fprintf(stdout, "binning floor (reference on input binned at %g ms): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n", m.Arch.SampleDT, fl.F1At2ms, fl.RMSESubMV)
+	fmt.Fprintf(stdout, "wall: reference %.2f s, surrogate %.2f s\n", wallRef, wallSur)
+	if *asJSON {
+		b, err := json.Marshal(sanitize(struct {
+			metrics.Report
+			Files    int            `json:"files"`
+			Floor    metrics.Report `json:"binning_floor"`
+			WallRefS float64        `json:"wall_ref_s"`
+			WallSurS float64        `json:"wall_sur_s"`
+		}{p, len(files), fl, wallRef, wallSur}))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(b))
+	}
+	return nil
+}
