@@ -549,8 +549,8 @@ func validate(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
 func calibrateReadout(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
 	v, p := rollouts(m, set, vInit)
 	best := pooled(set, v, p, m.Readout, m.Arch.SampleDT)
-	for _, pr := range []float32{0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8} {
-		for _, ref := range []float64{1, 1.5, 2, 3, 4} {
+	for _, pr := range []float32{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9} {
+		for _, ref := range []float64{1, 1.5, 2, 3, 4, 6, 8, 10, 15} {
 			r := surrogate.Readout{P: pr, RefractoryMS: ref}
 			rep := pooled(set, v, p, r, m.Arch.SampleDT)
 			if rep.F1At2ms > best.F1At2ms+1e-9 {
