@@ -35,15 +35,22 @@ type Graph struct {
 	WV      []*G.Node // (B, 1) weight of each Vm error
 	Y       []*G.Node // (B, 1) spike targets (0/1)
 	WS      []*G.Node // (B, 1) weight of each spike term
+	// STeach (FeedSpike models): the teacher spike input, the previous
+	// bin's spike (0/1), mixed with the model's own probability by Mask.
+	STeach []*G.Node
 	// Carried state.
 	VIn0   *G.Node   // (B, 1) own prediction feeding step 0
 	VHist  []*G.Node // K-1 nodes (B, 1): Vm inputs at lags 1..K-1 before step 0
+	SIn0   *G.Node   // (B, 1) FeedSpike: own spike probability feeding step 0
+	SHist  []*G.Node // FeedSpike: spike inputs at lags 1..K-1 before step 0
 	H0, C0 []*G.Node // per layer (B, H)
 
 	// Outputs (values copied during the forward pass; read them with Out).
 	Pred, Logit  []*G.Node // per step (B, 1)
 	HT, CT       []*G.Node // final states per layer
 	VinTail      []*G.Node // Vm inputs of the last K-1 steps, most recent first
+	SinTail      []*G.Node // FeedSpike: spike inputs of the last K-1 steps
+	PLast        *G.Node   // FeedSpike: spike probability of the last step
 	Loss         *G.Node   // scalar: LossV + LossS
 	LossV, LossS *G.Node
 
@@ -86,6 +93,12 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 		wv[lag] = view("conv.wv", lag, lag+1)
 	}
 	wd, cb := whole("conv.wd"), whole("conv.b")
+	var wsp []*G.Node
+	if a.FeedSpike {
+		for lag := 0; lag < K; lag++ {
+			wsp = append(wsp, view("conv.wsp", lag, lag+1))
+		}
+	}
 	type gate struct{ wx, wh, b *G.Node }
 	lstm := make([]map[string]gate, a.Layers)
 	in := F
@@ -111,10 +124,19 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 		gr.WV = append(gr.WV, inp(fmt.Sprintf("wv%d", t), B, 1))
 		gr.Y = append(gr.Y, inp(fmt.Sprintf("y%d", t), B, 1))
 		gr.WS = append(gr.WS, inp(fmt.Sprintf("ws%d", t), B, 1))
+		if a.FeedSpike {
+			gr.STeach = append(gr.STeach, inp(fmt.Sprintf("steach%d", t), B, 1))
+		}
 	}
 	gr.VIn0 = inp("vin0", B, 1)
 	for l := 1; l < K; l++ {
 		gr.VHist = append(gr.VHist, inp(fmt.Sprintf("vhist%d", l), B, 1))
+	}
+	if a.FeedSpike {
+		gr.SIn0 = inp("sin0", B, 1)
+		for l := 1; l < K; l++ {
+			gr.SHist = append(gr.SHist, inp(fmt.Sprintf("shist%d", l), B, 1))
+		}
 	}
 	for l := 0; l < a.Layers; l++ {
 		gr.H0 = append(gr.H0, inp(fmt.Sprintf("h0_%d", l), B, H))
@@ -132,9 +154,10 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 	mul, add, had := G.Mul, G.Add, G.HadamardProd
 
 	vins := append([]*G.Node{}, gr.VHist...) // Vm inputs by lag, newest first
+	sins := append([]*G.Node{}, gr.SHist...) // spike inputs by lag (FeedSpike)
 	h := append([]*G.Node{}, gr.H0...)
 	c := append([]*G.Node{}, gr.C0...)
-	prev := gr.VIn0
+	prev, prevP := gr.VIn0, gr.SIn0
 	var lossV, lossS []*G.Node
 	for t := 0; t < T; t++ {
 		vin := must(add(must(had(gr.Mask[t], gr.VTeach[t])), must(had(gr.InvMask[t], prev))))
@@ -145,6 +168,16 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 		x := must(mul(gr.DUnf[t], wd))
 		for lag := 0; lag < K; lag++ {
 			x = must(add(x, must(mul(vins[lag], wv[lag]))))
+		}
+		if a.FeedSpike {
+			sin := must(add(must(had(gr.Mask[t], gr.STeach[t])), must(had(gr.InvMask[t], prevP))))
+			sins = append([]*G.Node{sin}, sins...)
+			if len(sins) > K {
+				sins = sins[:K]
+			}
+			for lag := 0; lag < K; lag++ {
+				x = must(add(x, must(mul(sins[lag], wsp[lag]))))
+			}
 		}
 		x = must(G.Tanh(bias(x, cb)))
 		for l := 0; l < a.Layers; l++ {
@@ -172,12 +205,19 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 		bce := must(G.Sub(must(G.Softplus(logit)), must(had(gr.Y[t], logit))))
 		lossS = append(lossS, must(G.Sum(must(had(gr.WS[t], bce)))))
 		prev = pred
+		if a.FeedSpike {
+			prevP = must(G.Sigmoid(logit))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("graph step %d: %w", t, err)
 		}
 	}
 	gr.HT, gr.CT = h, c
 	gr.VinTail = vins[:K-1]
+	if a.FeedSpike {
+		gr.SinTail = sins[:K-1]
+		gr.PLast = prevP
+	}
 	gr.LossV = must(sumScalars(lossV))
 	gr.LossS = must(sumScalars(lossS))
 	gr.Loss = must(add(gr.LossV, gr.LossS))
@@ -189,6 +229,9 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 	outs = append(outs, gr.Pred...)
 	outs = append(outs, gr.Logit...)
 	outs = append(append(append(outs, gr.HT...), gr.CT...), gr.VinTail...)
+	if a.FeedSpike {
+		outs = append(append(outs, gr.SinTail...), gr.PLast)
+	}
 	for _, n := range outs {
 		if _, done := gr.reads[n]; done {
 			continue

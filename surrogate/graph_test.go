@@ -65,11 +65,12 @@ func TestGraphEqualsStream(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
 		layers, kernel int
-		residual       bool
-	}{{"1layer", 1, 4, false}, {"2layers", 2, 3, false}, {"kernel1", 1, 1, false}, {"residual", 1, 3, true}} {
+		residual, feed bool
+	}{{"1layer", 1, 4, false, false}, {"2layers", 2, 3, false, false}, {"kernel1", 1, 1, false, false},
+		{"residual", 1, 3, true, false}, {"feedspike", 2, 3, false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := testArch(tc.layers, tc.kernel)
-			a.Residual = tc.residual
+			a.Residual, a.FeedSpike = tc.residual, tc.feed
 			m := testModel(t, a)
 			const B, T = 3, 40
 			rng := rand.New(rand.NewPCG(9, 9))
@@ -115,6 +116,13 @@ func TestGraphEqualsStream(t *testing.T) {
 			for _, n := range gr.VHist {
 				must(Bind(n, vin0))
 			}
+			if a.FeedSpike {
+				bindSteps(t, gr.STeach, zeros(T*B))
+				must(Bind(gr.SIn0, zeros(B)))
+				for _, n := range gr.SHist {
+					must(Bind(n, zeros(B)))
+				}
+			}
 			for l := range gr.H0 {
 				must(Bind(gr.H0[l], zeros(B*a.Hidden)))
 				must(Bind(gr.C0[l], zeros(B*a.Hidden)))
@@ -158,7 +166,7 @@ func TestGraphEqualsStream(t *testing.T) {
 func TestGraphGradient(t *testing.T) {
 	a := testArch(2, 3)
 	a.Hidden = 24
-	a.Residual = true
+	a.Residual, a.FeedSpike = true, true
 	m := testModel(t, a)
 	const B, T = 16, 24
 	gr, err := NewGraph(m, B, T)
@@ -211,6 +219,15 @@ func TestGraphGradient(t *testing.T) {
 		v0 := make([]float32, B)
 		for i := range v0 {
 			v0[i] = 0.1 * float32(i%3-1)
+		}
+		bindSteps(t, gr.STeach, inputs["y"])
+		p0 := make([]float32, B)
+		for i := range p0 {
+			p0[i] = 0.3 * float32(i%2)
+		}
+		must(Bind(gr.SIn0, p0))
+		for _, n := range gr.SHist {
+			must(Bind(n, p0))
 		}
 		must(Bind(gr.VIn0, v0))
 		for _, n := range gr.VHist {

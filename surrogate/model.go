@@ -36,10 +36,22 @@ type Arch struct {
 	// Residual: the Vm head predicts the change from the current Vm input
 	// rather than the next Vm itself.
 	Residual bool `json:"residual,omitempty"`
+	// FeedSpike: the model's own spike probability of the previous bin is
+	// fed back as a second conv input beside its Vm, so it knows when it
+	// fired.
+	FeedSpike bool `json:"feed_spike,omitempty"`
 }
 
 // Cin is the number of conv input channels: Vm plus the inputs.
-func (a Arch) Cin() int { return 1 + len(a.Inputs) }
+func (a Arch) Cin() int { return a.fed() + len(a.Inputs) }
+
+// fed is the number of fed-back channels (Vm, and the spike if FeedSpike).
+func (a Arch) fed() int {
+	if a.FeedSpike {
+		return 2
+	}
+	return 1
+}
 
 // Validate checks sizes.
 func (a Arch) Validate() error {
@@ -112,6 +124,9 @@ func (a Arch) Shapes() map[string][]int {
 		"head.v.b": {1, 1},
 		"head.s.w": {a.Hidden, 1},
 		"head.s.b": {1, 1},
+	}
+	if a.FeedSpike {
+		s["conv.wsp"] = []int{a.Kernel, a.Conv} // spike channel, by lag
 	}
 	in := a.Conv
 	for l := 0; l < a.Layers; l++ {

@@ -32,6 +32,7 @@ type Stream struct {
 
 	vw, sw []float32 // heads
 	vb, sb float32
+	fed    int // fed-back channels ahead of the inputs (Vm; spike)
 
 	vNorm []float32 // N: current Vm input (normalized), the last prediction
 	V     []float32 // N: predicted Vm (mV) for the next sample, after Step
@@ -47,7 +48,7 @@ func NewStream(m *Model, n int, vInitMV float32) *Stream {
 // newStreamWith is NewStream on a given kernel (gemm.go), for tests.
 func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 	a := m.Arch
-	s := &Stream{m: m, N: n, cin: a.Cin(), k: a.Kernel, f: a.Conv, hd: a.Hidden, layers: a.Layers, nIn: len(a.Inputs), kern: kern}
+	s := &Stream{m: m, N: n, cin: a.Cin(), k: a.Kernel, f: a.Conv, hd: a.Hidden, layers: a.Layers, nIn: len(a.Inputs), kern: kern, fed: a.fed()}
 	s.ring = make([]float32, s.k*n*s.cin)
 	s.unf = blas32.General{Rows: n, Cols: s.k * s.cin, Stride: s.k * s.cin, Data: make([]float32, n*s.k*s.cin)}
 	// One conv matrix over the unfolded [Vm, inputs...] of each lag.
@@ -55,8 +56,11 @@ func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 	wv, wd := m.W["conv.wv"].Data, m.W["conv.wd"].Data
 	for lag := 0; lag < s.k; lag++ {
 		copy(s.conv.Data[(lag*s.cin)*s.f:], wv[lag*s.f:(lag+1)*s.f])
+		if a.FeedSpike {
+			copy(s.conv.Data[(lag*s.cin+1)*s.f:], m.W["conv.wsp"].Data[lag*s.f:(lag+1)*s.f])
+		}
 		for j := 0; j < s.nIn; j++ {
-			copy(s.conv.Data[(lag*s.cin+1+j)*s.f:], wd[(lag*s.nIn+j)*s.f:(lag*s.nIn+j+1)*s.f])
+			copy(s.conv.Data[(lag*s.cin+s.fed+j)*s.f:], wd[(lag*s.nIn+j)*s.f:(lag*s.nIn+j+1)*s.f])
 		}
 	}
 	s.convP = newPackedB(kernelFor(kern, s.conv.Cols), s.conv.Data, s.conv.Rows, s.conv.Cols, s.conv.Stride)
@@ -108,6 +112,7 @@ func (s *Stream) Reset(vInitMV float32) {
 	for i := range s.vNorm {
 		s.vNorm[i] = v0
 		s.V[i] = vInitMV
+		s.P[i] = 0
 	}
 	for l := range s.c {
 		clear(s.c[l])
@@ -138,9 +143,12 @@ func (s *Stream) Step(drive []float32) {
 	for i := 0; i < n; i++ {
 		u := slot[i*cin : (i+1)*cin]
 		u[0] = s.vNorm[i]
+		if s.fed == 2 {
+			u[1] = s.P[i] // the previous bin's spike probability
+		}
 		d := drive[i*s.nIn : (i+1)*s.nIn]
 		for j := range d {
-			u[1+j] = d[j] * scale[j]
+			u[s.fed+j] = d[j] * scale[j]
 		}
 	}
 	// Unfold: lag 0 (newest) first.

@@ -19,8 +19,9 @@ type feed struct {
 	tr []*series
 
 	dunf, vteach, mask, inv, vtarget, wv, y, ws []float32
-	vin0                                        []float32
-	vhist                                       [][]float32 // K-1 x B
+	steach                                      []float32 // FeedSpike: previous bin's spike
+	vin0, sin0                                  []float32
+	vhist, shist                                [][]float32 // K-1 x B
 	h, c                                        [][]float32 // layers x B*H
 
 	grads map[string][]float32
@@ -35,9 +36,13 @@ func newFeed(g *surrogate.Graph, a surrogate.Arch, n surrogate.Norm, cfg Config)
 		*p = make([]float32, rows)
 	}
 	f.vin0 = make([]float32, g.B)
+	f.sin0 = make([]float32, g.B)
+	f.steach = make([]float32, rows)
 	f.vhist = make([][]float32, a.Kernel-1)
+	f.shist = make([][]float32, a.Kernel-1)
 	for i := range f.vhist {
 		f.vhist[i] = make([]float32, g.B)
+		f.shist[i] = make([]float32, g.B)
 	}
 	for l := 0; l < a.Layers; l++ {
 		f.h = append(f.h, make([]float32, g.B*a.Hidden))
@@ -59,6 +64,10 @@ func (f *feed) startBatch(tr []*series, vInit float32) {
 		for i := range h {
 			h[i] = v0
 		}
+	}
+	clear(f.sin0)
+	for _, h := range f.shist {
+		clear(h)
 	}
 	for l := range f.h {
 		clear(f.h[l])
@@ -109,6 +118,10 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 					}
 					d[lag*nIn+j] = x
 				}
+			}
+			f.steach[row] = 0
+			if k > 0 && k-1 < len(s.spike) {
+				f.steach[row] = s.spike[k-1]
 			}
 			if !valid {
 				f.vteach[row], f.vtarget[row], f.y[row] = 0, 0, 0
@@ -161,6 +174,21 @@ func (f *feed) run() error {
 	if err := surrogate.Bind(g.VIn0, f.vin0); err != nil {
 		return err
 	}
+	if f.arch.FeedSpike {
+		for t := 0; t < f.t; t++ {
+			if err := surrogate.Bind(g.STeach[t], f.steach[t*f.b:(t+1)*f.b]); err != nil {
+				return err
+			}
+		}
+		if err := surrogate.Bind(g.SIn0, f.sin0); err != nil {
+			return err
+		}
+		for i, n := range g.SHist {
+			if err := surrogate.Bind(n, f.shist[i]); err != nil {
+				return err
+			}
+		}
+	}
 	for i, n := range g.VHist {
 		if err := surrogate.Bind(n, f.vhist[i]); err != nil {
 			return err
@@ -188,6 +216,12 @@ func (f *feed) run() error {
 	f.vin0 = append([]float32(nil), g.Out(g.Pred[f.t-1])...)
 	for i, n := range g.VinTail {
 		f.vhist[i] = append([]float32(nil), g.Out(n)...)
+	}
+	if f.arch.FeedSpike {
+		f.sin0 = append([]float32(nil), g.Out(g.PLast)...)
+		for i, n := range g.SinTail {
+			f.shist[i] = append([]float32(nil), g.Out(n)...)
+		}
 	}
 	for l := range f.h {
 		f.h[l] = append([]float32(nil), g.Out(g.HT[l])...)

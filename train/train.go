@@ -31,11 +31,12 @@ type Config struct {
 	Out    string `json:"out"`
 	Inputs string `json:"inputs"` // channel grouping: channels, class, prefix
 
-	Hidden   int  `json:"hidden"`
-	Conv     int  `json:"conv"`
-	Kernel   int  `json:"kernel"`
-	Layers   int  `json:"layers"`
-	Residual bool `json:"residual"`
+	Hidden    int  `json:"hidden"`
+	Conv      int  `json:"conv"`
+	Kernel    int  `json:"kernel"`
+	Layers    int  `json:"layers"`
+	Residual  bool `json:"residual"`
+	FeedSpike bool `json:"feed_spike"`
 
 	Seq    int    `json:"seq"`
 	Batch  int    `json:"batch"`
@@ -230,7 +231,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: meta.SampleDtMS, Residual: cfg.Residual}
+	arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: meta.SampleDtMS, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike}
 	norm := normalization(trainSet, len(inputs))
 	model, err := surrogate.New(arch, norm, cfg.Seed)
 	if err != nil {

@@ -145,6 +145,7 @@ func TestResumeExact(t *testing.T) {
 func TestTrainLearns(t *testing.T) {
 	cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
 	cfg.Epochs = 4
+	cfg.FeedSpike, cfg.Residual = true, true // the richest architecture
 	cfg.Patience = 0
 	res, err := Run(context.Background(), cfg, nil)
 	if err != nil {

@@ -33,6 +33,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	fs.IntVar(&cfg.Kernel, "kernel", d.Kernel, "causal convolution length (samples)")
 	fs.IntVar(&cfg.Layers, "layers", d.Layers, "LSTM layers")
 	fs.BoolVar(&cfg.Residual, "residual", d.Residual, "the Vm head predicts the change of Vm rather than Vm")
+	fs.BoolVar(&cfg.FeedSpike, "feed-spike", d.FeedSpike, "feed the model's own spike probability back as an input beside its Vm")
 	fs.IntVar(&cfg.Seq, "seq", d.Seq, "samples per unrolled graph run (state is carried across runs)")
 	fs.IntVar(&cfg.Batch, "batch", d.Batch, "traces per batch")
 	fs.IntVar(&cfg.Epochs, "epochs", d.Epochs, "passes over the training traces")
