@@ -171,6 +171,7 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	tmp := f.Name()
+	f.Chmod(0o644) // CreateTemp makes 0600; a model or curve is meant to be shared
 	fail := func(err error) error {
 		f.Close()
 		os.Remove(tmp)
