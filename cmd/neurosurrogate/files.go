@@ -21,6 +21,7 @@ func createAtomic(path string) (*atomicFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot write %s: %w", path, err)
 	}
+	f.Chmod(0o644)
 	return &atomicFile{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
 }
 
