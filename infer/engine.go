@@ -78,7 +78,20 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	// A readout shift postpones delivery: ring slots cover delay + shift.
 	R := b.MaxDelay + 1
+	shiftSteps := make([]int, len(b.Pops))
+	for pi, p := range b.Pops {
+		s, ok := StepsPerSample(p.Model.Readout.ShiftMS, dt)
+		if p.Model.Readout.ShiftMS == 0 {
+			s, ok = 0, true
+		}
+		if !ok || p.Model.Readout.ShiftMS < 0 {
+			return nil, fmt.Errorf("population %s: readout shift %g ms is not a non-negative multiple of the sample step", p.Name, p.Model.Readout.ShiftMS)
+		}
+		shiftSteps[pi] = s
+		R = max(R, b.MaxDelay+s+1)
+	}
 	res := &RunResult{Steps: steps, TstopMS: float64(steps) * dt, Inputs: map[int][]biophys.Event{}, V: map[int][]float32{}}
 	recorded := map[int]bool{}
 	for _, c := range opt.Record {
@@ -172,7 +185,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 					ch.s.Step(ch.drive)
 					ch.spikes = ch.spikes[:0]
 					ro := p.Model.Readout
-					ts := (float64(k) + 0.5) * dt
+					ts := (float64(k)+0.5)*dt + ro.ShiftMS
 					for i, pr := range ch.s.P {
 						c := ch.lo + i
 						if pr > ro.P && ts-pe.last[c] >= ro.RefractoryMS {
@@ -185,14 +198,14 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			wg.Wait()
 		}
 		// Deliver this step's spikes (serially, in cell order).
-		for _, pe := range pes {
+		for pi, pe := range pes {
 			for _, ch := range pe.chunks {
 				for _, sp := range ch.spikes {
 					res.Spikes = append(res.Spikes, sp)
 					for _, e := range b.Edges[b.Offsets[sp.Cell]:b.Offsets[sp.Cell+1]] {
 						tp := pes[popOf[e.Target]]
 						local := int(e.Target) - tp.p.First
-						tp.ring[(k+int(e.Delay))%R][local*tp.nIn+int(e.Input)] += e.W
+						tp.ring[(k+int(e.Delay)+shiftSteps[pi])%R][local*tp.nIn+int(e.Input)] += e.W
 						if recorded[int(e.Target)] {
 							res.Inputs[int(e.Target)] = append(res.Inputs[int(e.Target)],
 								biophys.Event{TimeMS: sp.TimeMS + float64(e.Delay)*dt, Syn: int(e.Syn), WeightUS: float64(e.W)})

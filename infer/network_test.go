@@ -101,11 +101,12 @@ func TestConnectivity(t *testing.T) {
 func TestOneCellMatchesRollout(t *testing.T) {
 	b := build(t, netJSON(`"populations": [{"name": "A", "cell": "hh", "model": "hh", "count": 3,
 	  "background": [{"synapse": "exc", "rate_hz": 1500, "weight_uS": 0.002}, {"synapse": "inh", "rate_hz": 400, "weight_uS": 0.003}]}]`))
+	p := b.Pops[0]
+	p.Model.Readout.ShiftMS = 1 // a shifted readout must not change the equality
 	run, err := RunSurrogate(b, 500, EngineOptions{Record: []int{1}, RecordV: []int{1}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := b.Pops[0]
 	tr, _, _, err := Surrogate(p.Model, p.Cell, run.Inputs[1], run.Steps)
 	if err != nil {
 		t.Fatal(err)

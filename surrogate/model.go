@@ -92,10 +92,13 @@ type Norm struct {
 
 // Readout turns the spike head into spike times: a spike is reported in a
 // bin whose probability exceeds P, unless one was reported less than
-// RefractoryMS before.
+// RefractoryMS before, at the bin's middle plus ShiftMS.
 type Readout struct {
 	P            float32 `json:"p"`
 	RefractoryMS float64 `json:"refractory_ms"`
+	// ShiftMS (>= 0, a multiple of the sample step) is added to every
+	// spike time, for a spike head that fires systematically early.
+	ShiftMS float64 `json:"shift_ms,omitempty"`
 }
 
 // Gates of an LSTM layer, in the order the fused inference matrix uses.

@@ -114,3 +114,26 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestReadoutSpikes(t *testing.T) {
+	p := []float32{0, 0.9, 0.8, 0, 0, 0, 0, 0.7, 0, 0.95}
+	for _, tc := range []struct {
+		r    Readout
+		want []float64
+	}{
+		{Readout{P: 0.5, RefractoryMS: 0}, []float64{0.75, 1.25, 3.75, 4.75}},
+		{Readout{P: 0.5, RefractoryMS: 1}, []float64{0.75, 3.75, 4.75}},
+		{Readout{P: 0.75, RefractoryMS: 2}, []float64{0.75, 4.75}},
+		{Readout{P: 0.5, RefractoryMS: 1, ShiftMS: 1}, []float64{1.75, 4.75, 5.75}},
+	} {
+		got := tc.r.Spikes(p, 0.5)
+		if len(got) != len(tc.want) {
+			t.Fatalf("%+v: %v, want %v", tc.r, got, tc.want)
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Fatalf("%+v: %v, want %v", tc.r, got, tc.want)
+			}
+		}
+	}
+}

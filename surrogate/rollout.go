@@ -13,7 +13,7 @@ func (r Readout) Spikes(p []float32, sampleDT float64) []float64 {
 		if x <= r.P {
 			continue
 		}
-		t := (float64(k) + 0.5) * sampleDT
+		t := (float64(k)+0.5)*sampleDT + r.ShiftMS
 		if t-last < r.RefractoryMS {
 			continue
 		}
