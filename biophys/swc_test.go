@@ -86,7 +86,7 @@ func TestNsegRules(t *testing.T) {
 		{"fixed:7", 7},
 		{"L40", 1 + 2*12},
 		// lambda_100 of a 2 um, Ra 100, cm 1 cable: 1e5*sqrt(2/(4 pi 100 100 1)) = 398.9 um
-		{"dlambda", 13}, // int((500/(0.1*398.94)+0.9)/2)*2 + 1
+		{"dlambda", 13},    // int((500/(0.1*398.94)+0.9)/2)*2 + 1
 		{"dlambda:0.3", 5}, // int((500/(0.3*398.94)+0.9)/2)*2 + 1
 	} {
 		r, err := ParseNsegRule(tc.rule)
