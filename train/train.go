@@ -106,6 +106,7 @@ func (c *Config) validate() error {
 type Status struct {
 	Epoch, Epochs    int
 	Step, TotalSteps int
+	FirstStep        int     // step this process started from (non-zero after --resume)
 	Loss             float64 // running mean of the training loss this epoch
 	LossV, LossS     float64 // its Vm and spike parts
 	Val              *metrics.Report
@@ -298,6 +299,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	total := cfg.Epochs * batches * chunks
 	vInit := float32(cell.VInit())
 	before := time.Duration(st.ElapsedS * float64(time.Second)) // time spent before a resume
+	firstStep := st.Step
 	elapsed := func() time.Duration { return time.Since(start) + before }
 	lastCkpt := time.Now()
 	save := func() error {
@@ -312,7 +314,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 					loss[i] = st.LossSum[i] / float64(st.LossN)
 				}
 			}
-			progress(Status{Epoch: st.Epoch, Epochs: cfg.Epochs, Step: st.Step, TotalSteps: total, Loss: loss[0], LossV: loss[1], LossS: loss[2], Val: val,
+			progress(Status{Epoch: st.Epoch, Epochs: cfg.Epochs, Step: st.Step, TotalSteps: total, FirstStep: firstStep, Loss: loss[0], LossV: loss[1], LossS: loss[2], Val: val,
 				BestEpoch: st.BestEpoch, Elapsed: elapsed(), Message: msg})
 		}
 	}

@@ -75,6 +75,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	res, err := train.Run(ctx, cfg, func(s train.Status) {
 		if bar == nil {
 			bar = progress.New("train", int64(s.TotalSteps), "steps")
+			bar.StartAt(int64(s.FirstStep))
 		}
 		status := fmt.Sprintf("epoch %d/%d loss %.4g", s.Epoch+1, s.Epochs, s.Loss)
 		if s.Val != nil {

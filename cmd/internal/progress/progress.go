@@ -19,6 +19,7 @@ type Bar struct {
 	unit     string
 	total    int64
 	done     int64
+	base     int64 // units already done when this process started
 	status   string
 	start    time.Time
 	last     time.Time
@@ -55,6 +56,14 @@ func (b *Bar) SetTotal(total int64) {
 	b.mu.Unlock()
 }
 
+// StartAt declares that done units were finished before the bar started
+// (a resumed job), so rate and ETA count only the work done since.
+func (b *Bar) StartAt(done int64) {
+	b.mu.Lock()
+	b.base, b.done = done, max(b.done, done)
+	b.mu.Unlock()
+}
+
 // Set records progress and a status text (e.g. current loss); it redraws at
 // most every 150 ms on a terminal and writes a line every 5 s otherwise.
 func (b *Bar) Set(done int64, status string) {
@@ -88,10 +97,11 @@ func (b *Bar) Done() {
 
 func (b *Bar) draw(final bool) {
 	el := time.Since(b.start)
-	rate := float64(b.done) / el.Seconds()
+	run := b.done - b.base // units done by this process
+	rate := float64(run) / el.Seconds()
 	eta := "?"
-	if b.done > 0 && b.total > 0 {
-		rem := time.Duration(float64(el) * float64(b.total-b.done) / float64(b.done))
+	if run > 0 && b.total > 0 {
+		rem := time.Duration(float64(el) * float64(b.total-b.done) / float64(run))
 		eta = fmtDur(rem)
 	}
 	if final {

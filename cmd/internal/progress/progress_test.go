@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPlainLines(t *testing.T) {
@@ -30,5 +31,17 @@ func TestTerminalBar(t *testing.T) {
 	out := buf.String()
 	if !strings.Contains(out, "\r\033[K") || !strings.Contains(out, "2/4 steps") || !strings.Contains(out, "ETA") || !strings.HasSuffix(out, "\n") {
 		t.Fatalf("terminal output %q", out)
+	}
+}
+
+func TestResumedRateCountsOnlyNewWork(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewTo(&buf, false, "train", 1000, "steps")
+	b.StartAt(900)
+	b.start = b.start.Add(-10 * time.Second) // 10 units in 10 s since the resume
+	b.Set(910, "")
+	out := buf.String()
+	if !strings.Contains(out, "910/1000") || !strings.Contains(out, "(91.0%, 1 steps/s)") || !strings.Contains(out, "ETA 1m30s") {
+		t.Fatalf("resumed bar: %q", out)
 	}
 }
