@@ -428,7 +428,6 @@ train:
 		if st.LossN > 0 {
 			rec.TrainLoss, rec.LossV, rec.LossS = st.LossSum[0]/float64(st.LossN), st.LossSum[1]/float64(st.LossN), st.LossSum[2]/float64(st.LossN)
 		}
-		st.LossSum, st.LossN = [3]float64{}, 0
 		st.History = append(st.History, rec)
 		if rec.Score > st.BestScore {
 			st.BestScore, st.BestEpoch, st.Stale = rec.Score, st.Epoch, 0
@@ -438,6 +437,7 @@ train:
 		}
 		st.Batch = 0
 		report(fmt.Sprintf("epoch %d: val F1(2ms) %.3f, RMSE %.2f mV", st.Epoch, val.F1At2ms, val.RMSESubMV), &val)
+		st.LossSum, st.LossN = [3]float64{}, 0 // after the report, so it shows the epoch's loss
 		st.Epoch++
 		err := save()
 		st.Epoch--

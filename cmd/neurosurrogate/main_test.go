@@ -176,3 +176,36 @@ func TestEvaluate(t *testing.T) {
 		t.Errorf("no files: exit %d %q", code, errs)
 	}
 }
+
+// TestShippedModels guards the committed surrogates: each loads by name,
+// fits its shipped cell, and free-running on held-out inputs stays near the
+// accuracy reported in the README (thresholds sit below the measured values,
+// so a broken or wrongly retrained model fails).
+func TestShippedModels(t *testing.T) {
+	const eval = "../../infer/testdata/eval/"
+	cases := []struct {
+		model, cell string
+		files       []string
+		minF1At2    float64
+		minF1At10   float64
+		maxRMSE     float64
+	}{
+		{"hh", "hh", []string{eval + "hh/ev0.csv.gz", eval + "hh/ev1.csv.gz"}, 0.85, 0.9, 2},              // measured 0.922, 0.961, 1.29 mV
+		{"ballstick", "ballstick", []string{eval + "hh/ev0.csv.gz", eval + "hh/ev1.csv.gz"}, 0.9, 0.9, 1}, // 0.966, 0.966, 0.49 mV
+		{"hay-l5pc", "hay-l5pc", []string{eval + "hay/ev0.csv.gz"}, 0.3, 0.45, 3},                         // 0.414, 0.621, 2.09 mV
+	}
+	for _, c := range cases {
+		t.Run(c.model, func(t *testing.T) {
+			args := append([]string{"evaluate", "--model", c.model, "--cell", c.cell, "--tstop", "1000", "--json"}, c.files...)
+			code, out, errs := runT(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			m := lastJSON(t, out)
+			f2, f10, rmse := m["f1_2ms"].(float64), m["f1_10ms"].(float64), m["rmse_sub_mV"].(float64)
+			if f2 < c.minF1At2 || f10 < c.minF1At10 || rmse > c.maxRMSE {
+				t.Errorf("F1 ±2 ms %.3f (want ≥ %g), ±10 ms %.3f (≥ %g), subthreshold RMSE %.2f mV (≤ %g)", f2, c.minF1At2, f10, c.minF1At10, rmse, c.maxRMSE)
+			}
+		})
+	}
+}
