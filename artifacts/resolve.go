@@ -23,11 +23,17 @@ func resolve(kind, dir, ext, arg, base string) (data []byte, name string, err er
 		return nil, "", fmt.Errorf("no %s given (a shipped %s: %s; or a file)", kind, kind, strings.Join(Names(dir, ext), ", "))
 	}
 	if isName(arg, ext) {
-		b, err := Read(dir + "/" + arg + ext)
-		if err != nil {
+		if b, err := Read(dir + "/" + arg + ext); err == nil {
+			return b, arg + " (built in)", nil
+		}
+		// Not a shipped name: a file of that name, if there is one.
+		path := arg
+		if base != "" {
+			path = filepath.Join(base, arg)
+		}
+		if st, err := os.Stat(path); err != nil || st.IsDir() {
 			return nil, "", fmt.Errorf("unknown %s %q: want one of %s, or a path to a %s file", kind, arg, strings.Join(Names(dir, ext), ", "), ext)
 		}
-		return b, arg + " (built in)", nil
 	}
 	path := arg
 	if base != "" && !filepath.IsAbs(path) {

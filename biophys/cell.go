@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"sort"
@@ -154,10 +155,39 @@ func JSONError(file string, data []byte, err error) error {
 	case errors.As(err, &te):
 		return &InputError{File: file, Line: LineOf(data, te.Offset), Field: te.Field,
 			Msg: fmt.Sprintf("wrong type: got JSON %s, want %s", te.Value, te.Type)}
+	case errors.Is(err, io.EOF) && len(bytes.TrimSpace(data)) == 0:
+		return &InputError{File: file, Line: 1, Msg: "empty file: want a JSON object"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &InputError{File: file, Line: LineOf(data, int64(len(data))), Msg: "invalid JSON: the file ends before its object is closed (truncated?)"}
 	}
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "json: ")
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if name, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		// encoding/json does not say where; find the key in the text.
+		if k, err := strconv.Unquote(name); err == nil {
+			if i := keyOffset(data, k); i >= 0 {
+				return &InputError{File: file, Line: LineOf(data, int64(i)), Msg: msg}
+			}
+		}
+	}
 	return &InputError{File: file, Msg: msg}
+}
+
+// keyOffset is the offset of the first occurrence of "key" used as an
+// object key (followed by a colon), or -1.
+func keyOffset(data []byte, key string) int {
+	q := []byte(strconv.Quote(key))
+	for off := 0; ; {
+		i := bytes.Index(data[off:], q)
+		if i < 0 {
+			return -1
+		}
+		j := off + i + len(q)
+		rest := bytes.TrimLeft(data[j:], " \t\r\n")
+		if len(rest) > 0 && rest[0] == ':' {
+			return off + i
+		}
+		off = j
+	}
 }
 
 // LoadCell reads a cell description from a JSON file and validates it.
@@ -183,10 +213,30 @@ func ParseCell(name string, data []byte) (*Cell, error) {
 	c.src = name
 	c.secLines = elementLines(data, "sections")
 	c.synLines = elementLines(data, "synapses")
+	if err := c.checkExplicitNseg(data); err != nil {
+		return nil, err
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkExplicitNseg refuses "nseg": 0 written in the file (an absent nseg
+// means 1, but NEURON refuses zero segments, and so do we).
+func (c *Cell) checkExplicitNseg(data []byte) error {
+	var raw struct {
+		Sections []map[string]json.RawMessage `json:"sections"`
+	}
+	if json.Unmarshal(data, &raw) != nil {
+		return nil
+	}
+	for i, m := range raw.Sections {
+		if v, ok := m["nseg"]; ok && i < len(c.Sections) && c.Sections[i].Nseg == 0 && string(bytes.TrimSpace(v)) != "null" {
+			return c.secErr(i, "nseg", "0 is outside [1, 32767]")
+		}
+	}
+	return nil
 }
 
 // elementLines returns the line on which each element of the top-level array

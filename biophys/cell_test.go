@@ -67,7 +67,10 @@ func TestCellErrors(t *testing.T) {
 		{"synapse x", `"section": "dend", "x": 0.5, "params"`, `"section": "dend", "x": 1.5, "params"`, []string{`("exc") x`, "outside [0, 1]"}},
 		{"synapse param", `"tau": 2,`, `"tau": 2, "tua": 3,`, []string{`unknown parameter "tua"`}},
 		{"spike site", `"spike_site": {"section": "soma"`, `"spike_site": {"section": "somma"`, []string{"spike_site.section"}},
-		{"unknown field", `"v_init_mV": -65,`, `"v_init_mV": -65, "vinit": 3,`, []string{`unknown field "vinit"`}},
+		{"unknown field", `"v_init_mV": -65,`, `"v_init_mV": -65, "vinit": 3,`, []string{"bad.json:3", `unknown field "vinit"`}},
+		{"unknown nested field", `"nseg": 3`, `"nseg": 3, "nsegs": 3`, []string{"bad.json:8", `unknown field "nsegs"`}},
+		{"nseg zero", `"nseg": 3`, `"nseg": 0`, []string{"bad.json:8", `("dend") nseg`, "outside [1, 32767]"}},
+		{"negative tau", `"tau": 2,`, `"tau": -2,`, []string{`synapse 0 ("exc")`, "tau = -2 ms: must be positive"}},
 		{"wrong type", `"nseg": 3`, `"nseg": "three"`, []string{"wrong type"}},
 		{"no sections", `"sections": [`, `"sections": [], "x": [`, []string{"unknown field"}},
 	} {
@@ -122,5 +125,24 @@ func TestUnstable(t *testing.T) {
 	}
 	if ue.TimeMS <= 0 || ue.TimeMS >= 1000 || !(math.IsNaN(ue.V) || math.Abs(ue.V) > 1e100) {
 		t.Errorf("implausible report %+v", ue)
+	}
+}
+
+func TestCellFileTruncatedOrEmpty(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		want       []string
+	}{
+		{"empty", "  \n", []string{"c.json:1", "empty file"}},
+		{"truncated", goodCell[:len(goodCell)/2], []string{"c.json:", "ends before its object is closed"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseCell("c.json", []byte(tc.data))
+			for _, w := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("error %v does not mention %q", err, w)
+				}
+			}
+		})
 	}
 }

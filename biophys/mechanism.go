@@ -12,7 +12,18 @@ type Param struct {
 	Name    string
 	Default float64 // NaN: required, no default
 	Unit    string
+	Range   Bound // values allowed (point processes; zero value: any)
 }
+
+// Bound restricts a point-process parameter.
+type Bound int
+
+// Bounds of a parameter.
+const (
+	AnyValue    Bound = iota
+	Positive          // > 0 (time constants)
+	NonNegative       // >= 0 (durations, concentrations)
+)
 
 // Required marks a parameter that a cell file must give.
 var Required = math.NaN()
@@ -179,6 +190,13 @@ func (p *PointType) resolve(given map[string]float64) (map[string]float64, error
 		}
 		if !finite(v) {
 			return nil, fmt.Errorf("parameter %s is not finite", q.Name)
+		}
+		if q.Range == Positive && !(v > 0) || q.Range == NonNegative && !(v >= 0) {
+			want := "positive"
+			if q.Range == NonNegative {
+				want = "at least 0"
+			}
+			return nil, fmt.Errorf("parameter %s = %g %s: must be %s", q.Name, v, q.Unit, want)
 		}
 		out[q.Name] = v
 	}

@@ -7,7 +7,7 @@ func init() {
 		Name: "ExpSyn", Synapse: true,
 		Doc: "NEURON's ExpSyn: an event of weight w (uS) adds w to g; g decays with tau; i = g (v - e)",
 		Params: []Param{
-			{Name: "tau", Default: 0.1, Unit: "ms"},
+			{Name: "tau", Default: 0.1, Unit: "ms", Range: Positive},
 			{Name: "e", Default: 0, Unit: "mV"},
 		},
 		New: func(b *PointBuild) PointKernel {
@@ -18,8 +18,8 @@ func init() {
 		Name: "Exp2Syn", Synapse: true,
 		Doc: "NEURON's Exp2Syn: rise tau1, decay tau2, peak conductance w (uS) per event; i = g (v - e)",
 		Params: []Param{
-			{Name: "tau1", Default: 0.1, Unit: "ms"},
-			{Name: "tau2", Default: 10, Unit: "ms"},
+			{Name: "tau1", Default: 0.1, Unit: "ms", Range: Positive},
+			{Name: "tau2", Default: 10, Unit: "ms", Range: Positive},
 			{Name: "e", Default: 0, Unit: "mV"},
 		},
 		New: func(b *PointBuild) PointKernel { return newExp2(b.Nodes, b.P["tau1"], b.P["tau2"], b.P["e"], nil) },
@@ -29,10 +29,10 @@ func init() {
 		Doc: "NMDA receptor synapse: Exp2Syn conductance times the Mg block of Jahr & Stevens (1990), " +
 			"B(v) = 1 / (1 + exp(-0.062 v) [Mg]/3.57); i = g B(v) (v - e)",
 		Params: []Param{
-			{Name: "tau1", Default: 2, Unit: "ms"},
-			{Name: "tau2", Default: 100, Unit: "ms"},
+			{Name: "tau1", Default: 2, Unit: "ms", Range: Positive},
+			{Name: "tau2", Default: 100, Unit: "ms", Range: Positive},
 			{Name: "e", Default: 0, Unit: "mV"},
-			{Name: "mg", Default: 1, Unit: "mM"},
+			{Name: "mg", Default: 1, Unit: "mM", Range: NonNegative},
 		},
 		New: func(b *PointBuild) PointKernel {
 			return newExp2(b.Nodes, b.P["tau1"], b.P["tau2"], b.P["e"], b.P["mg"])
@@ -43,7 +43,7 @@ func init() {
 		Doc:  "NEURON's IClamp: current amp (nA) into the cell while del <= t < del + dur",
 		Params: []Param{
 			{Name: "del", Default: 0, Unit: "ms"},
-			{Name: "dur", Default: 0, Unit: "ms"},
+			{Name: "dur", Default: 0, Unit: "ms", Range: NonNegative},
 			{Name: "amp", Default: 0, Unit: "nA"},
 		},
 		New: func(b *PointBuild) PointKernel {

@@ -32,6 +32,9 @@ func NewPopulation(cells []Instance, dtMS float64, workers int) (*Population, er
 	for _, c := range cells {
 		total += c.T.N
 	}
+	if err := CheckMemory(int64(len(cells)), int64(total)); err != nil {
+		return nil, err
+	}
 	p := &Population{n: len(cells)}
 	// Cell i goes to the worker that owns the midpoint of its nodes in the
 	// running node count: contiguous blocks of about equal cost.

@@ -100,7 +100,7 @@ func memoryLimit() int64 {
 	if MemoryLimit > 0 {
 		return MemoryLimit
 	}
-	return int64(0.75 * float64(physicalMemory()))
+	return int64(0.75 * float64(biophys.PhysicalMemory()))
 }
 
 // Build resolves cells and models (paths relative to the network file),

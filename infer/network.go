@@ -231,6 +231,8 @@ func (n *Network) validate() error {
 			return n.errf(f+".model", "missing")
 		case p.Count < 1:
 			return n.errf(f+".count", "%d: must be at least 1", p.Count)
+		case p.Count > math.MaxInt32:
+			return n.errf(f+".count", "%d: more cells than the engine indexes (%d)", p.Count, math.MaxInt32)
 		}
 		seen[p.Name] = true
 		for j, b := range p.Background {

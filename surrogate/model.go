@@ -301,6 +301,9 @@ func Decode(name string, data []byte) (*Model, map[string]*Tensor, map[string]st
 	if err := json.Unmarshal([]byte(meta[metaReadout]), &m.Readout); err != nil {
 		return nil, nil, nil, bad("readout metadata: %v", err)
 	}
+	if r := m.Readout; !(r.P > 0 && r.P < 1) || !(r.RefractoryMS >= 0) || !(r.ShiftMS >= 0) || math.IsInf(r.RefractoryMS+r.ShiftMS, 0) {
+		return nil, nil, nil, bad("readout metadata: p %v must be in (0, 1), refractory_ms %v and shift_ms %v finite and >= 0", r.P, r.RefractoryMS, r.ShiftMS)
+	}
 	for k, v := range meta {
 		switch k {
 		case metaFormat, metaArch, metaNorm, metaReadout:

@@ -80,24 +80,52 @@ func DefaultConfig() Config {
 		ValFrac: 0.1, TestFrac: 0.1, ValMax: 32, Patience: 8, TimeBudget: 25 * time.Minute, CheckpointEvery: 3 * time.Minute}
 }
 
-func (c *Config) validate() error {
+// Validate checks the settings; its messages name the command-line flag.
+func (c *Config) Validate() error {
+	ints := []struct {
+		flag string
+		v    int
+		min  int
+	}{
+		{"hidden", c.Hidden, 1}, {"conv", c.Conv, 1}, {"kernel", c.Kernel, 1}, {"layers", c.Layers, 1},
+		{"seq", c.Seq, 2}, {"batch", c.Batch, 1}, {"epochs", c.Epochs, 1},
+		{"replicas", c.Replicas, 0}, {"patience", c.Patience, 0}, {"val-traces", c.ValMax, 1},
+	}
+	for _, f := range ints {
+		if f.v < f.min {
+			return fmt.Errorf("--%s %d: must be at least %d", f.flag, f.v, f.min)
+		}
+	}
+	floats := []struct {
+		flag     string
+		v        float64
+		positive bool
+	}{
+		{"lr", c.LR, true}, {"lr-min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise", c.NoiseMV, false},
+		{"spike-weight", c.SpikeWeight, false}, {"spike-pos-weight", c.SpikePosWeight, false}, {"spike-vm-weight", c.SpikeVmWeight, false},
+	}
+	for _, f := range floats {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.positive && f.v == 0 {
+			want := "a finite number >= 0"
+			if f.positive {
+				want = "a finite number > 0"
+			}
+			return fmt.Errorf("--%s %v: must be %s", f.flag, f.v, want)
+		}
+	}
 	switch {
 	case c.Data == "":
 		return fmt.Errorf("--data is required")
 	case c.Out == "":
 		return fmt.Errorf("--out is required")
-	case c.Hidden < 1 || c.Conv < 1 || c.Kernel < 1 || c.Layers < 1:
-		return fmt.Errorf("--hidden, --conv, --kernel and --layers must be positive")
-	case c.Seq < 2 || c.Batch < 1 || c.Epochs < 1:
-		return fmt.Errorf("--seq must be >= 2, --batch and --epochs positive")
-	case !(c.LR > 0) || c.LRMin < 0 || c.Clip < 0:
-		return fmt.Errorf("--lr must be positive, --lr-min and --clip not negative")
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
 		return fmt.Errorf("--feedback %q: want free, teacher or scheduled", c.Feedback)
 	case c.ValFrac <= 0 || c.TestFrac < 0 || c.ValFrac+c.TestFrac >= 1:
-		return fmt.Errorf("validation and test fractions must leave traces to train on")
+		return fmt.Errorf("validation fraction %g and test fraction %g must leave traces to train on", c.ValFrac, c.TestFrac)
 	case c.TimeBudget < 0:
-		return fmt.Errorf("--time-budget must not be negative")
+		return fmt.Errorf("--time-budget %v: must not be negative", c.TimeBudget)
+	case c.CheckpointEvery < 0:
+		return fmt.Errorf("--checkpoint-every %v: must not be negative", c.CheckpointEvery)
 	}
 	return nil
 }
@@ -193,7 +221,7 @@ func CheckpointPath(out string) string { return out + ".ckpt" }
 // Run trains a model. progress, if not nil, is called after every optimizer
 // step and epoch.
 func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -219,7 +247,14 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 		return nil, err
 	}
 	if len(trIdx) == 0 || len(valIdx) == 0 {
-		return nil, fmt.Errorf("%s: %d traces are too few to split into training and validation", cfg.Data, ds.NumTraces())
+		need := ds.NumTraces() + 1
+		for ; need < 1<<20; need++ {
+			if tr, va, _, _ := dataset.Split(need, 0, cfg.ValFrac, cfg.TestFrac); len(tr) > 0 && len(va) > 0 {
+				break
+			}
+		}
+		return nil, fmt.Errorf("%s: %d traces are too few to split into training, validation (%g%%) and test (%g%%): generate at least %d",
+			cfg.Data, ds.NumTraces(), 100*cfg.ValFrac, 100*cfg.TestFrac, need)
 	}
 	if cfg.ValMax > 0 && len(valIdx) > cfg.ValMax {
 		valIdx = valIdx[:cfg.ValMax]
@@ -620,6 +655,9 @@ func Recalibrate(dataDir, modelPath string) (metrics.Report, error) {
 	}
 	if err := json.Unmarshal([]byte(m.Info["split"]), &split); err != nil || len(split.Validation) == 0 {
 		return metrics.Report{}, fmt.Errorf("%s: no validation split in the model's metadata", modelPath)
+	}
+	if st, err := json.Marshal(ds.Meta().Settings); err == nil && m.Info["dataset"] != "" && m.Info["dataset"] != string(st) {
+		return metrics.Report{}, fmt.Errorf("%s was trained on another dataset than %s (settings differ): recalibrate on the data it was trained on", modelPath, dataDir)
 	}
 	set, err := load(ds, split.Validation, m.Arch.Inputs)
 	if err != nil {

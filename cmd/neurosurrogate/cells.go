@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"neurosurrogate/artifacts"
 	"neurosurrogate/biophys"
 	"neurosurrogate/surrogate"
@@ -22,3 +24,10 @@ func loadModel(arg string) (*surrogate.Model, error) {
 	}
 	return artifacts.LoadModel(arg, "")
 }
+
+// shippedCells and shippedModels list the built-in names for help texts.
+var (
+	shippedCells  = strings.Join(artifacts.Names("cells", ".json"), ", ")
+	shippedModels = strings.Join(artifacts.Names("models", ".safetensors"), ", ")
+	cellChoice    = strings.Join(artifacts.Names("cells", ".json"), "|") + "|PATH.json"
+)

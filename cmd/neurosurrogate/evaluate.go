@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 
 	"neurosurrogate/biophys"
@@ -22,8 +21,8 @@ func init() {
 
 func runEvaluate(args []string, stdout io.Writer) error {
 	fs := newFlags("evaluate", "--model M --cell C [--tstop MS] EV1.csv EV2.csv ...")
-	modelArg := fs.String("model", "", "surrogate model (file or shipped name)")
-	cellArg := fs.String("cell", "", "the cell the model was trained on")
+	modelArg := fs.String("model", "", "surrogate model: a shipped name ("+shippedModels+") or a .safetensors file")
+	cellArg := fs.String("cell", "", "the cell the model was trained on: a shipped name ("+shippedCells+") or a cell JSON file")
 	tstop := fs.Float64("tstop", 2000, "simulated time per file (ms)")
 	dt := fs.Float64("dt", 0.025, "reference time step (ms)")
 	asJSON := fs.Bool("json", false, "print the pooled metrics as one JSON object on the last line")
@@ -34,8 +33,8 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	if len(files) == 0 {
 		return usagef("give one or more event files")
 	}
-	if !(*tstop > 0) || math.IsInf(*tstop, 0) {
-		return usagef("--tstop %v: must be a positive number of ms", *tstop)
+	if err := checkTime(*tstop, *dt); err != nil {
+		return err
 	}
 	m, err := loadModel(*modelArg)
 	if err != nil {
@@ -45,15 +44,21 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := infer.CheckModel(m, cell, *dt); err != nil {
+		return err
+	}
+	// Read every file before the first run, so a bad one fails at once.
+	inputs := make([][]biophys.Event, len(files))
+	for i, f := range files {
+		if inputs[i], err = biophys.ReadEventsFile(f, cell); err != nil {
+			return err
+		}
+	}
 	var pool, floor metrics.Pool
 	var wallRef, wallSur float64
 	fmt.Fprintf(stdout, "%-24s %6s %6s %7s %7s %7s %7s %8s %8s\n", "events", "ref Hz", "sur Hz", "F1 2ms", "F1 10ms", "RMSE", "EV", "floor F1", "floor RMSE")
-	for _, f := range files {
-		evs, err := biophys.ReadEventsFile(f, cell)
-		if err != nil {
-			return err
-		}
-		res, err := infer.RolloutCell(m, cell, evs, *tstop, *dt)
+	for i, f := range files {
+		res, err := infer.RolloutCell(m, cell, inputs[i], *tstop, *dt)
 		if err != nil {
 			return err
 		}

@@ -82,3 +82,21 @@ func (t *traceWriter) add(tms, v float64) {
 	t.buf = append(t.buf, '\n')
 	t.w.Write(t.buf)
 }
+
+// checkWritable fails early, before a long run, when flag's output path
+// cannot be written: a folder, a missing folder, or no permission.
+func checkWritable(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usagef("--%s %s: is a folder, want a file name", flag, path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-*")
+	if err != nil {
+		return fmt.Errorf("--%s %s: cannot write there: %w", flag, path, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}

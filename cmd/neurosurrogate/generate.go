@@ -22,8 +22,8 @@ func init() {
 }
 
 func runGenerate(args []string, stdout io.Writer) error {
-	fs := newFlags("generate", "--cell hh|ballstick|PATH.json --out DIR [flags]")
-	cellArg := fs.String("cell", "", "cell: a shipped cell (hh, ballstick, ...) or a cell JSON file")
+	fs := newFlags("generate", "--cell "+cellChoice+" --out DIR [flags]")
+	cellArg := fs.String("cell", "", "cell: a shipped name ("+shippedCells+") or a cell JSON file")
 	out := fs.String("out", "", "output folder for the shard files (created if needed)")
 	traces := fs.Int("traces", 400, "number of traces in the whole dataset (all shards)")
 	duration := fs.Float64("duration", 2000, "duration of each trace (ms)")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"neurosurrogate/biophys"
@@ -26,7 +27,10 @@ func runImport(args []string, stdout io.Writer) error {
 	ra := fs.Float64("Ra", 100, "swc: axial resistivity (ohm cm)")
 	cm := fs.Float64("cm", 1, "swc: specific capacitance (uF/cm2)")
 	syn := fs.String("synapses", "", "neuron: synapses JSON (as shared/reference/hay/hay_synapses.py writes)")
-	if len(args) == 0 {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if _, err := parseArgs(fs, args, 0); err != nil { // --help prints the usage
+			return err
+		}
 		return usagef("import: say swc or neuron")
 	}
 	kind := args[0]
@@ -50,7 +54,7 @@ func runImport(args []string, stdout io.Writer) error {
 		}
 		n := *name
 		if n == "" {
-			n = strings.TrimSuffix(fileBase(in), ".swc")
+			n = strings.TrimSuffix(filepath.Base(in), ".swc")
 		}
 		opt := biophys.DefaultSWCOptions(n)
 		opt.Nseg, opt.RaOhmCm, opt.CmUFcm2 = rule, *ra, *cm
@@ -92,11 +96,4 @@ func runImport(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s: cell %s, %d sections, %d segments, %d synapses\n", *out, cell.Name, len(cell.Sections), segs, len(cell.Synapses))
 	return nil
-}
-
-func fileBase(p string) string {
-	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
-		return p[i+1:]
-	}
-	return p
 }

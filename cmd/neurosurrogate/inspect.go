@@ -23,13 +23,14 @@ func runInspect(args []string, stdout io.Writer) error {
 	fs := newFlags("inspect", "[flags] DATASET_FOLDER")
 	noStats := fs.Bool("no-stats", false, "skip the statistics (they read every trace)")
 	cell := fs.Bool("cell", false, "also print the cell description (JSON)")
-	if err := parseFlags(fs, args, 1); err != nil {
+	pos, err := parseArgs(fs, args, 1)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return usagef("want the dataset folder, e.g. neurosurrogate inspect data/hh")
 	}
-	ds, err := dataset.Open(fs.Arg(0))
+	ds, err := dataset.Open(pos[0])
 	if err != nil {
 		return err
 	}

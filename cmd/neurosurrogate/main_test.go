@@ -99,6 +99,21 @@ func TestBadInput(t *testing.T) {
 		{"rollout missing model", []string{"rollout", "--model", "none/x.safetensors", "--cell", "hh", "--events", "testdata/good.csv"}, 1, []string{"none/x.safetensors"}},
 		{"network bad reference", []string{"network", "--reference", "sometimes"}, 2, []string{"--reference"}},
 		{"network missing file", []string{"network", "--network", "nope/net.json"}, 1, []string{"nope/net.json"}},
+		{"tiny dt", []string{"simulate", "--cell", "hh", "--dt", "1e-300"}, 2, []string{"--dt", "at least"}},
+		{"tstop below dt", []string{"simulate", "--cell", "hh", "--tstop", "0.001", "--json"}, 2, []string{"--tstop", "shorter than one time step"}},
+		{"too many steps", []string{"simulate", "--cell", "hh", "--tstop", "1e300"}, 2, []string{"--tstop", "steps"}},
+		{"negative workers", []string{"simulate", "--cell", "hh", "--workers", "-1"}, 2, []string{"--workers"}},
+		{"too many cells", []string{"simulate", "--cell", "hay-l5pc", "--cells", "1000000000"}, 1, []string{"GB", "fewer cells"}},
+		{"trace into a folder", []string{"simulate", "--cell", "hh", "--trace", "testdata"}, 2, []string{"--trace", "folder"}},
+		{"plot into a missing folder", []string{"rollout", "--model", "hh", "--cell", "hh", "--events", "testdata/good.csv", "--plot", "nope/x.png"}, 1, []string{"--plot", "cannot write"}},
+		{"network tstop below sample step", []string{"network", "--tstop", "0.1", "--reference", "none"}, 2, []string{"--tstop", "sample step"}},
+		{"network negative workers", []string{"network", "--workers", "-2"}, 2, []string{"--workers"}},
+		{"evaluate dt zero", []string{"evaluate", "--model", "hh", "--cell", "hh", "--dt", "0", "testdata/good.csv"}, 2, []string{"--dt"}},
+		{"evaluate bad second file", []string{"evaluate", "--model", "hh", "--cell", "hh", "testdata/good.csv", "testdata/malformed.csv"}, 1, []string{"malformed.csv:3"}},
+		{"train zero batch", []string{"train", "--data", "x", "--out", "y", "--batch", "0"}, 2, []string{"--batch 0", "at least 1"}},
+		{"train negative replicas", []string{"train", "--data", "x", "--out", "y", "--replicas", "-1"}, 2, []string{"--replicas -1"}},
+		{"train NaN lr", []string{"train", "--data", "x", "--out", "y", "--lr", "NaN"}, 2, []string{"--lr NaN"}},
+		{"inspect flag after folder", []string{"inspect", "nope", "--no-stats"}, 1, []string{"nope"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errs := runT(t, tc.args...)

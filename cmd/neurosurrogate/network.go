@@ -41,11 +41,14 @@ func runNetwork(args []string, stdout io.Writer) error {
 	default:
 		return usagef("--reference %q: want none, replay or full", *refMode)
 	}
-	if !(*tstop > 0) || math.IsInf(*tstop, 0) {
-		return usagef("--tstop %v: must be a positive number of ms", *tstop)
+	if err := checkTime(*tstop, *dt); err != nil {
+		return err
 	}
-	if !(*dt > 0) || math.IsInf(*dt, 0) {
-		return usagef("--dt %v: must be a positive number of ms", *dt)
+	if err := checkWorkers(*workers); err != nil {
+		return err
+	}
+	if err := checkWritable("raster", *raster); err != nil {
+		return err
 	}
 	if *replayCells < 0 {
 		return usagef("--replay-cells %d: must not be negative", *replayCells)
@@ -86,6 +89,9 @@ func runNetwork(args []string, stdout io.Writer) error {
 		}
 	}
 	steps := int(math.Round(*tstop / b.SampleDT))
+	if steps < 1 {
+		return usagef("--tstop %v: shorter than the models' sample step (%g ms)", *tstop, b.SampleDT)
+	}
 	bar := progress.New("surrogate network", int64(steps), "steps")
 	run, err := infer.RunSurrogate(b, *tstop, infer.EngineOptions{Workers: *workers, Record: sample, ProgressEvery: max(1, steps/100),
 		Progress: func(k, n, spikes int) { bar.Set(int64(k), fmt.Sprintf("%d spikes", spikes)) }})

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/infer"
@@ -41,8 +40,8 @@ type rolloutJSON struct {
 
 func runRollout(args []string, stdout io.Writer) error {
 	fs := newFlags("rollout", "--model M.safetensors --cell C --events EV.csv --tstop MS [--json] [--plot out.png]")
-	modelArg := fs.String("model", "", "surrogate model (safetensors); shipped models by name: hh")
-	cellArg := fs.String("cell", "", "the cell the model was trained on: a shipped name or a cell JSON file")
+	modelArg := fs.String("model", "", "surrogate model: a shipped name ("+shippedModels+") or a .safetensors file")
+	cellArg := fs.String("cell", "", "the cell the model was trained on: a shipped name ("+shippedCells+") or a cell JSON file")
 	events := fs.String("events", "", "input events CSV (time_ms,synapse,weight_uS)")
 	tstop := fs.Float64("tstop", 2000, "simulated time (ms)")
 	dt := fs.Float64("dt", 0.025, "reference time step (ms)")
@@ -54,11 +53,11 @@ func runRollout(args []string, stdout io.Writer) error {
 	if *events == "" {
 		return usagef("--events is required")
 	}
-	if !(*tstop > 0) || math.IsInf(*tstop, 0) {
-		return usagef("--tstop %v: must be a positive number of ms", *tstop)
+	if err := checkTime(*tstop, *dt); err != nil {
+		return err
 	}
-	if !(*dt > 0) || math.IsInf(*dt, 0) {
-		return usagef("--dt %v: must be a positive number of ms", *dt)
+	if err := checkWritable("plot", *plotPath); err != nil {
+		return err
 	}
 	m, err := loadModel(*modelArg)
 	if err != nil {

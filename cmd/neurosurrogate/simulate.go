@@ -37,8 +37,8 @@ type simulateResult struct {
 }
 
 func runSimulate(args []string, stdout io.Writer) error {
-	fs := newFlags("simulate", "--cell hh|ballstick|PATH.json [--events EV.csv] [--iclamp AMP,DELAY,DUR] --tstop MS [flags]")
-	cellArg := fs.String("cell", "", "cell: a shipped name (hh, ballstick, hay-l5pc) or a cell JSON file")
+	fs := newFlags("simulate", "--cell "+cellChoice+" [--events EV.csv] [--iclamp AMP,DELAY,DUR] --tstop MS [flags]")
+	cellArg := fs.String("cell", "", "cell: a shipped name ("+shippedCells+") or a cell JSON file")
 	events := fs.String("events", "", "input events CSV (time_ms,synapse,weight_uS), given to every cell")
 	iclamp := fs.String("iclamp", "", "current step AMP_nA,DELAY_ms,DUR_ms at the spike site")
 	tstop := fs.Float64("tstop", 1000, "simulated time (ms)")
@@ -56,11 +56,16 @@ func runSimulate(args []string, stdout io.Writer) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
+	if err := checkTime(*tstop, *dt); err != nil {
+		return err
+	}
+	if err := checkWorkers(*workers); err != nil {
+		return err
+	}
+	if err := checkWritable("trace", *trace); err != nil {
+		return err
+	}
 	switch {
-	case !(*dt > 0) || math.IsInf(*dt, 0):
-		return usagef("--dt %v: must be a positive number of ms", *dt)
-	case !(*tstop > 0) || math.IsInf(*tstop, 0):
-		return usagef("--tstop %v: must be a positive number of ms", *tstop)
 	case *ncells < 1:
 		return usagef("--cells %d: must be at least 1", *ncells)
 	}
@@ -99,6 +104,9 @@ func runSimulate(args []string, stdout io.Writer) error {
 		return usagef("--rate-exc/--rate-inh: cell %s has no synapses", cell.Name)
 	}
 
+	if err := biophys.CheckMemory(int64(*ncells), int64(*ncells)*int64(tmpl.N)); err != nil {
+		return err
+	}
 	cells := make([]biophys.Instance, *ncells)
 	for i := range cells {
 		cells[i] = biophys.Instance{T: tmpl, Clamps: clamps}
@@ -179,7 +187,10 @@ func runSimulate(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %s, %.0f ms at dt %g ms: %d spikes (%.2f Hz per cell); stepping took %.3f s (%.0f cell-ms per s)\n",
 		cell.Name, pop, res.TstopMS, *dt, res.TotalSpikes, res.MeanRateHz, res.WallS, res.CellMSPerS)
 	if *asJSON {
-		b, _ := json.Marshal(res)
+		b, err := json.Marshal(sanitize(res))
+		if err != nil {
+			return fmt.Errorf("encoding the JSON result: %w", err)
+		}
 		fmt.Fprintln(stdout, string(b))
 	} else if *ncells == 1 {
 		fmt.Fprintf(stdout, "spike times (ms): %s\n", joinFloats(res.Spikes))

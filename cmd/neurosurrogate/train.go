@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -50,22 +49,25 @@ func runTrain(args []string, stdout io.Writer) error {
 	fs.IntVar(&cfg.Replicas, "replicas", d.Replicas, "graphs run in parallel on parts of each batch (0: one per core, at most 2)")
 	fs.IntVar(&cfg.Patience, "patience", d.Patience, "stop after this many epochs without better validation (0: never)")
 	fs.IntVar(&cfg.ValMax, "val-traces", d.ValMax, "validation traces rolled out after each epoch (at most)")
-	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "checkpoint interval (also at every epoch end)")
+	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "checkpoint interval (also at every epoch end; 0: after every batch)")
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run whose checkpoint is OUT.ckpt")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object on the last line")
 	recal := fs.Bool("recalibrate", false, "only re-derive the spike readout of the model at --out on its validation traces")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if cfg.Data == "" || cfg.Out == "" {
-		return usagef("--data and --out are required")
+	if err := cfg.Validate(); err != nil {
+		return usagef("%v", err)
 	}
 	if *recal {
 		rep, err := train.Recalibrate(cfg.Data, cfg.Out)
 		if err != nil {
 			return err
 		}
-		m, _ := loadModel(cfg.Out)
+		m, err := loadModel(cfg.Out)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(stdout, "recalibrated %s: readout %+v; validation F1 ±2 ms %.3f, ±10 ms %.3f\n", cfg.Out, m.Readout, rep.F1At2ms, rep.F1At10ms)
 		return nil
 	}
@@ -87,9 +89,6 @@ func runTrain(args []string, stdout io.Writer) error {
 		bar.Done()
 	}
 	if err != nil {
-		if errors.Is(err, train.ErrNaN) {
-			return err
-		}
 		return err
 	}
 	csv, png := train.CurvePaths(cfg.Out)
@@ -97,8 +96,11 @@ func runTrain(args []string, stdout io.Writer) error {
 		cfg.Out, res.Params, res.Best.Epoch, res.Best.ValF1At2, res.Best.ValF1At10, res.Best.ValRMSESub, res.Checkpoint, res.Steps, res.Elapsed.Minutes(), res.StoppedBy)
 	fmt.Fprintf(stdout, "learning curve: %s, %s\n", csv, png)
 	if *asJSON {
-		b, _ := json.Marshal(map[string]any{"model": cfg.Out, "params": res.Params, "best": res.Best, "elapsed_s": res.Elapsed.Seconds(),
-			"steps": res.Steps, "samples": res.Samples, "samples_per_s": float64(res.Samples) / res.Elapsed.Seconds(), "stopped_by": res.StoppedBy})
+		b, err := json.Marshal(sanitize(map[string]any{"model": cfg.Out, "params": res.Params, "best": res.Best, "elapsed_s": res.Elapsed.Seconds(),
+			"steps": res.Steps, "samples": res.Samples, "samples_per_s": float64(res.Samples) / res.Elapsed.Seconds(), "stopped_by": res.StoppedBy}))
+		if err != nil {
+			return fmt.Errorf("encoding the JSON result: %w", err)
+		}
 		fmt.Fprintln(stdout, string(b))
 	}
 	return nil

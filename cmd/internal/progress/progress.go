@@ -49,13 +49,6 @@ func NewTo(w io.Writer, tty bool, label string, total int64, unit string) *Bar {
 	return b
 }
 
-// SetTotal changes the total.
-func (b *Bar) SetTotal(total int64) {
-	b.mu.Lock()
-	b.total = total
-	b.mu.Unlock()
-}
-
 // StartAt declares that done units were finished before the bar started
 // (a resumed job), so rate and ETA count only the work done since.
 func (b *Bar) StartAt(done int64) {
@@ -74,14 +67,6 @@ func (b *Bar) Set(done int64, status string) {
 		b.last = now
 		b.draw(false)
 	}
-}
-
-// Add advances progress by n.
-func (b *Bar) Add(n int64) {
-	b.mu.Lock()
-	d, s := b.done+n, b.status
-	b.mu.Unlock()
-	b.Set(d, s)
 }
 
 // Done draws the final state and ends the line.

@@ -1,0 +1,34 @@
+package main
+
+import "math"
+
+// Limits on the time flags: a step below a nanosecond or more than a
+// billion steps is a typing mistake, not a simulation (and would run for
+// days or, at dt -> 0, forever).
+const (
+	minDtMS  = 1e-6
+	maxSteps = 1e9
+)
+
+// checkTime validates --tstop and --dt.
+func checkTime(tstop, dt float64) error {
+	switch {
+	case !(dt >= minDtMS) || math.IsInf(dt, 0):
+		return usagef("--dt %v: must be a number of ms, at least %g", dt, minDtMS)
+	case !(tstop > 0) || math.IsInf(tstop, 0):
+		return usagef("--tstop %v: must be a positive number of ms", tstop)
+	case tstop < dt:
+		return usagef("--tstop %v: shorter than one time step (--dt %v)", tstop, dt)
+	case tstop/dt > maxSteps:
+		return usagef("--tstop %v with --dt %v: %.3g steps, more than the limit of %.0e", tstop, dt, tstop/dt, float64(maxSteps))
+	}
+	return nil
+}
+
+// checkWorkers validates a --workers flag (0 means one per core).
+func checkWorkers(n int) error {
+	if n < 0 {
+		return usagef("--workers %d: must be at least 1 (or 0 for one per core)", n)
+	}
+	return nil
+}
