@@ -74,10 +74,17 @@ type Dist struct {
 	Min, Max float64 `json:"-"`
 	Mean, SD float64 `json:"-"`
 	set      bool
+	err      error // from decoding
 }
 
-// UnmarshalJSON accepts a number or a distribution object.
+// UnmarshalJSON accepts a number or a distribution object. A malformed
+// distribution is kept as an error that validation reports with its field.
 func (d *Dist) UnmarshalJSON(b []byte) error {
+	d.err = d.parse(b)
+	return nil
+}
+
+func (d *Dist) parse(b []byte) error {
 	b = bytes.TrimSpace(b)
 	d.set = true
 	if len(b) > 0 && b[0] != '{' {
@@ -280,6 +287,12 @@ func (n *Network) validate() error {
 			}
 		default:
 			return n.errf(f+".rule", "%q: want probability or indegree", pr.Rule)
+		}
+		if err := pr.WeightUS.err; err != nil {
+			return n.errf(f+".weight_uS", "%v", err)
+		}
+		if err := pr.DelayMS.err; err != nil {
+			return n.errf(f+".delay_ms", "%v", err)
 		}
 		if !pr.WeightUS.set {
 			return n.errf(f+".weight_uS", "missing")

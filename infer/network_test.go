@@ -225,6 +225,8 @@ func TestNetworkErrors(t *testing.T) {
 		{"unknown model", strings.Replace(twoPops, `"model": "hh", "count": 20`, `"model": "nope", "count": 20`, 1), `unknown model "nope"`},
 		{"model for another cell", strings.Replace(twoPops, `"cell": "hh", "model": "hh", "count": 20`, `"cell": "ballstick", "model": "hh", "count": 20`, 1), "trained for cell"},
 		{"bad distribution", strings.Replace(twoPops, `"dist": "lognormal"`, `"dist": "cauchy"`, 1), "unknown distribution"},
+		{"inverted uniform", strings.Replace(twoPops, `"delay_ms": {"dist": "uniform", "min": 1, "max": 4}`, `"delay_ms": {"dist": "uniform", "min": 4, "max": 1}`, 1), "projections[0].delay_ms: uniform: max 1 < min 4"},
+		{"huge count", strings.Replace(twoPops, `"count": 20`, `"count": 9223372036854775807`, 1), "more cells than the engine indexes"},
 		{"missing weight", strings.Replace(twoPops, `"weight_uS": 0.003, "delay_ms": 1.5`, `"delay_ms": 1.5`, 1), "weight_uS: missing"},
 		{"unknown field", strings.Replace(twoPops, `"rule": "indegree", "k": 5`, `"rule": "indegree", "kk": 5`, 1), `unknown field "kk"`},
 		{"syntax", twoPops + ",", "invalid JSON"},
