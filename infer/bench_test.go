@@ -8,6 +8,9 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
+
+	"neurosurrogate/artifacts"
+	"neurosurrogate/biophys"
 )
 
 // benchNet is the shipped hh model in an E/I network of n cells with 100
@@ -70,6 +73,46 @@ func BenchmarkGemm(b *testing.B) {
 			}
 			flops := 2 * float64(sh.n*(sh.f+sh.h)*4*sh.h)
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkRollout is a single-cell free rollout of each shipped model on
+// 1 s of Poisson input (the surrogate alone, as `rollout` times it; the
+// input binning is outside the timer): wall ms per simulated second.
+func BenchmarkRollout(b *testing.B) {
+	for _, name := range []string{"hh", "ballstick", "hay-l5pc"} {
+		b.Run(name, func(b *testing.B) {
+			m, err := artifacts.LoadModel(name, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			c, err := artifacts.LoadCell(name, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			const tstop = 1000.0
+			var evs []biophys.Event
+			for s := range c.Synapses {
+				rate, w := 10.0, 0.006
+				if len(c.Synapses) < 10 {
+					rate, w = 1500, 0.002
+				}
+				if !c.Excitatory(s) {
+					rate, w = rate/2, 0.002
+				}
+				evs = append(evs, biophys.PoissonEvents(rate, w, tstop, s, 7, uint64(s))...)
+			}
+			steps := int(tstop / m.Arch.SampleDT)
+			var wall time.Duration
+			for b.Loop() {
+				_, _, w, err := Surrogate(m, c, evs, steps)
+				if err != nil {
+					b.Fatal(err)
+				}
+				wall += w
+			}
+			b.ReportMetric(wall.Seconds()*1e3/float64(b.N), "ms/sim-s")
 		})
 	}
 }
