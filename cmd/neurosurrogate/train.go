@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 
 	"neurosurrogate/cmd/internal/progress"
 	"neurosurrogate/train"
@@ -53,6 +54,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run whose checkpoint is OUT.ckpt")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object on the last line")
 	recal := fs.Bool("recalibrate", false, "only re-derive the spike readout of the model at --out on its validation traces")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (go tool pprof)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -70,6 +72,17 @@ func runTrain(args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "recalibrated %s: readout %+v; validation F1 ±2 ms %.3f, ±10 ms %.3f\n", cfg.Out, m.Readout, rep.F1At2ms, rep.F1At10ms)
 		return nil
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
