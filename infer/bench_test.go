@@ -3,6 +3,7 @@ package infer
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,12 +16,22 @@ import (
 
 // benchNet is the shipped hh model in an E/I network of n cells with 100
 // recurrent inputs per cell (indegree) and Poisson background.
-func benchNet(b *testing.B, n int) *Built {
+func benchNet(b *testing.B, n int) *Built { return benchNetK(b, n, 80, 20) }
+
+// benchNetK is benchNet with kE excitatory and kI inhibitory recurrent
+// inputs per cell.
+func benchNetK(b *testing.B, n, kE, kI int) *Built {
 	b.Helper()
+	var proj []string
+	if kE > 0 {
+		proj = append(proj, fmt.Sprintf(`{"from": "A", "to": "A", "synapse": "exc", "rule": "indegree", "k": %d, "weight_uS": %g, "delay_ms": {"dist": "uniform", "min": 1, "max": 5}}`, kE, 0.016/float64(kE)))
+	}
+	if kI > 0 {
+		proj = append(proj, fmt.Sprintf(`{"from": "A", "to": "A", "synapse": "inh", "rule": "indegree", "k": %d, "weight_uS": %g, "delay_ms": 1}`, kI, 0.01/float64(kI)))
+	}
 	body := fmt.Sprintf(`"populations": [{"name": "A", "cell": "hh", "model": "hh", "count": %d,
 	  "background": [{"synapse": "exc", "rate_hz": 1000, "weight_uS": 0.0015}, {"synapse": "inh", "rate_hz": 300, "weight_uS": 0.003}]}],
-	  "projections": [{"from": "A", "to": "A", "synapse": "exc", "rule": "indegree", "k": 80, "weight_uS": 0.0002, "delay_ms": {"dist": "uniform", "min": 1, "max": 5}},
-	                  {"from": "A", "to": "A", "synapse": "inh", "rule": "indegree", "k": 20, "weight_uS": 0.0005, "delay_ms": 1}]`, n)
+	  "projections": [%s]`, n, strings.Join(proj, ","))
 	net, err := ParseNetwork("bench.json", netJSON(body))
 	if err != nil {
 		b.Fatal(err)
@@ -49,6 +60,30 @@ func BenchmarkEngine(b *testing.B) {
 			}
 			b.ReportMetric(wall.Seconds()*1e6/float64(b.N)/float64(n)/float64(steps), "us/cell-step")
 			b.ReportMetric(float64(bl.Synapses())/float64(n), "syn/cell")
+		})
+	}
+}
+
+// BenchmarkEngineSynapses is the cost per cell-step at N = 10 000 with 0,
+// 100 and 1000 recurrent synapses per cell (weights scaled so the total
+// recurrent drive stays the same).
+func BenchmarkEngineSynapses(b *testing.B) {
+	for _, k := range []int{0, 100, 1000} {
+		b.Run(fmt.Sprintf("syn=%d", k), func(b *testing.B) {
+			const n, steps = 10000, 200
+			bl := benchNetK(b, n, k*4/5, k/5)
+			var wall time.Duration
+			spikes := 0
+			for b.Loop() {
+				r, err := RunSurrogate(bl, float64(steps)*bl.SampleDT, EngineOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				wall += r.Wall
+				spikes = len(r.Spikes)
+			}
+			b.ReportMetric(wall.Seconds()*1e6/float64(b.N)/float64(n)/float64(steps), "us/cell-step")
+			b.ReportMetric(float64(spikes)/float64(n)/(float64(steps)*bl.SampleDT/1000), "Hz")
 		})
 	}
 }
