@@ -60,8 +60,11 @@ type Config struct {
 	Replicas int     `json:"replicas"` // graphs run in parallel on half batches (0: one per core, max 2)
 	ValFrac  float64 `json:"val_frac"`
 	TestFrac float64 `json:"test_frac"`
-	ValMax   int     `json:"val_max"`  // at most this many validation traces
-	Patience int     `json:"patience"` // stop after this many epochs without a better validation
+	ValMax   int     `json:"val_max"` // at most this many validation traces
+	// MaxTraces uses only the dataset's first traces (0: all), to measure
+	// how accuracy grows with data.
+	MaxTraces int `json:"max_traces,omitempty"`
+	Patience  int `json:"patience"` // stop after this many epochs without a better validation
 
 	TimeBudget      time.Duration `json:"-"`
 	CheckpointEvery time.Duration `json:"-"`
@@ -89,7 +92,7 @@ func (c *Config) Validate() error {
 	}{
 		{"hidden", c.Hidden, 1}, {"conv", c.Conv, 1}, {"kernel", c.Kernel, 1}, {"layers", c.Layers, 1},
 		{"seq", c.Seq, 2}, {"batch", c.Batch, 1}, {"epochs", c.Epochs, 1},
-		{"replicas", c.Replicas, 0}, {"patience", c.Patience, 0}, {"val-traces", c.ValMax, 1},
+		{"replicas", c.Replicas, 0}, {"patience", c.Patience, 0}, {"val-traces", c.ValMax, 1}, {"max-traces", c.MaxTraces, 0},
 	}
 	for _, f := range ints {
 		if f.v < f.min {
@@ -242,19 +245,23 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	trIdx, valIdx, testIdx, err := ds.Split(meta.Seed^cfg.Seed, cfg.ValFrac, cfg.TestFrac)
+	nTraces := ds.NumTraces()
+	if cfg.MaxTraces > 0 {
+		nTraces = min(nTraces, cfg.MaxTraces)
+	}
+	trIdx, valIdx, testIdx, err := dataset.Split(nTraces, meta.Seed^cfg.Seed, cfg.ValFrac, cfg.TestFrac)
 	if err != nil {
 		return nil, err
 	}
 	if len(trIdx) == 0 || len(valIdx) == 0 {
-		need := ds.NumTraces() + 1
+		need := nTraces + 1
 		for ; need < 1<<20; need++ {
 			if tr, va, _, _ := dataset.Split(need, 0, cfg.ValFrac, cfg.TestFrac); len(tr) > 0 && len(va) > 0 {
 				break
 			}
 		}
-		return nil, fmt.Errorf("%s: %d traces are too few to split into training, validation (%g%%) and test (%g%%): generate at least %d",
-			cfg.Data, ds.NumTraces(), 100*cfg.ValFrac, 100*cfg.TestFrac, need)
+		return nil, fmt.Errorf("%s: %d traces are too few to split into training, validation (%g%%) and test (%g%%): use at least %d",
+			cfg.Data, nTraces, 100*cfg.ValFrac, 100*cfg.TestFrac, need)
 	}
 	if cfg.ValMax > 0 && len(valIdx) > cfg.ValMax {
 		valIdx = valIdx[:cfg.ValMax]
@@ -612,7 +619,8 @@ func configDiff(a, b Config) string {
 		{"batch", a.Batch, b.Batch}, {"epochs", a.Epochs, b.Epochs}, {"seed", a.Seed, b.Seed}, {"lr", a.LR, b.LR},
 		{"lr_min", a.LRMin, b.LRMin}, {"feedback", a.Feedback, b.Feedback}, {"noise", a.NoiseMV, b.NoiseMV},
 		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
-		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac}} {
+		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
+		{"max_traces", a.MaxTraces, b.MaxTraces}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}

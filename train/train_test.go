@@ -179,6 +179,9 @@ func TestTrainBadInput(t *testing.T) {
 		{"bad feedback", func(c *Config) { c.Feedback = "sometimes" }, "--feedback"},
 		{"resume without checkpoint", func(c *Config) { c.Resume = true }, "no checkpoint"},
 		{"bad inputs", func(c *Config) { c.Inputs = "bysize" }, "--inputs"},
+		{"too few traces", func(c *Config) { c.MaxTraces = 2 }, "2 traces are too few"},
+		{"negative max traces", func(c *Config) { c.MaxTraces = -1 }, "--max-traces -1"},
+		{"zero hidden", func(c *Config) { c.Hidden = 0 }, "--hidden 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
