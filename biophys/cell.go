@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -225,6 +226,9 @@ func ParseCell(name string, data []byte) (*Cell, error) {
 // checkExplicitNseg refuses "nseg": 0 written in the file (an absent nseg
 // means 1, but NEURON refuses zero segments, and so do we).
 func (c *Cell) checkExplicitNseg(data []byte) error {
+	if !slices.ContainsFunc(c.Sections, func(s Section) bool { return s.Nseg == 0 }) {
+		return nil // every section has a positive nseg: nothing to tell apart
+	}
 	var raw struct {
 		Sections []map[string]json.RawMessage `json:"sections"`
 	}

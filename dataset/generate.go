@@ -186,12 +186,10 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
 	}
 	final := filepath.Join(dir, ShardFileName(cfg.Shard, cfg.Shards))
 	f, err := os.CreateTemp(dir, "."+ShardFileName(cfg.Shard, cfg.Shards)+".tmp-*")
-	if err == nil {
-		f.Chmod(0o644) // shards are meant to be shared
-	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot write in the output folder: %w", err)
 	}
+	f.Chmod(0o644) // shards are meant to be shared
 	tmp := f.Name()
 	done := false
 	defer func() {

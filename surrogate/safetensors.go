@@ -162,6 +162,17 @@ func ReadSafetensors(name string, data []byte) (map[string]*Tensor, map[string]s
 	return tensors, meta, nil
 }
 
+// CheckWritable probes, before a long job, whether a file can be created
+// at path: it creates and removes a temporary file in path's folder.
+func CheckWritable(path string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".probe-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 // WriteFileAtomic writes via a temporary file in the same folder and a
 // rename, so readers never see a half-written file.
 func WriteFileAtomic(path string, write func(w io.Writer) error) error {

@@ -14,8 +14,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -228,8 +226,8 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 		return nil, err
 	}
 	start := time.Now()
-	if err := checkWritable(cfg.Out); err != nil {
-		return nil, err
+	if err := surrogate.CheckWritable(cfg.Out); err != nil {
+		return nil, fmt.Errorf("--out %s: cannot write there: %w", cfg.Out, err)
 	}
 	ds, err := dataset.Open(cfg.Data)
 	if err != nil {
@@ -626,16 +624,6 @@ func configDiff(a, b Config) string {
 		}
 	}
 	return ""
-}
-
-// checkWritable fails early when the model could not be written.
-func checkWritable(out string) error {
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".probe-*")
-	if err != nil {
-		return fmt.Errorf("--out %s: cannot write there: %w", out, err)
-	}
-	f.Close()
-	return os.Remove(f.Name())
 }
 
 // Recalibrate re-derives the spike readout of an existing model from

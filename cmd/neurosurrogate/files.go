@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"neurosurrogate/surrogate"
 )
 
 // atomicFile writes to a temporary file beside path and renames it into place
@@ -92,11 +94,8 @@ func checkWritable(flag, path string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return usagef("--%s %s: is a folder, want a file name", flag, path)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check-*")
-	if err != nil {
+	if err := surrogate.CheckWritable(path); err != nil {
 		return fmt.Errorf("--%s %s: cannot write there: %w", flag, path, err)
 	}
-	f.Close()
-	os.Remove(f.Name())
 	return nil
 }
