@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"neurosurrogate/biophys"
 	"neurosurrogate/dataset"
 	"neurosurrogate/infer/metrics"
 	"neurosurrogate/surrogate"
@@ -28,6 +29,12 @@ type Config struct {
 	Data   string `json:"data"`
 	Out    string `json:"out"`
 	Inputs string `json:"inputs"` // channel grouping: channels, class, prefix
+	// Init, if set, is a model to start from instead of random weights: its
+	// architecture sizes replace Hidden, Conv, Kernel, Layers, Residual and
+	// FeedSpike, and its inputs are split into the finer groups Inputs asks
+	// for (surrogate.Model.Regroup), so fine-tuning starts from the same
+	// function.
+	Init string `json:"init,omitempty"`
 
 	Hidden    int  `json:"hidden"`
 	Conv      int  `json:"conv"`
@@ -63,6 +70,10 @@ type Config struct {
 	// how accuracy grows with data.
 	MaxTraces int `json:"max_traces,omitempty"`
 	Patience  int `json:"patience"` // stop after this many epochs without a better validation
+	// RateTolerance: the spike readout is calibrated for the best F1 among
+	// readouts whose firing rate on the validation traces is within this
+	// fraction of the reference's (0: best F1, whatever the rate).
+	RateTolerance float64 `json:"rate_tolerance"`
 
 	TimeBudget      time.Duration `json:"-"`
 	CheckpointEvery time.Duration `json:"-"`
@@ -78,7 +89,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Inputs: "prefix", Hidden: 64, Conv: 16, Kernel: 8, Layers: 1, Seq: 128, Batch: 32, Epochs: 30, Seed: 1,
 		LR: 3e-3, LRMin: 1e-4, Clip: 1, Feedback: "free", NoiseMV: 1, SpikeWeight: 1, SpikePosWeight: 5, SpikeVmWeight: 0.2,
-		ValFrac: 0.1, TestFrac: 0.1, ValMax: 32, Patience: 8, TimeBudget: 25 * time.Minute, CheckpointEvery: 3 * time.Minute}
+		ValFrac: 0.1, TestFrac: 0.1, ValMax: 32, Patience: 8, RateTolerance: 0.1, TimeBudget: 25 * time.Minute, CheckpointEvery: 3 * time.Minute}
 }
 
 // Validate checks the settings; its messages name the command-line flag.
@@ -103,7 +114,7 @@ func (c *Config) Validate() error {
 		positive bool
 	}{
 		{"lr", c.LR, true}, {"lr-min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise", c.NoiseMV, false},
-		{"spike-weight", c.SpikeWeight, false}, {"spike-pos-weight", c.SpikePosWeight, false}, {"spike-vm-weight", c.SpikeVmWeight, false},
+		{"spike-weight", c.SpikeWeight, false}, {"rate-tolerance", c.RateTolerance, false}, {"spike-pos-weight", c.SpikePosWeight, false}, {"spike-vm-weight", c.SpikeVmWeight, false},
 	}
 	for _, f := range floats {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.positive && f.v == 0 {
@@ -272,12 +283,18 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: meta.SampleDtMS, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike}
-	norm := normalization(trainSet, len(inputs))
-	model, err := surrogate.New(arch, norm, cfg.Seed)
-	if err != nil {
-		return nil, err
+	var model *surrogate.Model
+	if cfg.Init != "" {
+		if model, err = initModel(&cfg, inputs, cell, meta.SampleDtMS); err != nil {
+			return nil, err
+		}
+	} else {
+		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: meta.SampleDtMS, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike}
+		if model, err = surrogate.New(arch, normalization(trainSet, len(inputs)), cfg.Seed); err != nil {
+			return nil, err
+		}
 	}
+	arch, norm := model.Arch, model.Norm
 	archJSON, _ := json.Marshal(arch)
 	settingsJSON, _ := json.Marshal(meta.Settings)
 	model.Info["cell_name"] = cell.Name
@@ -357,6 +374,15 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 			progress(Status{Epoch: st.Epoch, Epochs: cfg.Epochs, Step: st.Step, TotalSteps: total, FirstStep: firstStep, Loss: loss[0], LossV: loss[1], LossS: loss[2], Val: val,
 				BestEpoch: st.BestEpoch, Elapsed: elapsed(), Message: msg})
 		}
+	}
+	if !cfg.Resume && cfg.Init != "" {
+		// The starting model competes in model selection as epoch -1, so
+		// fine-tuning never returns something worse than what it started from.
+		val := validate(model, valSet, vInit)
+		rec := record(-1, 0, elapsed(), val)
+		st.History = append(st.History, rec)
+		st.BestScore, st.BestEpoch, best = rec.Score, -1, model.Clone()
+		report(fmt.Sprintf("initial model (%s): val F1(2ms) %.3f, RMSE %.2f mV", cfg.Init, rec.ValF1At2, rec.ValRMSESub), &val)
 	}
 	if !cfg.Resume {
 		// A checkpoint exists from the start, so a failure always leaves one.
@@ -501,7 +527,7 @@ train:
 		best, st.BestEpoch = model.Clone(), st.Epoch
 	}
 	// The spike readout is calibrated on the validation traces.
-	cal := calibrateReadout(best, valSet, vInit)
+	cal := calibrateReadout(best, valSet, vInit, cfg.RateTolerance)
 	res.Model = best
 	res.History = st.History
 	for _, h := range st.History {
@@ -589,22 +615,74 @@ func validate(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
 
 // calibrateReadout picks the spike readout (probability threshold,
 // refractory time, and a shift of 0-5 ms for a head that fires early) that
-// maximizes F1 at ±2 ms on the validation rollouts.
-func calibrateReadout(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
+// maximizes F1 at ±2 ms on the validation rollouts among those whose pooled
+// firing rate is within rateTol (a fraction) of the reference's; with
+// rateTol 0, or if no readout gets the rate that close, the best F1 overall.
+// Matching the rate matters beyond F1: a surrogate that fires too much
+// drives its targets too hard in a network.
+func calibrateReadout(m *surrogate.Model, set []*series, vInit float32, rateTol float64) metrics.Report {
 	v, p := rollouts(m, set, vInit)
-	best := pooled(set, v, p, m.Readout, m.Arch.SampleDT)
+	r, rep := selectReadout(m.Readout, m.Arch.SampleDT, rateTol, func(r surrogate.Readout) metrics.Report {
+		return pooled(set, v, p, r, m.Arch.SampleDT)
+	})
+	m.Readout = r
+	return rep
+}
+
+// selectReadout searches the readout grid (and start) as calibrateReadout
+// describes, scoring each candidate with eval.
+func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surrogate.Readout) metrics.Report) (surrogate.Readout, metrics.Report) {
+	type pick struct {
+		rep metrics.Report
+		r   surrogate.Readout
+		ok  bool
+	}
+	var anyRate, near pick
+	consider := func(r surrogate.Readout) {
+		rep := eval(r)
+		if !anyRate.ok || rep.F1At2ms > anyRate.rep.F1At2ms+1e-9 {
+			anyRate = pick{rep, r, true}
+		}
+		if rateTol > 0 && math.Abs(rep.RateSurHz-rep.RateRefHz) <= rateTol*rep.RateRefHz && (!near.ok || rep.F1At2ms > near.rep.F1At2ms+1e-9) {
+			near = pick{rep, r, true}
+		}
+	}
+	consider(start)
 	for _, pr := range []float32{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9} {
 		for _, ref := range []float64{1, 1.5, 2, 3, 4, 6, 8, 10, 15} {
-			for sh := 0; sh <= int(5/m.Arch.SampleDT); sh++ {
-				r := surrogate.Readout{P: pr, RefractoryMS: ref, ShiftMS: float64(sh) * m.Arch.SampleDT}
-				rep := pooled(set, v, p, r, m.Arch.SampleDT)
-				if rep.F1At2ms > best.F1At2ms+1e-9 {
-					best, m.Readout = rep, r
-				}
+			for sh := 0; sh <= int(5/dt); sh++ {
+				consider(surrogate.Readout{P: pr, RefractoryMS: ref, ShiftMS: float64(sh) * dt})
 			}
 		}
 	}
-	return best
+	if near.ok {
+		return near.r, near.rep
+	}
+	return anyRate.r, anyRate.rep
+}
+
+// initModel loads cfg.Init, checks that it was made for this cell and
+// sample step, regroups it onto inputs and copies its architecture sizes
+// into cfg.
+func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, sampleDT float64) (*surrogate.Model, error) {
+	m, err := surrogate.Load(cfg.Init)
+	if err != nil {
+		return nil, fmt.Errorf("--init: %w", err)
+	}
+	if h := m.Info["cell_hash"]; h != cell.Hash() {
+		return nil, fmt.Errorf("--init %s: the model was made for cell %q (hash %.12s), the data for %q (hash %.12s)", cfg.Init, m.Info["cell_name"], h, cell.Name, cell.Hash())
+	}
+	if m.Arch.SampleDT != sampleDT {
+		return nil, fmt.Errorf("--init %s: the model steps %g ms, the data %g ms", cfg.Init, m.Arch.SampleDT, sampleDT)
+	}
+	r, err := m.Regroup(inputs)
+	if err != nil {
+		return nil, fmt.Errorf("--init %s with --inputs %s: %w", cfg.Init, cfg.Inputs, err)
+	}
+	a := m.Arch
+	cfg.Hidden, cfg.Conv, cfg.Kernel, cfg.Layers, cfg.Residual, cfg.FeedSpike = a.Hidden, a.Conv, a.Kernel, a.Layers, a.Residual, a.FeedSpike
+	r.Info = map[string]string{}
+	return r, nil
 }
 
 // configDiff names settings that must not change on resume.
@@ -618,7 +696,7 @@ func configDiff(a, b Config) string {
 		{"lr_min", a.LRMin, b.LRMin}, {"feedback", a.Feedback, b.Feedback}, {"noise", a.NoiseMV, b.NoiseMV},
 		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
-		{"max_traces", a.MaxTraces, b.MaxTraces}} {
+		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}
@@ -629,7 +707,7 @@ func configDiff(a, b Config) string {
 // Recalibrate re-derives the spike readout of an existing model from
 // free-running rollouts on its own validation traces (the split stored in
 // the model) and rewrites the model file.
-func Recalibrate(dataDir, modelPath string) (metrics.Report, error) {
+func Recalibrate(dataDir, modelPath string, rateTol float64) (metrics.Report, error) {
 	m, err := surrogate.Load(modelPath)
 	if err != nil {
 		return metrics.Report{}, err
@@ -659,7 +737,7 @@ func Recalibrate(dataDir, modelPath string) (metrics.Report, error) {
 	if err != nil {
 		return metrics.Report{}, err
 	}
-	rep := calibrateReadout(m, set, float32(cell.VInit()))
+	rep := calibrateReadout(m, set, float32(cell.VInit()), rateTol)
 	rj, _ := json.Marshal(map[string]any{"readout": m.Readout, "validation": sanitizeReport(rep)})
 	m.Info["readout_recalibrated"] = string(rj)
 	return rep, m.Save(modelPath)

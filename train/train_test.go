@@ -14,6 +14,7 @@ import (
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/dataset"
+	"neurosurrogate/infer/metrics"
 	"neurosurrogate/surrogate"
 )
 
@@ -295,5 +296,94 @@ func TestNaNLoss(t *testing.T) {
 	cfg.Resume = true
 	if _, err := Run(context.Background(), cfg, nil); err != nil {
 		t.Fatalf("resume after NaN: %v", err)
+	}
+}
+
+// TestInit: a run started from a model (--init) takes its sizes, starts from
+// the same function (its validation RMSE is the model's own), and never
+// returns something worse than it started from; models of another cell or
+// inputs that do not split the model's are refused.
+func TestInit(t *testing.T) {
+	dir := t.TempDir()
+	a := tinyConfig(t, filepath.Join(dir, "a.safetensors"))
+	a.Inputs = "class"
+	ra, err := Run(context.Background(), a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := tinyConfig(t, filepath.Join(dir, "b.safetensors"))
+	b.Init, b.Inputs, b.Hidden, b.Epochs, b.LR = a.Out, "channels", 5, 1, 1e-3
+	rb, err := Run(context.Background(), b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := surrogate.Load(b.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Arch.Hidden != a.Hidden || m.Arch.Kernel != a.Kernel {
+		t.Errorf("sizes not taken from the initial model: %+v", m.Arch)
+	}
+	h0 := rb.History[0]
+	if want := ra.Calibrated; h0.Epoch != -1 || math.Abs(h0.ValRMSESub-want.RMSESubMV) > 1e-9 || math.Abs(h0.ValF1At2-want.F1At2ms) > 1e-9 {
+		t.Errorf("initial validation %+v, want epoch -1 with the model's F1 %v, RMSE %v", h0, want.F1At2ms, want.RMSESubMV)
+	}
+	if rb.Best.Score < h0.Score {
+		t.Errorf("selected score %v below the starting model's %v", rb.Best.Score, h0.Score)
+	}
+
+	foreign, _ := surrogate.Load(a.Out)
+	foreign.Info["cell_hash"] = "0123456789abcdef"
+	fpath := filepath.Join(dir, "foreign.safetensors")
+	if err := foreign.Save(fpath); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ init, inputs, want string }{
+		{fpath, "channels", "made for cell"},
+		{filepath.Join(dir, "none.safetensors"), "channels", "none.safetensors"},
+	} {
+		c := tinyConfig(t, filepath.Join(dir, "c.safetensors"))
+		c.Init, c.Inputs = tc.init, tc.inputs
+		if _, err := Run(context.Background(), c, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--init %s --inputs %s: error %v, want %q", tc.init, tc.inputs, err, tc.want)
+		}
+	}
+}
+
+// TestSelectReadout: the readout with the best F1 is chosen unless its rate
+// is off by more than the tolerance and another readout's is not.
+func TestSelectReadout(t *testing.T) {
+	// A fake evaluation: lower thresholds fire more (rate 16 - 10 p Hz
+	// against 10 Hz); F1 peaks at p = 0.3 (13 Hz).
+	eval := func(r surrogate.Readout) metrics.Report {
+		rate := 16 - 10*float64(r.P)
+		f1 := 0.5 - math.Abs(float64(r.P)-0.3)
+		if r.RefractoryMS != 2 || r.ShiftMS != 0 {
+			f1 -= 0.1
+		}
+		return metrics.Report{F1At2ms: f1, RateRefHz: 10, RateSurHz: rate}
+	}
+	for _, tc := range []struct {
+		tol   float64
+		wantP float32
+	}{
+		{0, 0.3},    // best F1 whatever the rate
+		{0.1, 0.5},  // rates within 9-11 Hz: p 0.5-0.7; F1 decides among those
+		{0.35, 0.3}, // 13 Hz is within 35%
+		{0.001, 0.6}, // only p = 0.6 fires at 10 Hz
+	} {
+		r, rep := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, tc.tol, eval)
+		if math.Abs(float64(r.P-tc.wantP)) > 1e-6 || r.RefractoryMS != 2 || r.ShiftMS != 0 {
+			t.Errorf("tolerance %v: readout %+v (%+v), want p %v", tc.tol, r, rep, tc.wantP)
+		}
+	}
+	// No readout within tolerance: the best F1 overall.
+	far := func(r surrogate.Readout) metrics.Report {
+		rep := eval(r)
+		rep.RateSurHz += 100
+		return rep
+	}
+	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, 0.1, far); r.P != 0.3 {
+		t.Errorf("nothing within tolerance: p %v, want the best F1's 0.3", r.P)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 
 	"neurosurrogate/cmd/internal/progress"
+	"neurosurrogate/infer/metrics"
 	"neurosurrogate/train"
 )
 
@@ -28,6 +29,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	fs.StringVar(&cfg.Data, "data", "", "dataset folder (shards made by generate)")
 	fs.StringVar(&cfg.Out, "out", "", "model file to write (safetensors); a checkpoint OUT.ckpt and learning curve OUT.curve.{csv,png} go beside it")
 	fs.StringVar(&cfg.Inputs, "inputs", d.Inputs, "how synapse channels feed the model: channels (one input each), class (exc/inh), prefix (name up to the last _), distance:N (prefix groups split into N by distance from the soma)")
+	fs.StringVar(&cfg.Init, "init", "", "start from this model file instead of random weights (its sizes replace --hidden/--conv/--kernel/--layers/--residual/--feed-spike; --inputs may split its inputs finer, e.g. channels)")
 	fs.IntVar(&cfg.Hidden, "hidden", d.Hidden, "LSTM units per layer")
 	fs.IntVar(&cfg.Conv, "conv", d.Conv, "causal convolution channels")
 	fs.IntVar(&cfg.Kernel, "kernel", d.Kernel, "causal convolution length (samples)")
@@ -50,6 +52,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	fs.IntVar(&cfg.Replicas, "replicas", d.Replicas, "graphs run in parallel on parts of each batch (0: one per core, at most 2)")
 	fs.IntVar(&cfg.Patience, "patience", d.Patience, "stop after this many epochs without better validation (0: never)")
 	fs.IntVar(&cfg.MaxTraces, "max-traces", 0, "use only the dataset's first N traces (0: all), e.g. to measure accuracy against data size")
+	fs.Float64Var(&cfg.RateTolerance, "rate-tolerance", d.RateTolerance, "calibrate the spike readout for the best F1 among readouts whose validation firing rate is within this fraction of the reference's (0: best F1 at any rate)")
 	fs.IntVar(&cfg.ValMax, "val-traces", d.ValMax, "validation traces rolled out after each epoch (at most)")
 	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "checkpoint interval (also at every epoch end; 0: after every batch)")
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run whose checkpoint is OUT.ckpt")
@@ -63,7 +66,7 @@ func runTrain(args []string, stdout io.Writer) error {
 		return usagef("%v", err)
 	}
 	if *recal {
-		rep, err := train.Recalibrate(cfg.Data, cfg.Out)
+		rep, err := train.Recalibrate(cfg.Data, cfg.Out, cfg.RateTolerance)
 		if err != nil {
 			return err
 		}
@@ -88,6 +91,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	var bar *progress.Bar
+	var lastVal *metrics.Report // shown until the next validation
 	res, err := train.Run(ctx, cfg, func(s train.Status) {
 		if bar == nil {
 			bar = progress.New("train", int64(s.TotalSteps), "steps")
@@ -95,7 +99,10 @@ func runTrain(args []string, stdout io.Writer) error {
 		}
 		status := fmt.Sprintf("epoch %d/%d loss %.4g", s.Epoch+1, s.Epochs, s.Loss)
 		if s.Val != nil {
-			status += fmt.Sprintf(" | val F1±2ms %.3f RMSE %.2f mV", s.Val.F1At2ms, s.Val.RMSESubMV)
+			lastVal = s.Val
+		}
+		if lastVal != nil {
+			status += fmt.Sprintf(" | val F1±2ms %.3f RMSE %.2f mV (best epoch %d)", lastVal.F1At2ms, lastVal.RMSESubMV, s.BestEpoch+1)
 		}
 		bar.Set(int64(s.Step), status)
 	})

@@ -1,0 +1,76 @@
+package surrogate
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestRegroup: a model over groups of channels and its regrouped copy over
+// the single channels compute the same trajectory when the channels' drives
+// sum to the groups'.
+func TestRegroup(t *testing.T) {
+	a := Arch{Inputs: []Input{{"exc", []string{"e0", "e1", "e2"}}, {"inh", []string{"i0", "i1"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 1, SampleDT: 0.5, FeedSpike: true}
+	m := testModel(t, a)
+	fine := []Input{{"i1", []string{"i1"}}, {"e0", []string{"e0"}}, {"e12", []string{"e1", "e2"}}, {"i0", []string{"i0"}}}
+	r, err := m.Regroup(fine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.W["conv.wd"].Shape[0] != 3*4 || len(r.Norm.InputScale) != 4 || m.W["conv.wd"].Shape[0] != 3*2 {
+		t.Fatalf("shapes: %v, %d scales (original %v)", r.W["conv.wd"].Shape, len(r.Norm.InputScale), m.W["conv.wd"].Shape)
+	}
+	if r.Norm.InputScale[0] != m.Norm.InputScale[1] || r.Norm.InputScale[1] != m.Norm.InputScale[0] {
+		t.Errorf("scales %v from %v", r.Norm.InputScale, m.Norm.InputScale)
+	}
+	const n, steps = 3, 200
+	sg, sf := NewStream(m, n, -65), NewStream(r, n, -65)
+	rng := rand.New(rand.NewPCG(1, 2))
+	coarse, drive := make([]float32, n*2), make([]float32, n*4)
+	maxDiff := 0.0
+	for k := 0; k < steps; k++ {
+		for i := 0; i < n; i++ {
+			for j := 0; j < 4; j++ {
+				drive[i*4+j] = 0
+				if rng.Float64() < 0.3 {
+					drive[i*4+j] = float32(0.01 * rng.Float64())
+				}
+			}
+			d := drive[i*4:]
+			coarse[i*2], coarse[i*2+1] = d[1]+d[2], d[0]+d[3]
+		}
+		sg.Step(coarse)
+		sf.Step(drive)
+		for i := 0; i < n; i++ {
+			maxDiff = math.Max(maxDiff, math.Abs(float64(sg.V[i]-sf.V[i])))
+			maxDiff = math.Max(maxDiff, 100*math.Abs(float64(sg.P[i]-sf.P[i])))
+		}
+	}
+	if maxDiff > 1e-3 {
+		t.Errorf("regrouped model differs by %g", maxDiff)
+	}
+	// The original is untouched.
+	if len(m.Arch.Inputs) != 2 {
+		t.Errorf("original changed")
+	}
+}
+
+func TestRegroupErrors(t *testing.T) {
+	a := Arch{Inputs: []Input{{"exc", []string{"e0", "e1"}}, {"inh", []string{"i0"}}}, Kernel: 2, Conv: 4, Hidden: 4, Layers: 1, SampleDT: 0.5}
+	m := testModel(t, a)
+	for _, c := range []struct {
+		in   []Input
+		want string
+	}{
+		{[]Input{{"x", []string{"e0", "i0"}}, {"e1", []string{"e1"}}}, "joins channels"},
+		{[]Input{{"e0", []string{"e0"}}, {"i0", []string{"i0"}}}, `"e1" of the model is not in any`},
+		{[]Input{{"e0", []string{"e0", "e1"}}, {"i0", []string{"i0", "zz"}}}, `"zz" of input "i0" is not`},
+		{[]Input{{"e0", []string{"e0", "e1"}}, {"i0", []string{"i0", "e1"}}}, "joins"},
+		{[]Input{{"e0", []string{"e0"}}, {"e1", []string{"e1", "e0"}}, {"i0", []string{"i0"}}}, "two inputs"},
+	} {
+		if _, err := m.Regroup(c.in); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.in, err, c.want)
+		}
+	}
+}
