@@ -190,6 +190,17 @@ func TestReferenceChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := Summarize(b, run, rep, nil)
+	// The windows add up to the run's rate (500 ms: five 100 ms windows).
+	if len(s.RateSurWindows) != 5 {
+		t.Fatalf("%d rate windows for 500 ms", len(s.RateSurWindows))
+	}
+	sum := 0.0
+	for _, x := range s.RateSurWindows {
+		sum += x
+	}
+	if math.Abs(sum/5-s.RateSurHz) > 1e-9 || s.PeakSurHz < s.RateSurHz || s.ISICVSur == nil {
+		t.Errorf("windows %v (mean %v) vs rate %v; peak %v; ISI CV %v", s.RateSurWindows, sum/5, s.RateSurHz, s.PeakSurHz, f(s.ISICVSur))
+	}
 	if s.ReplayF1Pooled == nil || *s.ReplayF1Pooled < 0.7 {
 		t.Errorf("replay F1 %v", f(s.ReplayF1Pooled))
 	}
@@ -254,5 +265,32 @@ func TestTooLarge(t *testing.T) {
 	_, err = Build(n)
 	if err == nil || !strings.Contains(err.Error(), "GB") {
 		t.Fatalf("want a memory refusal, got %v", err)
+	}
+}
+
+func TestWindowRates(t *testing.T) {
+	for _, c := range []struct {
+		times    []float64
+		cells    int
+		dur, win float64
+		want     []float64
+	}{
+		{[]float64{10, 20, 150}, 1, 200, 100, []float64{20, 10}},
+		{[]float64{10, 20, 150}, 2, 200, 100, []float64{10, 5}},
+		{[]float64{10, 120, 140}, 1, 150, 100, []float64{10, 40}}, // last window 50 ms
+		{nil, 3, 300, 100, []float64{0, 0, 0}},
+		{[]float64{99.99, 100}, 1, 200, 100, []float64{10, 10}},
+	} {
+		got := windowRates(c.times, c.cells, c.dur, c.win)
+		if len(got) != len(c.want) {
+			t.Errorf("%v: %v, want %v", c.times, got, c.want)
+			continue
+		}
+		for i := range got {
+			if math.Abs(got[i]-c.want[i]) > 1e-9 {
+				t.Errorf("%v over %g ms: %v, want %v", c.times, c.dur, got, c.want)
+				break
+			}
+		}
 	}
 }

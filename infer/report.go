@@ -26,6 +26,14 @@ type NetworkReport struct {
 	RateSurHz     float64            `json:"rate_sur_hz"`
 	SpikesSur     int                `json:"spikes_sur"`
 	RateSurByPop  map[string]float64 `json:"rate_sur_by_pop_hz"`
+	// RateSurWindows is the surrogate population's rate in consecutive
+	// 100 ms windows (the last one possibly shorter), PeakSurHz its highest
+	// rate in 5 ms bins, and ISICVSur the mean ISI coefficient of variation
+	// of its cells (with 3 or more spikes): together they tell an
+	// asynchronous irregular state (steady windows, peak near the mean, CV
+	// near 1) from runaway bursts or a network that falls silent.
+	RateSurWindows []float64 `json:"rate_sur_windows_hz"`
+	PeakSurHz      float64   `json:"psth_peak_sur_hz"`
 
 	// Replay: reference cells re-run on the inputs their surrogates got.
 	ReplayCells     int      `json:"replay_cells,omitempty"`
@@ -42,7 +50,7 @@ type NetworkReport struct {
 	RateCorr     *float64 `json:"rate_corr,omitempty"`
 	PSTHCorr     *float64 `json:"psth_corr,omitempty"`
 	RateDistance *float64 `json:"rate_distance_hz,omitempty"` // Wasserstein-1 between per-cell rate distributions
-	ISICVSur     *float64 `json:"isi_cv_sur,omitempty"`
+	ISICVSur     *float64 `json:"isi_cv_sur"`
 	ISICVRef     *float64 `json:"isi_cv_ref,omitempty"`
 	PSTHBinMS    float64  `json:"psth_bin_ms,omitempty"`
 }
@@ -86,6 +94,16 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 		r.RateSurByPop[p.Name] = float64(byPop[i]) / float64(p.N) / sur.TstopMS * 1000
 	}
 	surCellS := float64(b.Cells) * sur.TstopMS / 1000
+	ts := trains(sur.Spikes, b.Cells)
+	var allS []float64
+	for _, t := range ts {
+		allS = append(allS, t...)
+	}
+	r.RateSurWindows = windowRates(allS, b.Cells, sur.TstopMS, 100)
+	for _, x := range metrics.PSTH(allS, b.Cells, sur.TstopMS, 5) {
+		r.PeakSurHz = math.Max(r.PeakSurHz, x)
+	}
+	r.ISICVSur = ptr(metrics.MeanISICV(ts))
 	if replay != nil && len(replay.Cells) > 0 {
 		r.Reference = "replay"
 		r.ReplayCells = len(replay.Cells)
@@ -121,12 +139,11 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 		if w > 0 && sur.Wall > 0 {
 			r.Speedup = ptr((w / refCellS) / (sur.Wall.Seconds() / surCellS))
 		}
-		ts, tr := trains(sur.Spikes, b.Cells), trains(full.Spikes, b.Cells)
+		tr := trains(full.Spikes, b.Cells)
 		cs, cr := make([]int, b.Cells), make([]int, b.Cells)
-		var allS, allR []float64
+		var allR []float64
 		for i := range ts {
 			cs[i], cr[i] = len(ts[i]), len(tr[i])
-			allS = append(allS, ts[i]...)
 			allR = append(allR, tr[i]...)
 		}
 		rs, rr := metrics.Rates(cs, sur.TstopMS), metrics.Rates(cr, full.TstopMS)
@@ -135,8 +152,25 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 		r.PSTHBinMS = 5
 		r.PSTHCorr = ptr(metrics.Pearson(metrics.PSTH(allS, b.Cells, sur.TstopMS, 5), metrics.PSTH(allR, b.Cells, full.TstopMS, 5)))
 		r.RateDistance = ptr(metrics.Wasserstein1(rs, rr))
-		r.ISICVSur = ptr(metrics.MeanISICV(ts))
 		r.ISICVRef = ptr(metrics.MeanISICV(tr))
 	}
 	return r
+}
+
+// windowRates is the population rate (Hz per cell) of spike times in
+// consecutive windows of winMS over [0, durationMS); a shorter last window
+// is scaled by its own length.
+func windowRates(times []float64, cells int, durationMS, winMS float64) []float64 {
+	nw := int(math.Ceil(durationMS/winMS - 1e-9))
+	out := make([]float64, nw)
+	for _, t := range times {
+		if w := int(t / winMS); w >= 0 && w < nw {
+			out[w]++
+		}
+	}
+	for w := range out {
+		length := math.Min(winMS, durationMS-float64(w)*winMS)
+		out[w] *= 1000 / length / float64(max(1, cells))
+	}
+	return out
 }

@@ -9,16 +9,18 @@ import (
 
 // TestRegroup: a model over groups of channels and its regrouped copy over
 // the single channels compute the same trajectory when the channels' drives
-// sum to the groups'.
+// sum to the groups'. With more than sparseInputs inputs the regrouped
+// Stream scatters its inputs, so this also checks the sparse path against
+// the dense one.
 func TestRegroup(t *testing.T) {
-	a := Arch{Inputs: []Input{{"exc", []string{"e0", "e1", "e2"}}, {"inh", []string{"i0", "i1"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 1, SampleDT: 0.5, FeedSpike: true}
+	a := Arch{Inputs: []Input{{"exc", []string{"e0", "e1", "e2", "e3"}}, {"inh", []string{"i0", "i1"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 1, SampleDT: 0.5, FeedSpike: true}
 	m := testModel(t, a)
-	fine := []Input{{"i1", []string{"i1"}}, {"e0", []string{"e0"}}, {"e12", []string{"e1", "e2"}}, {"i0", []string{"i0"}}}
+	fine := []Input{{"i1", []string{"i1"}}, {"e0", []string{"e0"}}, {"e12", []string{"e1", "e2"}}, {"i0", []string{"i0"}}, {"e3", []string{"e3"}}}
 	r, err := m.Regroup(fine)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.W["conv.wd"].Shape[0] != 3*4 || len(r.Norm.InputScale) != 4 || m.W["conv.wd"].Shape[0] != 3*2 {
+	if r.W["conv.wd"].Shape[0] != 3*5 || len(r.Norm.InputScale) != 5 || m.W["conv.wd"].Shape[0] != 3*2 {
 		t.Fatalf("shapes: %v, %d scales (original %v)", r.W["conv.wd"].Shape, len(r.Norm.InputScale), m.W["conv.wd"].Shape)
 	}
 	if r.Norm.InputScale[0] != m.Norm.InputScale[1] || r.Norm.InputScale[1] != m.Norm.InputScale[0] {
@@ -26,19 +28,23 @@ func TestRegroup(t *testing.T) {
 	}
 	const n, steps = 3, 200
 	sg, sf := NewStream(m, n, -65), NewStream(r, n, -65)
+	if sg.sparse || !sf.sparse {
+		t.Fatalf("want the grouped stream dense and the regrouped one sparse")
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	coarse, drive := make([]float32, n*2), make([]float32, n*4)
+	const nf = 5
+	coarse, drive := make([]float32, n*2), make([]float32, n*nf)
 	maxDiff := 0.0
 	for k := 0; k < steps; k++ {
 		for i := 0; i < n; i++ {
-			for j := 0; j < 4; j++ {
-				drive[i*4+j] = 0
+			for j := 0; j < nf; j++ {
+				drive[i*nf+j] = 0
 				if rng.Float64() < 0.3 {
-					drive[i*4+j] = float32(0.01 * rng.Float64())
+					drive[i*nf+j] = float32(0.01 * rng.Float64())
 				}
 			}
-			d := drive[i*4:]
-			coarse[i*2], coarse[i*2+1] = d[1]+d[2], d[0]+d[3]
+			d := drive[i*nf:]
+			coarse[i*2], coarse[i*2+1] = d[1]+d[2]+d[4], d[0]+d[3]
 		}
 		sg.Step(coarse)
 		sf.Step(drive)

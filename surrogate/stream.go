@@ -15,13 +15,22 @@ type Stream struct {
 	nIn           int
 	kern          int // matrix and activation kernels (gemm.go)
 
-	ring  []float32 // K slots of N x Cin inputs, slot (pos - lag) mod K holds lag
-	pos   int
-	unf   blas32.General // N x K*Cin unfolded conv input
-	conv  blas32.General // K*Cin x F
-	convP *PackedB       // conv, packed for Mul
-	convB []float32
-	feat  blas32.General // N x F
+	// The convolution is one matrix product over the unfolded history of
+	// the ring's channels: the fed-back ones (Vm, spike) and, for models
+	// with few inputs (dense: most bins hold input), the inputs too. Models
+	// with many inputs (one per synapse: most bins of most inputs are
+	// empty) scatter them instead: an input in this bin adds its weights
+	// for lag l to the convolution output l samples ahead, kept in acc.
+	sparse bool
+	rc     int            // channels per cell in the ring: fed, plus nIn if !sparse
+	ring   []float32      // K slots of N x rc, slot (pos - lag) mod K holds lag
+	pos    int            // slot of the current sample in ring and acc
+	unf    blas32.General // N x K*rc unfolded history
+	convP  *PackedB       // K*rc x F weights of the ring's channels, packed
+	wd     []float32      // sparse: K*nIn x F input weights, row lag*nIn+j
+	acc    []float32      // sparse: K slots of N x F, slot (pos + lag) mod K holds the inputs' part lag samples ahead
+	convB  []float32
+	feat   blas32.General // N x F
 
 	xh    []blas32.General // per layer: N x (In+H), [x | h]
 	w     []blas32.General // per layer: (In+H) x 4H, gates i f g o
@@ -32,7 +41,7 @@ type Stream struct {
 
 	vw, sw []float32 // heads
 	vb, sb float32
-	fed    int // fed-back channels ahead of the inputs (Vm; spike)
+	fed    int // fed-back channels (Vm; spike)
 
 	vNorm []float32 // N: current Vm input (normalized), the last prediction
 	V     []float32 // N: predicted Vm (mV) for the next sample, after Step
@@ -49,21 +58,31 @@ func NewStream(m *Model, n int, vInitMV float32) *Stream {
 func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 	a := m.Arch
 	s := &Stream{m: m, N: n, cin: a.Cin(), k: a.Kernel, f: a.Conv, hd: a.Hidden, layers: a.Layers, nIn: len(a.Inputs), kern: kern, fed: a.fed()}
-	s.ring = make([]float32, s.k*n*s.cin)
-	s.unf = blas32.General{Rows: n, Cols: s.k * s.cin, Stride: s.k * s.cin, Data: make([]float32, n*s.k*s.cin)}
-	// One conv matrix over the unfolded [Vm, inputs...] of each lag.
-	s.conv = blas32.General{Rows: s.k * s.cin, Cols: s.f, Stride: s.f, Data: make([]float32, s.k*s.cin*s.f)}
-	wv, wd := m.W["conv.wv"].Data, m.W["conv.wd"].Data
+	s.sparse = s.nIn > sparseInputs
+	s.rc = s.cin
+	if s.sparse {
+		s.rc = s.fed
+		s.wd = m.W["conv.wd"].Data
+		s.acc = make([]float32, s.k*n*s.f)
+	}
+	rc := s.rc
+	s.ring = make([]float32, s.k*n*rc)
+	s.unf = blas32.General{Rows: n, Cols: s.k * rc, Stride: s.k * rc, Data: make([]float32, n*s.k*rc)}
+	// One matrix over the unfolded [Vm, spike, inputs...] of each lag.
+	conv := make([]float32, s.k*rc*s.f)
+	wd := m.W["conv.wd"].Data
 	for lag := 0; lag < s.k; lag++ {
-		copy(s.conv.Data[(lag*s.cin)*s.f:], wv[lag*s.f:(lag+1)*s.f])
+		copy(conv[(lag*rc)*s.f:], m.W["conv.wv"].Data[lag*s.f:(lag+1)*s.f])
 		if a.FeedSpike {
-			copy(s.conv.Data[(lag*s.cin+1)*s.f:], m.W["conv.wsp"].Data[lag*s.f:(lag+1)*s.f])
+			copy(conv[(lag*rc+1)*s.f:], m.W["conv.wsp"].Data[lag*s.f:(lag+1)*s.f])
 		}
-		for j := 0; j < s.nIn; j++ {
-			copy(s.conv.Data[(lag*s.cin+s.fed+j)*s.f:], wd[(lag*s.nIn+j)*s.f:(lag*s.nIn+j+1)*s.f])
+		if !s.sparse {
+			for j := 0; j < s.nIn; j++ {
+				copy(conv[(lag*rc+s.fed+j)*s.f:], wd[(lag*s.nIn+j)*s.f:(lag*s.nIn+j+1)*s.f])
+			}
 		}
 	}
-	s.convP = newPackedB(kernelFor(kern, s.conv.Cols), s.conv.Data, s.conv.Rows, s.conv.Cols, s.conv.Stride)
+	s.convP = newPackedB(kernelFor(kern, s.f), conv, s.k*rc, s.f, s.f)
 	s.convB = m.W["conv.b"].Data
 	s.feat = blas32.General{Rows: n, Cols: s.f, Stride: s.f, Data: make([]float32, n*s.f)}
 	in := s.f
@@ -104,9 +123,10 @@ func lstmName(l int, kind, gate string) string {
 func (s *Stream) Reset(vInitMV float32) {
 	v0 := (vInitMV - s.m.Norm.VOffset) / s.m.Norm.VScale
 	clear(s.ring)
+	clear(s.acc)
 	for slot := 0; slot < s.k; slot++ {
 		for i := 0; i < s.N; i++ {
-			s.ring[(slot*s.N+i)*s.cin] = v0
+			s.ring[(slot*s.N+i)*s.rc] = v0
 		}
 	}
 	for i := range s.vNorm {
@@ -136,30 +156,35 @@ func (s *Stream) SetVm(i int, vMV float32) {
 // After Step, V holds each cell's predicted Vm at the next sample and P the
 // probability that it spikes within this bin.
 func (s *Stream) Step(drive []float32) {
-	n, cin, k := s.N, s.cin, s.k
+	n, rc, k, nIn := s.N, s.rc, s.k, s.nIn
 	scale := s.m.Norm.InputScale
-	// Newest input goes to slot pos.
-	slot := s.ring[s.pos*n*cin : (s.pos+1)*n*cin]
+	// Newest goes to slot pos.
+	slot := s.ring[s.pos*n*rc : (s.pos+1)*n*rc]
 	for i := 0; i < n; i++ {
-		u := slot[i*cin : (i+1)*cin]
+		u := slot[i*rc : (i+1)*rc]
 		u[0] = s.vNorm[i]
 		if s.fed == 2 {
 			u[1] = s.P[i] // the previous bin's spike probability
 		}
-		d := drive[i*s.nIn : (i+1)*s.nIn]
-		for j := range d {
-			u[s.fed+j] = d[j] * scale[j]
+		if !s.sparse {
+			d := drive[i*nIn : (i+1)*nIn]
+			for j := range d {
+				u[s.fed+j] = d[j] * scale[j]
+			}
 		}
 	}
 	// Unfold: lag 0 (newest) first.
 	for lag := 0; lag < k; lag++ {
-		src := s.ring[((s.pos-lag+k)%k)*n*cin:]
+		src := s.ring[((s.pos-lag+k)%k)*n*rc:]
 		for i := 0; i < n; i++ {
-			copy(s.unf.Data[i*s.unf.Stride+lag*cin:i*s.unf.Stride+(lag+1)*cin], src[i*cin:(i+1)*cin])
+			copy(s.unf.Data[i*s.unf.Stride+lag*rc:i*s.unf.Stride+(lag+1)*rc], src[i*rc:(i+1)*rc])
 		}
 	}
-	s.pos = (s.pos + 1) % k
 	s.convP.Mul(n, s.unf.Data, s.unf.Stride, s.feat.Data, s.feat.Stride)
+	if s.sparse {
+		s.scatter(drive)
+	}
+	s.pos = (s.pos + 1) % k
 	tanhRowsWith(s.kern, n, s.f, s.feat.Data, s.feat.Stride, s.convB, s.xh[0].Data, s.xh[0].Stride)
 	h4 := 4 * s.hd
 	for l := 0; l < s.layers; l++ {
@@ -189,5 +214,40 @@ func (s *Stream) Step(drive []float32) {
 		s.vNorm[i] = v
 		s.V[i] = v*s.m.Norm.VScale + s.m.Norm.VOffset
 		s.P[i] = Sigmoid32(sp)
+	}
+}
+
+// sparseInputs is the most inputs a model may have for Stream to treat them
+// as dense (hh, ballstick: 2 inputs that hold events in most bins); more
+// (the per-synapse Hay model: 200, about one event per cell and bin) are
+// scattered. BenchmarkStream measures both.
+const sparseInputs = 4
+
+// scatter adds this bin's inputs to the convolution outputs of this and
+// the next K-1 samples, and this sample's input part to feat.
+func (s *Stream) scatter(drive []float32) {
+	n, k, f, nIn := s.N, s.k, s.f, s.nIn
+	scale := s.m.Norm.InputScale
+	for i := 0; i < n; i++ {
+		d := drive[i*nIn : (i+1)*nIn]
+		for j, x := range d {
+			if x == 0 {
+				continue
+			}
+			u := x * scale[j]
+			for lag := 0; lag < k; lag++ {
+				dst := s.acc[(((s.pos+lag)%k)*n+i)*f:][:f]
+				w := s.wd[(lag*nIn+j)*f:][:f]
+				for c := range dst {
+					dst[c] += u * w[c]
+				}
+			}
+		}
+		now := s.acc[(s.pos*n+i)*f:][:f]
+		row := s.feat.Data[i*s.feat.Stride:][:f]
+		for c := range row {
+			row[c] += now[c]
+		}
+		clear(now)
 	}
 }

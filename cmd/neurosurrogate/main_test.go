@@ -145,7 +145,7 @@ func TestRolloutAndNetwork(t *testing.T) {
 		t.Fatalf("network exit %d: %s", code, errs)
 	}
 	m = lastJSON(t, out)
-	for _, k := range []string{"cells", "synapses", "tstop_ms", "wall_sur_s", "wall_ref_s", "speedup"} {
+	for _, k := range []string{"cells", "synapses", "tstop_ms", "wall_sur_s", "wall_ref_s", "speedup", "rate_sur_windows_hz", "psth_peak_sur_hz", "isi_cv_sur"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("network JSON lacks %q", k)
 		}

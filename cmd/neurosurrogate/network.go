@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"neurosurrogate/artifacts"
 	"neurosurrogate/cmd/internal/progress"
@@ -116,6 +117,12 @@ func runNetwork(args []string, stdout io.Writer) error {
 	rep := infer.Summarize(b, run, replay, full)
 	fmt.Fprintf(stdout, "surrogate: %.0f ms in %.3f s (%.2f us per cell-step), %d spikes, %.2f Hz per cell\n",
 		rep.TstopMS, rep.WallSurS, rep.SurCellStepUS, rep.SpikesSur, rep.RateSurHz)
+	win := make([]string, len(rep.RateSurWindows))
+	for i, x := range rep.RateSurWindows {
+		win[i] = fmt.Sprintf("%.1f", x)
+	}
+	fmt.Fprintf(stdout, "surrogate population rate by 100 ms window: %s Hz; peak in 5 ms bins %.1f Hz; ISI CV %s\n",
+		strings.Join(win, " "), rep.PeakSurHz, f3(rep.ISICVSur))
 	if replay != nil {
 		fmt.Fprintf(stdout, "replay of %d cells: F1 ±2 ms median %s (IQR %s–%s), pooled %s; ±10 ms pooled %s; rates reference %s Hz, surrogate %s Hz\n",
 			rep.ReplayCells, f3(rep.ReplayF1Median), f3(rep.ReplayF1Q25), f3(rep.ReplayF1Q75), f3(rep.ReplayF1Pooled), f3(rep.ReplayF1At10),

@@ -1,0 +1,48 @@
+package surrogate
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkStream: one step of 1000 cells (ns per cell-step) for a model
+// with few dense inputs (as hh: every bin has input) and one with 200
+// sparse inputs (as the per-synapse Hay model: about 1 event per cell and
+// step among 200 synapses).
+func BenchmarkStream(b *testing.B) {
+	for _, c := range []struct {
+		nIn     int
+		density float64
+	}{{2, 1}, {12, 0.1}, {200, 0.005}} {
+		b.Run(fmt.Sprintf("inputs=%d", c.nIn), func(b *testing.B) {
+			in := make([]Input, c.nIn)
+			scale := make([]float32, c.nIn)
+			for j := range in {
+				in[j] = Input{Name: fmt.Sprint("s", j), Channels: []string{fmt.Sprint("s", j)}}
+				scale[j] = 100
+			}
+			m, err := New(Arch{Inputs: in, Kernel: 8, Conv: 16, Hidden: 64, Layers: 1, SampleDT: 0.5, FeedSpike: true}, Norm{VOffset: -65, VScale: 20, InputScale: scale}, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			const n = 1000
+			s := NewStream(m, n, -65)
+			rng := rand.New(rand.NewPCG(1, 1))
+			drives := make([][]float32, 64)
+			for k := range drives {
+				drives[k] = make([]float32, n*c.nIn)
+				for i := range drives[k] {
+					if rng.Float64() < c.density {
+						drives[k][i] = 0.005
+					}
+				}
+			}
+			b.ResetTimer()
+			for k := 0; k < b.N; k++ {
+				s.Step(drives[k%len(drives)])
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/cell-step")
+		})
+	}
+}
