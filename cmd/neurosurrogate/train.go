@@ -102,7 +102,11 @@ func runTrain(args []string, stdout io.Writer) error {
 			lastVal = s.Val
 		}
 		if lastVal != nil {
-			status += fmt.Sprintf(" | val F1±2ms %.3f RMSE %.2f mV (best epoch %d)", lastVal.F1At2ms, lastVal.RMSESubMV, s.BestEpoch+1)
+			best := "the initial model"
+			if s.BestEpoch >= 0 {
+				best = fmt.Sprintf("epoch %d", s.BestEpoch+1)
+			}
+			status += fmt.Sprintf(" | val F1±2ms %.3f RMSE %.2f mV (best: %s)", lastVal.F1At2ms, lastVal.RMSESubMV, best)
 		}
 		bar.Set(int64(s.Step), status)
 	})
