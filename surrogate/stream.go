@@ -62,7 +62,7 @@ func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 	s.rc = s.cin
 	if s.sparse {
 		s.rc = s.fed
-		s.wd = m.W["conv.wd"].Data
+		s.wd = append([]float32(nil), m.W["conv.wd"].Data...) // a copy, as the packed matrices are
 		s.acc = make([]float32, s.k*n*s.f)
 	}
 	rc := s.rc
