@@ -13,9 +13,12 @@ import (
 
 // EngineOptions tunes a surrogate network run.
 type EngineOptions struct {
-	Workers int   // goroutines stepping each population (0: one per core)
-	Record  []int // cells whose input events are recorded (for replay)
-	RecordV []int // cells whose Vm trace is kept
+	Workers int // goroutines stepping each population (0: one per core)
+	// WarmupMS is simulated before the measured tstop and dropped from the
+	// result (rounded to whole sample steps; see Network.WarmupMS).
+	WarmupMS float64
+	Record   []int // cells whose input events are recorded (for replay)
+	RecordV  []int // cells whose Vm trace is kept
 	// Progress, if not nil, is called every ProgressEvery steps.
 	Progress      func(step, steps, spikes int)
 	ProgressEvery int
@@ -27,17 +30,22 @@ type NetSpike struct {
 	TimeMS float64
 }
 
-// RunResult is what a surrogate network run produced.
+// RunResult is what a network run produced. Times count from the end of
+// the warm-up: spikes lie in [0, TstopMS).
 type RunResult struct {
-	Spikes  []NetSpike
-	Steps   int
-	TstopMS float64
-	Wall    time.Duration // stepping only, like NEURON's continuerun
+	Spikes   []NetSpike
+	Steps    int           // steps simulated, warm-up included
+	TstopMS  float64       // measured duration
+	WarmupMS float64       // simulated before it
+	Wall     time.Duration // stepping only (warm-up included), like NEURON's continuerun
 	// Inputs holds, for each recorded cell, every event it received
-	// (background and recurrent), by time.
+	// (background and recurrent), by time; the warm-up's are negative.
 	Inputs map[int][]biophys.Event
-	V      map[int][]float32 // recorded Vm traces, samples 0..Steps
+	V      map[int][]float32 // recorded Vm traces, one sample per step from time 0
 }
+
+// SimulatedMS is the simulated time per cell, warm-up included.
+func (r *RunResult) SimulatedMS() float64 { return r.WarmupMS + r.TstopMS }
 
 type bgStream struct {
 	next float64
@@ -74,6 +82,11 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 	if steps < 1 {
 		return nil, fmt.Errorf("tstop %g ms is shorter than one sample step (%g ms)", tstopMS, dt)
 	}
+	if !(opt.WarmupMS >= 0) || math.IsInf(opt.WarmupMS, 0) {
+		return nil, fmt.Errorf("warm-up %v ms: must be a finite time >= 0", opt.WarmupMS)
+	}
+	warm := int(math.Round(opt.WarmupMS / dt))
+	warmMS := float64(warm) * dt
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -92,7 +105,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		shiftSteps[pi] = s
 		R = max(R, b.MaxDelay+s+1)
 	}
-	res := &RunResult{Steps: steps, TstopMS: float64(steps) * dt, Inputs: map[int][]biophys.Event{}, V: map[int][]float32{}}
+	res := &RunResult{Steps: warm + steps, TstopMS: float64(steps) * dt, WarmupMS: warmMS, Inputs: map[int][]biophys.Event{}, V: map[int][]float32{}}
 	recorded := map[int]bool{}
 	for _, c := range opt.Record {
 		if c < 0 || c >= b.Cells {
@@ -139,7 +152,10 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		if p == nil || c >= b.Cells {
 			return nil, fmt.Errorf("record V: cell %d out of range", c)
 		}
-		res.V[c] = []float32{float32(p.Cell.VInit())}
+		res.V[c] = nil // the sample at time 0: v_init, or the state after the warm-up
+		if warm == 0 {
+			res.V[c] = []float32{float32(p.Cell.VInit())}
+		}
 	}
 	popOf := make([]uint16, b.Cells)
 	for pi, p := range b.Pops {
@@ -149,7 +165,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 	}
 	var recMu sync.Mutex
 	start := time.Now()
-	for k := 0; k < steps; k++ {
+	for k := 0; k < warm+steps; k++ {
 		t1 := float64(k+1) * dt
 		slot := k % R
 		for _, pe := range pes {
@@ -174,7 +190,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 									ch.drive[(c-ch.lo)*nIn+p.input[syn]] += float32(spec.wUS)
 									if rec {
 										recMu.Lock()
-										res.Inputs[p.First+c] = append(res.Inputs[p.First+c], biophys.Event{TimeMS: s.next, Syn: syn, WeightUS: spec.wUS})
+										res.Inputs[p.First+c] = append(res.Inputs[p.First+c], biophys.Event{TimeMS: s.next - warmMS, Syn: syn, WeightUS: spec.wUS})
 										recMu.Unlock()
 									}
 									s.next += s.rng.exp() * 1000 / spec.rateHz
@@ -201,20 +217,25 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		for pi, pe := range pes {
 			for _, ch := range pe.chunks {
 				for _, sp := range ch.spikes {
-					res.Spikes = append(res.Spikes, sp)
+					if sp.TimeMS >= warmMS {
+						res.Spikes = append(res.Spikes, NetSpike{Cell: sp.Cell, TimeMS: sp.TimeMS - warmMS})
+					}
 					for _, e := range b.Edges[b.Offsets[sp.Cell]:b.Offsets[sp.Cell+1]] {
 						tp := pes[popOf[e.Target]]
 						local := int(e.Target) - tp.p.First
 						tp.ring[(k+int(e.Delay)+shiftSteps[pi])%R][local*tp.nIn+int(e.Input)] += e.W
 						if recorded[int(e.Target)] {
 							res.Inputs[int(e.Target)] = append(res.Inputs[int(e.Target)],
-								biophys.Event{TimeMS: sp.TimeMS + float64(e.Delay)*dt, Syn: int(e.Syn), WeightUS: float64(e.W)})
+								biophys.Event{TimeMS: sp.TimeMS + float64(e.Delay)*dt - warmMS, Syn: int(e.Syn), WeightUS: float64(e.W)})
 						}
 					}
 				}
 			}
 		}
 		for c := range res.V {
+			if k < warm-1 {
+				break
+			}
 			pe := pes[popOf[c]]
 			local := c - pe.p.First
 			for _, ch := range pe.chunks {
@@ -224,7 +245,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			}
 		}
 		if opt.Progress != nil && opt.ProgressEvery > 0 && (k+1)%opt.ProgressEvery == 0 {
-			opt.Progress(k+1, steps, len(res.Spikes))
+			opt.Progress(k+1, warm+steps, len(res.Spikes))
 		}
 	}
 	res.Wall = time.Since(start)

@@ -16,9 +16,14 @@ import (
 // projections between populations. The engine queries it; where it came
 // from does not matter (Arbor's recipe).
 type Network struct {
-	Name        string       `json:"name"`
-	Description string       `json:"description,omitempty"`
-	Seed        uint64       `json:"seed"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Seed        uint64 `json:"seed"`
+	// WarmupMS is simulated before the measured period and left out of
+	// every statistic, raster and comparison (cells start at rest, so the
+	// first tens of ms are an onset transient). Spike times count from its
+	// end; the warm-up's input events have negative times.
+	WarmupMS    float64      `json:"warmup_ms,omitempty"`
 	Populations []Population `json:"populations"`
 	Projections []Projection `json:"projections,omitempty"`
 
@@ -223,6 +228,9 @@ func (n *Network) names() string {
 func (n *Network) validate() error {
 	if len(n.Populations) == 0 {
 		return n.errf("populations", "missing or empty")
+	}
+	if !(n.WarmupMS >= 0) || math.IsInf(n.WarmupMS, 0) {
+		return n.errf("warmup_ms", "%v: must be a finite time >= 0", n.WarmupMS)
 	}
 	seen := map[string]bool{}
 	for i, p := range n.Populations {

@@ -1,7 +1,9 @@
 package infer
 
 import (
+	"fmt"
 	"math"
+	"neurosurrogate/artifacts"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -185,7 +187,7 @@ func TestReferenceChecks(t *testing.T) {
 	if len(ref.Spikes) != len(rep.RefSpikes[0]) {
 		t.Fatalf("replay %d spikes, direct reference %d", len(rep.RefSpikes[0]), len(ref.Spikes))
 	}
-	full, err := RunReference(b, run.TstopMS, 0.025, 0, nil)
+	full, err := RunReference(b, run.TstopMS, 0, 0.025, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +218,90 @@ func TestReferenceChecks(t *testing.T) {
 	}
 }
 
+// TestWarmup: a run with a warm-up is the same simulation as one without,
+// with the warm-up's spikes dropped and times counted from its end, for the
+// surrogate engine, the replay and the full reference alike.
+func TestWarmup(t *testing.T) {
+	b := build(t, netJSON(twoPops))
+	const warm, tstop = 200.0, 300.0
+	sample := []int{3, 30, 70}
+	plain, err := RunSurrogate(b, warm+tstop, EngineOptions{Record: sample, RecordV: []int{30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warmed, err := RunSurrogate(b, tstop, EngineOptions{WarmupMS: warm, Record: sample, RecordV: []int{30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if warmed.Steps != plain.Steps || warmed.TstopMS != tstop || warmed.WarmupMS != warm || warmed.SimulatedMS() != plain.TstopMS {
+		t.Fatalf("warmed run: %d steps, tstop %g, warm-up %g; plain %d steps", warmed.Steps, warmed.TstopMS, warmed.WarmupMS, plain.Steps)
+	}
+	sameShifted := func(what string, a, w []float64) {
+		t.Helper()
+		var want []float64
+		for _, x := range a {
+			if x >= warm {
+				want = append(want, x-warm)
+			}
+		}
+		if len(want) == 0 || len(want) != len(w) {
+			t.Fatalf("%s: %d spikes after the warm-up, %d in the warmed run", what, len(want), len(w))
+		}
+		for i := range w {
+			if math.Abs(w[i]-want[i]) > 1e-9 {
+				t.Fatalf("%s: spike %d at %g, want %g", what, i, w[i], want[i])
+			}
+		}
+	}
+	pt, wt := trains(plain.Spikes, b.Cells), trains(warmed.Spikes, b.Cells)
+	for _, c := range sample {
+		sameShifted(fmt.Sprintf("surrogate cell %d", c), pt[c], wt[c])
+		if len(warmed.Inputs[c]) != len(plain.Inputs[c]) || warmed.Inputs[c][0].TimeMS >= 0 {
+			t.Fatalf("cell %d: %d inputs recorded, plain %d; first at %g ms", c, len(warmed.Inputs[c]), len(plain.Inputs[c]), warmed.Inputs[c][0].TimeMS)
+		}
+		for i, e := range warmed.Inputs[c] {
+			if math.Abs(e.TimeMS+warm-plain.Inputs[c][i].TimeMS) > 1e-9 {
+				t.Fatalf("cell %d input %d at %g, plain %g", c, i, e.TimeMS, plain.Inputs[c][i].TimeMS)
+			}
+		}
+	}
+	if v, pv := warmed.V[30], plain.V[30]; len(v) != len(pv)-int(warm/b.SampleDT) || v[0] != pv[int(warm/b.SampleDT)] || v[len(v)-1] != pv[len(pv)-1] {
+		t.Fatalf("recorded Vm: %d samples (plain %d), first %g", len(v), len(pv), v[0])
+	}
+	rp, err := Replay(b, plain, sample, 0.025, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw, err := Replay(b, warmed, sample, 0.025, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range sample {
+		sameShifted("replay", rp.RefSpikes[i], rw.RefSpikes[i])
+	}
+	fp, err := RunReference(b, warm+tstop, 0, 0.025, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw, err := RunReference(b, tstop, warm, 0.025, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft, fwt := trains(fp.Spikes, b.Cells), trains(fw.Spikes, b.Cells)
+	for c := range ft {
+		if len(ft[c]) > 0 {
+			sameShifted(fmt.Sprintf("full reference cell %d", c), ft[c], fwt[c])
+		}
+	}
+	s := Summarize(b, warmed, rw, nil)
+	if s.WarmupMS != warm || s.TstopMS != tstop || len(s.RateSurWindows) != 3 {
+		t.Errorf("report: warm-up %g, tstop %g, %d windows", s.WarmupMS, s.TstopMS, len(s.RateSurWindows))
+	}
+	if _, err := RunSurrogate(b, tstop, EngineOptions{WarmupMS: math.NaN()}); err == nil {
+		t.Error("NaN warm-up accepted")
+	}
+}
+
 func f(x *float64) any {
 	if x == nil {
 		return nil
@@ -241,6 +327,7 @@ func TestNetworkErrors(t *testing.T) {
 		{"missing weight", strings.Replace(twoPops, `"weight_uS": 0.003, "delay_ms": 1.5`, `"delay_ms": 1.5`, 1), "weight_uS: missing"},
 		{"unknown field", strings.Replace(twoPops, `"rule": "indegree", "k": 5`, `"rule": "indegree", "kk": 5`, 1), `unknown field "kk"`},
 		{"syntax", twoPops + ",", "invalid JSON"},
+		{"negative warm-up", `"warmup_ms": -5, ` + twoPops, "warmup_ms: -5: must be a finite time >= 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := ParseNetwork("net.json", netJSON(tc.body))
@@ -291,6 +378,32 @@ func TestWindowRates(t *testing.T) {
 				t.Errorf("%v over %g ms: %v, want %v", c.times, c.dur, got, c.want)
 				break
 			}
+		}
+	}
+}
+
+// TestShippedNetworks: every network shipped in artifacts/ parses and
+// builds (cells, models, connectivity).
+func TestShippedNetworks(t *testing.T) {
+	names := artifacts.Names("networks", ".json")
+	if len(names) < 3 {
+		t.Fatalf("shipped networks: %v", names)
+	}
+	for _, name := range names {
+		data, src, err := artifacts.ReadNetwork(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := ParseNetwork(src, data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b, err := Build(n)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if b.Cells < 100 || b.Synapses() == 0 || n.Description == "" {
+			t.Errorf("%s: %d cells, %d synapses, description %q", name, b.Cells, b.Synapses(), n.Description)
 		}
 	}
 }

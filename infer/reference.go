@@ -2,6 +2,7 @@ package infer
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"neurosurrogate/biophys"
@@ -33,11 +34,12 @@ type ReplayResult struct {
 	RefSpikes [][]float64
 	SurSpikes [][]float64
 	Wall      time.Duration // stepping the reference cells (all cores)
-	CellMS    float64       // simulated cell-milliseconds
+	CellMS    float64       // simulated cell-milliseconds, warm-up included
 }
 
 // Replay re-runs the given cells in the reference simulator with the input
-// events recorded for them in run (which must have recorded them).
+// events recorded for them in run (which must have recorded them), the
+// warm-up included; spikes are compared after it, as the surrogate's are.
 func Replay(b *Built, run *RunResult, cells []int, dtMS float64, workers int) (*ReplayResult, error) {
 	if len(cells) == 0 {
 		return &ReplayResult{}, nil
@@ -62,20 +64,28 @@ func Replay(b *Built, run *RunResult, cells []int, dtMS float64, workers int) (*
 	if err != nil {
 		return nil, err
 	}
+	warm := run.WarmupMS
 	for i, c := range cells {
 		sys, local := pop.Locate(i)
-		sys.AddEvents(local, run.Inputs[c])
+		evs := make([]biophys.Event, len(run.Inputs[c]))
+		for j, e := range run.Inputs[c] {
+			e.TimeMS += warm
+			evs[j] = e
+		}
+		sys.AddEvents(local, evs)
 	}
-	steps := biophys.StepsFor(run.TstopMS, dtMS)
+	steps := biophys.StepsFor(run.SimulatedMS(), dtMS)
 	start := time.Now()
 	if err := pop.Advance(steps, nil); err != nil {
 		return nil, err
 	}
 	wall := time.Since(start)
 	rr := &ReplayResult{Cells: cells, RefSpikes: make([][]float64, len(cells)), SurSpikes: make([][]float64, len(cells)),
-		Wall: wall, CellMS: float64(len(cells)) * run.TstopMS}
+		Wall: wall, CellMS: float64(len(cells)) * run.SimulatedMS()}
 	for _, sp := range pop.Spikes(nil) {
-		rr.RefSpikes[sp.Cell] = append(rr.RefSpikes[sp.Cell], sp.TimeMS)
+		if sp.TimeMS >= warm {
+			rr.RefSpikes[sp.Cell] = append(rr.RefSpikes[sp.Cell], sp.TimeMS-warm)
+		}
 	}
 	idx := map[int]int{}
 	for i, c := range cells {
@@ -92,8 +102,13 @@ func Replay(b *Built, run *RunResult, cells []int, dtMS float64, workers int) (*
 // RunReference simulates the whole network with the reference simulator:
 // the same cells, connectivity, delays and background events as the
 // surrogate run; reference spikes are delivered after each connection's
-// delay. Populations step in lockstep over the shortest delay.
-func RunReference(b *Built, tstopMS, dtMS float64, workers int, progress func(doneMS float64, spikes int)) (*RunResult, error) {
+// delay. Populations step in lockstep over the shortest delay. The first
+// warmupMS are simulated and left out of the result, as in RunSurrogate;
+// progress gets the simulated time from the start of the warm-up.
+func RunReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, progress func(doneMS float64, spikes int)) (*RunResult, error) {
+	if !(warmupMS >= 0) || math.IsInf(warmupMS, 0) {
+		return nil, fmt.Errorf("warm-up %v ms: must be a finite time >= 0", warmupMS)
+	}
 	per, ok := StepsPerSample(b.SampleDT, dtMS)
 	if !ok {
 		return nil, fmt.Errorf("sample step %g ms is not a multiple of dt %g ms", b.SampleDT, dtMS)
@@ -131,8 +146,10 @@ func RunReference(b *Built, tstopMS, dtMS float64, workers int, progress func(do
 		minDelay = min(minDelay, int(e.Delay))
 	}
 	interval := max(1, minDelay) * per
-	total := biophys.StepsFor(tstopMS, dtMS)
-	res := &RunResult{TstopMS: float64(total) * dtMS}
+	warm := biophys.StepsFor(warmupMS, dtMS)
+	total := warm + biophys.StepsFor(tstopMS, dtMS)
+	warmMS := float64(warm) * dtMS
+	res := &RunResult{TstopMS: float64(total-warm) * dtMS, WarmupMS: warmMS}
 	var buf []biophys.Spike
 	start := time.Now()
 	for done := 0; done < total; {
@@ -143,7 +160,9 @@ func RunReference(b *Built, tstopMS, dtMS float64, workers int, progress func(do
 		done += k
 		buf = pop.Spikes(buf[:0])
 		for _, sp := range buf {
-			res.Spikes = append(res.Spikes, NetSpike{Cell: int32(sp.Cell), TimeMS: sp.TimeMS})
+			if sp.TimeMS >= warmMS {
+				res.Spikes = append(res.Spikes, NetSpike{Cell: int32(sp.Cell), TimeMS: sp.TimeMS - warmMS})
+			}
 			for _, e := range b.Edges[b.Offsets[sp.Cell]:b.Offsets[sp.Cell+1]] {
 				sys, local := pop.Locate(int(e.Target))
 				sys.Queue(sys.SynapseID(local, int(e.Syn)), sp.TimeMS+float64(e.Delay)*b.SampleDT, float64(e.W))

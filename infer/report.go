@@ -13,7 +13,8 @@ type NetworkReport struct {
 	Network   string  `json:"network"`
 	Cells     int     `json:"cells"`
 	Synapses  int64   `json:"synapses"`
-	TstopMS   float64 `json:"tstop_ms"`
+	TstopMS   float64 `json:"tstop_ms"`  // measured duration
+	WarmupMS  float64 `json:"warmup_ms"` // simulated before it, not measured
 	SampleDT  float64 `json:"sample_dt_ms"`
 	Reference string  `json:"reference"` // none, replay or full
 	WallSurS  float64 `json:"wall_sur_s"`
@@ -52,7 +53,9 @@ type NetworkReport struct {
 	RateDistance *float64 `json:"rate_distance_hz,omitempty"` // Wasserstein-1 between per-cell rate distributions
 	ISICVSur     *float64 `json:"isi_cv_sur"`
 	ISICVRef     *float64 `json:"isi_cv_ref,omitempty"`
-	PSTHBinMS    float64  `json:"psth_bin_ms,omitempty"`
+	// RateRefWindows is the reference population's rate by 100 ms window.
+	RateRefWindows []float64 `json:"rate_ref_windows_hz,omitempty"`
+	PSTHBinMS      float64   `json:"psth_bin_ms,omitempty"`
 }
 
 func ptr(x float64) *float64 {
@@ -77,7 +80,7 @@ func trains(sp []NetSpike, cells int) [][]float64 {
 // Summarize builds the report of a surrogate run (and the reference runs
 // that were made, either may be nil).
 func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) NetworkReport {
-	r := NetworkReport{Network: b.Net.Name, Cells: b.Cells, Synapses: b.Synapses(), TstopMS: sur.TstopMS, SampleDT: b.SampleDT,
+	r := NetworkReport{Network: b.Net.Name, Cells: b.Cells, Synapses: b.Synapses(), TstopMS: sur.TstopMS, WarmupMS: sur.WarmupMS, SampleDT: b.SampleDT,
 		Reference: "none", WallSurS: sur.Wall.Seconds(), SpikesSur: len(sur.Spikes), RateSurByPop: map[string]float64{}}
 	r.RateSurHz = float64(len(sur.Spikes)) / float64(b.Cells) / sur.TstopMS * 1000
 	r.SurCellStepUS = sur.Wall.Seconds() * 1e6 / float64(b.Cells) / float64(sur.Steps)
@@ -93,7 +96,7 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 	for i, p := range b.Pops {
 		r.RateSurByPop[p.Name] = float64(byPop[i]) / float64(p.N) / sur.TstopMS * 1000
 	}
-	surCellS := float64(b.Cells) * sur.TstopMS / 1000
+	surCellS := float64(b.Cells) * sur.SimulatedMS() / 1000 // as stepped in Wall
 	ts := trains(sur.Spikes, b.Cells)
 	var allS []float64
 	for _, t := range ts {
@@ -135,7 +138,7 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 		r.Reference = "full"
 		w := full.Wall.Seconds()
 		r.WallRefS = &w
-		refCellS := float64(b.Cells) * full.TstopMS / 1000
+		refCellS := float64(b.Cells) * full.SimulatedMS() / 1000
 		if w > 0 && sur.Wall > 0 {
 			r.Speedup = ptr((w / refCellS) / (sur.Wall.Seconds() / surCellS))
 		}
@@ -153,6 +156,7 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 		r.PSTHCorr = ptr(metrics.Pearson(metrics.PSTH(allS, b.Cells, sur.TstopMS, 5), metrics.PSTH(allR, b.Cells, full.TstopMS, 5)))
 		r.RateDistance = ptr(metrics.Wasserstein1(rs, rr))
 		r.ISICVRef = ptr(metrics.MeanISICV(tr))
+		r.RateRefWindows = windowRates(allR, b.Cells, full.TstopMS, 100)
 	}
 	return r
 }

@@ -108,6 +108,7 @@ func TestBadInput(t *testing.T) {
 		{"plot into a missing folder", []string{"rollout", "--model", "hh", "--cell", "hh", "--events", "testdata/good.csv", "--plot", "nope/x.png"}, 1, []string{"--plot", "cannot write"}},
 		{"network tstop below sample step", []string{"network", "--tstop", "0.1", "--reference", "none"}, 2, []string{"--tstop", "sample step"}},
 		{"network negative workers", []string{"network", "--workers", "-2"}, 2, []string{"--workers"}},
+		{"network negative warm-up", []string{"network", "--warmup", "-1"}, 2, []string{"--warmup -1", ">= 0"}},
 		{"evaluate dt zero", []string{"evaluate", "--model", "hh", "--cell", "hh", "--dt", "0", "testdata/good.csv"}, 2, []string{"--dt"}},
 		{"evaluate bad second file", []string{"evaluate", "--model", "hh", "--cell", "hh", "testdata/good.csv", "testdata/malformed.csv"}, 1, []string{"malformed.csv:3"}},
 		{"train zero batch", []string{"train", "--data", "x", "--out", "y", "--batch", "0"}, 2, []string{"--batch 0", "at least 1"}},
@@ -145,10 +146,18 @@ func TestRolloutAndNetwork(t *testing.T) {
 		t.Fatalf("network exit %d: %s", code, errs)
 	}
 	m = lastJSON(t, out)
-	for _, k := range []string{"cells", "synapses", "tstop_ms", "wall_sur_s", "wall_ref_s", "speedup", "rate_sur_windows_hz", "psth_peak_sur_hz", "isi_cv_sur"} {
+	for _, k := range []string{"cells", "synapses", "tstop_ms", "warmup_ms", "wall_sur_s", "wall_ref_s", "speedup", "rate_sur_windows_hz", "psth_peak_sur_hz", "isi_cv_sur"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("network JSON lacks %q", k)
 		}
+	}
+	// The shipped default has a warm-up; --warmup overrides it.
+	if m["warmup_ms"] != 500.0 || m["tstop_ms"] != 50.0 {
+		t.Errorf("default network: warmup_ms %v, tstop_ms %v; want 500 and 50", m["warmup_ms"], m["tstop_ms"])
+	}
+	code, out, errs = runT(t, "network", "--tstop", "50", "--warmup", "0", "--reference", "none", "--json")
+	if m = lastJSON(t, out); code != 0 || m["warmup_ms"] != 0.0 {
+		t.Errorf("--warmup 0: exit %d, warmup_ms %v: %s", code, m["warmup_ms"], errs)
 	}
 	if m["wall_ref_s"] != nil {
 		t.Errorf("wall_ref_s = %v with --reference none, want null", m["wall_ref_s"])

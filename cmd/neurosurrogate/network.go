@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -24,11 +25,12 @@ func init() {
 const defaultNetwork = "default"
 
 func runNetwork(args []string, stdout io.Writer) error {
-	fs := newFlags("network", "[--network NET.json] [--model M] [--reference none|replay|full] [--tstop MS] [--json] [--raster out.png]")
+	fs := newFlags("network", "[--network NET.json] [--model M] [--reference none|replay|full] [--tstop MS] [--warmup MS] [--json] [--raster out.png]")
 	netArg := fs.String("network", defaultNetwork, "network description (JSON file, or a shipped network name: "+fmt.Sprint(artifacts.Names("networks", ".json"))+")")
 	modelArg := fs.String("model", "", "use this surrogate model for every population (default: each population's own)")
 	refMode := fs.String("reference", "replay", "check against the reference: none, replay (re-run a sample of cells on their recorded inputs) or full (the whole network)")
-	tstop := fs.Float64("tstop", 1000, "simulated time (ms)")
+	tstop := fs.Float64("tstop", 1000, "simulated time measured (ms), after the warm-up")
+	warmup := fs.Float64("warmup", 0, "simulated time before the measured period, left out of every statistic (ms; default: the network's warmup_ms)")
 	dt := fs.Float64("dt", 0.025, "reference time step (ms)")
 	replayCells := fs.Int("replay-cells", 0, "cells re-run by --reference replay (0: 50 point cells or 8 detailed ones)")
 	workers := fs.Int("workers", 0, "worker threads (0: one per core)")
@@ -51,6 +53,11 @@ func runNetwork(args []string, stdout io.Writer) error {
 	if err := checkWritable("raster", *raster); err != nil {
 		return err
 	}
+	warmupSet := false
+	fs.Visit(func(f *flag.Flag) { warmupSet = warmupSet || f.Name == "warmup" })
+	if warmupSet && (!(*warmup >= 0) || math.IsInf(*warmup, 0)) {
+		return usagef("--warmup %v: must be a finite time >= 0", *warmup)
+	}
 	if *replayCells < 0 {
 		return usagef("--replay-cells %d: must not be negative", *replayCells)
 	}
@@ -62,6 +69,9 @@ func runNetwork(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if warmupSet {
+		net.WarmupMS = *warmup
+	}
 	if *modelArg != "" {
 		for i := range net.Populations {
 			net.Populations[i].Model = *modelArg
@@ -72,6 +82,9 @@ func runNetwork(args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d cells, %d synapses, sample step %g ms, delays up to %g ms\n", net.Name, b.Cells, b.Synapses(), b.SampleDT, float64(b.MaxDelay)*b.SampleDT)
+	if net.WarmupMS > 0 {
+		fmt.Fprintf(stdout, "warm-up %g ms (simulated, not measured), then %g ms measured\n", net.WarmupMS, *tstop)
+	}
 
 	var sample []int
 	if *refMode == "replay" {
@@ -93,8 +106,9 @@ func runNetwork(args []string, stdout io.Writer) error {
 	if steps < 1 {
 		return usagef("--tstop %v: shorter than the models' sample step (%g ms)", *tstop, b.SampleDT)
 	}
+	steps += int(math.Round(net.WarmupMS / b.SampleDT))
 	bar := progress.New("surrogate network", int64(steps), "steps")
-	run, err := infer.RunSurrogate(b, *tstop, infer.EngineOptions{Workers: *workers, Record: sample, ProgressEvery: max(1, steps/100),
+	run, err := infer.RunSurrogate(b, *tstop, infer.EngineOptions{Workers: *workers, WarmupMS: net.WarmupMS, Record: sample, ProgressEvery: max(1, steps/100),
 		Progress: func(k, n, spikes int) { bar.Set(int64(k), fmt.Sprintf("%d spikes", spikes)) }})
 	bar.Done()
 	if err != nil {
@@ -107,16 +121,20 @@ func runNetwork(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "replaying %d cells in the reference simulator...\n", len(sample))
 		replay, err = infer.Replay(b, run, sample, *dt, *workers)
 	case "full":
-		rb := progress.New("reference network", int64(run.TstopMS), "ms")
-		full, err = infer.RunReference(b, run.TstopMS, *dt, *workers, func(ms float64, spikes int) { rb.Set(int64(ms), fmt.Sprintf("%d spikes", spikes)) })
+		rb := progress.New("reference network", int64(run.SimulatedMS()), "ms")
+		full, err = infer.RunReference(b, run.TstopMS, run.WarmupMS, *dt, *workers, func(ms float64, spikes int) { rb.Set(int64(ms), fmt.Sprintf("%d spikes", spikes)) })
 		rb.Done()
 	}
 	if err != nil {
 		return err
 	}
 	rep := infer.Summarize(b, run, replay, full)
-	fmt.Fprintf(stdout, "surrogate: %.0f ms in %.3f s (%.2f us per cell-step), %d spikes, %.2f Hz per cell\n",
-		rep.TstopMS, rep.WallSurS, rep.SurCellStepUS, rep.SpikesSur, rep.RateSurHz)
+	warmNote := ""
+	if rep.WarmupMS > 0 {
+		warmNote = fmt.Sprintf(" (+%.0f ms warm-up)", rep.WarmupMS)
+	}
+	fmt.Fprintf(stdout, "surrogate: %.0f ms%s in %.3f s (%.2f us per cell-step), %d spikes, %.2f Hz per cell\n",
+		rep.TstopMS, warmNote, rep.WallSurS, rep.SurCellStepUS, rep.SpikesSur, rep.RateSurHz)
 	win := make([]string, len(rep.RateSurWindows))
 	for i, x := range rep.RateSurWindows {
 		win[i] = fmt.Sprintf("%.1f", x)
@@ -131,6 +149,11 @@ func runNetwork(args []string, stdout io.Writer) error {
 	if full != nil {
 		fmt.Fprintf(stdout, "full reference: %s Hz per cell; rate correlation %s, PSTH correlation %s, rate distance %s Hz, ISI CV %s (surrogate) vs %s\n",
 			f3(rep.RateRefHz), f3(rep.RateCorr), f3(rep.PSTHCorr), f3(rep.RateDistance), f3(rep.ISICVSur), f3(rep.ISICVRef))
+		win := make([]string, len(rep.RateRefWindows))
+		for i, x := range rep.RateRefWindows {
+			win[i] = fmt.Sprintf("%.1f", x)
+		}
+		fmt.Fprintf(stdout, "reference population rate by 100 ms window: %s Hz\n", strings.Join(win, " "))
 	}
 	if rep.WallRefS != nil {
 		fmt.Fprintf(stdout, "reference wall %.3f s; speedup per cell-second %s x\n", *rep.WallRefS, f3(rep.Speedup))
