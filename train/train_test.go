@@ -367,9 +367,9 @@ func TestSelectReadout(t *testing.T) {
 		tol   float64
 		wantP float32
 	}{
-		{0, 0.3},    // best F1 whatever the rate
-		{0.1, 0.5},  // rates within 9-11 Hz: p 0.5-0.7; F1 decides among those
-		{0.35, 0.3}, // 13 Hz is within 35%
+		{0, 0.3},     // best F1 whatever the rate
+		{0.1, 0.5},   // rates within 9-11 Hz: p 0.5-0.7; F1 decides among those
+		{0.35, 0.3},  // 13 Hz is within 35%
 		{0.001, 0.6}, // only p = 0.6 fires at 10 Hz
 	} {
 		r, rep := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, tc.tol, eval)
