@@ -1,6 +1,10 @@
 package surrogate
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
 
 // Regroup returns a copy of m whose inputs are the finer groups given (each
 // a subset of the channels of exactly one of m's inputs) and which computes
@@ -59,5 +63,53 @@ func (m *Model) Regroup(inputs []Input) (*Model, error) {
 		}
 	}
 	c.W["conv.wd"] = wd
+	return c, nil
+}
+
+// Widen returns a copy of m with conv convolution channels instead of
+// m.Arch.Conv and the same function: the new channels get small seeded
+// random kernels (so that they carry signal) and zero weights into the
+// first LSTM layer (so that the output does not change), and training
+// decides what they become (train --init with --widen-conv).
+func (m *Model) Widen(conv int, seed uint64) (*Model, error) {
+	F := m.Arch.Conv
+	if conv < F {
+		return nil, fmt.Errorf("widen: %d conv channels is fewer than the model's %d", conv, F)
+	}
+	c := m.Clone()
+	c.Arch.Conv = conv
+	if err := c.Arch.Validate(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x31de))
+	lim := 1 / math.Sqrt(float64(m.Arch.Kernel*m.Arch.Cin()))
+	for _, name := range []string{"conv.wv", "conv.wd", "conv.wsp", "conv.b"} {
+		old, ok := m.W[name]
+		if !ok {
+			continue
+		}
+		rows := old.Shape[0]
+		t := NewTensor(rows, conv)
+		for r := 0; r < rows; r++ {
+			copy(t.Data[r*conv:r*conv+F], old.Data[r*F:(r+1)*F])
+			if name == "conv.b" {
+				continue // new channels start unbiased
+			}
+			for j := F; j < conv; j++ {
+				t.Data[r*conv+j] = float32((2*rng.Float64() - 1) * lim)
+			}
+		}
+		c.W[name] = t
+	}
+	// Rows of an LSTM weight: the F conv channels, then the hidden state.
+	H := m.Arch.Hidden
+	for _, g := range Gates {
+		name := fmt.Sprintf("lstm0.w%s", g)
+		old := m.W[name]
+		t := NewTensor(conv+H, H)
+		copy(t.Data[:F*H], old.Data[:F*H])
+		copy(t.Data[conv*H:], old.Data[F*H:])
+		c.W[name] = t
+	}
 	return c, nil
 }

@@ -80,3 +80,58 @@ func TestRegroupErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestWiden: a model with extra convolution channels computes the same
+// trajectory as the original (dense and sparse input paths, two LSTM
+// layers), while its new channels carry signal; narrowing is refused.
+func TestWiden(t *testing.T) {
+	a := Arch{Inputs: []Input{{"exc", []string{"e0", "e1", "e2", "e3"}}, {"inh", []string{"i0", "i1"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 2, SampleDT: 0.5, FeedSpike: true}
+	dense := testModel(t, a)
+	sparse, err := dense.Regroup([]Input{{"e0", []string{"e0"}}, {"e1", []string{"e1"}}, {"e2", []string{"e2"}}, {"e3", []string{"e3"}}, {"i0", []string{"i0"}}, {"i1", []string{"i1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*Model{dense, sparse} {
+		w, err := m.Widen(11, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, sh := range w.Arch.Shapes() {
+			if w.W[name] == nil || !equalShape(w.W[name].Shape, sh) {
+				t.Fatalf("%s: widened weight %v, architecture needs %v", name, w.W[name], sh)
+			}
+		}
+		if len(w.W) != len(w.Arch.Shapes()) {
+			t.Fatalf("%d weights, architecture has %d", len(w.W), len(w.Arch.Shapes()))
+		}
+		if w.Arch.Conv != 11 || m.Arch.Conv != 6 || w.W["conv.wd"].Data[10] == 0 || w.W["conv.wd"].Data[5] != m.W["conv.wd"].Data[5] {
+			t.Fatalf("widened conv %d (original %d); new kernel %v, kept %v", w.Arch.Conv, m.Arch.Conv, w.W["conv.wd"].Data[10], w.W["conv.wd"].Data[5])
+		}
+		nIn := len(m.Arch.Inputs)
+		const n, steps = 2, 200
+		so, sw := NewStream(m, n, -65), NewStream(w, n, -65)
+		rng := rand.New(rand.NewPCG(3, 4))
+		drive := make([]float32, n*nIn)
+		maxDiff := 0.0
+		for k := 0; k < steps; k++ {
+			for i := range drive {
+				drive[i] = 0
+				if rng.Float64() < 0.3 {
+					drive[i] = float32(0.02 * rng.Float64())
+				}
+			}
+			so.Step(drive)
+			sw.Step(drive)
+			for i := 0; i < n; i++ {
+				maxDiff = math.Max(maxDiff, math.Abs(float64(so.V[i]-sw.V[i])))
+				maxDiff = math.Max(maxDiff, 100*math.Abs(float64(so.P[i]-sw.P[i])))
+			}
+		}
+		if maxDiff > 1e-4 {
+			t.Errorf("%d inputs: widened model differs by %g", nIn, maxDiff)
+		}
+	}
+	if _, err := dense.Widen(4, 1); err == nil || !strings.Contains(err.Error(), "fewer") {
+		t.Errorf("narrowing: %v", err)
+	}
+}

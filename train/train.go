@@ -35,6 +35,9 @@ type Config struct {
 	// for (surrogate.Model.Regroup), so fine-tuning starts from the same
 	// function.
 	Init string `json:"init,omitempty"`
+	// WidenConv, with Init, gives the starting model this many convolution
+	// channels (surrogate.Model.Widen: the new ones start with no effect).
+	WidenConv int `json:"widen_conv,omitempty"`
 
 	Hidden    int  `json:"hidden"`
 	Conv      int  `json:"conv"`
@@ -102,6 +105,7 @@ func (c *Config) Validate() error {
 		{"hidden", c.Hidden, 1}, {"conv", c.Conv, 1}, {"kernel", c.Kernel, 1}, {"layers", c.Layers, 1},
 		{"seq", c.Seq, 2}, {"batch", c.Batch, 1}, {"epochs", c.Epochs, 1},
 		{"replicas", c.Replicas, 0}, {"patience", c.Patience, 0}, {"val-traces", c.ValMax, 1}, {"max-traces", c.MaxTraces, 0},
+		{"widen-conv", c.WidenConv, 0},
 	}
 	for _, f := range ints {
 		if f.v < f.min {
@@ -126,6 +130,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	switch {
+	case c.WidenConv > 0 && c.Init == "":
+		return fmt.Errorf("--widen-conv %d needs --init (it widens the starting model)", c.WidenConv)
 	case c.Data == "":
 		return fmt.Errorf("--data is required")
 	case c.Out == "":
@@ -679,7 +685,12 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, sample
 	if err != nil {
 		return nil, fmt.Errorf("--init %s with --inputs %s: %w", cfg.Init, cfg.Inputs, err)
 	}
-	a := m.Arch
+	if cfg.WidenConv > 0 {
+		if r, err = r.Widen(cfg.WidenConv, cfg.Seed); err != nil {
+			return nil, fmt.Errorf("--init %s with --widen-conv %d: %w", cfg.Init, cfg.WidenConv, err)
+		}
+	}
+	a := r.Arch
 	cfg.Hidden, cfg.Conv, cfg.Kernel, cfg.Layers, cfg.Residual, cfg.FeedSpike = a.Hidden, a.Conv, a.Kernel, a.Layers, a.Residual, a.FeedSpike
 	r.Info = map[string]string{}
 	return r, nil
@@ -696,7 +707,7 @@ func configDiff(a, b Config) string {
 		{"lr_min", a.LRMin, b.LRMin}, {"feedback", a.Feedback, b.Feedback}, {"noise", a.NoiseMV, b.NoiseMV},
 		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
-		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}} {
+		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}

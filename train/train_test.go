@@ -182,6 +182,7 @@ func TestTrainBadInput(t *testing.T) {
 		{"bad inputs", func(c *Config) { c.Inputs = "bysize" }, "--inputs"},
 		{"too few traces", func(c *Config) { c.MaxTraces = 2 }, "2 traces are too few"},
 		{"negative max traces", func(c *Config) { c.MaxTraces = -1 }, "--max-traces -1"},
+		{"widen without init", func(c *Config) { c.WidenConv = 32 }, "--widen-conv 32 needs --init"},
 		{"zero hidden", func(c *Config) { c.Hidden = 0 }, "--hidden 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -332,6 +333,20 @@ func TestInit(t *testing.T) {
 		t.Errorf("selected score %v below the starting model's %v", rb.Best.Score, h0.Score)
 	}
 
+	// Widening the starting model's convolution keeps its function.
+	w := tinyConfig(t, filepath.Join(dir, "w.safetensors"))
+	w.Init, w.Inputs, w.WidenConv, w.Epochs, w.LR = a.Out, "channels", a.Conv+3, 1, 1e-3
+	rw, err := Run(context.Background(), w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mw, err := surrogate.Load(w.Out); err != nil || mw.Arch.Conv != a.Conv+3 {
+		t.Fatalf("widened model: %v, %v", err, mw)
+	}
+	if h0, want := rw.History[0], ra.Calibrated; math.Abs(h0.ValRMSESub-want.RMSESubMV) > 1e-6 || math.Abs(h0.ValF1At2-want.F1At2ms) > 1e-9 {
+		t.Errorf("widened initial validation %+v, want the model's F1 %v, RMSE %v", h0, want.F1At2ms, want.RMSESubMV)
+	}
+
 	foreign, _ := surrogate.Load(a.Out)
 	foreign.Info["cell_hash"] = "0123456789abcdef"
 	fpath := filepath.Join(dir, "foreign.safetensors")
@@ -341,9 +356,13 @@ func TestInit(t *testing.T) {
 	for _, tc := range []struct{ init, inputs, want string }{
 		{fpath, "channels", "made for cell"},
 		{filepath.Join(dir, "none.safetensors"), "channels", "none.safetensors"},
+		{a.Out, "narrow", "fewer than the model's"},
 	} {
 		c := tinyConfig(t, filepath.Join(dir, "c.safetensors"))
 		c.Init, c.Inputs = tc.init, tc.inputs
+		if tc.inputs == "narrow" {
+			c.Inputs, c.WidenConv = "channels", a.Conv-1
+		}
 		if _, err := Run(context.Background(), c, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("--init %s --inputs %s: error %v, want %q", tc.init, tc.inputs, err, tc.want)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -30,6 +31,7 @@ func runTrain(args []string, stdout io.Writer) error {
 	fs.StringVar(&cfg.Out, "out", "", "model file to write (safetensors); a checkpoint OUT.ckpt and learning curve OUT.curve.{csv,png} go beside it")
 	fs.StringVar(&cfg.Inputs, "inputs", d.Inputs, "how synapse channels feed the model: channels (one input each), class (exc/inh), prefix (name up to the last _), distance:N (prefix groups split into N by distance from the soma)")
 	fs.StringVar(&cfg.Init, "init", "", "start from this model file instead of random weights (its sizes replace --hidden/--conv/--kernel/--layers/--residual/--feed-spike; --inputs may split its inputs finer, e.g. channels)")
+	fs.IntVar(&cfg.WidenConv, "widen-conv", 0, "with --init: give the starting model this many convolution channels (the new ones start with no effect on its output)")
 	fs.IntVar(&cfg.Hidden, "hidden", d.Hidden, "LSTM units per layer")
 	fs.IntVar(&cfg.Conv, "conv", d.Conv, "causal convolution channels")
 	fs.IntVar(&cfg.Kernel, "kernel", d.Kernel, "causal convolution length (samples)")
@@ -98,6 +100,9 @@ func runTrain(args []string, stdout io.Writer) error {
 			bar.StartAt(int64(s.FirstStep))
 		}
 		status := fmt.Sprintf("epoch %d/%d loss %.4g", s.Epoch+1, s.Epochs, s.Loss)
+		if math.IsNaN(s.Loss) { // no step taken yet (the initial model's validation)
+			status = fmt.Sprintf("epoch %d/%d", s.Epoch+1, s.Epochs)
+		}
 		if s.Val != nil {
 			lastVal = s.Val
 		}
