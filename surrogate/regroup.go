@@ -66,32 +66,50 @@ func (m *Model) Regroup(inputs []Input) (*Model, error) {
 	return c, nil
 }
 
-// Widen returns a copy of m with conv convolution channels instead of
-// m.Arch.Conv and the same function: the new channels get small seeded
-// random kernels (so that they carry signal) and zero weights into the
-// first LSTM layer (so that the output does not change), and training
-// decides what they become (train --init with --widen-conv).
-func (m *Model) Widen(conv int, seed uint64) (*Model, error) {
-	F := m.Arch.Conv
+// Widen returns a copy of m with conv convolution channels and a
+// convolution kernel samples long (0 keeps the model's) and the same
+// function: the new lags (older samples) start at zero weight, the new
+// channels get small seeded random kernels (so that they carry signal) and
+// zero weights into the first LSTM layer (so that the output does not
+// change), and training decides what they become (train --init with
+// --widen-conv, --widen-kernel).
+func (m *Model) Widen(conv, kernel int, seed uint64) (*Model, error) {
+	F, K := m.Arch.Conv, m.Arch.Kernel
+	if conv == 0 {
+		conv = F
+	}
+	if kernel == 0 {
+		kernel = K
+	}
 	if conv < F {
 		return nil, fmt.Errorf("widen: %d conv channels is fewer than the model's %d", conv, F)
 	}
+	if kernel < K {
+		return nil, fmt.Errorf("widen: a kernel of %d samples is shorter than the model's %d", kernel, K)
+	}
 	c := m.Clone()
-	c.Arch.Conv = conv
+	c.Arch.Conv, c.Arch.Kernel = conv, kernel
 	if err := c.Arch.Validate(); err != nil {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x31de))
-	lim := 1 / math.Sqrt(float64(m.Arch.Kernel*m.Arch.Cin()))
+	lim := 1 / math.Sqrt(float64(kernel*m.Arch.Cin()))
 	for _, name := range []string{"conv.wv", "conv.wd", "conv.wsp", "conv.b"} {
 		old, ok := m.W[name]
 		if !ok {
 			continue
 		}
-		rows := old.Shape[0]
+		// Rows are lag-major (lag 0 newest), so the kernel grows by rows
+		// appended at the end.
+		rows, perLag := old.Shape[0], old.Shape[0]/K
+		if name != "conv.b" {
+			rows = perLag * kernel
+		}
 		t := NewTensor(rows, conv)
 		for r := 0; r < rows; r++ {
-			copy(t.Data[r*conv:r*conv+F], old.Data[r*F:(r+1)*F])
+			if r < old.Shape[0] {
+				copy(t.Data[r*conv:r*conv+F], old.Data[r*F:(r+1)*F])
+			}
 			if name == "conv.b" {
 				continue // new channels start unbiased
 			}

@@ -91,47 +91,60 @@ func TestWiden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []*Model{dense, sparse} {
-		w, err := m.Widen(11, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, sh := range w.Arch.Shapes() {
-			if w.W[name] == nil || !equalShape(w.W[name].Shape, sh) {
-				t.Fatalf("%s: widened weight %v, architecture needs %v", name, w.W[name], sh)
+	for _, size := range []struct{ conv, kernel int }{{11, 0}, {0, 7}, {11, 7}} {
+		for _, m := range []*Model{dense, sparse} {
+			w, err := m.Widen(size.conv, size.kernel, 1)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if len(w.W) != len(w.Arch.Shapes()) {
-			t.Fatalf("%d weights, architecture has %d", len(w.W), len(w.Arch.Shapes()))
-		}
-		if w.Arch.Conv != 11 || m.Arch.Conv != 6 || w.W["conv.wd"].Data[10] == 0 || w.W["conv.wd"].Data[5] != m.W["conv.wd"].Data[5] {
-			t.Fatalf("widened conv %d (original %d); new kernel %v, kept %v", w.Arch.Conv, m.Arch.Conv, w.W["conv.wd"].Data[10], w.W["conv.wd"].Data[5])
-		}
-		nIn := len(m.Arch.Inputs)
-		const n, steps = 2, 200
-		so, sw := NewStream(m, n, -65), NewStream(w, n, -65)
-		rng := rand.New(rand.NewPCG(3, 4))
-		drive := make([]float32, n*nIn)
-		maxDiff := 0.0
-		for k := 0; k < steps; k++ {
-			for i := range drive {
-				drive[i] = 0
-				if rng.Float64() < 0.3 {
-					drive[i] = float32(0.02 * rng.Float64())
+			for name, sh := range w.Arch.Shapes() {
+				if w.W[name] == nil || !equalShape(w.W[name].Shape, sh) {
+					t.Fatalf("%s: widened weight %v, architecture needs %v", name, w.W[name], sh)
 				}
 			}
-			so.Step(drive)
-			sw.Step(drive)
-			for i := 0; i < n; i++ {
-				maxDiff = math.Max(maxDiff, math.Abs(float64(so.V[i]-sw.V[i])))
-				maxDiff = math.Max(maxDiff, 100*math.Abs(float64(so.P[i]-sw.P[i])))
+			if len(w.W) != len(w.Arch.Shapes()) {
+				t.Fatalf("%d weights, architecture has %d", len(w.W), len(w.Arch.Shapes()))
+			}
+			wantConv, wantK := max(size.conv, m.Arch.Conv), max(size.kernel, m.Arch.Kernel)
+			if w.Arch.Conv != wantConv || w.Arch.Kernel != wantK || m.Arch.Conv != 6 || m.Arch.Kernel != 3 || w.W["conv.wd"].Data[5] != m.W["conv.wd"].Data[5] {
+				t.Fatalf("widened to conv %d kernel %d (original %d, %d), want %d, %d; kept weight %v, was %v",
+					w.Arch.Conv, w.Arch.Kernel, m.Arch.Conv, m.Arch.Kernel, wantConv, wantK, w.W["conv.wd"].Data[5], m.W["conv.wd"].Data[5])
+			}
+			if wantConv > 6 && w.W["conv.wd"].Data[10] == 0 {
+				t.Fatalf("new channel starts with a zero kernel")
+			}
+			nIn := len(m.Arch.Inputs)
+			const n, steps = 2, 200
+			so, sw := NewStream(m, n, -65), NewStream(w, n, -65)
+			rng := rand.New(rand.NewPCG(3, 4))
+			drive := make([]float32, n*nIn)
+			maxDiff := 0.0
+			for k := 0; k < steps; k++ {
+				for i := range drive {
+					drive[i] = 0
+					if rng.Float64() < 0.3 {
+						drive[i] = float32(0.02 * rng.Float64())
+					}
+				}
+				so.Step(drive)
+				sw.Step(drive)
+				for i := 0; i < n; i++ {
+					maxDiff = math.Max(maxDiff, math.Abs(float64(so.V[i]-sw.V[i])))
+					maxDiff = math.Max(maxDiff, 100*math.Abs(float64(so.P[i]-sw.P[i])))
+				}
+			}
+			if maxDiff > 1e-4 {
+				t.Errorf("%d inputs, widened to %+v: differs by %g", nIn, size, maxDiff)
 			}
 		}
-		if maxDiff > 1e-4 {
-			t.Errorf("%d inputs: widened model differs by %g", nIn, maxDiff)
-		}
 	}
-	if _, err := dense.Widen(4, 1); err == nil || !strings.Contains(err.Error(), "fewer") {
+	if _, err := dense.Widen(4, 0, 1); err == nil || !strings.Contains(err.Error(), "fewer") {
 		t.Errorf("narrowing: %v", err)
+	}
+	if _, err := dense.Widen(0, 2, 1); err == nil || !strings.Contains(err.Error(), "shorter") {
+		t.Errorf("shortening the kernel: %v", err)
+	}
+	if _, err := dense.Widen(0, 33, 1); err == nil || !strings.Contains(err.Error(), "kernel 33") {
+		t.Errorf("kernel beyond the architecture's limit: %v", err)
 	}
 }

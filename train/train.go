@@ -38,6 +38,9 @@ type Config struct {
 	// WidenConv, with Init, gives the starting model this many convolution
 	// channels (surrogate.Model.Widen: the new ones start with no effect).
 	WidenConv int `json:"widen_conv,omitempty"`
+	// WidenKernel, with Init, gives the starting model a convolution this
+	// many samples long (the older lags start at zero weight).
+	WidenKernel int `json:"widen_kernel,omitempty"`
 
 	Hidden    int  `json:"hidden"`
 	Conv      int  `json:"conv"`
@@ -105,7 +108,7 @@ func (c *Config) Validate() error {
 		{"hidden", c.Hidden, 1}, {"conv", c.Conv, 1}, {"kernel", c.Kernel, 1}, {"layers", c.Layers, 1},
 		{"seq", c.Seq, 2}, {"batch", c.Batch, 1}, {"epochs", c.Epochs, 1},
 		{"replicas", c.Replicas, 0}, {"patience", c.Patience, 0}, {"val-traces", c.ValMax, 1}, {"max-traces", c.MaxTraces, 0},
-		{"widen-conv", c.WidenConv, 0},
+		{"widen-conv", c.WidenConv, 0}, {"widen-kernel", c.WidenKernel, 0},
 	}
 	for _, f := range ints {
 		if f.v < f.min {
@@ -132,6 +135,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.WidenConv > 0 && c.Init == "":
 		return fmt.Errorf("--widen-conv %d needs --init (it widens the starting model)", c.WidenConv)
+	case c.WidenKernel > 0 && c.Init == "":
+		return fmt.Errorf("--widen-kernel %d needs --init (it lengthens the starting model's kernel)", c.WidenKernel)
 	case c.Data == "":
 		return fmt.Errorf("--data is required")
 	case c.Out == "":
@@ -685,9 +690,9 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, sample
 	if err != nil {
 		return nil, fmt.Errorf("--init %s with --inputs %s: %w", cfg.Init, cfg.Inputs, err)
 	}
-	if cfg.WidenConv > 0 {
-		if r, err = r.Widen(cfg.WidenConv, cfg.Seed); err != nil {
-			return nil, fmt.Errorf("--init %s with --widen-conv %d: %w", cfg.Init, cfg.WidenConv, err)
+	if cfg.WidenConv > 0 || cfg.WidenKernel > 0 {
+		if r, err = r.Widen(cfg.WidenConv, cfg.WidenKernel, cfg.Seed); err != nil {
+			return nil, fmt.Errorf("--init %s with --widen-conv %d --widen-kernel %d: %w", cfg.Init, cfg.WidenConv, cfg.WidenKernel, err)
 		}
 	}
 	a := r.Arch
@@ -707,7 +712,8 @@ func configDiff(a, b Config) string {
 		{"lr_min", a.LRMin, b.LRMin}, {"feedback", a.Feedback, b.Feedback}, {"noise", a.NoiseMV, b.NoiseMV},
 		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
-		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv}} {
+		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
+		{"widen_kernel", a.WidenKernel, b.WidenKernel}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}

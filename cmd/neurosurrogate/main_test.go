@@ -111,6 +111,11 @@ func TestBadInput(t *testing.T) {
 		{"network negative warm-up", []string{"network", "--warmup", "-1"}, 2, []string{"--warmup -1", ">= 0"}},
 		{"evaluate dt zero", []string{"evaluate", "--model", "hh", "--cell", "hh", "--dt", "0", "testdata/good.csv"}, 2, []string{"--dt"}},
 		{"evaluate bad second file", []string{"evaluate", "--model", "hh", "--cell", "hh", "testdata/good.csv", "testdata/malformed.csv"}, 1, []string{"malformed.csv:3"}},
+		{"sensitivity unknown perturbation", []string{"sensitivity", "--cell", "hh", "--perturb", "bin:0.5,shift:1", "testdata/good.csv"}, 2, []string{"--perturb", `unknown kind "shift"`}},
+		{"sensitivity bad grouping", []string{"sensitivity", "--cell", "hh", "--perturb", "swap:distance:0", "testdata/good.csv"}, 2, []string{"--perturb swap:distance:0", "distance:N"}},
+		{"sensitivity sample step", []string{"sensitivity", "--cell", "hh", "--sample-dt", "0.03", "testdata/good.csv"}, 2, []string{"--sample-dt 0.03"}},
+		{"sensitivity no files", []string{"sensitivity", "--cell", "hh"}, 2, []string{"event files"}},
+		{"sensitivity bad file", []string{"sensitivity", "--cell", "hh", "testdata/good.csv", "testdata/malformed.csv"}, 1, []string{"malformed.csv:3"}},
 		{"train zero batch", []string{"train", "--data", "x", "--out", "y", "--batch", "0"}, 2, []string{"--batch 0", "at least 1"}},
 		{"train negative replicas", []string{"train", "--data", "x", "--out", "y", "--replicas", "-1"}, 2, []string{"--replicas -1"}},
 		{"train NaN lr", []string{"train", "--data", "x", "--out", "y", "--lr", "NaN"}, 2, []string{"--lr NaN"}},
@@ -198,6 +203,28 @@ func TestEvaluate(t *testing.T) {
 	}
 	if code, _, errs := runT(t, "evaluate", "--model", "hh", "--cell", "hh"); code != 2 || !strings.Contains(errs, "event files") {
 		t.Errorf("no files: exit %d %q", code, errs)
+	}
+}
+
+func TestSensitivity(t *testing.T) {
+	code, out, errs := runT(t, "sensitivity", "--cell", "hay-l5pc", "--tstop", "200", "--perturb", "drop:0,swap:class,drop:0.5", "--json",
+		"../../infer/testdata/eval/hay/ev0.csv.gz", "../../infer/testdata/eval/hay/ev1.csv.gz")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	m := lastJSON(t, out)
+	res, _ := m["results"].([]any)
+	if m["files"].(float64) != 2 || len(res) != 3 {
+		t.Fatalf("sensitivity JSON: %v", m)
+	}
+	for i, want := range []struct {
+		name    string
+		perfect bool
+	}{{"drop:0", true}, {"swap:class", false}, {"drop:0.5", false}} {
+		r := res[i].(map[string]any)
+		if r["perturbation"] != want.name || (r["f1_2ms"].(float64) == 1 && r["rmse_sub_mV"].(float64) == 0) != want.perfect {
+			t.Errorf("result %d: %v, want %s perfect=%v", i, r, want.name, want.perfect)
+		}
 	}
 }
 
