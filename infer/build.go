@@ -153,6 +153,9 @@ func Build(n *Network) (*Built, error) {
 	if b.Cells > math.MaxInt32 {
 		return nil, n.errf("populations", "%d cells is more than the engine indexes", b.Cells)
 	}
+	if err := CheckWarmup(n.WarmupMS, b.SampleDT); err != nil {
+		return nil, n.errf("warmup_ms", "%v", err)
+	}
 	// Delays in steps; the largest decides the ring buffers.
 	type proj struct {
 		pr       Projection

@@ -69,6 +69,26 @@ type popEngine struct {
 	vInit  float32
 }
 
+// MaxSteps bounds a run's steps (warm-up included): more is a typing
+// mistake, not a simulation.
+const MaxSteps = 1e9
+
+// CheckWarmup says whether warmupMS is a usable warm-up for a network
+// stepped every dt ms: finite, not negative, a whole number of steps and
+// at most MaxSteps of them.
+func CheckWarmup(warmupMS, dt float64) error {
+	switch {
+	case !(warmupMS >= 0) || math.IsInf(warmupMS, 0):
+		return fmt.Errorf("%v ms: must be a finite time >= 0", warmupMS)
+	case warmupMS/dt > MaxSteps:
+		return fmt.Errorf("%g ms: more than %.0e sample steps of %g ms", warmupMS, float64(MaxSteps), dt)
+	}
+	if n := math.Round(warmupMS / dt); math.Abs(warmupMS/dt-n) > 1e-9*max(1, n) {
+		return fmt.Errorf("%g ms is not a multiple of the sample step %g ms", warmupMS, dt)
+	}
+	return nil
+}
+
 // RunSurrogate steps the network of surrogates for tstopMS: every
 // population as batched Streams (one matrix product per layer and step),
 // spikes from the spike head delivered through the sparse connectivity into
@@ -82,8 +102,11 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 	if steps < 1 {
 		return nil, fmt.Errorf("tstop %g ms is shorter than one sample step (%g ms)", tstopMS, dt)
 	}
-	if !(opt.WarmupMS >= 0) || math.IsInf(opt.WarmupMS, 0) {
-		return nil, fmt.Errorf("warm-up %v ms: must be a finite time >= 0", opt.WarmupMS)
+	if err := CheckWarmup(opt.WarmupMS, dt); err != nil {
+		return nil, fmt.Errorf("warm-up: %v", err)
+	}
+	if float64(steps)+opt.WarmupMS/dt > MaxSteps {
+		return nil, fmt.Errorf("warm-up %g ms + tstop %g ms at %g ms per step: more than %.0e steps", opt.WarmupMS, tstopMS, dt, float64(MaxSteps))
 	}
 	warm := int(math.Round(opt.WarmupMS / dt))
 	warmMS := float64(warm) * dt
@@ -217,7 +240,9 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		for pi, pe := range pes {
 			for _, ch := range pe.chunks {
 				for _, sp := range ch.spikes {
-					if sp.TimeMS >= warmMS {
+					// The readout shift can put a spike of the last steps
+					// past tstop: delivered (to nobody in time), not reported.
+					if sp.TimeMS >= warmMS && sp.TimeMS < warmMS+res.TstopMS {
 						res.Spikes = append(res.Spikes, NetSpike{Cell: sp.Cell, TimeMS: sp.TimeMS - warmMS})
 					}
 					for _, e := range b.Edges[b.Offsets[sp.Cell]:b.Offsets[sp.Cell+1]] {

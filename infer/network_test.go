@@ -134,6 +134,29 @@ func TestOneCellMatchesRollout(t *testing.T) {
 	if worst > 1e-3 {
 		t.Errorf("Vm differs by up to %g mV", worst)
 	}
+	// A shift longer than part of the run: spikes it puts past tstop are
+	// not reported, by the network or the rollout.
+	p.Model.Readout.ShiftMS = 300
+	run, err = RunSurrogate(b, 500, EngineOptions{Record: []int{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _, _, err = Surrogate(p.Model, p.Cell, run.Inputs[1], run.Steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range run.Spikes {
+		if s.TimeMS >= run.TstopMS || s.TimeMS < 300 {
+			t.Fatalf("spike at %g ms with a 300 ms shift in a %g ms run", s.TimeMS, run.TstopMS)
+		}
+		if s.Cell == 1 {
+			n++
+		}
+	}
+	if n == 0 || n != len(tr.Spikes) {
+		t.Errorf("shifted: network cell spiked %d times, rollout %d", n, len(tr.Spikes))
+	}
 }
 
 // TestEngineDeterministic: the same network gives the same spikes whatever
@@ -297,8 +320,13 @@ func TestWarmup(t *testing.T) {
 	if s.WarmupMS != warm || s.TstopMS != tstop || len(s.RateSurWindows) != 3 {
 		t.Errorf("report: warm-up %g, tstop %g, %d windows", s.WarmupMS, s.TstopMS, len(s.RateSurWindows))
 	}
-	if _, err := RunSurrogate(b, tstop, EngineOptions{WarmupMS: math.NaN()}); err == nil {
-		t.Error("NaN warm-up accepted")
+	for _, w := range []float64{math.NaN(), 1e300, 1e18, 0.3} {
+		if _, err := RunSurrogate(b, tstop, EngineOptions{WarmupMS: w}); err == nil {
+			t.Errorf("surrogate: warm-up %g ms accepted", w)
+		}
+		if _, err := RunReference(b, tstop, w, 0.025, 0, nil); err == nil {
+			t.Errorf("reference: warm-up %g ms accepted", w)
+		}
 	}
 }
 
@@ -328,6 +356,8 @@ func TestNetworkErrors(t *testing.T) {
 		{"unknown field", strings.Replace(twoPops, `"rule": "indegree", "k": 5`, `"rule": "indegree", "kk": 5`, 1), `unknown field "kk"`},
 		{"syntax", twoPops + ",", "invalid JSON"},
 		{"negative warm-up", `"warmup_ms": -5, ` + twoPops, "warmup_ms: -5: must be a finite time >= 0"},
+		{"warm-up not a multiple", `"warmup_ms": 100.2, ` + twoPops, "warmup_ms: 100.2 ms is not a multiple of the sample step"},
+		{"endless warm-up", `"warmup_ms": 1e300, ` + twoPops, "warmup_ms: 1e+300 ms: more than 1e+09 sample steps"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := ParseNetwork("net.json", netJSON(tc.body))

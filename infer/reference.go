@@ -2,7 +2,6 @@ package infer
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"neurosurrogate/biophys"
@@ -106,8 +105,11 @@ func Replay(b *Built, run *RunResult, cells []int, dtMS float64, workers int) (*
 // warmupMS are simulated and left out of the result, as in RunSurrogate;
 // progress gets the simulated time from the start of the warm-up.
 func RunReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, progress func(doneMS float64, spikes int)) (*RunResult, error) {
-	if !(warmupMS >= 0) || math.IsInf(warmupMS, 0) {
-		return nil, fmt.Errorf("warm-up %v ms: must be a finite time >= 0", warmupMS)
+	if err := CheckWarmup(warmupMS, b.SampleDT); err != nil {
+		return nil, fmt.Errorf("warm-up: %v", err)
+	}
+	if (warmupMS+tstopMS)/dtMS > MaxSteps {
+		return nil, fmt.Errorf("warm-up %g ms + tstop %g ms at dt %g ms: more than %.0e steps", warmupMS, tstopMS, dtMS, float64(MaxSteps))
 	}
 	per, ok := StepsPerSample(b.SampleDT, dtMS)
 	if !ok {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,8 +162,14 @@ type SensitivityJob struct {
 func Sensitivity(j SensitivityJob) ([]metrics.Report, error) {
 	nIn, nP := len(j.Inputs), len(j.Perturbations)
 	for _, p := range j.Perturbations {
-		if p.Kind == "swap" && j.Groups[p.Groups] == nil {
+		if p.Kind != "swap" {
+			continue
+		}
+		if j.Groups[p.Groups] == nil {
 			return nil, fmt.Errorf("perturbation %s: no synapse groups given for %q", p, p.Groups)
+		}
+		if !slices.ContainsFunc(j.Groups[p.Groups], func(g []int) bool { return len(g) > 1 }) {
+			return nil, fmt.Errorf("perturbation %s: every group has a single synapse, so swapping would change nothing", p)
 		}
 	}
 	steps := int(math.Round(j.TstopMS / j.SampleDT))

@@ -167,4 +167,8 @@ func TestSensitivity(t *testing.T) {
 	if _, err := Sensitivity(job); err == nil || !strings.Contains(err.Error(), "no synapse groups") {
 		t.Errorf("swap without groups: %v", err)
 	}
+	job.Groups = map[string][][]int{"prefix": {{0}, {1}}}
+	if _, err := Sensitivity(job); err == nil || !strings.Contains(err.Error(), "single synapse") {
+		t.Errorf("swap among single synapses: %v", err)
+	}
 }

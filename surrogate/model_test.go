@@ -124,7 +124,9 @@ func TestReadoutSpikes(t *testing.T) {
 		{Readout{P: 0.5, RefractoryMS: 0}, []float64{0.75, 1.25, 3.75, 4.75}},
 		{Readout{P: 0.5, RefractoryMS: 1}, []float64{0.75, 3.75, 4.75}},
 		{Readout{P: 0.75, RefractoryMS: 2}, []float64{0.75, 4.75}},
-		{Readout{P: 0.5, RefractoryMS: 1, ShiftMS: 1}, []float64{1.75, 4.75, 5.75}},
+		// A shift past the trace's end (5 ms) drops the spike.
+		{Readout{P: 0.5, RefractoryMS: 1, ShiftMS: 1}, []float64{1.75, 4.75}},
+		{Readout{P: 0.5, ShiftMS: 0.5}, []float64{1.25, 1.75, 4.25}},
 	} {
 		got := tc.r.Spikes(p, 0.5)
 		if len(got) != len(tc.want) {

@@ -5,15 +5,20 @@ import "fmt"
 // Spikes turns per-bin spike probabilities into spike times (ms): a spike
 // in every bin whose probability exceeds the readout's P, unless the
 // previous one is less than RefractoryMS earlier; it is placed in the
-// middle of its bin (bin k spans (k*dt, (k+1)*dt]).
+// middle of its bin (bin k spans (k*dt, (k+1)*dt]) plus ShiftMS. Spikes
+// the shift puts past the trace's end (len(p)*sampleDT) are left out.
 func (r Readout) Spikes(p []float32, sampleDT float64) []float64 {
 	var out []float64
 	last := -1e300
+	end := float64(len(p)) * sampleDT
 	for k, x := range p {
 		if x <= r.P {
 			continue
 		}
 		t := (float64(k)+0.5)*sampleDT + r.ShiftMS
+		if t >= end {
+			break
+		}
 		if t-last < r.RefractoryMS {
 			continue
 		}

@@ -26,8 +26,12 @@ func writeCurve(out string, hist []EpochRecord) error {
 	err := surrogate.WriteFileAtomic(csvPath, func(w io.Writer) error {
 		fmt.Fprintln(w, "epoch,step,elapsed_s,train_loss,train_loss_vm,train_loss_spike,val_f1_2ms,val_f1_10ms,val_rmse_sub_mV,val_ev_sub,val_rate_ref_hz,val_rate_sur_hz,score")
 		for _, h := range hist {
-			fmt.Fprintf(w, "%d,%d,%.1f,%.6g,%.6g,%.6g,%.4f,%.4f,%.4f,%.4f,%.3f,%.3f,%.4f\n", h.Epoch, h.Step, h.ElapsedS,
-				h.TrainLoss, h.LossV, h.LossS, h.ValF1At2, h.ValF1At10, h.ValRMSESub, h.ValEVSub, h.ValRateRef, h.ValRateSur, h.Score)
+			loss := fmt.Sprintf("%.6g,%.6g,%.6g", h.TrainLoss, h.LossV, h.LossS)
+			if h.Epoch < 0 {
+				loss = ",," // the starting model (--init): nothing trained yet
+			}
+			fmt.Fprintf(w, "%d,%d,%.1f,%s,%.4f,%.4f,%.4f,%.4f,%.3f,%.3f,%.4f\n", h.Epoch, h.Step, h.ElapsedS,
+				loss, h.ValF1At2, h.ValF1At10, h.ValRMSESub, h.ValEVSub, h.ValRateRef, h.ValRateSur, h.Score)
 		}
 		return nil
 	})
@@ -60,7 +64,12 @@ func writeCurve(out string, hist []EpochRecord) error {
 		{"val F1 ±2 ms", func(h EpochRecord) float64 { return h.ValF1At2 }},
 		{"val F1 ±10 ms", func(h EpochRecord) float64 { return h.ValF1At10 }},
 		{"val RMSE sub (mV / 5)", func(h EpochRecord) float64 { return h.ValRMSESub / 5 }},
-		{"train loss (scaled to 1)", func(h EpochRecord) float64 { return h.TrainLoss / math.Max(maxLoss, 1e-12) }},
+		{"train loss (scaled to 1)", func(h EpochRecord) float64 {
+			if h.Epoch < 0 {
+				return math.NaN()
+			}
+			return h.TrainLoss / math.Max(maxLoss, 1e-12)
+		}},
 	}
 	for i, l := range lines {
 		xy := series(l.f)

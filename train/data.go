@@ -46,14 +46,14 @@ func GroupInputs(mode string, chans []dataset.Channel, cell *biophys.Cell) ([]su
 	case strings.HasPrefix(mode, "distance:"):
 		n, err := strconv.Atoi(strings.TrimPrefix(mode, "distance:"))
 		if err != nil || n < 1 || n > 64 {
-			return nil, fmt.Errorf("--inputs %q: want distance:N with N in [1, 64]", mode)
+			return nil, fmt.Errorf("grouping %q: want distance:N with N in [1, 64]", mode)
 		}
 		if cell == nil {
-			return nil, fmt.Errorf("--inputs %q needs the cell description", mode)
+			return nil, fmt.Errorf("grouping %q needs the cell description", mode)
 		}
 		bins, key = n, prefix
 	default:
-		return nil, fmt.Errorf("--inputs %q: want channels, class, prefix or distance:N", mode)
+		return nil, fmt.Errorf("grouping %q: want channels, class, prefix or distance:N", mode)
 	}
 	var out []surrogate.Input
 	pos := map[string]int{}

@@ -263,7 +263,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	}
 	inputs, err := GroupInputs(cfg.Inputs, meta.Channels, cell)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--inputs: %w", err)
 	}
 	nTraces := ds.NumTraces()
 	if cfg.MaxTraces > 0 {

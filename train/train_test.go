@@ -334,6 +334,12 @@ func TestInit(t *testing.T) {
 	if rb.Best.Score < h0.Score {
 		t.Errorf("selected score %v below the starting model's %v", rb.Best.Score, h0.Score)
 	}
+	// The curve has no training loss for the starting model.
+	curve, _ := CurvePaths(b.Out)
+	data, err := os.ReadFile(curve)
+	if lines := strings.Split(string(data), "\n"); err != nil || len(lines) < 3 || !strings.HasPrefix(lines[1], "-1,0,") || strings.Split(lines[1], ",")[3] != "" || strings.Split(lines[2], ",")[3] == "" {
+		t.Errorf("learning curve %s: %v\n%s", curve, err, data)
+	}
 
 	// Widening the starting model's convolution keeps its function.
 	w := tinyConfig(t, filepath.Join(dir, "w.safetensors"))

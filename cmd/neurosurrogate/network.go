@@ -69,9 +69,6 @@ func runNetwork(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if warmupSet {
-		net.WarmupMS = *warmup
-	}
 	if *modelArg != "" {
 		for i := range net.Populations {
 			net.Populations[i].Model = *modelArg
@@ -80,6 +77,18 @@ func runNetwork(args []string, stdout io.Writer) error {
 	b, err := infer.Build(net)
 	if err != nil {
 		return err
+	}
+	if warmupSet {
+		if err := infer.CheckWarmup(*warmup, b.SampleDT); err != nil {
+			return usagef("--warmup %v", err)
+		}
+		net.WarmupMS = *warmup
+	}
+	if total := (*tstop + net.WarmupMS) / b.SampleDT; total > infer.MaxSteps {
+		return usagef("--tstop %g ms after a %g ms warm-up: %.3g sample steps, more than the limit of %.0e", *tstop, net.WarmupMS, total, float64(infer.MaxSteps))
+	}
+	if total := (*tstop + net.WarmupMS) / *dt; *refMode == "full" && total > maxSteps {
+		return usagef("--tstop %g ms after a %g ms warm-up at --dt %g: %.3g steps, more than the limit of %.0e", *tstop, net.WarmupMS, *dt, total, float64(maxSteps))
 	}
 	fmt.Fprintf(stdout, "%s: %d cells, %d synapses, sample step %g ms, delays up to %g ms\n", net.Name, b.Cells, b.Synapses(), b.SampleDT, float64(b.MaxDelay)*b.SampleDT)
 	if net.WarmupMS > 0 {

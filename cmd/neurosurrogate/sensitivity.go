@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/cmd/internal/progress"
@@ -133,6 +134,9 @@ func swapGroups(cell *biophys.Cell, perts []infer.Perturbation) (map[string][][]
 				g = append(g, cell.SynapseIndex(ch))
 			}
 			out[p.Groups] = append(out[p.Groups], g)
+		}
+		if !slices.ContainsFunc(out[p.Groups], func(g []int) bool { return len(g) > 1 }) {
+			return nil, usagef("--perturb %s: every group of %s has a single synapse, so swapping would change nothing", p, cell.Name)
 		}
 	}
 	return out, nil
