@@ -30,7 +30,7 @@ func runNetwork(args []string, stdout io.Writer) error {
 	modelArg := fs.String("model", "", "use this surrogate model for every population (default: each population's own)")
 	refMode := fs.String("reference", "replay", "check against the reference: none, replay (re-run a sample of cells on their recorded inputs) or full (the whole network)")
 	tstop := fs.Float64("tstop", 1000, "simulated time measured (ms), after the warm-up")
-	warmup := fs.Float64("warmup", 0, "simulated time before the measured period, left out of every statistic (ms; default: the network's warmup_ms)")
+	warmup := fs.Float64("warmup", 0, "simulated time before the measured period, left out of every statistic (ms, a multiple of the sample step; default: the network's warmup_ms)")
 	dt := fs.Float64("dt", 0.025, "reference time step (ms)")
 	replayCells := fs.Int("replay-cells", 0, "cells re-run by --reference replay (0: 50 point cells or 8 detailed ones)")
 	workers := fs.Int("workers", 0, "worker threads (0: one per core)")
