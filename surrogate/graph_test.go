@@ -9,7 +9,7 @@ import (
 )
 
 func testArch(layers, kernel int) Arch {
-	return Arch{Inputs: []Input{{"exc", []string{"exc"}}, {"inh", []string{"inh"}}}, Kernel: kernel, Conv: 6, Hidden: 8, Layers: layers, SampleDT: 0.5}
+	return Arch{Inputs: []Input{{Name: "exc", Channels: []string{"exc"}}, {Name: "inh", Channels: []string{"inh"}}}, Kernel: kernel, Conv: 6, Hidden: 8, Layers: layers, SampleDT: 0.5}
 }
 
 func testModel(t testing.TB, a Arch) *Model {

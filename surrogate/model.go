@@ -20,7 +20,14 @@ const FormatVersion = 1
 type Input struct {
 	Name     string   `json:"name"`
 	Channels []string `json:"channels"`
+	// DelaySteps postpones the input by that many samples before the
+	// convolution sees it (0 to MaxInputDelay): a synapse far out on the
+	// dendrite reaches the soma later than the conv kernel spans.
+	DelaySteps int `json:"delay_steps,omitempty"`
 }
+
+// MaxInputDelay bounds Input.DelaySteps.
+const MaxInputDelay = 200
 
 // Arch is the architecture: a causal 1-D convolution over Vm (the model's
 // own, fed back) and the input channels, Layers LSTM layers of Hidden units,
@@ -40,6 +47,15 @@ type Arch struct {
 	// fed back as a second conv input beside its Vm, so it knows when it
 	// fired.
 	FeedSpike bool `json:"feed_spike,omitempty"`
+}
+
+// MaxDelay is the longest input delay in samples.
+func (a Arch) MaxDelay() int {
+	d := 0
+	for _, in := range a.Inputs {
+		d = max(d, in.DelaySteps)
+	}
+	return d
 }
 
 // Cin is the number of conv input channels: Vm plus the inputs.
@@ -76,6 +92,9 @@ func (a Arch) Validate() error {
 		}
 		if seen[in.Name] {
 			return fmt.Errorf("architecture: input %q listed twice", in.Name)
+		}
+		if in.DelaySteps < 0 || in.DelaySteps > MaxInputDelay {
+			return fmt.Errorf("architecture: input %q: delay_steps %d outside [0, %d]", in.Name, in.DelaySteps, MaxInputDelay)
 		}
 		seen[in.Name] = true
 	}

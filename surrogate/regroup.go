@@ -8,7 +8,7 @@ import (
 
 // Regroup returns a copy of m whose inputs are the finer groups given (each
 // a subset of the channels of exactly one of m's inputs) and which computes
-// the same function: every new input gets the normalization and
+// the same function: every new input gets the normalization, delay and
 // convolution weights of the input it came from. It is the starting point
 // for fine-tuning a model on finer inputs (train --init), e.g. one input per
 // synapse from a model over groups of synapses.
@@ -53,6 +53,7 @@ func (m *Model) Regroup(inputs []Input) (*Model, error) {
 	c.Norm.InputScale = make([]float32, len(inputs))
 	for j, i := range from {
 		c.Norm.InputScale[j] = m.Norm.InputScale[i]
+		c.Arch.Inputs[j].DelaySteps = m.Arch.Inputs[i].DelaySteps
 	}
 	K, F, nOld, nNew := m.Arch.Kernel, m.Arch.Conv, len(m.Arch.Inputs), len(inputs)
 	old := m.W["conv.wd"].Data

@@ -13,9 +13,9 @@ import (
 // Stream scatters its inputs, so this also checks the sparse path against
 // the dense one.
 func TestRegroup(t *testing.T) {
-	a := Arch{Inputs: []Input{{"exc", []string{"e0", "e1", "e2", "e3"}}, {"inh", []string{"i0", "i1"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 1, SampleDT: 0.5, FeedSpike: true}
+	a := Arch{Inputs: []Input{{Name: "exc", Channels: []string{"e0", "e1", "e2", "e3"}}, {Name: "inh", Channels: []string{"i0", "i1"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 1, SampleDT: 0.5, FeedSpike: true}
 	m := testModel(t, a)
-	fine := []Input{{"i1", []string{"i1"}}, {"e0", []string{"e0"}}, {"e12", []string{"e1", "e2"}}, {"i0", []string{"i0"}}, {"e3", []string{"e3"}}}
+	fine := []Input{{Name: "i1", Channels: []string{"i1"}}, {Name: "e0", Channels: []string{"e0"}}, {Name: "e12", Channels: []string{"e1", "e2"}}, {Name: "i0", Channels: []string{"i0"}}, {Name: "e3", Channels: []string{"e3"}}}
 	r, err := m.Regroup(fine)
 	if err != nil {
 		t.Fatal(err)
@@ -63,17 +63,17 @@ func TestRegroup(t *testing.T) {
 }
 
 func TestRegroupErrors(t *testing.T) {
-	a := Arch{Inputs: []Input{{"exc", []string{"e0", "e1"}}, {"inh", []string{"i0"}}}, Kernel: 2, Conv: 4, Hidden: 4, Layers: 1, SampleDT: 0.5}
+	a := Arch{Inputs: []Input{{Name: "exc", Channels: []string{"e0", "e1"}}, {Name: "inh", Channels: []string{"i0"}}}, Kernel: 2, Conv: 4, Hidden: 4, Layers: 1, SampleDT: 0.5}
 	m := testModel(t, a)
 	for _, c := range []struct {
 		in   []Input
 		want string
 	}{
-		{[]Input{{"x", []string{"e0", "i0"}}, {"e1", []string{"e1"}}}, "joins channels"},
-		{[]Input{{"e0", []string{"e0"}}, {"i0", []string{"i0"}}}, `"e1" of the model is not in any`},
-		{[]Input{{"e0", []string{"e0", "e1"}}, {"i0", []string{"i0", "zz"}}}, `"zz" of input "i0" is not`},
-		{[]Input{{"e0", []string{"e0", "e1"}}, {"i0", []string{"i0", "e1"}}}, "joins"},
-		{[]Input{{"e0", []string{"e0"}}, {"e1", []string{"e1", "e0"}}, {"i0", []string{"i0"}}}, "two inputs"},
+		{[]Input{{Name: "x", Channels: []string{"e0", "i0"}}, {Name: "e1", Channels: []string{"e1"}}}, "joins channels"},
+		{[]Input{{Name: "e0", Channels: []string{"e0"}}, {Name: "i0", Channels: []string{"i0"}}}, `"e1" of the model is not in any`},
+		{[]Input{{Name: "e0", Channels: []string{"e0", "e1"}}, {Name: "i0", Channels: []string{"i0", "zz"}}}, `"zz" of input "i0" is not`},
+		{[]Input{{Name: "e0", Channels: []string{"e0", "e1"}}, {Name: "i0", Channels: []string{"i0", "e1"}}}, "joins"},
+		{[]Input{{Name: "e0", Channels: []string{"e0"}}, {Name: "e1", Channels: []string{"e1", "e0"}}, {Name: "i0", Channels: []string{"i0"}}}, "two inputs"},
 	} {
 		if _, err := m.Regroup(c.in); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want %q", c.in, err, c.want)
@@ -85,9 +85,9 @@ func TestRegroupErrors(t *testing.T) {
 // trajectory as the original (dense and sparse input paths, two LSTM
 // layers), while its new channels carry signal; narrowing is refused.
 func TestWiden(t *testing.T) {
-	a := Arch{Inputs: []Input{{"exc", []string{"e0", "e1", "e2", "e3"}}, {"inh", []string{"i0", "i1"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 2, SampleDT: 0.5, FeedSpike: true}
+	a := Arch{Inputs: []Input{{Name: "exc", Channels: []string{"e0", "e1", "e2", "e3"}}, {Name: "inh", Channels: []string{"i0", "i1"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 2, SampleDT: 0.5, FeedSpike: true}
 	dense := testModel(t, a)
-	sparse, err := dense.Regroup([]Input{{"e0", []string{"e0"}}, {"e1", []string{"e1"}}, {"e2", []string{"e2"}}, {"e3", []string{"e3"}}, {"i0", []string{"i0"}}, {"i1", []string{"i1"}}})
+	sparse, err := dense.Regroup([]Input{{Name: "e0", Channels: []string{"e0"}}, {Name: "e1", Channels: []string{"e1"}}, {Name: "e2", Channels: []string{"e2"}}, {Name: "e3", Channels: []string{"e3"}}, {Name: "i0", Channels: []string{"i0"}}, {Name: "i1", Channels: []string{"i1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

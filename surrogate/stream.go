@@ -28,9 +28,19 @@ type Stream struct {
 	unf    blas32.General // N x K*rc unfolded history
 	convP  *PackedB       // K*rc x F weights of the ring's channels, packed
 	wd     []float32      // sparse: K*nIn x F input weights, row lag*nIn+j
-	acc    []float32      // sparse: K slots of N x F, slot (pos + lag) mod K holds the inputs' part lag samples ahead
+	acc    []float32      // sparse: K+D slots of N x F, slot (apos + delay + lag) mod (K+D) holds the inputs' part that many samples ahead
+	apos   int            // sparse: slot of the current sample in acc
 	convB  []float32
 	feat   blas32.General // N x F
+
+	// Input delays (Input.DelaySteps): dly[j] per input, nil if none. The
+	// sparse path scatters a delayed input further ahead in acc; the dense
+	// one adds a bin's drive to slot (dpos + dly[j]) of dring (D+1 slots
+	// of N x nIn), and slot dpos is the drive the convolution sees.
+	dly   []int
+	dring []float32
+	dpos  int
+	dnow  []float32
 
 	xh    []blas32.General // per layer: N x (In+H), [x | h]
 	w     []blas32.General // per layer: (In+H) x 4H, gates i f g o
@@ -63,7 +73,7 @@ func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 	if s.sparse {
 		s.rc = s.fed
 		s.wd = append([]float32(nil), m.W["conv.wd"].Data...) // a copy, as the packed matrices are
-		s.acc = make([]float32, s.k*n*s.f)
+		s.acc = make([]float32, (s.k+a.MaxDelay())*n*s.f)
 	}
 	rc := s.rc
 	s.ring = make([]float32, s.k*n*rc)
@@ -80,6 +90,16 @@ func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 			for j := 0; j < s.nIn; j++ {
 				copy(conv[(lag*rc+s.fed+j)*s.f:], wd[(lag*s.nIn+j)*s.f:(lag*s.nIn+j+1)*s.f])
 			}
+		}
+	}
+	if d := a.MaxDelay(); d > 0 {
+		s.dly = make([]int, s.nIn)
+		for j, in := range a.Inputs {
+			s.dly[j] = in.DelaySteps
+		}
+		if !s.sparse {
+			s.dring = make([]float32, (d+1)*n*s.nIn)
+			s.dnow = make([]float32, n*s.nIn)
 		}
 	}
 	s.convP = newPackedB(kernelFor(kern, s.f), conv, s.k*rc, s.f, s.f)
@@ -124,6 +144,8 @@ func (s *Stream) Reset(vInitMV float32) {
 	v0 := (vInitMV - s.m.Norm.VOffset) / s.m.Norm.VScale
 	clear(s.ring)
 	clear(s.acc)
+	clear(s.dring)
+	s.dpos, s.apos = 0, 0
 	for slot := 0; slot < s.k; slot++ {
 		for i := 0; i < s.N; i++ {
 			s.ring[(slot*s.N+i)*s.rc] = v0
@@ -157,6 +179,9 @@ func (s *Stream) SetVm(i int, vMV float32) {
 // probability that it spikes within this bin.
 func (s *Stream) Step(drive []float32) {
 	n, rc, k, nIn := s.N, s.rc, s.k, s.nIn
+	if s.dring != nil {
+		drive = s.delayed(drive)
+	}
 	scale := s.m.Norm.InputScale
 	// Newest goes to slot pos.
 	slot := s.ring[s.pos*n*rc : (s.pos+1)*n*rc]
@@ -227,6 +252,7 @@ const sparseInputs = 4
 // the next K-1 samples, and this sample's input part to feat.
 func (s *Stream) scatter(drive []float32) {
 	n, k, f, nIn := s.N, s.k, s.f, s.nIn
+	slots := len(s.acc) / (n * f)
 	scale := s.m.Norm.InputScale
 	for i := 0; i < n; i++ {
 		d := drive[i*nIn : (i+1)*nIn]
@@ -235,19 +261,44 @@ func (s *Stream) scatter(drive []float32) {
 				continue
 			}
 			u := x * scale[j]
+			ahead := s.apos
+			if s.dly != nil {
+				ahead += s.dly[j]
+			}
 			for lag := 0; lag < k; lag++ {
-				dst := s.acc[(((s.pos+lag)%k)*n+i)*f:][:f]
+				dst := s.acc[(((ahead+lag)%slots)*n+i)*f:][:f]
 				w := s.wd[(lag*nIn+j)*f:][:f]
 				for c := range dst {
 					dst[c] += u * w[c]
 				}
 			}
 		}
-		now := s.acc[(s.pos*n+i)*f:][:f]
+		now := s.acc[(s.apos*n+i)*f:][:f]
 		row := s.feat.Data[i*s.feat.Stride:][:f]
 		for c := range row {
 			row[c] += now[c]
 		}
 		clear(now)
 	}
+	s.apos = (s.apos + 1) % slots
+}
+
+// delayed files this bin's drive under each input's delay and returns the
+// drive due now.
+func (s *Stream) delayed(drive []float32) []float32 {
+	n, nIn := s.N, s.nIn
+	slots := len(s.dring) / (n * nIn)
+	for i := 0; i < n; i++ {
+		d := drive[i*nIn : (i+1)*nIn]
+		for j, x := range d {
+			if x != 0 {
+				s.dring[(((s.dpos+s.dly[j])%slots)*n+i)*nIn+j] += x
+			}
+		}
+	}
+	now := s.dring[s.dpos*n*nIn : (s.dpos+1)*n*nIn]
+	copy(s.dnow, now)
+	clear(now)
+	s.dpos = (s.dpos + 1) % slots
+	return s.dnow
 }

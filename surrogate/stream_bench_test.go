@@ -9,17 +9,25 @@ import (
 // BenchmarkStream: one step of 1000 cells (ns per cell-step) for a model
 // with few dense inputs (as hh: every bin has input) and one with 200
 // sparse inputs (as the per-synapse Hay model: about 1 event per cell and
-// step among 200 synapses).
+// step among 200 synapses), without and with input delays.
 func BenchmarkStream(b *testing.B) {
 	for _, c := range []struct {
 		nIn     int
 		density float64
-	}{{2, 1}, {12, 0.1}, {200, 0.005}} {
-		b.Run(fmt.Sprintf("inputs=%d", c.nIn), func(b *testing.B) {
+		delay   int // inputs delayed by 0..delay-1 samples (Input.DelaySteps)
+	}{{2, 1, 0}, {12, 0.1, 0}, {200, 0.005, 0}, {200, 0.005, 24}} {
+		name := fmt.Sprintf("inputs=%d", c.nIn)
+		if c.delay > 0 {
+			name += fmt.Sprintf("/delays=0-%d", c.delay-1)
+		}
+		b.Run(name, func(b *testing.B) {
 			in := make([]Input, c.nIn)
 			scale := make([]float32, c.nIn)
 			for j := range in {
 				in[j] = Input{Name: fmt.Sprint("s", j), Channels: []string{fmt.Sprint("s", j)}}
+				if c.delay > 0 {
+					in[j].DelaySteps = j % c.delay
+				}
 				scale[j] = 100
 			}
 			m, err := New(Arch{Inputs: in, Kernel: 8, Conv: 16, Hidden: 64, Layers: 1, SampleDT: 0.5, FeedSpike: true}, Norm{VOffset: -65, VScale: 20, InputScale: scale}, 1)

@@ -113,8 +113,9 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 				kk := k - lag
 				for j := 0; j < nIn; j++ {
 					x := float32(0)
-					if kk >= 0 && kk < n {
-						x = s.in[j][kk] * f.norm.InputScale[j]
+					// Delayed inputs (Input.DelaySteps), as Stream delays them.
+					if kd := kk - f.arch.Inputs[j].DelaySteps; kd >= 0 && kd < n {
+						x = s.in[j][kd] * f.norm.InputScale[j]
 					}
 					d[lag*nIn+j] = x
 				}

@@ -41,6 +41,10 @@ type Config struct {
 	// WidenKernel, with Init, gives the starting model a convolution this
 	// many samples long (the older lags start at zero weight).
 	WidenKernel int `json:"widen_kernel,omitempty"`
+	// InputDelay "psp" delays every input by its synapses' somatic PSP
+	// timing (PSPDelays); "" keeps the delays the inputs have (none, or
+	// the starting model's).
+	InputDelay string `json:"input_delay,omitempty"`
 
 	Hidden    int  `json:"hidden"`
 	Conv      int  `json:"conv"`
@@ -137,6 +141,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--widen-conv %d needs --init (it widens the starting model)", c.WidenConv)
 	case c.WidenKernel > 0 && c.Init == "":
 		return fmt.Errorf("--widen-kernel %d needs --init (it lengthens the starting model's kernel)", c.WidenKernel)
+	case c.InputDelay != "" && c.InputDelay != "psp":
+		return fmt.Errorf("--input-delay %q: want psp (or leave it out)", c.InputDelay)
 	case c.Data == "":
 		return fmt.Errorf("--data is required")
 	case c.Out == "":
@@ -304,6 +310,17 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 		if model, err = surrogate.New(arch, normalization(trainSet, len(inputs)), cfg.Seed); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.InputDelay == "psp" {
+		delays, err := PSPDelays(cell, model.Arch.Inputs, meta.SampleDtMS, 0)
+		if err != nil {
+			return nil, fmt.Errorf("--input-delay psp: %w", err)
+		}
+		if err := model.Arch.Validate(); err != nil {
+			return nil, err
+		}
+		dj, _ := json.Marshal(delays)
+		model.Info["input_delays"] = string(dj)
 	}
 	arch, norm := model.Arch, model.Norm
 	archJSON, _ := json.Marshal(arch)
@@ -713,7 +730,7 @@ func configDiff(a, b Config) string {
 		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
-		{"widen_kernel", a.WidenKernel, b.WidenKernel}} {
+		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}

@@ -186,6 +186,7 @@ func TestTrainBadInput(t *testing.T) {
 		{"lengthen without init", func(c *Config) { c.WidenKernel = 16 }, "--widen-kernel 16 needs --init"},
 		{"negative kernel widening", func(c *Config) { c.Init, c.WidenKernel = "m.safetensors", -1 }, "--widen-kernel -1"},
 		{"zero hidden", func(c *Config) { c.Hidden = 0 }, "--hidden 0"},
+		{"unknown input delay", func(c *Config) { c.InputDelay = "cable" }, `--input-delay "cable"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))

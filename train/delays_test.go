@@ -1,0 +1,100 @@
+package train
+
+import (
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	"neurosurrogate/biophys"
+	"neurosurrogate/surrogate"
+)
+
+// TestPSPDelays: on a ball-and-stick cell with excitatory synapses near the
+// soma, mid-dendrite and at its tip, the measured half-rise times grow with
+// distance, the nearest gets no delay and the tip the longest; the somatic
+// inhibitory synapse is fitted (not measured) and gets none; a grouped
+// input gets its channels' mean.
+func TestPSPDelays(t *testing.T) {
+	data, err := os.ReadFile("../artifacts/cells/ballstick.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := strings.Replace(string(data), `{"name": "exc", "kind": "ExpSyn", "section": "dend", "x": 0.5`,
+		`{"name": "exc_near", "kind": "ExpSyn", "section": "dend", "x": 0.02, "params": {"tau": 2, "e": 0}},
+		 {"name": "exc_tip", "kind": "ExpSyn", "section": "dend", "x": 1, "params": {"tau": 2, "e": 0}},
+		 {"name": "exc_mid", "kind": "ExpSyn", "section": "dend", "x": 0.5`, 1)
+	cell, err := biophys.ParseCell("ballstick3.json", []byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cell.Synapses) != 4 {
+		t.Fatalf("test cell: %d synapses (the ballstick JSON changed?)", len(cell.Synapses))
+	}
+	in := func(name string, ch ...string) surrogate.Input { return surrogate.Input{Name: name, Channels: ch} }
+	inputs := []surrogate.Input{in("exc_near", "exc_near"), in("exc_mid", "exc_mid"), in("exc_tip", "exc_tip"), in("inh", "inh"), in("ends", "exc_near", "exc_tip")}
+	const dt = 0.1
+	got, err := PSPDelays(cell, inputs, dt, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]SynapseDelay{}
+	for _, d := range got {
+		by[d.Synapse] = d
+	}
+	near, mid, tip, inh := by["exc_near"], by["exc_mid"], by["exc_tip"], by["inh"]
+	if near.Fitted || mid.Fitted || tip.Fitted || !inh.Fitted {
+		t.Errorf("measured/fitted wrong: %+v", got)
+	}
+	if !(near.HalfRiseMS > 0 && near.HalfRiseMS < mid.HalfRiseMS && mid.HalfRiseMS < tip.HalfRiseMS) || !(near.DistanceUM < mid.DistanceUM && mid.DistanceUM < tip.DistanceUM) {
+		t.Errorf("half-rise times do not grow with distance: %+v", got)
+	}
+	if inputs[0].DelaySteps != 0 || inputs[3].DelaySteps != 0 || !(inputs[1].DelaySteps > 0 && inputs[2].DelaySteps > inputs[1].DelaySteps) {
+		t.Errorf("delays %d %d %d %d (near, mid, tip, inh)", inputs[0].DelaySteps, inputs[1].DelaySteps, inputs[2].DelaySteps, inputs[3].DelaySteps)
+	}
+	want := (tip.HalfRiseMS - near.HalfRiseMS) / 2 / dt
+	if d := float64(inputs[4].DelaySteps); d < want-0.5 || d > want+0.5 {
+		t.Errorf("grouped input: delay %v, want the mean %v", d, want)
+	}
+	t.Logf("half-rise near %.2f mid %.2f tip %.2f ms; delays %d %d %d", near.HalfRiseMS, mid.HalfRiseMS, tip.HalfRiseMS, inputs[0].DelaySteps, inputs[1].DelaySteps, inputs[2].DelaySteps)
+}
+
+// TestFeedDelays: the training graph's unfolded input holds each input
+// delayed by its DelaySteps, as Stream delays it at inference.
+func TestFeedDelays(t *testing.T) {
+	a := surrogate.Arch{Inputs: []surrogate.Input{{Name: "a", Channels: []string{"a"}}, {Name: "b", Channels: []string{"b"}, DelaySteps: 3}},
+		Kernel: 2, Conv: 3, Hidden: 4, Layers: 1, SampleDT: 0.5}
+	m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 10, InputScale: []float32{2, 5}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const T = 12
+	g, err := surrogate.NewGraph(m, 1, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &series{v: make([]float32, T+1), in: [][]float32{make([]float32, T+1), make([]float32, T+1)}, spike: make([]float32, T+1)}
+	for k := range s.v {
+		s.v[k] = -65
+		s.in[0][k] = float32(k + 1)
+		s.in[1][k] = float32(100 + k)
+	}
+	cfg := DefaultConfig()
+	cfg.Feedback = "teacher"
+	f := newFeed(g, a, m.Norm, cfg)
+	f.startBatch([]*series{s}, -65)
+	f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
+	for k := 0; k < T; k++ {
+		for lag := 0; lag < a.Kernel; lag++ {
+			for j, in := range a.Inputs {
+				want := float32(0)
+				if src := k - lag - in.DelaySteps; src >= 0 {
+					want = s.in[j][src] * m.Norm.InputScale[j]
+				}
+				if got := f.dunf[k*a.Kernel*2+lag*2+j]; got != want {
+					t.Fatalf("sample %d lag %d input %d: %v, want %v", k, lag, j, got, want)
+				}
+			}
+		}
+	}
+}
