@@ -85,8 +85,8 @@ func ReadEvents(name string, r io.Reader, c *Cell) ([]Event, error) {
 		if err != nil {
 			return nil, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%q is not a number", f[2])}
 		}
-		if math.IsNaN(w) || math.IsInf(w, 0) || w < 0 {
-			return nil, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%v: weights must be finite and >= 0", w)}
+		if !(w >= 0 && w <= MaxWeightUS) {
+			return nil, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%v: weights must lie in [0, %g] uS", w, MaxWeightUS)}
 		}
 		out = append(out, Event{TimeMS: t, Syn: idx, WeightUS: w})
 	}
@@ -137,6 +137,14 @@ type Poisson struct {
 	t                float64
 	rng              *rand.Rand
 }
+
+// Limits on input a user can ask for: a synapse receiving more than a
+// million events per second, or a weight of more than 1000 uS (1 mS), is a
+// typing mistake, not an input (and the first would never finish drawing).
+const (
+	MaxRateHz   = 1e6
+	MaxWeightUS = 1e3
+)
 
 // NewPoisson makes a Poisson stream from a seed pair.
 func NewPoisson(rateHz, weightUS, untilMS float64, seed1, seed2 uint64) *Poisson {

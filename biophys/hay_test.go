@@ -402,6 +402,8 @@ func TestNEURONExportErrors(t *testing.T) {
 			[]string{`"soma[0]"`, "NaTa_t", "gNaTa_tbar", "missing"}},
 		{"missing CaDynamics_E2 decay", edit(func(s []map[string]any) { delete(mech(s[multi], "CaDynamics_E2"), "decay") }),
 			[]string{`"` + mname + `"`, "CaDynamics_E2", "decay", "missing"}},
+		{"negative CaDynamics_E2 depth", edit(func(s []map[string]any) { mech(s[0], "CaDynamics_E2")["depth"] = []any{-1.0} }),
+			[]string{`"soma[0]"`, "CaDynamics_E2", "depth = -1 um", "must be positive"}},
 		{"per-segment array too long", edit(func(s []map[string]any) {
 			m := mech(s[multi], "Ih")
 			m["gIhbar"] = append(m["gIhbar"].([]any), 1e-4)

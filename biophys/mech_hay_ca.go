@@ -26,10 +26,10 @@ func init() {
 		Doc: "Hay et al. 2011 submembrane calcium pool (after Destexhe et al. 1994): " +
 			"dcai/dt = -1e4 ica gamma / (2 F depth) - (cai - minCai) / decay; writes cai, so eca follows Nernst",
 		Params: []Param{
-			{Name: "gamma", Default: Required, Unit: "1 (free fraction)"},
-			{Name: "decay", Default: Required, Unit: "ms"},
-			{Name: "depth", Default: Required, Unit: "um"},
-			{Name: "minCai", Default: Required, Unit: "mM"},
+			{Name: "gamma", Default: Required, Unit: "1 (free fraction)", Range: NonNegative},
+			{Name: "decay", Default: Required, Unit: "ms", Range: Positive},
+			{Name: "depth", Default: Required, Unit: "um", Range: Positive},
+			{Name: "minCai", Default: Required, Unit: "mM", Range: NonNegative},
 		},
 		Ions: []IonUse{{Ion: "ca", ReadI: true, WriteConc: true}},
 		New:  newCaDynamics,

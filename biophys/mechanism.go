@@ -12,10 +12,10 @@ type Param struct {
 	Name    string
 	Default float64 // NaN: required, no default
 	Unit    string
-	Range   Bound // values allowed (point processes; zero value: any)
+	Range   Bound // values allowed (zero value: any)
 }
 
-// Bound restricts a point-process parameter.
+// Bound restricts a parameter's values.
 type Bound int
 
 // Bounds of a parameter.
@@ -113,6 +113,15 @@ func (m *Mechanism) resolve(given map[string]Values, nseg int) (map[string][]flo
 		xs, err := v.expand(nseg)
 		if err != nil {
 			return nil, fmt.Errorf("parameter %s %v", p.Name, err)
+		}
+		for _, x := range xs {
+			if p.Range == Positive && !(x > 0) || p.Range == NonNegative && !(x >= 0) {
+				want := "positive"
+				if p.Range == NonNegative {
+					want = "at least 0"
+				}
+				return nil, fmt.Errorf("parameter %s = %g %s: must be %s", p.Name, x, p.Unit, want)
+			}
 		}
 		out[p.Name] = xs
 	}

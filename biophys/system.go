@@ -421,6 +421,9 @@ func (s *System) Step() error {
 	for i := range s.cells {
 		ci := &s.cells[i]
 		vn := v[ci.spikeNode]
+		if math.Abs(vn) > maxAbsVm {
+			return s.unstable()
+		}
 		if vn > ci.threshold {
 			if !ci.above {
 				ci.above = true
@@ -437,6 +440,10 @@ func (s *System) Step() error {
 	}
 	return nil
 }
+
+// maxAbsVm is where a membrane potential stops being physiology (mV):
+// past it the run is reported unstable rather than left to overflow.
+const maxAbsVm = 1e4
 
 func (s *System) unstable() error {
 	// Report the first non-finite node, else the largest |Vm| (the sum of

@@ -219,10 +219,14 @@ func (r *Regimes) Validate() error {
 		for _, q := range []struct {
 			what string
 			rg   Range
-		}{{"rate (Hz)", x.in.RateHz}, {"weight (uS)", x.in.WeightUS}} {
+			max  float64
+		}{{"rate (Hz)", x.in.RateHz, biophys.MaxRateHz}, {"weight (uS)", x.in.WeightUS, biophys.MaxWeightUS}} {
 			lo, hi := q.rg[0], q.rg[1]
 			if !finite(lo) || !finite(hi) || lo < 0 || lo > hi {
 				return fmt.Errorf("%s %s range %s: want 0 <= lo <= hi", x.name, q.what, q.rg)
+			}
+			if lim := q.max; hi > lim {
+				return fmt.Errorf("%s %s range %s: at most %g", x.name, q.what, q.rg, lim)
 			}
 		}
 	}

@@ -83,9 +83,13 @@ func EstimateBytes(n *Network, hidden, inputs, maxDelaySteps int) (edges float64
 		src, tgt := float64(counts[pr.From]), float64(counts[pr.To])
 		switch pr.Rule {
 		case "probability":
-			edges += pr.P * src * tgt
+			if pr.P != nil {
+				edges += *pr.P * src * tgt
+			}
 		case "indegree":
-			edges += float64(pr.K) * tgt
+			if pr.K != nil {
+				edges += float64(*pr.K) * tgt
+			}
 		}
 	}
 	cells := 0.0
@@ -182,12 +186,18 @@ func Build(n *Network) (*Built, error) {
 			if !ok {
 				return nil, n.errf(f+".delay_ms", "%g ms is not a multiple of the sample step %g ms", pr.DelayMS.Value, b.SampleDT)
 			}
+			if d > math.MaxInt16 {
+				return nil, n.errf(f+".delay_ms", "%g ms: delays up to %g ms (%d sample steps) are supported", pr.DelayMS.Value, math.MaxInt16*b.SampleDT, math.MaxInt16)
+			}
 			pj.dConst = d
 			b.MaxDelay = max(b.MaxDelay, d)
 		} else {
-			hi := pr.DelayMS.Max
+			hi, what := pr.DelayMS.Max, "max"
 			if pr.DelayMS.Kind != "uniform" {
-				hi = pr.DelayMS.Mean + 6*pr.DelayMS.SD
+				hi, what = pr.DelayMS.Mean+6*pr.DelayMS.SD, "mean + 6 sd"
+			}
+			if !(hi/b.SampleDT <= math.MaxInt16) {
+				return nil, n.errf(f+".delay_ms", "%s %g ms: delays up to %g ms (%d sample steps) are supported", what, hi, math.MaxInt16*b.SampleDT, math.MaxInt16)
 			}
 			b.MaxDelay = max(b.MaxDelay, int(math.Round(hi/b.SampleDT)))
 		}
@@ -244,13 +254,13 @@ func Build(n *Network) (*Built, error) {
 					}
 					switch pj.pr.Rule {
 					case "probability":
-						eachBernoulli(pj.from.N, pj.pr.P, &rng, func(s int) {
+						eachBernoulli(pj.from.N, *pj.pr.P, &rng, func(s int) {
 							if s != self {
 								add(s)
 							}
 						})
 					case "indegree":
-						for _, s := range sampleDistinct(pj.from.N, pj.pr.K, self, &rng) {
+						for _, s := range sampleDistinct(pj.from.N, *pj.pr.K, self, &rng) {
 							add(s)
 						}
 					}

@@ -60,12 +60,12 @@ type Projection struct {
 	Class   string `json:"class,omitempty"`
 	// Rule: "probability" (each pair independently with P) or "indegree"
 	// (every target gets exactly K distinct random sources).
-	Rule     string  `json:"rule"`
-	P        float64 `json:"p,omitempty"`
-	K        int     `json:"k,omitempty"`
-	Autapses bool    `json:"autapses,omitempty"`
-	WeightUS Dist    `json:"weight_uS"`
-	DelayMS  Dist    `json:"delay_ms"`
+	Rule     string   `json:"rule"`
+	P        *float64 `json:"p,omitempty"` // rule probability only
+	K        *int     `json:"k,omitempty"` // rule indegree only
+	Autapses bool     `json:"autapses,omitempty"`
+	WeightUS Dist     `json:"weight_uS"`
+	DelayMS  Dist     `json:"delay_ms"`
 }
 
 // Dist is a number or a distribution {"dist": "uniform", "min":, "max":},
@@ -258,11 +258,11 @@ func (n *Network) validate() error {
 			if b.Class != "" && b.Class != "exc" && b.Class != "inh" {
 				return n.errf(g+".class", "%q: want exc or inh", b.Class)
 			}
-			if !(b.RateHz >= 0) || math.IsInf(b.RateHz, 0) {
-				return n.errf(g+".rate_hz", "%v: must be a finite rate >= 0", b.RateHz)
+			if !(b.RateHz >= 0 && b.RateHz <= biophys.MaxRateHz) {
+				return n.errf(g+".rate_hz", "%v: must lie in [0, %g] Hz", b.RateHz, biophys.MaxRateHz)
 			}
-			if !(b.WeightUS >= 0) || math.IsInf(b.WeightUS, 0) {
-				return n.errf(g+".weight_uS", "%v: must be a finite weight >= 0", b.WeightUS)
+			if !(b.WeightUS >= 0 && b.WeightUS <= biophys.MaxWeightUS) {
+				return n.errf(g+".weight_uS", "%v: must lie in [0, %g] uS", b.WeightUS, biophys.MaxWeightUS)
 			}
 		}
 	}
@@ -282,16 +282,26 @@ func (n *Network) validate() error {
 		}
 		switch pr.Rule {
 		case "probability":
-			if !(pr.P >= 0 && pr.P <= 1) {
-				return n.errf(f+".p", "%v: a probability must lie in [0, 1]", pr.P)
+			switch {
+			case pr.P == nil:
+				return n.errf(f+".p", "missing (rule probability connects each pair with probability p)")
+			case pr.K != nil:
+				return n.errf(f+".k", "applies to rule indegree, not probability")
+			case !(*pr.P >= 0 && *pr.P <= 1):
+				return n.errf(f+".p", "%v: a probability must lie in [0, 1]", *pr.P)
 			}
 		case "indegree":
 			src := n.Populations[n.Population(pr.From)].Count
 			if pr.From == pr.To && !pr.Autapses {
 				src--
 			}
-			if pr.K < 0 || pr.K > src {
-				return n.errf(f+".k", "%d: must lie in [0, %d] (distinct sources available)", pr.K, src)
+			switch {
+			case pr.K == nil:
+				return n.errf(f+".k", "missing (rule indegree gives every target k distinct sources)")
+			case pr.P != nil:
+				return n.errf(f+".p", "applies to rule probability, not indegree")
+			case *pr.K < 0 || *pr.K > src:
+				return n.errf(f+".k", "%d: must lie in [0, %d] (distinct sources available)", *pr.K, src)
 			}
 		default:
 			return n.errf(f+".rule", "%q: want probability or indegree", pr.Rule)
@@ -305,8 +315,14 @@ func (n *Network) validate() error {
 		if !pr.WeightUS.set {
 			return n.errf(f+".weight_uS", "missing")
 		}
-		if pr.WeightUS.Kind == "const" && (!(pr.WeightUS.Value >= 0) || math.IsInf(pr.WeightUS.Value, 0)) {
-			return n.errf(f+".weight_uS", "%v: must be a finite weight >= 0", pr.WeightUS.Value)
+		if pr.WeightUS.Kind == "const" && !(pr.WeightUS.Value >= 0 && pr.WeightUS.Value <= biophys.MaxWeightUS) {
+			return n.errf(f+".weight_uS", "%v: must lie in [0, %g] uS", pr.WeightUS.Value, biophys.MaxWeightUS)
+		}
+		if hi := pr.WeightUS.Max; pr.WeightUS.Kind == "uniform" && !(hi <= biophys.MaxWeightUS) {
+			return n.errf(f+".weight_uS", "uniform max %v: weights up to %g uS are supported", hi, biophys.MaxWeightUS)
+		}
+		if hi := pr.WeightUS.Mean + 6*pr.WeightUS.SD; (pr.WeightUS.Kind == "normal" || pr.WeightUS.Kind == "lognormal") && !(hi <= biophys.MaxWeightUS) {
+			return n.errf(f+".weight_uS", "mean + 6 sd = %v: weights up to %g uS are supported", hi, biophys.MaxWeightUS)
 		}
 		if !pr.DelayMS.set {
 			return n.errf(f+".delay_ms", "missing")

@@ -356,6 +356,11 @@ func TestNetworkErrors(t *testing.T) {
 		{"unknown field", strings.Replace(twoPops, `"rule": "indegree", "k": 5`, `"rule": "indegree", "kk": 5`, 1), `unknown field "kk"`},
 		{"syntax", twoPops + ",", "invalid JSON"},
 		{"negative warm-up", `"warmup_ms": -5, ` + twoPops, "warmup_ms: -5: must be a finite time >= 0"},
+		{"delay past the engine's range", strings.Replace(twoPops, `"delay_ms": 1.5`, `"delay_ms": 16384`, 1), "delay_ms: 16384 ms: delays up to 16383.5 ms"},
+		{"drawn delays past the engine's range", strings.Replace(twoPops, `"max": 4}`, `"max": 1e300}`, 1), "delay_ms: max 1e+300 ms: delays up to"},
+		{"probability without p", strings.Replace(twoPops, `"p": 0.1, `, ``, 1), "projections[0].p: missing"},
+		{"k with probability", strings.Replace(twoPops, `"p": 0.1, `, `"p": 0.1, "k": 3, `, 1), "projections[0].k: applies to rule indegree"},
+		{"indegree without k", strings.Replace(twoPops, `"k": 5`, `"p": 0.5`, 1), ".k: missing"},
 		{"warm-up not a multiple", `"warmup_ms": 100.2, ` + twoPops, "warmup_ms: 100.2 ms is not a multiple of the sample step"},
 		{"endless warm-up", `"warmup_ms": 1e300, ` + twoPops, "warmup_ms: 1e+300 ms: more than 1e+09 sample steps"},
 	} {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"neurosurrogate/artifacts"
 	"runtime"
 	"sync"
 	"time"
@@ -693,7 +694,7 @@ func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surro
 // sample step, regroups it onto inputs and copies its architecture sizes
 // into cfg.
 func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, sampleDT float64) (*surrogate.Model, error) {
-	m, err := surrogate.Load(cfg.Init)
+	m, err := artifacts.LoadModel(cfg.Init, "") // a shipped name or a file
 	if err != nil {
 		return nil, fmt.Errorf("--init: %w", err)
 	}

@@ -356,6 +356,13 @@ func TestInit(t *testing.T) {
 		t.Errorf("widened initial validation %+v, want the model's F1 %v, RMSE %v", h0, want.F1At2ms, want.RMSESubMV)
 	}
 
+	// A shipped model by name (hh was trained on this cell).
+	sh := tinyConfig(t, filepath.Join(dir, "sh.safetensors"))
+	sh.Init, sh.Epochs = "hh", 1
+	if _, err := Run(context.Background(), sh, nil); err != nil {
+		t.Errorf("--init hh (the shipped model): %v", err)
+	}
+
 	foreign, _ := surrogate.Load(a.Out)
 	foreign.Info["cell_hash"] = "0123456789abcdef"
 	fpath := filepath.Join(dir, "foreign.safetensors")

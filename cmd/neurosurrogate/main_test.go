@@ -108,6 +108,8 @@ func TestBadInput(t *testing.T) {
 		{"plot into a missing folder", []string{"rollout", "--model", "hh", "--cell", "hh", "--events", "testdata/good.csv", "--plot", "nope/x.png"}, 1, []string{"--plot", "cannot write"}},
 		{"network tstop below sample step", []string{"network", "--tstop", "0.1", "--reference", "none"}, 2, []string{"--tstop", "sample step"}},
 		{"network negative workers", []string{"network", "--workers", "-2"}, 2, []string{"--workers"}},
+		{"endless Poisson rate", []string{"simulate", "--cell", "hh", "--tstop", "10", "--rate-exc", "1e300"}, 2, []string{"--rate-exc 1e+300", "must lie in"}},
+		{"train into a folder", []string{"train", "--data", "testdata", "--out", "testdata"}, 2, []string{"--out testdata", "is a folder"}},
 		{"network negative warm-up", []string{"network", "--warmup", "-1"}, 2, []string{"--warmup -1", ">= 0"}},
 		{"network endless warm-up", []string{"network", "--warmup", "1e300"}, 2, []string{"--warmup 1e+300 ms", "more than"}},
 		{"network warm-up off the sample grid", []string{"network", "--warmup", "100.3"}, 2, []string{"--warmup 100.3 ms", "not a multiple of the sample step"}},

@@ -70,11 +70,12 @@ func runSimulate(args []string, stdout io.Writer) error {
 		return usagef("--cells %d: must be at least 1", *ncells)
 	}
 	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"rate-exc", *rateExc}, {"rate-inh", *rateInh}, {"w-exc", *wExc}, {"w-inh", *wInh}} {
-		if !(f.v >= 0) || math.IsInf(f.v, 0) {
-			return usagef("--%s %v: must be a finite number >= 0", f.name, f.v)
+		name, unit string
+		v, max     float64
+	}{{"rate-exc", "Hz", *rateExc, biophys.MaxRateHz}, {"rate-inh", "Hz", *rateInh, biophys.MaxRateHz},
+		{"w-exc", "uS", *wExc, biophys.MaxWeightUS}, {"w-inh", "uS", *wInh, biophys.MaxWeightUS}} {
+		if !(f.v >= 0 && f.v <= f.max) {
+			return usagef("--%s %v: must lie in [0, %g] %s", f.name, f.v, f.max, f.unit)
 		}
 	}
 	cell, err := loadCell(*cellArg)

@@ -69,6 +69,11 @@ func runTrain(args []string, stdout io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
+	for _, f := range []struct{ flag, path string }{{"out", cfg.Out}, {"cpuprofile", *cpuProfile}} {
+		if err := checkWritable(f.flag, f.path); err != nil {
+			return err
+		}
+	}
 	if *recal {
 		rep, err := train.Recalibrate(cfg.Data, cfg.Out, cfg.RateTolerance)
 		if err != nil {
