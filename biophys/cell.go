@@ -217,10 +217,48 @@ func ParseCell(name string, data []byte) (*Cell, error) {
 	if err := c.checkExplicitNseg(data); err != nil {
 		return nil, err
 	}
+	if err := c.checkRawShapes(data); err != nil {
+		return nil, err
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkRawShapes refuses what decoding would silently fill in: pt3d points
+// that are not exactly [x, y, z, diam] (a [4]float64 pads or drops
+// numbers), and synapses or a spike site without "x" (it would be 0).
+func (c *Cell) checkRawShapes(data []byte) error {
+	var raw struct {
+		Sections []struct {
+			Pt3d []json.RawMessage `json:"pt3d"`
+		} `json:"sections"`
+		Synapses  []map[string]json.RawMessage `json:"synapses"`
+		SpikeSite map[string]json.RawMessage   `json:"spike_site"`
+	}
+	if json.Unmarshal(data, &raw) != nil {
+		return nil // the typed decode has already accepted it; nothing more to learn
+	}
+	for i, sec := range raw.Sections {
+		for k, p := range sec.Pt3d {
+			var xs []json.RawMessage
+			if json.Unmarshal(p, &xs) == nil && len(xs) != 4 {
+				return c.secErr(i, fmt.Sprintf("pt3d[%d]", k), "want 4 numbers (x, y, z, diam in um), got %d", len(xs))
+			}
+		}
+	}
+	for i, m := range raw.Synapses {
+		if _, ok := m["x"]; !ok {
+			return c.synErr(i, "x", "missing (the position along the section, 0 to 1)")
+		}
+	}
+	if raw.SpikeSite != nil {
+		if _, ok := raw.SpikeSite["x"]; !ok {
+			return &InputError{File: c.src, Field: "spike_site.x", Msg: "missing (the position along the section, 0 to 1)"}
+		}
+	}
+	return nil
 }
 
 // checkExplicitNseg refuses "nseg": 0 written in the file (an absent nseg
@@ -569,8 +607,16 @@ func (c *Cell) validateSection(i int) error {
 		if _, ok := ionDefaults[ion]; !ok {
 			return c.secErr(i, "ions", "unknown ion value %q (known: %s)", ion, strings.Join(sortedKeys(ionDefaults), ", "))
 		}
-		if _, err := s.Ions[ion].expand(nseg); err != nil {
+		xs, err := s.Ions[ion].expand(nseg)
+		if err != nil {
 			return c.secErr(i, "ions."+ion, "%v", err)
+		}
+		if ion == "cai0" || ion == "cao" {
+			for _, x := range xs {
+				if !(x >= 0) {
+					return c.secErr(i, "ions."+ion, "%g mM: a concentration must be at least 0", x)
+				}
+			}
 		}
 	}
 	return nil

@@ -73,6 +73,10 @@ func TestCellErrors(t *testing.T) {
 		{"negative tau", `"tau": 2,`, `"tau": -2,`, []string{`synapse 0 ("exc")`, "tau = -2 ms: must be positive"}},
 		{"wrong type", `"nseg": 3`, `"nseg": "three"`, []string{"wrong type"}},
 		{"no sections", `"sections": [`, `"sections": [], "x": [`, []string{"unknown field"}},
+		{"pt3d point of 3 numbers", `"L": 20, "diam": 20, "Ra": 100,`, `"pt3d": [[0, 0, 0, 20], [20, 0, 0]], "Ra": 100,`, []string{"bad.json:7", `("soma") pt3d[1]`, "want 4 numbers", "got 3"}},
+		{"synapse without x", `"section": "dend", "x": 0.5, "params"`, `"section": "dend", "params"`, []string{`synapse 0 ("exc") x`, "missing"}},
+		{"spike site without x", `"spike_site": {"section": "soma", "x": 0.5}`, `"spike_site": {"section": "soma"}`, []string{"spike_site.x", "missing"}},
+		{"negative concentration", `"mechanisms": {"hh": {}}}`, `"mechanisms": {"hh": {}}, "ions": {"cao": -2}}`, []string{`("soma") ions.cao`, "-2 mM"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(goodCell, tc.old) {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,6 +46,15 @@ func runImport(args []string, stdout io.Writer) error {
 	if *out == "" {
 		return usagef("--out is required")
 	}
+	if err := checkWritable("out", *out); err != nil {
+		return err
+	}
+	if !(*ra > 0) || math.IsInf(*ra, 0) {
+		return usagef("--Ra %v: must be a positive number of ohm cm", *ra)
+	}
+	if !(*cm > 0) || math.IsInf(*cm, 0) {
+		return usagef("--cm %v: must be a positive number of uF/cm2", *cm)
+	}
 	var cell *biophys.Cell
 	switch kind {
 	case "swc":
@@ -82,6 +92,10 @@ func runImport(args []string, stdout io.Writer) error {
 		}
 	default:
 		return usagef("import %q: want swc or neuron", kind)
+	}
+	// What cannot be simulated is refused here, not by the next command.
+	if _, err := biophys.Compile(cell); err != nil {
+		return err // names the input file
 	}
 	data, err := biophys.MarshalCellCompact(cell)
 	if err != nil {

@@ -197,6 +197,29 @@ func TestImportSWC(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "--nseg") {
 		t.Errorf("bad nseg rule: exit %d, %q", code, errs)
 	}
+	small := "../../biophys/testdata/swc/small.swc"
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--out", out, "--Ra", "-5"}, 2, "--Ra -5"},
+		{[]string{"--out", out, "--cm", "NaN"}, 2, "--cm NaN"},
+		{[]string{"--out", t.TempDir()}, 2, "is a folder"},
+	} {
+		code, _, errs = runT(t, append([]string{"import", "swc", small}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("import %v: exit %d, %q; want %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+	// A geometry that cannot be simulated is refused before anything is written.
+	flat := filepath.Join(t.TempDir(), "flat.swc")
+	os.WriteFile(flat, []byte("1 1 0 0 0 5 -1\n2 3 10 0 0 0 1\n3 3 20 0 0 0 2\n"), 0o644)
+	never := filepath.Join(t.TempDir(), "never.json")
+	code, _, errs = runT(t, "import", "swc", flat, "--out", never)
+	if _, err := os.Stat(never); code != 1 || !strings.Contains(errs, "flat.swc") || !strings.Contains(errs, "area 0") || err == nil {
+		t.Errorf("zero-radius SWC: exit %d, %q, output %v", code, errs, err)
+	}
 }
 
 func TestEvaluate(t *testing.T) {
