@@ -44,11 +44,35 @@ func ReadEventsFile(path string, c *Cell) ([]Event, error) {
 	return ReadEvents(path, r, c)
 }
 
+// readErr records the first read error, so that a cut-short compressed file
+// is reported as such rather than as the partial line it ends in.
+type readErr struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErr) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// or returns the read error, if there was one, instead of a parse error.
+func (e *readErr) or(name string, line int, parse error) error {
+	if e.err != nil {
+		return fmt.Errorf("%s: reading stopped near line %d: %w (is the file cut short or corrupt?)", name, line, e.err)
+	}
+	return parse
+}
+
 // ReadEvents parses input events (CSV with header time_ms,synapse,weight_uS)
 // naming synapses of cell c. Errors name the file and line. The result is
 // sorted by time (stable, so equal times keep file order).
 func ReadEvents(name string, r io.Reader, c *Cell) ([]Event, error) {
-	sc := bufio.NewScanner(r)
+	rd := &readErr{r: r}
+	sc := bufio.NewScanner(rd)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	line := 0
 	var out []Event
@@ -58,7 +82,7 @@ func ReadEvents(name string, r io.Reader, c *Cell) ([]Event, error) {
 		if line == 1 {
 			text = strings.TrimPrefix(text, "\ufeff")
 			if strings.ReplaceAll(text, " ", "") != EventsHeader {
-				return nil, &InputError{File: name, Line: 1, Msg: fmt.Sprintf("header is %q; want %q", truncate(text, 60), EventsHeader)}
+				return nil, rd.or(name, line, &InputError{File: name, Line: 1, Msg: fmt.Sprintf("header is %q; want %q", truncate(text, 60), EventsHeader)})
 			}
 			continue
 		}
@@ -67,26 +91,26 @@ func ReadEvents(name string, r io.Reader, c *Cell) ([]Event, error) {
 		}
 		f := strings.Split(text, ",")
 		if len(f) != 3 {
-			return nil, &InputError{File: name, Line: line, Msg: fmt.Sprintf("want 3 fields (time_ms,synapse,weight_uS), got %d in %q", len(f), truncate(text, 60))}
+			return nil, rd.or(name, line, &InputError{File: name, Line: line, Msg: fmt.Sprintf("want 3 fields (time_ms,synapse,weight_uS), got %d in %q", len(f), truncate(text, 60))})
 		}
 		t, err := strconv.ParseFloat(strings.TrimSpace(f[0]), 64)
 		if err != nil {
-			return nil, &InputError{File: name, Line: line, Field: "time_ms", Msg: fmt.Sprintf("%q is not a number", f[0])}
+			return nil, rd.or(name, line, &InputError{File: name, Line: line, Field: "time_ms", Msg: fmt.Sprintf("%q is not a number", f[0])})
 		}
 		if math.IsNaN(t) || math.IsInf(t, 0) || t < 0 {
-			return nil, &InputError{File: name, Line: line, Field: "time_ms", Msg: fmt.Sprintf("%v: times must be finite and >= 0", t)}
+			return nil, rd.or(name, line, &InputError{File: name, Line: line, Field: "time_ms", Msg: fmt.Sprintf("%v: times must be finite and >= 0", t)})
 		}
 		syn := strings.TrimSpace(f[1])
 		idx := c.SynapseIndex(syn)
 		if idx < 0 {
-			return nil, &InputError{File: name, Line: line, Field: "synapse", Msg: fmt.Sprintf("unknown synapse %q (cell %s has %s)", syn, c.Name, listNames(c.SynapseNames(), 8))}
+			return nil, rd.or(name, line, &InputError{File: name, Line: line, Field: "synapse", Msg: fmt.Sprintf("unknown synapse %q (cell %s has %s)", syn, c.Name, listNames(c.SynapseNames(), 8))})
 		}
 		w, err := strconv.ParseFloat(strings.TrimSpace(f[2]), 64)
 		if err != nil {
-			return nil, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%q is not a number", f[2])}
+			return nil, rd.or(name, line, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%q is not a number", f[2])})
 		}
 		if !(w >= 0 && w <= MaxWeightUS) {
-			return nil, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%v: weights must lie in [0, %g] uS", w, MaxWeightUS)}
+			return nil, rd.or(name, line, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%v: weights must lie in [0, %g] uS", w, MaxWeightUS)})
 		}
 		out = append(out, Event{TimeMS: t, Syn: idx, WeightUS: w})
 	}

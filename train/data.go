@@ -105,6 +105,13 @@ func GroupInputs(mode string, chans []dataset.Channel, cell *biophys.Cell) ([]su
 	return split, nil
 }
 
+// CheckGrouping says whether mode is a grouping GroupInputs knows, before
+// any data is read.
+func CheckGrouping(mode string) error {
+	_, err := GroupInputs(mode, nil, &biophys.Cell{})
+	return err
+}
+
 // load reads traces and sums channels into model inputs.
 func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input) ([]*series, error) {
 	names := ds.Meta().ChannelNames()

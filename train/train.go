@@ -142,6 +142,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--widen-conv %d needs --init (it widens the starting model)", c.WidenConv)
 	case c.WidenKernel > 0 && c.Init == "":
 		return fmt.Errorf("--widen-kernel %d needs --init (it lengthens the starting model's kernel)", c.WidenKernel)
+	case CheckGrouping(c.Inputs) != nil:
+		return fmt.Errorf("--inputs: %v", CheckGrouping(c.Inputs))
 	case c.InputDelay != "" && c.InputDelay != "psp":
 		return fmt.Errorf("--input-delay %q: want psp (or leave it out)", c.InputDelay)
 	case c.Data == "":

@@ -1,6 +1,10 @@
 package main
 
-import "math"
+import (
+	"math"
+
+	"neurosurrogate/infer"
+)
 
 // Limits on the time flags: a step below a nanosecond or more than a
 // billion steps is a typing mistake, not a simulation (and would run for
@@ -21,6 +25,19 @@ func checkTime(tstop, dt float64) error {
 		return usagef("--tstop %v: shorter than one time step (--dt %v)", tstop, dt)
 	case tstop/dt > maxSteps:
 		return usagef("--tstop %v with --dt %v: %.3g steps, more than the limit of %.0e", tstop, dt, tstop/dt, float64(maxSteps))
+	}
+	return nil
+}
+
+// checkModelTime validates --tstop and --dt against a model's sample step:
+// the reference must step a whole number of times per sample, and the run
+// must be a whole number of samples.
+func checkModelTime(sampleDT, tstop, dt float64) error {
+	if _, ok := infer.StepsPerSample(sampleDT, dt); !ok {
+		return usagef("--dt %v: the model's sample step %g ms is not a whole number of such steps", dt, sampleDT)
+	}
+	if n := tstop / sampleDT; math.Abs(n-math.Round(n)) > 1e-9*n || math.Round(n) < 1 {
+		return usagef("--tstop %v: not a whole number of the model's %g ms sample steps", tstop, sampleDT)
 	}
 	return nil
 }

@@ -63,6 +63,9 @@ func runRollout(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkModelTime(m.Arch.SampleDT, *tstop, *dt); err != nil {
+		return err
+	}
 	cell, err := loadCell(*cellArg)
 	if err != nil {
 		return err
