@@ -283,6 +283,10 @@ func (c *Cell) checkExplicitNseg(data []byte) error {
 
 // elementLines returns the line on which each element of the top-level array
 // key starts, or nil if it cannot be found.
+// ElementLines gives the line on which each element of the top-level array
+// key of a JSON object starts (for error messages), or nil.
+func ElementLines(data []byte, key string) []int { return elementLines(data, key) }
+
 func elementLines(data []byte, key string) []int {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {

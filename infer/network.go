@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"neurosurrogate/biophys"
@@ -27,7 +28,8 @@ type Network struct {
 	Populations []Population `json:"populations"`
 	Projections []Projection `json:"projections,omitempty"`
 
-	src string
+	src   string
+	lines map[string][]int // populations, projections: the line each element starts on
 }
 
 // Population is Count cells of one cell description driven by one model.
@@ -193,6 +195,7 @@ func ParseNetwork(name string, data []byte) (*Network, error) {
 		return nil, biophys.JSONError(name, data, err)
 	}
 	n.src = name
+	n.lines = map[string][]int{"populations": biophys.ElementLines(data, "populations"), "projections": biophys.ElementLines(data, "projections")}
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
@@ -202,8 +205,16 @@ func ParseNetwork(name string, data []byte) (*Network, error) {
 // Source is the file the description came from.
 func (n *Network) Source() string { return n.src }
 
+// errf is an error in the network file at field; a field inside a
+// population or projection gets that element's line.
 func (n *Network) errf(field, format string, args ...any) error {
-	return &biophys.InputError{File: n.src, Field: field, Msg: fmt.Sprintf(format, args...)}
+	line := 0
+	if key, rest, ok := strings.Cut(field, "["); ok {
+		if i, err := strconv.Atoi(rest[:strings.IndexByte(rest+"]", ']')]); err == nil && i >= 0 && i < len(n.lines[key]) {
+			line = n.lines[key][i]
+		}
+	}
+	return &biophys.InputError{File: n.src, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Population returns the named population's index.

@@ -442,3 +442,21 @@ func TestShippedNetworks(t *testing.T) {
 		}
 	}
 }
+
+// TestNetworkErrorLines: an error inside a population or projection names
+// the line the element starts on.
+func TestNetworkErrorLines(t *testing.T) {
+	body := `{"populations": [
+  {"name": "A", "cell": "hh", "model": "hh", "count": 3}],
+ "projections": [
+  {"from": "A", "to": "A", "synapse": "exc", "rule": "probability", "p": 0.5, "weight_uS": 0.001, "delay_ms": 1},
+  {"from": "A", "to": "A", "synapse": "exc", "rule": "probability", "p": 1.5, "weight_uS": 0.001, "delay_ms": 1}]}`
+	_, err := ParseNetwork("net.json", []byte(body))
+	if err == nil || !strings.Contains(err.Error(), "net.json:5: projections[1].p") {
+		t.Fatalf("want net.json:5: projections[1].p, got %v", err)
+	}
+	_, err = ParseNetwork("net.json", []byte(strings.Replace(body, `"count": 3`, `"count": 0`, 1)))
+	if err == nil || !strings.Contains(err.Error(), "net.json:2: populations[0].count") {
+		t.Fatalf("want net.json:2: populations[0].count, got %v", err)
+	}
+}

@@ -11,14 +11,15 @@ import (
 // days or, at dt -> 0, forever).
 const (
 	minDtMS  = 1e-6
+	maxDtMS  = 100
 	maxSteps = 1e9
 )
 
 // checkTime validates --tstop and --dt.
 func checkTime(tstop, dt float64) error {
 	switch {
-	case !(dt >= minDtMS) || math.IsInf(dt, 0):
-		return usagef("--dt %v: must be a number of ms, at least %g", dt, minDtMS)
+	case !(dt >= minDtMS && dt <= maxDtMS):
+		return usagef("--dt %v: must be a number of ms in [%g, %g]", dt, minDtMS, float64(maxDtMS))
 	case !(tstop > 0) || math.IsInf(tstop, 0):
 		return usagef("--tstop %v: must be a positive number of ms", tstop)
 	case tstop < dt:
