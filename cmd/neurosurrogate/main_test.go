@@ -296,3 +296,16 @@ func TestShippedModels(t *testing.T) {
 		})
 	}
 }
+
+// TestProfileNotLeftBehind: a training run that fails leaves no CPU profile.
+func TestProfileNotLeftBehind(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "cpu.prof")
+	code, _, errs := runT(t, "train", "--data", filepath.Join(dir, "none"), "--out", filepath.Join(dir, "m.safetensors"), "--cpuprofile", prof)
+	if code != 1 || !strings.Contains(errs, "none") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 
 	"neurosurrogate/cmd/internal/progress"
@@ -23,7 +24,7 @@ func init() {
 	})
 }
 
-func runTrain(args []string, stdout io.Writer) error {
+func runTrain(args []string, stdout io.Writer) (err error) {
 	d := train.DefaultConfig()
 	fs := newFlags("train", "--data DIR --out MODEL.safetensors [flags]")
 	cfg := d
@@ -87,15 +88,26 @@ func runTrain(args []string, stdout io.Writer) error {
 		return nil
 	}
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
+		// Written beside its final name and renamed when the run succeeds.
+		f, ferr := os.CreateTemp(filepath.Dir(*cpuProfile), ".cpuprofile-*")
+		if ferr != nil {
+			return fmt.Errorf("--cpuprofile: %w", ferr)
 		}
-		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			os.Remove(f.Name())
 			return fmt.Errorf("--cpuprofile: %w", err)
 		}
-		defer pprof.StopCPUProfile()
+		defer func() { // err: runTrain's result
+			pprof.StopCPUProfile()
+			f.Close()
+			if err == nil {
+				err = os.Rename(f.Name(), *cpuProfile)
+			}
+			if err != nil {
+				os.Remove(f.Name())
+			}
+		}()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
