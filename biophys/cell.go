@@ -58,7 +58,7 @@ func (r *SecRef) UnmarshalJSON(b []byte) error {
 	}
 	var i int
 	if err := json.Unmarshal(b, &i); err != nil {
-		return fmt.Errorf("want a section name or index, got %s", truncate(string(b), 40))
+		return &ValueError{Raw: append([]byte(nil), b...), Msg: fmt.Sprintf("want a section name or index, got %s", truncate(string(b), 40))}
 	}
 	r.Index, r.ByIdx = i, true
 	return nil
@@ -150,12 +150,19 @@ func LineOf(data []byte, off int64) int {
 func JSONError(file string, data []byte, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var ve *ValueError
 	switch {
 	case errors.As(err, &se):
 		return &InputError{File: file, Line: LineOf(data, se.Offset), Msg: "invalid JSON: " + se.Error()}
 	case errors.As(err, &te):
 		return &InputError{File: file, Line: LineOf(data, te.Offset), Field: te.Field,
 			Msg: fmt.Sprintf("wrong type: got JSON %s, want %s", te.Value, te.Type)}
+	case errors.As(err, &ve):
+		// Placed where its text occurs, when it occurs once as a value.
+		if i := valueOffset(data, ve.Raw); i >= 0 {
+			return &InputError{File: file, Line: LineOf(data, int64(i)), Msg: ve.Msg}
+		}
+		return &InputError{File: file, Msg: ve.Msg}
 	case errors.Is(err, io.EOF) && len(bytes.TrimSpace(data)) == 0:
 		return &InputError{File: file, Line: 1, Msg: "empty file: want a JSON object"}
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -171,6 +178,26 @@ func JSONError(file string, data []byte, err error) error {
 		}
 	}
 	return &InputError{File: file, Msg: msg}
+}
+
+// valueOffset is the offset of raw in data if it occurs exactly once after a
+// colon (as an object's value), else -1.
+func valueOffset(data, raw []byte) int {
+	at := -1
+	for off := 0; len(raw) > 0; {
+		i := bytes.Index(data[off:], raw)
+		if i < 0 {
+			break
+		}
+		if before := bytes.TrimRight(data[:off+i], " \t\r\n"); len(before) > 0 && before[len(before)-1] == ':' {
+			if at >= 0 {
+				return -1 // more than once: do not guess
+			}
+			at = off + i
+		}
+		off += i + 1
+	}
+	return at
 }
 
 // keyOffset is the offset of the first occurrence of "key" used as an

@@ -72,6 +72,8 @@ func TestCellErrors(t *testing.T) {
 		{"nseg zero", `"nseg": 3`, `"nseg": 0`, []string{"bad.json:8", `("dend") nseg`, "outside [1, 32767]"}},
 		{"negative tau", `"tau": 2,`, `"tau": -2,`, []string{`synapse 0 ("exc")`, "tau = -2 ms: must be positive"}},
 		{"wrong type", `"nseg": 3`, `"nseg": "three"`, []string{"wrong type"}},
+		{"number as a string", `[1e-4, 2e-4, 3e-4]`, `"NaN"`, []string{"bad.json:9", `want a number or an array of numbers, got "NaN"`}},
+		{"section reference of the wrong kind", `"parent": "soma"`, `"parent": 1.5`, []string{"bad.json:8", "want a section name or index"}},
 		{"no sections", `"sections": [`, `"sections": [], "x": [`, []string{"unknown field"}},
 		{"pt3d point of 3 numbers", `"L": 20, "diam": 20, "Ra": 100,`, `"pt3d": [[0, 0, 0, 20], [20, 0, 0]], "Ra": 100,`, []string{"bad.json:7", `("soma") pt3d[1]`, "want 4 numbers", "got 3"}},
 		{"synapse without x", `"section": "dend", "x": 0.5, "params"`, `"section": "dend", "params"`, []string{`synapse 0 ("exc") x`, "missing"}},

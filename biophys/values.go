@@ -17,18 +17,28 @@ func (v *Values) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '[' {
 		var xs []float64
 		if err := json.Unmarshal(b, &xs); err != nil {
-			return fmt.Errorf("want a number or an array of numbers: %v", err)
+			return &ValueError{Raw: append([]byte(nil), b...), Msg: fmt.Sprintf("want a number or an array of numbers: %v", err)}
 		}
 		*v = xs
 		return nil
 	}
 	var x float64
 	if err := json.Unmarshal(b, &x); err != nil {
-		return fmt.Errorf("want a number or an array of numbers, got %s", truncate(string(b), 40))
+		return &ValueError{Raw: append([]byte(nil), b...), Msg: fmt.Sprintf("want a number or an array of numbers, got %s", truncate(string(b), 40))}
 	}
 	*v = Values{x}
 	return nil
 }
+
+// ValueError is a value a custom JSON decoder refused; Raw is its text, so
+// that the error can be placed in the file (encoding/json does not say
+// where).
+type ValueError struct {
+	Raw []byte
+	Msg string
+}
+
+func (e *ValueError) Error() string { return e.Msg }
 
 // MarshalJSON writes a single value as a number and several as an array.
 func (v Values) MarshalJSON() ([]byte, error) {
