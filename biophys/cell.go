@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -239,12 +238,9 @@ func ParseCell(name string, data []byte) (*Cell, error) {
 		return nil, &InputError{File: name, Line: LineOf(data, dec.InputOffset()), Msg: "trailing data after the cell object"}
 	}
 	c.src = name
-	c.secLines = elementLines(data, "sections")
-	c.synLines = elementLines(data, "synapses")
-	if err := c.checkExplicitNseg(data); err != nil {
-		return nil, err
-	}
-	if err := c.checkRawShapes(data); err != nil {
+	c.secLines = ElementLines(data, "sections")
+	c.synLines = ElementLines(data, "synapses")
+	if err := c.checkRaw(data); err != nil {
 		return nil, err
 	}
 	if err := c.Validate(); err != nil {
@@ -253,25 +249,31 @@ func ParseCell(name string, data []byte) (*Cell, error) {
 	return c, nil
 }
 
-// checkRawShapes refuses what decoding would silently fill in: pt3d points
-// that are not exactly [x, y, z, diam] (a [4]float64 pads or drops
-// numbers), and synapses or a spike site without "x" (it would be 0).
-func (c *Cell) checkRawShapes(data []byte) error {
+// checkRaw refuses what decoding would silently fill in: an explicit
+// "nseg": 0 (absent means 1, but NEURON refuses zero segments, and so do
+// we), pt3d points that are not exactly [x, y, z, diam] (a [4]float64 pads
+// or drops numbers), and synapses or a spike site without "x" (it would be
+// 0).
+func (c *Cell) checkRaw(data []byte) error {
 	var raw struct {
-		Sections []struct {
-			Pt3d []json.RawMessage `json:"pt3d"`
-		} `json:"sections"`
+		Sections  []map[string]json.RawMessage `json:"sections"`
 		Synapses  []map[string]json.RawMessage `json:"synapses"`
 		SpikeSite map[string]json.RawMessage   `json:"spike_site"`
 	}
 	if json.Unmarshal(data, &raw) != nil {
 		return nil // the typed decode has already accepted it; nothing more to learn
 	}
-	for i, sec := range raw.Sections {
-		for k, p := range sec.Pt3d {
-			var xs []json.RawMessage
-			if json.Unmarshal(p, &xs) == nil && len(xs) != 4 {
-				return c.secErr(i, fmt.Sprintf("pt3d[%d]", k), "want 4 numbers (x, y, z, diam in um), got %d", len(xs))
+	for i, m := range raw.Sections {
+		if v, ok := m["nseg"]; ok && i < len(c.Sections) && c.Sections[i].Nseg == 0 && string(bytes.TrimSpace(v)) != "null" {
+			return c.secErr(i, "nseg", "0 is outside [1, 32767]")
+		}
+		var pts [][]json.RawMessage
+		if json.Unmarshal(m["pt3d"], &pts) != nil {
+			continue // absent, or not an array of arrays: the typed decode said so
+		}
+		for k, p := range pts {
+			if len(p) != 4 {
+				return c.secErr(i, fmt.Sprintf("pt3d[%d]", k), "want 4 numbers (x, y, z, diam in um), got %d", len(p))
 			}
 		}
 	}
@@ -288,33 +290,10 @@ func (c *Cell) checkRawShapes(data []byte) error {
 	return nil
 }
 
-// checkExplicitNseg refuses "nseg": 0 written in the file (an absent nseg
-// means 1, but NEURON refuses zero segments, and so do we).
-func (c *Cell) checkExplicitNseg(data []byte) error {
-	if !slices.ContainsFunc(c.Sections, func(s Section) bool { return s.Nseg == 0 }) {
-		return nil // every section has a positive nseg: nothing to tell apart
-	}
-	var raw struct {
-		Sections []map[string]json.RawMessage `json:"sections"`
-	}
-	if json.Unmarshal(data, &raw) != nil {
-		return nil
-	}
-	for i, m := range raw.Sections {
-		if v, ok := m["nseg"]; ok && i < len(c.Sections) && c.Sections[i].Nseg == 0 && string(bytes.TrimSpace(v)) != "null" {
-			return c.secErr(i, "nseg", "0 is outside [1, 32767]")
-		}
-	}
-	return nil
-}
-
-// elementLines returns the line on which each element of the top-level array
-// key starts, or nil if it cannot be found.
-// ElementLines gives the line on which each element of the top-level array
-// key of a JSON object starts (for error messages), or nil.
-func ElementLines(data []byte, key string) []int { return elementLines(data, key) }
-
-func elementLines(data []byte, key string) []int {
+// ElementLines returns the line on which each element of the top-level
+// array key of a JSON object starts (for error messages), or nil if it
+// cannot be found.
+func ElementLines(data []byte, key string) []int {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil

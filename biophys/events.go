@@ -72,7 +72,17 @@ func (e *readErr) or(name string, line int, parse error) error {
 // sorted by time (stable, so equal times keep file order).
 func ReadEvents(name string, r io.Reader, c *Cell) ([]Event, error) {
 	rd := &readErr{r: r}
-	sc := bufio.NewScanner(rd)
+	evs, line, err := readEvents(name, rd, c)
+	if err != nil {
+		return nil, rd.or(name, line, err)
+	}
+	return evs, nil
+}
+
+// readEvents is ReadEvents on a reader whose read errors the caller
+// checks; it also returns the line it stopped at.
+func readEvents(name string, r io.Reader, c *Cell) ([]Event, int, error) {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	line := 0
 	var out []Event
@@ -82,7 +92,7 @@ func ReadEvents(name string, r io.Reader, c *Cell) ([]Event, error) {
 		if line == 1 {
 			text = strings.TrimPrefix(text, "\ufeff")
 			if strings.ReplaceAll(text, " ", "") != EventsHeader {
-				return nil, rd.or(name, line, &InputError{File: name, Line: 1, Msg: fmt.Sprintf("header is %q; want %q", truncate(text, 60), EventsHeader)})
+				return nil, line, &InputError{File: name, Line: 1, Msg: fmt.Sprintf("header is %q; want %q", truncate(text, 60), EventsHeader)}
 			}
 			continue
 		}
@@ -91,40 +101,40 @@ func ReadEvents(name string, r io.Reader, c *Cell) ([]Event, error) {
 		}
 		f := strings.Split(text, ",")
 		if len(f) != 3 {
-			return nil, rd.or(name, line, &InputError{File: name, Line: line, Msg: fmt.Sprintf("want 3 fields (time_ms,synapse,weight_uS), got %d in %q", len(f), truncate(text, 60))})
+			return nil, line, &InputError{File: name, Line: line, Msg: fmt.Sprintf("want 3 fields (time_ms,synapse,weight_uS), got %d in %q", len(f), truncate(text, 60))}
 		}
 		t, err := strconv.ParseFloat(strings.TrimSpace(f[0]), 64)
 		if err != nil {
-			return nil, rd.or(name, line, &InputError{File: name, Line: line, Field: "time_ms", Msg: fmt.Sprintf("%q is not a number", f[0])})
+			return nil, line, &InputError{File: name, Line: line, Field: "time_ms", Msg: fmt.Sprintf("%q is not a number", f[0])}
 		}
 		if math.IsNaN(t) || math.IsInf(t, 0) || t < 0 {
-			return nil, rd.or(name, line, &InputError{File: name, Line: line, Field: "time_ms", Msg: fmt.Sprintf("%v: times must be finite and >= 0", t)})
+			return nil, line, &InputError{File: name, Line: line, Field: "time_ms", Msg: fmt.Sprintf("%v: times must be finite and >= 0", t)}
 		}
 		syn := strings.TrimSpace(f[1])
 		idx := c.SynapseIndex(syn)
 		if idx < 0 {
-			return nil, rd.or(name, line, &InputError{File: name, Line: line, Field: "synapse", Msg: fmt.Sprintf("unknown synapse %q (cell %s has %s)", syn, c.Name, listNames(c.SynapseNames(), 8))})
+			return nil, line, &InputError{File: name, Line: line, Field: "synapse", Msg: fmt.Sprintf("unknown synapse %q (cell %s has %s)", syn, c.Name, listNames(c.SynapseNames(), 8))}
 		}
 		w, err := strconv.ParseFloat(strings.TrimSpace(f[2]), 64)
 		if err != nil {
-			return nil, rd.or(name, line, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%q is not a number", f[2])})
+			return nil, line, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%q is not a number", f[2])}
 		}
 		if !(w >= 0 && w <= MaxWeightUS) {
-			return nil, rd.or(name, line, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%v: weights must lie in [0, %g] uS", w, MaxWeightUS)})
+			return nil, line, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%v: weights must lie in [0, %g] uS", w, MaxWeightUS)}
 		}
 		out = append(out, Event{TimeMS: t, Syn: idx, WeightUS: w})
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &InputError{File: name, Line: line + 1, Msg: "line too long"}
+			return nil, line, &InputError{File: name, Line: line + 1, Msg: "line too long"}
 		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, line, fmt.Errorf("%s: %w", name, err)
 	}
 	if line == 0 {
-		return nil, &InputError{File: name, Line: 1, Msg: fmt.Sprintf("empty file; want header %q", EventsHeader)}
+		return nil, line, &InputError{File: name, Line: 1, Msg: fmt.Sprintf("empty file; want header %q", EventsHeader)}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].TimeMS < out[j].TimeMS })
-	return out, nil
+	return out, line, nil
 }
 
 // WriteEvents writes events for cell c as CSV.
@@ -168,6 +178,14 @@ type Poisson struct {
 const (
 	MaxRateHz   = 1e6
 	MaxWeightUS = 1e3
+)
+
+// Limits on time steps: a step below a nanosecond or a run of more than a
+// billion steps is a typing mistake, not a simulation (it would run for
+// days or, as dt -> 0, forever).
+const (
+	MinDtMS  = 1e-6
+	MaxSteps = 1e9
 )
 
 // NewPoisson makes a Poisson stream from a seed pair.

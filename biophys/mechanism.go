@@ -25,6 +25,17 @@ const (
 	NonNegative       // >= 0 (durations, concentrations)
 )
 
+// check says whether x lies in the parameter's Range.
+func (p Param) check(x float64) error {
+	switch {
+	case p.Range == Positive && !(x > 0):
+		return fmt.Errorf("parameter %s = %g %s: must be positive", p.Name, x, p.Unit)
+	case p.Range == NonNegative && !(x >= 0):
+		return fmt.Errorf("parameter %s = %g %s: must be at least 0", p.Name, x, p.Unit)
+	}
+	return nil
+}
+
 // Required marks a parameter that a cell file must give.
 var Required = math.NaN()
 
@@ -115,12 +126,8 @@ func (m *Mechanism) resolve(given map[string]Values, nseg int) (map[string][]flo
 			return nil, fmt.Errorf("parameter %s %v", p.Name, err)
 		}
 		for _, x := range xs {
-			if p.Range == Positive && !(x > 0) || p.Range == NonNegative && !(x >= 0) {
-				want := "positive"
-				if p.Range == NonNegative {
-					want = "at least 0"
-				}
-				return nil, fmt.Errorf("parameter %s = %g %s: must be %s", p.Name, x, p.Unit, want)
+			if err := p.check(x); err != nil {
+				return nil, err
 			}
 		}
 		out[p.Name] = xs
@@ -200,12 +207,8 @@ func (p *PointType) resolve(given map[string]float64) (map[string]float64, error
 		if !finite(v) {
 			return nil, fmt.Errorf("parameter %s is not finite", q.Name)
 		}
-		if q.Range == Positive && !(v > 0) || q.Range == NonNegative && !(v >= 0) {
-			want := "positive"
-			if q.Range == NonNegative {
-				want = "at least 0"
-			}
-			return nil, fmt.Errorf("parameter %s = %g %s: must be %s", q.Name, v, q.Unit, want)
+		if err := q.check(v); err != nil {
+			return nil, err
 		}
 		out[q.Name] = v
 	}

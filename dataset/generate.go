@@ -90,10 +90,10 @@ func (c *Config) Settings() (*Settings, error) {
 		return nil, fmt.Errorf("traces %d: must be at least 1", c.Traces)
 	case !(c.DurationMS > 0) || !finite(c.DurationMS):
 		return nil, fmt.Errorf("duration %v ms: must be positive", c.DurationMS)
-	case !(c.DtMS >= 1e-6) || !finite(c.DtMS):
-		return nil, fmt.Errorf("dt %v ms: must be at least 1e-06 ms", c.DtMS)
-	case c.DurationMS/c.DtMS > 1e9:
-		return nil, fmt.Errorf("duration %g ms at dt %g ms: %.3g steps per trace, more than 1e+09", c.DurationMS, c.DtMS, c.DurationMS/c.DtMS)
+	case !(c.DtMS >= biophys.MinDtMS) || !finite(c.DtMS):
+		return nil, fmt.Errorf("dt %v ms: must be at least %g ms", c.DtMS, biophys.MinDtMS)
+	case c.DurationMS/c.DtMS > biophys.MaxSteps:
+		return nil, fmt.Errorf("duration %g ms at dt %g ms: %.3g steps per trace, more than %.0e", c.DurationMS, c.DtMS, c.DurationMS/c.DtMS, float64(biophys.MaxSteps))
 	case !(c.SampleDtMS > 0) || !finite(c.SampleDtMS):
 		return nil, fmt.Errorf("sample-dt %v ms: must be positive", c.SampleDtMS)
 	case c.Shards < 1 || c.Shard < 0 || c.Shard >= c.Shards:

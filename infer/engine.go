@@ -71,7 +71,7 @@ type popEngine struct {
 
 // MaxSteps bounds a run's steps (warm-up included): more is a typing
 // mistake, not a simulation.
-const MaxSteps = 1e9
+const MaxSteps = biophys.MaxSteps
 
 // CheckWarmup says whether warmupMS is a usable warm-up for a network
 // stepped every dt ms: finite, not negative, a whole number of steps and

@@ -155,6 +155,18 @@ type SensitivityJob struct {
 	Progress                func(done, total int) // may be nil; called from one goroutine at a time
 }
 
+// CheckSwapGroups says whether groups give swap perturbation p something
+// to do: at least one group of more than one synapse.
+func CheckSwapGroups(p Perturbation, groups [][]int) error {
+	switch {
+	case groups == nil:
+		return fmt.Errorf("no synapse groups given for %q", p.Groups)
+	case !slices.ContainsFunc(groups, func(g []int) bool { return len(g) > 1 }):
+		return fmt.Errorf("every group has a single synapse, so swapping would change nothing")
+	}
+	return nil
+}
+
 // Sensitivity runs the job and pools the comparison of every perturbation
 // over the inputs, in the order of Perturbations. Every (input,
 // perturbation) pair draws from its own seeded source, so the result does
@@ -165,11 +177,8 @@ func Sensitivity(j SensitivityJob) ([]metrics.Report, error) {
 		if p.Kind != "swap" {
 			continue
 		}
-		if j.Groups[p.Groups] == nil {
-			return nil, fmt.Errorf("perturbation %s: no synapse groups given for %q", p, p.Groups)
-		}
-		if !slices.ContainsFunc(j.Groups[p.Groups], func(g []int) bool { return len(g) > 1 }) {
-			return nil, fmt.Errorf("perturbation %s: every group has a single synapse, so swapping would change nothing", p)
+		if err := CheckSwapGroups(p, j.Groups[p.Groups]); err != nil {
+			return nil, fmt.Errorf("perturbation %s: %v", p, err)
 		}
 	}
 	steps := int(math.Round(j.TstopMS / j.SampleDT))

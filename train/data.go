@@ -28,32 +28,12 @@ type series struct {
 // alone); "distance:N" splits every prefix group into N groups of about
 // equal size by the synapses' path distance from the soma (cell needed).
 func GroupInputs(mode string, chans []dataset.Channel, cell *biophys.Cell) ([]surrogate.Input, error) {
-	prefix := func(c dataset.Channel) string {
-		if i := strings.LastIndexByte(c.Name, '_'); i > 0 {
-			return c.Name[:i]
-		}
-		return c.Name
+	key, bins, err := parseGrouping(mode)
+	if err != nil {
+		return nil, err
 	}
-	bins := 0
-	var key func(c dataset.Channel) string
-	switch {
-	case mode == "channels":
-		key = func(c dataset.Channel) string { return c.Name }
-	case mode == "class":
-		key = func(c dataset.Channel) string { return c.Class }
-	case mode == "prefix":
-		key = prefix
-	case strings.HasPrefix(mode, "distance:"):
-		n, err := strconv.Atoi(strings.TrimPrefix(mode, "distance:"))
-		if err != nil || n < 1 || n > 64 {
-			return nil, fmt.Errorf("grouping %q: want distance:N with N in [1, 64]", mode)
-		}
-		if cell == nil {
-			return nil, fmt.Errorf("grouping %q needs the cell description", mode)
-		}
-		bins, key = n, prefix
-	default:
-		return nil, fmt.Errorf("grouping %q: want channels, class, prefix or distance:N", mode)
+	if bins > 0 && cell == nil {
+		return nil, fmt.Errorf("grouping %q needs the cell description", mode)
 	}
 	var out []surrogate.Input
 	pos := map[string]int{}
@@ -108,8 +88,34 @@ func GroupInputs(mode string, chans []dataset.Channel, cell *biophys.Cell) ([]su
 // CheckGrouping says whether mode is a grouping GroupInputs knows, before
 // any data is read.
 func CheckGrouping(mode string) error {
-	_, err := GroupInputs(mode, nil, &biophys.Cell{})
+	_, _, err := parseGrouping(mode)
 	return err
+}
+
+// parseGrouping turns a grouping mode into the key that groups channels
+// and, for distance:N, the number of distance bins per key.
+func parseGrouping(mode string) (key func(dataset.Channel) string, bins int, err error) {
+	prefix := func(c dataset.Channel) string {
+		if i := strings.LastIndexByte(c.Name, '_'); i > 0 {
+			return c.Name[:i]
+		}
+		return c.Name
+	}
+	switch {
+	case mode == "channels":
+		return func(c dataset.Channel) string { return c.Name }, 0, nil
+	case mode == "class":
+		return func(c dataset.Channel) string { return c.Class }, 0, nil
+	case mode == "prefix":
+		return prefix, 0, nil
+	case strings.HasPrefix(mode, "distance:"):
+		n, err := strconv.Atoi(strings.TrimPrefix(mode, "distance:"))
+		if err != nil || n < 1 || n > 64 {
+			return nil, 0, fmt.Errorf("grouping %q: want distance:N with N in [1, 64]", mode)
+		}
+		return prefix, n, nil
+	}
+	return nil, 0, fmt.Errorf("grouping %q: want channels, class, prefix or distance:N", mode)
 }
 
 // load reads traces and sums channels into model inputs.

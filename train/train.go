@@ -14,11 +14,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"neurosurrogate/artifacts"
 	"runtime"
 	"sync"
 	"time"
 
+	"neurosurrogate/artifacts"
 	"neurosurrogate/biophys"
 	"neurosurrogate/dataset"
 	"neurosurrogate/infer/metrics"
@@ -137,13 +137,14 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("--%s %v: must be %s", f.flag, f.v, want)
 		}
 	}
+	if err := CheckGrouping(c.Inputs); err != nil {
+		return fmt.Errorf("--inputs: %v", err)
+	}
 	switch {
 	case c.WidenConv > 0 && c.Init == "":
 		return fmt.Errorf("--widen-conv %d needs --init (it widens the starting model)", c.WidenConv)
 	case c.WidenKernel > 0 && c.Init == "":
 		return fmt.Errorf("--widen-kernel %d needs --init (it lengthens the starting model's kernel)", c.WidenKernel)
-	case CheckGrouping(c.Inputs) != nil:
-		return fmt.Errorf("--inputs: %v", CheckGrouping(c.Inputs))
 	case c.InputDelay != "" && c.InputDelay != "psp":
 		return fmt.Errorf("--input-delay %q: want psp (or leave it out)", c.InputDelay)
 	case c.Data == "":
@@ -318,9 +319,6 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 		delays, err := PSPDelays(cell, model.Arch.Inputs, meta.SampleDtMS, 0)
 		if err != nil {
 			return nil, fmt.Errorf("--input-delay psp: %w", err)
-		}
-		if err := model.Arch.Validate(); err != nil {
-			return nil, err
 		}
 		dj, _ := json.Marshal(delays)
 		model.Info["input_delays"] = string(dj)

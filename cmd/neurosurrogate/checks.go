@@ -3,16 +3,16 @@ package main
 import (
 	"math"
 
+	"neurosurrogate/biophys"
 	"neurosurrogate/infer"
 )
 
-// Limits on the time flags: a step below a nanosecond or more than a
-// billion steps is a typing mistake, not a simulation (and would run for
-// days or, at dt -> 0, forever).
+// Limits on the time flags (biophys.MinDtMS, biophys.MaxSteps), and a step
+// longer than 100 ms, which no neuron model resolves.
 const (
-	minDtMS  = 1e-6
+	minDtMS  = biophys.MinDtMS
 	maxDtMS  = 100
-	maxSteps = 1e9
+	maxSteps = biophys.MaxSteps
 )
 
 // checkTime validates --tstop and --dt.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"slices"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/cmd/internal/progress"
@@ -135,8 +134,8 @@ func swapGroups(cell *biophys.Cell, perts []infer.Perturbation) (map[string][][]
 			}
 			out[p.Groups] = append(out[p.Groups], g)
 		}
-		if !slices.ContainsFunc(out[p.Groups], func(g []int) bool { return len(g) > 1 }) {
-			return nil, usagef("--perturb %s: every group of %s has a single synapse, so swapping would change nothing", p, cell.Name)
+		if err := infer.CheckSwapGroups(p, out[p.Groups]); err != nil {
+			return nil, usagef("--perturb %s: %v (cell %s)", p, err, cell.Name)
 		}
 	}
 	return out, nil
