@@ -33,6 +33,9 @@ type Config struct {
 	// Compression of the Arrow buffers: "none" or "lz4"; "" means
 	// DefaultCompression(Cell).
 	Compression string
+	// Timing adds a timing channel per synapse (Channel, ClassTiming): where
+	// in each sample bin the synapse's events came.
+	Timing bool
 	// Workers is the number of simulations run in parallel (0: all cores).
 	// It never changes the output.
 	Workers int
@@ -128,7 +131,7 @@ func (c *Config) Settings() (*Settings, error) {
 	if err := reg.Validate(); err != nil {
 		return nil, err
 	}
-	ch, err := channelsFor(c.Cell, reg.StepFrac > 0)
+	ch, err := channelsFor(c.Cell, reg.StepFrac > 0, c.Timing)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -178,13 +179,23 @@ func TestShardsPartitionTheDataset(t *testing.T) {
 // TestSamplingSemantics rebuilds traces independently from the documented
 // rules (EventSeeds, biophys.NewPoisson, a plain biophys run) and compares
 // every stored sample.
+// TestSamplingSemantics rebuilds every stored series from the trace's
+// events and a plain simulation: drive, timing (when generated), Vm and
+// spike bins.
 func TestSamplingSemantics(t *testing.T) {
+	for _, timing := range []bool{false, true} {
+		t.Run(fmt.Sprintf("timing=%v", timing), func(t *testing.T) { testSamplingSemantics(t, timing) })
+	}
+}
+
+func testSamplingSemantics(t *testing.T, timing bool) {
 	dir := t.TempDir()
 	cfg := smallConfig(t, 6)
 	reg := DefaultRegimes(cfg.Cell)
 	reg.Mix, _ = ParseMix("core=0.5,switching=0.5")
 	reg.SegmentMS = Range{20, 40}
 	cfg.Regimes = &reg
+	cfg.Timing = timing
 	generate(t, dir, cfg)
 	ds, err := Open(dir)
 	if err != nil {
@@ -197,6 +208,10 @@ func TestSamplingSemantics(t *testing.T) {
 		t.Fatal(err)
 	}
 	sdt, n := m.SampleDtMS, m.Samples
+	if m.HasTiming() != timing || (timing && len(m.Channels) != 2*len(cfg.Cell.Synapses)) {
+		t.Fatalf("timing %v: channels %v", timing, m.ChannelNames())
+	}
+	timingOf := m.TimingOf()
 	switching := 0
 	for i := 0; i < ds.NumTraces(); i++ {
 		tr, err := ds.Trace(i)
@@ -230,7 +245,11 @@ func TestSamplingSemantics(t *testing.T) {
 					}
 					te += seg.StartMS
 					events = append(events, biophys.Event{TimeMS: te, Syn: s, WeightUS: we})
-					drive[s][int(math.Floor(te/sdt))] += we
+					k := int(math.Floor(te / sdt))
+					drive[s][k] += we
+					if c, ok := timingOf[syn.Name]; ok {
+						drive[c][k] += we * (te/sdt - float64(k) - 0.5)
+					}
 				}
 			}
 		}

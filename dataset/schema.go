@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -46,6 +47,7 @@ const (
 const SamplingDoc = "One row per trace; every list column has `samples` entries k = 0..samples-1 at t_k = k*sample_dt_ms. " +
 	"v_soma[k] is the spike-site membrane potential (mV) at t_k (v_soma[0] = v_init). " +
 	"A synapse column [k] is the summed weight (uS) of the input events onto that synapse with time in [t_k, t_k+1). " +
+	"A timing column SYN.timing (class timing, present when generated with timing) [k] is the sum over the same events of weight x (t/sample_dt - k - 1/2): where in the bin they came. " +
 	"i_clamp[k] (if present) is the injected current (nA) during [t_k, t_k+1). " +
 	"spike[k] is the number of spike-site threshold crossings recorded in (t_k, t_k+1] (NEURON's end-of-step times). " +
 	"So a model that sees v_soma[k] and the drive at k predicts v_soma[k+1] and spike[k]. " +
@@ -54,12 +56,46 @@ const SamplingDoc = "One row per trace; every list column has `samples` entries 
 // ShardRule is how traces are assigned to shards.
 const ShardRule = "trace % shards == shard"
 
-// Channel is one input column of the dataset: a synapse, or the current clamp.
+// Channel is one input column of the dataset: a synapse, the sub-bin
+// timing of a synapse's events, or the current clamp.
 type Channel struct {
 	Name  string `json:"name"`
-	Class string `json:"class"`          // "exc", "inh" or "clamp"
+	Class string `json:"class"`          // "exc", "inh", "timing" or "clamp"
 	Kind  string `json:"kind,omitempty"` // synapse kind (ExpSyn, ...)
-	Unit  string `json:"unit"`           // "uS/bin" (summed weight) or "nA"
+	Unit  string `json:"unit"`           // "uS/bin" (summed weight), "uS*bin" (timing) or "nA"
+	// Of names the synapse channel a timing channel times.
+	Of string `json:"of,omitempty"`
+}
+
+// ClassTiming is the class of timing channels.
+const ClassTiming = "timing"
+
+// TimingSuffix ends a timing channel's name: SYN.timing.
+const TimingSuffix = ".timing"
+
+// IsSynapse says whether the channel is a synapse's drive.
+func (c Channel) IsSynapse() bool { return c.Class != "clamp" && c.Class != ClassTiming }
+
+// HasTiming says whether the dataset has timing channels.
+func (s *Settings) HasTiming() bool {
+	for _, c := range s.Channels {
+		if c.Class == ClassTiming {
+			return true
+		}
+	}
+	return false
+}
+
+// TimingOf maps each synapse channel's name to the index of its timing
+// channel (absent: none).
+func (s *Settings) TimingOf() map[string]int {
+	out := map[string]int{}
+	for i, c := range s.Channels {
+		if c.Class == ClassTiming {
+			out[c.Of] = i
+		}
+	}
+	return out
 }
 
 // Settings are everything that determines a dataset except the shard index;
@@ -159,6 +195,20 @@ func (s *Settings) validate() error {
 		}
 		seen[c.Name] = true
 	}
+	timed := map[string]bool{}
+	for i, c := range s.Channels {
+		if c.Class != ClassTiming {
+			continue
+		}
+		j := slices.IndexFunc(s.Channels, func(o Channel) bool { return o.Name == c.Of })
+		switch {
+		case j < 0 || !s.Channels[j].IsSynapse():
+			return fmt.Errorf("channel %d %q: times %q, which is not a synapse channel", i, c.Name, c.Of)
+		case timed[c.Of]:
+			return fmt.Errorf("channel %d %q: synapse %q has two timing channels", i, c.Name, c.Of)
+		}
+		timed[c.Of] = true
+	}
 	return s.Regimes.Validate()
 }
 
@@ -233,9 +283,9 @@ func clip(s string, n int) string {
 	return s[:n] + "..."
 }
 
-// channelsFor lists a cell's input channels: its synapses, then the current
-// clamp if steps are enabled.
-func channelsFor(c *biophys.Cell, steps bool) ([]Channel, error) {
+// channelsFor lists a cell's input channels: its synapses, their timing
+// channels if timing is set, then the current clamp if steps are enabled.
+func channelsFor(c *biophys.Cell, steps, timing bool) ([]Channel, error) {
 	reserved := map[string]bool{ColClamp: true}
 	for _, n := range reservedColumns {
 		reserved[n] = true
@@ -247,6 +297,18 @@ func channelsFor(c *biophys.Cell, steps bool) ([]Channel, error) {
 				c.Name, i, s.Name, strings.Join(reservedColumns, ", "), ColClamp)
 		}
 		out = append(out, Channel{Name: s.Name, Class: SynapseClass(s), Kind: s.Kind, Unit: "uS/bin"})
+	}
+	if timing {
+		names := map[string]bool{}
+		for _, s := range c.Synapses {
+			names[s.Name] = true
+		}
+		for _, s := range c.Synapses {
+			if names[s.Name+TimingSuffix] {
+				return nil, fmt.Errorf("cell %s: synapse %q has the name of another synapse's timing channel; rename it", c.Name, s.Name+TimingSuffix)
+			}
+			out = append(out, Channel{Name: s.Name + TimingSuffix, Class: ClassTiming, Unit: "uS*bin", Of: s.Name})
+		}
 	}
 	if steps {
 		out = append(out, Channel{Name: ColClamp, Class: "clamp", Unit: "nA"})
@@ -297,8 +359,11 @@ func schemaFor(s *Settings, md *arrow.Metadata) *arrow.Schema {
 	}
 	for _, c := range s.Channels {
 		doc := "summed input event weight in [t_k, t_k+1)"
-		if c.Class == "clamp" {
+		switch c.Class {
+		case "clamp":
 			doc = "injected current in [t_k, t_k+1)"
+		case ClassTiming:
+			doc = "sum over " + c.Of + "'s events in [t_k, t_k+1) of weight x (t/sample_dt - k - 1/2)"
 		}
 		m := arrow.NewMetadata([]string{"unit", "doc", "class", "kind"}, []string{c.Unit, doc, c.Class, c.Kind})
 		fields = append(fields, arrow.Field{Name: c.Name, Type: listF32(n), Metadata: m})

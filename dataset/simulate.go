@@ -25,6 +25,7 @@ type sim struct {
 	tmpl     *biophys.Template
 	ratio    int   // dt steps per sample
 	synChan  []int // synapse -> channel
+	timeChan []int // synapse -> its timing channel, -1 if none
 	classOf  []string
 	clampCh  int // channel of i_clamp, -1 if none
 	driveAcc [][]float64
@@ -35,13 +36,20 @@ type sim struct {
 func newSim(st *Settings, tmpl *biophys.Template) *sim {
 	s := &sim{st: st, tmpl: tmpl, clampCh: -1}
 	s.ratio = int(math.Round(st.SampleDtMS / st.DtMS))
+	timing := st.TimingOf()
 	for i, c := range st.Channels {
-		if c.Class == "clamp" {
+		switch {
+		case c.Class == "clamp":
 			s.clampCh = i
-			continue
+		case c.IsSynapse():
+			s.synChan = append(s.synChan, i)
+			s.classOf = append(s.classOf, c.Class)
+			t, ok := timing[c.Name]
+			if !ok {
+				t = -1
+			}
+			s.timeChan = append(s.timeChan, t)
 		}
-		s.synChan = append(s.synChan, i)
-		s.classOf = append(s.classOf, c.Class)
 	}
 	s.driveAcc = make([][]float64, len(st.Channels))
 	for i := range s.driveAcc {
@@ -106,11 +114,15 @@ func (s *sim) once(pl plan, abortOnSpike bool) (*Trace, error) {
 		if class == "inh" {
 			w = pl.p.InhWeightUS
 		}
-		sys.AddStream(0, syn, &segStream{
+		ss := &segStream{
 			seed: st.Seed, trace: uint64(pl.index), syn: uint64(syn), inh: class == "inh",
 			segs: pl.p.Segments, ends: pl.ends, w: w,
 			bins: s.driveAcc[ch], sampleDt: st.SampleDtMS,
-		})
+		}
+		if t := s.timeChan[syn]; t >= 0 {
+			ss.timing = s.driveAcc[t]
+		}
+		sys.AddStream(0, syn, ss)
 	}
 	tr := &Trace{Index: pl.index, V: make([]float32, n), Spike: make([]uint8, n), Params: pl.p}
 	tr.V[0] = float32(sys.V(0))
@@ -176,6 +188,7 @@ type segStream struct {
 	ends             []float64
 	w                float64
 	bins             []float64
+	timing           []float64 // nil: no timing channel
 	sampleDt         float64
 
 	j   int
@@ -200,11 +213,16 @@ func (p *segStream) Next() (float64, float64, bool) {
 			continue
 		}
 		te := seg.StartMS + t
-		k := int(te / p.sampleDt)
+		x := te / p.sampleDt
+		k := int(x)
 		if k >= len(p.bins) {
 			k = len(p.bins) - 1
 		}
 		p.bins[k] += w
+		if p.timing != nil {
+			// as surrogate.BinTiming: the offset from the bin's middle
+			p.timing[k] += w * (min(x-float64(k), 1) - 0.5)
+		}
 		return te, w, true
 	}
 	return 0, 0, false

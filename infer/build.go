@@ -19,7 +19,8 @@ type Pop struct {
 	Model *surrogate.Model
 	N     int
 	First int   // global index of its first cell
-	input []int // synapse index -> model input
+	input  []int // synapse index -> model input
+	timing []int // synapse index -> model timing input (-1: none)
 	bg    []bgSpec
 }
 
@@ -137,7 +138,8 @@ func Build(n *Network) (*Built, error) {
 			return nil, n.errf(f+".model", "sample step %g ms differs from the network's %g ms; all models must share one", m.Arch.SampleDT, b.SampleDT)
 		}
 		input, _ := m.Arch.InputIndex(cell.SynapseNames())
-		pop := &Pop{Name: p.Name, Cell: cell, Model: m, N: p.Count, First: b.Cells, input: input}
+		timing, _ := m.Arch.TimingIndex(cell.SynapseNames())
+		pop := &Pop{Name: p.Name, Cell: cell, Model: m, N: p.Count, First: b.Cells, input: input, timing: timing}
 		for j, bg := range p.Background {
 			g := fmt.Sprintf("%s.background[%d]", f, j)
 			syns, err := synapsesOf(cell, bg.Synapse, bg.Class)

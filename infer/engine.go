@@ -92,7 +92,9 @@ func CheckWarmup(warmupMS, dt float64) error {
 // RunSurrogate steps the network of surrogates for tstopMS: every
 // population as batched Streams (one matrix product per layer and step),
 // spikes from the spike head delivered through the sparse connectivity into
-// per-delay ring buffers of input drive.
+// per-delay ring buffers of input drive. A surrogate's spike is placed in
+// the middle of its bin and delays are whole steps, so recurrent events
+// add nothing to timing inputs; background events add their offset.
 func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, error) {
 	if !(tstopMS > 0) || math.IsInf(tstopMS, 0) {
 		return nil, fmt.Errorf("tstop %v ms: must be positive", tstopMS)
@@ -210,7 +212,12 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 							for q, syn := range spec.syns {
 								s := &st[c*ns+q]
 								for s.next < t1 {
-									ch.drive[(c-ch.lo)*nIn+p.input[syn]] += float32(spec.wUS)
+									row := ch.drive[(c-ch.lo)*nIn:]
+									row[p.input[syn]] += float32(spec.wUS)
+									if j := p.timing[syn]; j >= 0 {
+										_, off := surrogate.BinTiming(s.next, dt)
+										row[j] += float32(spec.wUS * off)
+									}
 									if rec {
 										recMu.Lock()
 										res.Inputs[p.First+c] = append(res.Inputs[p.First+c], biophys.Event{TimeMS: s.next - warmMS, Syn: syn, WeightUS: spec.wUS})

@@ -21,6 +21,9 @@ func CheckModel(m *surrogate.Model, c *biophys.Cell, dtMS float64) error {
 	if _, err := m.Arch.InputIndex(c.SynapseNames()); err != nil {
 		return fmt.Errorf("model does not fit cell %q: %w", c.Name, err)
 	}
+	if _, err := m.Arch.TimingIndex(c.SynapseNames()); err != nil {
+		return fmt.Errorf("model does not fit cell %q: %w", c.Name, err)
+	}
 	if _, ok := StepsPerSample(m.Arch.SampleDT, dtMS); !ok {
 		return fmt.Errorf("model sample step %g ms is not a whole number of time steps of %g ms", m.Arch.SampleDT, dtMS)
 	}
@@ -35,22 +38,31 @@ func StepsPerSample(sampleDT, dt float64) (int, bool) {
 }
 
 // BinInputs sums event weights into the model's inputs per sample bin:
-// bin k holds events with time in [k*sampleDT, (k+1)*sampleDT). The result
-// is steps x nInputs, row-major.
+// bin k holds events with time in [k*sampleDT, (k+1)*sampleDT); a timing
+// input sums weight × the event's offset from the bin's middle
+// (surrogate.BinTiming). The result is steps x nInputs, row-major.
 func BinInputs(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, steps int) ([]float32, error) {
 	which, err := m.Arch.InputIndex(c.SynapseNames())
+	if err != nil {
+		return nil, err
+	}
+	timing, err := m.Arch.TimingIndex(c.SynapseNames())
 	if err != nil {
 		return nil, err
 	}
 	nIn := len(m.Arch.Inputs)
 	out := make([]float32, steps*nIn)
 	for _, e := range evs {
-		k := int(math.Floor(e.TimeMS / m.Arch.SampleDT))
-		j := which[e.Syn]
-		if k < 0 || k >= steps || j < 0 {
+		k, off := surrogate.BinTiming(e.TimeMS, m.Arch.SampleDT)
+		if k < 0 || k >= steps || e.Syn < 0 || e.Syn >= len(which) {
 			continue
 		}
-		out[k*nIn+j] += float32(e.WeightUS)
+		if j := which[e.Syn]; j >= 0 {
+			out[k*nIn+j] += float32(e.WeightUS)
+		}
+		if j := timing[e.Syn]; j >= 0 {
+			out[k*nIn+j] += float32(e.WeightUS * off)
+		}
 	}
 	return out, nil
 }

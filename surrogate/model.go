@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -24,6 +25,54 @@ type Input struct {
 	// convolution sees it (0 to MaxInputDelay): a synapse far out on the
 	// dendrite reaches the soma later than the conv kernel spans.
 	DelaySteps int `json:"delay_steps,omitempty"`
+	// Timing makes the input carry when in the bin its channels' events
+	// came rather than how strong they were: the sum over the bin's events
+	// of weight × (place in the bin − ½), see BinTiming. Beside the plain
+	// input of the same channels it tells the model what binning hides; an
+	// event shifted by δ ms changes an ExpSyn's conductance after the bin
+	// by the factor exp(δ/τ), which is to first order what this carries.
+	Timing bool `json:"timing,omitempty"`
+}
+
+// TimingSuffix ends the name of an input's timing twin (WithTiming).
+const TimingSuffix = ".timing"
+
+// BinTiming places an event at tMS in the sample bins of dt ms: its bin k
+// (t in [k·dt, (k+1)·dt)) and its offset from the bin's middle in bins,
+// in [−½, ½). A timing input adds weight × offset.
+func BinTiming(tMS, dt float64) (k int, offset float64) {
+	x := tMS / dt
+	f := math.Floor(x)
+	return int(f), min(x-f, 1) - 0.5
+}
+
+// WithTiming returns inputs followed by a timing twin (same channels and
+// delay, Timing set, named NAME.timing) of every plain input that has none
+// and whose channels are all timed (synapses, not a current clamp).
+func WithTiming(inputs []Input, timed func(channel string) bool) []Input {
+	out := append([]Input(nil), inputs...)
+	has := map[string]bool{}
+	for _, in := range inputs {
+		if in.Timing {
+			has[strings.Join(in.Channels, "\x00")] = true
+		}
+	}
+	for _, in := range inputs {
+		if !in.Timing && !has[strings.Join(in.Channels, "\x00")] && !slices.ContainsFunc(in.Channels, func(c string) bool { return !timed(c) }) {
+			out = append(out, Input{Name: in.Name + TimingSuffix, Channels: append([]string(nil), in.Channels...), DelaySteps: in.DelaySteps, Timing: true})
+		}
+	}
+	return out
+}
+
+// HasTiming says whether any input is a timing input.
+func (a Arch) HasTiming() bool {
+	for _, in := range a.Inputs {
+		if in.Timing {
+			return true
+		}
+	}
+	return false
 }
 
 // MaxInputDelay bounds Input.DelaySteps.

@@ -13,35 +13,45 @@ import (
 // for fine-tuning a model on finer inputs (train --init), e.g. one input per
 // synapse from a model over groups of synapses.
 func (m *Model) Regroup(inputs []Input) (*Model, error) {
-	owner := map[string]int{} // channel -> index of m's input holding it
+	// A channel belongs to at most one plain and one timing input.
+	type key struct {
+		ch     string
+		timing bool
+	}
+	owner := map[key]int{} // channel -> index of m's input holding it
 	for i, in := range m.Arch.Inputs {
 		for _, ch := range in.Channels {
-			owner[ch] = i
+			owner[key{ch, in.Timing}] = i
 		}
 	}
 	from := make([]int, len(inputs))
-	covered := map[string]bool{}
+	covered := map[key]bool{}
 	for j, in := range inputs {
 		from[j] = -1
 		for _, ch := range in.Channels {
-			i, ok := owner[ch]
+			k := key{ch, in.Timing}
+			i, ok := owner[k]
 			if !ok {
-				return nil, fmt.Errorf("regroup: channel %q of input %q is not an input of the model", ch, in.Name)
+				what := "an input"
+				if in.Timing {
+					what = "a timing input"
+				}
+				return nil, fmt.Errorf("regroup: channel %q of input %q is not %s of the model", ch, in.Name, what)
 			}
 			if from[j] >= 0 && from[j] != i {
 				return nil, fmt.Errorf("regroup: input %q joins channels of the model's inputs %q and %q; each new input must lie within one",
 					in.Name, m.Arch.Inputs[from[j]].Name, m.Arch.Inputs[i].Name)
 			}
-			if covered[ch] {
+			if covered[k] {
 				return nil, fmt.Errorf("regroup: channel %q is in two inputs", ch)
 			}
-			from[j], covered[ch] = i, true
+			from[j], covered[k] = i, true
 		}
 	}
 	if len(covered) != len(owner) {
-		for ch := range owner {
-			if !covered[ch] {
-				return nil, fmt.Errorf("regroup: channel %q of the model is not in any new input", ch)
+		for k := range owner {
+			if !covered[k] {
+				return nil, fmt.Errorf("regroup: channel %q of the model is not in any new input", k.ch)
 			}
 		}
 	}
@@ -65,6 +75,29 @@ func (m *Model) Regroup(inputs []Input) (*Model, error) {
 	}
 	c.W["conv.wd"] = wd
 	return c, nil
+}
+
+// AddTiming returns a copy of m with a timing twin (WithTiming) for every
+// plain input that has none, computing the same function: the twins start
+// with zero convolution weights and unit scale (train --init --timing sets
+// the scale from the data; it does not change the function while the
+// weights are zero).
+func (m *Model) AddTiming(timed func(channel string) bool) *Model {
+	inputs := WithTiming(m.Arch.Inputs, timed)
+	c := m.Clone()
+	c.Arch.Inputs = inputs
+	K, F, nOld, nNew := m.Arch.Kernel, m.Arch.Conv, len(m.Arch.Inputs), len(inputs)
+	old := m.W["conv.wd"].Data
+	wd := NewTensor(K*nNew, F)
+	for lag := 0; lag < K; lag++ {
+		copy(wd.Data[lag*nNew*F:(lag*nNew+nOld)*F], old[lag*nOld*F:(lag+1)*nOld*F])
+	}
+	c.W["conv.wd"] = wd
+	c.Norm.InputScale = append(append([]float32(nil), m.Norm.InputScale...), make([]float32, nNew-nOld)...)
+	for j := nOld; j < nNew; j++ {
+		c.Norm.InputScale[j] = 1
+	}
+	return c
 }
 
 // Widen returns a copy of m with conv convolution channels and a

@@ -54,9 +54,20 @@ func Rollout(m *Model, n, steps int, vInitMV float32, inputs func(k int, dst []f
 	return v, p
 }
 
-// InputIndex maps each dataset channel name to the model input it feeds
-// (-1: unused), and fails if an input names a channel the data lacks.
+// InputIndex maps each dataset channel name to the plain (not timing)
+// model input it feeds (-1: unused), and fails if an input names a channel
+// the data lacks.
 func (a Arch) InputIndex(channels []string) ([]int, error) {
+	return a.index(channels, false)
+}
+
+// TimingIndex maps each channel name to the timing input it feeds (-1:
+// none), as InputIndex does for plain inputs.
+func (a Arch) TimingIndex(channels []string) ([]int, error) {
+	return a.index(channels, true)
+}
+
+func (a Arch) index(channels []string, timing bool) ([]int, error) {
 	idx := make([]int, len(channels))
 	pos := map[string]int{}
 	for i, c := range channels {
@@ -64,13 +75,16 @@ func (a Arch) InputIndex(channels []string) ([]int, error) {
 		pos[c] = i
 	}
 	for j, in := range a.Inputs {
+		if in.Timing != timing {
+			continue
+		}
 		for _, c := range in.Channels {
 			i, ok := pos[c]
 			if !ok {
 				return nil, fmt.Errorf("model input %q needs channel %q, which the data/cell does not have (it has %d channels)", in.Name, c, len(channels))
 			}
 			if idx[i] >= 0 {
-				return nil, fmt.Errorf("channel %q feeds two model inputs", c)
+				return nil, fmt.Errorf("channel %q feeds two model inputs (%q and %q)", c, a.Inputs[idx[i]].Name, in.Name)
 			}
 			idx[i] = j
 		}

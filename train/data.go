@@ -27,6 +27,9 @@ type series struct {
 // the last underscore (exc_apic_12 -> exc_apic; names without one stand
 // alone); "distance:N" splits every prefix group into N groups of about
 // equal size by the synapses' path distance from the soma (cell needed).
+//
+// Timing channels are not grouped (WithTiming pairs them with the plain
+// inputs).
 func GroupInputs(mode string, chans []dataset.Channel, cell *biophys.Cell) ([]surrogate.Input, error) {
 	key, bins, err := parseGrouping(mode)
 	if err != nil {
@@ -38,6 +41,9 @@ func GroupInputs(mode string, chans []dataset.Channel, cell *biophys.Cell) ([]su
 	var out []surrogate.Input
 	pos := map[string]int{}
 	for _, c := range chans {
+		if c.Class == dataset.ClassTiming {
+			continue
+		}
 		k := key(c)
 		if k == "" {
 			k = c.Name
@@ -118,13 +124,47 @@ func parseGrouping(mode string) (key func(dataset.Channel) string, bins int, err
 	return nil, 0, fmt.Errorf("grouping %q: want channels, class, prefix or distance:N", mode)
 }
 
-// load reads traces and sums channels into model inputs.
+// WithTiming adds a timing twin to every input of synapse channels when
+// the dataset has timing channels for them, and fails when it has none.
+func WithTiming(inputs []surrogate.Input, st *dataset.Settings, dir string) ([]surrogate.Input, error) {
+	if !st.HasTiming() {
+		return nil, fmt.Errorf("--timing: %s has no timing channels; make it with generate --timing", dir)
+	}
+	return surrogate.WithTiming(inputs, timedIn(st)), nil
+}
+
+// timedIn says which channels of a dataset have a timing channel.
+func timedIn(st *dataset.Settings) func(string) bool {
+	tm := st.TimingOf()
+	return func(c string) bool { _, ok := tm[c]; return ok }
+}
+
+// load reads traces and sums channels into model inputs; a timing input
+// sums the timing channels of its synapses.
 func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input) ([]*series, error) {
-	names := ds.Meta().ChannelNames()
+	st := &ds.Meta().Settings
+	names := st.ChannelNames()
 	a := surrogate.Arch{Inputs: inputs}
 	which, err := a.InputIndex(names)
 	if err != nil {
 		return nil, err
+	}
+	timing, err := a.TimingIndex(names)
+	if err != nil {
+		return nil, err
+	}
+	timingOf := st.TimingOf()
+	src := make([]int, len(names)) // channel -> the column a timing input reads for it
+	for c, j := range timing {
+		src[c] = -1
+		if j < 0 {
+			continue
+		}
+		t, ok := timingOf[names[c]]
+		if !ok {
+			return nil, fmt.Errorf("model input %q needs the timing of channel %q, which %s does not have (make the data with generate --timing)", inputs[j].Name, names[c], ds.Meta().Dir)
+		}
+		src[c] = t
 	}
 	out := make([]*series, 0, len(idx))
 	for _, i := range idx {
@@ -138,12 +178,15 @@ func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input) ([]*series, 
 			s.in[j] = make([]float32, n)
 		}
 		for c, d := range tr.Drive {
-			j := which[c]
-			if j < 0 {
-				continue
+			if j := which[c]; j >= 0 {
+				for k, x := range d {
+					s.in[j][k] += x
+				}
 			}
-			for k, x := range d {
-				s.in[j][k] += x
+			if j := timing[c]; j >= 0 {
+				for k, x := range tr.Drive[src[c]] {
+					s.in[j][k] += x
+				}
 			}
 		}
 		for k, x := range tr.Spike {

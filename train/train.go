@@ -46,6 +46,11 @@ type Config struct {
 	// timing (PSPDelays); "" keeps the delays the inputs have (none, or
 	// the starting model's).
 	InputDelay string `json:"input_delay,omitempty"`
+	// Timing gives every input of synapses a timing twin (surrogate.Input
+	// Timing: where in the bin its events came), read from the dataset's
+	// timing channels (generate --timing). With Init, a starting model
+	// without them gets them at zero weight (surrogate.Model.AddTiming).
+	Timing bool `json:"timing,omitempty"`
 
 	Hidden    int  `json:"hidden"`
 	Conv      int  `json:"conv"`
@@ -275,6 +280,11 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	if err != nil {
 		return nil, fmt.Errorf("--inputs: %w", err)
 	}
+	if cfg.Timing {
+		if inputs, err = WithTiming(inputs, &meta.Settings, cfg.Data); err != nil {
+			return nil, err
+		}
+	}
 	nTraces := ds.NumTraces()
 	if cfg.MaxTraces > 0 {
 		nTraces = min(nTraces, cfg.MaxTraces)
@@ -306,7 +316,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	}
 	var model *surrogate.Model
 	if cfg.Init != "" {
-		if model, err = initModel(&cfg, inputs, cell, meta.SampleDtMS); err != nil {
+		if model, err = initModel(&cfg, inputs, cell, &meta.Settings, normalization(trainSet, len(inputs))); err != nil {
 			return nil, err
 		}
 	} else {
@@ -691,9 +701,11 @@ func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surro
 }
 
 // initModel loads cfg.Init, checks that it was made for this cell and
-// sample step, regroups it onto inputs and copies its architecture sizes
-// into cfg.
-func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, sampleDT float64) (*surrogate.Model, error) {
+// sample step, gives it timing inputs if cfg.Timing asks for them (scaled
+// as norm, the data's normalization of inputs, says), regroups it onto
+// inputs and copies its architecture sizes into cfg.
+func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *dataset.Settings, norm surrogate.Norm) (*surrogate.Model, error) {
+	sampleDT := st.SampleDtMS
 	m, err := artifacts.LoadModel(cfg.Init, "") // a shipped name or a file
 	if err != nil {
 		return nil, fmt.Errorf("--init: %w", err)
@@ -704,9 +716,23 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, sample
 	if m.Arch.SampleDT != sampleDT {
 		return nil, fmt.Errorf("--init %s: the model steps %g ms, the data %g ms", cfg.Init, m.Arch.SampleDT, sampleDT)
 	}
+	had := m.Arch.HasTiming()
+	switch {
+	case had && !cfg.Timing:
+		return nil, fmt.Errorf("--init %s: the model has timing inputs; train it with --timing", cfg.Init)
+	case cfg.Timing && !had:
+		m = m.AddTiming(timedIn(st))
+	}
 	r, err := m.Regroup(inputs)
 	if err != nil {
 		return nil, fmt.Errorf("--init %s with --inputs %s: %w", cfg.Init, cfg.Inputs, err)
+	}
+	if !had {
+		for j, in := range r.Arch.Inputs {
+			if in.Timing { // zero weights: the scale does not change the function
+				r.Norm.InputScale[j] = norm.InputScale[j]
+			}
+		}
 	}
 	if cfg.WidenConv > 0 || cfg.WidenKernel > 0 {
 		if r, err = r.Widen(cfg.WidenConv, cfg.WidenKernel, cfg.Seed); err != nil {
@@ -731,7 +757,7 @@ func configDiff(a, b Config) string {
 		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
-		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}} {
+		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}

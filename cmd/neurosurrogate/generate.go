@@ -45,6 +45,7 @@ func runGenerate(args []string, stdout io.Writer) error {
 	steps := fs.Float64("steps", 0, "fraction of traces with a current step at the spike site (adds the i_clamp channel)")
 	stepAmp := fs.String("step-amp", "", "current step amplitude range, lo:hi nA (default -0.1:0.3 point cells, -0.5:1.5 others)")
 	stepDur := fs.String("step-dur", "", "current step duration range, lo:hi ms (default 50:500)")
+	timing := fs.Bool("timing", false, "add a timing channel per synapse (SYN.timing: where in each sample bin its events came), for train --timing")
 	compress := fs.String("compress", "", "Arrow buffer compression: none or lz4 (default: none for point cells, lz4 for cells with more synapses)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	defaultUsage := fs.Usage
@@ -105,6 +106,7 @@ x 0.002:0.010 uS, inh 0:25 Hz x 0.0005:0.003 uS, core exc 5:25 Hz x
 	cfg := dataset.Config{
 		Cell: cell, Traces: *traces, DurationMS: *duration, DtMS: *dt, SampleDtMS: *sampleDt,
 		Seed: *seed, Shard: si, Shards: sn, Regimes: &reg, Workers: *workers, Compression: *compress,
+		Timing: *timing,
 	}
 	if _, err := cfg.Settings(); err != nil {
 		return usagef("%v", err)

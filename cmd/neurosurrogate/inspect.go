@@ -97,8 +97,11 @@ func runInspect(args []string, stdout io.Writer) error {
 				break
 			}
 			unit := "uS/ms"
-			if m.Channels[i].Class == "clamp" {
+			switch m.Channels[i].Class {
+			case "clamp":
 				unit = "nA"
+			case dataset.ClassTiming:
+				unit = "uS*bin/ms"
 			}
 			w.printf("input      %-12s mean %.4g %s, %.1f%% of bins active\n", c.Name, c.MeanPerMS, unit, 100*c.FracActive)
 		}
