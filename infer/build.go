@@ -14,14 +14,14 @@ import (
 
 // Pop is a built population.
 type Pop struct {
-	Name  string
-	Cell  *biophys.Cell
-	Model *surrogate.Model
-	N     int
-	First int   // global index of its first cell
+	Name   string
+	Cell   *biophys.Cell
+	Model  *surrogate.Model
+	N      int
+	First  int   // global index of its first cell
 	input  []int // synapse index -> model input
 	timing []int // synapse index -> model timing input (-1: none)
-	bg    []bgSpec
+	bg     []bgSpec
 }
 
 type bgSpec struct {
