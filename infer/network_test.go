@@ -100,8 +100,58 @@ func TestConnectivity(t *testing.T) {
 
 // TestOneCellMatchesRollout: a network of one unconnected cell reproduces
 // the single-cell rollout on the same inputs: same spikes, Vm within 1e-3 mV.
+//
+// It is run for the shipped hh model and for that model with timing inputs
+// (surrogate.Model.AddTiming) given weights, so that the engine's timing of
+// background events is checked against BinInputs.
 func TestOneCellMatchesRollout(t *testing.T) {
-	b := build(t, netJSON(`"populations": [{"name": "A", "cell": "hh", "model": "hh", "count": 3,
+	m, err := artifacts.LoadModel("hh", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := m.AddTiming(func(string) bool { return true })
+	wd, nIn, F := tm.W["conv.wd"].Data, len(tm.Arch.Inputs), tm.Arch.Conv
+	for lag := 0; lag < tm.Arch.Kernel; lag++ {
+		for j := 2; j < nIn; j++ {
+			for c := 0; c < F; c++ {
+				wd[(lag*nIn+j)*F+c] = 0.3 * float32((c%3)-1)
+			}
+		}
+	}
+	tm.Norm.InputScale[2], tm.Norm.InputScale[3] = 1000, 1000
+	path := filepath.Join(t.TempDir(), "timing.safetensors")
+	if err := tm.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	for _, model := range []string{"hh", path} {
+		t.Run(filepath.Base(model), func(t *testing.T) { testOneCellMatchesRollout(t, model) })
+	}
+	// The timing inputs matter: the same events through the two models.
+	b := build(t, netJSON(`"populations": [{"name": "A", "cell": "hh", "model": "hh", "count": 1,
+	  "background": [{"synapse": "exc", "rate_hz": 1500, "weight_uS": 0.002}, {"synapse": "inh", "rate_hz": 400, "weight_uS": 0.003}]}]`))
+	run, err := RunSurrogate(b, 200, EngineOptions{Record: []int{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _, _, err := Surrogate(m, b.Pops[0].Cell, run.Inputs[0], run.Steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timed, _, _, err := Surrogate(tm, b.Pops[0].Cell, run.Inputs[0], run.Steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := 0.0
+	for k := range plain.V {
+		diff = math.Max(diff, math.Abs(plain.V[k]-timed.V[k]))
+	}
+	if diff < 0.1 {
+		t.Errorf("timing inputs with weights change Vm by at most %g mV", diff)
+	}
+}
+
+func testOneCellMatchesRollout(t *testing.T, model string) {
+	b := build(t, netJSON(`"populations": [{"name": "A", "cell": "hh", "model": "`+model+`", "count": 3,
 	  "background": [{"synapse": "exc", "rate_hz": 1500, "weight_uS": 0.002}, {"synapse": "inh", "rate_hz": 400, "weight_uS": 0.003}]}]`))
 	p := b.Pops[0]
 	p.Model.Readout.ShiftMS = 1 // a shifted readout must not change the equality

@@ -3,6 +3,7 @@ package surrogate
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -146,5 +147,98 @@ func TestWiden(t *testing.T) {
 	}
 	if _, err := dense.Widen(0, 33, 1); err == nil || !strings.Contains(err.Error(), "kernel 33") {
 		t.Errorf("kernel beyond the architecture's limit: %v", err)
+	}
+}
+
+// TestAddTiming: timing twins added at zero weight leave the function as it
+// was whatever timing drive they get; once their weights are set they
+// change it; regrouping keeps plain and timing inputs apart.
+func TestAddTiming(t *testing.T) {
+	a := Arch{Inputs: []Input{{Name: "exc", Channels: []string{"e0", "e1"}, DelaySteps: 2}, {Name: "clamp", Channels: []string{"i_clamp"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 1, SampleDT: 0.5}
+	m := testModel(t, a)
+	timed := func(c string) bool { return c != "i_clamp" }
+	tm := m.AddTiming(timed)
+	in := tm.Arch.Inputs
+	if len(in) != 3 || !in[2].Timing || in[2].Name != "exc"+TimingSuffix || in[2].DelaySteps != 2 || in[0].Timing || in[1].Timing {
+		t.Fatalf("inputs %+v", in)
+	}
+	if got := tm.AddTiming(timed).Arch.Inputs; len(got) != 3 {
+		t.Fatalf("adding timing twice gave %d inputs", len(got))
+	}
+	if err := tm.Arch.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	const n, steps = 2, 120
+	run := func(m *Model, timing float32) []float32 {
+		s := NewStream(m, n, -65)
+		nIn := len(m.Arch.Inputs)
+		drive := make([]float32, n*nIn)
+		rng := rand.New(rand.NewPCG(5, 6))
+		var out []float32
+		for k := 0; k < steps; k++ {
+			for i := 0; i < n; i++ {
+				drive[i*nIn] = float32(0.02 * rng.Float64())
+				drive[i*nIn+1] = float32(0.1 * rng.Float64())
+				off := float32(rng.Float64() - 0.5) // drawn for both models: same drive
+				if nIn == 3 {
+					drive[i*nIn+2] = timing * off
+				}
+			}
+			s.Step(drive)
+			out = append(out, s.V...)
+		}
+		return out
+	}
+	base, zero := run(m, 0), run(tm, 0.02)
+	for i := range base {
+		if base[i] != zero[i] {
+			t.Fatalf("zero-weight timing inputs changed Vm at %d: %g vs %g", i, zero[i], base[i])
+		}
+	}
+	wd := tm.W["conv.wd"].Data
+	for lag := 0; lag < a.Kernel; lag++ {
+		for c := 0; c < a.Conv; c++ {
+			wd[(lag*3+2)*a.Conv+c] = 0.5
+		}
+	}
+	tm.Norm.InputScale[2] = 100
+	if used := run(tm, 0.02); reflect.DeepEqual(used, base) {
+		t.Fatal("timing weights set, Vm unchanged: the timing input is not read")
+	}
+	// Per-channel regrouping splits plain and timing inputs alike.
+	fine := []Input{{Name: "e0", Channels: []string{"e0"}}, {Name: "e1", Channels: []string{"e1"}}, {Name: "clamp", Channels: []string{"i_clamp"}},
+		{Name: "e0.t", Channels: []string{"e0"}, Timing: true}, {Name: "e1.t", Channels: []string{"e1"}, Timing: true}}
+	r, err := tm.Regroup(fine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Norm.InputScale[3] != 100 || r.Arch.Inputs[3].DelaySteps != 2 {
+		t.Errorf("regrouped timing input: scale %g, delay %d", r.Norm.InputScale[3], r.Arch.Inputs[3].DelaySteps)
+	}
+	if _, err := m.Regroup(fine); err == nil || !strings.Contains(err.Error(), "timing input") {
+		t.Errorf("regrouping a model without timing onto timing inputs: %v", err)
+	}
+	which, err := tm.Arch.InputIndex([]string{"e0", "e1", "i_clamp"})
+	if err != nil || !reflect.DeepEqual(which, []int{0, 0, 1}) {
+		t.Errorf("InputIndex %v, %v", which, err)
+	}
+	tw, err := tm.Arch.TimingIndex([]string{"e0", "e1", "i_clamp"})
+	if err != nil || !reflect.DeepEqual(tw, []int{2, 2, -1}) {
+		t.Errorf("TimingIndex %v, %v", tw, err)
+	}
+}
+
+func TestBinTiming(t *testing.T) {
+	for _, c := range []struct {
+		t, dt float64
+		k     int
+		off   float64
+	}{
+		{0, 0.5, 0, -0.5}, {0.25, 0.5, 0, 0}, {0.375, 0.5, 0, 0.25}, {0.5, 0.5, 1, -0.5}, {0.4999999, 0.5, 0, 0.4999998}, {10.1, 0.5, 20, -0.3},
+	} {
+		k, off := BinTiming(c.t, c.dt)
+		if k != c.k || math.Abs(off-c.off) > 1e-9 {
+			t.Errorf("BinTiming(%g, %g) = %d, %g; want %d, %g", c.t, c.dt, k, off, c.k, c.off)
+		}
 	}
 }

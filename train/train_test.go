@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,39 +20,51 @@ import (
 )
 
 var (
-	dataOnce sync.Once
-	dataDir  string
-	dataErr  error
+	dataOnce, timingOnce sync.Once
+	dataDir, timingDir   string
+	dataErr, timingErr   error
 )
 
 // tinyData generates (once) a small hh dataset: 16 traces of 300 ms.
 func tinyData(t *testing.T) string {
 	t.Helper()
-	dataOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ns-train-data-*")
-		if err != nil {
-			dataErr = err
-			return
-		}
-		c, err := biophys.LoadCell(filepath.Join("..", "artifacts", "cells", "hh.json"))
-		if err != nil {
-			dataErr = err
-			return
-		}
-		_, dataErr = dataset.Generate(context.Background(), dir, dataset.Config{Cell: c, Traces: 16, DurationMS: 300,
-			DtMS: 0.025, SampleDtMS: 0.5, Seed: 3, Shards: 1})
-		dataDir = dir
-	})
+	dataOnce.Do(func() { dataDir, dataErr = makeTinyData(false) })
 	if dataErr != nil {
 		t.Fatal(dataErr)
 	}
 	return dataDir
 }
 
+// tinyTimingData is tinyData with timing channels (the same traces).
+func tinyTimingData(t *testing.T) string {
+	t.Helper()
+	timingOnce.Do(func() { timingDir, timingErr = makeTinyData(true) })
+	if timingErr != nil {
+		t.Fatal(timingErr)
+	}
+	return timingDir
+}
+
+func makeTinyData(timing bool) (string, error) {
+	dir, err := os.MkdirTemp("", "ns-train-data-*")
+	if err != nil {
+		return "", err
+	}
+	c, err := biophys.LoadCell(filepath.Join("..", "artifacts", "cells", "hh.json"))
+	if err != nil {
+		return dir, err
+	}
+	_, err = dataset.Generate(context.Background(), dir, dataset.Config{Cell: c, Traces: 16, DurationMS: 300,
+		DtMS: 0.025, SampleDtMS: 0.5, Seed: 3, Shards: 1, Timing: timing})
+	return dir, err
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dataDir != "" {
-		os.RemoveAll(dataDir)
+	for _, d := range []string{dataDir, timingDir} {
+		if d != "" {
+			os.RemoveAll(d)
+		}
 	}
 	os.Exit(code)
 }
@@ -420,5 +433,92 @@ func TestSelectReadout(t *testing.T) {
 	}
 	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, 0.1, far); r.P != 0.3 {
 		t.Errorf("nothing within tolerance: p %v, want the best F1's 0.3", r.P)
+	}
+}
+
+// TestTiming: --timing pairs every synapse input with a timing input read
+// from the dataset's timing channels; --init gives a model without them
+// timing inputs that start with no effect; data or models that do not fit
+// are refused.
+func TestTiming(t *testing.T) {
+	dir := t.TempDir()
+	ds, err := dataset.Open(tinyTimingData(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ds.Close()
+	st := &ds.Meta().Settings
+	plain, err := GroupInputs("class", st.Channels, nil)
+	if err != nil || len(plain) != 2 {
+		t.Fatalf("grouping the timing dataset: %v, %v", plain, err)
+	}
+	inputs, err := WithTiming(plain, st, "tiny")
+	if err != nil || len(inputs) != 4 || !inputs[2].Timing || !inputs[3].Timing {
+		t.Fatalf("WithTiming: %+v, %v", inputs, err)
+	}
+	set, err := load(ds, []int{0, 1, 2, 3, 4, 5, 6, 7}, inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := st.TimingOf()
+	driven := 0
+	for i, s := range set {
+		tr, _ := ds.Trace(s.index)
+		for j, name := range []string{"exc", "inh"} {
+			if !slices.Equal(s.in[j], tr.Drive[j]) || !slices.Equal(s.in[2+j], tr.Drive[tm[name]]) {
+				t.Fatalf("trace %d: input %s or its timing is not the dataset's column", i, name)
+			}
+		}
+		if !slices.ContainsFunc(s.in[0], func(x float32) bool { return x > 0 }) {
+			continue // no excitation in this trace
+		}
+		driven++
+		if !slices.ContainsFunc(s.in[2], func(x float32) bool { return x < 0 }) {
+			t.Fatalf("trace %d: the timing input looks like the drive", i)
+		}
+	}
+	if driven == 0 {
+		t.Fatal("no trace with excitatory input was checked")
+	}
+
+	// From scratch.
+	a := tinyConfig(t, filepath.Join(dir, "a.safetensors"))
+	a.Data, a.Timing, a.Epochs = tinyTimingData(t), true, 1
+	if _, err := Run(context.Background(), a, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, err := surrogate.Load(a.Out)
+	if err != nil || !m.Arch.HasTiming() || len(m.Arch.Inputs) != 4 {
+		t.Fatalf("trained with --timing: %v, %+v", err, m)
+	}
+	// From the shipped model: the starting function is the same with and
+	// without the (zero-weight) timing inputs.
+	var first []float64
+	for _, timing := range []bool{false, true} {
+		c := tinyConfig(t, filepath.Join(dir, "init.safetensors"))
+		c.Data, c.Init, c.Timing, c.Epochs = tinyTimingData(t), "hh", timing, 1
+		r, err := Run(context.Background(), c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := r.History[0]
+		first = append(first, h.ValRMSESub, h.ValF1At2)
+	}
+	if math.Abs(first[0]-first[2]) > 1e-6 || first[1] != first[3] {
+		t.Errorf("starting model with zero-weight timing inputs validates as RMSE %v F1 %v, without them %v %v", first[2], first[3], first[0], first[1])
+	}
+	for _, tc := range []struct {
+		data, init string
+		timing     bool
+		want       string
+	}{
+		{tinyData(t), "", true, "no timing channels"},
+		{tinyTimingData(t), a.Out, false, "has timing inputs"},
+	} {
+		c := tinyConfig(t, filepath.Join(dir, "c.safetensors"))
+		c.Data, c.Init, c.Timing = tc.data, tc.init, tc.timing
+		if _, err := Run(context.Background(), c, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("data %s init %q timing %v: error %v, want %q", tc.data, tc.init, tc.timing, err, tc.want)
+		}
 	}
 }
