@@ -3,6 +3,7 @@ package infer
 import (
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"neurosurrogate/biophys"
@@ -88,12 +89,56 @@ type CellResult struct {
 	// DriftSur and DriftRef compare the first and last 10 s of runs of at
 	// least 20 s (nil for shorter runs).
 	DriftSur, DriftRef *metrics.Drift
-	// Floor compares the reference with itself run on the binned input
-	// (every event moved to the middle of its sample bin): what any
-	// surrogate that sees the input at the model's sample step could
-	// reach at best; Binned is that run.
+	// Floor compares the reference with itself run on the input as the
+	// model sees it (FloorInput): what any surrogate that sees the input
+	// that way could reach at best; Binned is that run.
 	Floor  metrics.Report
 	Binned Trace
+}
+
+// FloorInput is the input as a model of architecture a sees it, and what
+// was done to it: BinnedEvents, or for a model with timing inputs
+// MergedEvents (the bin's summed weight and weighted mean time per
+// synapse is what its plain and timing inputs carry).
+func FloorInput(a surrogate.Arch, evs []biophys.Event) ([]biophys.Event, string) {
+	if a.HasTiming() {
+		return MergedEvents(evs, a.SampleDT), fmt.Sprintf("each synapse's events merged per %g ms bin at their mean time", a.SampleDT)
+	}
+	return BinnedEvents(evs, a.SampleDT), fmt.Sprintf("input binned at %g ms", a.SampleDT)
+}
+
+// MergedEvents replaces the events of every synapse in every sampleDT bin
+// by one event of their summed weight at their weight-averaged time, in
+// time order: what a model with timing inputs (the summed weight, and
+// the weight times the offset in the bin) knows of the input.
+func MergedEvents(evs []biophys.Event, sampleDT float64) []biophys.Event {
+	type key struct{ syn, k int }
+	type acc struct{ w, wt float64 }
+	sums := map[key]*acc{}
+	var order []key
+	for _, e := range evs {
+		if !(e.WeightUS > 0) {
+			continue // a zero weight does nothing
+		}
+		k := key{e.Syn, int(math.Floor(e.TimeMS / sampleDT))}
+		a, ok := sums[k]
+		if !ok {
+			a = &acc{}
+			sums[k] = a
+			order = append(order, k)
+		}
+		a.w += e.WeightUS
+		a.wt += e.WeightUS * e.TimeMS
+	}
+	out := make([]biophys.Event, 0, len(order))
+	for _, k := range order {
+		a := sums[k]
+		// within the bin despite rounding
+		t := math.Min(math.Max(a.wt/a.w, float64(k.k)*sampleDT), math.Nextafter(float64(k.k+1)*sampleDT, 0))
+		out = append(out, biophys.Event{TimeMS: t, Syn: k.syn, WeightUS: a.w})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].TimeMS < out[j].TimeMS })
+	return out
 }
 
 // BinnedEvents moves every event to the middle of its sample bin: the
@@ -177,7 +222,8 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 	if err != nil {
 		return nil, err
 	}
-	binned, _, err := Reference(c, BinnedEvents(evs, m.Arch.SampleDT), tstop, dtMS, m.Arch.SampleDT)
+	seen, _ := FloorInput(m.Arch, evs)
+	binned, _, err := Reference(c, seen, tstop, dtMS, m.Arch.SampleDT)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 // makes them cannot do better. Kinds (Size):
 //
 //	bin:W      every event moved to the middle of its W ms bin (a model stepping every W ms)
+//	merge:W    every synapse's events in a W ms bin merged into one at their weighted mean time (a model with timing inputs)
 //	jitter:SD  every event moved by a Gaussian of SD ms
 //	drop:F     every event dropped with probability F
 //	weight:SD  every synapse's weights scaled by one factor exp(SD·N(0,1))
@@ -31,7 +32,7 @@ type Perturbation struct {
 }
 
 // PerturbationKinds lists the kinds ParsePerturbation accepts.
-const PerturbationKinds = "bin:W, jitter:SD, drop:F, weight:SD, swap:GROUPS"
+const PerturbationKinds = "bin:W, merge:W, jitter:SD, drop:F, weight:SD, swap:GROUPS"
 
 // ParsePerturbation reads one KIND:ARG.
 func ParsePerturbation(s string) (Perturbation, error) {
@@ -47,7 +48,7 @@ func ParsePerturbation(s string) (Perturbation, error) {
 		}
 		p.Groups = arg
 		return p, nil
-	case "bin", "jitter", "drop", "weight":
+	case "bin", "merge", "jitter", "drop", "weight":
 	default:
 		return p, fmt.Errorf("perturbation %q: unknown kind %q, want one of %s", s, kind, PerturbationKinds)
 	}
@@ -55,7 +56,7 @@ func ParsePerturbation(s string) (Perturbation, error) {
 	switch {
 	case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
 		return p, fmt.Errorf("perturbation %q: %q is not a finite number", s, arg)
-	case kind == "bin" && v <= 0:
+	case (kind == "bin" || kind == "merge") && v <= 0:
 		return p, fmt.Errorf("perturbation %q: the bin width must be > 0 ms", s)
 	case v < 0:
 		return p, fmt.Errorf("perturbation %q: the size must be >= 0", s)
@@ -93,6 +94,8 @@ func (p Perturbation) Apply(evs []biophys.Event, groups [][]int, rng *rand.Rand)
 	switch p.Kind {
 	case "bin":
 		out = append(out, BinnedEvents(evs, p.Size)...)
+	case "merge":
+		out = append(out, MergedEvents(evs, p.Size)...)
 	case "jitter":
 		for _, e := range evs {
 			e.TimeMS = math.Abs(e.TimeMS + p.Size*rng.NormFloat64()) // reflected at 0

@@ -19,7 +19,9 @@ func TestParsePerturbation(t *testing.T) {
 		{"drop:0.01", "drop:0.01", ""},
 		{"weight:0", "weight:0", ""},
 		{"swap:distance:4", "swap:distance:4", ""},
+		{"merge:0.5", "merge:0.5", ""},
 		{"bin:0", "", "bin width"},
+		{"merge:-1", "", "bin width"},
 		{"drop:1", "", "below 1"},
 		{"jitter:-1", "", ">= 0"},
 		{"weight:NaN", "", "finite"},
@@ -170,5 +172,54 @@ func TestSensitivity(t *testing.T) {
 	job.Groups = map[string][][]int{"prefix": {{0}, {1}}}
 	if _, err := Sensitivity(job); err == nil || !strings.Contains(err.Error(), "single synapse") {
 		t.Errorf("swap among single synapses: %v", err)
+	}
+}
+
+// TestMergedEvents: per synapse and bin one event of the summed weight at
+// the weighted mean time, which is what the plain and timing inputs of a
+// model carry: binning the merged events gives the same model inputs.
+func TestMergedEvents(t *testing.T) {
+	evs := []biophys.Event{
+		{TimeMS: 0.1, Syn: 0, WeightUS: 0.001}, {TimeMS: 0.2, Syn: 1, WeightUS: 0.002}, {TimeMS: 0.4, Syn: 0, WeightUS: 0.003},
+		{TimeMS: 0.6, Syn: 0, WeightUS: 0.002}, {TimeMS: 0.7, Syn: 0, WeightUS: 0}, {TimeMS: 0.99, Syn: 1, WeightUS: 0.001},
+	}
+	got := MergedEvents(evs, 0.5)
+	want := []biophys.Event{{TimeMS: 0.2, Syn: 1, WeightUS: 0.002}, {TimeMS: 0.325, Syn: 0, WeightUS: 0.004}, {TimeMS: 0.6, Syn: 0, WeightUS: 0.002}, {TimeMS: 0.99, Syn: 1, WeightUS: 0.001}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i].Syn != want[i].Syn || math.Abs(got[i].TimeMS-want[i].TimeMS) > 1e-12 || math.Abs(got[i].WeightUS-want[i].WeightUS) > 1e-12 {
+			t.Errorf("event %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	// The same model inputs from the events and from their merge.
+	m, err := artifacts.LoadModel("hh", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cell, err := artifacts.LoadCell("hh", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := m.AddTiming(func(string) bool { return true })
+	rng := rand.New(rand.NewPCG(3, 4))
+	var many []biophys.Event
+	for i := 0; i < 3000; i++ {
+		many = append(many, biophys.Event{TimeMS: 1000 * rng.Float64(), Syn: rng.IntN(2), WeightUS: 0.001 + 0.003*rng.Float64()})
+	}
+	many = biophys.MergeEvents(many)
+	a, _ := BinInputs(tm, cell, many, 2000)
+	b, _ := BinInputs(tm, cell, MergedEvents(many, 0.5), 2000)
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > 1e-6 {
+			t.Fatalf("input %d: %g from the events, %g from their merge", i, a[i], b[i])
+		}
+	}
+	if seen, what := FloorInput(tm.Arch, many); len(seen) >= len(many) || !strings.Contains(what, "merged") {
+		t.Errorf("floor input of a timing model: %d of %d events, %q", len(seen), len(many), what)
+	}
+	if seen, what := FloorInput(m.Arch, many); len(seen) != len(many) || !strings.Contains(what, "binned") {
+		t.Errorf("floor input of a plain model: %d of %d events, %q", len(seen), len(many), what)
 	}
 }

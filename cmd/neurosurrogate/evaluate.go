@@ -76,16 +76,18 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	fl := floor.Report()
 	fmt.Fprintf(stdout, "pooled over %d files: F1 ±2 ms %.3f (precision %.3f, recall %.3f), ±10 ms %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f; subthreshold RMSE %.3f mV, EV %.3f; rates %.2f / %.2f Hz\n",
 		len(files), p.F1At2ms, p.PrecisionAt2ms, p.RecallAt2ms, p.F1At10ms, p.Precision10ms, p.Recall10ms, p.ShiftMeanMS, p.ShiftSDMS, p.Gamma, p.RMSESubMV, p.EVSub, p.RateRefHz, p.RateSurHz)
-	fmt.Fprintf(stdout, "binning floor (reference on input binned at %g ms): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n", m.Arch.SampleDT, fl.F1At2ms, fl.RMSESubMV)
+	_, seen := infer.FloorInput(m.Arch, nil)
+	fmt.Fprintf(stdout, "binning floor (reference on %s): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n", seen, fl.F1At2ms, fl.RMSESubMV)
 	fmt.Fprintf(stdout, "wall: reference %.2f s, surrogate %.2f s\n", wallRef, wallSur)
 	if *asJSON {
 		b, err := json.Marshal(sanitize(struct {
 			metrics.Report
 			Files    int            `json:"files"`
-			Floor    metrics.Report `json:"binning_floor"`
-			WallRefS float64        `json:"wall_ref_s"`
-			WallSurS float64        `json:"wall_sur_s"`
-		}{p, len(files), fl, wallRef, wallSur}))
+			Floor      metrics.Report `json:"binning_floor"`
+			FloorInput string         `json:"binning_floor_input"`
+			WallRefS   float64        `json:"wall_ref_s"`
+			WallSurS   float64        `json:"wall_sur_s"`
+		}{p, len(files), fl, seen, wallRef, wallSur}))
 		if err != nil {
 			return err
 		}

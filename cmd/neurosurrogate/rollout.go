@@ -30,9 +30,12 @@ type rolloutJSON struct {
 	SpeedupX  float64   `json:"speedup"`
 	RefSpikes []float64 `json:"ref_spikes"`
 	SurSpikes []float64 `json:"sur_spikes"`
-	// BinningFloor: the reference against itself on input binned at the
-	// model's sample step (the best any surrogate at that step can do).
+	// BinningFloor: the reference against itself on the input as the model
+	// sees it: binned at its sample step, or for a model with timing
+	// inputs, merged per synapse and bin at the events' mean time
+	// (infer.FloorInput; the best any surrogate seeing that can do).
 	BinningFloor metrics.Report `json:"binning_floor"`
+	FloorInput   string         `json:"binning_floor_input"`
 	// Drift over runs of at least 20 s: first vs last 10 s.
 	DriftSur *metrics.Drift `json:"drift_sur,omitempty"`
 	DriftRef *metrics.Drift `json:"drift_ref,omitempty"`
@@ -84,8 +87,9 @@ func runRollout(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "  spikes ±2 ms: F1 %.3f (precision %.3f, recall %.3f); ±10 ms: F1 %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f\n",
 		r.F1At2ms, r.PrecisionAt2ms, r.RecallAt2ms, r.F1At10ms, r.Precision10ms, r.Recall10ms, r.ShiftMeanMS, r.ShiftSDMS, r.Gamma)
 	fmt.Fprintf(stdout, "  subthreshold Vm: RMSE %.3f mV, explained variance %.3f (%d samples)\n", r.RMSESubMV, r.EVSub, r.SubSamples)
-	fmt.Fprintf(stdout, "  binning floor (reference on input binned at %g ms vs reference): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n",
-		m.Arch.SampleDT, res.Floor.F1At2ms, res.Floor.RMSESubMV)
+	_, seen := infer.FloorInput(m.Arch, nil)
+	fmt.Fprintf(stdout, "  binning floor (reference on %s vs reference): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n",
+		seen, res.Floor.F1At2ms, res.Floor.RMSESubMV)
 	fmt.Fprintf(stdout, "  wall: reference %.3f s, surrogate %.3f s\n", res.WallRef.Seconds(), res.WallSur.Seconds())
 	if d := res.DriftSur; d != nil {
 		fmt.Fprintf(stdout, "  drift (first vs last %.0f s): surrogate rate %.2f -> %.2f Hz, mean Vm %.2f -> %.2f mV; reference %.2f -> %.2f Hz, %.2f -> %.2f mV\n",
@@ -101,7 +105,7 @@ func runRollout(args []string, stdout io.Writer) error {
 	if *asJSON {
 		out := rolloutJSON{Report: r, Cell: cell.Name, Model: *modelArg, TstopMS: res.TstopMS, SampleDT: m.Arch.SampleDT,
 			WarmupMS: 0, WallRefS: res.WallRef.Seconds(), WallSurS: res.WallSur.Seconds(),
-			RefSpikes: nonNil(res.Ref.Spikes), SurSpikes: nonNil(res.Sur.Spikes), DriftSur: res.DriftSur, DriftRef: res.DriftRef, BinningFloor: res.Floor}
+			RefSpikes: nonNil(res.Ref.Spikes), SurSpikes: nonNil(res.Sur.Spikes), DriftSur: res.DriftSur, DriftRef: res.DriftRef, BinningFloor: res.Floor, FloorInput: seen}
 		if res.WallSur > 0 {
 			out.SpeedupX = res.WallRef.Seconds() / res.WallSur.Seconds()
 		}
