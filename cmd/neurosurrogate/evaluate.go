@@ -82,7 +82,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	if *asJSON {
 		b, err := json.Marshal(sanitize(struct {
 			metrics.Report
-			Files    int            `json:"files"`
+			Files      int            `json:"files"`
 			Floor      metrics.Report `json:"binning_floor"`
 			FloorInput string         `json:"binning_floor_input"`
 			WallRefS   float64        `json:"wall_ref_s"`
