@@ -98,3 +98,28 @@ func TestInspectBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestGenerateTiming: --timing adds a timing column per synapse, and train
+// --timing refuses data made without it (exit 1, naming the flag to use).
+func TestGenerateTiming(t *testing.T) {
+	dir := t.TempDir()
+	timed, plain := filepath.Join(dir, "timed"), filepath.Join(dir, "plain")
+	for _, g := range []struct {
+		out   string
+		extra []string
+	}{{timed, []string{"--timing"}}, {plain, nil}} {
+		args := append([]string{"generate", "--cell", "hh", "--traces", "4", "--duration", "20", "--quiet", "--out", g.out}, g.extra...)
+		if code, out, errs := runCLI(args...); code != 0 {
+			t.Fatalf("generate %v: exit %d\n%s%s", g.extra, code, out, errs)
+		}
+	}
+	code, out, errs := runCLI("inspect", timed)
+	if code != 0 || !strings.Contains(out, "columns    trace, t_ms, v_soma, exc, inh, exc.timing, inh.timing, spike, params") ||
+		!strings.Contains(out, "exc.timing (timing, uS*bin)") {
+		t.Fatalf("inspect: exit %d\n%s%s", code, out, errs)
+	}
+	code, _, errs = runCLI("train", "--data", plain, "--timing", "--out", filepath.Join(dir, "m.safetensors"))
+	if code != 1 || !strings.Contains(errs, "generate --timing") {
+		t.Errorf("train --timing on data without timing: exit %d, %s", code, errs)
+	}
+}
