@@ -25,6 +25,9 @@
 //	v_soma    FixedSizeList<float32>[T]  spike-site membrane potential at t_k (mV); v_soma[0] = v_init
 //	<synapse> FixedSizeList<float32>[T]  one column per synapse of the cell, named after it:
 //	                                     summed weight (uS) of the input events onto it with time in [t_k, t_k+1)
+//	<synapse>.timing                     only with Config.Timing (generate --timing), one per synapse after
+//	          FixedSizeList<float32>[T]  the synapse columns: over the same events, sum of weight x
+//	                                     (t/sample_dt - k - 1/2) (uS*bin): where in the bin they came
 //	i_clamp   FixedSizeList<float32>[T]  only with current steps: injected current (nA) during [t_k, t_k+1)
 //	spike     FixedSizeList<uint8>[T]    spike-site spikes recorded in (t_k, t_k+1] (NEURON's end-of-step times)
 //	params    Struct                     the trace's drawn inputs (see Params): regime, exc_rate_hz,
@@ -52,14 +55,15 @@
 //	generator  the generator's version (Generator)
 //	settings   JSON of Settings: cell name and SHA-256, dt_ms, sample_dt_ms,
 //	           duration_ms, samples, traces (all shards), seed, shards,
-//	           shard_rule, rows_per_batch, compression, channels (name, class exc/inh/clamp,
-//	           synapse kind, unit) and regimes (ranges, mix, ...); identical
+//	           shard_rule, rows_per_batch, compression, channels (name, class exc/inh/timing/clamp,
+//	           synapse kind, unit, of: the synapse a timing channel times) and regimes (ranges, mix, ...); identical
 //	           in all shards of a dataset
 //	shard      JSON {"index": i, "count": n, "traces": rows in this file}
 //	cell       the cell description (canonical JSON, biophys.Cell)
 //	sampling   a sentence stating the sampling convention above
 //
-// Column metadata gives units ("unit") and a description ("doc").
+// Column metadata gives units ("unit") and a description ("doc"), and for
+// input channels "class", "kind" and, for timing channels, "of".
 //
 // # Inputs
 //

@@ -144,6 +144,9 @@ func (c *Config) Settings() (*Settings, error) {
 		Compression:  comp,
 		Channels:     ch, Regimes: reg,
 	}
+	if err := st.validate(); err != nil { // what a reader will check
+		return nil, err
+	}
 	return st, nil
 }
 

@@ -60,6 +60,7 @@ func TestInteropNode(t *testing.T) {
 	reg.SegmentMS = Range{5, 8}
 	reg.StepFrac = 0.5
 	cfg.Regimes = &reg
+	cfg.Timing = true
 	res := generate(t, dir, cfg)
 	out, err := exec.Command(node, filepath.Join("testdata", "interop", "read.mjs"), res.Path).Output()
 	if err != nil {
@@ -78,7 +79,7 @@ func TestInteropNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := &h.settings
-	wantCols := []string{"trace", "t_ms", "v_soma", "exc", "inh", "i_clamp", "spike", "params"}
+	wantCols := []string{"trace", "t_ms", "v_soma", "exc", "inh", "exc.timing", "inh.timing", "i_clamp", "spike", "params"}
 	if js.NumRows != 3 || !reflect.DeepEqual(js.Columns, wantCols) {
 		t.Fatalf("node sees %d rows, columns %v; want 3 rows, %v", js.NumRows, js.Columns, wantCols)
 	}
@@ -98,7 +99,8 @@ func TestInteropNode(t *testing.T) {
 	if js.Metadata[MetaSettings] != h.settingsJSON || js.Metadata[MetaCell] != h.cellJSON {
 		t.Error("node reads different settings or cell metadata")
 	}
-	if js.FieldMetadata["v_soma"]["unit"] != "mV" || js.FieldMetadata["exc"]["class"] != "exc" {
+	if js.FieldMetadata["v_soma"]["unit"] != "mV" || js.FieldMetadata["exc"]["class"] != "exc" ||
+		js.FieldMetadata["exc.timing"]["class"] != ClassTiming || js.FieldMetadata["exc.timing"]["of"] != "exc" {
 		t.Errorf("field metadata %v", js.FieldMetadata)
 	}
 	// Compare every value with the Go reader (this file is shard 1 of 2:

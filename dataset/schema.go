@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 
@@ -196,13 +195,17 @@ func (s *Settings) validate() error {
 		seen[c.Name] = true
 	}
 	timed := map[string]bool{}
+	index := make(map[string]int, len(s.Channels))
+	for i, c := range s.Channels {
+		index[c.Name] = i
+	}
 	for i, c := range s.Channels {
 		if c.Class != ClassTiming {
 			continue
 		}
-		j := slices.IndexFunc(s.Channels, func(o Channel) bool { return o.Name == c.Of })
+		j, ok := index[c.Of]
 		switch {
-		case j < 0 || !s.Channels[j].IsSynapse():
+		case !ok || !s.Channels[j].IsSynapse():
 			return fmt.Errorf("channel %d %q: times %q, which is not a synapse channel", i, c.Name, c.Of)
 		case timed[c.Of]:
 			return fmt.Errorf("channel %d %q: synapse %q has two timing channels", i, c.Name, c.Of)
@@ -366,6 +369,9 @@ func schemaFor(s *Settings, md *arrow.Metadata) *arrow.Schema {
 			doc = "sum over " + c.Of + "'s events in [t_k, t_k+1) of weight x (t/sample_dt - k - 1/2)"
 		}
 		m := arrow.NewMetadata([]string{"unit", "doc", "class", "kind"}, []string{c.Unit, doc, c.Class, c.Kind})
+		if c.Of != "" {
+			m = arrow.NewMetadata([]string{"unit", "doc", "class", "kind", "of"}, []string{c.Unit, doc, c.Class, c.Kind, c.Of})
+		}
 		fields = append(fields, arrow.Field{Name: c.Name, Type: listF32(n), Metadata: m})
 	}
 	fields = append(fields,

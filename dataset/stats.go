@@ -38,7 +38,7 @@ type RegimeSummary struct {
 type ChannelSummary struct {
 	Name string
 	// MeanPerMS is the mean drive per ms (uS/ms for synapses: rate x weight;
-	// nA for the clamp).
+	// uS*bin/ms for timing channels, about 0; nA for the clamp).
 	MeanPerMS float64
 	// FracActive is the fraction of bins with non-zero drive.
 	FracActive float64

@@ -215,7 +215,8 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 									row := ch.drive[(c-ch.lo)*nIn:]
 									row[p.input[syn]] += float32(spec.wUS)
 									if j := p.timing[syn]; j >= 0 {
-										_, off := surrogate.BinTiming(s.next, dt)
+										// offset in this bin (k), whatever rounding says
+										off := min(max(s.next/dt-float64(k), 0), 1) - 0.5
 										row[j] += float32(spec.wUS * off)
 									}
 									if rec {

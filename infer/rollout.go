@@ -3,6 +3,7 @@ package infer
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -96,15 +97,32 @@ type CellResult struct {
 	Binned Trace
 }
 
-// FloorInput is the input as a model of architecture a sees it, and what
-// was done to it: BinnedEvents, or for a model with timing inputs
-// MergedEvents (the bin's summed weight and weighted mean time per
-// synapse is what its plain and timing inputs carry).
-func FloorInput(a surrogate.Arch, evs []biophys.Event) ([]biophys.Event, string) {
-	if a.HasTiming() {
-		return MergedEvents(evs, a.SampleDT), fmt.Sprintf("each synapse's events merged per %g ms bin at their mean time", a.SampleDT)
+// FloorInput is the input as model m sees it on cell c, and what was done
+// to it: BinnedEvents, and for synapses with a timing input MergedEvents
+// instead (the bin's summed weight and weighted mean time per synapse is
+// what the plain and timing inputs carry).
+func FloorInput(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event) ([]biophys.Event, string) {
+	dt := m.Arch.SampleDT
+	binned := fmt.Sprintf("input binned at %g ms", dt)
+	timing, err := m.Arch.TimingIndex(c.SynapseNames())
+	if err != nil || !slices.ContainsFunc(timing, func(j int) bool { return j >= 0 }) {
+		return BinnedEvents(evs, dt), binned
 	}
-	return BinnedEvents(evs, a.SampleDT), fmt.Sprintf("input binned at %g ms", a.SampleDT)
+	var timed, plain []biophys.Event
+	for _, e := range evs {
+		if e.Syn >= 0 && e.Syn < len(timing) && timing[e.Syn] >= 0 {
+			timed = append(timed, e)
+		} else {
+			plain = append(plain, e)
+		}
+	}
+	merged := fmt.Sprintf("each synapse's events merged per %g ms bin at their mean time", dt)
+	if slices.Contains(timing, -1) {
+		merged += fmt.Sprintf(" (synapses without timing input: binned at %g ms)", dt)
+	}
+	out := append(MergedEvents(timed, dt), BinnedEvents(plain, dt)...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].TimeMS < out[j].TimeMS })
+	return out, merged
 }
 
 // MergedEvents replaces the events of every synapse in every sampleDT bin
@@ -222,7 +240,7 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 	if err != nil {
 		return nil, err
 	}
-	seen, _ := FloorInput(m.Arch, evs)
+	seen, _ := FloorInput(m, c, evs)
 	binned, _, err := Reference(c, seen, tstop, dtMS, m.Arch.SampleDT)
 	if err != nil {
 		return nil, err

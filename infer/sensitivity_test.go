@@ -216,10 +216,34 @@ func TestMergedEvents(t *testing.T) {
 			t.Fatalf("input %d: %g from the events, %g from their merge", i, a[i], b[i])
 		}
 	}
-	if seen, what := FloorInput(tm.Arch, many); len(seen) >= len(many) || !strings.Contains(what, "merged") {
+	if seen, what := FloorInput(tm, cell, many); len(seen) >= len(many) || !strings.Contains(what, "merged") || strings.Contains(what, "without") {
 		t.Errorf("floor input of a timing model: %d of %d events, %q", len(seen), len(many), what)
 	}
-	if seen, what := FloorInput(m.Arch, many); len(seen) != len(many) || !strings.Contains(what, "binned") {
+	if seen, what := FloorInput(m, cell, many); len(seen) != len(many) || !strings.Contains(what, "binned") {
 		t.Errorf("floor input of a plain model: %d of %d events, %q", len(seen), len(many), what)
+	}
+	// Timing for exc only: inh events are binned, not merged.
+	pm := m.AddTiming(func(c string) bool { return c == "exc" })
+	seen, what := FloorInput(pm, cell, many)
+	if !strings.Contains(what, "without timing input") {
+		t.Errorf("partly timed model's floor: %q", what)
+	}
+	inh := 0
+	for _, e := range seen {
+		if e.Syn == 1 {
+			inh++
+			if k := math.Floor(e.TimeMS / 0.5); math.Abs(e.TimeMS-(k+0.5)*0.5) > 1e-12 {
+				t.Fatalf("inh event at %g: not binned", e.TimeMS)
+			}
+		}
+	}
+	nInh := 0
+	for _, e := range many {
+		if e.Syn == 1 {
+			nInh++
+		}
+	}
+	if inh != nInh {
+		t.Errorf("partly timed floor has %d inh events, want all %d", inh, nInh)
 	}
 }

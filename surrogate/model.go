@@ -135,9 +135,21 @@ func (a Arch) Validate() error {
 		return fmt.Errorf("architecture: sample_dt_ms %v must be positive", a.SampleDT)
 	}
 	seen := map[string]bool{}
+	type key struct {
+		ch     string
+		timing bool
+	}
+	fed := map[key]string{}
 	for i, in := range a.Inputs {
 		if in.Name == "" || len(in.Channels) == 0 {
 			return fmt.Errorf("architecture: input %d needs a name and at least one channel", i)
+		}
+		for _, ch := range in.Channels {
+			k := key{ch, in.Timing}
+			if o, ok := fed[k]; ok {
+				return fmt.Errorf("architecture: channel %q feeds inputs %q and %q", ch, o, in.Name)
+			}
+			fed[k] = in.Name
 		}
 		if seen[in.Name] {
 			return fmt.Errorf("architecture: input %q listed twice", in.Name)

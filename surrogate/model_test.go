@@ -139,3 +139,26 @@ func TestReadoutSpikes(t *testing.T) {
 		}
 	}
 }
+
+func TestArchValidate(t *testing.T) {
+	ok := Arch{Kernel: 2, Conv: 2, Hidden: 2, Layers: 1, SampleDT: 0.5}
+	for _, tc := range []struct {
+		inputs []Input
+		want   string // "" = valid
+	}{
+		{[]Input{{Name: "a", Channels: []string{"x"}}, {Name: "a.t", Channels: []string{"x"}, Timing: true}}, ""},
+		{nil, "no inputs"},
+		{[]Input{{Name: "a", Channels: []string{"x"}}, {Name: "a", Channels: []string{"y"}}}, "listed twice"},
+		{[]Input{{Name: "a", Channels: []string{"x"}}, {Name: "b", Channels: []string{"y", "x"}}}, `channel "x" feeds inputs "a" and "b"`},
+		{[]Input{{Name: "a", Channels: []string{"x"}, Timing: true}, {Name: "b", Channels: []string{"x"}, Timing: true}}, `channel "x" feeds inputs`},
+		{[]Input{{Name: "a", Channels: nil}}, "at least one channel"},
+		{[]Input{{Name: "a", Channels: []string{"x"}, DelaySteps: -1}}, "delay_steps"},
+	} {
+		a := ok
+		a.Inputs = tc.inputs
+		err := a.Validate()
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%+v: %v, want %q", tc.inputs, err, tc.want)
+		}
+	}
+}

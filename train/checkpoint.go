@@ -63,6 +63,10 @@ func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 	if err := json.Unmarshal([]byte(meta[ckptKey]), &s); err != nil {
 		return nil, fmt.Errorf("%s: not a training checkpoint: %v", path, err)
 	}
+	// A changed setting says more than the weight shapes it changes.
+	if d := configDiff(s.Config, st.Config); d != "" {
+		return nil, fmt.Errorf("%s: checkpoint was made with different settings: %s", path, d)
+	}
 	for name, t := range m.W {
 		ct, ok := cm.W[name]
 		if !ok || len(ct.Data) != len(t.Data) {
