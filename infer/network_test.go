@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"neurosurrogate/artifacts"
+	"neurosurrogate/surrogate"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,22 +106,16 @@ func TestConnectivity(t *testing.T) {
 // (surrogate.Model.AddTiming) given weights, so that the engine's timing of
 // background events is checked against BinInputs.
 func TestOneCellMatchesRollout(t *testing.T) {
-	m, err := artifacts.LoadModel("hh", "")
+	tm, err := artifacts.LoadModel("hh", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := m.AddTiming(func(string) bool { return true })
-	wd, nIn, F := tm.W["conv.wd"].Data, len(tm.Arch.Inputs), tm.Arch.Conv
-	for lag := 0; lag < tm.Arch.Kernel; lag++ {
-		for j := 2; j < nIn; j++ {
-			for c := 0; c < F; c++ {
-				wd[(lag*nIn+j)*F+c] = 0.3 * float32((c%3)-1)
-			}
-		}
+	if !tm.Arch.HasTiming() {
+		t.Fatal("the shipped hh model has no timing inputs")
 	}
-	tm.Norm.InputScale[2], tm.Norm.InputScale[3] = 1000, 1000
-	path := filepath.Join(t.TempDir(), "timing.safetensors")
-	if err := tm.Save(path); err != nil {
+	m := withoutTiming(t, tm)
+	path := filepath.Join(t.TempDir(), "plain.safetensors")
+	if err := m.Save(path); err != nil {
 		t.Fatal(err)
 	}
 	for _, model := range []string{"hh", path} {
@@ -148,6 +143,35 @@ func TestOneCellMatchesRollout(t *testing.T) {
 	if diff < 0.1 {
 		t.Errorf("timing inputs with weights change Vm by at most %g mV", diff)
 	}
+}
+
+// withoutTiming is m with its timing inputs left out: a model of plain
+// inputs (another function, but a trained one that fires).
+func withoutTiming(t *testing.T, m *surrogate.Model) *surrogate.Model {
+	t.Helper()
+	c := m.Clone()
+	var keep []int
+	c.Arch.Inputs = nil
+	c.Norm.InputScale = nil
+	for j, in := range m.Arch.Inputs {
+		if !in.Timing {
+			keep = append(keep, j)
+			c.Arch.Inputs = append(c.Arch.Inputs, in)
+			c.Norm.InputScale = append(c.Norm.InputScale, m.Norm.InputScale[j])
+		}
+	}
+	K, F, nOld, nNew := m.Arch.Kernel, m.Arch.Conv, len(m.Arch.Inputs), len(keep)
+	wd := surrogate.NewTensor(K*nNew, F)
+	for lag := 0; lag < K; lag++ {
+		for jn, jo := range keep {
+			copy(wd.Data[(lag*nNew+jn)*F:(lag*nNew+jn+1)*F], m.W["conv.wd"].Data[(lag*nOld+jo)*F:(lag*nOld+jo+1)*F])
+		}
+	}
+	c.W["conv.wd"] = wd
+	if err := c.Arch.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 func testOneCellMatchesRollout(t *testing.T, model string) {

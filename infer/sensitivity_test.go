@@ -194,7 +194,7 @@ func TestMergedEvents(t *testing.T) {
 		}
 	}
 	// The same model inputs from the events and from their merge.
-	m, err := artifacts.LoadModel("hh", "")
+	tm, err := artifacts.LoadModel("hh", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestMergedEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := m.AddTiming(func(string) bool { return true })
+	m := withoutTiming(t, tm)
 	rng := rand.New(rand.NewPCG(3, 4))
 	var many []biophys.Event
 	for i := 0; i < 3000; i++ {

@@ -371,7 +371,7 @@ func TestInit(t *testing.T) {
 
 	// A shipped model by name (hh was trained on this cell).
 	sh := tinyConfig(t, filepath.Join(dir, "sh.safetensors"))
-	sh.Init, sh.Epochs = "hh", 1
+	sh.Init, sh.Epochs, sh.Data, sh.Timing = "hh", 1, tinyTimingData(t), true
 	if _, err := Run(context.Background(), sh, nil); err != nil {
 		t.Errorf("--init hh (the shipped model): %v", err)
 	}
@@ -491,12 +491,17 @@ func TestTiming(t *testing.T) {
 	if err != nil || !m.Arch.HasTiming() || len(m.Arch.Inputs) != 4 {
 		t.Fatalf("trained with --timing: %v, %+v", err, m)
 	}
-	// From the shipped model: the starting function is the same with and
-	// without the (zero-weight) timing inputs.
+	// From a model without timing inputs: the starting function is the
+	// same with and without the (zero-weight) timing inputs.
+	p := tinyConfig(t, filepath.Join(dir, "plain.safetensors"))
+	p.Data, p.Epochs = tinyTimingData(t), 1
+	if _, err := Run(context.Background(), p, nil); err != nil {
+		t.Fatal(err)
+	}
 	var first []float64
 	for _, timing := range []bool{false, true} {
 		c := tinyConfig(t, filepath.Join(dir, "init.safetensors"))
-		c.Data, c.Init, c.Timing, c.Epochs = tinyTimingData(t), "hh", timing, 1
+		c.Data, c.Init, c.Timing, c.Epochs = tinyTimingData(t), p.Out, timing, 1
 		r, err := Run(context.Background(), c, nil)
 		if err != nil {
 			t.Fatal(err)
