@@ -53,10 +53,15 @@ func writeCurve(out string, hist []EpochRecord) error {
 		}
 		return xy
 	}
-	maxLoss := 0.0
+	// The first epoch's mean loss holds the untrained start and dwarfs the
+	// rest; scale by the second's (the first's if there is one) and cap.
+	refLoss, trained := 0.0, 0
 	for _, h := range hist {
-		maxLoss = math.Max(maxLoss, h.TrainLoss)
+		if h.Epoch >= 0 && trained < 2 {
+			refLoss, trained = h.TrainLoss, trained+1
+		}
 	}
+	const lossCap = 1.5
 	lines := []struct {
 		name string
 		f    func(EpochRecord) float64
@@ -64,11 +69,11 @@ func writeCurve(out string, hist []EpochRecord) error {
 		{"val F1 ±2 ms", func(h EpochRecord) float64 { return h.ValF1At2 }},
 		{"val F1 ±10 ms", func(h EpochRecord) float64 { return h.ValF1At10 }},
 		{"val RMSE sub (mV / 5)", func(h EpochRecord) float64 { return h.ValRMSESub / 5 }},
-		{"train loss (scaled to 1)", func(h EpochRecord) float64 {
+		{"train loss (1 = epoch 2, cut at 1.5)", func(h EpochRecord) float64 {
 			if h.Epoch < 0 {
 				return math.NaN()
 			}
-			return h.TrainLoss / math.Max(maxLoss, 1e-12)
+			return math.Min(h.TrainLoss/math.Max(refLoss, 1e-12), lossCap)
 		}},
 	}
 	for i, l := range lines {
