@@ -69,7 +69,7 @@ func writeCurve(out string, hist []EpochRecord) error {
 		{"val F1 ±2 ms", func(h EpochRecord) float64 { return h.ValF1At2 }},
 		{"val F1 ±10 ms", func(h EpochRecord) float64 { return h.ValF1At10 }},
 		{"val RMSE sub (mV / 5)", func(h EpochRecord) float64 { return h.ValRMSESub / 5 }},
-		{"train loss (1 = epoch 2, cut at 1.5)", func(h EpochRecord) float64 {
+		{"train loss (1 = the second epoch's, cut at 1.5)", func(h EpochRecord) float64 {
 			if h.Epoch < 0 {
 				return math.NaN()
 			}
