@@ -368,11 +368,11 @@ func schemaFor(s *Settings, md *arrow.Metadata) *arrow.Schema {
 		case ClassTiming:
 			doc = "sum over " + c.Of + "'s events in [t_k, t_k+1) of weight x (t/sample_dt - k - 1/2)"
 		}
-		m := arrow.NewMetadata([]string{"unit", "doc", "class", "kind"}, []string{c.Unit, doc, c.Class, c.Kind})
+		keys, vals := []string{"unit", "doc", "class", "kind"}, []string{c.Unit, doc, c.Class, c.Kind}
 		if c.Of != "" {
-			m = arrow.NewMetadata([]string{"unit", "doc", "class", "kind", "of"}, []string{c.Unit, doc, c.Class, c.Kind, c.Of})
+			keys, vals = append(keys, "of"), append(vals, c.Of)
 		}
-		fields = append(fields, arrow.Field{Name: c.Name, Type: listF32(n), Metadata: m})
+		fields = append(fields, arrow.Field{Name: c.Name, Type: listF32(n), Metadata: arrow.NewMetadata(keys, vals)})
 	}
 	fields = append(fields,
 		arrow.Field{Name: ColSpike, Type: listU8(n), Metadata: unit("count", "spike-site spikes in (t_k, t_k+1]")},

@@ -215,9 +215,8 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 									row := ch.drive[(c-ch.lo)*nIn:]
 									row[p.input[syn]] += float32(spec.wUS)
 									if j := p.timing[syn]; j >= 0 {
-										// offset in this bin (k), whatever rounding says
-										off := min(max(s.next/dt-float64(k), 0), 1) - 0.5
-										row[j] += float32(spec.wUS * off)
+										// in this step's bin k, whatever rounding says
+										row[j] += float32(spec.wUS * surrogate.OffsetInBin(s.next, dt, k))
 									}
 									if rec {
 										recMu.Lock()

@@ -92,9 +92,11 @@ type CellResult struct {
 	DriftSur, DriftRef *metrics.Drift
 	// Floor compares the reference with itself run on the input as the
 	// model sees it (FloorInput): what any surrogate that sees the input
-	// that way could reach at best; Binned is that run.
-	Floor  metrics.Report
-	Binned Trace
+	// that way could reach at best; Binned is that run and FloorWhat says
+	// what was done to the input.
+	Floor     metrics.Report
+	Binned    Trace
+	FloorWhat string
 }
 
 // FloorInput is the input as model m sees it on cell c, and what was done
@@ -240,12 +242,12 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 	if err != nil {
 		return nil, err
 	}
-	seen, _ := FloorInput(m, c, evs)
+	seen, what := FloorInput(m, c, evs)
 	binned, _, err := Reference(c, seen, tstop, dtMS, m.Arch.SampleDT)
 	if err != nil {
 		return nil, err
 	}
-	res := &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps, Binned: binned,
+	res := &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps, Binned: binned, FloorWhat: what,
 		Report: metrics.Compare(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop),
 		Floor:  metrics.Compare(ref.V, binned.V, m.Arch.SampleDT, ref.Spikes, binned.Spikes, tstop)}
 	if tstop >= 20000 {

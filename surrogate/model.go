@@ -41,9 +41,14 @@ const TimingSuffix = ".timing"
 // (t in [k·dt, (k+1)·dt)) and its offset from the bin's middle in bins,
 // in [−½, ½). A timing input adds weight × offset.
 func BinTiming(tMS, dt float64) (k int, offset float64) {
-	x := tMS / dt
-	f := math.Floor(x)
-	return int(f), min(x-f, 1) - 0.5
+	k = int(math.Floor(tMS / dt))
+	return k, OffsetInBin(tMS, dt, k)
+}
+
+// OffsetInBin is an event's offset from the middle of bin k, in bins,
+// kept within [−½, ½] when rounding puts the time just outside the bin.
+func OffsetInBin(tMS, dt float64, k int) float64 {
+	return min(max(tMS/dt-float64(k), 0), 1) - 0.5
 }
 
 // WithTiming returns inputs followed by a timing twin (same channels and

@@ -41,7 +41,8 @@ func saveCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 	})
 }
 
-// loadCheckpoint restores a run's state into st, m and a and returns the
+// loadCheckpoint refuses a checkpoint made with settings other than
+// st.Config, restores a run's state into st, m and a and returns the
 // best model so far (nil if none yet).
 func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *adam) (*surrogate.Model, error) {
 	data, err := os.ReadFile(path)

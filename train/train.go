@@ -316,7 +316,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	}
 	var model *surrogate.Model
 	if cfg.Init != "" {
-		if model, err = initModel(&cfg, inputs, cell, &meta.Settings, normalization(trainSet, len(inputs))); err != nil {
+		if model, err = initModel(&cfg, inputs, cell, &meta.Settings, trainSet); err != nil {
 			return nil, err
 		}
 	} else {
@@ -359,9 +359,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 		if st.Arch != string(archJSON) {
 			return nil, fmt.Errorf("%s: checkpoint was made for a different architecture or data (%s, now %s)", ckpt, st.Arch, archJSON)
 		}
-		if d := configDiff(st.Config, cfg); d != "" {
-			return nil, fmt.Errorf("%s: checkpoint was made with different settings: %s", ckpt, d)
-		}
+		// (loadCheckpoint has compared the settings)
 		st.Config = cfg
 	}
 
@@ -702,9 +700,9 @@ func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surro
 
 // initModel loads cfg.Init, checks that it was made for this cell and
 // sample step, gives it timing inputs if cfg.Timing asks for them (scaled
-// as norm, the data's normalization of inputs, says), regroups it onto
-// inputs and copies its architecture sizes into cfg.
-func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *dataset.Settings, norm surrogate.Norm) (*surrogate.Model, error) {
+// as the training traces' normalization says), regroups it onto inputs and
+// copies its architecture sizes into cfg.
+func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *dataset.Settings, trainSet []*series) (*surrogate.Model, error) {
 	sampleDT := st.SampleDtMS
 	m, err := artifacts.LoadModel(cfg.Init, "") // a shipped name or a file
 	if err != nil {
@@ -727,7 +725,8 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 	if err != nil {
 		return nil, fmt.Errorf("--init %s with --inputs %s: %w", cfg.Init, cfg.Inputs, err)
 	}
-	if !had {
+	if !had && cfg.Timing {
+		norm := normalization(trainSet, len(inputs))
 		for j, in := range r.Arch.Inputs {
 			if in.Timing { // zero weights: the scale does not change the function
 				r.Norm.InputScale[j] = norm.InputScale[j]

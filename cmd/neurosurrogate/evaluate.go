@@ -59,6 +59,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	}
 	var pool, floor metrics.Pool
 	var wallRef, wallSur float64
+	var seen string // what the floor did to the input (the same for every file)
 	fmt.Fprintf(stdout, "%-24s %6s %6s %7s %7s %7s %7s %8s %8s\n", "events", "ref Hz", "sur Hz", "F1 2ms", "F1 10ms", "RMSE", "EV", "floor F1", "floor RMSE")
 	for i, f := range files {
 		res, err := infer.RolloutCell(m, cell, inputs[i], *tstop, *dt)
@@ -67,6 +68,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		}
 		r := pool.Add(res.Ref.V, res.Sur.V, m.Arch.SampleDT, res.Ref.Spikes, res.Sur.Spikes, res.TstopMS)
 		floor.Add(res.Ref.V, res.Binned.V, m.Arch.SampleDT, res.Ref.Spikes, res.Binned.Spikes, res.TstopMS)
+		seen = res.FloorWhat
 		wallRef += res.WallRef.Seconds()
 		wallSur += res.WallSur.Seconds()
 		fmt.Fprintf(stdout, "%-24s %6.1f %6.1f %7.3f %7.3f %7.3f %7.3f %8.3f %8.3f\n", filepath.Base(f), r.RateRefHz, r.RateSurHz,
@@ -76,7 +78,6 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	fl := floor.Report()
 	fmt.Fprintf(stdout, "pooled over %d files: F1 ±2 ms %.3f (precision %.3f, recall %.3f), ±10 ms %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f; subthreshold RMSE %.3f mV, EV %.3f; rates %.2f / %.2f Hz\n",
 		len(files), p.F1At2ms, p.PrecisionAt2ms, p.RecallAt2ms, p.F1At10ms, p.Precision10ms, p.Recall10ms, p.ShiftMeanMS, p.ShiftSDMS, p.Gamma, p.RMSESubMV, p.EVSub, p.RateRefHz, p.RateSurHz)
-	_, seen := infer.FloorInput(m, cell, nil)
 	fmt.Fprintf(stdout, "binning floor (reference on %s): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n", seen, fl.F1At2ms, fl.RMSESubMV)
 	fmt.Fprintf(stdout, "wall: reference %.2f s, surrogate %.2f s\n", wallRef, wallSur)
 	if *asJSON {

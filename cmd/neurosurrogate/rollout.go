@@ -87,9 +87,8 @@ func runRollout(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "  spikes ±2 ms: F1 %.3f (precision %.3f, recall %.3f); ±10 ms: F1 %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f\n",
 		r.F1At2ms, r.PrecisionAt2ms, r.RecallAt2ms, r.F1At10ms, r.Precision10ms, r.Recall10ms, r.ShiftMeanMS, r.ShiftSDMS, r.Gamma)
 	fmt.Fprintf(stdout, "  subthreshold Vm: RMSE %.3f mV, explained variance %.3f (%d samples)\n", r.RMSESubMV, r.EVSub, r.SubSamples)
-	_, seen := infer.FloorInput(m, cell, nil)
 	fmt.Fprintf(stdout, "  binning floor (reference on %s vs reference): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n",
-		seen, res.Floor.F1At2ms, res.Floor.RMSESubMV)
+		res.FloorWhat, res.Floor.F1At2ms, res.Floor.RMSESubMV)
 	fmt.Fprintf(stdout, "  wall: reference %.3f s, surrogate %.3f s\n", res.WallRef.Seconds(), res.WallSur.Seconds())
 	if d := res.DriftSur; d != nil {
 		fmt.Fprintf(stdout, "  drift (first vs last %.0f s): surrogate rate %.2f -> %.2f Hz, mean Vm %.2f -> %.2f mV; reference %.2f -> %.2f Hz, %.2f -> %.2f mV\n",
@@ -105,7 +104,7 @@ func runRollout(args []string, stdout io.Writer) error {
 	if *asJSON {
 		out := rolloutJSON{Report: r, Cell: cell.Name, Model: *modelArg, TstopMS: res.TstopMS, SampleDT: m.Arch.SampleDT,
 			WarmupMS: 0, WallRefS: res.WallRef.Seconds(), WallSurS: res.WallSur.Seconds(),
-			RefSpikes: nonNil(res.Ref.Spikes), SurSpikes: nonNil(res.Sur.Spikes), DriftSur: res.DriftSur, DriftRef: res.DriftRef, BinningFloor: res.Floor, FloorInput: seen}
+			RefSpikes: nonNil(res.Ref.Spikes), SurSpikes: nonNil(res.Sur.Spikes), DriftSur: res.DriftSur, DriftRef: res.DriftRef, BinningFloor: res.Floor, FloorInput: res.FloorWhat}
 		if res.WallSur > 0 {
 			out.SpeedupX = res.WallRef.Seconds() / res.WallSur.Seconds()
 		}
