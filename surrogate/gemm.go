@@ -67,26 +67,48 @@ func newPackedB(kern int, b []float32, k, n, ldb int) *PackedB {
 		panic(fmt.Sprintf("surrogate: PackedB of negative size %d x %d", k, n))
 	}
 	checkMatrix("B", b, k, n, ldb)
+	p := &PackedB{k: k, n: n, kern: kern}
+	p.pack(b, ldb, nil)
+	return p
+}
+
+// packedLen is the length of the packed copy of a k x n B for kern.
+func packedLen(kern, k, n int) int {
 	_, nr := kernelShape(kern)
-	p := &PackedB{k: k, n: n, kern: kern, nr: nr}
 	if nr == 0 {
-		p.data = make([]float32, k*n)
+		return k * n
+	}
+	return (n + nr - 1) / nr * k * nr
+}
+
+// pack copies b (p.k x p.n, row stride ldb) into p.data, reusing buf's
+// memory when it is long enough.
+func (p *PackedB) pack(b []float32, ldb int, buf []float32) {
+	k, n := p.k, p.n
+	_, nr := kernelShape(p.kern)
+	p.nr = nr
+	size := packedLen(p.kern, k, n)
+	if cap(buf) >= size {
+		p.data = buf[:size]
+	} else {
+		p.data = make([]float32, size)
+	}
+	if nr == 0 {
 		for r := 0; r < k; r++ {
 			copy(p.data[r*n:(r+1)*n], b[r*ldb:r*ldb+n])
 		}
-		return p
+		return
 	}
 	panels := (n + nr - 1) / nr
-	p.data = make([]float32, panels*k*nr)
 	for j := 0; j < panels; j++ {
 		j0 := j * nr
 		w := min(nr, n-j0)
 		dst := p.data[j*k*nr : (j+1)*k*nr]
 		for r := 0; r < k; r++ {
 			copy(dst[r*nr:r*nr+w], b[r*ldb+j0:r*ldb+j0+w])
+			clear(dst[r*nr+w : (r+1)*nr]) // buf may hold old values
 		}
 	}
-	return p
 }
 
 // Mul computes C = A B, overwriting the first n columns of the m rows of c
@@ -110,7 +132,7 @@ func (p *PackedB) Mul(m int, a []float32, lda int, c []float32, ldc int) {
 		sgemmGeneric(m, p.n, p.k, a, lda, p.data, p.n, c, ldc)
 		return
 	}
-	p.mulPanels(m, a, lda, c, ldc)
+	p.mulPanels(m, a, lda, c, ldc, nil)
 }
 
 // Sgemm computes C = A B for row-major float32 matrices: a is m x k (row
@@ -142,7 +164,7 @@ func sgemmWith(kern, m, n, k int, a []float32, lda int, b []float32, ldb int, c 
 		sgemmGeneric(m, n, k, a, lda, b, ldb, c, ldc)
 		return
 	}
-	newPackedB(kern, b, k, n, ldb).mulPanels(m, a, lda, c, ldc)
+	newPackedB(kern, b, k, n, ldb).mulPanels(m, a, lda, c, ldc, nil)
 }
 
 // checkMatrix panics unless s holds a rows x cols matrix of row stride ld.
@@ -171,8 +193,9 @@ const gemmChunkBytes = 256 << 10
 // mulPanels is Mul with a vector kernel: for each chunk of rows of A, for
 // each panel of B, the kernel runs over the chunk's whole tiles; the rows
 // left over (fewer than a tile) are copied to a zero-padded tile of A and
-// computed into a scratch tile of C.
-func (p *PackedB) mulPanels(m int, a []float32, lda int, c []float32, ldc int) {
+// computed into a scratch tile of C, both taken from tmp when it holds
+// mr (k + nr) values.
+func (p *PackedB) mulPanels(m int, a []float32, lda int, c []float32, ldc int, tmp []float32) {
 	k, n, nr := p.k, p.n, p.nr
 	mr, _ := kernelShape(p.kern)
 	panels := (n + nr - 1) / nr
@@ -186,11 +209,14 @@ func (p *PackedB) mulPanels(m int, a []float32, lda int, c []float32, ldc int) {
 		}
 	}
 	if rem := m - full; rem > 0 {
-		ta := make([]float32, mr*k)
+		if len(tmp) < mr*(k+nr) {
+			tmp = make([]float32, mr*(k+nr))
+		}
+		ta, tc := tmp[:mr*k], tmp[mr*k:mr*(k+nr)]
+		clear(ta[rem*k:]) // rows past the matrix: zero padding
 		for r := 0; r < rem; r++ {
 			copy(ta[r*k:(r+1)*k], a[(full+r)*lda:(full+r)*lda+k])
 		}
-		tc := make([]float32, mr*nr)
 		for j := 0; j < panels; j++ {
 			j0 := j * nr
 			w := min(nr, n-j0)

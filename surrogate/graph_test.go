@@ -40,6 +40,17 @@ func bindSteps(t testing.TB, nodes []*G.Node, flat []float32) {
 	}
 }
 
+// lagged is a (B, n) history holding x (B values) at every lag.
+func lagged(x []float32, n int) []float32 {
+	out := make([]float32, 0, len(x)*n)
+	for _, v := range x {
+		for l := 0; l < n; l++ {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // unfold builds the graph's DUnf input from per-step drive [t][b][j].
 func unfold(drive [][][]float32, a Arch, scale []float32) []float32 {
 	T, B, nIn, K := len(drive), len(drive[0]), len(a.Inputs), a.Kernel
@@ -66,7 +77,7 @@ func TestGraphEqualsStream(t *testing.T) {
 		name           string
 		layers, kernel int
 		residual, feed bool
-	}{{"1layer", 1, 4, false, false}, {"2layers", 2, 3, false, false}, {"kernel1", 1, 1, false, false},
+	}{{"1layer", 1, 4, false, false}, {"2layers", 2, 3, false, false}, {"kernel1", 1, 1, false, false}, {"kernel2", 1, 2, false, true},
 		{"residual", 1, 3, true, false}, {"feedspike", 2, 3, false, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := testArch(tc.layers, tc.kernel)
@@ -113,14 +124,14 @@ func TestGraphEqualsStream(t *testing.T) {
 				vin0[i] = v0
 			}
 			must(Bind(gr.VIn0, vin0))
-			for _, n := range gr.VHist {
-				must(Bind(n, vin0))
+			if gr.VHist != nil {
+				must(Bind(gr.VHist, zeros(B*(a.Kernel-1)))) // v0 = 0
 			}
 			if a.FeedSpike {
 				bindSteps(t, gr.STeach, zeros(T*B))
 				must(Bind(gr.SIn0, zeros(B)))
-				for _, n := range gr.SHist {
-					must(Bind(n, zeros(B)))
+				if gr.SHist != nil {
+					must(Bind(gr.SHist, zeros(B*(a.Kernel-1))))
 				}
 			}
 			for l := range gr.H0 {
@@ -161,10 +172,11 @@ func TestGraphEqualsStream(t *testing.T) {
 }
 
 // TestGraphGradient compares gorgonia's gradients with central finite
-// differences of the loss (mixed teacher/free steps, spikes, weights), at
-// sizes where gorgonia's Slice/Concat gradients would go wrong (B*H > 256).
+// differences of the loss (mixed teacher/free steps, spikes, weights), with
+// the joined [x h] (16 x 30) and input histories (16 x 8) the graph
+// differentiates through.
 func TestGraphGradient(t *testing.T) {
-	a := testArch(2, 3)
+	a := testArch(2, 8)
 	a.Hidden = 24
 	a.Residual, a.FeedSpike = true, true
 	m := testModel(t, a)
@@ -226,13 +238,9 @@ func TestGraphGradient(t *testing.T) {
 			p0[i] = 0.3 * float32(i%2)
 		}
 		must(Bind(gr.SIn0, p0))
-		for _, n := range gr.SHist {
-			must(Bind(n, p0))
-		}
+		must(Bind(gr.SHist, lagged(p0, a.Kernel-1)))
 		must(Bind(gr.VIn0, v0))
-		for _, n := range gr.VHist {
-			must(Bind(n, v0))
-		}
+		must(Bind(gr.VHist, lagged(v0, a.Kernel-1)))
 		for l := range gr.H0 {
 			must(Bind(gr.H0[l], make([]float32, B*a.Hidden)))
 			must(Bind(gr.C0[l], make([]float32, B*a.Hidden)))

@@ -21,7 +21,7 @@ type feed struct {
 	dunf, vteach, mask, inv, vtarget, wv, y, ws []float32
 	steach                                      []float32 // FeedSpike: previous bin's spike
 	vin0, sin0                                  []float32
-	vhist, shist                                [][]float32 // K-1 x B
+	vhist, shist                                []float32 // B x (K-1), row-major: column l-1 at lag l
 	h, c                                        [][]float32 // layers x B*H
 
 	grads map[string][]float32
@@ -38,12 +38,8 @@ func newFeed(g *surrogate.Graph, a surrogate.Arch, n surrogate.Norm, cfg Config)
 	f.vin0 = make([]float32, g.B)
 	f.sin0 = make([]float32, g.B)
 	f.steach = make([]float32, rows)
-	f.vhist = make([][]float32, a.Kernel-1)
-	f.shist = make([][]float32, a.Kernel-1)
-	for i := range f.vhist {
-		f.vhist[i] = make([]float32, g.B)
-		f.shist[i] = make([]float32, g.B)
-	}
+	f.vhist = make([]float32, g.B*(a.Kernel-1))
+	f.shist = make([]float32, g.B*(a.Kernel-1))
 	for l := 0; l < a.Layers; l++ {
 		f.h = append(f.h, make([]float32, g.B*a.Hidden))
 		f.c = append(f.c, make([]float32, g.B*a.Hidden))
@@ -60,15 +56,11 @@ func (f *feed) startBatch(tr []*series, vInit float32) {
 	for i := range f.vin0 {
 		f.vin0[i] = v0
 	}
-	for _, h := range f.vhist {
-		for i := range h {
-			h[i] = v0
-		}
+	for i := range f.vhist {
+		f.vhist[i] = v0
 	}
 	clear(f.sin0)
-	for _, h := range f.shist {
-		clear(h)
-	}
+	clear(f.shist)
 	for l := range f.h {
 		clear(f.h[l])
 		clear(f.c[l])
@@ -184,14 +176,14 @@ func (f *feed) run() error {
 		if err := surrogate.Bind(g.SIn0, f.sin0); err != nil {
 			return err
 		}
-		for i, n := range g.SHist {
-			if err := surrogate.Bind(n, f.shist[i]); err != nil {
+		if g.SHist != nil {
+			if err := surrogate.Bind(g.SHist, f.shist); err != nil {
 				return err
 			}
 		}
 	}
-	for i, n := range g.VHist {
-		if err := surrogate.Bind(n, f.vhist[i]); err != nil {
+	if g.VHist != nil {
+		if err := surrogate.Bind(g.VHist, f.vhist); err != nil {
 			return err
 		}
 	}
@@ -215,18 +207,24 @@ func (f *feed) run() error {
 	// Carry: copies, since the graph reuses its buffers on the next run.
 	// Fresh slices, because the bound inputs alias these arrays.
 	f.vin0 = append([]float32(nil), g.Out(g.Pred[f.t-1])...)
-	for i, n := range g.VinTail {
-		f.vhist[i] = append([]float32(nil), g.Out(n)...)
-	}
+	f.vhist = tailHistory(g.Out(g.VinTail), f.b, f.arch.Kernel)
 	if f.arch.FeedSpike {
 		f.sin0 = append([]float32(nil), g.Out(g.PLast)...)
-		for i, n := range g.SinTail {
-			f.shist[i] = append([]float32(nil), g.Out(n)...)
-		}
+		f.shist = tailHistory(g.Out(g.SinTail), f.b, f.arch.Kernel)
 	}
 	for l := range f.h {
 		f.h[l] = append([]float32(nil), g.Out(g.HT[l])...)
 		f.c[l] = append([]float32(nil), g.Out(g.CT[l])...)
 	}
 	return nil
+}
+
+// tailHistory is the next chunk's (B, K-1) input history: the first K-1
+// columns of the (B, K) history after the last step.
+func tailHistory(tail []float32, b, k int) []float32 {
+	out := make([]float32, b*(k-1))
+	for r := 0; r < b; r++ {
+		copy(out[r*(k-1):(r+1)*(k-1)], tail[r*k:r*k+k-1])
+	}
+	return out
 }

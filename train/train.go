@@ -263,6 +263,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 		return nil, err
 	}
 	start := time.Now()
+	surrogate.UseBLAS()
 	if err := surrogate.CheckWritable(cfg.Out); err != nil {
 		return nil, fmt.Errorf("--out %s: cannot write there: %w", cfg.Out, err)
 	}

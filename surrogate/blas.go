@@ -1,0 +1,93 @@
+package surrogate
+
+import (
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+	G "gorgonia.org/gorgonia"
+)
+
+// BLAS is the BLAS implementation for gorgonia's matrix products in
+// training (train installs it with UseBLAS): gonum's pure-Go routines,
+// except single-precision GEMM, which runs on this package's vector kernels
+// (see Sgemm) with transposed operands copied to row-major scratch first
+// and no allocation per call. Results differ from gonum's by float32
+// rounding only. Safe for concurrent use.
+type BLAS struct{ gonum.Implementation }
+
+// UseBLAS makes gorgonia run its products on BLAS, process-wide (gorgonia
+// has one BLAS for all graphs).
+func UseBLAS() { G.Use(BLAS{}) }
+
+// gemmScratch is the reusable memory of BLAS.Sgemm calls.
+var gemmScratch = sync.Pool{New: func() any { return new([]float32) }}
+
+// Sgemm computes C = alpha op(A) op(B) + beta C for row-major matrices
+// (gonum's convention). The vector kernels compute C = A B; other alpha or
+// beta, and products with fewer rows than a kernel tile, go to gonum.
+func (BLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	kern := kernelFor(gemmKernel, n)
+	mr, nr := kernelShape(kern)
+	if alpha != 1 || beta != 0 || nr == 0 || m < mr || k == 0 || n == 0 || !isTrans(tA) || !isTrans(tB) {
+		gonum.Implementation{}.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	need := packedLen(kern, k, n) + mr*(k+nr)
+	if tA != blas.NoTrans {
+		need += m * k
+	}
+	if tB != blas.NoTrans {
+		need += k * n
+	}
+	sp := gemmScratch.Get().(*[]float32)
+	if cap(*sp) < need {
+		*sp = make([]float32, need)
+	}
+	buf := (*sp)[:need]
+	if tA != blas.NoTrans {
+		// A is stored k x m: multiply by its transpose.
+		checkMatrix("A", a, k, m, lda)
+		t := buf[:m*k]
+		buf = buf[m*k:]
+		transpose(t, a, k, m, lda)
+		a, lda = t, k
+	}
+	if tB != blas.NoTrans {
+		checkMatrix("B", b, n, k, ldb)
+		t := buf[:k*n]
+		buf = buf[k*n:]
+		transpose(t, b, n, k, ldb)
+		b, ldb = t, n
+	}
+	checkMatrix("A", a, m, k, lda)
+	checkMatrix("B", b, k, n, ldb)
+	checkMatrix("C", c, m, n, ldc)
+	p := PackedB{k: k, n: n, kern: kern}
+	size := packedLen(kern, k, n)
+	p.pack(b, ldb, buf[:size])
+	p.mulPanels(m, a, lda, c, ldc, buf[size:])
+	gemmScratch.Put(sp)
+}
+
+func isTrans(t blas.Transpose) bool {
+	return t == blas.NoTrans || t == blas.Trans || t == blas.ConjTrans
+}
+
+// transpose writes the cols x rows transpose of the rows x cols matrix src
+// (row stride ld) to dst, row-major with row stride rows.
+func transpose(dst, src []float32, rows, cols, ld int) {
+	const blk = 16
+	for i0 := 0; i0 < rows; i0 += blk {
+		i1 := min(rows, i0+blk)
+		for j0 := 0; j0 < cols; j0 += blk {
+			j1 := min(cols, j0+blk)
+			for i := i0; i < i1; i++ {
+				row := src[i*ld : i*ld+j1]
+				for j := j0; j < j1; j++ {
+					dst[j*rows+i] = row[j]
+				}
+			}
+		}
+	}
+}
