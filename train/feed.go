@@ -21,7 +21,7 @@ type feed struct {
 	dunf, vteach, mask, inv, vtarget, wv, y, ws []float32
 	steach                                      []float32 // FeedSpike: previous bin's spike
 	vin0, sin0                                  []float32
-	vhist, shist                                []float32 // B x (K-1), row-major: column l-1 at lag l
+	vhist, shist                                []float32   // B x (K-1), row-major: column l-1 at lag l
 	h, c                                        [][]float32 // layers x B*H
 
 	grads map[string][]float32
