@@ -64,6 +64,9 @@ func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 	if err := json.Unmarshal([]byte(meta[ckptKey]), &s); err != nil {
 		return nil, fmt.Errorf("%s: not a training checkpoint: %v", path, err)
 	}
+	if s.Config.SpikeVmWindowMS == 0 {
+		s.Config.SpikeVmWindowMS = 2 // checkpoints from before the setting had 2 ms
+	}
 	// A changed setting says more than the weight shapes it changes.
 	if d := configDiff(s.Config, st.Config); d != "" {
 		return nil, fmt.Errorf("%s: checkpoint was made with different settings: %s", path, d)

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -94,6 +95,44 @@ func TestFeedDelays(t *testing.T) {
 				if got := f.dunf[k*a.Kernel*2+lag*2+j]; got != want {
 					t.Fatalf("sample %d lag %d input %d: %v, want %v", k, lag, j, got, want)
 				}
+			}
+		}
+	}
+}
+
+// TestFeedSpikeVmWindow: Vm errors within --spike-vm-window of a reference
+// spike get --spike-vm-weight, the others weight 1 (before the common
+// normalization), for windows on and off the sample grid.
+func TestFeedSpikeVmWindow(t *testing.T) {
+	a := surrogate.Arch{Inputs: []surrogate.Input{{Name: "a", Channels: []string{"a"}}}, Kernel: 2, Conv: 3, Hidden: 4, Layers: 1, SampleDT: 0.5}
+	m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 10, InputScale: []float32{1}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const T, spikeAt = 40, 20
+	g, err := surrogate.NewGraph(m, 1, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &series{v: make([]float32, T+1), in: [][]float32{make([]float32, T+1)}, spike: make([]float32, T+1)}
+	s.spike[spikeAt] = 1
+	for _, tc := range []struct {
+		windowMS float64
+		near     int // samples either side that get the spike weight
+	}{{2, 4}, {5, 10}, {0.5, 1}, {1.2, 3}} {
+		cfg := DefaultConfig()
+		cfg.SpikeVmWeight, cfg.SpikeVmWindowMS = 0.2, tc.windowMS
+		f := newFeed(g, a, m.Norm, cfg)
+		f.startBatch([]*series{s}, -65)
+		f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
+		unit := f.wv[0] // sample 0 is far from the spike: weight 1
+		for k := 0; k < T; k++ {
+			want := unit
+			if d := k - spikeAt; d >= -tc.near && d <= tc.near {
+				want = 0.2 * unit
+			}
+			if math.Abs(float64(f.wv[k]-want)) > 1e-7 {
+				t.Fatalf("window %g ms, sample %d (spike at %d): weight %g, want %g", tc.windowMS, k, spikeAt, f.wv[k], want)
 			}
 		}
 	}

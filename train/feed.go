@@ -67,7 +67,7 @@ func (f *feed) startBatch(tr []*series, vInit float32) {
 	}
 }
 
-// nearSpike reports whether sample k is within 2 ms of a spike bin.
+// nearSpike reports whether sample k is within win samples of a spike bin.
 func nearSpike(s *series, k int, win int) bool {
 	for j := max(0, k-win); j <= min(len(s.spike)-1, k+win); j++ {
 		if s.spike[j] > 0 {
@@ -92,7 +92,7 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 	case "scheduled":
 		pTeach = math.Max(0, 1-frac/0.6)
 	}
-	win := int(math.Ceil(2 / f.arch.SampleDT))
+	win := int(math.Ceil(cfg.SpikeVmWindowMS/f.arch.SampleDT - 1e-9))
 	for t := 0; t < f.t; t++ {
 		k := k0 + t
 		for b, s := range f.tr {

@@ -76,7 +76,11 @@ type Config struct {
 
 	SpikeWeight    float64 `json:"spike_weight"`     // weight of the spike head's loss
 	SpikePosWeight float64 `json:"spike_pos_weight"` // extra weight of bins with a spike
-	SpikeVmWeight  float64 `json:"spike_vm_weight"`  // weight of Vm errors within 2 ms of a spike
+	SpikeVmWeight  float64 `json:"spike_vm_weight"`  // weight of Vm errors within SpikeVmWindowMS of a spike
+	// SpikeVmWindowMS: how near a reference spike (ms, either side) a Vm
+	// error gets SpikeVmWeight. 5 matches the subthreshold metric, which
+	// leaves out samples within 5 ms of a spike.
+	SpikeVmWindowMS float64 `json:"spike_vm_window_ms"`
 
 	Replicas int     `json:"replicas"` // graphs run in parallel on half batches (0: one per core, max 2)
 	ValFrac  float64 `json:"val_frac"`
@@ -104,7 +108,7 @@ type Config struct {
 // DefaultConfig holds the defaults the command line starts from.
 func DefaultConfig() Config {
 	return Config{Inputs: "prefix", Hidden: 64, Conv: 16, Kernel: 8, Layers: 1, Seq: 128, Batch: 32, Epochs: 30, Seed: 1,
-		LR: 3e-3, LRMin: 1e-4, Clip: 1, Feedback: "free", NoiseMV: 1, SpikeWeight: 1, SpikePosWeight: 5, SpikeVmWeight: 0.2,
+		LR: 3e-3, LRMin: 1e-4, Clip: 1, Feedback: "free", NoiseMV: 1, SpikeWeight: 1, SpikePosWeight: 5, SpikeVmWeight: 0.2, SpikeVmWindowMS: 2,
 		ValFrac: 0.1, TestFrac: 0.1, ValMax: 32, Patience: 8, RateTolerance: 0.1, TimeBudget: 25 * time.Minute, CheckpointEvery: 3 * time.Minute}
 }
 
@@ -132,6 +136,7 @@ func (c *Config) Validate() error {
 	}{
 		{"lr", c.LR, true}, {"lr-min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise", c.NoiseMV, false},
 		{"spike-weight", c.SpikeWeight, false}, {"rate-tolerance", c.RateTolerance, false}, {"spike-pos-weight", c.SpikePosWeight, false}, {"spike-vm-weight", c.SpikeVmWeight, false},
+		{"spike-vm-window", c.SpikeVmWindowMS, true},
 	}
 	for _, f := range floats {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.positive && f.v == 0 {
@@ -755,7 +760,7 @@ func configDiff(a, b Config) string {
 		{"batch", a.Batch, b.Batch}, {"epochs", a.Epochs, b.Epochs}, {"seed", a.Seed, b.Seed}, {"lr", a.LR, b.LR},
 		{"lr_min", a.LRMin, b.LRMin}, {"feedback", a.Feedback, b.Feedback}, {"noise", a.NoiseMV, b.NoiseMV},
 		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
-		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
+		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
