@@ -4,7 +4,9 @@ event files with the shared NEURON reference scripts, then gzips them:
   /usr/bin/python3 make.py /path/to/shared
 hh:  exc 500-3000 Hz x 0.001-0.004 uS, inh 200-800 Hz x 0.001-0.006 uS (make_events.py)
 hay: exc 5-25 Hz x 0.004-0.008 uS, inh 5-20 Hz x 0.001-0.002 uS per synapse (hay_events.py)
-Seeds 1000+i and 2000+i are not used by any training data."""
+hh40: 40 more hh files from the same box (random.Random(77), seeds 5000+i), a larger
+sample for comparing models: the pooled error on 10 files hangs on a few strong ones.
+Seeds 1000+i, 2000+i and 5000+i are not used by any training data."""
 import gzip, os, random, shutil, subprocess, sys
 shared = sys.argv[1]
 here = os.path.dirname(os.path.abspath(__file__))
@@ -13,16 +15,20 @@ def gz(path):
     with open(path, 'rb') as a, gzip.GzipFile(path + '.gz', 'wb', mtime=0) as b:
         shutil.copyfileobj(a, b)
     os.remove(path)
-with open(os.path.join(here, 'hh', 'params.txt'), 'w') as f:
-    for i in range(10):
-        re_, we = r.uniform(500, 3000), r.uniform(0.001, 0.004)
-        ri, wi = r.uniform(200, 800), r.uniform(0.001, 0.006)
-        out = os.path.join(here, 'hh', f'ev{i}.csv')
-        subprocess.run(['/usr/bin/python3', os.path.join(shared, 'reference', 'make_events.py'), out, '--tstop', '2000',
-                        '--rate-exc', f'{re_:.1f}', '--w-exc', f'{we:.5f}', '--rate-inh', f'{ri:.1f}', '--w-inh', f'{wi:.5f}',
-                        '--seed', str(1000 + i)], check=True)
-        gz(out)
-        f.write(f'ev{i}.csv exc {re_:.1f} Hz x {we:.5f} uS, inh {ri:.1f} Hz x {wi:.5f} uS, seed {1000 + i}\n')
+def hh_files(r, folder, prefix, n, seed0):
+    """n hh event files drawn from the acceptance box with r; seeds seed0+i."""
+    os.makedirs(os.path.join(here, folder), exist_ok=True)
+    with open(os.path.join(here, folder, 'params.txt'), 'w') as f:
+        for i in range(n):
+            re_, we = r.uniform(500, 3000), r.uniform(0.001, 0.004)
+            ri, wi = r.uniform(200, 800), r.uniform(0.001, 0.006)
+            out = os.path.join(here, folder, f'{prefix}{i}.csv')
+            subprocess.run(['/usr/bin/python3', os.path.join(shared, 'reference', 'make_events.py'), out, '--tstop', '2000',
+                            '--rate-exc', f'{re_:.1f}', '--w-exc', f'{we:.5f}', '--rate-inh', f'{ri:.1f}', '--w-inh', f'{wi:.5f}',
+                            '--seed', str(seed0 + i)], check=True)
+            gz(out)
+            f.write(f'{prefix}{i}.csv exc {re_:.1f} Hz x {we:.5f} uS, inh {ri:.1f} Hz x {wi:.5f} uS, seed {seed0 + i}\n')
+hh_files(r, 'hh', 'ev', 10, 1000)
 with open(os.path.join(here, 'hay', 'params.txt'), 'w') as f:
     for i in range(8):
         re_, we = r.uniform(5, 25), r.uniform(0.004, 0.008)
@@ -33,3 +39,4 @@ with open(os.path.join(here, 'hay', 'params.txt'), 'w') as f:
                         f'{re_:.2f}', f'{ri:.2f}', f'{we:.5f}', f'{wi:.5f}', str(2000 + i)], check=True, capture_output=True)
         gz(out)
         f.write(f'ev{i}.csv exc {re_:.2f} Hz x {we:.5f} uS, inh {ri:.2f} Hz x {wi:.5f} uS per synapse, seed {2000 + i}\n')
+hh_files(random.Random(77), 'hh40', 'e', 40, 5000)
