@@ -50,11 +50,12 @@ type Graph struct {
 	H0, C0 []*G.Node // per layer (B, H)
 
 	// Outputs (values copied during the forward pass; read them with Out).
-	Pred, Logit  []*G.Node // per step (B, 1)
+	// Pred per step (B, 2): the predicted next Vm (column 0, normalized)
+	// and the spike logit (column 1); read them with PredVm and Logit.
+	Pred         []*G.Node
 	HT, CT       []*G.Node // final states per layer
 	VinTail      *G.Node   // (B, K) Vm inputs of the last K steps, most recent first (column 0)
 	SinTail      *G.Node   // FeedSpike: (B, K) spike inputs of the last K steps, as VinTail
-	PLast        *G.Node   // FeedSpike: spike probability of the last step
 	Loss         *G.Node   // scalar: LossV + LossS
 	LossV, LossS *G.Node
 
@@ -92,20 +93,36 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 	}
 	whole := func(name string) *G.Node { return view(name, 0, m.W[name].Shape[0]) }
 	K, nIn, H := a.Kernel, len(a.Inputs), a.Hidden
-	wv, wd, cb := whole("conv.wv"), whole("conv.wd"), whole("conv.b") // wv: (K, F), row = lag
-	var wsp *G.Node
-	if a.FeedSpike {
-		wsp = whole("conv.wsp")
-	}
-	type gate struct{ w, b *G.Node } // w: (in+H, H), rows for x then h
-	lstm := make([]map[string]gate, a.Layers)
-	for l := range lstm {
-		lstm[l] = map[string]gate{}
-		for _, gn := range Gates {
-			lstm[l][gn] = gate{w: whole(lstmName(l, "w", gn)), b: whole(lstmName(l, "b", gn))}
+	var err error
+	must := func(n *G.Node, e error) *G.Node {
+		if e != nil && err == nil {
+			err = e
 		}
+		return n
 	}
-	hvw, hvb, hsw, hsb := whole("head.v.w"), whole("head.v.b"), whole("head.s.w"), whole("head.s.b")
+	// Biases enter as a last row of the weights, multiplied by a constant
+	// column of ones joined to the inputs: one product per layer and step,
+	// with no broadcast. The weights are joined once per run.
+	rows := func(ns ...*G.Node) *G.Node { return must(G.Concat(0, ns...)) }
+	cols := func(ns ...*G.Node) *G.Node { return must(G.Concat(1, ns...)) }
+	convW := []*G.Node{whole("conv.wd"), whole("conv.wv")} // wv: (K, F), row = lag
+	if a.FeedSpike {
+		convW = append(convW, whole("conv.wsp"))
+	}
+	wc := rows(append(convW, whole("conv.b"))...)
+	lstm := make([]*G.Node, a.Layers) // (in+H+1, 4H), gates in the order of Gates
+	for l := range lstm {
+		var ws, bs []*G.Node
+		for _, gn := range Gates {
+			ws = append(ws, whole(lstmName(l, "w", gn)))
+			bs = append(bs, whole(lstmName(l, "b", gn)))
+		}
+		lstm[l] = rows(cols(ws...), cols(bs...))
+	}
+	wh := rows(cols(whole("head.v.w"), whole("head.s.w")), cols(whole("head.v.b"), whole("head.s.b"))) // (H+1, 2)
+	if err != nil {
+		return nil, fmt.Errorf("graph: joining weights: %w", err)
+	}
 
 	inp := func(name string, r, c int) *G.Node {
 		return G.NewMatrix(g, f32, G.WithShape(r, c), G.WithName(name), G.WithInit(G.Zeroes()))
@@ -137,16 +154,21 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 		gr.H0 = append(gr.H0, inp(fmt.Sprintf("h0_%d", l), B, H))
 		gr.C0 = append(gr.C0, inp(fmt.Sprintf("c0_%d", l), B, H))
 	}
-
-	var err error
-	must := func(n *G.Node, e error) *G.Node {
-		if e != nil && err == nil {
-			err = e
-		}
-		return n
+	one := make([]float32, B)
+	for i := range one {
+		one[i] = 1
 	}
-	bias := func(x, b *G.Node) *G.Node { return must(G.BroadcastAdd(x, b, nil, []byte{0})) }
-	mul, add, had := G.Mul, G.Add, G.HadamardProd
+	ones := G.NewMatrix(g, f32, G.WithShape(B, 1), G.WithName("ones"),
+		G.WithValue(tensor.New(tensor.WithShape(B, 1), tensor.WithBacking(one))))
+	// join joins the nodes and the column of ones side by side.
+	join := func(ns ...*G.Node) *G.Node {
+		ws := make([]int, len(ns)+1)
+		for i, n := range ns {
+			ws[i] = n.Shape()[1]
+		}
+		ws[len(ns)] = 1
+		return must(G.ApplyOp(joinOp(ws, true), append(ns, ones)...))
+	}
 
 	// push makes the (B, K) history after input in: in, then the first K-1
 	// columns of the history before it (at step 0, the given one).
@@ -167,47 +189,36 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 	var vprev, sprev *G.Node // the previous step's inputs
 	h := append([]*G.Node{}, gr.H0...)
 	c := append([]*G.Node{}, gr.C0...)
-	prev, prevP := gr.VIn0, gr.SIn0
-	var lossV, lossS []*G.Node
+	var lossIn []*G.Node // lossOp's inputs, step by step
 	for t := 0; t < T; t++ {
-		vin := must(add(must(had(gr.Mask[t], gr.VTeach[t])), must(had(gr.InvMask[t], prev))))
-		vhist, vprev = push(vin, vhist, vprev, t, gr.VHist), vin
-		x := must(add(must(mul(gr.DUnf[t], wd)), must(mul(vhist, wv))))
-		if a.FeedSpike {
-			sin := must(add(must(had(gr.Mask[t], gr.STeach[t])), must(had(gr.InvMask[t], prevP))))
-			shist, sprev = push(sin, shist, sprev, t, gr.SHist), sin
-			x = must(add(x, must(mul(shist, wsp))))
+		// The Vm (and spike) input: the teacher's or the model's own from
+		// the step before (at step 0, the carried one).
+		vsrc, ssrc, scol, ssig := gr.VIn0, gr.SIn0, 0, false
+		if t > 0 {
+			vsrc, ssrc, scol, ssig = gr.Pred[t-1], gr.Pred[t-1], 1, true
 		}
-		x = must(G.Tanh(bias(x, cb)))
+		vin := must(G.ApplyOp(mixOp(0, false), gr.Mask[t], gr.VTeach[t], gr.InvMask[t], vsrc))
+		vhist, vprev = push(vin, vhist, vprev, t, gr.VHist), vin
+		convIn := []*G.Node{gr.DUnf[t], vhist}
+		if a.FeedSpike {
+			sin := must(G.ApplyOp(mixOp(scol, ssig), gr.Mask[t], gr.STeach[t], gr.InvMask[t], ssrc))
+			shist, sprev = push(sin, shist, sprev, t, gr.SHist), sin
+			convIn = append(convIn, shist)
+		}
+		x := must(G.Tanh(must(G.Mul(join(convIn...), wc))))
 		for l := 0; l < a.Layers; l++ {
-			xh := must(G.Concat(1, x, h[l]))
-			z := func(gn string) *G.Node {
-				q := lstm[l][gn]
-				return bias(must(mul(xh, q.w)), q.b)
-			}
-			ig := must(G.Sigmoid(z("i")))
-			fg := must(G.Sigmoid(z("f")))
-			gg := must(G.Tanh(z("g")))
-			og := must(G.Sigmoid(z("o")))
-			c[l] = must(add(must(had(fg, c[l])), must(had(ig, gg))))
-			h[l] = must(had(og, must(G.Tanh(c[l]))))
+			z := must(G.Mul(join(x, h[l]), lstm[l]))
+			cop, hop := newCellStep(t*a.Layers + l)
+			c[l] = must(G.ApplyOp(cop, z, c[l]))
+			h[l] = must(G.ApplyOp(hop, z, c[l]))
 			x = h[l]
 		}
-		pred := bias(must(mul(x, hvw)), hvb)
+		out := must(G.Mul(join(x), wh)) // (B, 2): Vm, spike logit
 		if a.Residual {
-			pred = must(add(pred, vin))
+			out = must(G.ApplyOp(residualOp(), out, vin))
 		}
-		logit := bias(must(mul(x, hsw)), hsb)
-		gr.Pred = append(gr.Pred, pred)
-		gr.Logit = append(gr.Logit, logit)
-		ev := must(G.Sub(pred, gr.VTarget[t]))
-		lossV = append(lossV, must(G.Sum(must(had(gr.WV[t], must(G.Square(ev)))))))
-		bce := must(G.Sub(must(G.Softplus(logit)), must(had(gr.Y[t], logit))))
-		lossS = append(lossS, must(G.Sum(must(had(gr.WS[t], bce)))))
-		prev = pred
-		if a.FeedSpike {
-			prevP = must(G.Sigmoid(logit))
-		}
+		gr.Pred = append(gr.Pred, out)
+		lossIn = append(lossIn, out, gr.VTarget[t], gr.WV[t], gr.Y[t], gr.WS[t])
 		if err != nil {
 			return nil, fmt.Errorf("graph step %d: %w", t, err)
 		}
@@ -216,21 +227,20 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 	gr.VinTail = vhist
 	if a.FeedSpike {
 		gr.SinTail = shist
-		gr.PLast = prevP
 	}
-	gr.LossV = must(sumScalars(lossV))
-	gr.LossS = must(sumScalars(lossS))
-	gr.Loss = must(add(gr.LossV, gr.LossS))
+	losses := must(G.ApplyOp(&lossOp{T: T}, lossIn...)) // (1, 2): Vm, spike
+	gr.LossV = must(G.Slice(losses, G.S(0), G.S(0)))
+	gr.LossS = must(G.Slice(losses, G.S(0), G.S(1)))
+	gr.Loss = must(G.Sum(losses))
 	if err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
 	gr.reads = map[*G.Node]*G.Value{}
 	outs := []*G.Node{gr.Loss, gr.LossV, gr.LossS}
 	outs = append(outs, gr.Pred...)
-	outs = append(outs, gr.Logit...)
 	outs = append(append(append(outs, gr.HT...), gr.CT...), gr.VinTail)
 	if a.FeedSpike {
-		outs = append(outs, gr.SinTail, gr.PLast)
+		outs = append(outs, gr.SinTail)
 	}
 	for _, n := range outs {
 		if _, done := gr.reads[n]; done {
@@ -251,25 +261,6 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 	return gr, nil
 }
 
-// sumScalars adds scalar nodes as a balanced tree.
-func sumScalars(ns []*G.Node) (*G.Node, error) {
-	for len(ns) > 1 {
-		var next []*G.Node
-		for i := 0; i+1 < len(ns); i += 2 {
-			s, err := G.Add(ns[i], ns[i+1])
-			if err != nil {
-				return nil, err
-			}
-			next = append(next, s)
-		}
-		if len(ns)%2 == 1 {
-			next = append(next, ns[len(ns)-1])
-		}
-		ns = next
-	}
-	return ns[0], nil
-}
-
 // Out is the value an output node had in the forward pass of the last Run.
 func (gr *Graph) Out(n *G.Node) []float32 {
 	v := gr.reads[n]
@@ -283,6 +274,32 @@ func (gr *Graph) Out(n *G.Node) []float32 {
 		return []float32{d}
 	}
 	return nil
+}
+
+// PredVm is the predicted next Vm (normalized) of each row at step t, after
+// Run.
+func (gr *Graph) PredVm(t int) []float32 { return column(gr.Out(gr.Pred[t]), 2, 0) }
+
+// Logit is the spike logit of each row at step t, after Run.
+func (gr *Graph) Logit(t int) []float32 { return column(gr.Out(gr.Pred[t]), 2, 1) }
+
+// SpikeProb is the spike probability of each row at step t, after Run: what
+// a FeedSpike model feeds back.
+func (gr *Graph) SpikeProb(t int) []float32 {
+	p := gr.Logit(t)
+	for i, x := range p {
+		p[i] = Sigmoid32(x)
+	}
+	return p
+}
+
+// column copies column j of a row-major matrix of n columns.
+func column(d []float32, n, j int) []float32 {
+	out := make([]float32, len(d)/n)
+	for i := range out {
+		out[i] = d[i*n+j]
+	}
+	return out
 }
 
 // Run evaluates the graph and its gradients for the bound inputs.

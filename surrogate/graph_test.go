@@ -141,8 +141,8 @@ func TestGraphEqualsStream(t *testing.T) {
 			must(gr.Run())
 			var pred, logit []float32
 			for k := 0; k < T; k++ {
-				pred = append(pred, gr.Out(gr.Pred[k])...)
-				logit = append(logit, gr.Out(gr.Logit[k])...)
+				pred = append(pred, gr.PredVm(k)...)
+				logit = append(logit, gr.Logit(k)...)
 			}
 
 			s := NewStream(m, B, -65)

@@ -206,10 +206,10 @@ func (f *feed) run() error {
 	f.loss = [3]float64{float64(g.Out(g.Loss)[0]), float64(g.Out(g.LossV)[0]), float64(g.Out(g.LossS)[0])}
 	// Carry: copies, since the graph reuses its buffers on the next run.
 	// Fresh slices, because the bound inputs alias these arrays.
-	f.vin0 = append([]float32(nil), g.Out(g.Pred[f.t-1])...)
+	f.vin0 = g.PredVm(f.t - 1)
 	f.vhist = tailHistory(g.Out(g.VinTail), f.b, f.arch.Kernel)
 	if f.arch.FeedSpike {
-		f.sin0 = append([]float32(nil), g.Out(g.PLast)...)
+		f.sin0 = g.SpikeProb(f.t - 1)
 		f.shist = tailHistory(g.Out(g.SinTail), f.b, f.arch.Kernel)
 	}
 	for l := range f.h {
