@@ -14,12 +14,12 @@ import (
 // gorgonia's elementwise ops a layer's step is 18 nodes forward (four gate
 // products and biases, four activations, the cell and output updates) and
 // about as many backward, and at these sizes gorgonia's cost per node, not
-// arithmetic, sets the training speed. Here a step is one product of [x h]
-// with the four gates' weights joined once per run (B, 4H), one bias and
-// two nodes: cell (z, c_prev) -> c and output (z, c) -> h, each with a
-// hand-written gradient (two nodes each), checked against finite
-// differences by TestGraphGradient. The gate order in z is i, f, g, o, each
-// H columns, as in lstmRows.
+// arithmetic, sets the training speed. Here a step is one product of
+// [x h 1] with the four gates' weights and biases joined once per run
+// (giving z, (B, 4H)) and two nodes: cell (z, c_prev) -> c and output
+// (z, c) -> h, each with a hand-written gradient (two nodes each), checked
+// against finite differences by TestGraphGradient. The gate order in z is
+// i, f, g, o, each H columns, as in lstmRows.
 
 type cellKind int
 
