@@ -143,8 +143,12 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		return err
 	}
 	csv, png := train.CurvePaths(cfg.Out)
-	fmt.Fprintf(stdout, "wrote %s (%d parameters; best epoch %d: val F1 ±2 ms %.3f, ±10 ms %.3f, subthreshold RMSE %.2f mV; %s after %d steps, %.1f min; stopped by %s)\n",
-		cfg.Out, res.Params, res.Best.Epoch, res.Best.ValF1At2, res.Best.ValF1At10, res.Best.ValRMSESub, res.Checkpoint, res.Steps, res.Elapsed.Minutes(), res.StoppedBy)
+	bestName := "the initial model" // epochs count from 1, as in the progress bar
+	if res.Best.Epoch >= 0 {
+		bestName = fmt.Sprintf("epoch %d", res.Best.Epoch+1)
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d parameters; best %s: val F1 ±2 ms %.3f, ±10 ms %.3f, subthreshold RMSE %.2f mV; %s after %d steps, %.1f min; stopped by %s)\n",
+		cfg.Out, res.Params, bestName, res.Best.ValF1At2, res.Best.ValF1At10, res.Best.ValRMSESub, res.Checkpoint, res.Steps, res.Elapsed.Minutes(), res.StoppedBy)
 	fmt.Fprintf(stdout, "learning curve: %s, %s\n", csv, png)
 	if *asJSON {
 		b, err := json.Marshal(sanitize(map[string]any{"model": cfg.Out, "params": res.Params, "best": res.Best, "elapsed_s": res.Elapsed.Seconds(),
