@@ -212,7 +212,7 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 		x := must(G.Tanh(must(G.Mul(join(convIn...), wc))))
 		for l := 0; l < a.Layers; l++ {
 			z := must(G.Mul(join(x, h[l]), lstm[l]))
-			cop, hop := newCellStep(t*a.Layers + l)
+			cop, hop := newCellStep()
 			c[l] = must(G.ApplyOp(cop, z, c[l]))
 			h[l] = must(G.ApplyOp(hop, z, c[l]))
 			x = h[l]
@@ -232,7 +232,7 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 	if a.FeedSpike {
 		gr.SinTail = shist
 	}
-	losses := must(G.ApplyOp(&lossOp{T: T}, lossIn...)) // (1, 2): Vm, spike
+	losses := must(G.ApplyOp(lossOp(T), lossIn...)) // (1, 2): Vm, spike
 	gr.LossV = must(G.Slice(losses, G.S(0), G.S(0)))
 	gr.LossS = must(G.Slice(losses, G.S(0), G.S(1)))
 	gr.Loss = must(G.Sum(losses))

@@ -2,9 +2,6 @@ package surrogate
 
 import (
 	"fmt"
-	"hash"
-
-	"github.com/chewxy/hm"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -36,177 +33,73 @@ var cellNames = [...]string{"lstmCell", "lstmOut", "lstmCell'z", "lstmCell'c", "
 
 var cellArity = [...]int{2, 2, 3, 2, 3, 3}
 
-// cellOp is one of the LSTM step's ops. The forward ops keep what their
-// gradients need (the gate activations, tanh c) for the run's backward
-// pass, so that pass computes no exponentials; each op also reuses its
-// output buffer from run to run. So each op belongs to one node: make them
-// with newCell.
-type cellOp struct {
-	kind cellKind
-	id   int     // tells apart the nodes of one step kind
-	fwd  *cellOp // the cellC op of this step (its act); for cellH's grads, cell is its cellH op
-	out  *cellOp // cellH op of this step (its tc), for cellH's gradients
-	act  []float32
-	tc   []float32
-	buf  *tensor.Dense
-}
+// cellStep is what one LSTM step's forward ops keep for its backward ops:
+// the gate activations (act, (B, 4H); see gateActivations) and tanh c, so
+// the backward pass computes no exponentials.
+type cellStep struct{ act, tc []float32 }
 
-// newCellStep makes the forward ops of one LSTM step.
-func newCellStep(id int) (c, h *cellOp) {
-	c = &cellOp{kind: cellC, id: id}
-	c.fwd = c
-	h = &cellOp{kind: cellH, id: id, fwd: c}
-	h.out = h
+// newCellStep makes the forward ops of one LSTM step, cell (z, cprev) -> c
+// and output (z, c) -> h, and through their gradients the backward ones.
+func newCellStep() (c, h *fusedOp) {
+	st := &cellStep{}
+	c, h = st.op(cellC), st.op(cellH)
+	diff := func(dz, ds cellKind) func(in G.Nodes, g *G.Node) (G.Nodes, error) {
+		return func(in G.Nodes, g *G.Node) (G.Nodes, error) {
+			z, s := in[0], in[1]
+			dzIn := G.Nodes{z, s, g}
+			dsIn := G.Nodes{z, s, g}
+			if ds == cellCdPrev {
+				dsIn = G.Nodes{z, g}
+			}
+			gz, err := G.ApplyOp(st.op(dz), dzIn...)
+			if err != nil {
+				return nil, err
+			}
+			gs, err := G.ApplyOp(st.op(ds), dsIn...)
+			return G.Nodes{gz, gs}, err
+		}
+	}
+	c.wrt, c.grads = []bool{true, true}, diff(cellCdZ, cellCdPrev)
+	h.wrt, h.grads = []bool{true, true}, diff(cellHdZ, cellHdC)
 	return c, h
 }
 
-func (op *cellOp) grad(kind cellKind) *cellOp {
-	return &cellOp{kind: kind, id: op.id, fwd: op.fwd, out: op.out}
-}
-
-func (op *cellOp) Arity() int { return cellArity[op.kind] }
-
-func (op *cellOp) Type() hm.Type { return sameTypeFn(op.Arity()) }
-
-// wideOut reports whether the op's output has z's shape (B, 4H) rather
-// than the state's (B, H).
-func (op *cellOp) wideOut() bool { return op.kind == cellCdZ || op.kind == cellHdZ }
-
-func (op *cellOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	if len(ds) != op.Arity() {
-		return nil, fmt.Errorf("%s: %d inputs, want %d", op, len(ds), op.Arity())
-	}
-	rows, err := ds[0].DimSize(0)
-	if err != nil {
-		return nil, err
-	}
-	cols, err := ds[0].DimSize(1)
-	if err != nil {
-		return nil, err
-	}
-	if cols%4 != 0 {
-		return nil, fmt.Errorf("%s: gate input has %d columns, not a multiple of 4", op, cols)
-	}
-	for i, d := range ds[1:] {
-		r, err1 := d.DimSize(0)
-		c, err2 := d.DimSize(1)
-		if err1 != nil || err2 != nil || r != rows || c != cols/4 {
-			return nil, fmt.Errorf("%s: input %d is not (%d, %d)", op, i+1, rows, cols/4)
+// op is the step's op of the kind (its gradients, if any, set by
+// newCellStep).
+func (st *cellStep) op(kind cellKind) *fusedOp {
+	name := cellNames[kind]
+	wide := kind == cellCdZ || kind == cellHdZ // output (B, 4H), not (B, H)
+	op := &fusedOp{name: name, arity: cellArity[kind]}
+	op.shape = func(in []tensor.Shape) (tensor.Shape, error) {
+		rows, cols := in[0][0], in[0][1]
+		if cols%4 != 0 {
+			return nil, fmt.Errorf("%s: gate input has %d columns, not a multiple of 4", name, cols)
 		}
-	}
-	if op.wideOut() {
-		return tensor.Shape{rows, cols}, nil
-	}
-	return tensor.Shape{rows, cols / 4}, nil
-}
-
-func (op *cellOp) ReturnsPtr() bool     { return false }
-func (op *cellOp) CallsExtern() bool    { return false }
-func (op *cellOp) OverwritesInput() int { return -1 }
-func (op *cellOp) String() string       { return cellNames[op.kind] }
-func (op *cellOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "%s %d %p", cellNames[op.kind], op.id, op.fwd)
-}
-func (op *cellOp) Hashcode() uint32 { return hashOf(op) }
-
-// DiffWRT: the forward ops are differentiable in both inputs; the
-// gradient ops are never differentiated.
-func (op *cellOp) DiffWRT(n int) []bool {
-	out := make([]bool, n)
-	if op.kind == cellC || op.kind == cellH {
-		for i := range out {
-			out[i] = true
+		for i, s := range in[1:] {
+			if s[0] != rows || s[1] != cols/4 {
+				return nil, fmt.Errorf("%s: input %d has shape %v, want (%d, %d)", name, i+1, s, rows, cols/4)
+			}
 		}
-	}
-	return out
-}
-
-func (op *cellOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	if len(inputs) != 2 {
-		return nil, fmt.Errorf("%s: %d inputs to differentiate, want 2", op, len(inputs))
-	}
-	z, s := inputs[0], inputs[1]
-	var dz, ds *G.Node
-	var err error
-	switch op.kind {
-	case cellC:
-		if dz, err = G.ApplyOp(op.grad(cellCdZ), z, s, grad); err == nil {
-			ds, err = G.ApplyOp(op.grad(cellCdPrev), z, grad)
+		if wide {
+			return tensor.Shape{rows, cols}, nil
 		}
-	case cellH:
-		if dz, err = G.ApplyOp(op.grad(cellHdZ), z, s, grad); err == nil {
-			ds, err = G.ApplyOp(op.grad(cellHdC), z, s, grad)
+		return tensor.Shape{rows, cols / 4}, nil
+	}
+	op.run = func(out fmat, in []fmat, rows int) {
+		hd := out.ld
+		if wide {
+			hd /= 4
 		}
-	default:
-		return nil, fmt.Errorf("%s is not differentiable", op)
-	}
-	return G.Nodes{dz, ds}, err
-}
-
-func (op *cellOp) Do(inputs ...G.Value) (G.Value, error) {
-	rows, cols, err := op.inShape(inputs)
-	if err != nil {
-		return nil, err
-	}
-	if !op.wideOut() {
-		cols /= 4
-	}
-	if op.buf == nil || !op.buf.Shape().Eq(tensor.Shape{rows, cols}) {
-		op.buf = tensor.New(tensor.WithShape(rows, cols), tensor.Of(tensor.Float32))
-	}
-	return op.UsePreallocDo(op.buf, inputs...)
-}
-
-func (op *cellOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
-	rows, cols, err := op.inShape(inputs)
-	if err != nil {
-		return nil, err
-	}
-	hd := cols / 4
-	want := hd
-	if op.wideOut() {
-		want = cols
-	}
-	o, err := matrixOf(prealloc, rows, want)
-	if err != nil {
-		return nil, fmt.Errorf("%s output: %w", op, err)
-	}
-	if o.ld != want {
-		return nil, fmt.Errorf("%s: output is a strided view", op)
-	}
-	in := make([]fmat, len(inputs))
-	for i, v := range inputs {
-		c := hd
-		if i == 0 {
-			c = cols
+		switch kind {
+		case cellC:
+			st.act = gateActivations(rows, hd, in[0], st.act)
+		case cellH:
+			st.tc = grow(st.tc, rows*hd)
+			tanhRows(rows, hd, in[1].d, in[1].ld, zeros(hd), st.tc, hd)
 		}
-		if in[i], err = matrixOf(v, rows, c); err != nil {
-			return nil, fmt.Errorf("%s input %d: %w", op, i, err)
-		}
+		cellRows(kind, rows, hd, st.act, st.tc, in, out.d)
 	}
-	switch op.kind {
-	case cellC:
-		op.act = gateActivations(rows, hd, in[0], op.act)
-	case cellH:
-		op.tc = grow(op.tc, rows*hd)
-		tanhRows(rows, hd, in[1].d, in[1].ld, zeros(hd), op.tc, hd)
-	}
-	if len(op.fwd.act) < rows*cols || (op.kind >= cellHdZ && len(op.out.tc) < rows*hd) {
-		return nil, fmt.Errorf("%s ran before its forward op", op)
-	}
-	cellRows(op.kind, rows, hd, op.fwd.act, op.out, in, o.d)
-	return prealloc, nil
-}
-
-func (op *cellOp) inShape(inputs []G.Value) (rows, cols int, err error) {
-	if len(inputs) != op.Arity() {
-		return 0, 0, fmt.Errorf("%s: %d inputs, want %d", op, len(inputs), op.Arity())
-	}
-	sh := inputs[0].Shape()
-	if len(sh) != 2 || sh[1]%4 != 0 {
-		return 0, 0, fmt.Errorf("%s: gate input of shape %v", op, sh)
-	}
-	return sh[0], sh[1], nil
+	return op
 }
 
 // gateActivations sets act (rows, 4hd) to σ(i), σ(f), tanh(g), σ(o) of
@@ -291,9 +184,9 @@ func matrixOf(v G.Value, rows, cols int) (fmat, error) {
 
 // cellRows computes op kind for rows cells of hd units into out (dense),
 // from the step's gate activations act (rows, 4hd; see gateActivations)
-// and, for cellH's gradients, tanh c in ho.tc. in[0] is z (unused here:
+// and, for cellH and its gradients, tanh c (tc). in[0] is z (unused here:
 // act stands for it); the others are (rows, hd) as the kind says.
-func cellRows(kind cellKind, rows, hd int, act []float32, ho *cellOp, in []fmat, out []float32) {
+func cellRows(kind cellKind, rows, hd int, act, tc []float32, in []fmat, out []float32) {
 	for r := 0; r < rows; r++ {
 		a := act[r*4*hd : (r+1)*4*hd]
 		si, sf, tg, so := a[:hd], a[hd:2*hd], a[2*hd:3*hd], a[3*hd:4*hd]
@@ -304,7 +197,7 @@ func cellRows(kind cellKind, rows, hd int, act []float32, ho *cellOp, in []fmat,
 				o[j] = sf[j]*cp[j] + si[j]*tg[j]
 			}
 		case cellH:
-			tc, o := ho.tc[r*hd:(r+1)*hd], out[r*hd:(r+1)*hd]
+			tc, o := tc[r*hd:(r+1)*hd], out[r*hd:(r+1)*hd]
 			for j := range o {
 				o[j] = so[j] * tc[j]
 			}
@@ -323,14 +216,14 @@ func cellRows(kind cellKind, rows, hd int, act []float32, ho *cellOp, in []fmat,
 				o[j] = dc[j] * sf[j]
 			}
 		case cellHdZ:
-			tc, dh := ho.tc[r*hd:(r+1)*hd], in[2].row(r, hd)
+			tc, dh := tc[r*hd:(r+1)*hd], in[2].row(r, hd)
 			o := out[r*4*hd : (r+1)*4*hd]
 			clear(o[:3*hd])
 			for j := 0; j < hd; j++ {
 				o[3*hd+j] = dh[j] * tc[j] * so[j] * (1 - so[j])
 			}
 		case cellHdC:
-			tc, dh, o := ho.tc[r*hd:(r+1)*hd], in[2].row(r, hd), out[r*hd:(r+1)*hd]
+			tc, dh, o := tc[r*hd:(r+1)*hd], in[2].row(r, hd), out[r*hd:(r+1)*hd]
 			for j := range o {
 				o[j] = dh[j] * so[j] * (1 - tc[j]*tc[j])
 			}

@@ -3,6 +3,7 @@ package surrogate
 import (
 	"fmt"
 	"hash"
+	"hash/fnv"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -24,7 +25,8 @@ type fusedOp struct {
 	// shape is the output's shape for the inputs' shapes (already checked
 	// to be matrices).
 	shape func(in []tensor.Shape) (tensor.Shape, error)
-	// run computes the output (dense, of shape's shape) from the inputs.
+	// run computes the output (dense, of shape's shape) from the inputs;
+	// rows is the first input's.
 	run func(out fmat, in []fmat, rows int)
 	// wrt says which inputs the op is differentiable in; nil: none.
 	wrt []bool
@@ -113,7 +115,7 @@ func (op *fusedOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, 
 			return nil, fmt.Errorf("%s input %d: %w", op, i, err)
 		}
 	}
-	op.run(o, in, sh[0])
+	op.run(o, in, inputs[0].Shape()[0])
 	return prealloc, nil
 }
 
@@ -274,4 +276,21 @@ func joinOp(widths []int, constLast bool) *fusedOp {
 		return out, nil
 	}
 	return op
+}
+
+// sameTypeFn is the type a -> a -> ... -> a of an op of n inputs whose
+// inputs and output are all matrices of one dtype.
+func sameTypeFn(n int) hm.Type {
+	a := hm.TypeVariable('a')
+	ts := make([]hm.Type, n+1)
+	for i := range ts {
+		ts[i] = a
+	}
+	return hm.NewFnType(ts...)
+}
+
+func hashOf(op interface{ WriteHash(hash.Hash) }) uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
 }

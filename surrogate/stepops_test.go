@@ -75,7 +75,7 @@ func TestStepOpsRejectShapes(t *testing.T) {
 		{"arity", residualOp(), []G.Value{dense(1, 2, 1, 2)}, "inputs"},
 		{"cell gates", newCellC(), []G.Value{dense(1, 3, 1, 2, 3), dense(1, 1, 0)}, "gate input"},
 		{"cell state", newCellC(), []G.Value{dense(1, 4, 1, 2, 3, 4), dense(1, 2, 0, 0)}, "shape"},
-		{"loss arity", &lossOp{T: 2}, []G.Value{dense(1, 2, 0, 0)}, "inputs"},
+		{"loss arity", lossOp(2), []G.Value{dense(1, 2, 0, 0)}, "inputs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tc.op.Do(tc.in...)
@@ -86,4 +86,4 @@ func TestStepOpsRejectShapes(t *testing.T) {
 	}
 }
 
-func newCellC() *cellOp { c, _ := newCellStep(0); return c }
+func newCellC() *fusedOp { c, _ := newCellStep(); return c }
