@@ -75,18 +75,33 @@ func isTrans(t blas.Transpose) bool {
 }
 
 // transpose writes the cols x rows transpose of the rows x cols matrix src
-// (row stride ld) to dst, row-major with row stride rows.
+// (row stride ld) to dst, row-major with row stride rows. Eight source rows
+// at a time fill eight adjacent destination elements per column, in blocks
+// of columns that keep both sides in cache.
 func transpose(dst, src []float32, rows, cols, ld int) {
-	const blk = 16
-	for i0 := 0; i0 < rows; i0 += blk {
-		i1 := min(rows, i0+blk)
-		for j0 := 0; j0 < cols; j0 += blk {
-			j1 := min(cols, j0+blk)
-			for i := i0; i < i1; i++ {
-				row := src[i*ld : i*ld+j1]
-				for j := j0; j < j1; j++ {
-					dst[j*rows+i] = row[j]
-				}
+	const blk = 64
+	for j0 := 0; j0 < cols; j0 += blk {
+		j1 := min(cols, j0+blk)
+		i := 0
+		for ; i+8 <= rows; i += 8 {
+			r0 := src[i*ld+j0 : i*ld+j1]
+			n := len(r0)
+			r1 := src[(i+1)*ld+j0:][:n]
+			r2 := src[(i+2)*ld+j0:][:n]
+			r3 := src[(i+3)*ld+j0:][:n]
+			r4 := src[(i+4)*ld+j0:][:n]
+			r5 := src[(i+5)*ld+j0:][:n]
+			r6 := src[(i+6)*ld+j0:][:n]
+			r7 := src[(i+7)*ld+j0:][:n]
+			for j, v := range r0 {
+				d := dst[(j0+j)*rows+i:]
+				d = d[:8]
+				d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = v, r1[j], r2[j], r3[j], r4[j], r5[j], r6[j], r7[j]
+			}
+		}
+		for ; i < rows; i++ {
+			for j, v := range src[i*ld+j0 : i*ld+j1] {
+				dst[(j0+j)*rows+i] = v
 			}
 		}
 	}

@@ -183,3 +183,43 @@ func BenchmarkGraphStep(b *testing.B) {
 		})
 	}
 }
+
+func TestTranspose(t *testing.T) {
+	for _, rows := range []int{1, 7, 8, 9, 17, 64, 129} {
+		for _, cols := range []int{1, 5, 63, 64, 65, 130} {
+			ld := cols + 3
+			src := make([]float32, rows*ld)
+			for i := range src {
+				src[i] = float32(i + 1)
+			}
+			dst := make([]float32, rows*cols)
+			transpose(dst, src, rows, cols, ld)
+			for i := 0; i < rows; i++ {
+				for j := 0; j < cols; j++ {
+					if got, want := dst[j*rows+i], src[i*ld+j]; got != want {
+						t.Fatalf("%dx%d: dst[%d][%d] = %g, want %g", rows, cols, j, i, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkTranspose copies the transposed operands of the training
+// graph's products: a gate matrix (for the input gradient) and a batch of
+// inputs (for the weight gradient).
+func BenchmarkTranspose(b *testing.B) {
+	for _, s := range []struct{ rows, cols int }{{129, 384}, {64, 129}} {
+		b.Run(fmt.Sprintf("%dx%d", s.rows, s.cols), func(b *testing.B) {
+			src := make([]float32, s.rows*s.cols)
+			dst := make([]float32, s.rows*s.cols)
+			for i := range src {
+				src[i] = float32(i)
+			}
+			b.SetBytes(int64(4 * len(src)))
+			for b.Loop() {
+				transpose(dst, src, s.rows, s.cols, s.cols)
+			}
+		})
+	}
+}
