@@ -37,9 +37,6 @@ func (BLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32
 	if tA != blas.NoTrans {
 		need += m * k
 	}
-	if tB != blas.NoTrans {
-		need += k * n
-	}
 	sp := gemmScratch.Get().(*[]float32)
 	if cap(*sp) < need {
 		*sp = make([]float32, need)
@@ -50,22 +47,21 @@ func (BLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32
 		checkMatrix("A", a, k, m, lda)
 		t := buf[:m*k]
 		buf = buf[m*k:]
-		transpose(t, a, k, m, lda)
+		transpose(t, a, k, m, lda, k)
 		a, lda = t, k
 	}
-	if tB != blas.NoTrans {
-		checkMatrix("B", b, n, k, ldb)
-		t := buf[:k*n]
-		buf = buf[k*n:]
-		transpose(t, b, n, k, ldb)
-		b, ldb = t, n
-	}
 	checkMatrix("A", a, m, k, lda)
-	checkMatrix("B", b, k, n, ldb)
 	checkMatrix("C", c, m, n, ldc)
 	p := PackedB{k: k, n: n, kern: kern}
 	size := packedLen(kern, k, n)
-	p.pack(b, ldb, buf[:size])
+	if tB != blas.NoTrans {
+		// B is stored n x k: pack its transpose straight into the panels.
+		checkMatrix("B", b, n, k, ldb)
+		p.packTrans(b, ldb, buf[:size])
+	} else {
+		checkMatrix("B", b, k, n, ldb)
+		p.pack(b, ldb, buf[:size])
+	}
 	p.mulPanels(m, a, lda, c, ldc, buf[size:])
 	gemmScratch.Put(sp)
 }
@@ -75,10 +71,10 @@ func isTrans(t blas.Transpose) bool {
 }
 
 // transpose writes the cols x rows transpose of the rows x cols matrix src
-// (row stride ld) to dst, row-major with row stride rows. Eight source rows
+// (row stride ld) to dst, row-major with row stride ldd >= rows. Eight source rows
 // at a time fill eight adjacent destination elements per column, in blocks
 // of columns that keep both sides in cache.
-func transpose(dst, src []float32, rows, cols, ld int) {
+func transpose(dst, src []float32, rows, cols, ld, ldd int) {
 	const blk = 64
 	for j0 := 0; j0 < cols; j0 += blk {
 		j1 := min(cols, j0+blk)
@@ -94,14 +90,14 @@ func transpose(dst, src []float32, rows, cols, ld int) {
 			r6 := src[(i+6)*ld+j0:][:n]
 			r7 := src[(i+7)*ld+j0:][:n]
 			for j, v := range r0 {
-				d := dst[(j0+j)*rows+i:]
+				d := dst[(j0+j)*ldd+i:]
 				d = d[:8]
 				d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7] = v, r1[j], r2[j], r3[j], r4[j], r5[j], r6[j], r7[j]
 			}
 		}
 		for ; i < rows; i++ {
 			for j, v := range src[i*ld+j0 : i*ld+j1] {
-				dst[(j0+j)*rows+i] = v
+				dst[(j0+j)*ldd+i] = v
 			}
 		}
 	}

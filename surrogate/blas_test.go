@@ -193,7 +193,7 @@ func TestTranspose(t *testing.T) {
 				src[i] = float32(i + 1)
 			}
 			dst := make([]float32, rows*cols)
-			transpose(dst, src, rows, cols, ld)
+			transpose(dst, src, rows, cols, ld, rows)
 			for i := 0; i < rows; i++ {
 				for j := 0; j < cols; j++ {
 					if got, want := dst[j*rows+i], src[i*ld+j]; got != want {
@@ -218,7 +218,7 @@ func BenchmarkTranspose(b *testing.B) {
 			}
 			b.SetBytes(int64(4 * len(src)))
 			for b.Loop() {
-				transpose(dst, src, s.rows, s.cols, s.cols)
+				transpose(dst, src, s.rows, s.cols, s.cols, s.rows)
 			}
 		})
 	}

@@ -111,6 +111,26 @@ func (p *PackedB) pack(b []float32, ldb int, buf []float32) {
 	}
 }
 
+// packTrans packs the transpose of bt (p.n x p.k, row stride ldb) as pack
+// packs a p.k x p.n matrix: each panel is a transposed block of nr rows of
+// bt, so the transpose costs no separate copy. p.kern must have panels.
+func (p *PackedB) packTrans(bt []float32, ldb int, buf []float32) {
+	k, n := p.k, p.n
+	_, nr := kernelShape(p.kern)
+	p.nr = nr
+	p.data = buf[:packedLen(p.kern, k, n)]
+	for j0 := 0; j0 < n; j0 += nr {
+		w := min(nr, n-j0)
+		dst := p.data[j0*k : j0*k+k*nr]
+		transpose(dst, bt[j0*ldb:], w, k, ldb, nr)
+		if w < nr {
+			for r := 0; r < k; r++ {
+				clear(dst[r*nr+w : (r+1)*nr]) // buf may hold old values
+			}
+		}
+	}
+}
+
 // Mul computes C = A B, overwriting the first n columns of the m rows of c
 // (row stride ldc), for the m x k row-major matrix a (row stride lda).
 // It is single-threaded; callers split the rows of A and C over
