@@ -18,9 +18,13 @@ type Pop struct {
 	Cell   *biophys.Cell
 	Model  *surrogate.Model
 	N      int
-	First  int   // global index of its first cell
-	input  []int // synapse index -> model input
-	timing []int // synapse index -> model timing input (-1: none)
+	First  int     // global index of its first cell
+	input  [][]int // sub-bin, synapse index -> model input
+	timing [][]int // sub-bin, synapse index -> model timing input (-1: none)
+	// A surrogate's spike sits in the middle of its bin and delays are
+	// whole steps, so recurrent events land in sub-bin mid at offset midOff.
+	mid    int
+	midOff float64
 	bg     []bgSpec
 }
 
@@ -137,9 +141,10 @@ func Build(n *Network) (*Built, error) {
 		} else if m.Arch.SampleDT != b.SampleDT {
 			return nil, n.errf(f+".model", "sample step %g ms differs from the network's %g ms; all models must share one", m.Arch.SampleDT, b.SampleDT)
 		}
-		input, _ := m.Arch.InputIndex(cell.SynapseNames())
-		timing, _ := m.Arch.TimingIndex(cell.SynapseNames())
-		pop := &Pop{Name: p.Name, Cell: cell, Model: m, N: p.Count, First: b.Cells, input: input, timing: timing}
+		inputs, timing, _ := m.Arch.SubIndex(cell.SynapseNames())
+		input := inputs[0]
+		mid, midOff := m.Arch.PlaceInBin(0.5*m.Arch.SampleDT, 0)
+		pop := &Pop{Name: p.Name, Cell: cell, Model: m, N: p.Count, First: b.Cells, input: inputs, timing: timing, mid: mid, midOff: midOff}
 		for j, bg := range p.Background {
 			g := fmt.Sprintf("%s.background[%d]", f, j)
 			syns, err := synapsesOf(cell, bg.Synapse, bg.Class)
@@ -178,7 +183,7 @@ func Build(n *Network) (*Built, error) {
 			return nil, n.errf(f, "%v", err)
 		}
 		for _, s := range syns {
-			if to.input[s] < 0 {
+			if to.input[0][s] < 0 {
 				return nil, n.errf(f, "synapse %q feeds no input of population %s's model", to.Cell.Synapses[s].Name, to.Name)
 			}
 		}
@@ -247,7 +252,7 @@ func Build(n *Network) (*Built, error) {
 						byTarget[tg] = append(byTarget[tg], struct {
 							src int32
 							e   Edge
-						}{int32(pj.from.First + s), Edge{Target: int32(tg), Syn: int16(syn), Input: int16(pj.to.input[syn]),
+						}{int32(pj.from.First + s), Edge{Target: int32(tg), Syn: int16(syn), Input: int16(pj.to.input[pj.to.mid][syn]),
 							Delay: int16(d), W: float32(math.Max(0, drawDist(pj.pr.WeightUS, &rng)))}})
 					}
 					self := -1

@@ -94,7 +94,8 @@ func CheckWarmup(warmupMS, dt float64) error {
 // spikes from the spike head delivered through the sparse connectivity into
 // per-delay ring buffers of input drive. A surrogate's spike is placed in
 // the middle of its bin and delays are whole steps, so recurrent events
-// add nothing to timing inputs; background events add their offset.
+// add nothing to timing inputs (with an even number of sub-bins they start
+// the middle one: offset −½ in it); background events add their offset.
 func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, error) {
 	if !(tstopMS > 0) || math.IsInf(tstopMS, 0) {
 		return nil, fmt.Errorf("tstop %v ms: must be positive", tstopMS)
@@ -213,10 +214,11 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 								s := &st[c*ns+q]
 								for s.next < t1 {
 									row := ch.drive[(c-ch.lo)*nIn:]
-									row[p.input[syn]] += float32(spec.wUS)
-									if j := p.timing[syn]; j >= 0 {
-										// in this step's bin k, whatever rounding says
-										row[j] += float32(spec.wUS * surrogate.OffsetInBin(s.next, dt, k))
+									// in this step's bin k, whatever rounding says
+									q, off := p.Model.Arch.PlaceInBin(s.next, k)
+									row[p.input[q][syn]] += float32(spec.wUS)
+									if j := p.timing[q][syn]; j >= 0 {
+										row[j] += float32(spec.wUS * off)
 									}
 									if rec {
 										recMu.Lock()
@@ -255,7 +257,13 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 					for _, e := range b.Edges[b.Offsets[sp.Cell]:b.Offsets[sp.Cell+1]] {
 						tp := pes[popOf[e.Target]]
 						local := int(e.Target) - tp.p.First
-						tp.ring[(k+int(e.Delay)+shiftSteps[pi])%R][local*tp.nIn+int(e.Input)] += e.W
+						row := tp.ring[(k+int(e.Delay)+shiftSteps[pi])%R][local*tp.nIn:]
+						row[e.Input] += e.W
+						if tp.p.midOff != 0 {
+							if j := tp.p.timing[tp.p.mid][e.Syn]; j >= 0 {
+								row[j] += e.W * float32(tp.p.midOff)
+							}
+						}
 						if recorded[int(e.Target)] {
 							res.Inputs[int(e.Target)] = append(res.Inputs[int(e.Target)],
 								biophys.Event{TimeMS: sp.TimeMS + float64(e.Delay)*dt - warmMS, Syn: int(e.Syn), WeightUS: float64(e.W)})

@@ -534,3 +534,77 @@ func TestNetworkErrorLines(t *testing.T) {
 		t.Fatalf("want net.json:2: populations[0].count, got %v", err)
 	}
 }
+
+// TestSubBinModels: the shipped hh model split into sub-bins
+// (surrogate.Model.SplitSubBins) computes the same function, so wherever
+// events are placed into sub-bins (BinInputs for a single cell; the
+// engine for background events and, in the middle of their bin, recurrent
+// ones) it must give what the unsplit model gives. It must also match a
+// single-cell rollout of itself as any model does.
+func TestSubBinModels(t *testing.T) {
+	m, err := artifacts.LoadModel("hh", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	split, err := m.SplitSubBins(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "split.safetensors")
+	if err := split.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("one cell", func(t *testing.T) { testOneCellMatchesRollout(t, path) })
+	net := func(model string) *Built {
+		return build(t, netJSON(strings.ReplaceAll(twoPops, `"model": "hh"`, `"model": "`+model+`"`)))
+	}
+	a, err := RunSurrogate(net("hh"), 300, EngineOptions{Record: []int{3}, RecordV: []int{3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := RunSurrogate(net(path), 300, EngineOptions{Record: []int{3}, RecordV: []int{3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recurrent := 0
+	for _, e := range a.Inputs[3] {
+		if k := math.Floor(e.TimeMS / 0.5); math.Abs(e.TimeMS-(k+0.5)*0.5) < 1e-9 {
+			recurrent++
+		}
+	}
+	if len(a.Spikes) < 100 || recurrent == 0 {
+		t.Fatalf("the network fired %d spikes, cell 3 got %d recurrent events: too few to compare", len(a.Spikes), recurrent)
+	}
+	if len(a.Spikes) != len(b.Spikes) {
+		t.Fatalf("split model's network fired %d spikes, the model's %d", len(b.Spikes), len(a.Spikes))
+	}
+	for i := range a.Spikes {
+		if a.Spikes[i] != b.Spikes[i] {
+			t.Fatalf("spike %d: %+v with the split model, %+v with the model", i, b.Spikes[i], a.Spikes[i])
+		}
+	}
+	worst := 0.0
+	for k := range a.V[3] {
+		worst = math.Max(worst, math.Abs(float64(a.V[3][k]-b.V[3][k])))
+	}
+	if worst > 1e-2 {
+		t.Errorf("cell 3's Vm differs by up to %g mV between the split and unsplit models", worst)
+	}
+	// And a single cell through BinInputs, from the recorded events.
+	cell := net("hh").Pops[0].Cell
+	ra, _, _, err := Surrogate(m, cell, a.Inputs[3], a.Steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _, _, err := Surrogate(split, cell, a.Inputs[3], a.Steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst = 0
+	for k := range ra.V {
+		worst = math.Max(worst, math.Abs(ra.V[k]-rb.V[k]))
+	}
+	if worst > 1e-2 || len(ra.Spikes) != len(rb.Spikes) {
+		t.Errorf("single cell: split model %d spikes, model %d; Vm differs by up to %g mV", len(rb.Spikes), len(ra.Spikes), worst)
+	}
+}

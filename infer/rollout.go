@@ -23,7 +23,7 @@ func CheckModel(m *surrogate.Model, c *biophys.Cell, dtMS float64) error {
 	if _, err := m.Arch.InputIndex(c.SynapseNames()); err != nil {
 		return fmt.Errorf("model does not fit cell %q: %w", c.Name, err)
 	}
-	if _, err := m.Arch.TimingIndex(c.SynapseNames()); err != nil {
+	if _, _, err := m.Arch.SubIndex(c.SynapseNames()); err != nil {
 		return fmt.Errorf("model does not fit cell %q: %w", c.Name, err)
 	}
 	if _, ok := StepsPerSample(m.Arch.SampleDT, dtMS); !ok {
@@ -40,29 +40,26 @@ func StepsPerSample(sampleDT, dt float64) (int, bool) {
 }
 
 // BinInputs sums event weights into the model's inputs per sample bin:
-// bin k holds events with time in [k*sampleDT, (k+1)*sampleDT); a timing
-// input sums weight × the event's offset from the bin's middle
-// (surrogate.BinTiming). The result is steps x nInputs, row-major.
+// bin k holds events with time in [k*sampleDT, (k+1)*sampleDT) (with
+// sub-bins, the input of the sub-bin they fall in); a timing input sums
+// weight × the event's offset from the (sub-)bin's middle
+// (surrogate.Arch.Place). The result is steps x nInputs, row-major.
 func BinInputs(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, steps int) ([]float32, error) {
-	which, err := m.Arch.InputIndex(c.SynapseNames())
+	which, timing, err := m.Arch.SubIndex(c.SynapseNames())
 	if err != nil {
 		return nil, err
 	}
-	timing, err := m.Arch.TimingIndex(c.SynapseNames())
-	if err != nil {
-		return nil, err
-	}
-	nIn := len(m.Arch.Inputs)
+	nIn, nSyn := len(m.Arch.Inputs), len(c.Synapses)
 	out := make([]float32, steps*nIn)
 	for _, e := range evs {
-		k, off := surrogate.BinTiming(e.TimeMS, m.Arch.SampleDT)
-		if k < 0 || k >= steps || e.Syn < 0 || e.Syn >= len(which) {
+		k, q, off := m.Arch.Place(e.TimeMS)
+		if k < 0 || k >= steps || e.Syn < 0 || e.Syn >= nSyn {
 			continue
 		}
-		if j := which[e.Syn]; j >= 0 {
+		if j := which[q][e.Syn]; j >= 0 {
 			out[k*nIn+j] += float32(e.WeightUS)
 		}
-		if j := timing[e.Syn]; j >= 0 {
+		if j := timing[q][e.Syn]; j >= 0 {
 			out[k*nIn+j] += float32(e.WeightUS * off)
 		}
 	}
@@ -102,9 +99,9 @@ type CellResult struct {
 // FloorInput is the input as model m sees it on cell c, and what was done
 // to it: BinnedEvents, and for synapses with a timing input MergedEvents
 // instead (the bin's summed weight and weighted mean time per synapse is
-// what the plain and timing inputs carry).
+// what the plain and timing inputs carry); with sub-bins, per sub-bin.
 func FloorInput(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event) ([]biophys.Event, string) {
-	dt := m.Arch.SampleDT
+	dt := m.Arch.SubDT()
 	binned := fmt.Sprintf("input binned at %g ms", dt)
 	timing, err := m.Arch.TimingIndex(c.SynapseNames())
 	if err != nil || !slices.ContainsFunc(timing, func(j int) bool { return j >= 0 }) {

@@ -3,6 +3,7 @@ package infer
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -218,6 +219,25 @@ func TestMergedEvents(t *testing.T) {
 	}
 	if seen, what := FloorInput(tm, cell, many); len(seen) >= len(many) || !strings.Contains(what, "merged") || strings.Contains(what, "without") {
 		t.Errorf("floor input of a timing model: %d of %d events, %q", len(seen), len(many), what)
+	}
+	// With sub-bins, the merge is per sub-bin.
+	split, err := tm.SplitSubBins(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ = BinInputs(split, cell, many, 2000)
+	b, _ = BinInputs(split, cell, MergedEvents(many, 0.25), 2000)
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > 1e-6 {
+			t.Fatalf("sub-bin input %d: %g from the events, %g from their merge", i, a[i], b[i])
+		}
+	}
+	c, _ := BinInputs(split, cell, MergedEvents(many, 0.5), 2000)
+	if slices.Equal(a, c) {
+		t.Error("sub-bin inputs do not tell events merged per 0.5 ms from the events")
+	}
+	if seen, what := FloorInput(split, cell, many); !strings.Contains(what, "0.25 ms") || len(seen) <= len(MergedEvents(many, 0.5)) {
+		t.Errorf("floor input of a sub-bin model: %d events, %q", len(seen), what)
 	}
 	if seen, what := FloorInput(m, cell, many); len(seen) != len(many) || !strings.Contains(what, "binned") {
 		t.Errorf("floor input of a plain model: %d of %d events, %q", len(seen), len(many), what)

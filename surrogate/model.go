@@ -32,6 +32,11 @@ type Input struct {
 	// event shifted by δ ms changes an ExpSyn's conductance after the bin
 	// by the factor exp(δ/τ), which is to first order what this carries.
 	Timing bool `json:"timing,omitempty"`
+	// Part is the sub-bin the input covers when the architecture splits
+	// every sample bin into SubBins (0 to SubBins−1; 0 otherwise): its
+	// events are those in [k·dt + Part·dt/P, k·dt + (Part+1)·dt/P), and a
+	// timing input measures their offsets in sub-bins.
+	Part int `json:"part,omitempty"`
 }
 
 // TimingSuffix ends the name of an input's timing twin (WithTiming).
@@ -57,14 +62,15 @@ func OffsetInBin(tMS, dt float64, k int) float64 {
 func WithTiming(inputs []Input, timed func(channel string) bool) []Input {
 	out := append([]Input(nil), inputs...)
 	has := map[string]bool{}
+	key := func(in Input) string { return fmt.Sprintf("%d\x00%s", in.Part, strings.Join(in.Channels, "\x00")) }
 	for _, in := range inputs {
 		if in.Timing {
-			has[strings.Join(in.Channels, "\x00")] = true
+			has[key(in)] = true
 		}
 	}
 	for _, in := range inputs {
-		if !in.Timing && !has[strings.Join(in.Channels, "\x00")] && !slices.ContainsFunc(in.Channels, func(c string) bool { return !timed(c) }) {
-			out = append(out, Input{Name: in.Name + TimingSuffix, Channels: append([]string(nil), in.Channels...), DelaySteps: in.DelaySteps, Timing: true})
+		if !in.Timing && !has[key(in)] && !slices.ContainsFunc(in.Channels, func(c string) bool { return !timed(c) }) {
+			out = append(out, Input{Name: in.Name + TimingSuffix, Channels: append([]string(nil), in.Channels...), DelaySteps: in.DelaySteps, Timing: true, Part: in.Part})
 		}
 	}
 	return out
@@ -101,7 +107,63 @@ type Arch struct {
 	// fed back as a second conv input beside its Vm, so it knows when it
 	// fired.
 	FeedSpike bool `json:"feed_spike,omitempty"`
+	// SubBins splits every sample bin into that many equal sub-bins, each
+	// with its own inputs (Input.Part): the model steps every SampleDT but
+	// hears when in the bin its input came at SampleDT/SubBins. 0 or 1: no
+	// split.
+	SubBins int `json:"sub_bins,omitempty"`
 }
+
+// MaxSubBins bounds Arch.SubBins.
+const MaxSubBins = 8
+
+// Parts is the number of sub-bins per sample bin (1 without a split).
+func (a Arch) Parts() int { return max(1, a.SubBins) }
+
+// SubDT is the sub-bin width in ms (SampleDT without a split).
+func (a Arch) SubDT() float64 { return a.SampleDT / float64(a.Parts()) }
+
+// Place puts an event at tMS into its sample bin k, the sub-bin part of it,
+// and its offset from the middle of that sub-bin in sub-bins (BinTiming).
+func (a Arch) Place(tMS float64) (k, part int, offset float64) {
+	P := a.Parts()
+	kk, off := BinTiming(tMS, a.SubDT())
+	k = kk / P
+	if kk < 0 && kk%P != 0 {
+		k--
+	}
+	return k, kk - k*P, off
+}
+
+// PlaceInBin is Place with the sample bin k given (as the network engine
+// knows it), whatever rounding of tMS says.
+func (a Arch) PlaceInBin(tMS float64, k int) (part int, offset float64) {
+	P := a.Parts()
+	sub := a.SubDT()
+	part = min(max(int(math.Floor(tMS/sub))-k*P, 0), P-1)
+	return part, OffsetInBin(tMS, sub, k*P+part)
+}
+
+// WithSubBins returns every input repeated for each of p sub-bins (Part
+// set, named NAME.subP); p <= 1 returns the inputs unchanged.
+func WithSubBins(inputs []Input, p int) []Input {
+	if p <= 1 {
+		return append([]Input(nil), inputs...)
+	}
+	out := make([]Input, 0, len(inputs)*p)
+	for _, in := range inputs {
+		for q := 0; q < p; q++ {
+			c := in
+			c.Channels = append([]string(nil), in.Channels...)
+			c.Name, c.Part = fmt.Sprintf("%s%s%d", in.Name, SubBinInfix, q), q
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// SubBinInfix joins an input's name and its sub-bin (WithSubBins).
+const SubBinInfix = ".sub"
 
 // MaxDelay is the longest input delay in samples.
 func (a Arch) MaxDelay() int {
@@ -138,19 +200,25 @@ func (a Arch) Validate() error {
 		return fmt.Errorf("architecture: layers %d outside [1, 4]", a.Layers)
 	case !(a.SampleDT > 0):
 		return fmt.Errorf("architecture: sample_dt_ms %v must be positive", a.SampleDT)
+	case a.SubBins < 0 || a.SubBins > MaxSubBins:
+		return fmt.Errorf("architecture: sub_bins %d outside [0, %d]", a.SubBins, MaxSubBins)
 	}
 	seen := map[string]bool{}
 	type key struct {
 		ch     string
 		timing bool
+		part   int
 	}
 	fed := map[key]string{}
 	for i, in := range a.Inputs {
 		if in.Name == "" || len(in.Channels) == 0 {
 			return fmt.Errorf("architecture: input %d needs a name and at least one channel", i)
 		}
+		if in.Part < 0 || in.Part >= a.Parts() {
+			return fmt.Errorf("architecture: input %q: part %d outside [0, %d) (sub_bins %d)", in.Name, in.Part, a.Parts(), a.SubBins)
+		}
 		for _, ch := range in.Channels {
-			k := key{ch, in.Timing}
+			k := key{ch, in.Timing, in.Part}
 			if o, ok := fed[k]; ok {
 				return fmt.Errorf("architecture: channel %q feeds inputs %q and %q", ch, o, in.Name)
 			}

@@ -140,6 +140,30 @@ func TestReadoutSpikes(t *testing.T) {
 	}
 }
 
+func TestArchValidateSubBins(t *testing.T) {
+	ok := Arch{Kernel: 2, Conv: 2, Hidden: 2, Layers: 1, SampleDT: 0.5, SubBins: 2}
+	for _, tc := range []struct {
+		sub    int
+		inputs []Input
+		want   string // "" = valid
+	}{
+		{2, WithSubBins([]Input{{Name: "a", Channels: []string{"x"}}}, 2), ""},
+		{2, WithTiming(WithSubBins([]Input{{Name: "a", Channels: []string{"x"}}}, 2), func(string) bool { return true }), ""},
+		{2, []Input{{Name: "a", Channels: []string{"x"}, Part: 2}}, "part 2 outside [0, 2)"},
+		{2, []Input{{Name: "a", Channels: []string{"x"}, Part: -1}}, "part -1"},
+		{2, []Input{{Name: "a", Channels: []string{"x"}, Part: 1}, {Name: "b", Channels: []string{"x"}, Part: 1}}, `channel "x" feeds inputs "a" and "b"`},
+		{-1, []Input{{Name: "a", Channels: []string{"x"}}}, "sub_bins -1"},
+		{MaxSubBins + 1, []Input{{Name: "a", Channels: []string{"x"}}}, "sub_bins"},
+	} {
+		a := ok
+		a.Inputs, a.SubBins = tc.inputs, tc.sub
+		err := a.Validate()
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("sub_bins %d %+v: %v, want %q", tc.sub, tc.inputs, err, tc.want)
+		}
+	}
+}
+
 func TestArchValidate(t *testing.T) {
 	ok := Arch{Kernel: 2, Conv: 2, Hidden: 2, Layers: 1, SampleDT: 0.5}
 	for _, tc := range []struct {
@@ -153,6 +177,7 @@ func TestArchValidate(t *testing.T) {
 		{[]Input{{Name: "a", Channels: []string{"x"}, Timing: true}, {Name: "b", Channels: []string{"x"}, Timing: true}}, `channel "x" feeds inputs`},
 		{[]Input{{Name: "a", Channels: nil}}, "at least one channel"},
 		{[]Input{{Name: "a", Channels: []string{"x"}, DelaySteps: -1}}, "delay_steps"},
+		{[]Input{{Name: "a", Channels: []string{"x"}, Part: 1}}, "part 1 outside [0, 1)"},
 	} {
 		a := ok
 		a.Inputs = tc.inputs

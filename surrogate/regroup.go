@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 )
 
 // Regroup returns a copy of m whose inputs are the finer groups given (each
@@ -13,15 +14,17 @@ import (
 // for fine-tuning a model on finer inputs (train --init), e.g. one input per
 // synapse from a model over groups of synapses.
 func (m *Model) Regroup(inputs []Input) (*Model, error) {
-	// A channel belongs to at most one plain and one timing input.
+	// A channel belongs to at most one plain and one timing input per
+	// sub-bin.
 	type key struct {
 		ch     string
 		timing bool
+		part   int
 	}
 	owner := map[key]int{} // channel -> index of m's input holding it
 	for i, in := range m.Arch.Inputs {
 		for _, ch := range in.Channels {
-			owner[key{ch, in.Timing}] = i
+			owner[key{ch, in.Timing, in.Part}] = i
 		}
 	}
 	from := make([]int, len(inputs))
@@ -29,7 +32,7 @@ func (m *Model) Regroup(inputs []Input) (*Model, error) {
 	for j, in := range inputs {
 		from[j] = -1
 		for _, ch := range in.Channels {
-			k := key{ch, in.Timing}
+			k := key{ch, in.Timing, in.Part}
 			i, ok := owner[k]
 			if !ok {
 				what := "an input"
@@ -163,5 +166,72 @@ func (m *Model) Widen(conv, kernel int, seed uint64) (*Model, error) {
 		copy(t.Data[conv*H:], old.Data[F*H:])
 		c.W[name] = t
 	}
+	return c, nil
+}
+
+// SplitSubBins returns a copy of m whose sample bins are split into p
+// sub-bins (Arch.SubBins, every input repeated per sub-bin by WithSubBins)
+// and which computes the same function. A whole bin's drive is the sum of
+// its sub-bins' drives, and its timing is Σ_q ((q+½)/p − ½)·drive_q +
+// timing_q/p (an event at offset o in sub-bin q sits at (q+½+o)/p − ½ in
+// the bin), so the new weights are linear in the old: the plain input of
+// sub-bin q gets the plain weight plus the timing weight times
+// ((q+½)/p − ½) (in the plain input's scale), the timing input of sub-bin q
+// the timing weight over p. It is the starting point for fine-tuning a
+// model on finer input (train --init --sub-bins).
+func (m *Model) SplitSubBins(p int) (*Model, error) {
+	if m.Arch.Parts() != 1 {
+		return nil, fmt.Errorf("split: the model's bins are already split into %d sub-bins", m.Arch.Parts())
+	}
+	if p < 2 || p > MaxSubBins {
+		return nil, fmt.Errorf("split: %d sub-bins outside [2, %d]", p, MaxSubBins)
+	}
+	old := m.Arch.Inputs
+	// The timing twin of each plain input (-1: none).
+	twin := make([]int, len(old))
+	byChannels := map[string]int{}
+	for i, in := range old {
+		twin[i] = -1
+		if in.Timing {
+			byChannels[strings.Join(in.Channels, "\x00")] = i
+		}
+	}
+	for i, in := range old {
+		if t, ok := byChannels[strings.Join(in.Channels, "\x00")]; ok && !in.Timing {
+			twin[i] = t
+		}
+	}
+	inputs := WithSubBins(old, p)
+	c := m.Clone()
+	c.Arch.Inputs, c.Arch.SubBins = inputs, p
+	if err := c.Arch.Validate(); err != nil {
+		return nil, err
+	}
+	c.Norm.InputScale = make([]float32, len(inputs))
+	K, F, nOld, nNew := m.Arch.Kernel, m.Arch.Conv, len(old), len(inputs)
+	ow := m.W["conv.wd"].Data
+	wd := NewTensor(K*nNew, F)
+	for i := range old {
+		for q := 0; q < p; q++ {
+			j := i*p + q // WithSubBins keeps the order, sub-bins innermost
+			c.Norm.InputScale[j] = m.Norm.InputScale[i]
+			for lag := 0; lag < K; lag++ {
+				dst := wd.Data[(lag*nNew+j)*F : (lag*nNew+j+1)*F]
+				src := ow[(lag*nOld+i)*F : (lag*nOld+i+1)*F]
+				for f := range dst {
+					if old[i].Timing {
+						dst[f] = src[f] / float32(p)
+						continue
+					}
+					dst[f] = src[f]
+					if t := twin[i]; t >= 0 {
+						cq := (float64(q)+0.5)/float64(p) - 0.5
+						dst[f] += float32(float64(ow[(lag*nOld+t)*F+f]) * float64(m.Norm.InputScale[t]) / float64(m.Norm.InputScale[i]) * cq)
+					}
+				}
+			}
+		}
+	}
+	c.W["conv.wd"] = wd
 	return c, nil
 }

@@ -242,3 +242,107 @@ func TestBinTiming(t *testing.T) {
 		}
 	}
 }
+
+func TestPlace(t *testing.T) {
+	for _, c := range []struct {
+		t       float64
+		sub     int
+		k, part int
+		off     float64
+	}{
+		{0, 0, 0, 0, -0.5}, {0.375, 0, 0, 0, 0.25}, {0.375, 1, 0, 0, 0.25},
+		{0, 2, 0, 0, -0.5}, {0.125, 2, 0, 0, 0}, {0.25, 2, 0, 1, -0.5}, {0.375, 2, 0, 1, 0}, {0.5, 2, 1, 0, -0.5},
+		{10.3, 2, 20, 1, -0.3}, {0.4, 4, 0, 3, -0.3}, {-0.1, 2, -1, 1, 0.1},
+	} {
+		a := Arch{SampleDT: 0.5, SubBins: c.sub}
+		k, part, off := a.Place(c.t)
+		if k != c.k || part != c.part || math.Abs(off-c.off) > 1e-9 {
+			t.Errorf("Place(%g) with %d sub-bins = %d, %d, %g; want %d, %d, %g", c.t, c.sub, k, part, off, c.k, c.part, c.off)
+		}
+		if c.k < 0 {
+			continue
+		}
+		// The engine's variant, which is told the bin.
+		if part2, off2 := a.PlaceInBin(c.t, k); part2 != part || math.Abs(off2-off) > 1e-9 {
+			t.Errorf("PlaceInBin(%g, %d) = %d, %g; Place says %d, %g", c.t, k, part2, off2, part, off)
+		}
+	}
+	// Told the bin, rounding cannot move an event out of it.
+	a := Arch{SampleDT: 0.5, SubBins: 2}
+	if part, off := a.PlaceInBin(math.Nextafter(0.5, 0), 1); part != 0 || off != -0.5 {
+		t.Errorf("an event just before bin 1, placed in it: sub-bin %d offset %g", part, off)
+	}
+	if part, off := a.PlaceInBin(1.0, 1); part != 1 || off != 0.5 {
+		t.Errorf("an event at the end of bin 1, placed in it: sub-bin %d offset %g", part, off)
+	}
+}
+
+// TestSplitSubBins: a model split into sub-bins computes what it did on
+// the same events, each binned the way its model hears them, and its
+// indices find every sub-bin's inputs.
+func TestSplitSubBins(t *testing.T) {
+	a := Arch{Inputs: []Input{{Name: "exc", Channels: []string{"e0", "e1"}, DelaySteps: 2}, {Name: "clamp", Channels: []string{"i_clamp"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 1, SampleDT: 0.5}
+	m := testModel(t, a).AddTiming(func(c string) bool { return c != "i_clamp" })
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := range m.W["conv.wd"].Data {
+		m.W["conv.wd"].Data[i] = float32(rng.Float64() - 0.5) // the timing input matters
+	}
+	m.Norm.InputScale = []float32{50, 3, 200}
+	for _, p := range []int{2, 4} {
+		s, err := m.SplitSubBins(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Arch.SubBins != p || len(s.Arch.Inputs) != 3*p || s.Arch.Inputs[1].Name != "exc.sub1" || s.Arch.Inputs[1].Part != 1 || s.Arch.Inputs[1].DelaySteps != 2 {
+			t.Fatalf("split into %d: inputs %+v", p, s.Arch.Inputs)
+		}
+		chans := []string{"e0", "e1", "i_clamp"}
+		plain, timing, err := s.Arch.SubIndex(chans)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(plain[1], []int{1, 1, p + 1}) || !reflect.DeepEqual(timing[p-1], []int{3*p - 1, 3*p - 1, -1}) {
+			t.Errorf("SubIndex: plain %v timing %v", plain, timing)
+		}
+		type event struct {
+			t float64
+			c int
+			w float64
+		}
+		var evs []event
+		for i := 0; i < 400; i++ {
+			evs = append(evs, event{60 * rng.Float64(), rng.IntN(3), 0.01 * rng.Float64()})
+		}
+		const steps = 120
+		run := func(m *Model) []float32 {
+			pl, tm, err := m.Arch.SubIndex(chans)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nIn := len(m.Arch.Inputs)
+			drive := make([]float32, steps*nIn)
+			for _, e := range evs {
+				k, q, off := m.Arch.Place(e.t)
+				drive[k*nIn+pl[q][e.c]] += float32(e.w)
+				if j := tm[q][e.c]; j >= 0 {
+					drive[k*nIn+j] += float32(e.w * off)
+				}
+			}
+			v, _ := Rollout(m, 1, steps, -65, func(k int, dst []float32) { copy(dst, drive[k*nIn:(k+1)*nIn]) })
+			return v[0]
+		}
+		want, got := run(m), run(s)
+		for k := range want {
+			if math.Abs(float64(got[k]-want[k])) > 1e-3 {
+				t.Fatalf("%d sub-bins: Vm at step %d %g, unsplit %g", p, k, got[k], want[k])
+			}
+		}
+	}
+	s, _ := m.SplitSubBins(2)
+	if _, err := s.SplitSubBins(2); err == nil {
+		t.Error("split a split model")
+	}
+	if _, err := m.SplitSubBins(MaxSubBins + 1); err == nil {
+		t.Error("split into too many sub-bins")
+	}
+}

@@ -56,18 +56,36 @@ func Rollout(m *Model, n, steps int, vInitMV float32, inputs func(k int, dst []f
 
 // InputIndex maps each dataset channel name to the plain (not timing)
 // model input it feeds (-1: unused), and fails if an input names a channel
-// the data lacks.
+// the data lacks. With sub-bins it is the inputs of sub-bin 0 (SubIndex has
+// them all).
 func (a Arch) InputIndex(channels []string) ([]int, error) {
-	return a.index(channels, false)
+	return a.index(channels, false, 0)
 }
 
 // TimingIndex maps each channel name to the timing input it feeds (-1:
 // none), as InputIndex does for plain inputs.
 func (a Arch) TimingIndex(channels []string) ([]int, error) {
-	return a.index(channels, true)
+	return a.index(channels, true, 0)
 }
 
-func (a Arch) index(channels []string, timing bool) ([]int, error) {
+// SubIndex is InputIndex and TimingIndex for every sub-bin:
+// plain[part][channel] and timing[part][channel].
+func (a Arch) SubIndex(channels []string) (plain, timing [][]int, err error) {
+	for q := 0; q < a.Parts(); q++ {
+		p, err := a.index(channels, false, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		t, err := a.index(channels, true, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		plain, timing = append(plain, p), append(timing, t)
+	}
+	return plain, timing, nil
+}
+
+func (a Arch) index(channels []string, timing bool, part int) ([]int, error) {
 	idx := make([]int, len(channels))
 	pos := map[string]int{}
 	for i, c := range channels {
@@ -75,7 +93,7 @@ func (a Arch) index(channels []string, timing bool) ([]int, error) {
 		pos[c] = i
 	}
 	for j, in := range a.Inputs {
-		if in.Timing != timing {
+		if in.Timing != timing || in.Part != part {
 			continue
 		}
 		for _, c := range in.Channels {

@@ -140,31 +140,28 @@ func timedIn(st *dataset.Settings) func(string) bool {
 }
 
 // load reads traces and sums channels into model inputs; a timing input
-// sums the timing channels of its synapses.
-func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input) ([]*series, error) {
+// sums the timing channels of its synapses. With parts > 1 sub-bins per
+// model step, step k is dataset samples k·parts .. k·parts+parts−1: its Vm
+// is the first one's, input Part q reads sample k·parts+q, and it has a
+// spike target if any of them has one.
+func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input, parts int) ([]*series, error) {
 	st := &ds.Meta().Settings
 	names := st.ChannelNames()
-	a := surrogate.Arch{Inputs: inputs}
-	which, err := a.InputIndex(names)
-	if err != nil {
-		return nil, err
-	}
-	timing, err := a.TimingIndex(names)
+	a := surrogate.Arch{Inputs: inputs, SubBins: parts}
+	which, timing, err := a.SubIndex(names)
 	if err != nil {
 		return nil, err
 	}
 	timingOf := st.TimingOf()
-	src := make([]int, len(names)) // channel -> the column a timing input reads for it
-	for c, j := range timing {
-		src[c] = -1
-		if j < 0 {
-			continue
+	for _, tq := range timing {
+		for c, j := range tq {
+			if j < 0 {
+				continue
+			}
+			if _, ok := timingOf[names[c]]; !ok {
+				return nil, fmt.Errorf("model input %q needs the timing of channel %q, which %s does not have (make the data with generate --timing)", inputs[j].Name, names[c], ds.Meta().Dir)
+			}
 		}
-		t, ok := timingOf[names[c]]
-		if !ok {
-			return nil, fmt.Errorf("model input %q needs the timing of channel %q, which %s does not have (make the data with generate --timing)", inputs[j].Name, names[c], ds.Meta().Dir)
-		}
-		src[c] = t
 	}
 	out := make([]*series, 0, len(idx))
 	for _, i := range idx {
@@ -172,26 +169,32 @@ func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input) ([]*series, 
 		if err != nil {
 			return nil, err
 		}
-		n := len(tr.V)
-		s := &series{index: i, v: append([]float32(nil), tr.V...), in: make([][]float32, len(inputs)), spike: make([]float32, n)}
+		n := len(tr.V) / parts
+		s := &series{index: i, v: make([]float32, n), in: make([][]float32, len(inputs)), spike: make([]float32, n)}
 		for j := range s.in {
 			s.in[j] = make([]float32, n)
 		}
-		for c, d := range tr.Drive {
-			if j := which[c]; j >= 0 {
-				for k, x := range d {
-					s.in[j][k] += x
+		for k := range s.v {
+			s.v[k] = tr.V[k*parts]
+		}
+		for q := 0; q < parts; q++ {
+			for c, d := range tr.Drive {
+				if j := which[q][c]; j >= 0 {
+					for k := range n {
+						s.in[j][k] += d[k*parts+q]
+					}
 				}
-			}
-			if j := timing[c]; j >= 0 {
-				for k, x := range tr.Drive[src[c]] {
-					s.in[j][k] += x
+				if j := timing[q][c]; j >= 0 {
+					d := tr.Drive[timingOf[names[c]]]
+					for k := range n {
+						s.in[j][k] += d[k*parts+q]
+					}
 				}
 			}
 		}
-		for k, x := range tr.Spike {
+		for k, x := range tr.Spike[:n*parts] {
 			if x > 0 {
-				s.spike[k] = 1
+				s.spike[k/parts] = 1
 			}
 		}
 		for _, x := range s.v {

@@ -51,6 +51,10 @@ type Config struct {
 	// timing channels (generate --timing). With Init, a starting model
 	// without them gets them at zero weight (surrogate.Model.AddTiming).
 	Timing bool `json:"timing,omitempty"`
+	// SubBins makes the model step every SubBins dataset samples and hear
+	// each of them apart (surrogate.Arch.SubBins): the data's sample step is
+	// the sub-bin, the model's SubBins times it. 0 or 1: one per sample.
+	SubBins int `json:"sub_bins,omitempty"`
 
 	Hidden    int  `json:"hidden"`
 	Conv      int  `json:"conv"`
@@ -122,12 +126,15 @@ func (c *Config) Validate() error {
 		{"hidden", c.Hidden, 1}, {"conv", c.Conv, 1}, {"kernel", c.Kernel, 1}, {"layers", c.Layers, 1},
 		{"seq", c.Seq, 2}, {"batch", c.Batch, 1}, {"epochs", c.Epochs, 1},
 		{"replicas", c.Replicas, 0}, {"patience", c.Patience, 0}, {"val-traces", c.ValMax, 1}, {"max-traces", c.MaxTraces, 0},
-		{"widen-conv", c.WidenConv, 0}, {"widen-kernel", c.WidenKernel, 0},
+		{"widen-conv", c.WidenConv, 0}, {"widen-kernel", c.WidenKernel, 0}, {"sub-bins", c.SubBins, 0},
 	}
 	for _, f := range ints {
 		if f.v < f.min {
 			return fmt.Errorf("--%s %d: must be at least %d", f.flag, f.v, f.min)
 		}
+	}
+	if c.SubBins > surrogate.MaxSubBins {
+		return fmt.Errorf("--sub-bins %d: at most %d", c.SubBins, surrogate.MaxSubBins)
 	}
 	floats := []struct {
 		flag     string
@@ -286,11 +293,14 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	if err != nil {
 		return nil, fmt.Errorf("--inputs: %w", err)
 	}
+	inputs = surrogate.WithSubBins(inputs, cfg.SubBins)
 	if cfg.Timing {
 		if inputs, err = WithTiming(inputs, &meta.Settings, cfg.Data); err != nil {
 			return nil, err
 		}
 	}
+	parts := max(1, cfg.SubBins)
+	stepDT := meta.SampleDtMS * float64(parts)
 	nTraces := ds.NumTraces()
 	if cfg.MaxTraces > 0 {
 		nTraces = min(nTraces, cfg.MaxTraces)
@@ -312,11 +322,11 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	if cfg.ValMax > 0 && len(valIdx) > cfg.ValMax {
 		valIdx = valIdx[:cfg.ValMax]
 	}
-	trainSet, err := load(ds, trIdx, inputs)
+	trainSet, err := load(ds, trIdx, inputs, parts)
 	if err != nil {
 		return nil, err
 	}
-	valSet, err := load(ds, valIdx, inputs)
+	valSet, err := load(ds, valIdx, inputs, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -326,13 +336,13 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 			return nil, err
 		}
 	} else {
-		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: meta.SampleDtMS, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike}
+		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: stepDT, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike, SubBins: cfg.SubBins}
 		if model, err = surrogate.New(arch, normalization(trainSet, len(inputs)), cfg.Seed); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.InputDelay == "psp" {
-		delays, err := PSPDelays(cell, model.Arch.Inputs, meta.SampleDtMS, 0)
+		delays, err := PSPDelays(cell, model.Arch.Inputs, stepDT, 0)
 		if err != nil {
 			return nil, fmt.Errorf("--input-delay psp: %w", err)
 		}
@@ -706,10 +716,11 @@ func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surro
 
 // initModel loads cfg.Init, checks that it was made for this cell and
 // sample step, gives it timing inputs if cfg.Timing asks for them (scaled
-// as the training traces' normalization says), regroups it onto inputs and
-// copies its architecture sizes into cfg.
+// as the training traces' normalization says) and sub-bins if cfg.SubBins
+// does (surrogate.Model.SplitSubBins: the same function), regroups it onto
+// inputs and copies its architecture sizes into cfg.
 func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *dataset.Settings, trainSet []*series) (*surrogate.Model, error) {
-	sampleDT := st.SampleDtMS
+	sampleDT := st.SampleDtMS * float64(max(1, cfg.SubBins))
 	m, err := artifacts.LoadModel(cfg.Init, "") // a shipped name or a file
 	if err != nil {
 		return nil, fmt.Errorf("--init: %w", err)
@@ -717,7 +728,14 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 	if h := m.Info["cell_hash"]; h != cell.Hash() {
 		return nil, fmt.Errorf("--init %s: the model was made for cell %q (hash %.12s), the data for %q (hash %.12s)", cfg.Init, m.Info["cell_name"], h, cell.Name, cell.Hash())
 	}
+	parts := max(1, cfg.SubBins)
+	if m.Arch.Parts() != 1 && m.Arch.Parts() != parts {
+		return nil, fmt.Errorf("--init %s: the model splits its bins into %d sub-bins, --sub-bins asks for %d", cfg.Init, m.Arch.Parts(), parts)
+	}
 	if m.Arch.SampleDT != sampleDT {
+		if parts > 1 {
+			return nil, fmt.Errorf("--init %s: the model steps %g ms; the data's %g ms samples in %d sub-bins make %g ms", cfg.Init, m.Arch.SampleDT, st.SampleDtMS, parts, sampleDT)
+		}
 		return nil, fmt.Errorf("--init %s: the model steps %g ms, the data %g ms", cfg.Init, m.Arch.SampleDT, sampleDT)
 	}
 	had := m.Arch.HasTiming()
@@ -726,6 +744,11 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 		return nil, fmt.Errorf("--init %s: the model has timing inputs; train it with --timing", cfg.Init)
 	case cfg.Timing && !had:
 		m = m.AddTiming(timedIn(st))
+	}
+	if m.Arch.Parts() < parts {
+		if m, err = m.SplitSubBins(parts); err != nil {
+			return nil, fmt.Errorf("--init %s: %w", cfg.Init, err)
+		}
 	}
 	r, err := m.Regroup(inputs)
 	if err != nil {
@@ -762,7 +785,7 @@ func configDiff(a, b Config) string {
 		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
-		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}} {
+		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}
@@ -799,7 +822,7 @@ func Recalibrate(dataDir, modelPath string, rateTol float64) (metrics.Report, er
 	if st, err := json.Marshal(ds.Meta().Settings); err == nil && m.Info["dataset"] != "" && m.Info["dataset"] != string(st) {
 		return metrics.Report{}, fmt.Errorf("%s was trained on another dataset than %s (settings differ): recalibrate on the data it was trained on", modelPath, dataDir)
 	}
-	set, err := load(ds, split.Validation, m.Arch.Inputs)
+	set, err := load(ds, split.Validation, m.Arch.Inputs, m.Arch.Parts())
 	if err != nil {
 		return metrics.Report{}, err
 	}

@@ -35,6 +35,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.IntVar(&cfg.WidenConv, "widen-conv", 0, "with --init: give the starting model this many convolution channels (the new ones start with no effect on its output)")
 	fs.StringVar(&cfg.InputDelay, "input-delay", "", "psp: delay each input by when its synapses' somatic PSPs rise (measured in the reference cell), so distal inputs reach the model when they reach the soma")
 	fs.BoolVar(&cfg.Timing, "timing", false, "give every synapse input a timing twin: where in the bin its events came (needs data made with generate --timing; with --init, added to the starting model at zero weight)")
+	fs.IntVar(&cfg.SubBins, "sub-bins", d.SubBins, "split every model step into this many sub-bins, each with its own inputs: the model steps every N dataset samples and hears each apart (data at 0.25 ms with --sub-bins 2: a 0.5 ms model that knows which quarter-millisecond its input came in)")
 	fs.IntVar(&cfg.WidenKernel, "widen-kernel", 0, "with --init: lengthen the starting model's convolution to this many samples (the older lags start at zero weight)")
 	fs.IntVar(&cfg.Hidden, "hidden", d.Hidden, "LSTM units per layer")
 	fs.IntVar(&cfg.Conv, "conv", d.Conv, "causal convolution channels")
