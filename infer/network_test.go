@@ -535,14 +535,18 @@ func TestNetworkErrorLines(t *testing.T) {
 	}
 }
 
-// TestSubBinModels: the shipped hh model split into sub-bins
+// wholeBinModel is a trained hh surrogate of whole 0.5 ms bins with timing
+// inputs (testdata/models/README.md).
+var wholeBinModel, _ = filepath.Abs(filepath.Join("testdata", "models", "hh-whole-bins.safetensors"))
+
+// TestSubBinModels: a trained hh model split into sub-bins
 // (surrogate.Model.SplitSubBins) computes the same function, so wherever
 // events are placed into sub-bins (BinInputs for a single cell; the
 // engine for background events and, in the middle of their bin, recurrent
 // ones) it must give what the unsplit model gives. It must also match a
 // single-cell rollout of itself as any model does.
 func TestSubBinModels(t *testing.T) {
-	m, err := artifacts.LoadModel("hh", "")
+	m, err := surrogate.Load(wholeBinModel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -558,7 +562,7 @@ func TestSubBinModels(t *testing.T) {
 	net := func(model string) *Built {
 		return build(t, netJSON(strings.ReplaceAll(twoPops, `"model": "hh"`, `"model": "`+model+`"`)))
 	}
-	a, err := RunSurrogate(net("hh"), 300, EngineOptions{Record: []int{3}, RecordV: []int{3}})
+	a, err := RunSurrogate(net(wholeBinModel), 300, EngineOptions{Record: []int{3}, RecordV: []int{3}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -591,7 +595,7 @@ func TestSubBinModels(t *testing.T) {
 		t.Errorf("cell 3's Vm differs by up to %g mV between the split and unsplit models", worst)
 	}
 	// And a single cell through BinInputs, from the recorded events.
-	cell := net("hh").Pops[0].Cell
+	cell := net(wholeBinModel).Pops[0].Cell
 	ra, _, _, err := Surrogate(m, cell, a.Inputs[3], a.Steps)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"neurosurrogate/artifacts"
 	"neurosurrogate/biophys"
+	"neurosurrogate/surrogate"
 )
 
 func TestParsePerturbation(t *testing.T) {
@@ -195,7 +196,7 @@ func TestMergedEvents(t *testing.T) {
 		}
 	}
 	// The same model inputs from the events and from their merge.
-	tm, err := artifacts.LoadModel("hh", "")
+	tm, err := surrogate.Load(wholeBinModel)
 	if err != nil {
 		t.Fatal(err)
 	}

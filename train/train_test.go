@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"neurosurrogate/artifacts"
 	"neurosurrogate/biophys"
 	"neurosurrogate/dataset"
 	"neurosurrogate/infer/metrics"
@@ -382,6 +383,9 @@ func TestInit(t *testing.T) {
 	// A shipped model by name (hh was trained on this cell).
 	sh := tinyConfig(t, filepath.Join(dir, "sh.safetensors"))
 	sh.Init, sh.Epochs, sh.Data, sh.Timing = "hh", 1, tinyTimingData(t), true
+	if shipped, err := artifacts.LoadModel("hh", ""); err == nil && shipped.Arch.Parts() == 2 {
+		sh.Data, sh.SubBins = tinyFineData(t), 2 // 0.25 ms samples for its two sub-bins
+	}
 	if _, err := Run(context.Background(), sh, nil); err != nil {
 		t.Errorf("--init hh (the shipped model): %v", err)
 	}
