@@ -550,7 +550,7 @@ func TestSubBinModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	split, err := m.SplitSubBins(2)
+	split, err := m.SplitSubBins(2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

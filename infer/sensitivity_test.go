@@ -222,7 +222,7 @@ func TestMergedEvents(t *testing.T) {
 		t.Errorf("floor input of a timing model: %d of %d events, %q", len(seen), len(many), what)
 	}
 	// With sub-bins, the merge is per sub-bin.
-	split, err := tm.SplitSubBins(2)
+	split, err := tm.SplitSubBins(2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

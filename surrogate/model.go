@@ -232,6 +232,19 @@ func (a Arch) Validate() error {
 		}
 		seen[in.Name] = true
 	}
+	// Every sub-bin hears the same inputs: an event lands in any of them.
+	if P := a.Parts(); P > 1 {
+		parts := make([][]string, P)
+		for _, in := range a.Inputs {
+			parts[in.Part] = append(parts[in.Part], fmt.Sprintf("%v\x00%s", in.Timing, strings.Join(in.Channels, "\x00")))
+		}
+		for q := range parts {
+			slices.Sort(parts[q])
+			if !slices.Equal(parts[q], parts[0]) {
+				return fmt.Errorf("architecture: sub-bin %d has other inputs than sub-bin 0 (every sub-bin needs the same channels)", q)
+			}
+		}
+	}
 	return nil
 }
 

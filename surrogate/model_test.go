@@ -152,6 +152,9 @@ func TestArchValidateSubBins(t *testing.T) {
 		{2, []Input{{Name: "a", Channels: []string{"x"}, Part: 2}}, "part 2 outside [0, 2)"},
 		{2, []Input{{Name: "a", Channels: []string{"x"}, Part: -1}}, "part -1"},
 		{2, []Input{{Name: "a", Channels: []string{"x"}, Part: 1}, {Name: "b", Channels: []string{"x"}, Part: 1}}, `channel "x" feeds inputs "a" and "b"`},
+		{2, []Input{{Name: "a", Channels: []string{"x"}}}, "sub-bin 1 has other inputs"},
+		{2, []Input{{Name: "a", Channels: []string{"x"}}, {Name: "b", Channels: []string{"y"}, Part: 1}}, "sub-bin 1 has other inputs"},
+		{2, []Input{{Name: "a", Channels: []string{"x"}}, {Name: "b", Channels: []string{"x"}, Part: 1, Timing: true}}, "sub-bin 1 has other inputs"},
 		{-1, []Input{{Name: "a", Channels: []string{"x"}}}, "sub_bins -1"},
 		{MaxSubBins + 1, []Input{{Name: "a", Channels: []string{"x"}}}, "sub_bins"},
 	} {

@@ -179,7 +179,11 @@ func (m *Model) Widen(conv, kernel int, seed uint64) (*Model, error) {
 // ((q+½)/p − ½) (in the plain input's scale), the timing input of sub-bin q
 // the timing weight over p. It is the starting point for fine-tuning a
 // model on finer input (train --init --sub-bins).
-func (m *Model) SplitSubBins(p int) (*Model, error) {
+//
+// level says which channels hold a level through the bin rather than a sum
+// over it (a current clamp, nA: every sub-bin carries the bin's value); an
+// input of such channels gets its weight over p on every sub-bin. nil: none.
+func (m *Model) SplitSubBins(p int, level func(channel string) bool) (*Model, error) {
 	if m.Arch.Parts() != 1 {
 		return nil, fmt.Errorf("split: the model's bins are already split into %d sub-bins", m.Arch.Parts())
 	}
@@ -201,6 +205,19 @@ func (m *Model) SplitSubBins(p int) (*Model, error) {
 			twin[i] = t
 		}
 	}
+	isLevel := make([]bool, len(old))
+	for i, in := range old {
+		n := 0
+		for _, c := range in.Channels {
+			if level != nil && level(c) {
+				n++
+			}
+		}
+		if n > 0 && n < len(in.Channels) {
+			return nil, fmt.Errorf("split: input %q sums levels (a current clamp) with drive; group them apart", in.Name)
+		}
+		isLevel[i] = n > 0
+	}
 	inputs := WithSubBins(old, p)
 	c := m.Clone()
 	c.Arch.Inputs, c.Arch.SubBins = inputs, p
@@ -219,7 +236,7 @@ func (m *Model) SplitSubBins(p int) (*Model, error) {
 				dst := wd.Data[(lag*nNew+j)*F : (lag*nNew+j+1)*F]
 				src := ow[(lag*nOld+i)*F : (lag*nOld+i+1)*F]
 				for f := range dst {
-					if old[i].Timing {
+					if old[i].Timing || isLevel[i] {
 						dst[f] = src[f] / float32(p)
 						continue
 					}

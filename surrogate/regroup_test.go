@@ -288,8 +288,17 @@ func TestSplitSubBins(t *testing.T) {
 		m.W["conv.wd"].Data[i] = float32(rng.Float64() - 0.5) // the timing input matters
 	}
 	m.Norm.InputScale = []float32{50, 3, 200}
-	for _, p := range []int{2, 4} {
-		s, err := m.SplitSubBins(p)
+	isClamp := func(c string) bool { return c == "i_clamp" }
+	for _, tc := range []struct {
+		p     int
+		level bool // the clamp holds a level through the bin, not events
+	}{{2, false}, {4, false}, {2, true}, {4, true}} {
+		p := tc.p
+		var level func(string) bool
+		if tc.level {
+			level = isClamp
+		}
+		s, err := m.SplitSubBins(p, level)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -321,7 +330,17 @@ func TestSplitSubBins(t *testing.T) {
 			}
 			nIn := len(m.Arch.Inputs)
 			drive := make([]float32, steps*nIn)
+			if tc.level { // a current step of 0.3 from step 40: every sub-bin holds it
+				for k := 40; k < steps; k++ {
+					for q := range pl {
+						drive[k*nIn+pl[q][2]] = 0.3
+					}
+				}
+			}
 			for _, e := range evs {
+				if tc.level && e.c == 2 {
+					continue
+				}
 				k, q, off := m.Arch.Place(e.t)
 				drive[k*nIn+pl[q][e.c]] += float32(e.w)
 				if j := tm[q][e.c]; j >= 0 {
@@ -334,15 +353,19 @@ func TestSplitSubBins(t *testing.T) {
 		want, got := run(m), run(s)
 		for k := range want {
 			if math.Abs(float64(got[k]-want[k])) > 1e-3 {
-				t.Fatalf("%d sub-bins: Vm at step %d %g, unsplit %g", p, k, got[k], want[k])
+				t.Fatalf("%d sub-bins (clamp a level: %v): Vm at step %d %g, unsplit %g", p, tc.level, k, got[k], want[k])
 			}
 		}
 	}
-	s, _ := m.SplitSubBins(2)
-	if _, err := s.SplitSubBins(2); err == nil {
+	s, _ := m.SplitSubBins(2, nil)
+	if _, err := s.SplitSubBins(2, nil); err == nil {
 		t.Error("split a split model")
 	}
-	if _, err := m.SplitSubBins(MaxSubBins + 1); err == nil {
+	if _, err := m.SplitSubBins(MaxSubBins+1, nil); err == nil {
 		t.Error("split into too many sub-bins")
+	}
+	mixed := testModel(t, Arch{Inputs: []Input{{Name: "all", Channels: []string{"e0", "i_clamp"}}, {Name: "x", Channels: []string{"e1"}}}, Kernel: 2, Conv: 2, Hidden: 2, Layers: 1, SampleDT: 0.5})
+	if _, err := mixed.SplitSubBins(2, isClamp); err == nil || !strings.Contains(err.Error(), "levels") {
+		t.Errorf("split an input summing a clamp with drive: %v", err)
 	}
 }

@@ -133,6 +133,18 @@ func WithTiming(inputs []surrogate.Input, st *dataset.Settings, dir string) ([]s
 	return surrogate.WithTiming(inputs, timedIn(st)), nil
 }
 
+// levelIn says which channels of a dataset hold a level through the bin
+// (the current clamp) rather than a sum over it.
+func levelIn(st *dataset.Settings) func(string) bool {
+	level := map[string]bool{}
+	for _, c := range st.Channels {
+		if c.Class == "clamp" {
+			level[c.Name] = true
+		}
+	}
+	return func(c string) bool { return level[c] }
+}
+
 // timedIn says which channels of a dataset have a timing channel.
 func timedIn(st *dataset.Settings) func(string) bool {
 	tm := st.TimingOf()

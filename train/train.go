@@ -732,7 +732,7 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 	if m.Arch.Parts() != 1 && m.Arch.Parts() != parts {
 		return nil, fmt.Errorf("--init %s: the model splits its bins into %d sub-bins, --sub-bins asks for %d", cfg.Init, m.Arch.Parts(), parts)
 	}
-	if m.Arch.SampleDT != sampleDT {
+	if math.Abs(m.Arch.SampleDT-sampleDT) > 1e-9*sampleDT {
 		if parts > 1 {
 			return nil, fmt.Errorf("--init %s: the model steps %g ms; the data's %g ms samples in %d sub-bins make %g ms", cfg.Init, m.Arch.SampleDT, st.SampleDtMS, parts, sampleDT)
 		}
@@ -746,7 +746,7 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 		m = m.AddTiming(timedIn(st))
 	}
 	if m.Arch.Parts() < parts {
-		if m, err = m.SplitSubBins(parts); err != nil {
+		if m, err = m.SplitSubBins(parts, levelIn(st)); err != nil {
 			return nil, fmt.Errorf("--init %s: %w", cfg.Init, err)
 		}
 	}
