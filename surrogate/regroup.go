@@ -232,18 +232,25 @@ func (m *Model) SplitSubBins(p int, level func(channel string) bool) (*Model, er
 		for q := 0; q < p; q++ {
 			j := i*p + q // WithSubBins keeps the order, sub-bins innermost
 			c.Norm.InputScale[j] = m.Norm.InputScale[i]
+			// The twin's weight in this input's scale, times where
+			// sub-bin q sits in the bin.
+			var fromTwin float64
+			if t := twin[i]; t >= 0 {
+				fromTwin = float64(m.Norm.InputScale[t]) / float64(m.Norm.InputScale[i]) * ((float64(q)+0.5)/float64(p) - 0.5)
+			}
 			for lag := 0; lag < K; lag++ {
 				dst := wd.Data[(lag*nNew+j)*F : (lag*nNew+j+1)*F]
 				src := ow[(lag*nOld+i)*F : (lag*nOld+i+1)*F]
-				for f := range dst {
-					if old[i].Timing || isLevel[i] {
+				if old[i].Timing || isLevel[i] {
+					for f := range dst {
 						dst[f] = src[f] / float32(p)
-						continue
 					}
-					dst[f] = src[f]
-					if t := twin[i]; t >= 0 {
-						cq := (float64(q)+0.5)/float64(p) - 0.5
-						dst[f] += float32(float64(ow[(lag*nOld+t)*F+f]) * float64(m.Norm.InputScale[t]) / float64(m.Norm.InputScale[i]) * cq)
+					continue
+				}
+				copy(dst, src)
+				if t := twin[i]; t >= 0 {
+					for f, w := range ow[(lag*nOld+t)*F : (lag*nOld+t+1)*F] {
+						dst[f] += float32(float64(w) * fromTwin)
 					}
 				}
 			}

@@ -165,14 +165,17 @@ func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input, parts int) (
 		return nil, err
 	}
 	timingOf := st.TimingOf()
+	src := make([]int, len(names)) // channel -> the column its timing inputs read
 	for _, tq := range timing {
 		for c, j := range tq {
 			if j < 0 {
 				continue
 			}
-			if _, ok := timingOf[names[c]]; !ok {
+			t, ok := timingOf[names[c]]
+			if !ok {
 				return nil, fmt.Errorf("model input %q needs the timing of channel %q, which %s does not have (make the data with generate --timing)", inputs[j].Name, names[c], ds.Meta().Dir)
 			}
+			src[c] = t
 		}
 	}
 	out := make([]*series, 0, len(idx))
@@ -197,7 +200,7 @@ func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input, parts int) (
 					}
 				}
 				if j := timing[q][c]; j >= 0 {
-					d := tr.Drive[timingOf[names[c]]]
+					d := tr.Drive[src[c]]
 					for k := range n {
 						s.in[j][k] += d[k*parts+q]
 					}

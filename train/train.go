@@ -720,7 +720,8 @@ func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surro
 // does (surrogate.Model.SplitSubBins: the same function), regroups it onto
 // inputs and copies its architecture sizes into cfg.
 func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *dataset.Settings, trainSet []*series) (*surrogate.Model, error) {
-	sampleDT := st.SampleDtMS * float64(max(1, cfg.SubBins))
+	parts := max(1, cfg.SubBins)
+	sampleDT := st.SampleDtMS * float64(parts)
 	m, err := artifacts.LoadModel(cfg.Init, "") // a shipped name or a file
 	if err != nil {
 		return nil, fmt.Errorf("--init: %w", err)
@@ -728,7 +729,6 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 	if h := m.Info["cell_hash"]; h != cell.Hash() {
 		return nil, fmt.Errorf("--init %s: the model was made for cell %q (hash %.12s), the data for %q (hash %.12s)", cfg.Init, m.Info["cell_name"], h, cell.Name, cell.Hash())
 	}
-	parts := max(1, cfg.SubBins)
 	if m.Arch.Parts() != 1 && m.Arch.Parts() != parts {
 		return nil, fmt.Errorf("--init %s: the model splits its bins into %d sub-bins, --sub-bins asks for %d", cfg.Init, m.Arch.Parts(), parts)
 	}
