@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 
 	"neurosurrogate/biophys"
@@ -60,6 +61,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	var pool, floor metrics.Pool
 	var wallRef, wallSur float64
 	var seen string // what the floor did to the input (the same for every file)
+	var fileRMSE, floorRMSE []float64
 	fmt.Fprintf(stdout, "%-24s %6s %6s %7s %7s %7s %7s %8s %8s\n", "events", "ref Hz", "sur Hz", "F1 2ms", "F1 10ms", "RMSE", "EV", "floor F1", "floor RMSE")
 	for i, f := range files {
 		res, err := infer.RolloutCell(m, cell, inputs[i], *tstop, *dt)
@@ -69,6 +71,8 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		r := pool.Add(res.Ref.V, res.Sur.V, m.Arch.SampleDT, res.Ref.Spikes, res.Sur.Spikes, res.TstopMS)
 		floor.Add(res.Ref.V, res.Binned.V, m.Arch.SampleDT, res.Ref.Spikes, res.Binned.Spikes, res.TstopMS)
 		seen = res.FloorWhat
+		fileRMSE = append(fileRMSE, r.RMSESubMV)
+		floorRMSE = append(floorRMSE, res.Floor.RMSESubMV)
 		wallRef += res.WallRef.Seconds()
 		wallSur += res.WallSur.Seconds()
 		fmt.Fprintf(stdout, "%-24s %6.1f %6.1f %7.3f %7.3f %7.3f %7.3f %8.3f %8.3f\n", filepath.Base(f), r.RateRefHz, r.RateSurHz,
@@ -79,6 +83,9 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "pooled over %d files: F1 ±2 ms %.3f (precision %.3f, recall %.3f), ±10 ms %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f; subthreshold RMSE %.3f mV, EV %.3f; rates %.2f / %.2f Hz\n",
 		len(files), p.F1At2ms, p.PrecisionAt2ms, p.RecallAt2ms, p.F1At10ms, p.Precision10ms, p.Recall10ms, p.ShiftMeanMS, p.ShiftSDMS, p.Gamma, p.RMSESubMV, p.EVSub, p.RateRefHz, p.RateSurHz)
 	fmt.Fprintf(stdout, "binning floor (reference on %s): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n", seen, fl.F1At2ms, fl.RMSESubMV)
+	sf, sfl := spreadOf(fileRMSE), spreadOf(floorRMSE)
+	fmt.Fprintf(stdout, "subthreshold RMSE per file: median %.3f, mean %.3f, worst %.3f mV (binning floor: median %.3f, mean %.3f, worst %.3f mV)\n",
+		sf.Median, sf.Mean, sf.Max, sfl.Median, sfl.Mean, sfl.Max)
 	fmt.Fprintf(stdout, "wall: reference %.2f s, surrogate %.2f s\n", wallRef, wallSur)
 	if *asJSON {
 		b, err := json.Marshal(sanitize(struct {
@@ -86,13 +93,42 @@ func runEvaluate(args []string, stdout io.Writer) error {
 			Files      int            `json:"files"`
 			Floor      metrics.Report `json:"binning_floor"`
 			FloorInput string         `json:"binning_floor_input"`
+			PerFile    spread         `json:"rmse_sub_mV_per_file"`
+			FloorFile  spread         `json:"binning_floor_rmse_sub_mV_per_file"`
 			WallRefS   float64        `json:"wall_ref_s"`
 			WallSurS   float64        `json:"wall_sur_s"`
-		}{p, len(files), fl, seen, wallRef, wallSur}))
+		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur}))
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, string(b))
 	}
 	return nil
+}
+
+// spread summarises one metric over files: the pooled figure weighs every
+// subthreshold sample alike, so a few files with a spike out of place can
+// carry it; the median says what a typical file sees.
+type spread struct {
+	Median float64 `json:"median"`
+	Mean   float64 `json:"mean"`
+	Max    float64 `json:"max"`
+	Files  int     `json:"files"` // files the metric is defined on
+}
+
+// spreadOf summarises xs, leaving out NaN (a file with no subthreshold sample).
+func spreadOf(xs []float64) spread {
+	var ok []float64
+	var sum float64
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			ok = append(ok, x)
+			sum += x
+		}
+	}
+	if len(ok) == 0 {
+		return spread{math.NaN(), math.NaN(), math.NaN(), 0}
+	}
+	q := metrics.Quantiles(ok, 0.5, 1)
+	return spread{q[0], sum / float64(len(ok)), q[1], len(ok)}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -237,8 +238,39 @@ func TestEvaluate(t *testing.T) {
 	if m["files"].(float64) != 2 || m["binning_floor"] == nil || m["f1_2ms"] == nil {
 		t.Errorf("evaluate JSON: %v", m)
 	}
+	// Two files: the median is their mean, and the pooled RMS lies between
+	// the per-file figures (at most the worst).
+	if pf, ok := m["rmse_sub_mV_per_file"].(map[string]any); !ok || pf["files"].(float64) != 2 ||
+		pf["median"].(float64) != pf["mean"].(float64) || pf["max"].(float64) < pf["median"].(float64) ||
+		m["rmse_sub_mV"].(float64) > pf["max"].(float64)+1e-9 {
+		t.Errorf("per-file RMSE %v against pooled %v", m["rmse_sub_mV_per_file"], m["rmse_sub_mV"])
+	}
+	if !strings.Contains(out, "subthreshold RMSE per file: median") {
+		t.Errorf("no per-file line in:\n%s", out)
+	}
 	if code, _, errs := runT(t, "evaluate", "--model", "hh", "--cell", "hh"); code != 2 || !strings.Contains(errs, "event files") {
 		t.Errorf("no files: exit %d %q", code, errs)
+	}
+}
+
+func TestSpreadOf(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		in                []float64
+		median, mean, max float64
+		files             int
+	}{
+		{[]float64{3, 1, 2}, 2, 2, 3, 3},
+		{[]float64{4, 1, nan, 1}, 1, 2, 4, 3},
+		{[]float64{0.5, 1.5}, 1, 1, 1.5, 2},
+	} {
+		got := spreadOf(c.in)
+		if got.Median != c.median || got.Mean != c.mean || got.Max != c.max || got.Files != c.files {
+			t.Errorf("spreadOf(%v) = %+v, want median %g mean %g max %g files %d", c.in, got, c.median, c.mean, c.max, c.files)
+		}
+	}
+	if got := spreadOf([]float64{nan}); got.Files != 0 || !math.IsNaN(got.Median) {
+		t.Errorf("all NaN: %+v", got)
 	}
 }
 
