@@ -67,6 +67,9 @@ func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 	if s.Config.SpikeVmWindowMS == 0 {
 		s.Config.SpikeVmWindowMS = 2 // checkpoints from before the setting had 2 ms
 	}
+	if s.Config.Engine == "" {
+		s.Config.Engine = "gorgonia" // checkpoints from before the setting had only the graph
+	}
 	// A changed setting says more than the weight shapes it changes.
 	if d := configDiff(s.Config, st.Config); d != "" {
 		return nil, fmt.Errorf("%s: checkpoint was made with different settings: %s", path, d)

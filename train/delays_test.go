@@ -70,10 +70,6 @@ func TestFeedDelays(t *testing.T) {
 		t.Fatal(err)
 	}
 	const T = 12
-	g, err := surrogate.NewGraph(m, 1, T)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &series{v: make([]float32, T+1), in: [][]float32{make([]float32, T+1), make([]float32, T+1)}, spike: make([]float32, T+1)}
 	for k := range s.v {
 		s.v[k] = -65
@@ -81,8 +77,11 @@ func TestFeedDelays(t *testing.T) {
 		s.in[1][k] = float32(100 + k)
 	}
 	cfg := DefaultConfig()
-	cfg.Feedback = "teacher"
-	f := newFeed(g, a, m.Norm, cfg)
+	cfg.Feedback, cfg.Seq = "teacher", T
+	f, err := newFeed(m, 1, a, m.Norm, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.startBatch([]*series{s}, -65)
 	f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
 	for k := 0; k < T; k++ {
@@ -110,10 +109,6 @@ func TestFeedSpikeVmWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	const T, spikeAt = 40, 20
-	g, err := surrogate.NewGraph(m, 1, T)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := &series{v: make([]float32, T+1), in: [][]float32{make([]float32, T+1)}, spike: make([]float32, T+1)}
 	s.spike[spikeAt] = 1
 	for _, tc := range []struct {
@@ -121,8 +116,11 @@ func TestFeedSpikeVmWindow(t *testing.T) {
 		near     int // samples either side that get the spike weight
 	}{{2, 4}, {5, 10}, {0.5, 1}, {1.2, 3}} {
 		cfg := DefaultConfig()
-		cfg.SpikeVmWeight, cfg.SpikeVmWindowMS = 0.2, tc.windowMS
-		f := newFeed(g, a, m.Norm, cfg)
+		cfg.SpikeVmWeight, cfg.SpikeVmWindowMS, cfg.Seq = 0.2, tc.windowMS, T
+		f, err := newFeed(m, 1, a, m.Norm, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
 		f.startBatch([]*series{s}, -65)
 		f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
 		unit := f.wv[0] // sample 0 is far from the spike: weight 1

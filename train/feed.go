@@ -7,10 +7,12 @@ import (
 	"neurosurrogate/surrogate"
 )
 
-// feed fills one replica graph's inputs chunk by chunk for a batch of
-// traces and carries the recurrent state from chunk to chunk.
+// feed fills one replica's inputs chunk by chunk for a batch of traces,
+// runs its engine (the gorgonia graph g or the hand-written u) and carries
+// the recurrent state from chunk to chunk.
 type feed struct {
 	g    *surrogate.Graph
+	u    *surrogate.Unrolled
 	arch surrogate.Arch
 	norm surrogate.Norm
 	cfg  Config
@@ -28,23 +30,41 @@ type feed struct {
 	loss  [3]float64 // total, Vm, spike
 }
 
-func newFeed(g *surrogate.Graph, a surrogate.Arch, n surrogate.Norm, cfg Config) *feed {
-	f := &feed{g: g, arch: a, norm: n, cfg: cfg, b: g.B, t: g.T}
-	rows := g.B * g.T
+// newFeed prepares a replica of b traces for the model, on the engine the
+// configuration names.
+func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg Config) (*feed, error) {
+	f := &feed{arch: a, norm: n, cfg: cfg, b: b, t: cfg.Seq}
+	var err error
+	if cfg.Engine == "gorgonia" {
+		f.g, err = surrogate.NewGraph(m, b, cfg.Seq)
+	} else {
+		f.u, err = surrogate.NewUnrolled(m, b, cfg.Seq)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows := f.b * f.t
 	f.dunf = make([]float32, rows*a.Kernel*len(a.Inputs))
 	for _, p := range []*[]float32{&f.vteach, &f.mask, &f.inv, &f.vtarget, &f.wv, &f.y, &f.ws} {
 		*p = make([]float32, rows)
 	}
-	f.vin0 = make([]float32, g.B)
-	f.sin0 = make([]float32, g.B)
+	f.vin0 = make([]float32, f.b)
+	f.sin0 = make([]float32, f.b)
 	f.steach = make([]float32, rows)
-	f.vhist = make([]float32, g.B*(a.Kernel-1))
-	f.shist = make([]float32, g.B*(a.Kernel-1))
+	f.vhist = make([]float32, f.b*(a.Kernel-1))
+	f.shist = make([]float32, f.b*(a.Kernel-1))
 	for l := 0; l < a.Layers; l++ {
-		f.h = append(f.h, make([]float32, g.B*a.Hidden))
-		f.c = append(f.c, make([]float32, g.B*a.Hidden))
+		f.h = append(f.h, make([]float32, f.b*a.Hidden))
+		f.c = append(f.c, make([]float32, f.b*a.Hidden))
 	}
-	return f
+	return f, nil
+}
+
+// close releases the engine.
+func (f *feed) close() {
+	if f.g != nil {
+		f.g.Close()
+	}
 }
 
 func (f *feed) vn(v float32) float32 { return (v - f.norm.VOffset) / f.norm.VScale }
@@ -146,9 +166,31 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 	}
 }
 
-// run binds the inputs, runs the graph and keeps gradients, losses and the
-// state to carry into the next chunk.
+// run runs the engine on the chunk filled and keeps gradients, losses and
+// the state to carry into the next chunk.
 func (f *feed) run() error {
+	if f.u != nil {
+		return f.runUnrolled()
+	}
+	return f.runGraph()
+}
+
+// runUnrolled runs the hand-written engine, which carries the state in
+// place.
+func (f *feed) runUnrolled() error {
+	c := surrogate.Chunk{DUnf: f.dunf, VTeach: f.vteach, Mask: f.mask, InvMask: f.inv, VTarget: f.vtarget, WV: f.wv, Y: f.y, WS: f.ws,
+		STeach: f.steach, VIn: f.vin0, VHist: f.vhist, SIn: f.sin0, SHist: f.shist, H: f.h, C: f.c}
+	if err := f.u.Run(&c); err != nil {
+		return err
+	}
+	f.grads = f.u.Grads()
+	f.loss = [3]float64{f.u.Loss, f.u.LossV, f.u.LossS}
+	return nil
+}
+
+// runGraph binds the inputs to the gorgonia graph, runs it and copies out
+// the state to carry.
+func (f *feed) runGraph() error {
 	g := f.g
 	per := f.b * f.arch.Kernel * len(f.arch.Inputs)
 	for t := 0; t < f.t; t++ {

@@ -87,6 +87,12 @@ type Config struct {
 	SpikeVmWindowMS float64 `json:"spike_vm_window_ms"`
 
 	Replicas int     `json:"replicas"` // graphs run in parallel on half batches (0: one per core, max 2)
+	// Engine computes each chunk's loss and gradients: "unrolled" (the
+	// hand-written backpropagation through time, surrogate.Unrolled,
+	// checked equal to the gorgonia graph) or "gorgonia" (the graph,
+	// surrogate.Graph). The two agree to float32 rounding, so a run's
+	// numbers depend on which; a resumed run keeps its engine.
+	Engine string `json:"engine"`
 	ValFrac  float64 `json:"val_frac"`
 	TestFrac float64 `json:"test_frac"`
 	ValMax   int     `json:"val_max"` // at most this many validation traces
@@ -112,7 +118,7 @@ type Config struct {
 // DefaultConfig holds the defaults the command line starts from.
 func DefaultConfig() Config {
 	return Config{Inputs: "prefix", Hidden: 64, Conv: 16, Kernel: 8, Layers: 1, Seq: 128, Batch: 32, Epochs: 30, Seed: 1,
-		LR: 3e-3, LRMin: 1e-4, Clip: 1, Feedback: "free", NoiseMV: 1, SpikeWeight: 1, SpikePosWeight: 5, SpikeVmWeight: 0.2, SpikeVmWindowMS: 2,
+		LR: 3e-3, LRMin: 1e-4, Clip: 1, Feedback: "free", Engine: "unrolled", NoiseMV: 1, SpikeWeight: 1, SpikePosWeight: 5, SpikeVmWeight: 0.2, SpikeVmWindowMS: 2,
 		ValFrac: 0.1, TestFrac: 0.1, ValMax: 32, Patience: 8, RateTolerance: 0.1, TimeBudget: 25 * time.Minute, CheckpointEvery: 3 * time.Minute}
 }
 
@@ -168,6 +174,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--data is required")
 	case c.Out == "":
 		return fmt.Errorf("--out is required")
+	case c.Engine != "unrolled" && c.Engine != "gorgonia":
+		return fmt.Errorf("--engine %q: want unrolled or gorgonia", c.Engine)
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
 		return fmt.Errorf("--feedback %q: want free, teacher or scheduled", c.Feedback)
 	case c.ValFrac <= 0 || c.TestFrac < 0 || c.ValFrac+c.TestFrac >= 1:
@@ -391,16 +399,14 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 			per[r]++
 		}
 	}
-	graphs := make([]*surrogate.Graph, replicas)
 	feeds := make([]*feed, replicas)
-	for r := range graphs {
-		g, err := surrogate.NewGraph(model, per[r], cfg.Seq)
+	for r := range feeds {
+		f, err := newFeed(model, per[r], arch, norm, cfg)
 		if err != nil {
 			return nil, err
 		}
-		defer g.Close()
-		graphs[r] = g
-		feeds[r] = newFeed(g, arch, norm, cfg)
+		defer f.close()
+		feeds[r] = f
 	}
 
 	samples := len(trainSet[0].v)
@@ -482,7 +488,7 @@ train:
 				}
 				errs := make([]error, replicas)
 				var wg sync.WaitGroup
-				for r := range graphs {
+				for r := range feeds {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
@@ -785,7 +791,8 @@ func configDiff(a, b Config) string {
 		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
-		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins}} {
+		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
+		{"engine", a.Engine, b.Engine}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}

@@ -166,6 +166,52 @@ func TestResumeExact(t *testing.T) {
 	}
 }
 
+// TestEnginesAgree: the hand-written engine and the gorgonia graph train
+// the same model: the same losses step by step and, after an epoch of
+// free-running training on the richest architecture, the same weights up
+// to float32 rounding grown over the steps.
+func TestEnginesAgree(t *testing.T) {
+	dir := t.TempDir()
+	var models []*surrogate.Model
+	var losses [][]float64
+	for _, engine := range []string{"unrolled", "gorgonia"} {
+		cfg := tinyConfig(t, filepath.Join(dir, engine+".safetensors"))
+		cfg.Engine, cfg.Epochs = engine, 1
+		cfg.FeedSpike, cfg.Residual, cfg.Layers = true, true, 2
+		var l []float64
+		if _, err := Run(context.Background(), cfg, func(s Status) {
+			if s.Message == "" {
+				l = append(l, s.Loss)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := surrogate.Load(cfg.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		models, losses = append(models, m), append(losses, l)
+	}
+	if len(losses[0]) == 0 || len(losses[0]) != len(losses[1]) {
+		t.Fatalf("%d and %d steps", len(losses[0]), len(losses[1]))
+	}
+	for i := range losses[0] {
+		if d := math.Abs(losses[0][i] - losses[1][i]); !(d <= 1e-4*math.Abs(losses[1][i])) {
+			t.Errorf("step %d: running loss %g (unrolled), %g (gorgonia)", i, losses[0][i], losses[1][i])
+		}
+	}
+	worst := 0.0
+	for name, w := range models[1].W {
+		for i, x := range w.Data {
+			worst = math.Max(worst, math.Abs(float64(models[0].W[name].Data[i]-x)))
+		}
+	}
+	t.Logf("%d steps; largest weight difference %g", len(losses[0]), worst)
+	if worst > 1e-3 {
+		t.Errorf("weights differ by up to %g", worst)
+	}
+}
+
 // TestTrainLearns: a few epochs lower the training loss.
 func TestTrainLearns(t *testing.T) {
 	cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
@@ -211,6 +257,7 @@ func TestTrainBadInput(t *testing.T) {
 		{"negative kernel widening", func(c *Config) { c.Init, c.WidenKernel = "m.safetensors", -1 }, "--widen-kernel -1"},
 		{"zero hidden", func(c *Config) { c.Hidden = 0 }, "--hidden 0"},
 		{"unknown input delay", func(c *Config) { c.InputDelay = "cable" }, `--input-delay "cable"`},
+		{"unknown engine", func(c *Config) { c.Engine = "tensorflow" }, `--engine "tensorflow"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))

@@ -57,6 +57,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.Float64Var(&cfg.SpikePosWeight, "spike-pos-weight", d.SpikePosWeight, "extra weight of bins that hold a spike")
 	fs.Float64Var(&cfg.SpikeVmWeight, "spike-vm-weight", d.SpikeVmWeight, "weight of Vm errors within --spike-vm-window of a spike")
 	fs.Float64Var(&cfg.SpikeVmWindowMS, "spike-vm-window", d.SpikeVmWindowMS, "ms either side of a reference spike where Vm errors get --spike-vm-weight (5 matches the subthreshold metric)")
+	fs.StringVar(&cfg.Engine, "engine", d.Engine, "what computes each chunk's loss and gradients: unrolled (hand-written backpropagation through time, 2.5x faster) or gorgonia (the gorgonia graph it is tested equal to)")
 	fs.IntVar(&cfg.Replicas, "replicas", d.Replicas, "graphs run in parallel on parts of each batch (0: one per core, at most 2)")
 	fs.IntVar(&cfg.Patience, "patience", d.Patience, "stop after this many epochs without better validation (0: never)")
 	fs.IntVar(&cfg.MaxTraces, "max-traces", 0, "use only the dataset's first N traces (0: all), e.g. to measure accuracy against data size")

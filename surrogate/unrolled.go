@@ -1,0 +1,602 @@
+package surrogate
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+)
+
+// Unrolled is the training computation of Graph — the model unrolled over
+// T samples for B cells, its loss and the loss's gradient in every weight —
+// written out by hand: a forward pass that keeps every step's activations,
+// then backpropagation through time from the last step to the first.
+//
+// It exists for speed. In Graph every step is about 45 gorgonia nodes, and
+// at these sizes gorgonia's cost per node (a fresh result tensor per node
+// and run, a gradient add per weight and step, the tape's bookkeeping) is
+// as large as the arithmetic. Here nothing is allocated per run, each step
+// is one packed matrix product per layer forward and one backward, and
+// each weight's gradient is one product over all T·B rows at the end.
+// Graph stays the definition: TestUnrolledEqualsGraph checks that both give
+// the same loss, gradients, outputs and carried state for every kind of
+// architecture, and TestUnrolledGradient checks the gradients against
+// finite differences directly.
+//
+// The weights are read from the model on every Run, so an optimizer can
+// update m.W in place between runs.
+type Unrolled struct {
+	B, T int
+	m    *Model
+	arch Arch
+
+	k, nIn, f, hd, layers, fed int
+	cw                         int   // conv input width: K*nIn + K*fed + 1
+	inW                        []int // per layer: width of the layer's input (F, then H)
+
+	// Joined weights (rebuilt from m.W on every Run), as Graph joins them.
+	wc  []float32   // cw x F: conv.wd, conv.wv, [conv.wsp], conv.b
+	w   [][]float32 // per layer (in+H+1) x 4H: gates i f g o side by side, biases last
+	wh  []float32   // (H+1) x 2: head.v and head.s side by side, biases last
+	wcP *PackedB
+	wP  []*PackedB // w, for the forward products
+	wTP []*PackedB // w transposed, for the backward ones
+
+	// Forward values, one row per step and cell (t*B+b).
+	convIn []float32   // T*B x cw: [drive | Vm history | spike history | 1]
+	xs     [][]float32 // per layer T*B x (in+H+1): [input | h of the step before | 1]
+	act    [][]float32 // per layer T*B x 4H: σ(i) σ(f) tanh(g) σ(o)
+	c, tc  [][]float32 // per layer T*B x H: cell state and its tanh
+	h      [][]float32 // per layer T*B x H
+	out    []float32   // T*B x 2: predicted Vm (normalized), spike logit
+	vin    []float32   // T*B: each step's Vm input
+	sin    []float32   // T*B: each step's spike input (FeedSpike)
+
+	// Backward values.
+	dz     [][]float32 // per layer T*B x 4H: gradient in the gate pre-activations
+	dpre   []float32   // T*B x F: gradient in the conv pre-activations
+	dout   []float32   // T*B x 2
+	dvin   []float32   // T*B: gradient in each step's Vm input
+	dsin   []float32   // T*B
+	dx     []float32   // B x (widest layer input + H + 1)
+	dh     []float32   // B x H
+	dcNext [][]float32 // per layer B x H: dc of the step after, times its σ(f)
+	dhNext [][]float32 // per layer B x H: gradient in h from the step after
+	tile   []float32   // scratch for the products' partial tiles
+
+	dwc []float32   // cw x F
+	dw  [][]float32 // per layer (in+H+1) x 4H
+	dwh []float32   // (H+1) x 2
+
+	grads map[string][]float32
+
+	// Loss and its Vm and spike parts, after Run (as Graph's Loss, LossV,
+	// LossS).
+	Loss, LossV, LossS float64
+}
+
+// Chunk is what one Run of an Unrolled reads: each step's inputs,
+// time-major (row t*B+b, as Graph's per-step nodes), and the recurrent
+// state carried in from the chunk before, which Run replaces with the
+// state the next chunk starts from.
+type Chunk struct {
+	DUnf    []float32 // T*B x K*nIn: normalized drive, column lag*nIn+j
+	VTeach  []float32 // T*B: teacher Vm input (normalized)
+	Mask    []float32 // T*B: 1 = use the teacher, 0 = own prediction
+	InvMask []float32 // T*B: 1 - Mask
+	VTarget []float32 // T*B: next-sample Vm target (normalized)
+	WV      []float32 // T*B: weight of each Vm error
+	Y       []float32 // T*B: spike targets (0/1)
+	WS      []float32 // T*B: weight of each spike term
+	STeach  []float32 // FeedSpike, T*B: the previous bin's spike
+
+	VIn   []float32   // B: own prediction feeding step 0
+	VHist []float32   // B x (K-1): Vm inputs before step 0, column l-1 at lag l
+	SIn   []float32   // FeedSpike, B: own spike probability feeding step 0
+	SHist []float32   // FeedSpike, B x (K-1)
+	H, C  [][]float32 // per layer B x H
+}
+
+// NewUnrolled prepares the model's training computation over T samples for
+// B cells. It reads m.W on every Run.
+func NewUnrolled(m *Model, B, T int) (*Unrolled, error) {
+	a := m.Arch
+	if B < 1 || T < 1 {
+		return nil, fmt.Errorf("unrolled: batch %d and length %d must be positive", B, T)
+	}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	u := &Unrolled{B: B, T: T, m: m, arch: a, k: a.Kernel, nIn: len(a.Inputs), f: a.Conv, hd: a.Hidden, layers: a.Layers, fed: a.fed()}
+	u.cw = u.k*u.nIn + u.k*u.fed + 1
+	rows := T * B
+	H := u.hd
+	u.wc = make([]float32, u.cw*u.f)
+	u.convIn = make([]float32, rows*u.cw)
+	u.dpre = make([]float32, rows*u.f)
+	u.dwc = make([]float32, u.cw*u.f)
+	widest := 0
+	for l := 0; l < u.layers; l++ {
+		in := H
+		if l == 0 {
+			in = u.f
+		}
+		u.inW = append(u.inW, in)
+		xw := in + H + 1
+		widest = max(widest, xw)
+		u.w = append(u.w, make([]float32, xw*4*H))
+		u.dw = append(u.dw, make([]float32, xw*4*H))
+		u.xs = append(u.xs, make([]float32, rows*xw))
+		u.act = append(u.act, make([]float32, rows*4*H))
+		u.dz = append(u.dz, make([]float32, rows*4*H))
+		for _, p := range []*[][]float32{&u.c, &u.tc, &u.h} {
+			*p = append(*p, make([]float32, rows*H))
+		}
+		u.dcNext = append(u.dcNext, make([]float32, B*H))
+		u.dhNext = append(u.dhNext, make([]float32, B*H))
+	}
+	u.wh = make([]float32, (H+1)*2)
+	u.dwh = make([]float32, (H+1)*2)
+	u.out = make([]float32, rows*2)
+	u.dout = make([]float32, rows*2)
+	u.vin = make([]float32, rows)
+	u.dvin = make([]float32, rows)
+	u.sin = make([]float32, rows)
+	u.dsin = make([]float32, rows)
+	u.dx = make([]float32, B*widest)
+	u.dh = make([]float32, B*H)
+	u.tile = make([]float32, 32*(widest+4*H+32))
+	u.grads = map[string][]float32{}
+	for name, sh := range a.Shapes() {
+		u.grads[name] = make([]float32, sh[0]*sh[1])
+	}
+	return u, nil
+}
+
+// check verifies the chunk's sizes.
+func (u *Unrolled) check(c *Chunk) error {
+	rows := u.T * u.B
+	type arr struct {
+		name string
+		s    []float32
+		n    int
+	}
+	as := []arr{{"DUnf", c.DUnf, rows * u.k * u.nIn}, {"VTeach", c.VTeach, rows}, {"Mask", c.Mask, rows}, {"InvMask", c.InvMask, rows},
+		{"VTarget", c.VTarget, rows}, {"WV", c.WV, rows}, {"Y", c.Y, rows}, {"WS", c.WS, rows},
+		{"VIn", c.VIn, u.B}, {"VHist", c.VHist, u.B * (u.k - 1)}}
+	if u.arch.FeedSpike {
+		as = append(as, arr{"STeach", c.STeach, rows}, arr{"SIn", c.SIn, u.B}, arr{"SHist", c.SHist, u.B * (u.k - 1)})
+	}
+	for _, a := range as {
+		if len(a.s) != a.n {
+			return fmt.Errorf("unrolled: chunk %s has %d values, want %d", a.name, len(a.s), a.n)
+		}
+	}
+	if len(c.H) != u.layers || len(c.C) != u.layers {
+		return fmt.Errorf("unrolled: chunk state for %d/%d layers, want %d", len(c.H), len(c.C), u.layers)
+	}
+	for l := range c.H {
+		if len(c.H[l]) != u.B*u.hd || len(c.C[l]) != u.B*u.hd {
+			return fmt.Errorf("unrolled: layer %d state has %d/%d values, want %d", l, len(c.H[l]), len(c.C[l]), u.B*u.hd)
+		}
+	}
+	return nil
+}
+
+// joinWeights copies the model's weights into the joined matrices and
+// packs them.
+func (u *Unrolled) joinWeights() {
+	W := u.m.W
+	F, H := u.f, u.hd
+	off := 0
+	for _, name := range u.convNames() {
+		d := W[name].Data
+		copy(u.wc[off:], d)
+		off += len(d)
+	}
+	for l := 0; l < u.layers; l++ {
+		in := u.inW[l]
+		w := u.w[l]
+		for gi, g := range Gates {
+			wg, bg := W[lstmName(l, "w", g)].Data, W[lstmName(l, "b", g)].Data
+			for r := 0; r < in+H; r++ {
+				copy(w[r*4*H+gi*H:r*4*H+(gi+1)*H], wg[r*H:(r+1)*H])
+			}
+			copy(w[(in+H)*4*H+gi*H:], bg[:H])
+		}
+	}
+	vw, sw := W["head.v.w"].Data, W["head.s.w"].Data
+	for j := 0; j < H; j++ {
+		u.wh[2*j], u.wh[2*j+1] = vw[j], sw[j]
+	}
+	u.wh[2*H], u.wh[2*H+1] = W["head.v.b"].Data[0], W["head.s.b"].Data[0]
+	u.wcP = repack(u.wcP, u.wc, u.cw, F, false)
+	if u.wP == nil {
+		u.wP = make([]*PackedB, u.layers)
+		u.wTP = make([]*PackedB, u.layers)
+	}
+	for l := range u.w {
+		xw := u.inW[l] + H + 1
+		u.wP[l] = repack(u.wP[l], u.w[l], xw, 4*H, false)
+		u.wTP[l] = repack(u.wTP[l], u.w[l], 4*H, xw, true)
+	}
+}
+
+// convNames are the conv weights in the order of the conv input's columns.
+func (u *Unrolled) convNames() []string {
+	ns := []string{"conv.wd", "conv.wv"}
+	if u.arch.FeedSpike {
+		ns = append(ns, "conv.wsp")
+	}
+	return append(ns, "conv.b")
+}
+
+// repack packs the k x n matrix b (or, with trans, the transpose of the
+// n x k matrix b) into p's memory, making p if nil.
+func repack(p *PackedB, b []float32, k, n int, trans bool) *PackedB {
+	kern := kernelFor(gemmKernel, n)
+	if p == nil {
+		p = &PackedB{k: k, n: n, kern: kern}
+	}
+	_, nr := kernelShape(kern)
+	size := packedLen(kern, k, n)
+	if cap(p.data) < size {
+		p.data = make([]float32, size)
+	}
+	buf := p.data[:size]
+	switch {
+	case trans && nr > 0:
+		p.packTrans(b, k, buf)
+	case trans:
+		t := make([]float32, k*n)
+		transpose(t, b, n, k, k, n)
+		p.pack(t, n, buf)
+	default:
+		p.pack(b, n, buf)
+	}
+	return p
+}
+
+// mul is C = A B on a packed B, with the partial tile's scratch from u.
+func (u *Unrolled) mul(p *PackedB, m int, a []float32, lda int, c []float32, ldc int) {
+	if p.nr == 0 || m == 0 {
+		p.Mul(m, a, lda, c, ldc)
+		return
+	}
+	p.mulPanels(m, a, lda, c, ldc, u.tile)
+}
+
+// Run computes the loss over the chunk, every weight's gradient (Grads)
+// and the outputs of every step (PredVm, Logit), and replaces the chunk's
+// carried state (VIn, VHist, SIn, SHist, H, C) with the state after its
+// last step.
+func (u *Unrolled) Run(c *Chunk) error {
+	if err := u.check(c); err != nil {
+		return err
+	}
+	u.joinWeights()
+	u.forward(c)
+	u.backward(c)
+	u.carry(c)
+	return nil
+}
+
+// forward runs the T steps, keeping what the backward pass needs.
+func (u *Unrolled) forward(c *Chunk) {
+	B, K, nIn, F, H, cw := u.B, u.k, u.nIn, u.f, u.hd, u.cw
+	dw := K * nIn
+	var lv, ls float64
+	for t := 0; t < u.T; t++ {
+		r0 := t * B
+		// The Vm (and spike) input: the teacher's or the model's own.
+		for b := 0; b < B; b++ {
+			r := r0 + b
+			src := c.VIn[b]
+			if t > 0 {
+				src = u.out[2*(r-B)]
+			}
+			u.vin[r] = c.Mask[r]*c.VTeach[r] + c.InvMask[r]*src
+			if u.arch.FeedSpike {
+				s := c.SIn[b]
+				if t > 0 {
+					s = Sigmoid32(u.out[2*(r-B)+1])
+				}
+				u.sin[r] = c.Mask[r]*c.STeach[r] + c.InvMask[r]*s
+			}
+		}
+		// The conv input rows: drive, Vm history (lag 0 first), spike
+		// history, 1.
+		for b := 0; b < B; b++ {
+			r := r0 + b
+			row := u.convIn[r*cw : (r+1)*cw]
+			copy(row[:dw], c.DUnf[r*dw:(r+1)*dw])
+			u.history(row[dw:dw+K], u.vin, c.VHist, t, b)
+			if u.arch.FeedSpike {
+				u.history(row[dw+K:dw+2*K], u.sin, c.SHist, t, b)
+			}
+			row[cw-1] = 1
+		}
+		// x = tanh(convIn wc), straight into the first layer's input rows.
+		x0 := u.xs[0]
+		xw0 := u.inW[0] + H + 1
+		u.mul(u.wcP, B, u.convIn[r0*cw:], cw, x0[r0*xw0:], xw0)
+		tanhRows(B, F, x0[r0*xw0:], xw0, zeros(F), x0[r0*xw0:], xw0)
+		for l := 0; l < u.layers; l++ {
+			in, xw := u.inW[l], u.inW[l]+H+1
+			xs := u.xs[l]
+			for b := 0; b < B; b++ {
+				r := r0 + b
+				row := xs[r*xw : (r+1)*xw]
+				if l > 0 {
+					copy(row[:in], u.h[l-1][r*H:(r+1)*H])
+				}
+				if t > 0 {
+					copy(row[in:in+H], u.h[l][(r-B)*H:(r-B+1)*H])
+				} else {
+					copy(row[in:in+H], c.H[l][b*H:(b+1)*H])
+				}
+				row[xw-1] = 1
+			}
+			z := u.dz[l][r0*4*H : (r0+B)*4*H] // scratch until the backward pass
+			u.mul(u.wP[l], B, xs[r0*xw:], xw, z, 4*H)
+			act := u.act[l][r0*4*H : (r0+B)*4*H]
+			gateActivations(B, H, fmat{d: z, ld: 4 * H}, act)
+			cl, tcl, hl := u.c[l][r0*H:(r0+B)*H], u.tc[l][r0*H:(r0+B)*H], u.h[l][r0*H:(r0+B)*H]
+			for b := 0; b < B; b++ {
+				a := act[b*4*H : (b+1)*4*H]
+				var cp []float32
+				if t > 0 {
+					cp = u.c[l][(r0-B+b)*H : (r0-B+b+1)*H]
+				} else {
+					cp = c.C[l][b*H : (b+1)*H]
+				}
+				cr := cl[b*H : (b+1)*H]
+				for j := range cr {
+					cr[j] = a[H+j]*cp[j] + a[j]*a[2*H+j]
+				}
+			}
+			tanhRows(B, H, cl, H, zeros(H), tcl, H)
+			for i := range hl {
+				b, j := i/H, i%H
+				hl[i] = act[b*4*H+3*H+j] * tcl[i]
+			}
+		}
+		// Heads, residual, loss.
+		hL := u.h[u.layers-1]
+		for b := 0; b < B; b++ {
+			r := r0 + b
+			hr := hL[r*H : (r+1)*H]
+			ov, os := u.wh[2*H], u.wh[2*H+1]
+			for j, x := range hr {
+				ov += x * u.wh[2*j]
+				os += x * u.wh[2*j+1]
+			}
+			if u.arch.Residual {
+				ov += u.vin[r]
+			}
+			u.out[2*r], u.out[2*r+1] = ov, os
+			e := float64(ov) - float64(c.VTarget[r])
+			lv += float64(c.WV[r]) * e * e
+			x := float64(os)
+			ls += float64(c.WS[r]) * (softplus(x) - float64(c.Y[r])*x)
+		}
+	}
+	// As Graph's loss op: summed in float64, reported in float32.
+	u.LossV, u.LossS = float64(float32(lv)), float64(float32(ls))
+	u.Loss = float64(float32(lv) + float32(ls))
+}
+
+// history fills dst (K values, lag 0 first) with the inputs of step t and
+// the K-1 before it for cell b: from this chunk's steps, then from the
+// carried history (column l-1 at lag l).
+func (u *Unrolled) history(dst, cur, carried []float32, t, b int) {
+	K, B := u.k, u.B
+	for l := 0; l < K; l++ {
+		if s := t - l; s >= 0 {
+			dst[l] = cur[s*B+b]
+		} else {
+			dst[l] = carried[b*(K-1)+l-1-t]
+		}
+	}
+}
+
+// backward propagates the loss's gradient from the last step to the first
+// and forms every weight's gradient.
+func (u *Unrolled) backward(c *Chunk) {
+	B, K, F, H, cw, T := u.B, u.k, u.f, u.hd, u.cw, u.T
+	dw := K * u.nIn
+	clear(u.dvin)
+	clear(u.dsin)
+	for l := range u.dcNext {
+		clear(u.dcNext[l])
+		clear(u.dhNext[l])
+	}
+	for t := T - 1; t >= 0; t-- {
+		r0 := t * B
+		// The loss's gradient in this step's outputs, and what the next
+		// step's Vm (and spike) input, which is this output fed back, sends.
+		for b := 0; b < B; b++ {
+			r := r0 + b
+			ov, os := u.out[2*r], u.out[2*r+1]
+			p := Sigmoid32(os)
+			gv := 2 * c.WV[r] * (ov - c.VTarget[r])
+			gs := c.WS[r] * (p - c.Y[r])
+			if t+1 < T {
+				n := r + B
+				gv += c.InvMask[n] * u.dvin[n]
+				if u.arch.FeedSpike {
+					gs += c.InvMask[n] * u.dsin[n] * p * (1 - p)
+				}
+			}
+			u.dout[2*r], u.dout[2*r+1] = gv, gs
+			if u.arch.Residual {
+				u.dvin[r] += gv
+			}
+		}
+		// Into the last layer's h.
+		last := u.layers - 1
+		for b := 0; b < B; b++ {
+			gv, gs := u.dout[2*(r0+b)], u.dout[2*(r0+b)+1]
+			dh, dn := u.dh[b*H:(b+1)*H], u.dhNext[last][b*H:(b+1)*H]
+			for j := range dh {
+				dh[j] = gv*u.wh[2*j] + gs*u.wh[2*j+1] + dn[j]
+			}
+		}
+		for l := last; l >= 0; l-- {
+			in, xw := u.inW[l], u.inW[l]+H+1
+			act := u.act[l][r0*4*H : (r0+B)*4*H]
+			tcl := u.tc[l][r0*H : (r0+B)*H]
+			dz := u.dz[l][r0*4*H : (r0+B)*4*H]
+			dcn := u.dcNext[l]
+			for b := 0; b < B; b++ {
+				a := act[b*4*H : (b+1)*4*H]
+				var cp []float32
+				if t > 0 {
+					cp = u.c[l][(r0-B+b)*H : (r0-B+b+1)*H]
+				} else {
+					cp = c.C[l][b*H : (b+1)*H]
+				}
+				tc, dh := tcl[b*H:(b+1)*H], u.dh[b*H:(b+1)*H]
+				dzr, dcr := dz[b*4*H:(b+1)*4*H], dcn[b*H:(b+1)*H]
+				si, sf, tg, so := a[:H], a[H:2*H], a[2*H:3*H], a[3*H:]
+				for j := 0; j < H; j++ {
+					dc := dh[j]*so[j]*(1-tc[j]*tc[j]) + dcr[j]
+					dzr[j] = dc * tg[j] * si[j] * (1 - si[j])
+					dzr[H+j] = dc * cp[j] * sf[j] * (1 - sf[j])
+					dzr[2*H+j] = dc * si[j] * (1 - tg[j]*tg[j])
+					dzr[3*H+j] = dh[j] * tc[j] * so[j] * (1 - so[j])
+					dcr[j] = dc * sf[j]
+				}
+			}
+			// [dinput dh_prev dbias] = dz wᵀ
+			u.mul(u.wTP[l], B, dz, 4*H, u.dx, xw)
+			for b := 0; b < B; b++ {
+				row := u.dx[b*xw : (b+1)*xw]
+				copy(u.dhNext[l][b*H:(b+1)*H], row[in:in+H])
+				if l > 0 {
+					dh, dn := u.dh[b*H:(b+1)*H], u.dhNext[l-1][b*H:(b+1)*H]
+					for j := range dh {
+						dh[j] = row[j] + dn[j]
+					}
+				}
+			}
+		}
+		// The conv: through tanh, then into the Vm (and spike) histories.
+		x0, xw0 := u.xs[0], u.inW[0]+H+1
+		for b := 0; b < B; b++ {
+			r := r0 + b
+			x := x0[r*xw0 : r*xw0+F]
+			dx, dp := u.dx[b*xw0:b*xw0+F], u.dpre[r*F:(r+1)*F]
+			for j := range dp {
+				dp[j] = dx[j] * (1 - x[j]*x[j])
+			}
+			for lag := 0; lag < K && lag <= t; lag++ {
+				s := (t-lag)*B + b
+				wv := u.wc[(dw+lag)*F : (dw+lag+1)*F]
+				var g float32
+				for j, d := range dp {
+					g += d * wv[j]
+				}
+				u.dvin[s] += g
+				if u.arch.FeedSpike {
+					ws := u.wc[(dw+K+lag)*F : (dw+K+lag+1)*F]
+					var g float32
+					for j, d := range dp {
+						g += d * ws[j]
+					}
+					u.dsin[s] += g
+				}
+			}
+		}
+	}
+	// Each weight's gradient: one product over all steps.
+	rows := T * B
+	bl := BLAS{}
+	bl.Sgemm(blas.Trans, blas.NoTrans, cw, F, rows, 1, u.convIn, cw, u.dpre, F, 0, u.dwc, F)
+	for l := range u.dw {
+		xw := u.inW[l] + H + 1
+		bl.Sgemm(blas.Trans, blas.NoTrans, xw, 4*H, rows, 1, u.xs[l], xw, u.dz[l], 4*H, 0, u.dw[l], 4*H)
+	}
+	clear(u.dwh)
+	hL := u.h[u.layers-1]
+	for r := 0; r < rows; r++ {
+		gv, gs := u.dout[2*r], u.dout[2*r+1]
+		for j, x := range hL[r*H : (r+1)*H] {
+			u.dwh[2*j] += x * gv
+			u.dwh[2*j+1] += x * gs
+		}
+		u.dwh[2*H] += gv
+		u.dwh[2*H+1] += gs
+	}
+	u.splitGrads()
+}
+
+// splitGrads copies the joined gradients into the per-weight ones.
+func (u *Unrolled) splitGrads() {
+	H := u.hd
+	off := 0
+	for _, name := range u.convNames() {
+		g := u.grads[name]
+		copy(g, u.dwc[off:off+len(g)])
+		off += len(g)
+	}
+	for l := 0; l < u.layers; l++ {
+		in := u.inW[l]
+		d := u.dw[l]
+		for gi, g := range Gates {
+			wg, bg := u.grads[lstmName(l, "w", g)], u.grads[lstmName(l, "b", g)]
+			for r := 0; r < in+H; r++ {
+				copy(wg[r*H:(r+1)*H], d[r*4*H+gi*H:r*4*H+(gi+1)*H])
+			}
+			copy(bg, d[(in+H)*4*H+gi*H:(in+H)*4*H+(gi+1)*H])
+		}
+	}
+	vw, sw := u.grads["head.v.w"], u.grads["head.s.w"]
+	for j := 0; j < H; j++ {
+		vw[j], sw[j] = u.dwh[2*j], u.dwh[2*j+1]
+	}
+	u.grads["head.v.b"][0], u.grads["head.s.b"][0] = u.dwh[2*H], u.dwh[2*H+1]
+}
+
+// carry replaces the chunk's state with the state after the last step.
+func (u *Unrolled) carry(c *Chunk) {
+	B, K, H, T := u.B, u.k, u.hd, u.T
+	last := (T - 1) * B
+	// The histories first: they read the old carried values.
+	next := func(cur, carried []float32) {
+		for b := 0; b < B; b++ {
+			for l := K - 1; l >= 1; l-- {
+				// lag l from step T is lag l-1 from step T-1.
+				if s := T - l; s >= 0 {
+					carried[b*(K-1)+l-1] = cur[s*B+b]
+				} else {
+					carried[b*(K-1)+l-1] = carried[b*(K-1)+l-1-T]
+				}
+			}
+		}
+	}
+	next(u.vin, c.VHist)
+	if u.arch.FeedSpike {
+		next(u.sin, c.SHist)
+	}
+	for b := 0; b < B; b++ {
+		c.VIn[b] = u.out[2*(last+b)]
+		if u.arch.FeedSpike {
+			c.SIn[b] = Sigmoid32(u.out[2*(last+b)+1])
+		}
+	}
+	for l := 0; l < u.layers; l++ {
+		copy(c.H[l], u.h[l][last*H:(last+B)*H])
+		copy(c.C[l], u.c[l][last*H:(last+B)*H])
+	}
+}
+
+// Grads is every weight's gradient after Run, by name (the Unrolled's own
+// memory, overwritten by the next Run).
+func (u *Unrolled) Grads() map[string][]float32 { return u.grads }
+
+// PredVm is the predicted next Vm (normalized) of each cell at step t,
+// after Run.
+func (u *Unrolled) PredVm(t int) []float32 { return column(u.out[2*t*u.B:2*(t+1)*u.B], 2, 0) }
+
+// Logit is the spike logit of each cell at step t, after Run.
+func (u *Unrolled) Logit(t int) []float32 { return column(u.out[2*t*u.B:2*(t+1)*u.B], 2, 1) }

@@ -1,0 +1,374 @@
+package surrogate
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+)
+
+// randomChunk is a chunk of random inputs for the model's architecture:
+// teacher and free steps mixed, spikes, weights, a carried state.
+func randomChunk(a Arch, B, T int, seed uint64) *Chunk {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	randv := func(n int, f func() float64) []float32 {
+		o := make([]float32, n)
+		for i := range o {
+			o[i] = float32(f())
+		}
+		return o
+	}
+	bit := func() float64 { return float64(rng.IntN(2)) }
+	c := &Chunk{
+		DUnf:    randv(T*B*a.Kernel*len(a.Inputs), rng.Float64),
+		VTeach:  randv(T*B, rng.NormFloat64),
+		Mask:    randv(T*B, bit),
+		VTarget: randv(T*B, rng.NormFloat64),
+		WV:      randv(T*B, rng.Float64),
+		Y:       randv(T*B, bit),
+		WS:      randv(T*B, rng.Float64),
+		VIn:     randv(B, func() float64 { return 0.3 * rng.NormFloat64() }),
+		VHist:   randv(B*(a.Kernel-1), func() float64 { return 0.3 * rng.NormFloat64() }),
+	}
+	c.InvMask = make([]float32, T*B)
+	for i, m := range c.Mask {
+		c.InvMask[i] = 1 - m
+	}
+	if a.FeedSpike {
+		c.STeach = randv(T*B, bit)
+		c.SIn = randv(B, rng.Float64)
+		c.SHist = randv(B*(a.Kernel-1), rng.Float64)
+	}
+	for l := 0; l < a.Layers; l++ {
+		c.H = append(c.H, randv(B*a.Hidden, func() float64 { return 0.5 * rng.NormFloat64() }))
+		c.C = append(c.C, randv(B*a.Hidden, rng.NormFloat64))
+	}
+	return c
+}
+
+// cloneChunk copies every array of c.
+func cloneChunk(c *Chunk) *Chunk {
+	cp := func(s []float32) []float32 { return append([]float32(nil), s...) }
+	d := &Chunk{DUnf: cp(c.DUnf), VTeach: cp(c.VTeach), Mask: cp(c.Mask), InvMask: cp(c.InvMask), VTarget: cp(c.VTarget),
+		WV: cp(c.WV), Y: cp(c.Y), WS: cp(c.WS), STeach: cp(c.STeach), VIn: cp(c.VIn), VHist: cp(c.VHist), SIn: cp(c.SIn), SHist: cp(c.SHist)}
+	for l := range c.H {
+		d.H, d.C = append(d.H, cp(c.H[l])), append(d.C, cp(c.C[l]))
+	}
+	return d
+}
+
+// runGraph runs the gorgonia graph on the chunk and returns its loss,
+// gradients, per-step outputs and the state to carry (as train carries it).
+func runGraph(t *testing.T, gr *Graph, a Arch, c *Chunk) (loss [3]float64, grads map[string][]float32, pred, logit []float32, next *Chunk) {
+	t.Helper()
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	bindSteps(t, gr.DUnf, c.DUnf)
+	bindSteps(t, gr.VTeach, c.VTeach)
+	bindSteps(t, gr.Mask, c.Mask)
+	bindSteps(t, gr.InvMask, c.InvMask)
+	bindSteps(t, gr.VTarget, c.VTarget)
+	bindSteps(t, gr.WV, c.WV)
+	bindSteps(t, gr.Y, c.Y)
+	bindSteps(t, gr.WS, c.WS)
+	must(Bind(gr.VIn0, c.VIn))
+	if gr.VHist != nil {
+		must(Bind(gr.VHist, c.VHist))
+	}
+	if a.FeedSpike {
+		bindSteps(t, gr.STeach, c.STeach)
+		must(Bind(gr.SIn0, c.SIn))
+		if gr.SHist != nil {
+			must(Bind(gr.SHist, c.SHist))
+		}
+	}
+	for l := range gr.H0 {
+		must(Bind(gr.H0[l], c.H[l]))
+		must(Bind(gr.C0[l], c.C[l]))
+	}
+	must(gr.Run())
+	g, err := gr.Grads()
+	must(err)
+	loss = [3]float64{float64(gr.Out(gr.Loss)[0]), float64(gr.Out(gr.LossV)[0]), float64(gr.Out(gr.LossS)[0])}
+	for k := 0; k < gr.T; k++ {
+		pred = append(pred, gr.PredVm(k)...)
+		logit = append(logit, gr.Logit(k)...)
+	}
+	next = cloneChunk(c)
+	K, B := a.Kernel, gr.B
+	tail := func(d []float32) []float32 {
+		out := make([]float32, B*(K-1))
+		for r := 0; r < B; r++ {
+			copy(out[r*(K-1):(r+1)*(K-1)], d[r*K:r*K+K-1])
+		}
+		return out
+	}
+	next.VIn = gr.PredVm(gr.T - 1)
+	next.VHist = tail(gr.Out(gr.VinTail))
+	if a.FeedSpike {
+		next.SIn = gr.SpikeProb(gr.T - 1)
+		next.SHist = tail(gr.Out(gr.SinTail))
+	}
+	for l := range next.H {
+		next.H[l] = append([]float32(nil), gr.Out(gr.HT[l])...)
+		next.C[l] = append([]float32(nil), gr.Out(gr.CT[l])...)
+	}
+	return loss, g, pred, logit, next
+}
+
+// relDiff is |a - b| / max(|b|, floor) over two arrays, the worst element
+// relative to the larger of the reference's scale and floor.
+func relDiff(a, b []float32, floor float64) float64 {
+	scale := floor
+	for _, x := range b {
+		scale = math.Max(scale, math.Abs(float64(x)))
+	}
+	worst := 0.0
+	for i := range b {
+		worst = math.Max(worst, math.Abs(float64(a[i]-b[i])))
+	}
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	return worst / scale
+}
+
+// TestUnrolledEqualsGraph: the hand-written BPTT gives gorgonia's loss,
+// gradients (every weight), per-step outputs and carried state, over two
+// chunks in a row (the second starting from the first's carried state),
+// for every kind of architecture; batch sizes that do not fill the
+// product kernels' tiles included.
+func TestUnrolledEqualsGraph(t *testing.T) {
+	for _, tc := range []struct {
+		layers, kernel, conv, hidden, B, T int
+		residual, feed                     bool
+	}{
+		{1, 4, 6, 8, 3, 20, false, false},
+		{2, 3, 6, 8, 5, 17, false, false},
+		{1, 1, 6, 8, 4, 12, false, false},
+		{1, 2, 6, 8, 4, 12, false, true},
+		{1, 3, 6, 8, 4, 30, true, false},
+		{2, 3, 6, 8, 7, 15, true, true},
+		{1, 8, 16, 40, 29, 24, true, false}, // past the kernels' tiles (12 x 32)
+		{1, 5, 16, 33, 13, 3, true, true},   // a chunk shorter than the kernel
+	} {
+		name := fmt.Sprintf("L%d_K%d_F%d_H%d_B%d_T%d_res%v_feed%v", tc.layers, tc.kernel, tc.conv, tc.hidden, tc.B, tc.T, tc.residual, tc.feed)
+		t.Run(name, func(t *testing.T) {
+			a := testArch(tc.layers, tc.kernel)
+			a.Conv, a.Hidden, a.Residual, a.FeedSpike = tc.conv, tc.hidden, tc.residual, tc.feed
+			m := testModel(t, a)
+			gr, err := NewGraph(m, tc.B, tc.T)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer gr.Close()
+			u, err := NewUnrolled(m, tc.B, tc.T)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cg := randomChunk(a, tc.B, tc.T, 7)
+			cu := cloneChunk(cg)
+			for run := 0; run < 2; run++ {
+				loss, grads, pred, logit, next := runGraph(t, gr, a, cg)
+				if err := u.Run(cu); err != nil {
+					t.Fatal(err)
+				}
+				got := [3]float64{u.Loss, u.LossV, u.LossS}
+				for i := range loss {
+					if math.Abs(got[i]-loss[i]) > 1e-5*math.Max(1, math.Abs(loss[i])) {
+						t.Errorf("run %d: loss[%d] %g, gorgonia %g", run, i, got[i], loss[i])
+					}
+				}
+				var up, ul []float32
+				for k := 0; k < tc.T; k++ {
+					up, ul = append(up, u.PredVm(k)...), append(ul, u.Logit(k)...)
+				}
+				if d := relDiff(up, pred, 1); d > 1e-5 {
+					t.Errorf("run %d: predicted Vm differs by %g", run, d)
+				}
+				if d := relDiff(ul, logit, 1); d > 1e-5 {
+					t.Errorf("run %d: logits differ by %g", run, d)
+				}
+				for _, name := range a.ParamNames() {
+					if d := relDiff(u.Grads()[name], grads[name], 1e-3); d > 1e-4 {
+						t.Errorf("run %d: gradient of %s differs by %g of its largest element", run, name, d)
+					}
+				}
+				for _, p := range []struct {
+					name     string
+					got, ref []float32
+				}{{"VIn", cu.VIn, next.VIn}, {"VHist", cu.VHist, next.VHist}, {"SIn", cu.SIn, next.SIn}, {"SHist", cu.SHist, next.SHist}} {
+					if d := relDiff(p.got, p.ref, 1); d > 1e-5 {
+						t.Errorf("run %d: carried %s differs by %g", run, p.name, d)
+					}
+				}
+				for l := range next.H {
+					if d := relDiff(cu.H[l], next.H[l], 1); d > 1e-5 {
+						t.Errorf("run %d: carried h of layer %d differs by %g", run, l, d)
+					}
+					if d := relDiff(cu.C[l], next.C[l], 1); d > 1e-5 {
+						t.Errorf("run %d: carried c of layer %d differs by %g", run, l, d)
+					}
+				}
+				// The second run starts where the first ended, on new inputs.
+				fresh := randomChunk(a, tc.B, tc.T, uint64(8+run))
+				for _, c := range []*Chunk{next, cu} {
+					c.DUnf, c.VTeach, c.Mask, c.InvMask, c.VTarget = fresh.DUnf, fresh.VTeach, fresh.Mask, fresh.InvMask, fresh.VTarget
+					c.WV, c.Y, c.WS, c.STeach = fresh.WV, fresh.Y, fresh.WS, fresh.STeach
+				}
+				cg = next
+			}
+		})
+	}
+}
+
+// TestUnrolledGradient compares the hand-written gradients with central
+// finite differences of the loss (float64 sums of float32 steps, so a
+// coarse step), on an architecture with every path: two layers, residual
+// head, fed-back spikes, mixed teacher and free steps.
+func TestUnrolledGradient(t *testing.T) {
+	a := testArch(2, 5)
+	a.Hidden, a.Residual, a.FeedSpike = 12, true, true
+	m := testModel(t, a)
+	const B, T = 6, 16
+	u, err := NewUnrolled(m, B, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := randomChunk(a, B, T, 3)
+	loss := func() float64 {
+		if err := u.Run(cloneChunk(base)); err != nil {
+			t.Fatal(err)
+		}
+		return u.Loss
+	}
+	loss()
+	analytic := map[string][]float32{}
+	for k, g := range u.Grads() {
+		analytic[k] = append([]float32(nil), g...)
+	}
+	checked := 0
+	for _, name := range a.ParamNames() {
+		w := m.W[name].Data
+		for _, i := range []int{0, len(w) / 3, len(w) - 1} {
+			old := w[i]
+			const h = 1e-2
+			w[i] = old + h
+			lp := loss()
+			w[i] = old - h
+			lm := loss()
+			w[i] = old
+			num := (lp - lm) / (2 * h)
+			an := float64(analytic[name][i])
+			if math.Abs(num-an) > 2e-2*math.Max(1, math.Abs(num)) {
+				t.Errorf("%s[%d]: gradient %g, finite difference %g", name, i, an, num)
+			}
+			checked++
+		}
+	}
+	t.Logf("checked %d gradient entries", checked)
+}
+
+// TestUnrolledRejectsChunk: a chunk of the wrong size is an error, not a
+// panic or a silent misread.
+func TestUnrolledRejectsChunk(t *testing.T) {
+	a := testArch(1, 3)
+	m := testModel(t, a)
+	u, err := NewUnrolled(m, 4, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		mod  func(c *Chunk)
+	}{
+		{"short drive", func(c *Chunk) { c.DUnf = c.DUnf[1:] }},
+		{"long targets", func(c *Chunk) { c.VTarget = append(c.VTarget, 0) }},
+		{"history", func(c *Chunk) { c.VHist = nil }},
+		{"layers", func(c *Chunk) { c.H = append(c.H, c.H[0]) }},
+		{"state", func(c *Chunk) { c.C[0] = c.C[0][:3] }},
+	} {
+		c := randomChunk(a, 4, 10, 1)
+		tc.mod(c)
+		if err := u.Run(c); err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
+	}
+	if _, err := NewUnrolled(m, 0, 10); err == nil {
+		t.Error("batch 0 accepted")
+	}
+}
+
+// BenchmarkTrainStep is one replica's training step (forward and backward
+// over a chunk) of the shipped hh model's shape — 8 inputs (two sub-bins of
+// exc, inh and their timing twins), kernel 8, 16 channels, H = 96,
+// residual — at its recipe's share of a batch, 64 cells x 128 samples: on
+// the gorgonia graph (with BLAS) and by hand (Unrolled). samples/s counts
+// cells x samples, per core.
+func BenchmarkTrainStep(b *testing.B) {
+	defer G.Use(G.WhichBLAS())
+	UseBLAS()
+	var in []Input
+	for _, n := range []string{"exc", "inh", "exc.timing", "inh.timing"} {
+		for q := 0; q < 2; q++ {
+			in = append(in, Input{Name: fmt.Sprintf("%s.sub%d", n, q), Channels: []string{n}, Part: q})
+		}
+	}
+	a := Arch{Inputs: in, Kernel: 8, Conv: 16, Hidden: 96, Layers: 1, SampleDT: 0.5, Residual: true, SubBins: 2}
+	m, err := New(a, Norm{VOffset: -65, VScale: 20, InputScale: []float32{100, 100, 50, 50, 1, 1, 1, 1}}, 3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const B, T = 64, 128
+	c := randomChunk(a, B, T, 1)
+	for i := range c.Mask { // free running, as the recipe trains
+		c.Mask[i], c.InvMask[i] = 0, 1
+	}
+	b.Run("engine=gorgonia", func(b *testing.B) {
+		gr, err := NewGraph(m, B, T)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer gr.Close()
+		for _, p := range []struct {
+			nodes []*G.Node
+			data  []float32
+		}{{gr.DUnf, c.DUnf}, {gr.VTeach, c.VTeach}, {gr.Mask, c.Mask}, {gr.InvMask, c.InvMask}, {gr.VTarget, c.VTarget},
+			{gr.WV, c.WV}, {gr.Y, c.Y}, {gr.WS, c.WS}, {[]*G.Node{gr.VIn0}, c.VIn}, {[]*G.Node{gr.VHist}, c.VHist}, {gr.H0, c.H[0]}, {gr.C0, c.C[0]}} {
+			per := len(p.data) / len(p.nodes)
+			for i, n := range p.nodes {
+				if err := Bind(n, p.data[i*per:(i+1)*per]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ResetTimer()
+		for b.Loop() {
+			if err := gr.Run(); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := gr.Grads(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "samples/s")
+	})
+	b.Run("engine=unrolled", func(b *testing.B) {
+		u, err := NewUnrolled(m, B, T)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			// (the carried state changes run to run; the work does not)
+			if err := u.Run(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "samples/s")
+	})
+}
