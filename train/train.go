@@ -86,13 +86,13 @@ type Config struct {
 	// leaves out samples within 5 ms of a spike.
 	SpikeVmWindowMS float64 `json:"spike_vm_window_ms"`
 
-	Replicas int     `json:"replicas"` // graphs run in parallel on half batches (0: one per core, max 2)
+	Replicas int `json:"replicas"` // graphs run in parallel on half batches (0: one per core, max 2)
 	// Engine computes each chunk's loss and gradients: "unrolled" (the
 	// hand-written backpropagation through time, surrogate.Unrolled,
 	// checked equal to the gorgonia graph) or "gorgonia" (the graph,
 	// surrogate.Graph). The two agree to float32 rounding, so a run's
 	// numbers depend on which; a resumed run keeps its engine.
-	Engine string `json:"engine"`
+	Engine   string  `json:"engine"`
 	ValFrac  float64 `json:"val_frac"`
 	TestFrac float64 `json:"test_frac"`
 	ValMax   int     `json:"val_max"` // at most this many validation traces
