@@ -34,15 +34,15 @@ type Unrolled struct {
 	inW                        []int // per layer: width of the layer's input (F, then H)
 
 	// Joined weights (rebuilt from m.W on every Run), as Graph joins them.
-	wc  []float32   // cw x F: conv.wd, conv.wv, [conv.wsp], conv.b
-	w   [][]float32 // per layer (in+H+1) x 4H: gates i f g o side by side, biases last
-	wh  []float32   // (H+1) x 2: head.v and head.s side by side, biases last
-	whv []float32   // H: head.v's weights
-	whs []float32   // H: head.s's weights
-	wcP *PackedB
-	wP  []*PackedB // w, for the forward products
-	wTP []*PackedB // w transposed, for the backward ones
-	half []float32 // scratch: w with the sigmoid gates halved
+	wc   []float32   // cw x F: conv.wd, conv.wv, [conv.wsp], conv.b
+	w    [][]float32 // per layer (in+H+1) x 4H: gates i f g o side by side, biases last
+	wh   []float32   // (H+1) x 2: head.v and head.s side by side, biases last
+	whv  []float32   // H: head.v's weights
+	whs  []float32   // H: head.s's weights
+	wcP  *PackedB
+	wP   []*PackedB // w, for the forward products
+	wTP  []*PackedB // w transposed, for the backward ones
+	half []float32  // scratch: w with the sigmoid gates halved
 
 	// Forward values, one row per step and cell (t*B+b).
 	convIn []float32   // T*B x cw: [drive | Vm history | spike history | 1]
