@@ -19,7 +19,7 @@ import (
 func init() {
 	register(&command{
 		name:    "train",
-		summary: "train a CNN-LSTM surrogate on a dataset (gorgonia, CPU)",
+		summary: "train a CNN-LSTM surrogate on a dataset (CPU)",
 		run:     runTrain,
 	})
 }
