@@ -44,3 +44,16 @@ func tanhRowsVec(kern, rows, cols int, x []float32, ldx int, b, y []float32, ldy
 	}
 	return true
 }
+
+//go:noescape
+func cellBackAVX512(rows, hd int, act, tc, cp, dh, dc, dz *float32)
+
+// cellBackVec runs the vector kernel of cellBackRows for kern and reports
+// whether there is one. The caller has checked the bounds.
+func cellBackVec(kern, rows, hd int, act, tc, cp, dh, dc, dz []float32) bool {
+	if kern != kernAVX512 {
+		return false
+	}
+	cellBackAVX512(rows, hd, &act[0], &tc[0], &cp[0], &dh[0], &dc[0], &dz[0])
+	return true
+}

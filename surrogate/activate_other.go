@@ -9,3 +9,7 @@ func lstmRowsVec(kern, rows, hd int, g []float32, ldg int, b, c []float32, ldc i
 func tanhRowsVec(kern, rows, cols int, x []float32, ldx int, b, y []float32, ldy int) bool {
 	return false
 }
+
+func cellBackVec(kern, rows, hd int, act, tc, cp, dh, dc, dz []float32) bool {
+	return false
+}

@@ -414,6 +414,45 @@ func (u *Unrolled) forward(c *Chunk) {
 	u.Loss = float64(float32(lv) + float32(ls))
 }
 
+// cellBackRows is the LSTM cell's backward step for rows cells of hd
+// units: from the gate activations act (rows x 4hd: σ(i) σ(f) tanh(g)
+// σ(o)), tanh c (tc), the previous cell state cp and the gradient in h
+// (dh), each rows x hd, and dc holding the next step's dc·σ(f), it writes
+// the gradient in the gate pre-activations to dz (rows x 4hd) and this
+// step's dc·σ(f) to dc. On AVX-512 a vector kernel (cellback_amd64.s).
+func cellBackRows(rows, hd int, act, tc, cp, dh, dc, dz []float32) {
+	cellBackRowsWith(gemmKernel, rows, hd, act, tc, cp, dh, dc, dz)
+}
+
+// cellBackRowsWith is cellBackRows on a given kernel (gemm.go), for tests.
+func cellBackRowsWith(kern, rows, hd int, act, tc, cp, dh, dc, dz []float32) {
+	n := rows * hd
+	if rows <= 0 || hd <= 0 {
+		return
+	}
+	_, _, _, _, _, _ = act[4*n-1], tc[n-1], cp[n-1], dh[n-1], dc[n-1], dz[4*n-1]
+	if cellBackVec(kern, rows, hd, act, tc, cp, dh, dc, dz) {
+		return
+	}
+	for b := 0; b < rows; b++ {
+		a := act[b*4*hd : (b+1)*4*hd]
+		dh := dh[b*hd : (b+1)*hd]
+		n := len(dh) // (slices of one length: no bounds checks in the loop)
+		tc, dcr, cp := tc[b*hd:b*hd+n], dc[b*hd:b*hd+n], cp[b*hd:b*hd+n]
+		si, sf, tg, so := a[:n], a[hd:hd+n], a[2*hd:2*hd+n], a[3*hd:3*hd+n]
+		dzr := dz[b*4*hd : (b+1)*4*hd]
+		dzi, dzf, dzg, dzo := dzr[:n], dzr[hd:hd+n], dzr[2*hd:2*hd+n], dzr[3*hd:3*hd+n]
+		for j := range dh {
+			dc := dh[j]*so[j]*(1-tc[j]*tc[j]) + dcr[j]
+			dzi[j] = dc * tg[j] * si[j] * (1 - si[j])
+			dzf[j] = dc * cp[j] * sf[j] * (1 - sf[j])
+			dzg[j] = dc * si[j] * (1 - tg[j]*tg[j])
+			dzo[j] = dh[j] * tc[j] * so[j] * (1 - so[j])
+			dcr[j] = dc * sf[j]
+		}
+	}
+}
+
 // sigmoidOfTanh turns tanh(z/2) into σ(z) = (1 + tanh(z/2))/2 in place.
 func sigmoidOfTanh(a []float32) {
 	for j, v := range a {
@@ -483,30 +522,11 @@ func (u *Unrolled) backward(c *Chunk) {
 			act := u.act[l][r0*4*H : (r0+B)*4*H]
 			tcl := u.tc[l][r0*H : (r0+B)*H]
 			dz := u.dz[l][r0*4*H : (r0+B)*4*H]
-			dcn := u.dcNext[l]
-			for b := 0; b < B; b++ {
-				a := act[b*4*H : (b+1)*4*H]
-				var cp []float32
-				if t > 0 {
-					cp = u.c[l][(r0-B+b)*H : (r0-B+b+1)*H]
-				} else {
-					cp = c.C[l][b*H : (b+1)*H]
-				}
-				dh := u.dh[b*H : (b+1)*H]
-				n := len(dh) // (slices of one length: no bounds checks in the loop)
-				tc, dcr, cp := tcl[b*H:b*H+n], dcn[b*H:b*H+n], cp[:n]
-				si, sf, tg, so := a[:n], a[H:H+n], a[2*H:2*H+n], a[3*H:3*H+n]
-				dzr := dz[b*4*H : (b+1)*4*H]
-				dzi, dzf, dzg, dzo := dzr[:n], dzr[H:H+n], dzr[2*H:2*H+n], dzr[3*H:3*H+n]
-				for j := range dh {
-					dc := dh[j]*so[j]*(1-tc[j]*tc[j]) + dcr[j]
-					dzi[j] = dc * tg[j] * si[j] * (1 - si[j])
-					dzf[j] = dc * cp[j] * sf[j] * (1 - sf[j])
-					dzg[j] = dc * si[j] * (1 - tg[j]*tg[j])
-					dzo[j] = dh[j] * tc[j] * so[j] * (1 - so[j])
-					dcr[j] = dc * sf[j]
-				}
+			cp := c.C[l]
+			if t > 0 {
+				cp = u.c[l][(r0-B)*H : r0*H]
 			}
+			cellBackRows(B, H, act, tcl, cp, u.dh, u.dcNext[l], dz)
 			// [dinput dh_prev dbias] = dz wᵀ
 			u.mul(u.wTP[l], B, dz, 4*H, u.dx, xw)
 			for b := 0; b < B; b++ {

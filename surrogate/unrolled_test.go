@@ -274,6 +274,42 @@ func TestUnrolledGradient(t *testing.T) {
 	t.Logf("checked %d gradient entries", checked)
 }
 
+// TestCellBackRows: the vector kernels of the cell's backward step agree
+// with the plain loop (to float32 rounding: fused multiply-adds, another
+// order of products) for row widths around the vector length, and write
+// nothing past the rows.
+func TestCellBackRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, kern := range gemmKernels() {
+		for _, hd := range []int{1, 7, 15, 16, 17, 33, 96} {
+			const rows = 5
+			n := rows * hd
+			randv := func(n int, lo, hi float64) []float32 {
+				o := make([]float32, n)
+				for i := range o {
+					o[i] = float32(lo + (hi-lo)*rng.Float64())
+				}
+				return o
+			}
+			act, tc, cp, dh := randv(4*n, 0, 1), randv(n, -1, 1), randv(n, -2, 2), randv(n, -1, 1)
+			dc0 := randv(n, -1, 1)
+			want, wantDC := make([]float32, 4*n), append([]float32(nil), dc0...)
+			cellBackRowsWith(kernGeneric, rows, hd, act, tc, cp, dh, wantDC, want)
+			got, gotDC := make([]float32, 4*n+3), append(append([]float32(nil), dc0...), 7, 7, 7)
+			cellBackRowsWith(kern, rows, hd, act, tc, cp, dh, gotDC[:n], got[:4*n])
+			if d := relDiff(got[:4*n], want, 1); d > 1e-6 {
+				t.Errorf("kernel %d, hd %d: dz differs by %g", kern, hd, d)
+			}
+			if d := relDiff(gotDC[:n], wantDC, 1); d > 1e-6 {
+				t.Errorf("kernel %d, hd %d: dc differs by %g", kern, hd, d)
+			}
+			if got[4*n] != 0 || gotDC[n] != 7 {
+				t.Errorf("kernel %d, hd %d: wrote past the rows", kern, hd)
+			}
+		}
+	}
+}
+
 // TestUnrolledRejectsChunk: a chunk of the wrong size is an error, not a
 // panic or a silent misread.
 func TestUnrolledRejectsChunk(t *testing.T) {
