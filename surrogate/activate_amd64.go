@@ -57,3 +57,16 @@ func cellBackVec(kern, rows, hd int, act, tc, cp, dh, dc, dz []float32) bool {
 	cellBackAVX512(rows, hd, &act[0], &tc[0], &cp[0], &dh[0], &dc[0], &dz[0])
 	return true
 }
+
+//go:noescape
+func cellFwdAVX512(rows, hd int, act, cp, c, tc, h *float32)
+
+// cellFwdVec runs the vector kernel of cellFwdRows for kern and reports
+// whether there is one. The caller has checked the bounds.
+func cellFwdVec(kern, rows, hd int, act, cp, c, tc, h []float32) bool {
+	if kern != kernAVX512 {
+		return false
+	}
+	cellFwdAVX512(rows, hd, &act[0], &cp[0], &c[0], &tc[0], &h[0])
+	return true
+}

@@ -538,3 +538,79 @@ tanh256_col:
 tanh256_done:
 	VZEROUPPER
 	RET
+
+// func cellFwdAVX512(rows, hd int, act, cp, c, tc, h *float32)
+//
+// The LSTM cell's forward step after the gates' tanh (Unrolled.forward,
+// cellFwdRows), 16 lanes, partial chunks masked. Per row: act holds
+// tanh(i/2) tanh(f/2) tanh(g) tanh(o/2) (4hd values) and gets σ(i) σ(f)
+// tanh(g) σ(o) (σ(z) = (1 + tanh(z/2))/2); from the previous cell state cp,
+// c = σ(f) cp + σ(i) tanh(g), tc = tanh(c), h = σ(o) tc. act advances by
+// 4hd values per row, cp, c, tc and h by hd. hd >= 1.
+TEXT ·cellFwdAVX512(SB), NOSPLIT, $0-56
+	LOADK512
+	MOVL $0x3f000000, R11
+	VPBROADCASTD R11, Z29
+	MOVQ hd+8(FP), BX
+	MOVQ BX, CX
+	ANDQ $15, CX
+	MOVQ $1, R11
+	SHLQ CX, R11
+	DECQ R11
+	KMOVW R11, K3
+	MOVQ rows+0(FP), AX
+	MOVQ act+16(FP), SI
+	MOVQ cp+24(FP), DI
+	MOVQ c+32(FP), R8
+	MOVQ tc+40(FP), R9
+	MOVQ h+48(FP), R10
+	MOVQ BX, DX
+	SHLQ $2, DX
+	LEAQ (DX)(DX*2), R15
+	TESTQ AX, AX
+	JEQ cellfwd_done
+
+cellfwd_row:
+	XORQ CX, CX
+	MOVQ BX, R13
+
+cellfwd_col:
+	CHUNKMASK512
+	LEAQ (SI)(CX*1), R14
+	VMOVUPS.Z (R14), K1, Z0
+	VMOVUPS.Z (R14)(DX*1), K1, Z1
+	VMOVUPS.Z (R14)(DX*2), K1, Z2
+	VMOVUPS.Z (R14)(R15*1), K1, Z3
+	// σ = (1 + tanh(z/2))/2 for gates i, f, o
+	VFMADD213PS Z29, Z29, Z0
+	VFMADD213PS Z29, Z29, Z1
+	VFMADD213PS Z29, Z29, Z3
+	VMOVUPS Z0, K1, (R14)
+	VMOVUPS Z1, K1, (R14)(DX*1)
+	VMOVUPS Z3, K1, (R14)(R15*1)
+	// c = σ(f) cp + σ(i) tanh(g)
+	VMOVUPS.Z (DI)(CX*1), K1, Z4
+	VMULPS Z2, Z0, Z5
+	VFMADD231PS Z4, Z1, Z5
+	VMOVUPS Z5, K1, (R8)(CX*1)
+	// tc = tanh(c), h = σ(o) tc
+	VMOVAPS Z5, Z6
+	TANH512(Z6, Z7, Z8, Z9)
+	VMOVUPS Z7, K1, (R9)(CX*1)
+	VMULPS Z7, Z3, Z10
+	VMOVUPS Z10, K1, (R10)(CX*1)
+	ADDQ $64, CX
+	SUBQ $16, R13
+	JG cellfwd_col
+
+	LEAQ (SI)(DX*4), SI
+	ADDQ DX, DI
+	ADDQ DX, R8
+	ADDQ DX, R9
+	ADDQ DX, R10
+	DECQ AX
+	JNZ cellfwd_row
+
+cellfwd_done:
+	VZEROUPPER
+	RET

@@ -13,3 +13,7 @@ func tanhRowsVec(kern, rows, cols int, x []float32, ldx int, b, y []float32, ldy
 func cellBackVec(kern, rows, hd int, act, tc, cp, dh, dc, dz []float32) bool {
 	return false
 }
+
+func cellFwdVec(kern, rows, hd int, act, cp, c, tc, h []float32) bool {
+	return false
+}

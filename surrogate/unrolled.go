@@ -361,32 +361,11 @@ func (u *Unrolled) forward(c *Chunk) {
 			u.mul(u.wP[l], B, xs[r0*xw:], xw, z, 4*H)
 			act := u.act[l][r0*4*H : (r0+B)*4*H]
 			tanhRows(B, 4*H, z, 4*H, zeros(4*H), act, 4*H)
-			cl, tcl, hl := u.c[l][r0*H:(r0+B)*H], u.tc[l][r0*H:(r0+B)*H], u.h[l][r0*H:(r0+B)*H]
-			for b := 0; b < B; b++ {
-				a := act[b*4*H : (b+1)*4*H]
-				sigmoidOfTanh(a[:2*H])
-				sigmoidOfTanh(a[3*H:])
-				var cp []float32
-				if t > 0 {
-					cp = u.c[l][(r0-B+b)*H : (r0-B+b+1)*H]
-				} else {
-					cp = c.C[l][b*H : (b+1)*H]
-				}
-				cr := cl[b*H : (b+1)*H]
-				si, sf, tg := a[:len(cr)], a[H:H+len(cr)], a[2*H:2*H+len(cr)]
-				cp = cp[:len(cr)]
-				for j := range cr {
-					cr[j] = sf[j]*cp[j] + si[j]*tg[j]
-				}
+			cp := c.C[l]
+			if t > 0 {
+				cp = u.c[l][(r0-B)*H : r0*H]
 			}
-			tanhRows(B, H, cl, H, zeros(H), tcl, H)
-			for b := 0; b < B; b++ {
-				hr := hl[b*H : (b+1)*H]
-				so, tc := act[b*4*H+3*H:b*4*H+3*H+len(hr)], tcl[b*H:b*H+len(hr)]
-				for j := range hr {
-					hr[j] = so[j] * tc[j]
-				}
-			}
+			cellFwdRows(B, H, act, cp, u.c[l][r0*H:(r0+B)*H], u.tc[l][r0*H:(r0+B)*H], u.h[l][r0*H:(r0+B)*H])
 		}
 		// Heads, residual, loss.
 		hL := u.h[u.layers-1]
@@ -412,6 +391,47 @@ func (u *Unrolled) forward(c *Chunk) {
 	// As Graph's loss op: summed in float64, reported in float32.
 	u.LossV, u.LossS = float64(float32(lv)), float64(float32(ls))
 	u.Loss = float64(float32(lv) + float32(ls))
+}
+
+// cellFwdRows is the LSTM cell's forward step for rows cells of hd units
+// after the gates' tanh: act (rows x 4hd) holds tanh(i/2) tanh(f/2)
+// tanh(g) tanh(o/2) and gets σ(i) σ(f) tanh(g) σ(o) (σ(z) = (1 +
+// tanh(z/2))/2); from the previous cell state cp it writes c = σ(f) cp +
+// σ(i) tanh(g), tc = tanh(c) and h = σ(o) tc (each rows x hd). On AVX-512 a
+// vector kernel (activate_amd64.s).
+func cellFwdRows(rows, hd int, act, cp, c, tc, h []float32) {
+	cellFwdRowsWith(gemmKernel, rows, hd, act, cp, c, tc, h)
+}
+
+// cellFwdRowsWith is cellFwdRows on a given kernel, for tests.
+func cellFwdRowsWith(kern, rows, hd int, act, cp, c, tc, h []float32) {
+	n := rows * hd
+	if rows <= 0 || hd <= 0 {
+		return
+	}
+	_, _, _, _, _ = act[4*n-1], cp[n-1], c[n-1], tc[n-1], h[n-1]
+	if cellFwdVec(kern, rows, hd, act, cp, c, tc, h) {
+		return
+	}
+	for b := 0; b < rows; b++ {
+		a := act[b*4*hd : (b+1)*4*hd]
+		sigmoidOfTanh(a[:2*hd])
+		sigmoidOfTanh(a[3*hd:])
+		cr := c[b*hd : (b+1)*hd]
+		n := len(cr)
+		si, sf, tg, cp := a[:n], a[hd:hd+n], a[2*hd:2*hd+n], cp[b*hd:b*hd+n]
+		for j := range cr {
+			cr[j] = sf[j]*cp[j] + si[j]*tg[j]
+		}
+	}
+	tanhRowsWith(kern, rows, hd, c, hd, zeros(hd), tc, hd)
+	for b := 0; b < rows; b++ {
+		hr := h[b*hd : (b+1)*hd]
+		so, tc := act[b*4*hd+3*hd:b*4*hd+3*hd+len(hr)], tc[b*hd:b*hd+len(hr)]
+		for j := range hr {
+			hr[j] = so[j] * tc[j]
+		}
+	}
 }
 
 // cellBackRows is the LSTM cell's backward step for rows cells of hd

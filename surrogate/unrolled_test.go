@@ -310,6 +310,45 @@ func TestCellBackRows(t *testing.T) {
 	}
 }
 
+// TestCellFwdRows: the vector kernel of the cell's forward step agrees with
+// the plain loops (to float32 rounding) for row widths around the vector
+// length, and writes nothing past the rows.
+func TestCellFwdRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, kern := range gemmKernels() {
+		for _, hd := range []int{1, 7, 15, 16, 17, 33, 96} {
+			const rows = 5
+			n := rows * hd
+			randv := func(n int, lo, hi float64) []float32 {
+				o := make([]float32, n, n+3)
+				for i := range o {
+					o[i] = float32(lo + (hi-lo)*rng.Float64())
+				}
+				return o
+			}
+			act, cp := randv(4*n, -1, 1), randv(n, -3, 3)
+			type out struct{ act, c, tc, h []float32 }
+			run := func(k int) out {
+				o := out{append(make([]float32, 0, 4*n+3), act...), make([]float32, n, n+3), make([]float32, n, n+3), make([]float32, n, n+3)}
+				cellFwdRowsWith(k, rows, hd, o.act, cp, o.c, o.tc, o.h)
+				return o
+			}
+			want, got := run(kernGeneric), run(kern)
+			for _, p := range []struct {
+				name     string
+				got, ref []float32
+			}{{"act", got.act, want.act}, {"c", got.c, want.c}, {"tanh c", got.tc, want.tc}, {"h", got.h, want.h}} {
+				if d := relDiff(p.got, p.ref, 1); d > 1e-6 {
+					t.Errorf("kernel %d, hd %d: %s differs by %g", kern, hd, p.name, d)
+				}
+				if tail := p.got[len(p.got) : len(p.got)+3]; tail[0] != 0 || tail[1] != 0 || tail[2] != 0 {
+					t.Errorf("kernel %d, hd %d: wrote past %s", kern, hd, p.name)
+				}
+			}
+		}
+	}
+}
+
 // TestUnrolledRejectsChunk: a chunk of the wrong size is an error, not a
 // panic or a silent misread.
 func TestUnrolledRejectsChunk(t *testing.T) {
