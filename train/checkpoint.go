@@ -15,17 +15,22 @@ const (
 	adamM     = "adam.m."
 	adamV     = "adam.v."
 	bestPrefx = "best."
+	emaPrefx  = "ema."
 )
 
 // saveCheckpoint writes the model, the optimizer's moments, the best model
-// so far and the loop position atomically.
-func saveCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *adam, best *surrogate.Model) error {
+// so far, the weights' moving average (if kept) and the loop position
+// atomically.
+func saveCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *adam, best, ema *surrogate.Model) error {
 	extra := map[string]*surrogate.Tensor{}
 	for name, t := range m.W {
 		extra[adamM+name] = &surrogate.Tensor{Shape: t.Shape, Data: a.m[name]}
 		extra[adamV+name] = &surrogate.Tensor{Shape: t.Shape, Data: a.v[name]}
 		if best != nil {
 			extra[bestPrefx+name] = best.W[name]
+		}
+		if ema != nil {
+			extra[emaPrefx+name] = ema.W[name]
 		}
 	}
 	sj, err := json.Marshal(struct {
@@ -42,9 +47,10 @@ func saveCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 }
 
 // loadCheckpoint refuses a checkpoint made with settings other than
-// st.Config, restores a run's state into st, m and a and returns the
-// best model so far (nil if none yet).
-func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *adam) (*surrogate.Model, error) {
+// st.Config, restores a run's state into st, m, a and ema (the weights'
+// moving average, if kept) and returns the best model so far (nil if none
+// yet).
+func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *adam, ema *surrogate.Model) (*surrogate.Model, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -87,6 +93,13 @@ func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 		}
 		copy(a.m[name], mm.Data)
 		copy(a.v[name], vv.Data)
+		if ema != nil {
+			et, ok := extra[emaPrefx+name]
+			if !ok || len(et.Data) != len(t.Data) {
+				return nil, fmt.Errorf("%s: moving average of %s missing or of the wrong size", path, name)
+			}
+			copy(ema.W[name].Data, et.Data)
+		}
 	}
 	m.Norm = cm.Norm
 	a.step = s.AdamStep

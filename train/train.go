@@ -71,6 +71,11 @@ type Config struct {
 	LR    float64 `json:"lr"`
 	LRMin float64 `json:"lr_min"`
 	Clip  float64 `json:"clip"`
+	// EMA, if positive, keeps an exponential moving average of the weights
+	// with this decay per optimizer step (warmed up as min(EMA, (1+n)/(10+n))
+	// after n steps); validation, model selection and the model written use
+	// the average. 0: the weights themselves.
+	EMA float64 `json:"ema,omitempty"`
 
 	// Feedback: "free" (own Vm fed back in training as in use), "teacher"
 	// (the reference Vm plus NoiseMV of Gaussian noise), or "scheduled"
@@ -147,7 +152,7 @@ func (c *Config) Validate() error {
 		v        float64
 		positive bool
 	}{
-		{"lr", c.LR, true}, {"lr-min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise", c.NoiseMV, false},
+		{"lr", c.LR, true}, {"lr-min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise", c.NoiseMV, false}, {"ema", c.EMA, false},
 		{"spike-weight", c.SpikeWeight, false}, {"rate-tolerance", c.RateTolerance, false}, {"spike-pos-weight", c.SpikePosWeight, false}, {"spike-vm-weight", c.SpikeVmWeight, false},
 		{"spike-vm-window", c.SpikeVmWindowMS, true},
 	}
@@ -174,6 +179,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--data is required")
 	case c.Out == "":
 		return fmt.Errorf("--out is required")
+	case c.EMA >= 1:
+		return fmt.Errorf("--ema %v: the decay must be below 1 (0: off)", c.EMA)
 	case c.Engine != "unrolled" && c.Engine != "gorgonia":
 		return fmt.Errorf("--engine %q: want unrolled or gorgonia", c.Engine)
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
@@ -372,10 +379,21 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 
 	adam := newAdam(model.W)
 	st := checkpointState{Config: cfg, Arch: string(archJSON), BestScore: -1e9, BestEpoch: -1}
-	var best *surrogate.Model
+	var best, ema *surrogate.Model
+	if cfg.EMA > 0 {
+		ema = model.Clone()
+	}
+	// evaluated is what validation and model selection see: the moving
+	// average if one is kept.
+	evaluated := func() *surrogate.Model {
+		if ema != nil {
+			return ema
+		}
+		return model
+	}
 	ckpt := CheckpointPath(cfg.Out)
 	if cfg.Resume {
-		b, err := loadCheckpoint(ckpt, &st, model, adam)
+		b, err := loadCheckpoint(ckpt, &st, model, adam, ema)
 		if err != nil {
 			return nil, err
 		}
@@ -420,7 +438,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	lastCkpt := time.Now()
 	save := func() error {
 		st.ElapsedS = elapsed().Seconds()
-		return saveCheckpoint(ckpt, &st, model, adam, best)
+		return saveCheckpoint(ckpt, &st, model, adam, best, ema)
 	}
 	report := func(msg string, val *metrics.Report) {
 		if progress != nil {
@@ -525,6 +543,9 @@ train:
 				}
 				clipNorm(grads, cfg.Clip)
 				adam.update(model.W, grads, lr)
+				if ema != nil {
+					updateEMA(ema, model, math.Min(cfg.EMA, float64(1+st.Step)/float64(10+st.Step)))
+				}
 				st.Step++
 				st.Samples += int64(cfg.Batch * cfg.Seq)
 				for i := range loss {
@@ -548,7 +569,7 @@ train:
 			}
 		}
 		// End of epoch: validate by free-running rollouts.
-		val := validate(model, valSet, vInit)
+		val := validate(evaluated(), valSet, vInit)
 		rec := record(st.Epoch, st.Step, elapsed(), val)
 		if st.LossN > 0 {
 			rec.TrainLoss, rec.LossV, rec.LossS = st.LossSum[0]/float64(st.LossN), st.LossSum[1]/float64(st.LossN), st.LossSum[2]/float64(st.LossN)
@@ -556,7 +577,7 @@ train:
 		st.History = append(st.History, rec)
 		if rec.Score > st.BestScore {
 			st.BestScore, st.BestEpoch, st.Stale = rec.Score, st.Epoch, 0
-			best = model.Clone()
+			best = evaluated().Clone()
 		} else {
 			st.Stale++
 		}
@@ -578,12 +599,12 @@ train:
 	}
 	if best == nil {
 		// Stopped before any validation: validate what there is.
-		rec := record(st.Epoch, st.Step, elapsed(), validate(model, valSet, vInit))
+		rec := record(st.Epoch, st.Step, elapsed(), validate(evaluated(), valSet, vInit))
 		if st.LossN > 0 {
 			rec.TrainLoss, rec.LossV, rec.LossS = st.LossSum[0]/float64(st.LossN), st.LossSum[1]/float64(st.LossN), st.LossSum[2]/float64(st.LossN)
 		}
 		st.History = append(st.History, rec)
-		best, st.BestEpoch = model.Clone(), st.Epoch
+		best, st.BestEpoch = evaluated().Clone(), st.Epoch
 	}
 	// The spike readout is calibrated on the validation traces.
 	cal := calibrateReadout(best, valSet, vInit, cfg.RateTolerance)
@@ -614,6 +635,18 @@ train:
 		return nil, err
 	}
 	return res, nil
+}
+
+// updateEMA moves the average's weights towards the model's: avg = d avg +
+// (1 - d) w.
+func updateEMA(avg, m *surrogate.Model, d float64) {
+	df, mf := float32(d), float32(1-d)
+	for name, t := range m.W {
+		a := avg.W[name].Data
+		for i, w := range t.Data {
+			a[i] = df*a[i] + mf*w
+		}
+	}
 }
 
 // record makes a learning-curve row; undefined figures (NaN) become -1 so
@@ -792,7 +825,7 @@ func configDiff(a, b Config) string {
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
-		{"engine", a.Engine, b.Engine}} {
+		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -118,17 +119,45 @@ func TestTrainDeterministic(t *testing.T) {
 }
 
 // TestResumeExact: a run killed mid-epoch and resumed from its checkpoint
-// ends with exactly the weights of an uninterrupted run.
+// ends with exactly the weights of an uninterrupted run, with and without
+// a moving average of the weights (which must change the model written).
 func TestResumeExact(t *testing.T) {
+	var plain *surrogate.Model
+	for _, ema := range []float64{0, 0.95} {
+		t.Run(fmt.Sprintf("ema=%g", ema), func(t *testing.T) {
+			m := testResumeExact(t, ema)
+			if ema == 0 {
+				plain = m
+				return
+			}
+			same := true
+			for name, w := range m.W {
+				for i := range w.Data {
+					same = same && w.Data[i] == plain.W[name].Data[i]
+				}
+			}
+			if same {
+				t.Error("the moving average gave the same model as the weights themselves")
+			}
+		})
+	}
+}
+
+func testResumeExact(t *testing.T, ema float64) *surrogate.Model {
 	dir := t.TempDir()
 	full := tinyConfig(t, filepath.Join(dir, "full.safetensors"))
-	full.CheckpointEvery = 0
+	full.CheckpointEvery, full.EMA = 0, ema
 	if _, err := Run(context.Background(), full, nil); err != nil {
 		t.Fatal(err)
 	}
 	cut := tinyConfig(t, filepath.Join(dir, "cut.safetensors"))
-	cut.CheckpointEvery = 0 // a checkpoint after every batch
-	cut.StopAfterSteps = 13 // mid-batch of the second epoch
+	cut.CheckpointEvery, cut.EMA = 0, ema // a checkpoint after every batch
+	cut.StopAfterSteps = 13               // mid-batch of the second epoch
+	if ema > 0 {
+		// later, when the average has moved away from the initial weights
+		// (the learning rate warms up over 100 steps)
+		cut.StopAfterSteps = 53
+	}
 	if _, err := Run(context.Background(), cut, nil); err == nil || !strings.Contains(err.Error(), "stopped after") {
 		t.Fatalf("want the test stop, got %v", err)
 	}
@@ -140,6 +169,33 @@ func TestResumeExact(t *testing.T) {
 	res, err := Run(context.Background(), cut, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The final checkpoints too: the last weights, optimizer moments and
+	// moving average, not only the model selected.
+	var states []map[string]*surrogate.Tensor
+	for _, out := range []string{full.Out, cut.Out} {
+		data, err := os.ReadFile(CheckpointPath(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, extra, _, err := surrogate.Decode(out, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, w := range m.W {
+			extra["weights."+name] = w
+		}
+		states = append(states, extra)
+	}
+	if n := len(states[0]); n != len(states[1]) || ema > 0 && states[0][emaPrefx+"conv.b"] == nil {
+		t.Fatalf("checkpoints of %d and %d tensors", n, len(states[1]))
+	}
+	for name, w := range states[0] {
+		for i := range w.Data {
+			if w.Data[i] != states[1][name].Data[i] {
+				t.Fatalf("resumed run's final %s[%d] differs", name, i)
+			}
+		}
 	}
 	a, _ := surrogate.Load(full.Out)
 	b, _ := surrogate.Load(cut.Out)
@@ -164,6 +220,7 @@ func TestResumeExact(t *testing.T) {
 			t.Errorf("learning curve %s missing or empty", p)
 		}
 	}
+	return a
 }
 
 // TestEnginesAgree: the hand-written engine and the gorgonia graph train
@@ -258,6 +315,8 @@ func TestTrainBadInput(t *testing.T) {
 		{"zero hidden", func(c *Config) { c.Hidden = 0 }, "--hidden 0"},
 		{"unknown input delay", func(c *Config) { c.InputDelay = "cable" }, `--input-delay "cable"`},
 		{"unknown engine", func(c *Config) { c.Engine = "tensorflow" }, `--engine "tensorflow"`},
+		{"moving average decay 1", func(c *Config) { c.EMA = 1 }, "--ema 1"},
+		{"negative moving average decay", func(c *Config) { c.EMA = -0.5 }, "--ema -0.5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
