@@ -67,6 +67,10 @@ func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 		AdamStep int  `json:"adam_step"`
 		HasBest  bool `json:"has_best"`
 	}
+	// Settings added since a checkpoint was made read as their defaults
+	// (the engine as empty: see below).
+	s.Config = DefaultConfig()
+	s.Config.Engine = ""
 	if err := json.Unmarshal([]byte(meta[ckptKey]), &s); err != nil {
 		return nil, fmt.Errorf("%s: not a training checkpoint: %v", path, err)
 	}

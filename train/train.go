@@ -105,6 +105,10 @@ type Config struct {
 	// how accuracy grows with data.
 	MaxTraces int `json:"max_traces,omitempty"`
 	Patience  int `json:"patience"` // stop after this many epochs without a better validation
+	// SelectRMSEWeight is what 1 mV of validation subthreshold RMSE costs in
+	// the model-selection score, in units of spike F1 at ±2 ms (the score is
+	// F1 − SelectRMSEWeight × RMSE).
+	SelectRMSEWeight float64 `json:"select_rmse_weight"`
 	// RateTolerance: the spike readout is calibrated for the best F1 among
 	// readouts whose firing rate on the validation traces is within this
 	// fraction of the reference's (0: best F1, whatever the rate).
@@ -124,7 +128,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Inputs: "prefix", Hidden: 64, Conv: 16, Kernel: 8, Layers: 1, Seq: 128, Batch: 32, Epochs: 30, Seed: 1,
 		LR: 3e-3, LRMin: 1e-4, Clip: 1, Feedback: "free", Engine: "unrolled", NoiseMV: 1, SpikeWeight: 1, SpikePosWeight: 5, SpikeVmWeight: 0.2, SpikeVmWindowMS: 2,
-		ValFrac: 0.1, TestFrac: 0.1, ValMax: 32, Patience: 8, RateTolerance: 0.1, TimeBudget: 25 * time.Minute, CheckpointEvery: 3 * time.Minute}
+		ValFrac: 0.1, TestFrac: 0.1, ValMax: 32, Patience: 8, RateTolerance: 0.1, SelectRMSEWeight: 0.02, TimeBudget: 25 * time.Minute, CheckpointEvery: 3 * time.Minute}
 }
 
 // Validate checks the settings; its messages name the command-line flag.
@@ -154,7 +158,7 @@ func (c *Config) Validate() error {
 	}{
 		{"lr", c.LR, true}, {"lr-min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise", c.NoiseMV, false}, {"ema", c.EMA, false},
 		{"spike-weight", c.SpikeWeight, false}, {"rate-tolerance", c.RateTolerance, false}, {"spike-pos-weight", c.SpikePosWeight, false}, {"spike-vm-weight", c.SpikeVmWeight, false},
-		{"spike-vm-window", c.SpikeVmWindowMS, true},
+		{"spike-vm-window", c.SpikeVmWindowMS, true}, {"select-rmse-weight", c.SelectRMSEWeight, false},
 	}
 	for _, f := range floats {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.positive && f.v == 0 {
@@ -254,12 +258,12 @@ func sanitizeReport(r metrics.Report) metrics.Report {
 // ErrNaN reports a non-finite loss; the last good checkpoint is kept.
 var ErrNaN = errors.New("the training loss became NaN or infinite")
 
-// score ranks validation results: spike F1 at ±2 ms first, then the
-// subthreshold RMSE (1 mV costs 0.02 of F1).
-func score(r metrics.Report) float64 {
+// score ranks validation results: spike F1 at ±2 ms less rmseWeight per
+// mV of subthreshold RMSE.
+func score(r metrics.Report, rmseWeight float64) float64 {
 	s := r.F1At2ms
 	if !math.IsNaN(r.RMSESubMV) {
-		s -= 0.02 * r.RMSESubMV
+		s -= rmseWeight * r.RMSESubMV
 	}
 	return s
 }
@@ -456,7 +460,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 		// The starting model competes in model selection as epoch -1, so
 		// fine-tuning never returns something worse than what it started from.
 		val := validate(model, valSet, vInit)
-		rec := record(-1, 0, elapsed(), val)
+		rec := record(-1, 0, elapsed(), val, cfg.SelectRMSEWeight)
 		st.History = append(st.History, rec)
 		st.BestScore, st.BestEpoch, best = rec.Score, -1, model.Clone()
 		report(fmt.Sprintf("initial model (%s): val F1(2ms) %.3f, RMSE %.2f mV", cfg.Init, rec.ValF1At2, rec.ValRMSESub), &val)
@@ -570,7 +574,7 @@ train:
 		}
 		// End of epoch: validate by free-running rollouts.
 		val := validate(evaluated(), valSet, vInit)
-		rec := record(st.Epoch, st.Step, elapsed(), val)
+		rec := record(st.Epoch, st.Step, elapsed(), val, cfg.SelectRMSEWeight)
 		if st.LossN > 0 {
 			rec.TrainLoss, rec.LossV, rec.LossS = st.LossSum[0]/float64(st.LossN), st.LossSum[1]/float64(st.LossN), st.LossSum[2]/float64(st.LossN)
 		}
@@ -599,7 +603,7 @@ train:
 	}
 	if best == nil {
 		// Stopped before any validation: validate what there is.
-		rec := record(st.Epoch, st.Step, elapsed(), validate(evaluated(), valSet, vInit))
+		rec := record(st.Epoch, st.Step, elapsed(), validate(evaluated(), valSet, vInit), cfg.SelectRMSEWeight)
 		if st.LossN > 0 {
 			rec.TrainLoss, rec.LossV, rec.LossS = st.LossSum[0]/float64(st.LossN), st.LossSum[1]/float64(st.LossN), st.LossSum[2]/float64(st.LossN)
 		}
@@ -651,11 +655,12 @@ func updateEMA(avg, m *surrogate.Model, d float64) {
 
 // record makes a learning-curve row; undefined figures (NaN) become -1 so
 // the history stays valid JSON.
-func record(epoch, step int, elapsed time.Duration, val metrics.Report) EpochRecord {
+func record(epoch, step int, elapsed time.Duration, val metrics.Report, rmseWeight float64) EpochRecord {
+	sc := score(val, rmseWeight)
 	val = sanitizeReport(val)
 	return EpochRecord{Epoch: epoch, Step: step, ElapsedS: elapsed.Seconds(),
 		ValF1At2: val.F1At2ms, ValF1At10: val.F1At10ms, ValRMSESub: val.RMSESubMV, ValEVSub: val.EVSub,
-		ValRateRef: val.RateRefHz, ValRateSur: val.RateSurHz, Score: score(val)}
+		ValRateRef: val.RateRefHz, ValRateSur: val.RateSurHz, Score: sc}
 }
 
 func shuffled(n int, seed, epoch uint64) []int {
@@ -825,7 +830,7 @@ func configDiff(a, b Config) string {
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
-		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}} {
+		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}

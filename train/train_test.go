@@ -118,6 +118,24 @@ func TestTrainDeterministic(t *testing.T) {
 	}
 }
 
+// TestScoreWeight: the selection weight decides between a model with
+// better spike F1 and one with lower subthreshold RMSE.
+func TestScoreWeight(t *testing.T) {
+	spikes := metrics.Report{F1At2ms: 0.9886, RMSESubMV: 1.245}
+	vm := metrics.Report{F1At2ms: 0.9875, RMSESubMV: 1.194}
+	for _, tc := range []struct {
+		w      float64
+		wantVm bool
+	}{{0.02, false}, {0.1, true}, {0, false}} {
+		if got := score(vm, tc.w) > score(spikes, tc.w); got != tc.wantVm {
+			t.Errorf("weight %g: the lower-RMSE model wins: %v, want %v", tc.w, got, tc.wantVm)
+		}
+	}
+	if s := score(metrics.Report{F1At2ms: 0.5, RMSESubMV: math.NaN()}, 0.1); s != 0.5 {
+		t.Errorf("no subthreshold samples: score %g, want the F1", s)
+	}
+}
+
 // TestResumeExact: a run killed mid-epoch and resumed from its checkpoint
 // ends with exactly the weights of an uninterrupted run, with and without
 // a moving average of the weights (which must change the model written).
@@ -316,6 +334,7 @@ func TestTrainBadInput(t *testing.T) {
 		{"unknown input delay", func(c *Config) { c.InputDelay = "cable" }, `--input-delay "cable"`},
 		{"unknown engine", func(c *Config) { c.Engine = "tensorflow" }, `--engine "tensorflow"`},
 		{"moving average decay 1", func(c *Config) { c.EMA = 1 }, "--ema 1"},
+		{"negative selection weight", func(c *Config) { c.SelectRMSEWeight = -1 }, "--select-rmse-weight -1"},
 		{"negative moving average decay", func(c *Config) { c.EMA = -0.5 }, "--ema -0.5"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

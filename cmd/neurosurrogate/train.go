@@ -62,6 +62,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.IntVar(&cfg.Replicas, "replicas", d.Replicas, "graphs run in parallel on parts of each batch (0: one per core, at most 2)")
 	fs.IntVar(&cfg.Patience, "patience", d.Patience, "stop after this many epochs without better validation (0: never)")
 	fs.IntVar(&cfg.MaxTraces, "max-traces", 0, "use only the dataset's first N traces (0: all), e.g. to measure accuracy against data size")
+	fs.Float64Var(&cfg.SelectRMSEWeight, "select-rmse-weight", d.SelectRMSEWeight, "model selection scores each validation as spike F1 at ±2 ms less this much per mV of subthreshold RMSE")
 	fs.Float64Var(&cfg.RateTolerance, "rate-tolerance", d.RateTolerance, "calibrate the spike readout for the best F1 among readouts whose validation firing rate is within this fraction of the reference's (0: best F1 at any rate)")
 	fs.IntVar(&cfg.ValMax, "val-traces", d.ValMax, "validation traces rolled out after each epoch (at most)")
 	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "checkpoint interval (also at every epoch end; 0: after every batch)")
