@@ -380,9 +380,9 @@ func TestUnrolledRejectsChunk(t *testing.T) {
 }
 
 // BenchmarkTrainStep is one replica's training step (forward and backward
-// over a chunk) of the shipped hh model's shape — 8 inputs (two sub-bins of
-// exc, inh and their timing twins), kernel 8, 16 channels, H = 96,
-// residual — at its recipe's share of a batch, 64 cells x 128 samples: on
+// over a chunk) of the H = 96 hh model's shape (shipped until the H = 128
+// one) — 8 inputs (two sub-bins of exc, inh and their timing twins),
+// kernel 8, 16 channels, H = 96, residual — at its recipe's share of a batch, 64 cells x 128 samples: on
 // the gorgonia graph (with BLAS) and by hand (Unrolled). samples/s counts
 // cells x samples, per core.
 func BenchmarkTrainStep(b *testing.B) {
