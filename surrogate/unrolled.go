@@ -15,8 +15,10 @@ import (
 // at these sizes gorgonia's cost per node (a fresh result tensor per node
 // and run, a gradient add per weight and step, the tape's bookkeeping) is
 // as large as the arithmetic. Here nothing is allocated per run, each step
-// is one packed matrix product per layer forward and one backward, and
-// each weight's gradient is one product over all T·B rows at the end.
+// is one packed matrix product per layer forward and one backward, the
+// cell's per-element work forward and backward is one vector kernel each
+// (cellFwdRows, cellBackRows), and each weight's gradient is a product
+// over all T·B rows at the end (summed over blocks of gradRows).
 // Graph stays the definition: TestUnrolledEqualsGraph checks that both give
 // the same loss, gradients, outputs and carried state for every kind of
 // architecture, and TestUnrolledGradient checks the gradients against
