@@ -150,7 +150,7 @@ func NewUnrolled(m *Model, B, T int) (*Unrolled, error) {
 	u.dsin = make([]float32, rows)
 	u.dx = make([]float32, B*widest)
 	u.dh = make([]float32, B*H)
-	u.tile = make([]float32, 32*(widest+4*H+32))
+	u.tile = make([]float32, 12*(max(u.cw, widest, 4*H)+32)) // a partial tile of A and of C (kernelShape: at most 12 rows, 32 columns)
 	u.grads = map[string][]float32{}
 	for name, sh := range a.Shapes() {
 		u.grads[name] = make([]float32, sh[0]*sh[1])

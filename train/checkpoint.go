@@ -106,6 +106,9 @@ func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 		}
 	}
 	m.Norm = cm.Norm
+	if ema != nil {
+		ema.Norm = cm.Norm
+	}
 	a.step = s.AdamStep
 	*st = s.checkpointState
 	if !s.HasBest {
