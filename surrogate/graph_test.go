@@ -272,20 +272,29 @@ func TestGraphGradient(t *testing.T) {
 			}
 		}
 	}
+	checkFiniteDifferences(t, m, grads, run, func(n int) []int { return []int{0, n / 2, n - 1} })
+}
+
+// checkFiniteDifferences compares the gradients grads (by weight name,
+// copied first: loss may overwrite them) with central finite differences
+// of loss in the model's weights, at the entries pick chooses from each
+// weight of n entries.
+func checkFiniteDifferences(t *testing.T, m *Model, grads map[string][]float32, loss func() float64, pick func(n int) []int) {
+	t.Helper()
 	analytic := map[string][]float32{}
 	for k, v := range grads {
 		analytic[k] = append([]float32(nil), v...)
 	}
 	checked := 0
-	for _, name := range a.ParamNames() {
+	for _, name := range m.Arch.ParamNames() {
 		w := m.W[name].Data
-		for _, i := range []int{0, len(w) / 2, len(w) - 1} {
+		for _, i := range pick(len(w)) {
 			old := w[i]
 			const h = 1e-2
 			w[i] = old + h
-			lp := run()
+			lp := loss()
 			w[i] = old - h
-			lm := run()
+			lm := loss()
 			w[i] = old
 			num := (lp - lm) / (2 * h)
 			an := float64(analytic[name][i])

@@ -38,9 +38,10 @@ type Unrolled struct {
 	// Joined weights (rebuilt from m.W on every Run), as Graph joins them.
 	wc   []float32   // cw x F: conv.wd, conv.wv, [conv.wsp], conv.b
 	w    [][]float32 // per layer (in+H+1) x 4H: gates i f g o side by side, biases last
-	wh   []float32   // (H+1) x 2: head.v and head.s side by side, biases last
-	whv  []float32   // H: head.v's weights
+	whv  []float32   // H: head.v's weights (the model's own memory)
 	whs  []float32   // H: head.s's weights
+	bv   float32     // head.v's bias
+	bs   float32     // head.s's bias
 	wcP  *PackedB
 	wP   []*PackedB // w, for the forward products
 	wTP  []*PackedB // w transposed, for the backward ones
@@ -71,7 +72,6 @@ type Unrolled struct {
 
 	dwc []float32   // cw x F
 	dw  [][]float32 // per layer (in+H+1) x 4H
-	dwh []float32   // (H+1) x 2
 
 	grads map[string][]float32
 
@@ -140,8 +140,6 @@ func NewUnrolled(m *Model, B, T int) (*Unrolled, error) {
 		u.dcNext = append(u.dcNext, make([]float32, B*H))
 		u.dhNext = append(u.dhNext, make([]float32, B*H))
 	}
-	u.wh = make([]float32, (H+1)*2)
-	u.dwh = make([]float32, (H+1)*2)
 	u.out = make([]float32, rows*2)
 	u.dout = make([]float32, rows*2)
 	u.vin = make([]float32, rows)
@@ -210,12 +208,8 @@ func (u *Unrolled) joinWeights() {
 			copy(w[(in+H)*4*H+gi*H:], bg[:H])
 		}
 	}
-	vw, sw := W["head.v.w"].Data, W["head.s.w"].Data
-	for j := 0; j < H; j++ {
-		u.wh[2*j], u.wh[2*j+1] = vw[j], sw[j]
-	}
-	u.whv, u.whs = append(u.whv[:0], vw[:H]...), append(u.whs[:0], sw[:H]...)
-	u.wh[2*H], u.wh[2*H+1] = W["head.v.b"].Data[0], W["head.s.b"].Data[0]
+	u.whv, u.whs = W["head.v.w"].Data[:H], W["head.s.w"].Data[:H]
+	u.bv, u.bs = W["head.v.b"].Data[0], W["head.s.b"].Data[0]
 	u.wcP = repack(u.wcP, u.wc, u.cw, F, false)
 	if u.wP == nil {
 		u.wP = make([]*PackedB, u.layers)
@@ -374,12 +368,7 @@ func (u *Unrolled) forward(c *Chunk) {
 		for b := 0; b < B; b++ {
 			r := r0 + b
 			hr := hL[r*H : (r+1)*H]
-			ov, os := u.wh[2*H], u.wh[2*H+1]
-			hv, hs := u.whv[:len(hr)], u.whs[:len(hr)]
-			for j, x := range hr {
-				ov += x * hv[j]
-				os += x * hs[j]
-			}
+			ov, os := u.bv+dot(hr, u.whv), u.bs+dot(hr, u.whs)
 			if u.arch.Residual {
 				ov += u.vin[r]
 			}
@@ -441,7 +430,7 @@ func cellFwdRowsWith(kern, rows, hd int, act, cp, c, tc, h []float32) {
 // σ(o)), tanh c (tc), the previous cell state cp and the gradient in h
 // (dh), each rows x hd, and dc holding the next step's dc·σ(f), it writes
 // the gradient in the gate pre-activations to dz (rows x 4hd) and this
-// step's dc·σ(f) to dc. On AVX-512 a vector kernel (cellback_amd64.s).
+// step's dc·σ(f) to dc. On AVX-512 a vector kernel (activate_amd64.s).
 func cellBackRows(rows, hd int, act, tc, cp, dh, dc, dz []float32) {
 	cellBackRowsWith(gemmKernel, rows, hd, act, tc, cp, dh, dc, dz)
 }
@@ -473,6 +462,16 @@ func cellBackRowsWith(kern, rows, hd int, act, tc, cp, dh, dc, dz []float32) {
 			dcr[j] = dc * sf[j]
 		}
 	}
+}
+
+// dot is the dot product of a and b[:len(a)].
+func dot(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s float32
+	for j, x := range a {
+		s += x * b[j]
+	}
+	return s
 }
 
 // sigmoidOfTanh turns tanh(z/2) into σ(z) = (1 + tanh(z/2))/2 in place.
@@ -573,19 +572,9 @@ func (u *Unrolled) backward(c *Chunk) {
 			}
 			for lag := 0; lag < K && lag <= t; lag++ {
 				s := (t-lag)*B + b
-				wv := u.wc[(dw+lag)*F : (dw+lag+1)*F]
-				var g float32
-				for j, d := range dp {
-					g += d * wv[j]
-				}
-				u.dvin[s] += g
+				u.dvin[s] += dot(dp, u.wc[(dw+lag)*F:(dw+lag+1)*F])
 				if u.arch.FeedSpike {
-					ws := u.wc[(dw+K+lag)*F : (dw+K+lag+1)*F]
-					var g float32
-					for j, d := range dp {
-						g += d * ws[j]
-					}
-					u.dsin[s] += g
+					u.dsin[s] += dot(dp, u.wc[(dw+K+lag)*F:(dw+K+lag+1)*F])
 				}
 			}
 		}
@@ -596,18 +585,25 @@ func (u *Unrolled) backward(c *Chunk) {
 	for l := range u.dw {
 		u.gradProduct(u.dw[l], u.xs[l], u.inW[l]+H+1, u.dz[l], 4*H, rows)
 	}
-	clear(u.dwh)
+	u.splitGrads()
+	// The heads' gradients straight into theirs.
+	vw, sw := u.grads["head.v.w"], u.grads["head.s.w"]
+	vb, sb := u.grads["head.v.b"], u.grads["head.s.b"]
+	clear(vw)
+	clear(sw)
+	vb[0], sb[0] = 0, 0
 	hL := u.h[u.layers-1]
 	for r := 0; r < rows; r++ {
 		gv, gs := u.dout[2*r], u.dout[2*r+1]
-		for j, x := range hL[r*H : (r+1)*H] {
-			u.dwh[2*j] += x * gv
-			u.dwh[2*j+1] += x * gs
+		hr := hL[r*H : (r+1)*H]
+		vw, sw := vw[:len(hr)], sw[:len(hr)]
+		for j, x := range hr {
+			vw[j] += x * gv
+			sw[j] += x * gs
 		}
-		u.dwh[2*H] += gv
-		u.dwh[2*H+1] += gs
+		vb[0] += gv
+		sb[0] += gs
 	}
-	u.splitGrads()
 }
 
 // gradRows is how many rows of the step values one product of the weight
@@ -635,7 +631,8 @@ func (u *Unrolled) gradProduct(dst, x []float32, m int, d []float32, n, rows int
 	}
 }
 
-// splitGrads copies the joined gradients into the per-weight ones.
+// splitGrads copies the joined conv and LSTM gradients into the per-weight
+// ones.
 func (u *Unrolled) splitGrads() {
 	H := u.hd
 	off := 0
@@ -655,11 +652,6 @@ func (u *Unrolled) splitGrads() {
 			copy(bg, d[(in+H)*4*H+gi*H:(in+H)*4*H+(gi+1)*H])
 		}
 	}
-	vw, sw := u.grads["head.v.w"], u.grads["head.s.w"]
-	for j := 0; j < H; j++ {
-		vw[j], sw[j] = u.dwh[2*j], u.dwh[2*j+1]
-	}
-	u.grads["head.v.b"][0], u.grads["head.s.b"][0] = u.dwh[2*H], u.dwh[2*H+1]
 }
 
 // carry replaces the chunk's state with the state after the last step.

@@ -248,30 +248,7 @@ func TestUnrolledGradient(t *testing.T) {
 		return u.Loss
 	}
 	loss()
-	analytic := map[string][]float32{}
-	for k, g := range u.Grads() {
-		analytic[k] = append([]float32(nil), g...)
-	}
-	checked := 0
-	for _, name := range a.ParamNames() {
-		w := m.W[name].Data
-		for _, i := range []int{0, len(w) / 3, len(w) - 1} {
-			old := w[i]
-			const h = 1e-2
-			w[i] = old + h
-			lp := loss()
-			w[i] = old - h
-			lm := loss()
-			w[i] = old
-			num := (lp - lm) / (2 * h)
-			an := float64(analytic[name][i])
-			if math.Abs(num-an) > 2e-2*math.Max(1, math.Abs(num)) {
-				t.Errorf("%s[%d]: gradient %g, finite difference %g", name, i, an, num)
-			}
-			checked++
-		}
-	}
-	t.Logf("checked %d gradient entries", checked)
+	checkFiniteDifferences(t, m, u.Grads(), loss, func(n int) []int { return []int{0, n / 3, n - 1} })
 }
 
 // TestCellBackRows: the vector kernels of the cell's backward step agree

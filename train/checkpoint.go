@@ -67,18 +67,12 @@ func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 		AdamStep int  `json:"adam_step"`
 		HasBest  bool `json:"has_best"`
 	}
-	// Settings added since a checkpoint was made read as their defaults
-	// (the engine as empty: see below).
+	// Settings added since a checkpoint was made read as what such runs
+	// did: the defaults, and the gorgonia graph, the only engine then.
 	s.Config = DefaultConfig()
-	s.Config.Engine = ""
+	s.Config.Engine = "gorgonia"
 	if err := json.Unmarshal([]byte(meta[ckptKey]), &s); err != nil {
 		return nil, fmt.Errorf("%s: not a training checkpoint: %v", path, err)
-	}
-	if s.Config.SpikeVmWindowMS == 0 {
-		s.Config.SpikeVmWindowMS = 2 // checkpoints from before the setting had 2 ms
-	}
-	if s.Config.Engine == "" {
-		s.Config.Engine = "gorgonia" // checkpoints from before the setting had only the graph
 	}
 	// A changed setting says more than the weight shapes it changes.
 	if d := configDiff(s.Config, st.Config); d != "" {
