@@ -267,9 +267,6 @@ type Readout struct {
 	ShiftMS float64 `json:"shift_ms,omitempty"`
 }
 
-// Gates of an LSTM layer, in the order the fused inference matrix uses.
-var Gates = []string{"i", "f", "g", "o"}
-
 // Model is a surrogate neuron: architecture, normalization, weights, and
 // provenance (cell, dataset, training, metrics).
 type Model struct {
@@ -283,42 +280,13 @@ type Model struct {
 	Info map[string]string
 }
 
-// Shapes lists every weight tensor the architecture needs.
+// Shapes lists every weight tensor the architecture needs (its Layout).
 func (a Arch) Shapes() map[string][]int {
-	s := map[string][]int{
-		"conv.wv":  {a.Kernel, a.Conv},                 // Vm channel, by lag
-		"conv.wd":  {a.Kernel * len(a.Inputs), a.Conv}, // inputs, row lag*len(Inputs)+j
-		"conv.b":   {1, a.Conv},
-		"head.v.w": {a.Hidden, 1},
-		"head.v.b": {1, 1},
-		"head.s.w": {a.Hidden, 1},
-		"head.s.b": {1, 1},
-	}
-	if a.FeedSpike {
-		s["conv.wsp"] = []int{a.Kernel, a.Conv} // spike channel, by lag
-	}
-	in := a.Conv
-	for l := 0; l < a.Layers; l++ {
-		for _, g := range Gates {
-			s[fmt.Sprintf("lstm%d.w%s", l, g)] = []int{in + a.Hidden, a.Hidden}
-			s[fmt.Sprintf("lstm%d.b%s", l, g)] = []int{1, a.Hidden}
-		}
-		in = a.Hidden
+	s := map[string][]int{}
+	for _, t := range a.Layout().Tensors {
+		s[t.Name] = []int{t.Rows, t.Cols}
 	}
 	return s
-}
-
-// fanIn is the number of inputs feeding the units a weight or bias belongs to.
-func (a Arch) fanIn(name string) int {
-	switch {
-	case strings.HasPrefix(name, "conv."):
-		return a.Kernel * a.Cin()
-	case strings.HasPrefix(name, "head."):
-		return a.Hidden
-	case strings.HasPrefix(name, "lstm0."):
-		return a.Conv + a.Hidden
-	}
-	return 2 * a.Hidden
 }
 
 // ParamCount is the number of trainable parameters.
@@ -355,23 +323,25 @@ func New(a Arch, norm Norm, seed uint64) (*Model, error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	m := &Model{Arch: a, Norm: norm, Readout: Readout{P: 0.5, RefractoryMS: 2}, W: map[string]*Tensor{}, Info: map[string]string{}}
+	lay := a.Layout()
 	for _, name := range a.ParamNames() {
-		sh := a.Shapes()[name]
-		t := NewTensor(sh...)
-		lim := 1 / math.Sqrt(float64(a.fanIn(name)))
+		spec, _ := lay.Tensor(name)
+		t := NewTensor(spec.Rows, spec.Cols)
+		lim := 1 / math.Sqrt(float64(spec.FanIn))
 		for i := range t.Data {
 			t.Data[i] = float32((2*rng.Float64() - 1) * lim)
 		}
-		if strings.HasSuffix(name, ".bf") {
-			for i := range t.Data {
-				t.Data[i] = 1
-			}
-		}
 		m.W[name] = t
 	}
+	// Forget gates start open (bias 1), as is usual for LSTMs.
+	for l := 0; l < a.Layers; l++ {
+		for i := range m.W[WLSTMBias(l, "f")].Data {
+			m.W[WLSTMBias(l, "f")].Data[i] = 1
+		}
+	}
 	// Start the Vm head near "stay where you are": small weights.
-	for i := range m.W["head.v.w"].Data {
-		m.W["head.v.w"].Data[i] *= 0.1
+	for i := range m.W[WHeadVm].Data {
+		m.W[WHeadVm].Data[i] *= 0.1
 	}
 	return m, nil
 }

@@ -69,14 +69,14 @@ func (m *Model) Regroup(inputs []Input) (*Model, error) {
 		c.Arch.Inputs[j].DelaySteps = m.Arch.Inputs[i].DelaySteps
 	}
 	K, F, nOld, nNew := m.Arch.Kernel, m.Arch.Conv, len(m.Arch.Inputs), len(inputs)
-	old := m.W["conv.wd"].Data
+	old := m.W[WConvInputs].Data
 	wd := NewTensor(K*nNew, F)
 	for lag := 0; lag < K; lag++ {
 		for j, i := range from {
 			copy(wd.Data[(lag*nNew+j)*F:(lag*nNew+j+1)*F], old[(lag*nOld+i)*F:(lag*nOld+i+1)*F])
 		}
 	}
-	c.W["conv.wd"] = wd
+	c.W[WConvInputs] = wd
 	return c, nil
 }
 
@@ -90,12 +90,12 @@ func (m *Model) AddTiming(timed func(channel string) bool) *Model {
 	c := m.Clone()
 	c.Arch.Inputs = inputs
 	K, F, nOld, nNew := m.Arch.Kernel, m.Arch.Conv, len(m.Arch.Inputs), len(inputs)
-	old := m.W["conv.wd"].Data
+	old := m.W[WConvInputs].Data
 	wd := NewTensor(K*nNew, F)
 	for lag := 0; lag < K; lag++ {
 		copy(wd.Data[lag*nNew*F:(lag*nNew+nOld)*F], old[lag*nOld*F:(lag+1)*nOld*F])
 	}
-	c.W["conv.wd"] = wd
+	c.W[WConvInputs] = wd
 	c.Norm.InputScale = append(append([]float32(nil), m.Norm.InputScale...), make([]float32, nNew-nOld)...)
 	for j := nOld; j < nNew; j++ {
 		c.Norm.InputScale[j] = 1
@@ -131,7 +131,7 @@ func (m *Model) Widen(conv, kernel int, seed uint64) (*Model, error) {
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x31de))
 	lim := 1 / math.Sqrt(float64(kernel*m.Arch.Cin()))
-	for _, name := range []string{"conv.wv", "conv.wd", "conv.wsp", "conv.b"} {
+	for _, name := range []string{WConvVm, WConvInputs, WConvSpike, WConvBias} {
 		old, ok := m.W[name]
 		if !ok {
 			continue
@@ -139,7 +139,7 @@ func (m *Model) Widen(conv, kernel int, seed uint64) (*Model, error) {
 		// Rows are lag-major (lag 0 newest), so the kernel grows by rows
 		// appended at the end.
 		rows, perLag := old.Shape[0], old.Shape[0]/K
-		if name != "conv.b" {
+		if name != WConvBias {
 			rows = perLag * kernel
 		}
 		t := NewTensor(rows, conv)
@@ -147,7 +147,7 @@ func (m *Model) Widen(conv, kernel int, seed uint64) (*Model, error) {
 			if r < old.Shape[0] {
 				copy(t.Data[r*conv:r*conv+F], old.Data[r*F:(r+1)*F])
 			}
-			if name == "conv.b" {
+			if name == WConvBias {
 				continue // new channels start unbiased
 			}
 			for j := F; j < conv; j++ {
@@ -159,7 +159,7 @@ func (m *Model) Widen(conv, kernel int, seed uint64) (*Model, error) {
 	// Rows of an LSTM weight: the F conv channels, then the hidden state.
 	H := m.Arch.Hidden
 	for _, g := range Gates {
-		name := fmt.Sprintf("lstm0.w%s", g)
+		name := WLSTM(0, g)
 		old := m.W[name]
 		t := NewTensor(conv+H, H)
 		copy(t.Data[:F*H], old.Data[:F*H])
@@ -226,7 +226,7 @@ func (m *Model) SplitSubBins(p int, level func(channel string) bool) (*Model, er
 	}
 	c.Norm.InputScale = make([]float32, len(inputs))
 	K, F, nOld, nNew := m.Arch.Kernel, m.Arch.Conv, len(old), len(inputs)
-	ow := m.W["conv.wd"].Data
+	ow := m.W[WConvInputs].Data
 	wd := NewTensor(K*nNew, F)
 	for i := range old {
 		for q := 0; q < p; q++ {
@@ -256,6 +256,6 @@ func (m *Model) SplitSubBins(p int, level func(channel string) bool) (*Model, er
 			}
 		}
 	}
-	c.W["conv.wd"] = wd
+	c.W[WConvInputs] = wd
 	return c, nil
 }

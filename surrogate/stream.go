@@ -1,6 +1,11 @@
 package surrogate
 
-import "gonum.org/v1/gonum/blas/blas32"
+import (
+	"gonum.org/v1/gonum/blas/blas32"
+	"neurosurrogate/internal/activate"
+	"neurosurrogate/internal/cpu"
+	"neurosurrogate/internal/gemm"
+)
 
 // Stream runs a model forward one sample at a time for a batch of N
 // independent cells, carrying each cell's LSTM state and the short causal
@@ -13,7 +18,7 @@ type Stream struct {
 	cin, k, f, hd int
 	layers        int
 	nIn           int
-	kern          int // matrix and activation kernels (gemm.go)
+	kern          cpu.Level // matrix and activation kernels (gemm.go)
 
 	// The convolution is one matrix product over the unfolded history of
 	// the ring's channels: the fed-back ones (Vm, spike) and, for models
@@ -26,7 +31,7 @@ type Stream struct {
 	ring   []float32      // K slots of N x rc, slot (pos - lag) mod K holds lag
 	pos    int            // slot of the current sample in ring and acc
 	unf    blas32.General // N x K*rc unfolded history
-	convP  *PackedB       // K*rc x F weights of the ring's channels, packed
+	convP  *gemm.PackedB  // K*rc x F weights of the ring's channels, packed
 	wd     []float32      // sparse: K*nIn x F input weights, row lag*nIn+j
 	acc    []float32      // sparse: K+D slots of N x F, slot (apos + delay + lag) mod (K+D) holds the inputs' part that many samples ahead
 	apos   int            // sparse: slot of the current sample in acc
@@ -44,7 +49,7 @@ type Stream struct {
 
 	xh    []blas32.General // per layer: N x (In+H), [x | h]
 	w     []blas32.General // per layer: (In+H) x 4H, gates i f g o
-	wP    []*PackedB       // w, packed for Mul
+	wP    []*gemm.PackedB  // w, packed for Mul
 	b     [][]float32      // per layer: 4H
 	gates blas32.General   // N x 4H
 	c     [][]float32      // per layer: N x H
@@ -61,18 +66,18 @@ type Stream struct {
 // NewStream prepares a batch of n cells, all at rest (Vm = vInitMV, zero
 // state).
 func NewStream(m *Model, n int, vInitMV float32) *Stream {
-	return newStreamWith(gemmKernel, m, n, vInitMV)
+	return newStreamWith(cpu.Best, m, n, vInitMV)
 }
 
 // newStreamWith is NewStream on a given kernel (gemm.go), for tests.
-func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
+func newStreamWith(kern cpu.Level, m *Model, n int, vInitMV float32) *Stream {
 	a := m.Arch
 	s := &Stream{m: m, N: n, cin: a.Cin(), k: a.Kernel, f: a.Conv, hd: a.Hidden, layers: a.Layers, nIn: len(a.Inputs), kern: kern, fed: a.fed()}
 	s.sparse = s.nIn > sparseInputs
 	s.rc = s.cin
 	if s.sparse {
 		s.rc = s.fed
-		s.wd = append([]float32(nil), m.W["conv.wd"].Data...) // a copy, as the packed matrices are
+		s.wd = append([]float32(nil), m.W[WConvInputs].Data...) // a copy, as the packed matrices are
 		s.acc = make([]float32, (s.k+a.MaxDelay())*n*s.f)
 	}
 	rc := s.rc
@@ -80,11 +85,11 @@ func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 	s.unf = blas32.General{Rows: n, Cols: s.k * rc, Stride: s.k * rc, Data: make([]float32, n*s.k*rc)}
 	// One matrix over the unfolded [Vm, spike, inputs...] of each lag.
 	conv := make([]float32, s.k*rc*s.f)
-	wd := m.W["conv.wd"].Data
+	wd := m.W[WConvInputs].Data
 	for lag := 0; lag < s.k; lag++ {
-		copy(conv[(lag*rc)*s.f:], m.W["conv.wv"].Data[lag*s.f:(lag+1)*s.f])
+		copy(conv[(lag*rc)*s.f:], m.W[WConvVm].Data[lag*s.f:(lag+1)*s.f])
 		if a.FeedSpike {
-			copy(conv[(lag*rc+1)*s.f:], m.W["conv.wsp"].Data[lag*s.f:(lag+1)*s.f])
+			copy(conv[(lag*rc+1)*s.f:], m.W[WConvSpike].Data[lag*s.f:(lag+1)*s.f])
 		}
 		if !s.sparse {
 			for j := 0; j < s.nIn; j++ {
@@ -102,40 +107,34 @@ func newStreamWith(kern int, m *Model, n int, vInitMV float32) *Stream {
 			s.dnow = make([]float32, n*s.nIn)
 		}
 	}
-	s.convP = newPackedB(kernelFor(kern, s.f), conv, s.k*rc, s.f, s.f)
-	s.convB = m.W["conv.b"].Data
+	s.convP = gemm.NewPackedBOn(kern, conv, s.k*rc, s.f, s.f)
+	s.convB = m.W[WConvBias].Data
 	s.feat = blas32.General{Rows: n, Cols: s.f, Stride: s.f, Data: make([]float32, n*s.f)}
+	lay := a.Layout()
 	in := s.f
 	for l := 0; l < s.layers; l++ {
 		cols := in + s.hd
 		s.xh = append(s.xh, blas32.General{Rows: n, Cols: cols, Stride: cols, Data: make([]float32, n*cols)})
-		w := blas32.General{Rows: cols, Cols: 4 * s.hd, Stride: 4 * s.hd, Data: make([]float32, cols*4*s.hd)}
-		b := make([]float32, 4*s.hd)
-		for gi, g := range Gates {
-			wg := m.W[lstmName(l, "w", g)].Data
-			for r := 0; r < cols; r++ {
-				copy(w.Data[r*4*s.hd+gi*s.hd:r*4*s.hd+(gi+1)*s.hd], wg[r*s.hd:(r+1)*s.hd])
-			}
-			copy(b[gi*s.hd:], m.W[lstmName(l, "b", g)].Data)
-		}
+		// The layer's joined [x h 1] x 4H matrix: the weights, then the
+		// biases as its last row.
+		joined := make([]float32, (cols+1)*4*s.hd)
+		lay.Join(JoinLSTM(l)).Gather(m.W, joined, 4*s.hd)
+		w := blas32.General{Rows: cols, Cols: 4 * s.hd, Stride: 4 * s.hd, Data: joined[:cols*4*s.hd]}
+		b := joined[cols*4*s.hd:]
 		s.w = append(s.w, w)
-		s.wP = append(s.wP, newPackedB(kernelFor(kern, w.Cols), w.Data, w.Rows, w.Cols, w.Stride))
+		s.wP = append(s.wP, gemm.NewPackedBOn(kern, w.Data, w.Rows, w.Cols, w.Stride))
 		s.b = append(s.b, b)
 		s.c = append(s.c, make([]float32, n*s.hd))
 		in = s.hd
 	}
 	s.gates = blas32.General{Rows: n, Cols: 4 * s.hd, Stride: 4 * s.hd, Data: make([]float32, n*4*s.hd)}
-	s.vw, s.sw = m.W["head.v.w"].Data, m.W["head.s.w"].Data
-	s.vb, s.sb = m.W["head.v.b"].Data[0], m.W["head.s.b"].Data[0]
+	s.vw, s.sw = m.W[WHeadVm].Data, m.W[WHeadSpike].Data
+	s.vb, s.sb = m.W[WHeadVmB].Data[0], m.W[WHeadSpikeB].Data[0]
 	s.vNorm = make([]float32, n)
 	s.V = make([]float32, n)
 	s.P = make([]float32, n)
 	s.Reset(vInitMV)
 	return s
-}
-
-func lstmName(l int, kind, gate string) string {
-	return "lstm" + string(rune('0'+l)) + "." + kind + gate
 }
 
 // Reset puts every cell at rest: Vm = vInitMV, zero LSTM state, and a conv
@@ -210,14 +209,14 @@ func (s *Stream) Step(drive []float32) {
 		s.scatter(drive)
 	}
 	s.pos = (s.pos + 1) % k
-	tanhRowsWith(s.kern, n, s.f, s.feat.Data, s.feat.Stride, s.convB, s.xh[0].Data, s.xh[0].Stride)
+	activate.TanhRowsOn(s.kern, n, s.f, s.feat.Data, s.feat.Stride, s.convB, s.xh[0].Data, s.xh[0].Stride)
 	h4 := 4 * s.hd
 	for l := 0; l < s.layers; l++ {
 		s.wP[l].Mul(n, s.xh[l].Data, s.xh[l].Stride, s.gates.Data, s.gates.Stride)
 		// h goes to the right part of this layer's [x | h] and, below the
 		// top layer, is the next layer's x.
 		xh := s.xh[l]
-		lstmRowsWith(s.kern, n, s.hd, s.gates.Data, h4, s.b[l], s.c[l], s.hd, xh.Data[xh.Cols-s.hd:], xh.Stride)
+		activate.LSTMRowsOn(s.kern, n, s.hd, s.gates.Data, h4, s.b[l], s.c[l], s.hd, xh.Data[xh.Cols-s.hd:], xh.Stride)
 		if l+1 < s.layers {
 			next := s.xh[l+1]
 			for i := 0; i < n; i++ {
@@ -238,7 +237,7 @@ func (s *Stream) Step(drive []float32) {
 		}
 		s.vNorm[i] = v
 		s.V[i] = v*s.m.Norm.VScale + s.m.Norm.VOffset
-		s.P[i] = Sigmoid32(sp)
+		s.P[i] = activate.Sigmoid32(sp)
 	}
 }
 

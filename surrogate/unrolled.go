@@ -2,6 +2,8 @@ package surrogate
 
 import (
 	"fmt"
+	"neurosurrogate/internal/activate"
+	"neurosurrogate/internal/gemm"
 
 	"gonum.org/v1/gonum/blas"
 )
@@ -30,6 +32,7 @@ type Unrolled struct {
 	B, T int
 	m    *Model
 	arch Arch
+	lay  Layout
 
 	k, nIn, f, hd, layers, fed int
 	cw                         int   // conv input width: K*nIn + K*fed + 1
@@ -42,10 +45,10 @@ type Unrolled struct {
 	whs  []float32   // H: head.s's weights
 	bv   float32     // head.v's bias
 	bs   float32     // head.s's bias
-	wcP  *PackedB
-	wP   []*PackedB // w, for the forward products
-	wTP  []*PackedB // w transposed, for the backward ones
-	half []float32  // scratch: w with the sigmoid gates halved
+	wcP  *gemm.PackedB
+	wP   []*gemm.PackedB // w, for the forward products
+	wTP  []*gemm.PackedB // w transposed, for the backward ones
+	half []float32       // scratch: w with the sigmoid gates halved
 
 	// Forward values, one row per step and cell (t*B+b).
 	convIn []float32   // T*B x cw: [drive | Vm history | spike history | 1]
@@ -75,32 +78,14 @@ type Unrolled struct {
 
 	grads map[string][]float32
 
-	// Loss and its Vm and spike parts, after Run (as Graph's Loss, LossV,
-	// LossS).
-	Loss, LossV, LossS float64
+	loss, lossV, lossS float64 // after Run (as Graph's Loss, LossV, LossS)
 }
 
-// Chunk is what one Run of an Unrolled reads: each step's inputs,
-// time-major (row t*B+b, as Graph's per-step nodes), and the recurrent
-// state carried in from the chunk before, which Run replaces with the
-// state the next chunk starts from.
-type Chunk struct {
-	DUnf    []float32 // T*B x K*nIn: normalized drive, column lag*nIn+j
-	VTeach  []float32 // T*B: teacher Vm input (normalized)
-	Mask    []float32 // T*B: 1 = use the teacher, 0 = own prediction
-	InvMask []float32 // T*B: 1 - Mask
-	VTarget []float32 // T*B: next-sample Vm target (normalized)
-	WV      []float32 // T*B: weight of each Vm error
-	Y       []float32 // T*B: spike targets (0/1)
-	WS      []float32 // T*B: weight of each spike term
-	STeach  []float32 // FeedSpike, T*B: the previous bin's spike
+// Loss is the last Run's loss and its Vm and spike parts.
+func (u *Unrolled) Loss() (total, vm, spike float64) { return u.loss, u.lossV, u.lossS }
 
-	VIn   []float32   // B: own prediction feeding step 0
-	VHist []float32   // B x (K-1): Vm inputs before step 0, column l-1 at lag l
-	SIn   []float32   // FeedSpike, B: own spike probability feeding step 0
-	SHist []float32   // FeedSpike, B x (K-1)
-	H, C  [][]float32 // per layer B x H
-}
+// Close does nothing: an Unrolled holds only memory.
+func (u *Unrolled) Close() {}
 
 // NewUnrolled prepares the model's training computation over T samples for
 // B cells. It reads m.W on every Run.
@@ -112,7 +97,7 @@ func NewUnrolled(m *Model, B, T int) (*Unrolled, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	u := &Unrolled{B: B, T: T, m: m, arch: a, k: a.Kernel, nIn: len(a.Inputs), f: a.Conv, hd: a.Hidden, layers: a.Layers, fed: a.fed()}
+	u := &Unrolled{B: B, T: T, m: m, arch: a, lay: a.Layout(), k: a.Kernel, nIn: len(a.Inputs), f: a.Conv, hd: a.Hidden, layers: a.Layers, fed: a.fed()}
 	u.cw = u.k*u.nIn + u.k*u.fed + 1
 	rows := T * B
 	H := u.hd
@@ -148,7 +133,7 @@ func NewUnrolled(m *Model, B, T int) (*Unrolled, error) {
 	u.dsin = make([]float32, rows)
 	u.dx = make([]float32, B*widest)
 	u.dh = make([]float32, B*H)
-	u.tile = make([]float32, 12*(max(u.cw, widest, 4*H)+32)) // a partial tile of A and of C (kernelShape: at most 12 rows, 32 columns)
+	u.tile = make([]float32, gemm.TileScratch(max(u.cw, widest, 4*H)))
 	u.grads = map[string][]float32{}
 	for name, sh := range a.Shapes() {
 		u.grads[name] = make([]float32, sh[0]*sh[1])
@@ -158,62 +143,27 @@ func NewUnrolled(m *Model, B, T int) (*Unrolled, error) {
 
 // check verifies the chunk's sizes.
 func (u *Unrolled) check(c *Chunk) error {
-	rows := u.T * u.B
-	type arr struct {
-		name string
-		s    []float32
-		n    int
-	}
-	as := []arr{{"DUnf", c.DUnf, rows * u.k * u.nIn}, {"VTeach", c.VTeach, rows}, {"Mask", c.Mask, rows}, {"InvMask", c.InvMask, rows},
-		{"VTarget", c.VTarget, rows}, {"WV", c.WV, rows}, {"Y", c.Y, rows}, {"WS", c.WS, rows},
-		{"VIn", c.VIn, u.B}, {"VHist", c.VHist, u.B * (u.k - 1)}}
-	if u.arch.FeedSpike {
-		as = append(as, arr{"STeach", c.STeach, rows}, arr{"SIn", c.SIn, u.B}, arr{"SHist", c.SHist, u.B * (u.k - 1)})
-	}
-	for _, a := range as {
-		if len(a.s) != a.n {
-			return fmt.Errorf("unrolled: chunk %s has %d values, want %d", a.name, len(a.s), a.n)
-		}
-	}
-	if len(c.H) != u.layers || len(c.C) != u.layers {
-		return fmt.Errorf("unrolled: chunk state for %d/%d layers, want %d", len(c.H), len(c.C), u.layers)
-	}
-	for l := range c.H {
-		if len(c.H[l]) != u.B*u.hd || len(c.C[l]) != u.B*u.hd {
-			return fmt.Errorf("unrolled: layer %d state has %d/%d values, want %d", l, len(c.H[l]), len(c.C[l]), u.B*u.hd)
-		}
+	if err := c.Check(u.arch, u.B, u.T); err != nil {
+		return fmt.Errorf("unrolled: %w", err)
 	}
 	return nil
 }
 
-// joinWeights copies the model's weights into the joined matrices and
-// packs them.
+// joinWeights copies the model's weights into the joined matrices of its
+// layout and packs them.
 func (u *Unrolled) joinWeights() {
 	W := u.m.W
 	F, H := u.f, u.hd
-	off := 0
-	for _, name := range u.convNames() {
-		d := W[name].Data
-		copy(u.wc[off:], d)
-		off += len(d)
-	}
+	u.lay.Join(JoinConv).Gather(W, u.wc, F)
 	for l := 0; l < u.layers; l++ {
-		in := u.inW[l]
-		w := u.w[l]
-		for gi, g := range Gates {
-			wg, bg := W[lstmName(l, "w", g)].Data, W[lstmName(l, "b", g)].Data
-			for r := 0; r < in+H; r++ {
-				copy(w[r*4*H+gi*H:r*4*H+(gi+1)*H], wg[r*H:(r+1)*H])
-			}
-			copy(w[(in+H)*4*H+gi*H:], bg[:H])
-		}
+		u.lay.Join(JoinLSTM(l)).Gather(W, u.w[l], 4*H)
 	}
-	u.whv, u.whs = W["head.v.w"].Data[:H], W["head.s.w"].Data[:H]
-	u.bv, u.bs = W["head.v.b"].Data[0], W["head.s.b"].Data[0]
-	u.wcP = repack(u.wcP, u.wc, u.cw, F, false)
+	u.whv, u.whs = W[WHeadVm].Data[:H], W[WHeadSpike].Data[:H]
+	u.bv, u.bs = W[WHeadVmB].Data[0], W[WHeadSpikeB].Data[0]
+	u.wcP = gemm.Repack(u.wcP, u.wc, u.cw, F, false)
 	if u.wP == nil {
-		u.wP = make([]*PackedB, u.layers)
-		u.wTP = make([]*PackedB, u.layers)
+		u.wP = make([]*gemm.PackedB, u.layers)
+		u.wTP = make([]*gemm.PackedB, u.layers)
 	}
 	for l := range u.w {
 		xw := u.inW[l] + H + 1
@@ -231,53 +181,14 @@ func (u *Unrolled) joinWeights() {
 				row[3*H+j] *= 0.5
 			}
 		}
-		u.wP[l] = repack(u.wP[l], u.half, xw, 4*H, false)
-		u.wTP[l] = repack(u.wTP[l], u.w[l], 4*H, xw, true)
+		u.wP[l] = gemm.Repack(u.wP[l], u.half, xw, 4*H, false)
+		u.wTP[l] = gemm.Repack(u.wTP[l], u.w[l], 4*H, xw, true)
 	}
-}
-
-// convNames are the conv weights in the order of the conv input's columns.
-func (u *Unrolled) convNames() []string {
-	ns := []string{"conv.wd", "conv.wv"}
-	if u.arch.FeedSpike {
-		ns = append(ns, "conv.wsp")
-	}
-	return append(ns, "conv.b")
-}
-
-// repack packs the k x n matrix b (or, with trans, the transpose of the
-// n x k matrix b) into p's memory, making p if nil.
-func repack(p *PackedB, b []float32, k, n int, trans bool) *PackedB {
-	kern := kernelFor(gemmKernel, n)
-	if p == nil {
-		p = &PackedB{k: k, n: n, kern: kern}
-	}
-	_, nr := kernelShape(kern)
-	size := packedLen(kern, k, n)
-	if cap(p.data) < size {
-		p.data = make([]float32, size)
-	}
-	buf := p.data[:size]
-	switch {
-	case trans && nr > 0:
-		p.packTrans(b, k, buf)
-	case trans:
-		t := make([]float32, k*n)
-		transpose(t, b, n, k, k, n)
-		p.pack(t, n, buf)
-	default:
-		p.pack(b, n, buf)
-	}
-	return p
 }
 
 // mul is C = A B on a packed B, with the partial tile's scratch from u.
-func (u *Unrolled) mul(p *PackedB, m int, a []float32, lda int, c []float32, ldc int) {
-	if p.nr == 0 || m == 0 {
-		p.Mul(m, a, lda, c, ldc)
-		return
-	}
-	p.mulPanels(m, a, lda, c, ldc, u.tile)
+func (u *Unrolled) mul(p *gemm.PackedB, m int, a []float32, lda int, c []float32, ldc int) {
+	p.MulTile(m, a, lda, c, ldc, u.tile)
 }
 
 // Run computes the loss over the chunk, every weight's gradient (Grads)
@@ -313,7 +224,7 @@ func (u *Unrolled) forward(c *Chunk) {
 			if u.arch.FeedSpike {
 				s := c.SIn[b]
 				if t > 0 {
-					s = Sigmoid32(u.out[2*(r-B)+1])
+					s = activate.Sigmoid32(u.out[2*(r-B)+1])
 				}
 				u.sin[r] = c.Mask[r]*c.STeach[r] + c.InvMask[r]*s
 			}
@@ -334,7 +245,7 @@ func (u *Unrolled) forward(c *Chunk) {
 		x0 := u.xs[0]
 		xw0 := u.inW[0] + H + 1
 		u.mul(u.wcP, B, u.convIn[r0*cw:], cw, x0[r0*xw0:], xw0)
-		tanhRows(B, F, x0[r0*xw0:], xw0, zeros(F), x0[r0*xw0:], xw0)
+		activate.TanhRows(B, F, x0[r0*xw0:], xw0, activate.Zeros(F), x0[r0*xw0:], xw0)
 		for l := 0; l < u.layers; l++ {
 			in, xw := u.inW[l], u.inW[l]+H+1
 			xs := u.xs[l]
@@ -356,12 +267,12 @@ func (u *Unrolled) forward(c *Chunk) {
 			z := u.dz[l][r0*4*H : (r0+B)*4*H] // scratch until the backward pass
 			u.mul(u.wP[l], B, xs[r0*xw:], xw, z, 4*H)
 			act := u.act[l][r0*4*H : (r0+B)*4*H]
-			tanhRows(B, 4*H, z, 4*H, zeros(4*H), act, 4*H)
+			activate.TanhRows(B, 4*H, z, 4*H, activate.Zeros(4*H), act, 4*H)
 			cp := c.C[l]
 			if t > 0 {
 				cp = u.c[l][(r0-B)*H : r0*H]
 			}
-			cellFwdRows(B, H, act, cp, u.c[l][r0*H:(r0+B)*H], u.tc[l][r0*H:(r0+B)*H], u.h[l][r0*H:(r0+B)*H])
+			activate.CellFwdRows(B, H, act, cp, u.c[l][r0*H:(r0+B)*H], u.tc[l][r0*H:(r0+B)*H], u.h[l][r0*H:(r0+B)*H])
 		}
 		// Heads, residual, loss.
 		hL := u.h[u.layers-1]
@@ -376,92 +287,12 @@ func (u *Unrolled) forward(c *Chunk) {
 			e := float64(ov) - float64(c.VTarget[r])
 			lv += float64(c.WV[r]) * e * e
 			x := float64(os)
-			ls += float64(c.WS[r]) * (softplus(x) - float64(c.Y[r])*x)
+			ls += float64(c.WS[r]) * (activate.Softplus(x) - float64(c.Y[r])*x)
 		}
 	}
 	// As Graph's loss op: summed in float64, reported in float32.
-	u.LossV, u.LossS = float64(float32(lv)), float64(float32(ls))
-	u.Loss = float64(float32(lv) + float32(ls))
-}
-
-// cellFwdRows is the LSTM cell's forward step for rows cells of hd units
-// after the gates' tanh: act (rows x 4hd) holds tanh(i/2) tanh(f/2)
-// tanh(g) tanh(o/2) and gets σ(i) σ(f) tanh(g) σ(o) (σ(z) = (1 +
-// tanh(z/2))/2); from the previous cell state cp it writes c = σ(f) cp +
-// σ(i) tanh(g), tc = tanh(c) and h = σ(o) tc (each rows x hd). On AVX-512 a
-// vector kernel (activate_amd64.s).
-func cellFwdRows(rows, hd int, act, cp, c, tc, h []float32) {
-	cellFwdRowsWith(gemmKernel, rows, hd, act, cp, c, tc, h)
-}
-
-// cellFwdRowsWith is cellFwdRows on a given kernel, for tests.
-func cellFwdRowsWith(kern, rows, hd int, act, cp, c, tc, h []float32) {
-	n := rows * hd
-	if rows <= 0 || hd <= 0 {
-		return
-	}
-	_, _, _, _, _ = act[4*n-1], cp[n-1], c[n-1], tc[n-1], h[n-1]
-	if cellFwdVec(kern, rows, hd, act, cp, c, tc, h) {
-		return
-	}
-	for b := 0; b < rows; b++ {
-		a := act[b*4*hd : (b+1)*4*hd]
-		sigmoidOfTanh(a[:2*hd])
-		sigmoidOfTanh(a[3*hd:])
-		cr := c[b*hd : (b+1)*hd]
-		n := len(cr)
-		si, sf, tg, cp := a[:n], a[hd:hd+n], a[2*hd:2*hd+n], cp[b*hd:b*hd+n]
-		for j := range cr {
-			cr[j] = sf[j]*cp[j] + si[j]*tg[j]
-		}
-	}
-	tanhRowsWith(kern, rows, hd, c, hd, zeros(hd), tc, hd)
-	for b := 0; b < rows; b++ {
-		hr := h[b*hd : (b+1)*hd]
-		so, tc := act[b*4*hd+3*hd:b*4*hd+3*hd+len(hr)], tc[b*hd:b*hd+len(hr)]
-		for j := range hr {
-			hr[j] = so[j] * tc[j]
-		}
-	}
-}
-
-// cellBackRows is the LSTM cell's backward step for rows cells of hd
-// units: from the gate activations act (rows x 4hd: σ(i) σ(f) tanh(g)
-// σ(o)), tanh c (tc), the previous cell state cp and the gradient in h
-// (dh), each rows x hd, and dc holding the next step's dc·σ(f), it writes
-// the gradient in the gate pre-activations to dz (rows x 4hd) and this
-// step's dc·σ(f) to dc. On AVX-512 a vector kernel (activate_amd64.s).
-func cellBackRows(rows, hd int, act, tc, cp, dh, dc, dz []float32) {
-	cellBackRowsWith(gemmKernel, rows, hd, act, tc, cp, dh, dc, dz)
-}
-
-// cellBackRowsWith is cellBackRows on a given kernel (gemm.go), for tests.
-func cellBackRowsWith(kern, rows, hd int, act, tc, cp, dh, dc, dz []float32) {
-	n := rows * hd
-	if rows <= 0 || hd <= 0 {
-		return
-	}
-	_, _, _, _, _, _ = act[4*n-1], tc[n-1], cp[n-1], dh[n-1], dc[n-1], dz[4*n-1]
-	if cellBackVec(kern, rows, hd, act, tc, cp, dh, dc, dz) {
-		return
-	}
-	for b := 0; b < rows; b++ {
-		a := act[b*4*hd : (b+1)*4*hd]
-		dh := dh[b*hd : (b+1)*hd]
-		n := len(dh) // (slices of one length: no bounds checks in the loop)
-		tc, dcr, cp := tc[b*hd:b*hd+n], dc[b*hd:b*hd+n], cp[b*hd:b*hd+n]
-		si, sf, tg, so := a[:n], a[hd:hd+n], a[2*hd:2*hd+n], a[3*hd:3*hd+n]
-		dzr := dz[b*4*hd : (b+1)*4*hd]
-		dzi, dzf, dzg, dzo := dzr[:n], dzr[hd:hd+n], dzr[2*hd:2*hd+n], dzr[3*hd:3*hd+n]
-		for j := range dh {
-			dc := dh[j]*so[j]*(1-tc[j]*tc[j]) + dcr[j]
-			dzi[j] = dc * tg[j] * si[j] * (1 - si[j])
-			dzf[j] = dc * cp[j] * sf[j] * (1 - sf[j])
-			dzg[j] = dc * si[j] * (1 - tg[j]*tg[j])
-			dzo[j] = dh[j] * tc[j] * so[j] * (1 - so[j])
-			dcr[j] = dc * sf[j]
-		}
-	}
+	u.lossV, u.lossS = float64(float32(lv)), float64(float32(ls))
+	u.loss = float64(float32(lv) + float32(ls))
 }
 
 // dot is the dot product of a and b[:len(a)].
@@ -472,13 +303,6 @@ func dot(a, b []float32) float32 {
 		s += x * b[j]
 	}
 	return s
-}
-
-// sigmoidOfTanh turns tanh(z/2) into σ(z) = (1 + tanh(z/2))/2 in place.
-func sigmoidOfTanh(a []float32) {
-	for j, v := range a {
-		a[j] = 0.5 + 0.5*v
-	}
 }
 
 // history fills dst (K values, lag 0 first) with the inputs of step t and
@@ -513,7 +337,7 @@ func (u *Unrolled) backward(c *Chunk) {
 		for b := 0; b < B; b++ {
 			r := r0 + b
 			ov, os := u.out[2*r], u.out[2*r+1]
-			p := Sigmoid32(os)
+			p := activate.Sigmoid32(os)
 			gv := 2 * c.WV[r] * (ov - c.VTarget[r])
 			gs := c.WS[r] * (p - c.Y[r])
 			if t+1 < T {
@@ -547,7 +371,7 @@ func (u *Unrolled) backward(c *Chunk) {
 			if t > 0 {
 				cp = u.c[l][(r0-B)*H : r0*H]
 			}
-			cellBackRows(B, H, act, tcl, cp, u.dh, u.dcNext[l], dz)
+			activate.CellBackRows(B, H, act, tcl, cp, u.dh, u.dcNext[l], dz)
 			// [dinput dh_prev dbias] = dz wᵀ
 			u.mul(u.wTP[l], B, dz, 4*H, u.dx, xw)
 			for b := 0; b < B; b++ {
@@ -587,8 +411,8 @@ func (u *Unrolled) backward(c *Chunk) {
 	}
 	u.splitGrads()
 	// The heads' gradients straight into theirs.
-	vw, sw := u.grads["head.v.w"], u.grads["head.s.w"]
-	vb, sb := u.grads["head.v.b"], u.grads["head.s.b"]
+	vw, sw := u.grads[WHeadVm], u.grads[WHeadSpike]
+	vb, sb := u.grads[WHeadVmB], u.grads[WHeadSpikeB]
 	clear(vw)
 	clear(sw)
 	vb[0], sb[0] = 0, 0
@@ -615,7 +439,7 @@ const gradRows = 256
 // gradProduct sets dst (m x n) to xᵀ d, for x (rows x m) and d (rows x n),
 // summing products over blocks of gradRows rows.
 func (u *Unrolled) gradProduct(dst, x []float32, m int, d []float32, n, rows int) {
-	bl := BLAS{}
+	bl := gemm.BLAS{}
 	if rows <= gradRows {
 		bl.Sgemm(blas.Trans, blas.NoTrans, m, n, rows, 1, x, m, d, n, 0, dst, n)
 		return
@@ -634,23 +458,9 @@ func (u *Unrolled) gradProduct(dst, x []float32, m int, d []float32, n, rows int
 // splitGrads copies the joined conv and LSTM gradients into the per-weight
 // ones.
 func (u *Unrolled) splitGrads() {
-	H := u.hd
-	off := 0
-	for _, name := range u.convNames() {
-		g := u.grads[name]
-		copy(g, u.dwc[off:off+len(g)])
-		off += len(g)
-	}
+	u.lay.Join(JoinConv).Scatter(u.lay, u.dwc, u.f, u.grads)
 	for l := 0; l < u.layers; l++ {
-		in := u.inW[l]
-		d := u.dw[l]
-		for gi, g := range Gates {
-			wg, bg := u.grads[lstmName(l, "w", g)], u.grads[lstmName(l, "b", g)]
-			for r := 0; r < in+H; r++ {
-				copy(wg[r*H:(r+1)*H], d[r*4*H+gi*H:r*4*H+(gi+1)*H])
-			}
-			copy(bg, d[(in+H)*4*H+gi*H:(in+H)*4*H+(gi+1)*H])
-		}
+		u.lay.Join(JoinLSTM(l)).Scatter(u.lay, u.dw[l], 4*u.hd, u.grads)
 	}
 }
 
@@ -678,7 +488,7 @@ func (u *Unrolled) carry(c *Chunk) {
 	for b := 0; b < B; b++ {
 		c.VIn[b] = u.out[2*(last+b)]
 		if u.arch.FeedSpike {
-			c.SIn[b] = Sigmoid32(u.out[2*(last+b)+1])
+			c.SIn[b] = activate.Sigmoid32(u.out[2*(last+b)+1])
 		}
 	}
 	for l := 0; l < u.layers; l++ {
@@ -697,3 +507,20 @@ func (u *Unrolled) PredVm(t int) []float32 { return column(u.out[2*t*u.B:2*(t+1)
 
 // Logit is the spike logit of each cell at step t, after Run.
 func (u *Unrolled) Logit(t int) []float32 { return column(u.out[2*t*u.B:2*(t+1)*u.B], 2, 1) }
+
+// grow returns buf resized to n, reallocated only when too small.
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}
+
+// column copies column j of a row-major matrix of n columns.
+func column(d []float32, n, j int) []float32 {
+	out := make([]float32, len(d)/n)
+	for i := range out {
+		out[i] = d[i*n+j]
+	}
+	return out
+}

@@ -8,15 +8,15 @@ import (
 )
 
 // feed fills one replica's inputs chunk by chunk for a batch of traces,
-// runs its engine (the gorgonia graph g or the hand-written u) and carries
-// the recurrent state from chunk to chunk.
+// runs its engine on them and carries the recurrent state from chunk to
+// chunk (the engine replaces the chunk's state in place).
 type feed struct {
-	g    *surrogate.Graph
-	u    *surrogate.Unrolled
-	arch surrogate.Arch
-	norm surrogate.Norm
-	cfg  Config
-	b, t int
+	eng   surrogate.Engine
+	chunk surrogate.Chunk // views of the arrays below
+	arch  surrogate.Arch
+	norm  surrogate.Norm
+	cfg   Config
+	b, t  int
 
 	tr []*series
 
@@ -35,12 +35,7 @@ type feed struct {
 func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg Config) (*feed, error) {
 	f := &feed{arch: a, norm: n, cfg: cfg, b: b, t: cfg.Seq}
 	var err error
-	if cfg.Engine == "gorgonia" {
-		f.g, err = surrogate.NewGraph(m, b, cfg.Seq)
-	} else {
-		f.u, err = surrogate.NewUnrolled(m, b, cfg.Seq)
-	}
-	if err != nil {
+	if f.eng, err = surrogate.NewEngine(cfg.Engine, m, b, cfg.Seq); err != nil {
 		return nil, err
 	}
 	rows := f.b * f.t
@@ -57,15 +52,13 @@ func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg 
 		f.h = append(f.h, make([]float32, f.b*a.Hidden))
 		f.c = append(f.c, make([]float32, f.b*a.Hidden))
 	}
+	f.chunk = surrogate.Chunk{DUnf: f.dunf, VTeach: f.vteach, Mask: f.mask, InvMask: f.inv, VTarget: f.vtarget, WV: f.wv, Y: f.y, WS: f.ws,
+		STeach: f.steach, VIn: f.vin0, VHist: f.vhist, SIn: f.sin0, SHist: f.shist, H: f.h, C: f.c}
 	return f, nil
 }
 
 // close releases the engine.
-func (f *feed) close() {
-	if f.g != nil {
-		f.g.Close()
-	}
-}
+func (f *feed) close() { f.eng.Close() }
 
 func (f *feed) vn(v float32) float32 { return (v - f.norm.VOffset) / f.norm.VScale }
 
@@ -166,107 +159,13 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 	}
 }
 
-// run runs the engine on the chunk filled and keeps gradients, losses and
-// the state to carry into the next chunk.
+// run runs the engine on the chunk filled and keeps gradients and losses;
+// the chunk then holds the state to carry into the next one.
 func (f *feed) run() error {
-	if f.u != nil {
-		return f.runUnrolled()
-	}
-	return f.runGraph()
-}
-
-// runUnrolled runs the hand-written engine, which carries the state in
-// place.
-func (f *feed) runUnrolled() error {
-	c := surrogate.Chunk{DUnf: f.dunf, VTeach: f.vteach, Mask: f.mask, InvMask: f.inv, VTarget: f.vtarget, WV: f.wv, Y: f.y, WS: f.ws,
-		STeach: f.steach, VIn: f.vin0, VHist: f.vhist, SIn: f.sin0, SHist: f.shist, H: f.h, C: f.c}
-	if err := f.u.Run(&c); err != nil {
+	if err := f.eng.Run(&f.chunk); err != nil {
 		return err
 	}
-	f.grads = f.u.Grads()
-	f.loss = [3]float64{f.u.Loss, f.u.LossV, f.u.LossS}
+	f.grads = f.eng.Grads()
+	f.loss[0], f.loss[1], f.loss[2] = f.eng.Loss()
 	return nil
-}
-
-// runGraph binds the inputs to the gorgonia graph, runs it and copies out
-// the state to carry.
-func (f *feed) runGraph() error {
-	g := f.g
-	per := f.b * f.arch.Kernel * len(f.arch.Inputs)
-	for t := 0; t < f.t; t++ {
-		r0, r1 := t*f.b, (t+1)*f.b
-		for _, bnd := range []error{
-			surrogate.Bind(g.DUnf[t], f.dunf[t*per:(t+1)*per]),
-			surrogate.Bind(g.VTeach[t], f.vteach[r0:r1]), surrogate.Bind(g.Mask[t], f.mask[r0:r1]),
-			surrogate.Bind(g.InvMask[t], f.inv[r0:r1]), surrogate.Bind(g.VTarget[t], f.vtarget[r0:r1]),
-			surrogate.Bind(g.WV[t], f.wv[r0:r1]), surrogate.Bind(g.Y[t], f.y[r0:r1]), surrogate.Bind(g.WS[t], f.ws[r0:r1]),
-		} {
-			if bnd != nil {
-				return bnd
-			}
-		}
-	}
-	if err := surrogate.Bind(g.VIn0, f.vin0); err != nil {
-		return err
-	}
-	if f.arch.FeedSpike {
-		for t := 0; t < f.t; t++ {
-			if err := surrogate.Bind(g.STeach[t], f.steach[t*f.b:(t+1)*f.b]); err != nil {
-				return err
-			}
-		}
-		if err := surrogate.Bind(g.SIn0, f.sin0); err != nil {
-			return err
-		}
-		if g.SHist != nil {
-			if err := surrogate.Bind(g.SHist, f.shist); err != nil {
-				return err
-			}
-		}
-	}
-	if g.VHist != nil {
-		if err := surrogate.Bind(g.VHist, f.vhist); err != nil {
-			return err
-		}
-	}
-	for l := range g.H0 {
-		if err := surrogate.Bind(g.H0[l], f.h[l]); err != nil {
-			return err
-		}
-		if err := surrogate.Bind(g.C0[l], f.c[l]); err != nil {
-			return err
-		}
-	}
-	if err := g.Run(); err != nil {
-		return err
-	}
-	grads, err := g.Grads()
-	if err != nil {
-		return err
-	}
-	f.grads = grads
-	f.loss = [3]float64{float64(g.Out(g.Loss)[0]), float64(g.Out(g.LossV)[0]), float64(g.Out(g.LossS)[0])}
-	// Carry: copies, since the graph reuses its buffers on the next run.
-	// Fresh slices, because the bound inputs alias these arrays.
-	f.vin0 = g.PredVm(f.t - 1)
-	f.vhist = tailHistory(g.Out(g.VinTail), f.b, f.arch.Kernel)
-	if f.arch.FeedSpike {
-		f.sin0 = g.SpikeProb(f.t - 1)
-		f.shist = tailHistory(g.Out(g.SinTail), f.b, f.arch.Kernel)
-	}
-	for l := range f.h {
-		f.h[l] = append([]float32(nil), g.Out(g.HT[l])...)
-		f.c[l] = append([]float32(nil), g.Out(g.CT[l])...)
-	}
-	return nil
-}
-
-// tailHistory is the next chunk's (B, K-1) input history: the first K-1
-// columns of the (B, K) history after the last step.
-func tailHistory(tail []float32, b, k int) []float32 {
-	out := make([]float32, b*(k-1))
-	for r := 0; r < b; r++ {
-		copy(out[r*(k-1):(r+1)*(k-1)], tail[r*k:r*k+k-1])
-	}
-	return out
 }

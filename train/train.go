@@ -23,6 +23,7 @@ import (
 	"neurosurrogate/dataset"
 	"neurosurrogate/infer/metrics"
 	"neurosurrogate/surrogate"
+	"neurosurrogate/surrogate/graph"
 )
 
 // Config is everything a training run depends on.
@@ -185,8 +186,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--out is required")
 	case c.EMA >= 1:
 		return fmt.Errorf("--ema %v: the decay must be below 1 (0: off)", c.EMA)
-	case c.Engine != "unrolled" && c.Engine != "gorgonia":
-		return fmt.Errorf("--engine %q: want unrolled or gorgonia", c.Engine)
+	case !surrogate.HasEngine(c.Engine):
+		return fmt.Errorf("--engine %q: want one of %v", c.Engine, surrogate.Engines())
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
 		return fmt.Errorf("--feedback %q: want free, teacher or scheduled", c.Feedback)
 	case c.ValFrac <= 0 || c.TestFrac < 0 || c.ValFrac+c.TestFrac >= 1:
@@ -294,7 +295,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 		return nil, err
 	}
 	start := time.Now()
-	surrogate.UseBLAS()
+	graph.UseBLAS()
 	if err := surrogate.CheckWritable(cfg.Out); err != nil {
 		return nil, fmt.Errorf("--out %s: cannot write there: %w", cfg.Out, err)
 	}

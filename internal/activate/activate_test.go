@@ -1,8 +1,9 @@
-package surrogate
+package activate
 
 import (
 	"math"
 	"math/rand/v2"
+	"neurosurrogate/internal/cpu"
 	"testing"
 )
 
@@ -26,8 +27,8 @@ func actInput(rng *rand.Rand) float32 {
 // widths, padded strides, and a bias.
 func TestTanhRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	for _, kern := range gemmKernels() {
-		t.Run(kernelName(kern), func(t *testing.T) {
+	for _, kern := range cpu.Levels() {
+		t.Run(kern.String(), func(t *testing.T) {
 			worstAbs, worstRel := 0.0, 0.0
 			for _, cols := range []int{1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100} {
 				rows, ldx, ldy := 7, cols+3, cols+5
@@ -42,7 +43,7 @@ func TestTanhRows(t *testing.T) {
 				for i := range y {
 					y[i] = float32(math.NaN())
 				}
-				tanhRowsWith(kern, rows, cols, x, ldx, b, y, ldy)
+				TanhRowsOn(kern, rows, cols, x, ldx, b, y, ldy)
 				for i := 0; i < rows; i++ {
 					for j := 0; j < ldy; j++ {
 						got := float64(y[i*ldy+j])
@@ -78,8 +79,8 @@ func TestTanhRows(t *testing.T) {
 // sigmoid of the input gate, checked for relative error down to
 // sigmoid(-80) ~ 1.8e-35.
 func TestSigmoidViaLSTM(t *testing.T) {
-	for _, kern := range gemmKernels() {
-		t.Run(kernelName(kern), func(t *testing.T) {
+	for _, kern := range cpu.Levels() {
+		t.Run(kern.String(), func(t *testing.T) {
 			const hd = 37
 			worst := 0.0
 			for x0 := -80.0; x0 < 80; x0 += 0.0137 * hd {
@@ -93,7 +94,7 @@ func TestSigmoidViaLSTM(t *testing.T) {
 					g[2*hd+j] = 50
 					g[3*hd+j] = 0
 				}
-				lstmRowsWith(kern, 1, hd, g, 4*hd, b, c, hd, h, hd)
+				LSTMRowsOn(kern, 1, hd, g, 4*hd, b, c, hd, h, hd)
 				for j := 0; j < hd; j++ {
 					want := sigmoid64(float64(g[j]))
 					e := math.Abs(float64(c[j])-want) / want
@@ -113,8 +114,8 @@ func TestSigmoidViaLSTM(t *testing.T) {
 // several steps in a row (the state feeds back) and padded strides.
 func TestLSTMRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 2))
-	for _, kern := range gemmKernels() {
-		t.Run(kernelName(kern), func(t *testing.T) {
+	for _, kern := range cpu.Levels() {
+		t.Run(kern.String(), func(t *testing.T) {
 			worstC, worstH := 0.0, 0.0
 			for _, hd := range []int{1, 3, 7, 8, 9, 16, 17, 24, 32, 33, 64, 65, 128} {
 				rows, ldg, ldc, ldh := 5, 4*hd+1, hd+2, hd+3
@@ -138,8 +139,8 @@ func TestLSTMRows(t *testing.T) {
 						h[i], hRef[i] = float32(math.NaN()), float32(math.NaN())
 					}
 					cPrev := append([]float32(nil), c...)
-					lstmRowsWith(kern, rows, hd, g, ldg, b, c, ldc, h, ldh)
-					lstmRowsWith(kernGeneric, rows, hd, g, ldg, b, cRef, ldc, hRef, ldh)
+					LSTMRowsOn(kern, rows, hd, g, ldg, b, c, ldc, h, ldh)
+					LSTMRowsOn(cpu.Generic, rows, hd, g, ldg, b, cRef, ldc, hRef, ldh)
 					for i := 0; i < rows; i++ {
 						for j := 0; j < hd; j++ {
 							pre := func(q int) float64 { return float64(g[i*ldg+q*hd+j] + b[q*hd+j]) }
@@ -190,65 +191,12 @@ func BenchmarkLSTMRows(b *testing.B) {
 		g[i] = float32(rng.NormFloat64() * 2)
 	}
 	bias, c, h := make([]float32, 4*hd), make([]float32, rows*hd), make([]float32, rows*hd)
-	for _, kern := range gemmKernels() {
-		b.Run(kernelName(kern), func(b *testing.B) {
+	for _, kern := range cpu.Levels() {
+		b.Run(kern.String(), func(b *testing.B) {
 			for b.Loop() {
-				lstmRowsWith(kern, rows, hd, g, 4*hd, bias, c, hd, h, hd)
+				LSTMRowsOn(kern, rows, hd, g, 4*hd, bias, c, hd, h, hd)
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/(rows*hd), "ns/unit")
 		})
-	}
-}
-
-// TestStreamKernels runs the same two-layer model on a batch big enough
-// for whole tiles of every kernel (and a partial one) with the pure-Go
-// path and each vector path: the Vm predictions must agree to float32
-// rounding over a long run, the spike probabilities too.
-func TestStreamKernels(t *testing.T) {
-	a := testArch(2, 4)
-	a.Hidden, a.Conv = 24, 10
-	m := testModel(t, a)
-	const n, steps = 29, 300
-	rng := rand.New(rand.NewPCG(6, 1))
-	drive := make([][]float32, steps)
-	for k := range drive {
-		drive[k] = make([]float32, n*2)
-		for i := range drive[k] {
-			drive[k][i] = float32(rng.ExpFloat64() * 0.004)
-		}
-	}
-	run := func(kern int) (v, p [][]float32) {
-		s := newStreamWith(kern, m, n, -65)
-		for k := 0; k < steps; k++ {
-			s.Step(drive[k])
-			v = append(v, append([]float32(nil), s.V...))
-			p = append(p, append([]float32(nil), s.P...))
-		}
-		return v, p
-	}
-	vRef, pRef := run(kernGeneric)
-	spread := 0.0
-	for k := range vRef {
-		for i := range vRef[k] {
-			spread = math.Max(spread, math.Abs(float64(vRef[k][i]-vRef[0][i])))
-		}
-	}
-	if spread < 1 {
-		t.Fatalf("Vm moves by %g mV only: a weak test", spread)
-	}
-	for _, kern := range gemmKernels()[1:] {
-		v, p := run(kern)
-		worstV, worstP := 0.0, 0.0
-		for k := range v {
-			for i := range v[k] {
-				worstV = math.Max(worstV, math.Abs(float64(v[k][i]-vRef[k][i])))
-				worstP = math.Max(worstP, math.Abs(float64(p[k][i]-pRef[k][i])))
-			}
-		}
-		t.Logf("%s: worst |dV| %.3g mV, |dP| %.3g over %d steps (Vm range %.3g mV)", kernelName(kern), worstV, worstP, steps, spread)
-		// float32 rounding differences grow in a 300-step recurrent run: allow 3e-4 of the range.
-		if worstV > 3e-4*spread || worstP > 1e-4 {
-			t.Errorf("%s differs from the pure-Go stream: |dV| %g mV, |dP| %g", kernelName(kern), worstV, worstP)
-		}
 	}
 }

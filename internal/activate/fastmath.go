@@ -1,4 +1,4 @@
-package surrogate
+package activate
 
 import "math"
 
@@ -45,4 +45,13 @@ func Tanh32(x float32) float32 {
 		return x * (1 + x2*(-1.0/3+x2*(2.0/15)))
 	}
 	return 1 - 2/(Exp32(2*x)+1)
+}
+
+// Softplus is log(1 + exp(x)) in float64, without overflow: the spike
+// loss's cross-entropy of a logit.
+func Softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
 }

@@ -1,9 +1,10 @@
-package surrogate
+package graph
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"neurosurrogate/surrogate"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -11,7 +12,7 @@ import (
 
 // randomChunk is a chunk of random inputs for the model's architecture:
 // teacher and free steps mixed, spikes, weights, a carried state.
-func randomChunk(a Arch, B, T int, seed uint64) *Chunk {
+func randomChunk(a surrogate.Arch, B, T int, seed uint64) *surrogate.Chunk {
 	rng := rand.New(rand.NewPCG(seed, seed))
 	randv := func(n int, f func() float64) []float32 {
 		o := make([]float32, n)
@@ -21,7 +22,7 @@ func randomChunk(a Arch, B, T int, seed uint64) *Chunk {
 		return o
 	}
 	bit := func() float64 { return float64(rng.IntN(2)) }
-	c := &Chunk{
+	c := &surrogate.Chunk{
 		DUnf:    randv(T*B*a.Kernel*len(a.Inputs), rng.Float64),
 		VTeach:  randv(T*B, rng.NormFloat64),
 		Mask:    randv(T*B, bit),
@@ -49,9 +50,9 @@ func randomChunk(a Arch, B, T int, seed uint64) *Chunk {
 }
 
 // cloneChunk copies every array of c.
-func cloneChunk(c *Chunk) *Chunk {
+func cloneChunk(c *surrogate.Chunk) *surrogate.Chunk {
 	cp := func(s []float32) []float32 { return append([]float32(nil), s...) }
-	d := &Chunk{DUnf: cp(c.DUnf), VTeach: cp(c.VTeach), Mask: cp(c.Mask), InvMask: cp(c.InvMask), VTarget: cp(c.VTarget),
+	d := &surrogate.Chunk{DUnf: cp(c.DUnf), VTeach: cp(c.VTeach), Mask: cp(c.Mask), InvMask: cp(c.InvMask), VTarget: cp(c.VTarget),
 		WV: cp(c.WV), Y: cp(c.Y), WS: cp(c.WS), STeach: cp(c.STeach), VIn: cp(c.VIn), VHist: cp(c.VHist), SIn: cp(c.SIn), SHist: cp(c.SHist)}
 	for l := range c.H {
 		d.H, d.C = append(d.H, cp(c.H[l])), append(d.C, cp(c.C[l]))
@@ -59,66 +60,20 @@ func cloneChunk(c *Chunk) *Chunk {
 	return d
 }
 
-// runGraph runs the gorgonia graph on the chunk and returns its loss,
-// gradients, per-step outputs and the state to carry (as train carries it).
-func runGraph(t *testing.T, gr *Graph, a Arch, c *Chunk) (loss [3]float64, grads map[string][]float32, pred, logit []float32, next *Chunk) {
+// runGraph runs the gorgonia graph on a copy of the chunk and returns its
+// loss, gradients, per-step outputs and the chunk with the state carried.
+func runGraph(t *testing.T, gr *Graph, c *surrogate.Chunk) (loss [3]float64, grads map[string][]float32, pred, logit []float32, next *surrogate.Chunk) {
 	t.Helper()
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
+	next = cloneChunk(c)
+	if err := gr.Run(next); err != nil {
+		t.Fatal(err)
 	}
-	bindSteps(t, gr.DUnf, c.DUnf)
-	bindSteps(t, gr.VTeach, c.VTeach)
-	bindSteps(t, gr.Mask, c.Mask)
-	bindSteps(t, gr.InvMask, c.InvMask)
-	bindSteps(t, gr.VTarget, c.VTarget)
-	bindSteps(t, gr.WV, c.WV)
-	bindSteps(t, gr.Y, c.Y)
-	bindSteps(t, gr.WS, c.WS)
-	must(Bind(gr.VIn0, c.VIn))
-	if gr.VHist != nil {
-		must(Bind(gr.VHist, c.VHist))
-	}
-	if a.FeedSpike {
-		bindSteps(t, gr.STeach, c.STeach)
-		must(Bind(gr.SIn0, c.SIn))
-		if gr.SHist != nil {
-			must(Bind(gr.SHist, c.SHist))
-		}
-	}
-	for l := range gr.H0 {
-		must(Bind(gr.H0[l], c.H[l]))
-		must(Bind(gr.C0[l], c.C[l]))
-	}
-	must(gr.Run())
-	g, err := gr.Grads()
-	must(err)
-	loss = [3]float64{float64(gr.Out(gr.Loss)[0]), float64(gr.Out(gr.LossV)[0]), float64(gr.Out(gr.LossS)[0])}
+	loss[0], loss[1], loss[2] = gr.Loss()
 	for k := 0; k < gr.T; k++ {
 		pred = append(pred, gr.PredVm(k)...)
 		logit = append(logit, gr.Logit(k)...)
 	}
-	next = cloneChunk(c)
-	K, B := a.Kernel, gr.B
-	tail := func(d []float32) []float32 {
-		out := make([]float32, B*(K-1))
-		for r := 0; r < B; r++ {
-			copy(out[r*(K-1):(r+1)*(K-1)], d[r*K:r*K+K-1])
-		}
-		return out
-	}
-	next.VIn = gr.PredVm(gr.T - 1)
-	next.VHist = tail(gr.Out(gr.VinTail))
-	if a.FeedSpike {
-		next.SIn = gr.SpikeProb(gr.T - 1)
-		next.SHist = tail(gr.Out(gr.SinTail))
-	}
-	for l := range next.H {
-		next.H[l] = append([]float32(nil), gr.Out(gr.HT[l])...)
-		next.C[l] = append([]float32(nil), gr.Out(gr.CT[l])...)
-	}
-	return loss, g, pred, logit, next
+	return loss, gr.Grads(), pred, logit, next
 }
 
 // relDiff is |a - b| / max(|b|, floor) over two arrays, the worst element
@@ -162,23 +117,24 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 			a := testArch(tc.layers, tc.kernel)
 			a.Conv, a.Hidden, a.Residual, a.FeedSpike = tc.conv, tc.hidden, tc.residual, tc.feed
 			m := testModel(t, a)
-			gr, err := NewGraph(m, tc.B, tc.T)
+			gr, err := New(m, tc.B, tc.T)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer gr.Close()
-			u, err := NewUnrolled(m, tc.B, tc.T)
+			u, err := surrogate.NewUnrolled(m, tc.B, tc.T)
 			if err != nil {
 				t.Fatal(err)
 			}
 			cg := randomChunk(a, tc.B, tc.T, 7)
 			cu := cloneChunk(cg)
 			for run := 0; run < 2; run++ {
-				loss, grads, pred, logit, next := runGraph(t, gr, a, cg)
+				loss, grads, pred, logit, next := runGraph(t, gr, cg)
 				if err := u.Run(cu); err != nil {
 					t.Fatal(err)
 				}
-				got := [3]float64{u.Loss, u.LossV, u.LossS}
+				var got [3]float64
+				got[0], got[1], got[2] = u.Loss()
 				for i := range loss {
 					if math.Abs(got[i]-loss[i]) > 1e-5*math.Max(1, math.Abs(loss[i])) {
 						t.Errorf("run %d: loss[%d] %g, gorgonia %g", run, i, got[i], loss[i])
@@ -217,7 +173,7 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 				}
 				// The second run starts where the first ended, on new inputs.
 				fresh := randomChunk(a, tc.B, tc.T, uint64(8+run))
-				for _, c := range []*Chunk{next, cu} {
+				for _, c := range []*surrogate.Chunk{next, cu} {
 					c.DUnf, c.VTeach, c.Mask, c.InvMask, c.VTarget = fresh.DUnf, fresh.VTeach, fresh.Mask, fresh.InvMask, fresh.VTarget
 					c.WV, c.Y, c.WS, c.STeach = fresh.WV, fresh.Y, fresh.WS, fresh.STeach
 				}
@@ -236,7 +192,7 @@ func TestUnrolledGradient(t *testing.T) {
 	a.Hidden, a.Residual, a.FeedSpike = 12, true, true
 	m := testModel(t, a)
 	const B, T = 6, 16
-	u, err := NewUnrolled(m, B, T)
+	u, err := surrogate.NewUnrolled(m, B, T)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,85 +201,11 @@ func TestUnrolledGradient(t *testing.T) {
 		if err := u.Run(cloneChunk(base)); err != nil {
 			t.Fatal(err)
 		}
-		return u.Loss
+		l, _, _ := u.Loss()
+		return l
 	}
 	loss()
 	checkFiniteDifferences(t, m, u.Grads(), loss, func(n int) []int { return []int{0, n / 3, n - 1} })
-}
-
-// TestCellBackRows: the vector kernels of the cell's backward step agree
-// with the plain loop (to float32 rounding: fused multiply-adds, another
-// order of products) for row widths around the vector length, and write
-// nothing past the rows.
-func TestCellBackRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(2, 2))
-	for _, kern := range gemmKernels() {
-		for _, hd := range []int{1, 7, 15, 16, 17, 33, 96} {
-			const rows = 5
-			n := rows * hd
-			randv := func(n int, lo, hi float64) []float32 {
-				o := make([]float32, n)
-				for i := range o {
-					o[i] = float32(lo + (hi-lo)*rng.Float64())
-				}
-				return o
-			}
-			act, tc, cp, dh := randv(4*n, 0, 1), randv(n, -1, 1), randv(n, -2, 2), randv(n, -1, 1)
-			dc0 := randv(n, -1, 1)
-			want, wantDC := make([]float32, 4*n), append([]float32(nil), dc0...)
-			cellBackRowsWith(kernGeneric, rows, hd, act, tc, cp, dh, wantDC, want)
-			got, gotDC := make([]float32, 4*n+3), append(append([]float32(nil), dc0...), 7, 7, 7)
-			cellBackRowsWith(kern, rows, hd, act, tc, cp, dh, gotDC[:n], got[:4*n])
-			if d := relDiff(got[:4*n], want, 1); d > 1e-6 {
-				t.Errorf("kernel %d, hd %d: dz differs by %g", kern, hd, d)
-			}
-			if d := relDiff(gotDC[:n], wantDC, 1); d > 1e-6 {
-				t.Errorf("kernel %d, hd %d: dc differs by %g", kern, hd, d)
-			}
-			if got[4*n] != 0 || gotDC[n] != 7 {
-				t.Errorf("kernel %d, hd %d: wrote past the rows", kern, hd)
-			}
-		}
-	}
-}
-
-// TestCellFwdRows: the vector kernel of the cell's forward step agrees with
-// the plain loops (to float32 rounding) for row widths around the vector
-// length, and writes nothing past the rows.
-func TestCellFwdRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 3))
-	for _, kern := range gemmKernels() {
-		for _, hd := range []int{1, 7, 15, 16, 17, 33, 96} {
-			const rows = 5
-			n := rows * hd
-			randv := func(n int, lo, hi float64) []float32 {
-				o := make([]float32, n, n+3)
-				for i := range o {
-					o[i] = float32(lo + (hi-lo)*rng.Float64())
-				}
-				return o
-			}
-			act, cp := randv(4*n, -1, 1), randv(n, -3, 3)
-			type out struct{ act, c, tc, h []float32 }
-			run := func(k int) out {
-				o := out{append(make([]float32, 0, 4*n+3), act...), make([]float32, n, n+3), make([]float32, n, n+3), make([]float32, n, n+3)}
-				cellFwdRowsWith(k, rows, hd, o.act, cp, o.c, o.tc, o.h)
-				return o
-			}
-			want, got := run(kernGeneric), run(kern)
-			for _, p := range []struct {
-				name     string
-				got, ref []float32
-			}{{"act", got.act, want.act}, {"c", got.c, want.c}, {"tanh c", got.tc, want.tc}, {"h", got.h, want.h}} {
-				if d := relDiff(p.got, p.ref, 1); d > 1e-6 {
-					t.Errorf("kernel %d, hd %d: %s differs by %g", kern, hd, p.name, d)
-				}
-				if tail := p.got[len(p.got) : len(p.got)+3]; tail[0] != 0 || tail[1] != 0 || tail[2] != 0 {
-					t.Errorf("kernel %d, hd %d: wrote past %s", kern, hd, p.name)
-				}
-			}
-		}
-	}
 }
 
 // TestUnrolledRejectsChunk: a chunk of the wrong size is an error, not a
@@ -331,19 +213,19 @@ func TestCellFwdRows(t *testing.T) {
 func TestUnrolledRejectsChunk(t *testing.T) {
 	a := testArch(1, 3)
 	m := testModel(t, a)
-	u, err := NewUnrolled(m, 4, 10)
+	u, err := surrogate.NewUnrolled(m, 4, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name string
-		mod  func(c *Chunk)
+		mod  func(c *surrogate.Chunk)
 	}{
-		{"short drive", func(c *Chunk) { c.DUnf = c.DUnf[1:] }},
-		{"long targets", func(c *Chunk) { c.VTarget = append(c.VTarget, 0) }},
-		{"history", func(c *Chunk) { c.VHist = nil }},
-		{"layers", func(c *Chunk) { c.H = append(c.H, c.H[0]) }},
-		{"state", func(c *Chunk) { c.C[0] = c.C[0][:3] }},
+		{"short drive", func(c *surrogate.Chunk) { c.DUnf = c.DUnf[1:] }},
+		{"long targets", func(c *surrogate.Chunk) { c.VTarget = append(c.VTarget, 0) }},
+		{"history", func(c *surrogate.Chunk) { c.VHist = nil }},
+		{"layers", func(c *surrogate.Chunk) { c.H = append(c.H, c.H[0]) }},
+		{"state", func(c *surrogate.Chunk) { c.C[0] = c.C[0][:3] }},
 	} {
 		c := randomChunk(a, 4, 10, 1)
 		tc.mod(c)
@@ -351,7 +233,7 @@ func TestUnrolledRejectsChunk(t *testing.T) {
 			t.Errorf("%s: accepted", tc.name)
 		}
 	}
-	if _, err := NewUnrolled(m, 0, 10); err == nil {
+	if _, err := surrogate.NewUnrolled(m, 0, 10); err == nil {
 		t.Error("batch 0 accepted")
 	}
 }
@@ -360,19 +242,19 @@ func TestUnrolledRejectsChunk(t *testing.T) {
 // over a chunk) of the H = 96 hh model's shape (shipped until the H = 128
 // one) — 8 inputs (two sub-bins of exc, inh and their timing twins),
 // kernel 8, 16 channels, H = 96, residual — at its recipe's share of a batch, 64 cells x 128 samples: on
-// the gorgonia graph (with BLAS) and by hand (Unrolled). samples/s counts
+// the gorgonia graph (with BLAS) and by hand (surrogate.Unrolled). samples/s counts
 // cells x samples, per core.
 func BenchmarkTrainStep(b *testing.B) {
 	defer G.Use(G.WhichBLAS())
 	UseBLAS()
-	var in []Input
+	var in []surrogate.Input
 	for _, n := range []string{"exc", "inh", "exc.timing", "inh.timing"} {
 		for q := 0; q < 2; q++ {
-			in = append(in, Input{Name: fmt.Sprintf("%s.sub%d", n, q), Channels: []string{n}, Part: q})
+			in = append(in, surrogate.Input{Name: fmt.Sprintf("%s.sub%d", n, q), Channels: []string{n}, Part: q})
 		}
 	}
-	a := Arch{Inputs: in, Kernel: 8, Conv: 16, Hidden: 96, Layers: 1, SampleDT: 0.5, Residual: true, SubBins: 2}
-	m, err := New(a, Norm{VOffset: -65, VScale: 20, InputScale: []float32{100, 100, 50, 50, 1, 1, 1, 1}}, 3)
+	a := surrogate.Arch{Inputs: in, Kernel: 8, Conv: 16, Hidden: 96, Layers: 1, SampleDT: 0.5, Residual: true, SubBins: 2}
+	m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 20, InputScale: []float32{100, 100, 50, 50, 1, 1, 1, 1}}, 3)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -382,36 +264,22 @@ func BenchmarkTrainStep(b *testing.B) {
 		c.Mask[i], c.InvMask[i] = 0, 1
 	}
 	b.Run("engine=gorgonia", func(b *testing.B) {
-		gr, err := NewGraph(m, B, T)
+		gr, err := New(m, B, T)
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer gr.Close()
-		for _, p := range []struct {
-			nodes []*G.Node
-			data  []float32
-		}{{gr.DUnf, c.DUnf}, {gr.VTeach, c.VTeach}, {gr.Mask, c.Mask}, {gr.InvMask, c.InvMask}, {gr.VTarget, c.VTarget},
-			{gr.WV, c.WV}, {gr.Y, c.Y}, {gr.WS, c.WS}, {[]*G.Node{gr.VIn0}, c.VIn}, {[]*G.Node{gr.VHist}, c.VHist}, {gr.H0, c.H[0]}, {gr.C0, c.C[0]}} {
-			per := len(p.data) / len(p.nodes)
-			for i, n := range p.nodes {
-				if err := Bind(n, p.data[i*per:(i+1)*per]); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
 		b.ResetTimer()
 		for b.Loop() {
-			if err := gr.Run(); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := gr.Grads(); err != nil {
+			// (the carried state changes run to run; the work does not)
+			if err := gr.Run(c); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "samples/s")
 	})
 	b.Run("engine=unrolled", func(b *testing.B) {
-		u, err := NewUnrolled(m, B, T)
+		u, err := surrogate.NewUnrolled(m, B, T)
 		if err != nil {
 			b.Fatal(err)
 		}

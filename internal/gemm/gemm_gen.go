@@ -3,7 +3,7 @@
 // gemm_gen writes gemm_amd64.s, the register-blocked GEMM kernels, fully
 // unrolled over the rows of a tile and four steps of k:
 //
-//	go generate ./surrogate   (or: cd surrogate && go run gemm_gen.go)
+//	go generate ./internal/gemm   (or: cd internal/gemm && go run gemm_gen.go)
 package main
 
 import (
@@ -147,25 +147,6 @@ func main() {
 //go:build !purego
 
 #include "textflag.h"
-
-// func gemmCPUID(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-TEXT ·gemmCPUID(SB), NOSPLIT, $0-24
-	MOVL eaxArg+0(FP), AX
-	MOVL ecxArg+4(FP), CX
-	CPUID
-	MOVL AX, eax+8(FP)
-	MOVL BX, ebx+12(FP)
-	MOVL CX, ecx+16(FP)
-	MOVL DX, edx+20(FP)
-	RET
-
-// func gemmXGETBV() (eax, edx uint32)
-TEXT ·gemmXGETBV(SB), NOSPLIT, $0-8
-	MOVL $0, CX
-	XGETBV
-	MOVL AX, eax+0(FP)
-	MOVL DX, edx+4(FP)
-	RET
 
 // Sixteen all-ones then sixteen zero lanes: the 32 bytes at offset
 // 4*(16-cols) are the AVX2 store masks of the first cols columns of a

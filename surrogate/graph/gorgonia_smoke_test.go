@@ -1,4 +1,4 @@
-package surrogate
+package graph
 
 import (
 	"math"

@@ -1,8 +1,8 @@
-package surrogate
+package graph
 
 import (
 	"fmt"
-	"math"
+	"neurosurrogate/internal/activate"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -12,7 +12,7 @@ import (
 // output (B, 2) (predicted Vm, spike logit) and its Vm target, Vm weight,
 // spike target and spike weight (each (B, 1)) it computes the (1, 2) matrix
 //
-//	[Σ wv (pred - target)²,  Σ ws (softplus(logit) - y logit)]
+//	[Σ wv (pred - target)²,  Σ ws (activate.Softplus(logit) - y logit)]
 //
 // (weighted squared error and binary cross-entropy with logits), summed in
 // float64. Built from gorgonia's ops the same loss is nine nodes a step
@@ -49,7 +49,7 @@ func lossOp(T int) *fusedOp {
 				e := float64(o.d[b*o.ld]) - float64(target.d[b*target.ld])
 				lv += float64(wv.d[b*wv.ld]) * e * e
 				x := float64(o.d[b*o.ld+1])
-				ls += float64(ws.d[b*ws.ld]) * (softplus(x) - float64(y.d[b*y.ld])*x)
+				ls += float64(ws.d[b*ws.ld]) * (activate.Softplus(x) - float64(y.d[b*y.ld])*x)
 			}
 		}
 		out.d[0], out.d[1] = float32(lv), float32(ls)
@@ -85,16 +85,8 @@ func lossGradOp() *fusedOp {
 		for b := 0; b < rows; b++ {
 			pred, logit := o.d[b*o.ld], o.d[b*o.ld+1]
 			out.d[2*b] = 2 * wv.d[b*wv.ld] * (pred - target.d[b*target.ld]) * gv
-			out.d[2*b+1] = ws.d[b*ws.ld] * (Sigmoid32(logit) - y.d[b*y.ld]) * gs
+			out.d[2*b+1] = ws.d[b*ws.ld] * (activate.Sigmoid32(logit) - y.d[b*y.ld]) * gs
 		}
 	}
 	return op
-}
-
-// softplus is log(1 + exp(x)), without overflow.
-func softplus(x float64) float64 {
-	if x > 0 {
-		return x + math.Log1p(math.Exp(-x))
-	}
-	return math.Log1p(math.Exp(x))
 }

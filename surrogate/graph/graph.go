@@ -1,11 +1,29 @@
-package surrogate
+// Package graph is the surrogate's definition as a gorgonia graph: the
+// model unrolled over a chunk of samples, its loss, and the loss's gradient
+// by gorgonia's symbolic differentiation. It is the training engine
+// "gorgonia" and the reference that the hand-written engine
+// (surrogate.Unrolled) and the inference stream (surrogate.Stream) are
+// tested equal to. Importing it links gorgonia; inference does not.
+package graph
 
 import (
 	"fmt"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"neurosurrogate/internal/activate"
+	"neurosurrogate/internal/gemm"
+	"neurosurrogate/surrogate"
 )
+
+func init() {
+	surrogate.RegisterEngine("gorgonia", func(m *surrogate.Model, B, T int) (surrogate.Engine, error) { return New(m, B, T) })
+}
+
+// UseBLAS makes gorgonia run its products on the module's vector kernels
+// (gemm.BLAS), process-wide: gorgonia has one BLAS for all graphs.
+func UseBLAS() { G.Use(gemm.BLAS{}) }
 
 // Graph is the model unrolled in gorgonia over T samples for a batch of B
 // cells: the same computation as Stream, with a loss and its gradient, for
@@ -29,7 +47,7 @@ import (
 // Parameters enter the graph as views of the model's weight arrays.
 type Graph struct {
 	B, T  int
-	arch  Arch
+	arch  surrogate.Arch
 	g     *G.ExprGraph
 	vm    G.VM
 	views []paramView
@@ -56,14 +74,18 @@ type Graph struct {
 	// Outputs (values copied during the forward pass; read them with Out).
 	// Pred per step (B, 2): the predicted next Vm (column 0, normalized)
 	// and the spike logit (column 1); read them with PredVm and Logit.
-	Pred         []*G.Node
-	HT, CT       []*G.Node // final states per layer
-	VinTail      *G.Node   // (B, K) Vm inputs of the last K steps, most recent first (column 0)
-	SinTail      *G.Node   // FeedSpike: (B, K) spike inputs of the last K steps, as VinTail
-	Loss         *G.Node   // scalar: LossV + LossS
-	LossV, LossS *G.Node
+	Pred                 []*G.Node
+	HT, CT               []*G.Node // final states per layer
+	VinTail              *G.Node   // (B, K) Vm inputs of the last K steps, most recent first (column 0)
+	SinTail              *G.Node   // FeedSpike: (B, K) spike inputs of the last K steps, as VinTail
+	LossNode             *G.Node   // scalar: LossVNode + LossSNode
+	LossVNode, LossSNode *G.Node
 
 	reads map[*G.Node]*G.Value
+
+	// After Run (the Engine interface).
+	grads map[string][]float32
+	loss  [3]float64
 }
 
 // paramView is a graph parameter node backed by rows [off, off+n) of a
@@ -74,10 +96,10 @@ type paramView struct {
 	node *G.Node
 }
 
-// NewGraph unrolls the model's architecture over T samples for B cells.
+// New unrolls the model's architecture over T samples for B cells.
 // Parameter nodes share memory with the model's weights: updating m.W
 // updates the graph.
-func NewGraph(m *Model, B, T int) (*Graph, error) {
+func New(m *surrogate.Model, B, T int) (*Graph, error) {
 	a := m.Arch
 	if B < 1 || T < 1 {
 		return nil, fmt.Errorf("graph: batch %d and length %d must be positive", B, T)
@@ -109,21 +131,29 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 	// with no broadcast. The weights are joined once per run.
 	rows := func(ns ...*G.Node) *G.Node { return must(G.Concat(0, ns...)) }
 	cols := func(ns ...*G.Node) *G.Node { return must(G.Concat(1, ns...)) }
-	convW := []*G.Node{whole("conv.wd"), whole("conv.wv")} // wv: (K, F), row = lag
-	if a.FeedSpike {
-		convW = append(convW, whole("conv.wsp"))
-	}
-	wc := rows(append(convW, whole("conv.b"))...)
-	lstm := make([]*G.Node, a.Layers) // (in+H+1, 4H), gates in the order of Gates
-	for l := range lstm {
-		var ws, bs []*G.Node
-		for _, gn := range Gates {
-			ws = append(ws, whole(lstmName(l, "w", gn)))
-			bs = append(bs, whole(lstmName(l, "b", gn)))
+	// The layout's joined matrices, as its engines multiply them.
+	lay := a.Layout()
+	joined := func(name string) *G.Node {
+		var blocks []*G.Node
+		for _, blk := range lay.Join(name).Rows {
+			var side []*G.Node
+			for _, t := range blk {
+				side = append(side, whole(t))
+			}
+			if len(side) == 1 {
+				blocks = append(blocks, side[0])
+			} else {
+				blocks = append(blocks, cols(side...))
+			}
 		}
-		lstm[l] = rows(cols(ws...), cols(bs...))
+		return rows(blocks...)
 	}
-	wh := rows(cols(whole("head.v.w"), whole("head.s.w")), cols(whole("head.v.b"), whole("head.s.b"))) // (H+1, 2)
+	wc := joined(surrogate.JoinConv) // (K*nIn + K*fed + 1, F)
+	lstm := make([]*G.Node, a.Layers)
+	for l := range lstm {
+		lstm[l] = joined(surrogate.JoinLSTM(l)) // (in+H+1, 4H), gates in the order of surrogate.Gates
+	}
+	wh := joined(surrogate.JoinHead) // (H+1, 2)
 	if err != nil {
 		return nil, fmt.Errorf("graph: joining weights: %w", err)
 	}
@@ -233,14 +263,14 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 		gr.SinTail = shist
 	}
 	losses := must(G.ApplyOp(lossOp(T), lossIn...)) // (1, 2): Vm, spike
-	gr.LossV = must(G.Slice(losses, G.S(0), G.S(0)))
-	gr.LossS = must(G.Slice(losses, G.S(0), G.S(1)))
-	gr.Loss = must(G.Sum(losses))
+	gr.LossVNode = must(G.Slice(losses, G.S(0), G.S(0)))
+	gr.LossSNode = must(G.Slice(losses, G.S(0), G.S(1)))
+	gr.LossNode = must(G.Sum(losses))
 	if err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
 	gr.reads = map[*G.Node]*G.Value{}
-	outs := []*G.Node{gr.Loss, gr.LossV, gr.LossS}
+	outs := []*G.Node{gr.LossNode, gr.LossVNode, gr.LossSNode}
 	outs = append(outs, gr.Pred...)
 	outs = append(append(append(outs, gr.HT...), gr.CT...), gr.VinTail)
 	if a.FeedSpike {
@@ -258,7 +288,7 @@ func NewGraph(m *Model, B, T int) (*Graph, error) {
 	for i, pv := range gr.views {
 		params[i] = pv.node
 	}
-	if _, err := G.Grad(gr.Loss, params...); err != nil {
+	if _, err := G.Grad(gr.LossNode, params...); err != nil {
 		return nil, fmt.Errorf("graph gradient: %w", err)
 	}
 	gr.vm = G.NewTapeMachine(g, G.BindDualValues(params...))
@@ -292,7 +322,7 @@ func (gr *Graph) Logit(t int) []float32 { return column(gr.Out(gr.Pred[t]), 2, 1
 func (gr *Graph) SpikeProb(t int) []float32 {
 	p := gr.Logit(t)
 	for i, x := range p {
-		p[i] = Sigmoid32(x)
+		p[i] = activate.Sigmoid32(x)
 	}
 	return p
 }
@@ -306,8 +336,8 @@ func column(d []float32, n, j int) []float32 {
 	return out
 }
 
-// Run evaluates the graph and its gradients for the bound inputs.
-func (gr *Graph) Run() error {
+// run evaluates the graph and its gradients for the inputs bound.
+func (gr *Graph) run() error {
 	defer gr.vm.Reset()
 	return gr.vm.RunAll()
 }
@@ -321,10 +351,10 @@ func Bind(n *G.Node, data []float32) error {
 	return G.Let(n, tensor.New(tensor.WithShape(sh...), tensor.WithBacking(data)))
 }
 
-// Grads returns each model weight's gradient after Run, by name, and zeroes
-// the graph's gradients (gorgonia accumulates them across runs until
-// zeroed; its own solvers zero them in Step).
-func (gr *Graph) Grads() (map[string][]float32, error) {
+// collectGrads returns each model weight's gradient after run, by name,
+// and zeroes the graph's gradients (gorgonia accumulates them across runs
+// until zeroed; its own solvers zero them in Step).
+func (gr *Graph) collectGrads() (map[string][]float32, error) {
 	out := map[string][]float32{}
 	for _, pv := range gr.views {
 		gv, err := pv.node.Grad()
@@ -346,3 +376,82 @@ func (gr *Graph) Grads() (map[string][]float32, error) {
 	}
 	return out, nil
 }
+
+// Run binds the chunk's inputs and carried state, evaluates the graph and
+// its gradients, and replaces the chunk's carried state with the state
+// after the last step (the Engine interface).
+func (gr *Graph) Run(c *surrogate.Chunk) error {
+	a, B, T := gr.arch, gr.B, gr.T
+	if err := c.Check(a, B, T); err != nil {
+		return fmt.Errorf("graph: %w", err)
+	}
+	per := B * a.Kernel * len(a.Inputs)
+	var err error
+	bind := func(n *G.Node, data []float32) {
+		if n != nil && err == nil {
+			err = Bind(n, data)
+		}
+	}
+	for t := 0; t < T; t++ {
+		r0, r1 := t*B, (t+1)*B
+		bind(gr.DUnf[t], c.DUnf[t*per:(t+1)*per])
+		bind(gr.VTeach[t], c.VTeach[r0:r1])
+		bind(gr.Mask[t], c.Mask[r0:r1])
+		bind(gr.InvMask[t], c.InvMask[r0:r1])
+		bind(gr.VTarget[t], c.VTarget[r0:r1])
+		bind(gr.WV[t], c.WV[r0:r1])
+		bind(gr.Y[t], c.Y[r0:r1])
+		bind(gr.WS[t], c.WS[r0:r1])
+		if a.FeedSpike {
+			bind(gr.STeach[t], c.STeach[r0:r1])
+		}
+	}
+	bind(gr.VIn0, c.VIn)
+	bind(gr.VHist, c.VHist)
+	if a.FeedSpike {
+		bind(gr.SIn0, c.SIn)
+		bind(gr.SHist, c.SHist)
+	}
+	for l := range gr.H0 {
+		bind(gr.H0[l], c.H[l])
+		bind(gr.C0[l], c.C[l])
+	}
+	if err != nil {
+		return fmt.Errorf("graph: binding the chunk: %w", err)
+	}
+	if err := gr.run(); err != nil {
+		return err
+	}
+	if gr.grads, err = gr.collectGrads(); err != nil {
+		return err
+	}
+	gr.loss = [3]float64{float64(gr.Out(gr.LossNode)[0]), float64(gr.Out(gr.LossVNode)[0]), float64(gr.Out(gr.LossSNode)[0])}
+	// Carry, into the chunk's own arrays: the graph's outputs are reused
+	// on the next run, and the bound inputs alias the chunk's arrays only
+	// until then.
+	copy(c.VIn, gr.PredVm(T-1))
+	tail := func(dst, src []float32) {
+		K := a.Kernel
+		for r := 0; r < B; r++ {
+			copy(dst[r*(K-1):(r+1)*(K-1)], src[r*K:r*K+K-1])
+		}
+	}
+	tail(c.VHist, gr.Out(gr.VinTail))
+	if a.FeedSpike {
+		copy(c.SIn, gr.SpikeProb(T-1))
+		tail(c.SHist, gr.Out(gr.SinTail))
+	}
+	for l := range c.H {
+		copy(c.H[l], gr.Out(gr.HT[l]))
+		copy(c.C[l], gr.Out(gr.CT[l]))
+	}
+	return nil
+}
+
+// Loss is the last Run's loss and its Vm and spike parts.
+func (gr *Graph) Loss() (total, vm, spike float64) {
+	return gr.loss[0], gr.loss[1], gr.loss[2]
+}
+
+// Grads is each weight's gradient after Run, by name.
+func (gr *Graph) Grads() map[string][]float32 { return gr.grads }

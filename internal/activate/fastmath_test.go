@@ -1,4 +1,4 @@
-package surrogate
+package activate
 
 import (
 	"math"

@@ -1,9 +1,11 @@
 //go:build !purego
 
-package surrogate
+package activate
+
+import "neurosurrogate/internal/cpu"
 
 // The vector activation kernels (activate_amd64.s), on the same
-// instruction set as the GEMM kernels (gemmKernel).
+// instruction set as the GEMM kernels (cpu.Best).
 
 //go:noescape
 func lstmRowsAVX512(rows, hd int, gates *float32, ldg int, b *float32, c *float32, ldc int, h *float32, ldh int)
@@ -19,11 +21,11 @@ func tanhRowsAVX2(rows, cols int, x *float32, ldx int, b *float32, y *float32, l
 
 // lstmRowsVec runs the vector LSTM kernel kern and reports whether there
 // is one. The caller has checked the bounds.
-func lstmRowsVec(kern, rows, hd int, g []float32, ldg int, b, c []float32, ldc int, h []float32, ldh int) bool {
+func lstmRowsVec(kern cpu.Level, rows, hd int, g []float32, ldg int, b, c []float32, ldc int, h []float32, ldh int) bool {
 	switch kern {
-	case kernAVX512:
+	case cpu.AVX512:
 		lstmRowsAVX512(rows, hd, &g[0], ldg, &b[0], &c[0], ldc, &h[0], ldh)
-	case kernAVX2:
+	case cpu.AVX2:
 		lstmRowsAVX2(rows, hd, &g[0], ldg, &b[0], &c[0], ldc, &h[0], ldh)
 	default:
 		return false
@@ -33,11 +35,11 @@ func lstmRowsVec(kern, rows, hd int, g []float32, ldg int, b, c []float32, ldc i
 
 // tanhRowsVec runs the vector tanh kernel kern and reports whether there
 // is one. The caller has checked the bounds.
-func tanhRowsVec(kern, rows, cols int, x []float32, ldx int, b, y []float32, ldy int) bool {
+func tanhRowsVec(kern cpu.Level, rows, cols int, x []float32, ldx int, b, y []float32, ldy int) bool {
 	switch kern {
-	case kernAVX512:
+	case cpu.AVX512:
 		tanhRowsAVX512(rows, cols, &x[0], ldx, &b[0], &y[0], ldy)
-	case kernAVX2:
+	case cpu.AVX2:
 		tanhRowsAVX2(rows, cols, &x[0], ldx, &b[0], &y[0], ldy)
 	default:
 		return false
@@ -50,8 +52,8 @@ func cellBackAVX512(rows, hd int, act, tc, cp, dh, dc, dz *float32)
 
 // cellBackVec runs the vector kernel of cellBackRows for kern and reports
 // whether there is one. The caller has checked the bounds.
-func cellBackVec(kern, rows, hd int, act, tc, cp, dh, dc, dz []float32) bool {
-	if kern != kernAVX512 {
+func cellBackVec(kern cpu.Level, rows, hd int, act, tc, cp, dh, dc, dz []float32) bool {
+	if kern != cpu.AVX512 {
 		return false
 	}
 	cellBackAVX512(rows, hd, &act[0], &tc[0], &cp[0], &dh[0], &dc[0], &dz[0])
@@ -63,8 +65,8 @@ func cellFwdAVX512(rows, hd int, act, cp, c, tc, h *float32)
 
 // cellFwdVec runs the vector kernel of cellFwdRows for kern and reports
 // whether there is one. The caller has checked the bounds.
-func cellFwdVec(kern, rows, hd int, act, cp, c, tc, h []float32) bool {
-	if kern != kernAVX512 {
+func cellFwdVec(kern cpu.Level, rows, hd int, act, cp, c, tc, h []float32) bool {
+	if kern != cpu.AVX512 {
 		return false
 	}
 	cellFwdAVX512(rows, hd, &act[0], &cp[0], &c[0], &tc[0], &h[0])

@@ -1,9 +1,10 @@
-package surrogate
+package graph
 
 import (
 	"fmt"
 	"hash"
 	"hash/fnv"
+	"neurosurrogate/internal/activate"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -154,7 +155,7 @@ func mixOp(col int, sigmoid bool) *fusedOp {
 		for r := 0; r < rows; r++ {
 			s := src.d[r*src.ld+col]
 			if sigmoid {
-				s = Sigmoid32(s)
+				s = activate.Sigmoid32(s)
 			}
 			out.d[r] = mask.d[r*mask.ld]*teach.d[r*teach.ld] + inv.d[r*inv.ld]*s
 		}
@@ -169,7 +170,7 @@ func mixOp(col int, sigmoid bool) *fusedOp {
 			clear(o)
 			d := inv.d[r*inv.ld] * g.d[r*g.ld]
 			if sigmoid {
-				p := Sigmoid32(src.d[r*src.ld+col])
+				p := activate.Sigmoid32(src.d[r*src.ld+col])
 				d *= p * (1 - p)
 			}
 			o[col] = d

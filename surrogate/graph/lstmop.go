@@ -1,7 +1,8 @@
-package surrogate
+package graph
 
 import (
 	"fmt"
+	"neurosurrogate/internal/activate"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -95,7 +96,7 @@ func (st *cellStep) op(kind cellKind) *fusedOp {
 			st.act = gateActivations(rows, hd, in[0], st.act)
 		case cellH:
 			st.tc = grow(st.tc, rows*hd)
-			tanhRows(rows, hd, in[1].d, in[1].ld, zeros(hd), st.tc, hd)
+			activate.TanhRows(rows, hd, in[1].d, in[1].ld, activate.Zeros(hd), st.tc, hd)
 		}
 		cellRows(kind, rows, hd, st.act, st.tc, in, out.d)
 	}
@@ -116,7 +117,7 @@ func gateActivations(rows, hd int, z fmat, act []float32) []float32 {
 			ar[j] = x
 		}
 	}
-	tanhRows(rows, w, act, w, zeros(w), act, w)
+	activate.TanhRows(rows, w, act, w, activate.Zeros(w), act, w)
 	for r := 0; r < rows; r++ {
 		ar := act[r*w : (r+1)*w]
 		for j := range ar {
@@ -134,16 +135,6 @@ func grow(buf []float32, n int) []float32 {
 		return make([]float32, n)
 	}
 	return buf[:n]
-}
-
-var zeroRow = make([]float32, 1024)
-
-// zeros is n zeros (read only).
-func zeros(n int) []float32 {
-	if n > len(zeroRow) {
-		return make([]float32, n)
-	}
-	return zeroRow[:n]
 }
 
 // fmat is a row-major float32 matrix, possibly a view with row stride ld.

@@ -1,18 +1,17 @@
-package surrogate
+package gemm
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"neurosurrogate/internal/cpu"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas32"
 )
 
-func kernelName(kern int) string {
-	return [...]string{kernGeneric: "generic", kernAVX2: "avx2", kernAVX512: "avx512"}[kern]
-}
+func kernelName(kern cpu.Level) string { return kern.String() }
 
 func randMatrix(rng *rand.Rand, rows, cols, ld int) []float32 {
 	s := make([]float32, max(rows*ld, 1))
@@ -70,7 +69,7 @@ var gemmSizes = []int{1, 3, 5, 16, 17, 63, 64, 65, 130, 257}
 // product, that C is overwritten and that nothing outside C is touched.
 func TestSgemm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
-	for _, kern := range gemmKernels() {
+	for _, kern := range cpu.Levels() {
 		t.Run(kernelName(kern), func(t *testing.T) {
 			cases := 0
 			for _, m := range gemmSizes {
@@ -120,7 +119,7 @@ func TestSgemm(t *testing.T) {
 // row chunk of mulPanels) and every column count of the last panel.
 func TestSgemmKernelPaths(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
-	for _, kern := range gemmKernels() {
+	for _, kern := range cpu.Levels() {
 		mr, nr := kernelShape(kern)
 		if nr == 0 {
 			continue
@@ -150,7 +149,7 @@ func TestSgemmKernelPaths(t *testing.T) {
 // TestSgemmExact checks values that every order of summation gets exactly
 // (small integers), including k = 0 (C = 0) and special rows.
 func TestSgemmExact(t *testing.T) {
-	for _, kern := range gemmKernels() {
+	for _, kern := range cpu.Levels() {
 		t.Run(kernelName(kern), func(t *testing.T) {
 			for _, sh := range [][3]int{{13, 33, 0}, {13, 33, 1}, {25, 70, 9}, {1, 1, 1}, {12, 32, 4}} {
 				m, n, k := sh[0], sh[1], sh[2]
@@ -248,7 +247,7 @@ func BenchmarkSgemm(b *testing.B) {
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		}
 		name := fmt.Sprintf("N=%d_K=%d_M=%d", sh.m, sh.k, sh.n)
-		for _, kern := range gemmKernels() {
+		for _, kern := range cpu.Levels() {
 			if kernelFor(kern, sh.n) != kern {
 				continue // not used for this shape
 			}

@@ -1,24 +1,21 @@
-package surrogate
+package gemm
 
 import (
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
-	G "gorgonia.org/gorgonia"
+
+	"neurosurrogate/internal/cpu"
 )
 
-// BLAS is the BLAS implementation for gorgonia's matrix products in
-// training (train installs it with UseBLAS): gonum's pure-Go routines,
+// BLAS is a gonum BLAS implementation for the training engines' matrix
+// products (the gorgonia graph installs it process-wide): gonum's pure-Go routines,
 // except single-precision GEMM, which runs on this package's vector kernels
 // (see Sgemm) with transposed operands copied to row-major scratch first
 // and no allocation per call. Results differ from gonum's by float32
 // rounding only. Safe for concurrent use.
 type BLAS struct{ gonum.Implementation }
-
-// UseBLAS makes gorgonia run its products on BLAS, process-wide (gorgonia
-// has one BLAS for all graphs).
-func UseBLAS() { G.Use(BLAS{}) }
 
 // gemmScratch is the reusable memory of BLAS.Sgemm calls.
 var gemmScratch = sync.Pool{New: func() any { return new([]float32) }}
@@ -27,7 +24,7 @@ var gemmScratch = sync.Pool{New: func() any { return new([]float32) }}
 // (gonum's convention). The vector kernels compute C = A B; other alpha or
 // beta, and products with fewer rows than a kernel tile, go to gonum.
 func (BLAS) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	kern := kernelFor(gemmKernel, n)
+	kern := kernelFor(cpu.Best, n)
 	mr, nr := kernelShape(kern)
 	if alpha != 1 || beta != 0 || nr == 0 || m < mr || k == 0 || n == 0 || !isTrans(tA) || !isTrans(tB) {
 		gonum.Implementation{}.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

@@ -1,8 +1,7 @@
-package surrogate
-
-import "fmt"
-
-// The stream's matrix products are C = A B with A the batch (m rows, one
+// Package gemm holds the float32 matrix-product kernels of the surrogate's
+// inference and training engines.
+//
+// The products are C = A B with A the batch (m rows, one
 // per cell, k columns), B a constant weight matrix (k x n) and C the m x n
 // output, all row-major float32. On amd64 they run on a register-blocked
 // AVX-512 (12x32 tiles) or AVX2+FMA (6x16 tiles) kernel over B packed into
@@ -11,21 +10,24 @@ import "fmt"
 // (the vector kernels with fused multiply-adds, so results differ from the
 // pure-Go loop and from gonum by rounding only).
 
-// Kernel identifiers: gemmKernel (set at start-up, in gemm_amd64.go or
-// gemm_other.go) is the widest the processor and the OS support.
-const (
-	kernGeneric = iota
-	kernAVX2
-	kernAVX512
+package gemm
+
+import (
+	"fmt"
+
+	"neurosurrogate/internal/cpu"
 )
+
+// The kernel of a product is a cpu.Level: cpu.Best, the widest the
+// processor and the OS support, unless a test asks for another.
 
 // kernelShape is the tile of C (rows x columns) of each kernel; the generic
 // loop does not pack B (nr 0).
-func kernelShape(kern int) (mr, nr int) {
+func kernelShape(kern cpu.Level) (mr, nr int) {
 	switch kern {
-	case kernAVX512:
+	case cpu.AVX512:
 		return 12, 32
-	case kernAVX2:
+	case cpu.AVX2:
 		return 6, 16
 	}
 	return 4, 0
@@ -37,7 +39,7 @@ func kernelShape(kern int) (mr, nr int) {
 // padded with zeros.
 type PackedB struct {
 	k, n int
-	kern int
+	kern cpu.Level
 	nr   int // panel width, 0 for a plain row-major copy (generic kernel)
 	data []float32
 }
@@ -45,15 +47,63 @@ type PackedB struct {
 // NewPackedB packs the k x n row-major matrix b (row stride n) for the
 // fastest kernel available.
 func NewPackedB(b []float32, k, n int) *PackedB {
-	return newPackedB(kernelFor(gemmKernel, n), b, k, n, n)
+	return newPackedB(kernelFor(cpu.Best, n), b, k, n, n)
+}
+
+// NewPackedBOn packs the k x n row-major matrix b (row stride ldb) for
+// products on kernel kern, or on the narrower one that suits n columns
+// better (tests run every kernel this way).
+func NewPackedBOn(kern cpu.Level, b []float32, k, n, ldb int) *PackedB {
+	return newPackedB(kernelFor(kern, n), b, k, n, ldb)
+}
+
+// Repack packs the k x n matrix b (or, with trans, the transpose of the
+// n x k matrix b) into p's memory for the fastest kernel, making p if nil,
+// so that weights that change every step are packed without allocation.
+func Repack(p *PackedB, b []float32, k, n int, trans bool) *PackedB {
+	kern := kernelFor(cpu.Best, n)
+	if p == nil {
+		p = &PackedB{k: k, n: n, kern: kern}
+	}
+	_, nr := kernelShape(kern)
+	size := packedLen(kern, k, n)
+	if cap(p.data) < size {
+		p.data = make([]float32, size)
+	}
+	buf := p.data[:size]
+	switch {
+	case trans && nr > 0:
+		p.packTrans(b, k, buf)
+	case trans:
+		t := make([]float32, k*n)
+		transpose(t, b, n, k, k, n)
+		p.pack(t, n, buf)
+	default:
+		p.pack(b, n, buf)
+	}
+	return p
+}
+
+// TileScratch is the length of the scratch MulTile needs for products
+// whose A and C are at most cols columns wide.
+func TileScratch(cols int) int { return 12 * (cols + 32) }
+
+// MulTile is Mul with the partial tiles' scratch given (TileScratch), for
+// products in a loop that must not allocate.
+func (p *PackedB) MulTile(m int, a []float32, lda int, c []float32, ldc int, tile []float32) {
+	if p.nr == 0 || m == 0 {
+		p.Mul(m, a, lda, c, ldc)
+		return
+	}
+	p.mulPanels(m, a, lda, c, ldc, tile)
 }
 
 // kernelFor is the kernel to use for a B of n columns on a machine whose
 // best is kern: for n <= 16, half of each 32-column AVX-512 tile would be
 // padding, and the AVX2 kernel's 16-column tiles run faster.
-func kernelFor(kern, n int) int {
-	if kern == kernAVX512 && n <= 16 {
-		return kernAVX2
+func kernelFor(kern cpu.Level, n int) cpu.Level {
+	if kern == cpu.AVX512 && n <= 16 {
+		return cpu.AVX2
 	}
 	return kern
 }
@@ -62,9 +112,9 @@ func kernelFor(kern, n int) int {
 func (p *PackedB) K() int { return p.k }
 func (p *PackedB) N() int { return p.n }
 
-func newPackedB(kern int, b []float32, k, n, ldb int) *PackedB {
+func newPackedB(kern cpu.Level, b []float32, k, n, ldb int) *PackedB {
 	if k < 0 || n < 0 {
-		panic(fmt.Sprintf("surrogate: PackedB of negative size %d x %d", k, n))
+		panic(fmt.Sprintf("gemm: PackedB of negative size %d x %d", k, n))
 	}
 	checkMatrix("B", b, k, n, ldb)
 	p := &PackedB{k: k, n: n, kern: kern}
@@ -73,7 +123,7 @@ func newPackedB(kern int, b []float32, k, n, ldb int) *PackedB {
 }
 
 // packedLen is the length of the packed copy of a k x n B for kern.
-func packedLen(kern, k, n int) int {
+func packedLen(kern cpu.Level, k, n int) int {
 	_, nr := kernelShape(kern)
 	if nr == 0 {
 		return k * n
@@ -137,7 +187,7 @@ func (p *PackedB) packTrans(bt []float32, ldb int, buf []float32) {
 // goroutines.
 func (p *PackedB) Mul(m int, a []float32, lda int, c []float32, ldc int) {
 	if m < 0 {
-		panic(fmt.Sprintf("surrogate: Mul with %d rows", m))
+		panic(fmt.Sprintf("gemm: Mul with %d rows", m))
 	}
 	checkMatrix("A", a, m, p.k, lda)
 	checkMatrix("C", c, m, p.n, ldc)
@@ -160,12 +210,12 @@ func (p *PackedB) Mul(m int, a []float32, lda int, c []float32, ldc int) {
 // whose old contents are overwritten. For a B used many times, NewPackedB
 // and Mul save repacking it on every call.
 func Sgemm(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	sgemmWith(kernelFor(gemmKernel, n), m, n, k, a, lda, b, ldb, c, ldc)
+	sgemmWith(kernelFor(cpu.Best, n), m, n, k, a, lda, b, ldb, c, ldc)
 }
 
-func sgemmWith(kern, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+func sgemmWith(kern cpu.Level, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
-		panic(fmt.Sprintf("surrogate: Sgemm of negative size %d x %d x %d", m, n, k))
+		panic(fmt.Sprintf("gemm: Sgemm of negative size %d x %d x %d", m, n, k))
 	}
 	checkMatrix("A", a, m, k, lda)
 	checkMatrix("B", b, k, n, ldb)
@@ -190,10 +240,10 @@ func sgemmWith(kern, m, n, k int, a []float32, lda int, b []float32, ldb int, c 
 // checkMatrix panics unless s holds a rows x cols matrix of row stride ld.
 func checkMatrix(name string, s []float32, rows, cols, ld int) {
 	if ld < max(cols, 1) {
-		panic(fmt.Sprintf("surrogate: %s stride %d < %d columns", name, ld, cols))
+		panic(fmt.Sprintf("gemm: %s stride %d < %d columns", name, ld, cols))
 	}
 	if rows > 0 && cols > 0 && len(s) < (rows-1)*ld+cols {
-		panic(fmt.Sprintf("surrogate: %s has %d values, too few for %d x %d with stride %d", name, len(s), rows, cols, ld))
+		panic(fmt.Sprintf("gemm: %s has %d values, too few for %d x %d with stride %d", name, len(s), rows, cols, ld))
 	}
 }
 

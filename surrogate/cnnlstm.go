@@ -1,0 +1,72 @@
+package surrogate
+
+import "fmt"
+
+// The CNN-LSTM's weights, by name (its Layout says their shapes and joins).
+const (
+	WConvInputs = "conv.wd"  // K·nIn x F: the inputs, row lag·nIn + j
+	WConvVm     = "conv.wv"  // K x F: the fed-back Vm, row = lag
+	WConvSpike  = "conv.wsp" // K x F: the fed-back spike (FeedSpike), row = lag
+	WConvBias   = "conv.b"   // 1 x F
+	WHeadVm     = "head.v.w" // H x 1
+	WHeadVmB    = "head.v.b" // 1 x 1
+	WHeadSpike  = "head.s.w" // H x 1
+	WHeadSpikeB = "head.s.b" // 1 x 1
+)
+
+// The CNN-LSTM's joined matrices: the convolution over [inputs, Vm, spike,
+// 1] (rows in that order), each LSTM layer's [x h 1] x 4H gates (JoinLSTM),
+// and the heads' [h 1] x 2 (Vm, spike).
+const (
+	JoinConv = "conv"
+	JoinHead = "head"
+)
+
+// JoinLSTM names LSTM layer l's joined gate matrix.
+func JoinLSTM(l int) string { return fmt.Sprintf("lstm%d", l) }
+
+// WLSTM names LSTM layer l's input-and-recurrent weights of a gate (one of
+// Gates): (in + H) x H.
+func WLSTM(l int, gate string) string { return fmt.Sprintf("lstm%d.w%s", l, gate) }
+
+// WLSTMBias names LSTM layer l's bias of a gate: 1 x H.
+func WLSTMBias(l int, gate string) string { return fmt.Sprintf("lstm%d.b%s", l, gate) }
+
+// Gates of an LSTM layer, in the order of their columns in the joined
+// matrices.
+var Gates = []string{"i", "f", "g", "o"}
+
+// Layout is the CNN-LSTM's table of weights.
+func (a Arch) Layout() Layout {
+	K, F, H := a.Kernel, a.Conv, a.Hidden
+	var l Layout
+	add := func(name string, rows, cols, fanIn int) string {
+		l.Tensors = append(l.Tensors, TensorSpec{Name: name, Rows: rows, Cols: cols, FanIn: fanIn})
+		return name
+	}
+	conv := Join{Name: JoinConv}
+	fan := K * a.Cin()
+	conv.Rows = append(conv.Rows, []string{add(WConvInputs, K*len(a.Inputs), F, fan)}, []string{add(WConvVm, K, F, fan)})
+	if a.FeedSpike {
+		conv.Rows = append(conv.Rows, []string{add(WConvSpike, K, F, fan)})
+	}
+	conv.Rows = append(conv.Rows, []string{add(WConvBias, 1, F, fan)})
+	l.Joins = append(l.Joins, conv)
+	in := F
+	for layer := 0; layer < a.Layers; layer++ {
+		var ws, bs []string
+		for _, g := range Gates {
+			ws = append(ws, add(WLSTM(layer, g), in+H, H, in+H))
+		}
+		for _, g := range Gates {
+			bs = append(bs, add(WLSTMBias(layer, g), 1, H, in+H))
+		}
+		l.Joins = append(l.Joins, Join{Name: JoinLSTM(layer), Rows: [][]string{ws, bs}})
+		in = H
+	}
+	l.Joins = append(l.Joins, Join{Name: JoinHead, Rows: [][]string{
+		{add(WHeadVm, H, 1, H), add(WHeadSpike, H, 1, H)},
+		{add(WHeadVmB, 1, 1, H), add(WHeadSpikeB, 1, 1, H)},
+	}})
+	return l
+}
