@@ -1,6 +1,10 @@
 package surrogate
 
-import "fmt"
+import (
+	"fmt"
+
+	"neurosurrogate/internal/cpu"
+)
 
 // The CNN-LSTM's weights, by name (its Layout says their shapes and joins).
 const (
@@ -36,8 +40,33 @@ func WLSTMBias(l int, gate string) string { return fmt.Sprintf("lstm%d.b%s", l, 
 // matrices.
 var Gates = []string{"i", "f", "g", "o"}
 
+func init() { RegisterFamily(DefaultFamily, cnnLSTM{}) }
+
+// cnnLSTM is the CNN-LSTM family: a causal 1-D convolution over the fed-back
+// Vm (and spike) and the inputs, Layers LSTM layers of Hidden units, and
+// the two dense heads.
+type cnnLSTM struct{}
+
+func (cnnLSTM) NewStepper(m *Model, n int, vInitMV float32) Stepper {
+	return newCNNLSTMStream(cpu.Best, m, n, vInitMV)
+}
+
+func (cnnLSTM) Validate(a Arch) error {
+	switch {
+	case a.Kernel < 1 || a.Kernel > 32:
+		return fmt.Errorf("architecture: kernel %d outside [1, 32]", a.Kernel)
+	case a.Conv < 1 || a.Conv > 4096:
+		return fmt.Errorf("architecture: conv %d outside [1, 4096]", a.Conv)
+	case a.Hidden < 1 || a.Hidden > 4096:
+		return fmt.Errorf("architecture: hidden %d outside [1, 4096]", a.Hidden)
+	case a.Layers < 1 || a.Layers > 4:
+		return fmt.Errorf("architecture: layers %d outside [1, 4]", a.Layers)
+	}
+	return nil
+}
+
 // Layout is the CNN-LSTM's table of weights.
-func (a Arch) Layout() Layout {
+func (cnnLSTM) Layout(a Arch) Layout {
 	K, F, H := a.Kernel, a.Conv, a.Hidden
 	var l Layout
 	add := func(name string, rows, cols, fanIn int) string {

@@ -57,8 +57,8 @@ func TestInputDelay(t *testing.T) {
 				}
 			}
 			sp, sd := NewStream(plain, n, -65), NewStream(delayed, n, -65)
-			if (nIn > sparseInputs) != sd.sparse {
-				t.Fatalf("sparse path %v with %d inputs", sd.sparse, nIn)
+			if (nIn > sparseInputs) != sparseOf(sd) {
+				t.Fatalf("sparse path %v with %d inputs", sparseOf(sd), nIn)
 			}
 			for round := 0; round < 2; round++ {
 				moved := false

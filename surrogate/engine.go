@@ -3,7 +3,6 @@ package surrogate
 import (
 	"fmt"
 	"slices"
-	"sort"
 )
 
 // Engine is a way of computing a model's training chunk: the loss over the
@@ -85,40 +84,39 @@ func (c *Chunk) Check(a Arch, B, T int) error {
 // NewEngineFunc makes an engine for model m over T samples of B cells.
 type NewEngineFunc func(m *Model, B, T int) (Engine, error)
 
-var engines = map[string]NewEngineFunc{}
+// engines holds the registered engines by family, then name.
+var engines = map[string]map[string]NewEngineFunc{}
 
-// RegisterEngine makes an engine available by name (NewEngine). It panics
-// if the name is taken: registration happens in init functions.
-func RegisterEngine(name string, f NewEngineFunc) {
-	if _, dup := engines[name]; dup {
-		panic(fmt.Sprintf("surrogate: engine %q registered twice", name))
+// RegisterEngine makes an engine of an architecture family available by
+// name (NewEngine). It panics if the name is taken for the family:
+// registration happens in init functions.
+func RegisterEngine(family, name string, f NewEngineFunc) {
+	if engines[family] == nil {
+		engines[family] = map[string]NewEngineFunc{}
 	}
-	engines[name] = f
+	if _, dup := engines[family][name]; dup {
+		panic(fmt.Sprintf("surrogate: engine %q of family %q registered twice", name, family))
+	}
+	engines[family][name] = f
 }
 
-// Engines lists the registered engines' names, sorted.
-func Engines() []string {
-	ns := make([]string, 0, len(engines))
-	for n := range engines {
-		ns = append(ns, n)
-	}
-	sort.Strings(ns)
-	return ns
-}
+// Engines lists the names of the engines registered for a family, sorted.
+func Engines(family string) []string { return sortedKeys(engines[family]) }
 
-// NewEngine makes the engine of that name for model m over T samples of B
-// cells.
+// NewEngine makes the engine of that name for model m (of its family) over
+// T samples of B cells.
 func NewEngine(name string, m *Model, B, T int) (Engine, error) {
-	f, ok := engines[name]
+	fam := m.Arch.FamilyName()
+	f, ok := engines[fam][name]
 	if !ok {
-		return nil, fmt.Errorf("training engine %q is not known (known: %v)", name, Engines())
+		return nil, fmt.Errorf("training engine %q is not known for architecture family %q (known: %v)", name, fam, Engines(fam))
 	}
 	return f(m, B, T)
 }
 
-// HasEngine says whether an engine of that name is registered.
-func HasEngine(name string) bool { return slices.Contains(Engines(), name) }
+// HasEngine says whether a family has an engine of that name.
+func HasEngine(family, name string) bool { return slices.Contains(Engines(family), name) }
 
 func init() {
-	RegisterEngine("unrolled", func(m *Model, B, T int) (Engine, error) { return NewUnrolled(m, B, T) })
+	RegisterEngine(DefaultFamily, "unrolled", func(m *Model, B, T int) (Engine, error) { return NewUnrolled(m, B, T) })
 }

@@ -49,7 +49,7 @@ func TestStreamKernels(t *testing.T) {
 		}
 	}
 	run := func(kern cpu.Level) (v, p [][]float32) {
-		s := newStreamWith(kern, m, n, -65)
+		s := newCNNLSTMStream(kern, m, n, -65)
 		for k := 0; k < steps; k++ {
 			s.Step(drive[k])
 			v = append(v, append([]float32(nil), s.V...))
@@ -83,3 +83,6 @@ func TestStreamKernels(t *testing.T) {
 		}
 	}
 }
+
+// sparseOf says whether a CNN-LSTM stream scatters its inputs.
+func sparseOf(s *Stream) bool { return s.st.(*cnnLSTMStream).sparse }

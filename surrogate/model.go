@@ -89,11 +89,15 @@ func (a Arch) HasTiming() bool {
 // MaxInputDelay bounds Input.DelaySteps.
 const MaxInputDelay = 200
 
-// Arch is the architecture: a causal 1-D convolution over Vm (the model's
-// own, fed back) and the input channels, Layers LSTM layers of Hidden units,
-// and two dense heads: the next sample's Vm and the spike probability of the
-// next bin.
+// Arch is the architecture: its family (the CNN-LSTM by default: a causal
+// 1-D convolution over Vm, the model's own, fed back, and the input
+// channels, Layers LSTM layers of Hidden units, and two dense heads: the
+// next sample's Vm and the spike probability of the next bin), its inputs
+// and sizes.
 type Arch struct {
+	// Family is the architecture family (Family; empty: DefaultFamily, the
+	// CNN-LSTM). Model files carry it in their format string.
+	Family   string  `json:"family,omitempty"`
 	Inputs   []Input `json:"inputs"`
 	Kernel   int     `json:"kernel"` // conv length in samples (1 = current sample only)
 	Conv     int     `json:"conv"`   // conv output channels
@@ -187,17 +191,15 @@ func (a Arch) fed() int {
 
 // Validate checks sizes.
 func (a Arch) Validate() error {
+	if err := a.checkFamily(); err != nil {
+		return err
+	}
+	if err := a.family().Validate(a); err != nil {
+		return err
+	}
 	switch {
 	case len(a.Inputs) == 0:
 		return fmt.Errorf("architecture: no inputs")
-	case a.Kernel < 1 || a.Kernel > 32:
-		return fmt.Errorf("architecture: kernel %d outside [1, 32]", a.Kernel)
-	case a.Conv < 1 || a.Conv > 4096:
-		return fmt.Errorf("architecture: conv %d outside [1, 4096]", a.Conv)
-	case a.Hidden < 1 || a.Hidden > 4096:
-		return fmt.Errorf("architecture: hidden %d outside [1, 4096]", a.Hidden)
-	case a.Layers < 1 || a.Layers > 4:
-		return fmt.Errorf("architecture: layers %d outside [1, 4]", a.Layers)
 	case !(a.SampleDT > 0):
 		return fmt.Errorf("architecture: sample_dt_ms %v must be positive", a.SampleDT)
 	case a.SubBins < 0 || a.SubBins > MaxSubBins:
@@ -360,6 +362,15 @@ func (m *Model) Clone() *Model {
 	return c
 }
 
+// formatPrefix starts a model file's format string, formatOf's.
+const formatPrefix = "neurosurrogate-"
+
+// formatOf is the format string of a model file of the family:
+// neurosurrogate-FAMILY/VERSION.
+func formatOf(family string) string {
+	return fmt.Sprintf("%s%s/%d", formatPrefix, family, FormatVersion)
+}
+
 // Meta keys in the safetensors __metadata__.
 const (
 	metaFormat  = "format"
@@ -371,7 +382,7 @@ const (
 // Write encodes the model as safetensors; extra tensors (e.g. optimizer
 // state in a checkpoint) are stored beside the weights.
 func (m *Model) Write(w io.Writer, extra map[string]*Tensor, extraMeta map[string]string) error {
-	meta := map[string]string{metaFormat: fmt.Sprintf("neurosurrogate-cnn-lstm/%d", FormatVersion)}
+	meta := map[string]string{metaFormat: formatOf(m.Arch.FamilyName())}
 	for k, v := range m.Info {
 		meta[k] = v
 	}
@@ -418,12 +429,24 @@ func Decode(name string, data []byte) (*Model, map[string]*Tensor, map[string]st
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%s: not a neurosurrogate model: %s", name, fmt.Sprintf(format, args...))
 	}
-	if f := meta[metaFormat]; f != fmt.Sprintf("neurosurrogate-cnn-lstm/%d", FormatVersion) {
-		return nil, nil, nil, bad("metadata format is %q; want neurosurrogate-cnn-lstm/%d", f, FormatVersion)
+	f := meta[metaFormat]
+	fam, ok := strings.CutPrefix(f, formatPrefix)
+	fam, ok2 := strings.CutSuffix(fam, fmt.Sprintf("/%d", FormatVersion))
+	if !ok || !ok2 || fam == "" {
+		return nil, nil, nil, bad("metadata format is %q; want %s", f, formatOf("FAMILY"))
 	}
 	m := &Model{W: map[string]*Tensor{}, Info: map[string]string{}}
 	if err := json.Unmarshal([]byte(meta[metaArch]), &m.Arch); err != nil {
 		return nil, nil, nil, bad("architecture metadata: %v", err)
+	}
+	if m.Arch.Family != "" && m.Arch.Family != fam {
+		return nil, nil, nil, bad("the format names architecture family %q, the architecture %q", fam, m.Arch.Family)
+	}
+	if m.Arch.Family = fam; fam == DefaultFamily {
+		m.Arch.Family = ""
+	}
+	if err := m.Arch.checkFamily(); err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := m.Arch.Validate(); err != nil {
 		return nil, nil, nil, bad("%v", err)

@@ -80,6 +80,8 @@ func TestModelBadFiles(t *testing.T) {
 		{"huge header length", append([]byte{255, 255, 255, 255, 0, 0, 0, 0}, good[8:]...), "header length"},
 		{"wrong dtype", swap(`"dtype":"F32"`, `"dtype":"F16"`), "dtype"},
 		{"not ours", swap(`neurosurrogate-cnn-lstm/1`, `somebody-else/1`), "not a neurosurrogate model"},
+		{"unknown family", swap(`neurosurrogate-cnn-lstm/1`, `neurosurrogate-gru/1`), `architecture family "gru" is not known to this program (known: cnn-lstm`},
+		{"families disagree", swap(`{\"inputs\"`, `{\"family\":\"tcn\",\"inputs\"`), `the format names architecture family "cnn-lstm", the architecture "tcn"`},
 		{"wrong shape", swap(`"shape":[3,6]`, `"shape":[6,3]`), "shape"},
 		{"missing weight", swap(`"head.s.b"`, `"head.s.c"`), `weight "head.s.b" missing`},
 		{"bad architecture", swap(`\"hidden\":8`, `\"hidden\":0`), "hidden"},

@@ -29,7 +29,7 @@ func TestRegroup(t *testing.T) {
 	}
 	const n, steps = 3, 200
 	sg, sf := NewStream(m, n, -65), NewStream(r, n, -65)
-	if sg.sparse || !sf.sparse {
+	if sparseOf(sg) || !sparseOf(sf) {
 		t.Fatalf("want the grouped stream dense and the regrouped one sparse")
 	}
 	rng := rand.New(rand.NewPCG(1, 2))

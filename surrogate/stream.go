@@ -1,303 +1,46 @@
 package surrogate
 
-import (
-	"gonum.org/v1/gonum/blas/blas32"
-	"neurosurrogate/internal/activate"
-	"neurosurrogate/internal/cpu"
-	"neurosurrogate/internal/gemm"
-)
+// Stepper is an architecture family's inference pass over a batch of
+// cells (Family.NewStepper).
+type Stepper interface {
+	// Step advances every cell one sample on drive[i*nIn + j], the summed
+	// event weight (uS) of cell i's input j in this bin.
+	Step(drive []float32)
+	// Reset puts every cell at rest at vInitMV.
+	Reset(vInitMV float32)
+	// SetVm overrides cell i's fed-back Vm input (mV).
+	SetVm(i int, vMV float32)
+	// Outputs are the slices Step writes: each cell's predicted Vm at the
+	// next sample (mV) and its probability of a spike within the bin.
+	Outputs() (v, p []float32)
+}
 
 // Stream runs a model forward one sample at a time for a batch of N
-// independent cells, carrying each cell's LSTM state and the short causal
-// input history the convolution needs; each step costs one matrix product
-// per layer over the batch, whatever the history length. The model's own
-// Vm prediction is fed back as its Vm input.
+// independent cells, its own Vm prediction fed back as its Vm input, on
+// the inference pass of the model's architecture family.
 type Stream struct {
-	m             *Model
-	N             int
-	cin, k, f, hd int
-	layers        int
-	nIn           int
-	kern          cpu.Level // matrix and activation kernels (gemm.go)
-
-	// The convolution is one matrix product over the unfolded history of
-	// the ring's channels: the fed-back ones (Vm, spike) and, for models
-	// with few inputs (dense: most bins hold input), the inputs too. Models
-	// with many inputs (one per synapse: most bins of most inputs are
-	// empty) scatter them instead: an input in this bin adds its weights
-	// for lag l to the convolution output l samples ahead, kept in acc.
-	sparse bool
-	rc     int            // channels per cell in the ring: fed, plus nIn if !sparse
-	ring   []float32      // K slots of N x rc, slot (pos - lag) mod K holds lag
-	pos    int            // slot of the current sample in ring and acc
-	unf    blas32.General // N x K*rc unfolded history
-	convP  *gemm.PackedB  // K*rc x F weights of the ring's channels, packed
-	wd     []float32      // sparse: K*nIn x F input weights, row lag*nIn+j
-	acc    []float32      // sparse: K+D slots of N x F, slot (apos + delay + lag) mod (K+D) holds the inputs' part that many samples ahead
-	apos   int            // sparse: slot of the current sample in acc
-	convB  []float32
-	feat   blas32.General // N x F
-
-	// Input delays (Input.DelaySteps): dly[j] per input, nil if none. The
-	// sparse path scatters a delayed input further ahead in acc; the dense
-	// one adds a bin's drive to slot (dpos + dly[j]) of dring (D+1 slots
-	// of N x nIn), and slot dpos is the drive the convolution sees.
-	dly   []int
-	dring []float32
-	dpos  int
-	dnow  []float32
-
-	xh    []blas32.General // per layer: N x (In+H), [x | h]
-	w     []blas32.General // per layer: (In+H) x 4H, gates i f g o
-	wP    []*gemm.PackedB  // w, packed for Mul
-	b     [][]float32      // per layer: 4H
-	gates blas32.General   // N x 4H
-	c     [][]float32      // per layer: N x H
-
-	vw, sw []float32 // heads
-	vb, sb float32
-	fed    int // fed-back channels (Vm; spike)
-
-	vNorm []float32 // N: current Vm input (normalized), the last prediction
-	V     []float32 // N: predicted Vm (mV) for the next sample, after Step
-	P     []float32 // N: spike probability of the bin just stepped, after Step
+	N int
+	// After Step: V is each cell's predicted Vm at the next sample (mV), P
+	// its probability of a spike within the bin just stepped.
+	V, P []float32
+	st   Stepper
 }
 
 // NewStream prepares a batch of n cells, all at rest (Vm = vInitMV, zero
 // state).
 func NewStream(m *Model, n int, vInitMV float32) *Stream {
-	return newStreamWith(cpu.Best, m, n, vInitMV)
-}
-
-// newStreamWith is NewStream on a given kernel (gemm.go), for tests.
-func newStreamWith(kern cpu.Level, m *Model, n int, vInitMV float32) *Stream {
-	a := m.Arch
-	s := &Stream{m: m, N: n, cin: a.Cin(), k: a.Kernel, f: a.Conv, hd: a.Hidden, layers: a.Layers, nIn: len(a.Inputs), kern: kern, fed: a.fed()}
-	s.sparse = s.nIn > sparseInputs
-	s.rc = s.cin
-	if s.sparse {
-		s.rc = s.fed
-		s.wd = append([]float32(nil), m.W[WConvInputs].Data...) // a copy, as the packed matrices are
-		s.acc = make([]float32, (s.k+a.MaxDelay())*n*s.f)
-	}
-	rc := s.rc
-	s.ring = make([]float32, s.k*n*rc)
-	s.unf = blas32.General{Rows: n, Cols: s.k * rc, Stride: s.k * rc, Data: make([]float32, n*s.k*rc)}
-	// One matrix over the unfolded [Vm, spike, inputs...] of each lag.
-	conv := make([]float32, s.k*rc*s.f)
-	wd := m.W[WConvInputs].Data
-	for lag := 0; lag < s.k; lag++ {
-		copy(conv[(lag*rc)*s.f:], m.W[WConvVm].Data[lag*s.f:(lag+1)*s.f])
-		if a.FeedSpike {
-			copy(conv[(lag*rc+1)*s.f:], m.W[WConvSpike].Data[lag*s.f:(lag+1)*s.f])
-		}
-		if !s.sparse {
-			for j := 0; j < s.nIn; j++ {
-				copy(conv[(lag*rc+s.fed+j)*s.f:], wd[(lag*s.nIn+j)*s.f:(lag*s.nIn+j+1)*s.f])
-			}
-		}
-	}
-	if d := a.MaxDelay(); d > 0 {
-		s.dly = make([]int, s.nIn)
-		for j, in := range a.Inputs {
-			s.dly[j] = in.DelaySteps
-		}
-		if !s.sparse {
-			s.dring = make([]float32, (d+1)*n*s.nIn)
-			s.dnow = make([]float32, n*s.nIn)
-		}
-	}
-	s.convP = gemm.NewPackedBOn(kern, conv, s.k*rc, s.f, s.f)
-	s.convB = m.W[WConvBias].Data
-	s.feat = blas32.General{Rows: n, Cols: s.f, Stride: s.f, Data: make([]float32, n*s.f)}
-	lay := a.Layout()
-	in := s.f
-	for l := 0; l < s.layers; l++ {
-		cols := in + s.hd
-		s.xh = append(s.xh, blas32.General{Rows: n, Cols: cols, Stride: cols, Data: make([]float32, n*cols)})
-		// The layer's joined [x h 1] x 4H matrix: the weights, then the
-		// biases as its last row.
-		joined := make([]float32, (cols+1)*4*s.hd)
-		lay.Join(JoinLSTM(l)).Gather(m.W, joined, 4*s.hd)
-		w := blas32.General{Rows: cols, Cols: 4 * s.hd, Stride: 4 * s.hd, Data: joined[:cols*4*s.hd]}
-		b := joined[cols*4*s.hd:]
-		s.w = append(s.w, w)
-		s.wP = append(s.wP, gemm.NewPackedBOn(kern, w.Data, w.Rows, w.Cols, w.Stride))
-		s.b = append(s.b, b)
-		s.c = append(s.c, make([]float32, n*s.hd))
-		in = s.hd
-	}
-	s.gates = blas32.General{Rows: n, Cols: 4 * s.hd, Stride: 4 * s.hd, Data: make([]float32, n*4*s.hd)}
-	s.vw, s.sw = m.W[WHeadVm].Data, m.W[WHeadSpike].Data
-	s.vb, s.sb = m.W[WHeadVmB].Data[0], m.W[WHeadSpikeB].Data[0]
-	s.vNorm = make([]float32, n)
-	s.V = make([]float32, n)
-	s.P = make([]float32, n)
-	s.Reset(vInitMV)
-	return s
-}
-
-// Reset puts every cell at rest: Vm = vInitMV, zero LSTM state, and a conv
-// history as if the cell had sat at rest with no input.
-func (s *Stream) Reset(vInitMV float32) {
-	v0 := (vInitMV - s.m.Norm.VOffset) / s.m.Norm.VScale
-	clear(s.ring)
-	clear(s.acc)
-	clear(s.dring)
-	s.dpos, s.apos = 0, 0
-	for slot := 0; slot < s.k; slot++ {
-		for i := 0; i < s.N; i++ {
-			s.ring[(slot*s.N+i)*s.rc] = v0
-		}
-	}
-	for i := range s.vNorm {
-		s.vNorm[i] = v0
-		s.V[i] = vInitMV
-		s.P[i] = 0
-	}
-	for l := range s.c {
-		clear(s.c[l])
-		// h lives in the right part of xh
-		for i := 0; i < s.N; i++ {
-			row := s.xh[l].Data[i*s.xh[l].Stride:]
-			clear(row[s.xh[l].Cols-s.hd : s.xh[l].Cols])
-		}
-	}
-	s.pos = 0
-}
-
-// SetVm overrides the fed-back Vm input (mV) of cell i, e.g. to feed the
-// reference's Vm during a warm-up.
-func (s *Stream) SetVm(i int, vMV float32) {
-	s.vNorm[i] = (vMV - s.m.Norm.VOffset) / s.m.Norm.VScale
+	st := m.Arch.family().NewStepper(m, n, vInitMV)
+	v, p := st.Outputs()
+	return &Stream{N: n, V: v, P: p, st: st}
 }
 
 // Step advances every cell one sample. drive holds, per cell, the summed
 // event weight (uS) of each model input in this bin: drive[i*nIn + j].
-// After Step, V holds each cell's predicted Vm at the next sample and P the
-// probability that it spikes within this bin.
-func (s *Stream) Step(drive []float32) {
-	n, rc, k, nIn := s.N, s.rc, s.k, s.nIn
-	if s.dring != nil {
-		drive = s.delayed(drive)
-	}
-	scale := s.m.Norm.InputScale
-	// Newest goes to slot pos.
-	slot := s.ring[s.pos*n*rc : (s.pos+1)*n*rc]
-	for i := 0; i < n; i++ {
-		u := slot[i*rc : (i+1)*rc]
-		u[0] = s.vNorm[i]
-		if s.fed == 2 {
-			u[1] = s.P[i] // the previous bin's spike probability
-		}
-		if !s.sparse {
-			d := drive[i*nIn : (i+1)*nIn]
-			for j := range d {
-				u[s.fed+j] = d[j] * scale[j]
-			}
-		}
-	}
-	// Unfold: lag 0 (newest) first.
-	for lag := 0; lag < k; lag++ {
-		src := s.ring[((s.pos-lag+k)%k)*n*rc:]
-		for i := 0; i < n; i++ {
-			copy(s.unf.Data[i*s.unf.Stride+lag*rc:i*s.unf.Stride+(lag+1)*rc], src[i*rc:(i+1)*rc])
-		}
-	}
-	s.convP.Mul(n, s.unf.Data, s.unf.Stride, s.feat.Data, s.feat.Stride)
-	if s.sparse {
-		s.scatter(drive)
-	}
-	s.pos = (s.pos + 1) % k
-	activate.TanhRowsOn(s.kern, n, s.f, s.feat.Data, s.feat.Stride, s.convB, s.xh[0].Data, s.xh[0].Stride)
-	h4 := 4 * s.hd
-	for l := 0; l < s.layers; l++ {
-		s.wP[l].Mul(n, s.xh[l].Data, s.xh[l].Stride, s.gates.Data, s.gates.Stride)
-		// h goes to the right part of this layer's [x | h] and, below the
-		// top layer, is the next layer's x.
-		xh := s.xh[l]
-		activate.LSTMRowsOn(s.kern, n, s.hd, s.gates.Data, h4, s.b[l], s.c[l], s.hd, xh.Data[xh.Cols-s.hd:], xh.Stride)
-		if l+1 < s.layers {
-			next := s.xh[l+1]
-			for i := 0; i < n; i++ {
-				copy(next.Data[i*next.Stride:i*next.Stride+s.hd], xh.Data[i*xh.Stride+xh.Cols-s.hd:i*xh.Stride+xh.Cols])
-			}
-		}
-	}
-	last := s.xh[s.layers-1]
-	for i := 0; i < n; i++ {
-		h := last.Data[i*last.Stride+last.Cols-s.hd : i*last.Stride+last.Cols]
-		v, sp := s.vb, s.sb
-		if s.m.Arch.Residual {
-			v += s.vNorm[i]
-		}
-		for j, x := range h {
-			v += x * s.vw[j]
-			sp += x * s.sw[j]
-		}
-		s.vNorm[i] = v
-		s.V[i] = v*s.m.Norm.VScale + s.m.Norm.VOffset
-		s.P[i] = activate.Sigmoid32(sp)
-	}
-}
+func (s *Stream) Step(drive []float32) { s.st.Step(drive) }
 
-// sparseInputs is the most inputs a model may have for Stream to treat them
-// as dense (hh, ballstick: 2 inputs that hold events in most bins); more
-// (the per-synapse Hay model: 200, about one event per cell and bin) are
-// scattered. BenchmarkStream measures both.
-const sparseInputs = 4
+// Reset puts every cell at rest: Vm = vInitMV and the family's rest state.
+func (s *Stream) Reset(vInitMV float32) { s.st.Reset(vInitMV) }
 
-// scatter adds this bin's inputs to the convolution outputs of this and
-// the next K-1 samples, and this sample's input part to feat.
-func (s *Stream) scatter(drive []float32) {
-	n, k, f, nIn := s.N, s.k, s.f, s.nIn
-	slots := len(s.acc) / (n * f)
-	scale := s.m.Norm.InputScale
-	for i := 0; i < n; i++ {
-		d := drive[i*nIn : (i+1)*nIn]
-		for j, x := range d {
-			if x == 0 {
-				continue
-			}
-			u := x * scale[j]
-			ahead := s.apos
-			if s.dly != nil {
-				ahead += s.dly[j]
-			}
-			for lag := 0; lag < k; lag++ {
-				dst := s.acc[(((ahead+lag)%slots)*n+i)*f:][:f]
-				w := s.wd[(lag*nIn+j)*f:][:f]
-				for c := range dst {
-					dst[c] += u * w[c]
-				}
-			}
-		}
-		now := s.acc[(s.apos*n+i)*f:][:f]
-		row := s.feat.Data[i*s.feat.Stride:][:f]
-		for c := range row {
-			row[c] += now[c]
-		}
-		clear(now)
-	}
-	s.apos = (s.apos + 1) % slots
-}
-
-// delayed files this bin's drive under each input's delay and returns the
-// drive due now.
-func (s *Stream) delayed(drive []float32) []float32 {
-	n, nIn := s.N, s.nIn
-	slots := len(s.dring) / (n * nIn)
-	for i := 0; i < n; i++ {
-		d := drive[i*nIn : (i+1)*nIn]
-		for j, x := range d {
-			if x != 0 {
-				s.dring[(((s.dpos+s.dly[j])%slots)*n+i)*nIn+j] += x
-			}
-		}
-	}
-	now := s.dring[s.dpos*n*nIn : (s.dpos+1)*n*nIn]
-	copy(s.dnow, now)
-	clear(now)
-	s.dpos = (s.dpos + 1) % slots
-	return s.dnow
-}
+// SetVm overrides the fed-back Vm input (mV) of cell i, e.g. to feed the
+// reference's Vm during a warm-up.
+func (s *Stream) SetVm(i int, vMV float32) { s.st.SetVm(i, vMV) }

@@ -186,8 +186,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("--out is required")
 	case c.EMA >= 1:
 		return fmt.Errorf("--ema %v: the decay must be below 1 (0: off)", c.EMA)
-	case !surrogate.HasEngine(c.Engine):
-		return fmt.Errorf("--engine %q: want one of %v", c.Engine, surrogate.Engines())
+	case !surrogate.HasEngine(surrogate.DefaultFamily, c.Engine):
+		return fmt.Errorf("--engine %q: want one of %v", c.Engine, surrogate.Engines(surrogate.DefaultFamily))
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
 		return fmt.Errorf("--feedback %q: want free, teacher or scheduled", c.Feedback)
 	case c.ValFrac <= 0 || c.TestFrac < 0 || c.ValFrac+c.TestFrac >= 1:

@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	surrogate.RegisterEngine("gorgonia", func(m *surrogate.Model, B, T int) (surrogate.Engine, error) { return New(m, B, T) })
+	surrogate.RegisterEngine(surrogate.DefaultFamily, "gorgonia", func(m *surrogate.Model, B, T int) (surrogate.Engine, error) { return New(m, B, T) })
 }
 
 // UseBLAS makes gorgonia run its products on the module's vector kernels
