@@ -73,6 +73,8 @@ func (cnnLSTM) Layout(a Arch) Layout {
 		l.Tensors = append(l.Tensors, TensorSpec{Name: name, Rows: rows, Cols: cols, FanIn: fanIn})
 		return name
 	}
+	// init sets the last tensor's Init.
+	init := func(f func([]float32)) { l.Tensors[len(l.Tensors)-1].Init = f }
 	conv := Join{Name: JoinConv}
 	fan := K * a.Cin()
 	conv.Rows = append(conv.Rows, []string{add(WConvInputs, K*len(a.Inputs), F, fan)}, []string{add(WConvVm, K, F, fan)})
@@ -89,13 +91,36 @@ func (cnnLSTM) Layout(a Arch) Layout {
 		}
 		for _, g := range Gates {
 			bs = append(bs, add(WLSTMBias(layer, g), 1, H, in+H))
+			if g == "f" {
+				init(fill(1)) // forget gates start open, as usual for LSTMs
+			}
 		}
 		l.Joins = append(l.Joins, Join{Name: JoinLSTM(layer), Rows: [][]string{ws, bs}})
 		in = H
 	}
+	vm := add(WHeadVm, H, 1, H)
+	init(scale(0.1)) // the Vm head starts near "stay where you are"
 	l.Joins = append(l.Joins, Join{Name: JoinHead, Rows: [][]string{
-		{add(WHeadVm, H, 1, H), add(WHeadSpike, H, 1, H)},
+		{vm, add(WHeadSpike, H, 1, H)},
 		{add(WHeadVmB, 1, 1, H), add(WHeadSpikeB, 1, 1, H)},
 	}})
 	return l
+}
+
+// fill is an Init that sets every value to v.
+func fill(v float32) func([]float32) {
+	return func(d []float32) {
+		for i := range d {
+			d[i] = v
+		}
+	}
+}
+
+// scale is an Init that multiplies every value by f.
+func scale(f float32) func([]float32) {
+	return func(d []float32) {
+		for i := range d {
+			d[i] *= f
+		}
+	}
 }

@@ -16,12 +16,15 @@ type Layout struct {
 }
 
 // TensorSpec is one weight tensor: its name, its shape (rows, columns) and
-// the number of inputs feeding the units it belongs to (for initialization,
-// ±1/sqrt(FanIn)).
+// the number of inputs feeding the units it belongs to (for initialization:
+// uniform in ±1/sqrt(FanIn)).
 type TensorSpec struct {
 	Name       string
 	Rows, Cols int
 	FanIn      int
+	// Init, if not nil, adjusts the tensor after its uniform random draw
+	// (New): e.g. LSTM forget-gate biases start at 1.
+	Init func(data []float32)
 }
 
 // Join is a matrix that engines multiply, made of weight tensors: Rows

@@ -335,15 +335,11 @@ func New(a Arch, norm Norm, seed uint64) (*Model, error) {
 		}
 		m.W[name] = t
 	}
-	// Forget gates start open (bias 1), as is usual for LSTMs.
-	for l := 0; l < a.Layers; l++ {
-		for i := range m.W[WLSTMBias(l, "f")].Data {
-			m.W[WLSTMBias(l, "f")].Data[i] = 1
+	// (after every draw, so the random stream is the same whatever Init does)
+	for _, spec := range lay.Tensors {
+		if spec.Init != nil {
+			spec.Init(m.W[spec.Name].Data)
 		}
-	}
-	// Start the Vm head near "stay where you are": small weights.
-	for i := range m.W[WHeadVm].Data {
-		m.W[WHeadVm].Data[i] *= 0.1
 	}
 	return m, nil
 }
