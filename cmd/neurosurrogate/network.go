@@ -101,7 +101,7 @@ func runNetwork(args []string, stdout io.Writer) error {
 		if k == 0 {
 			k = 50
 			for _, p := range b.Pops {
-				if p.Cell.Sections != nil && len(p.Cell.Sections) > 10 {
+				if len(p.Cell.Sections) > 10 {
 					k = 8
 				}
 			}
