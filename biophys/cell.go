@@ -5,10 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"math"
+	"neurosurrogate/internal/inputerr"
 	"os"
 	"sort"
 	"strconv"
@@ -109,113 +108,13 @@ type Synapse struct {
 	Params  map[string]float64 `json:"params,omitempty"`
 }
 
-// InputError is an error in a file a user gave: it names the file, line and field.
-type InputError struct {
-	File  string
-	Line  int // 0 when not known
-	Field string
-	Msg   string
-}
+// InputError is an error in a file a user gave: it names the file, line
+// and field.
+type InputError = inputerr.Error
 
-func (e *InputError) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		if e.Line > 0 {
-			fmt.Fprintf(&b, ":%d", e.Line)
-		}
-		b.WriteString(": ")
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// LineOf returns the 1-based line of byte offset off in data.
-func LineOf(data []byte, off int64) int {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	if off < 0 {
-		off = 0
-	}
-	return bytes.Count(data[:off], []byte{'\n'}) + 1
-}
-
-// JSONError turns an encoding/json error into an InputError with a line number.
-func JSONError(file string, data []byte, err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	var ve *ValueError
-	switch {
-	case errors.As(err, &se):
-		return &InputError{File: file, Line: LineOf(data, se.Offset), Msg: "invalid JSON: " + se.Error()}
-	case errors.As(err, &te):
-		return &InputError{File: file, Line: LineOf(data, te.Offset), Field: te.Field,
-			Msg: fmt.Sprintf("wrong type: got JSON %s, want %s", te.Value, te.Type)}
-	case errors.As(err, &ve):
-		// Placed where its text occurs, when it occurs once as a value.
-		if i := valueOffset(data, ve.Raw); i >= 0 {
-			return &InputError{File: file, Line: LineOf(data, int64(i)), Msg: ve.Msg}
-		}
-		return &InputError{File: file, Msg: ve.Msg}
-	case errors.Is(err, io.EOF) && len(bytes.TrimSpace(data)) == 0:
-		return &InputError{File: file, Line: 1, Msg: "empty file: want a JSON object"}
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &InputError{File: file, Line: LineOf(data, int64(len(data))), Msg: "invalid JSON: the file ends before its object is closed (truncated?)"}
-	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if name, ok := strings.CutPrefix(msg, "unknown field "); ok {
-		// encoding/json does not say where; find the key in the text.
-		if k, err := strconv.Unquote(name); err == nil {
-			if i := keyOffset(data, k); i >= 0 {
-				return &InputError{File: file, Line: LineOf(data, int64(i)), Msg: msg}
-			}
-		}
-	}
-	return &InputError{File: file, Msg: msg}
-}
-
-// valueOffset is the offset of raw in data if it occurs exactly once after a
-// colon (as an object's value), else -1.
-func valueOffset(data, raw []byte) int {
-	at := -1
-	for off := 0; len(raw) > 0; {
-		i := bytes.Index(data[off:], raw)
-		if i < 0 {
-			break
-		}
-		if before := bytes.TrimRight(data[:off+i], " \t\r\n"); len(before) > 0 && before[len(before)-1] == ':' {
-			if at >= 0 {
-				return -1 // more than once: do not guess
-			}
-			at = off + i
-		}
-		off += i + 1
-	}
-	return at
-}
-
-// keyOffset is the offset of the first occurrence of "key" used as an
-// object key (followed by a colon), or -1.
-func keyOffset(data []byte, key string) int {
-	q := []byte(strconv.Quote(key))
-	for off := 0; ; {
-		i := bytes.Index(data[off:], q)
-		if i < 0 {
-			return -1
-		}
-		j := off + i + len(q)
-		rest := bytes.TrimLeft(data[j:], " \t\r\n")
-		if len(rest) > 0 && rest[0] == ':' {
-			return off + i
-		}
-		off = j
-	}
-}
+// JSONError turns an encoding/json error into an InputError with a line
+// number.
+func JSONError(file string, data []byte, err error) error { return inputerr.FromJSON(file, data, err) }
 
 // LoadCell reads a cell description from a JSON file and validates it.
 func LoadCell(path string) (*Cell, error) {
@@ -235,7 +134,7 @@ func ParseCell(name string, data []byte) (*Cell, error) {
 		return nil, JSONError(name, data, err)
 	}
 	if dec.More() {
-		return nil, &InputError{File: name, Line: LineOf(data, dec.InputOffset()), Msg: "trailing data after the cell object"}
+		return nil, &InputError{File: name, Line: inputerr.Line(data, dec.InputOffset()), Msg: "trailing data after the cell object"}
 	}
 	c.src = name
 	c.secLines = ElementLines(data, "sections")
@@ -319,7 +218,7 @@ func ElementLines(data []byte, key string) []int {
 			for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
 				off++
 			}
-			lines = append(lines, LineOf(data, off))
+			lines = append(lines, inputerr.Line(data, off))
 			var skip json.RawMessage
 			if dec.Decode(&skip) != nil {
 				return lines

@@ -1,32 +1,10 @@
 package biophys
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
-)
 
-// PhysicalMemory is the machine's memory in bytes (MemTotal of
-// /proc/meminfo; 8 GB when unknown).
-func PhysicalMemory() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 8 << 30
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) >= 2 && fs[0] == "MemTotal:" {
-			if kb, err := strconv.ParseInt(fs[1], 10, 64); err == nil {
-				return kb << 10
-			}
-		}
-	}
-	return 8 << 30
-}
+	"neurosurrogate/internal/sysmem"
+)
 
 // Bytes per node and per cell of a population, rounded up from measured
 // heap use (hh 347 B per one-node cell, ballstick 126 B and the Hay cell
@@ -40,7 +18,7 @@ const (
 // before anything large is allocated, when it would take more than 75% of
 // the machine's memory.
 func CheckMemory(cells, nodes int64) error {
-	need, have := bytesPerCell*cells+bytesPerNode*nodes, PhysicalMemory()
+	need, have := bytesPerCell*cells+bytesPerNode*nodes, sysmem.Physical()
 	if need > have/4*3 || need < 0 {
 		return fmt.Errorf("a population of %d cells needs about %.1f GB, more than 75%% of this machine's %.1f GB: use fewer cells",
 			cells, float64(need)/1e9, float64(have)/1e9)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"neurosurrogate/internal/inputerr"
 )
 
 // Values is a section-level quantity given either as one number for the whole
@@ -30,15 +31,8 @@ func (v *Values) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ValueError is a value a custom JSON decoder refused; Raw is its text, so
-// that the error can be placed in the file (encoding/json does not say
-// where).
-type ValueError struct {
-	Raw []byte
-	Msg string
-}
-
-func (e *ValueError) Error() string { return e.Msg }
+// ValueError is a bad value, placed in its file by its raw text.
+type ValueError = inputerr.ValueError
 
 // MarshalJSON writes a single value as a number and several as an array.
 func (v Values) MarshalJSON() ([]byte, error) {

@@ -3,6 +3,7 @@ package infer
 import (
 	"fmt"
 	"math"
+	"neurosurrogate/internal/sysmem"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -109,7 +110,7 @@ func memoryLimit() int64 {
 	if MemoryLimit > 0 {
 		return MemoryLimit
 	}
-	return int64(0.75 * float64(biophys.PhysicalMemory()))
+	return int64(0.75 * float64(sysmem.Physical()))
 }
 
 // Build resolves cells and models (paths relative to the network file),

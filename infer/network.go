@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"neurosurrogate/internal/inputerr"
 	"os"
 	"strconv"
 	"strings"
@@ -192,7 +193,7 @@ func ParseNetwork(name string, data []byte) (*Network, error) {
 	dec.DisallowUnknownFields()
 	n := &Network{}
 	if err := dec.Decode(n); err != nil {
-		return nil, biophys.JSONError(name, data, err)
+		return nil, inputerr.FromJSON(name, data, err)
 	}
 	n.src = name
 	n.lines = map[string][]int{"populations": biophys.ElementLines(data, "populations"), "projections": biophys.ElementLines(data, "projections")}
@@ -214,7 +215,7 @@ func (n *Network) errf(field, format string, args ...any) error {
 			line = n.lines[key][i]
 		}
 	}
-	return &biophys.InputError{File: n.src, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
+	return &inputerr.Error{File: n.src, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Population returns the named population's index.

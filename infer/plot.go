@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"neurosurrogate/internal/atomicfile"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -12,7 +13,6 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"neurosurrogate/infer/metrics"
-	"neurosurrogate/surrogate"
 )
 
 var (
@@ -63,7 +63,7 @@ func WriteRolloutPNG(path string, r *CellResult, title string) error {
 		p.Legend.Add([]string{"reference (spikes: upper row 1)", "surrogate (spikes: upper row 2)"}[i], ln)
 	}
 	p.Legend.Top = true
-	return surrogate.WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		wt, err := p.WriterTo(14*vg.Inch, 5*vg.Inch, "png")
 		if err != nil {
 			return err
@@ -148,7 +148,7 @@ func WriteRasterPNG(path string, b *Built, sur, ref *RunResult, maxCells int) er
 	canvases := plot.Align(plots, tiles, dc)
 	top.Draw(canvases[0][0])
 	bottom.Draw(canvases[1][0])
-	return surrogate.WriteFileAtomic(path, func(wr io.Writer) error {
+	return atomicfile.Write(path, func(wr io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(wr)
 		return err
 	})

@@ -1,12 +1,12 @@
 package surrogate
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"neurosurrogate/internal/atomicfile"
 	"os"
 	"slices"
 	"sort"
@@ -401,7 +401,7 @@ func (m *Model) Write(w io.Writer, extra map[string]*Tensor, extraMeta map[strin
 
 // Save writes the model atomically.
 func (m *Model) Save(path string) error {
-	return WriteFileAtomic(path, func(w io.Writer) error { return m.Write(w, nil, nil) })
+	return atomicfile.Write(path, func(w io.Writer) error { return m.Write(w, nil, nil) })
 }
 
 // Load reads and checks a model file.
@@ -496,5 +496,3 @@ func equalShape(a, b []int) bool {
 	}
 	return true
 }
-
-func newBufWriter(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 1<<16) }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"neurosurrogate/internal/atomicfile"
 	"os"
 	"strings"
 
@@ -41,7 +42,7 @@ func saveCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 	if err != nil {
 		return err
 	}
-	return surrogate.WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		return m.Write(w, extra, map[string]string{ckptKey: string(sj)})
 	})
 }

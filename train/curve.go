@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"neurosurrogate/internal/atomicfile"
 	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"neurosurrogate/surrogate"
 )
 
 // CurvePaths are the learning-curve files written beside a model.
@@ -23,7 +23,7 @@ func CurvePaths(out string) (csv, png string) {
 // (training loss; validation F1 at ±2 ms and subthreshold RMSE).
 func writeCurve(out string, hist []EpochRecord) error {
 	csvPath, pngPath := CurvePaths(out)
-	err := surrogate.WriteFileAtomic(csvPath, func(w io.Writer) error {
+	err := atomicfile.Write(csvPath, func(w io.Writer) error {
 		fmt.Fprintln(w, "epoch,step,elapsed_s,train_loss,train_loss_vm,train_loss_spike,val_f1_2ms,val_f1_10ms,val_rmse_sub_mV,val_ev_sub,val_rate_ref_hz,val_rate_sur_hz,score")
 		for _, h := range hist {
 			loss := fmt.Sprintf("%.6g,%.6g,%.6g", h.TrainLoss, h.LossV, h.LossS)
@@ -92,7 +92,7 @@ func writeCurve(out string, hist []EpochRecord) error {
 		p.Legend.Add(l.name, ln)
 	}
 	p.Legend.Top = true
-	return surrogate.WriteFileAtomic(pngPath, func(w io.Writer) error {
+	return atomicfile.Write(pngPath, func(w io.Writer) error {
 		wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
 		if err != nil {
 			return err

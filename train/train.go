@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"neurosurrogate/internal/atomicfile"
 	"runtime"
 	"sync"
 	"time"
@@ -296,7 +297,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	}
 	start := time.Now()
 	graph.UseBLAS()
-	if err := surrogate.CheckWritable(cfg.Out); err != nil {
+	if err := atomicfile.CheckWritable(cfg.Out); err != nil {
 		return nil, fmt.Errorf("--out %s: cannot write there: %w", cfg.Out, err)
 	}
 	ds, err := dataset.Open(cfg.Data)

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"neurosurrogate/internal/atomicfile"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"neurosurrogate/biophys"
-	"neurosurrogate/surrogate"
 )
 
 func init() {
@@ -101,7 +101,7 @@ func runImport(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := surrogate.WriteFileAtomic(*out, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+	if err := atomicfile.Write(*out, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return err
 	}
 	segs := 0

@@ -139,7 +139,7 @@ func runSimulate(args []string, stdout io.Writer) error {
 		if tr, err = newTraceWriter(*trace); err != nil {
 			return err
 		}
-		defer tr.abort()
+		defer tr.Abort()
 		tr.add(0, pop.Systems[0].V(0))
 	}
 	nsteps := biophys.StepsFor(*tstop, *dt)
@@ -170,7 +170,7 @@ func runSimulate(args []string, stdout io.Writer) error {
 	}
 	bar.Done()
 	if tr != nil {
-		if err := tr.commit(); err != nil {
+		if err := tr.Commit(); err != nil {
 			return err
 		}
 	}
