@@ -75,3 +75,13 @@ func LoadModel(arg, base string) (*surrogate.Model, error) {
 func ReadNetwork(arg string) (data []byte, name string, err error) {
 	return resolve("network", "networks", ".json", arg, "")
 }
+
+// Resolver resolves shipped names and files (infer.Resolver): LoadCell and
+// LoadModel.
+type Resolver struct{}
+
+// Cell is LoadCell.
+func (Resolver) Cell(arg, base string) (*biophys.Cell, error) { return LoadCell(arg, base) }
+
+// Model is LoadModel.
+func (Resolver) Model(arg, base string) (*surrogate.Model, error) { return LoadModel(arg, base) }

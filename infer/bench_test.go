@@ -36,7 +36,7 @@ func benchNetK(b *testing.B, n, kE, kI int) *Built {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bl, err := Build(net)
+	bl, err := Build(net, artifacts.Resolver{})
 	if err != nil {
 		b.Fatal(err)
 	}

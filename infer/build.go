@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sort"
 
-	"neurosurrogate/artifacts"
 	"neurosurrogate/biophys"
 	"neurosurrogate/surrogate"
 )
@@ -113,12 +112,40 @@ func memoryLimit() int64 {
 	return int64(0.75 * float64(sysmem.Physical()))
 }
 
-// Build resolves cells and models (paths relative to the network file),
-// checks that every model fits its cell and all share one sample step,
-// and draws the connectivity from the network's seed. Each target cell's
-// connections come from their own seeded source, so the network does not
-// depend on how many cores build it.
-func Build(n *Network) (*Built, error) {
+// Resolver finds the cells and models a network names: a file (relative
+// to base, the network file's folder, when not absolute) or whatever else
+// the caller knows by name (the command line knows the shipped artifacts).
+type Resolver interface {
+	Cell(arg, base string) (*biophys.Cell, error)
+	Model(arg, base string) (*surrogate.Model, error)
+}
+
+// Files is the Resolver of plain files.
+type Files struct{}
+
+// Cell loads a cell file.
+func (Files) Cell(arg, base string) (*biophys.Cell, error) {
+	return biophys.LoadCell(joinBase(base, arg))
+}
+
+// Model loads a model file.
+func (Files) Model(arg, base string) (*surrogate.Model, error) {
+	return surrogate.Load(joinBase(base, arg))
+}
+
+func joinBase(base, path string) string {
+	if base == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(base, path)
+}
+
+// Build resolves cells and models with r (paths relative to the network
+// file), checks that every model fits its cell and all share one sample
+// step, and draws the connectivity from the network's seed. Each target
+// cell's connections come from their own seeded source, so the network
+// does not depend on how many cores build it.
+func Build(n *Network, r Resolver) (*Built, error) {
 	base := ""
 	if n.src != "" {
 		base = filepath.Dir(n.src)
@@ -126,11 +153,11 @@ func Build(n *Network) (*Built, error) {
 	b := &Built{Net: n}
 	for i, p := range n.Populations {
 		f := fmt.Sprintf("populations[%d]", i)
-		cell, err := artifacts.LoadCell(p.Cell, base)
+		cell, err := r.Cell(p.Cell, base)
 		if err != nil {
 			return nil, n.errf(f+".cell", "%v", err)
 		}
-		m, err := artifacts.LoadModel(p.Model, base)
+		m, err := r.Model(p.Model, base)
 		if err != nil {
 			return nil, n.errf(f+".model", "%v", err)
 		}

@@ -29,7 +29,7 @@ func build(t *testing.T, data []byte) *Built {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Build(n)
+	b, err := Build(n, artifacts.Resolver{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +441,7 @@ func TestNetworkErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n, err := ParseNetwork("net.json", netJSON(tc.body))
 			if err == nil {
-				_, err = Build(n)
+				_, err = Build(n, artifacts.Resolver{})
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "net.json") {
 				t.Fatalf("want an error naming net.json and %q, got %v", tc.want, err)
@@ -458,7 +458,7 @@ func TestTooLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Build(n)
+	_, err = Build(n, artifacts.Resolver{})
 	if err == nil || !strings.Contains(err.Error(), "GB") {
 		t.Fatalf("want a memory refusal, got %v", err)
 	}
@@ -507,7 +507,7 @@ func TestShippedNetworks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		b, err := Build(n)
+		b, err := Build(n, artifacts.Resolver{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"neurosurrogate/artifacts"
 	"neurosurrogate/biophys"
 	"neurosurrogate/dataset"
 	"neurosurrogate/infer/metrics"
@@ -38,6 +37,9 @@ type Config struct {
 	// for (surrogate.Model.Regroup), so fine-tuning starts from the same
 	// function.
 	Init string `json:"init,omitempty"`
+	// LoadModel resolves Init (nil: a model file, surrogate.Load); the
+	// command line passes one that also knows the shipped models.
+	LoadModel func(arg string) (*surrogate.Model, error) `json:"-"`
 	// WidenConv, with Init, gives the starting model this many convolution
 	// channels (surrogate.Model.Widen: the new ones start with no effect).
 	WidenConv int `json:"widen_conv,omitempty"`
@@ -768,7 +770,11 @@ func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surro
 func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *dataset.Settings, trainSet []*series) (*surrogate.Model, error) {
 	parts := max(1, cfg.SubBins)
 	sampleDT := st.SampleDtMS * float64(parts)
-	m, err := artifacts.LoadModel(cfg.Init, "") // a shipped name or a file
+	load := cfg.LoadModel
+	if load == nil {
+		load = surrogate.Load
+	}
+	m, err := load(cfg.Init)
 	if err != nil {
 		return nil, fmt.Errorf("--init: %w", err)
 	}

@@ -505,9 +505,11 @@ func TestInit(t *testing.T) {
 		t.Errorf("widened initial validation %+v, want the model's F1 %v, RMSE %v", h0, want.F1At2ms, want.RMSESubMV)
 	}
 
-	// A shipped model by name (hh was trained on this cell).
+	// A shipped model by name (hh was trained on this cell), through the
+	// resolver the command line passes.
 	sh := tinyConfig(t, filepath.Join(dir, "sh.safetensors"))
 	sh.Init, sh.Epochs, sh.Data, sh.Timing = "hh", 1, tinyTimingData(t), true
+	sh.LoadModel = func(arg string) (*surrogate.Model, error) { return artifacts.LoadModel(arg, "") }
 	if shipped, err := artifacts.LoadModel("hh", ""); err == nil && shipped.Arch.Parts() == 2 {
 		sh.Data, sh.SubBins = tinyFineData(t), 2 // 0.25 ms samples for its two sub-bins
 	}

@@ -74,7 +74,7 @@ func runNetwork(args []string, stdout io.Writer) error {
 			net.Populations[i].Model = *modelArg
 		}
 	}
-	b, err := infer.Build(net)
+	b, err := infer.Build(net, artifacts.Resolver{})
 	if err != nil {
 		return err
 	}
