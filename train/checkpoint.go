@@ -55,9 +55,9 @@ func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("--resume: no checkpoint at %s (a run writing --out %s keeps one there)", path, strings.TrimSuffix(path, ".ckpt"))
+			return nil, settingf("{resume}: no checkpoint at %s (a run writing {out} %s keeps one there)", path, strings.TrimSuffix(path, ".ckpt"))
 		}
-		return nil, fmt.Errorf("--resume: %w", err)
+		return nil, settingf("{resume}: %w", err)
 	}
 	cm, extra, meta, err := surrogate.Decode(path, data)
 	if err != nil {

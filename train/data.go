@@ -128,7 +128,7 @@ func parseGrouping(mode string) (key func(dataset.Channel) string, bins int, err
 // the dataset has timing channels for them, and fails when it has none.
 func WithTiming(inputs []surrogate.Input, st *dataset.Settings, dir string) ([]surrogate.Input, error) {
 	if !st.HasTiming() {
-		return nil, fmt.Errorf("--timing: %s has no timing channels; make it with generate --timing", dir)
+		return nil, settingf("{timing}: %s has no timing channels (make the data with timing channels: generate --timing)", dir)
 	}
 	return surrogate.WithTiming(inputs, timedIn(st)), nil
 }

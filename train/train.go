@@ -144,25 +144,25 @@ func (c *Config) Validate() error {
 	}{
 		{"hidden", c.Hidden, 1}, {"conv", c.Conv, 1}, {"kernel", c.Kernel, 1}, {"layers", c.Layers, 1},
 		{"seq", c.Seq, 2}, {"batch", c.Batch, 1}, {"epochs", c.Epochs, 1},
-		{"replicas", c.Replicas, 0}, {"patience", c.Patience, 0}, {"val-traces", c.ValMax, 1}, {"max-traces", c.MaxTraces, 0},
-		{"widen-conv", c.WidenConv, 0}, {"widen-kernel", c.WidenKernel, 0}, {"sub-bins", c.SubBins, 0},
+		{"replicas", c.Replicas, 0}, {"patience", c.Patience, 0}, {"val_max", c.ValMax, 1}, {"max_traces", c.MaxTraces, 0},
+		{"widen_conv", c.WidenConv, 0}, {"widen_kernel", c.WidenKernel, 0}, {"sub_bins", c.SubBins, 0},
 	}
 	for _, f := range ints {
 		if f.v < f.min {
-			return fmt.Errorf("--%s %d: must be at least %d", f.flag, f.v, f.min)
+			return settingf("{%s} %d: must be at least %d", f.flag, f.v, f.min)
 		}
 	}
 	if c.SubBins > surrogate.MaxSubBins {
-		return fmt.Errorf("--sub-bins %d: at most %d", c.SubBins, surrogate.MaxSubBins)
+		return settingf("{sub_bins} %d: at most %d", c.SubBins, surrogate.MaxSubBins)
 	}
 	floats := []struct {
 		flag     string
 		v        float64
 		positive bool
 	}{
-		{"lr", c.LR, true}, {"lr-min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise", c.NoiseMV, false}, {"ema", c.EMA, false},
-		{"spike-weight", c.SpikeWeight, false}, {"rate-tolerance", c.RateTolerance, false}, {"spike-pos-weight", c.SpikePosWeight, false}, {"spike-vm-weight", c.SpikeVmWeight, false},
-		{"spike-vm-window", c.SpikeVmWindowMS, true}, {"select-rmse-weight", c.SelectRMSEWeight, false},
+		{"lr", c.LR, true}, {"lr_min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise_mV", c.NoiseMV, false}, {"ema", c.EMA, false},
+		{"spike_weight", c.SpikeWeight, false}, {"rate_tolerance", c.RateTolerance, false}, {"spike_pos_weight", c.SpikePosWeight, false}, {"spike_vm_weight", c.SpikeVmWeight, false},
+		{"spike_vm_window_ms", c.SpikeVmWindowMS, true}, {"select_rmse_weight", c.SelectRMSEWeight, false},
 	}
 	for _, f := range floats {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.positive && f.v == 0 {
@@ -170,35 +170,35 @@ func (c *Config) Validate() error {
 			if f.positive {
 				want = "a finite number > 0"
 			}
-			return fmt.Errorf("--%s %v: must be %s", f.flag, f.v, want)
+			return settingf("{%s} %v: must be %s", f.flag, f.v, want)
 		}
 	}
 	if err := CheckGrouping(c.Inputs); err != nil {
-		return fmt.Errorf("--inputs: %v", err)
+		return settingf("{inputs}: %w", err)
 	}
 	switch {
 	case c.WidenConv > 0 && c.Init == "":
-		return fmt.Errorf("--widen-conv %d needs --init (it widens the starting model)", c.WidenConv)
+		return settingf("{widen_conv} %d needs a starting model, {init} (it widens that model)", c.WidenConv)
 	case c.WidenKernel > 0 && c.Init == "":
-		return fmt.Errorf("--widen-kernel %d needs --init (it lengthens the starting model's kernel)", c.WidenKernel)
+		return settingf("{widen_kernel} %d needs a starting model, {init} (it lengthens that model's kernel)", c.WidenKernel)
 	case c.InputDelay != "" && c.InputDelay != "psp":
-		return fmt.Errorf("--input-delay %q: want psp (or leave it out)", c.InputDelay)
+		return settingf("{input_delay} %q: want psp (or leave it out)", c.InputDelay)
 	case c.Data == "":
-		return fmt.Errorf("--data is required")
+		return settingf("{data} is required")
 	case c.Out == "":
-		return fmt.Errorf("--out is required")
+		return settingf("{out} is required")
 	case c.EMA >= 1:
-		return fmt.Errorf("--ema %v: the decay must be below 1 (0: off)", c.EMA)
+		return settingf("{ema} %v: the decay must be below 1 (0: off)", c.EMA)
 	case !surrogate.HasEngine(surrogate.DefaultFamily, c.Engine):
-		return fmt.Errorf("--engine %q: want one of %v", c.Engine, surrogate.Engines(surrogate.DefaultFamily))
+		return settingf("{engine} %q: want one of %v", c.Engine, surrogate.Engines(surrogate.DefaultFamily))
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
-		return fmt.Errorf("--feedback %q: want free, teacher or scheduled", c.Feedback)
+		return settingf("{feedback} %q: want free, teacher or scheduled", c.Feedback)
 	case c.ValFrac <= 0 || c.TestFrac < 0 || c.ValFrac+c.TestFrac >= 1:
-		return fmt.Errorf("validation fraction %g and test fraction %g must leave traces to train on", c.ValFrac, c.TestFrac)
+		return settingf("{val_frac} %g and {test_frac} %g must leave traces to train on", c.ValFrac, c.TestFrac)
 	case c.TimeBudget < 0:
-		return fmt.Errorf("--time-budget %v: must not be negative", c.TimeBudget)
+		return settingf("{time_budget} %v: must not be negative", c.TimeBudget)
 	case c.CheckpointEvery < 0:
-		return fmt.Errorf("--checkpoint-every %v: must not be negative", c.CheckpointEvery)
+		return settingf("{checkpoint_every} %v: must not be negative", c.CheckpointEvery)
 	}
 	return nil
 }
@@ -300,7 +300,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	start := time.Now()
 	graph.UseBLAS()
 	if err := atomicfile.CheckWritable(cfg.Out); err != nil {
-		return nil, fmt.Errorf("--out %s: cannot write there: %w", cfg.Out, err)
+		return nil, settingf("{out} %s: cannot write there: %w", cfg.Out, err)
 	}
 	ds, err := dataset.Open(cfg.Data)
 	if err != nil {
@@ -314,7 +314,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	}
 	inputs, err := GroupInputs(cfg.Inputs, meta.Channels, cell)
 	if err != nil {
-		return nil, fmt.Errorf("--inputs: %w", err)
+		return nil, settingf("{inputs}: %w", err)
 	}
 	inputs = surrogate.WithSubBins(inputs, cfg.SubBins)
 	if cfg.Timing {
@@ -367,7 +367,7 @@ func Run(ctx context.Context, cfg Config, progress func(Status)) (*Result, error
 	if cfg.InputDelay == "psp" {
 		delays, err := PSPDelays(cell, model.Arch.Inputs, stepDT, 0)
 		if err != nil {
-			return nil, fmt.Errorf("--input-delay psp: %w", err)
+			return nil, settingf("{input_delay} psp: %w", err)
 		}
 		dj, _ := json.Marshal(delays)
 		model.Info["input_delays"] = string(dj)
@@ -486,7 +486,7 @@ train:
 				if err := save(); err != nil {
 					return nil, err
 				}
-				return nil, fmt.Errorf("interrupted; resume with --resume (checkpoint %s): %w", ckpt, err)
+				return nil, settingf("interrupted; resume with {resume} (checkpoint %s): %w", ckpt, err)
 			}
 			if cfg.TimeBudget > 0 && elapsed() >= cfg.TimeBudget {
 				stoppedBy = "time budget"
@@ -547,7 +547,7 @@ train:
 					loss[0] = math.NaN()
 				}
 				if math.IsNaN(loss[0]) || math.IsInf(loss[0], 0) {
-					return nil, fmt.Errorf("%w at step %d (epoch %d); the last good checkpoint is %s; try a lower --lr", ErrNaN, st.Step, st.Epoch, ckpt)
+					return nil, settingf("%w at step %d (epoch %d); the last good checkpoint is %s; try a lower {lr}", ErrNaN, st.Step, st.Epoch, ckpt)
 				}
 				clipNorm(grads, cfg.Clip)
 				adam.update(model.W, grads, lr)
@@ -776,35 +776,35 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 	}
 	m, err := load(cfg.Init)
 	if err != nil {
-		return nil, fmt.Errorf("--init: %w", err)
+		return nil, settingf("{init}: %w", err)
 	}
 	if h := m.Info["cell_hash"]; h != cell.Hash() {
-		return nil, fmt.Errorf("--init %s: the model was made for cell %q (hash %.12s), the data for %q (hash %.12s)", cfg.Init, m.Info["cell_name"], h, cell.Name, cell.Hash())
+		return nil, settingf("{init} %s: the model was made for cell %q (hash %.12s), the data for %q (hash %.12s)", cfg.Init, m.Info["cell_name"], h, cell.Name, cell.Hash())
 	}
 	if m.Arch.Parts() != 1 && m.Arch.Parts() != parts {
-		return nil, fmt.Errorf("--init %s: the model splits its bins into %d sub-bins, --sub-bins asks for %d", cfg.Init, m.Arch.Parts(), parts)
+		return nil, settingf("{init} %s: the model splits its bins into %d sub-bins, {sub_bins} asks for %d", cfg.Init, m.Arch.Parts(), parts)
 	}
 	if math.Abs(m.Arch.SampleDT-sampleDT) > 1e-9*sampleDT {
 		if parts > 1 {
-			return nil, fmt.Errorf("--init %s: the model steps %g ms; the data's %g ms samples in %d sub-bins make %g ms", cfg.Init, m.Arch.SampleDT, st.SampleDtMS, parts, sampleDT)
+			return nil, settingf("{init} %s: the model steps %g ms; the data's %g ms samples in %d sub-bins make %g ms", cfg.Init, m.Arch.SampleDT, st.SampleDtMS, parts, sampleDT)
 		}
-		return nil, fmt.Errorf("--init %s: the model steps %g ms, the data %g ms", cfg.Init, m.Arch.SampleDT, sampleDT)
+		return nil, settingf("{init} %s: the model steps %g ms, the data %g ms", cfg.Init, m.Arch.SampleDT, sampleDT)
 	}
 	had := m.Arch.HasTiming()
 	switch {
 	case had && !cfg.Timing:
-		return nil, fmt.Errorf("--init %s: the model has timing inputs; train it with --timing", cfg.Init)
+		return nil, settingf("{init} %s: the model has timing inputs; train it with {timing}", cfg.Init)
 	case cfg.Timing && !had:
 		m = m.AddTiming(timedIn(st))
 	}
 	if m.Arch.Parts() < parts {
 		if m, err = m.SplitSubBins(parts, levelIn(st)); err != nil {
-			return nil, fmt.Errorf("--init %s: %w", cfg.Init, err)
+			return nil, settingf("{init} %s: %w", cfg.Init, err)
 		}
 	}
 	r, err := m.Regroup(inputs)
 	if err != nil {
-		return nil, fmt.Errorf("--init %s with --inputs %s: %w", cfg.Init, cfg.Inputs, err)
+		return nil, settingf("{init} %s with {inputs} %s: %w", cfg.Init, cfg.Inputs, err)
 	}
 	if !had && cfg.Timing {
 		norm := normalization(trainSet, len(inputs))
@@ -816,7 +816,7 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 	}
 	if cfg.WidenConv > 0 || cfg.WidenKernel > 0 {
 		if r, err = r.Widen(cfg.WidenConv, cfg.WidenKernel, cfg.Seed); err != nil {
-			return nil, fmt.Errorf("--init %s with --widen-conv %d --widen-kernel %d: %w", cfg.Init, cfg.WidenConv, cfg.WidenKernel, err)
+			return nil, settingf("{init} %s with {widen_conv} %d {widen_kernel} %d: %w", cfg.Init, cfg.WidenConv, cfg.WidenKernel, err)
 		}
 	}
 	a := r.Arch

@@ -327,8 +327,8 @@ func TestTrainBadInput(t *testing.T) {
 		{"bad inputs", func(c *Config) { c.Inputs = "bysize" }, "--inputs"},
 		{"too few traces", func(c *Config) { c.MaxTraces = 2 }, "2 traces are too few"},
 		{"negative max traces", func(c *Config) { c.MaxTraces = -1 }, "--max-traces -1"},
-		{"widen without init", func(c *Config) { c.WidenConv = 32 }, "--widen-conv 32 needs --init"},
-		{"lengthen without init", func(c *Config) { c.WidenKernel = 16 }, "--widen-kernel 16 needs --init"},
+		{"widen without init", func(c *Config) { c.WidenConv = 32 }, "--widen-conv 32 needs a starting model, --init"},
+		{"lengthen without init", func(c *Config) { c.WidenKernel = 16 }, "--widen-kernel 16 needs a starting model, --init"},
 		{"negative kernel widening", func(c *Config) { c.Init, c.WidenKernel = "m.safetensors", -1 }, "--widen-kernel -1"},
 		{"zero hidden", func(c *Config) { c.Hidden = 0 }, "--hidden 0"},
 		{"unknown input delay", func(c *Config) { c.InputDelay = "cable" }, `--input-delay "cable"`},
@@ -341,10 +341,36 @@ func TestTrainBadInput(t *testing.T) {
 			cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
 			tc.mod(&cfg)
 			_, err := Run(context.Background(), cfg, nil)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
+			if err == nil || !strings.Contains(asFlags(err), tc.want) {
 				t.Fatalf("want an error mentioning %q, got %v", tc.want, err)
 			}
 		})
+	}
+}
+
+// asFlags writes an error as a command line with flags named like the
+// settings would (SettingError.Render), other errors as they are.
+func asFlags(err error) string {
+	var se *SettingError
+	if !errors.As(err, &se) {
+		return err.Error()
+	}
+	return strings.Replace(err.Error(), se.Error(), se.Render(func(s string) string { return "--" + strings.ReplaceAll(s, "_", "-") }), 1)
+}
+
+// TestSettingError: settings are named plainly by Error and as the caller
+// wants by Render, and a wrapped cause stays reachable.
+func TestSettingError(t *testing.T) {
+	err := settingf("{sub_bins} 9 and {noise_mV} 2: %w", ErrNaN)
+	if got, want := err.Error(), "sub_bins 9 and noise_mV 2: "+ErrNaN.Error(); got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	var se *SettingError
+	if !errors.As(err, &se) || !errors.Is(err, ErrNaN) {
+		t.Fatalf("%v: not a SettingError wrapping ErrNaN", err)
+	}
+	if got, want := se.Render(strings.ToUpper), "SUB_BINS 9 and NOISE_MV 2: "+ErrNaN.Error(); got != want {
+		t.Errorf("Render = %q, want %q", got, want)
 	}
 }
 
@@ -358,7 +384,7 @@ func TestInterrupt(t *testing.T) {
 			cancel()
 		}
 	})
-	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "--resume") {
+	if !errors.Is(err, context.Canceled) || !strings.Contains(asFlags(err), "--resume") {
 		t.Fatalf("got %v", err)
 	}
 	if _, err := os.Stat(CheckpointPath(cfg.Out)); err != nil {
@@ -778,7 +804,7 @@ func TestSubBins(t *testing.T) {
 		t.Errorf("--init of a sub-bin model without --sub-bins: %v", err)
 	}
 	c.SubBins = surrogate.MaxSubBins + 1
-	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--sub-bins") {
+	if err := c.Validate(); err == nil || !strings.Contains(asFlags(err), "--sub-bins") {
 		t.Errorf("--sub-bins %d: %v", c.SubBins, err)
 	}
 }

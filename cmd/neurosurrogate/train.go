@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"strings"
 
 	"neurosurrogate/artifacts"
 	"neurosurrogate/cmd/internal/progress"
@@ -77,7 +79,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		return err
 	}
 	if err := cfg.Validate(); err != nil {
-		return usagef("%v", err)
+		return usagef("%v", flagNames(err))
 	}
 	for _, f := range []struct{ flag, path string }{{"out", cfg.Out}, {"cpuprofile", *cpuProfile}} {
 		if err := checkWritable(f.flag, f.path); err != nil {
@@ -87,7 +89,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	if *recal {
 		rep, err := train.Recalibrate(cfg.Data, cfg.Out, cfg.RateTolerance)
 		if err != nil {
-			return err
+			return flagNames(err)
 		}
 		m, err := loadModel(cfg.Out)
 		if err != nil {
@@ -147,7 +149,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		bar.Done()
 	}
 	if err != nil {
-		return err
+		return flagNames(err)
 	}
 	csv, png := train.CurvePaths(cfg.Out)
 	bestName := "the initial model" // epochs count from 1, as in the progress bar
@@ -167,3 +169,39 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	}
 	return nil
 }
+
+// flagNames writes a training error's settings as this command's flags
+// (train.SettingError); other errors pass unchanged.
+func flagNames(err error) error {
+	var se *train.SettingError
+	if !errors.As(err, &se) {
+		return err
+	}
+	return &renamedError{msg: strings.Replace(err.Error(), se.Error(), se.Render(trainFlag), 1), err: err}
+}
+
+// trainFlag is the command line's name of a training setting.
+func trainFlag(setting string) string {
+	switch setting {
+	case "val_max":
+		return "--val-traces"
+	case "noise_mV":
+		return "--noise"
+	case "spike_vm_window_ms":
+		return "--spike-vm-window"
+	case "val_frac":
+		return "the validation fraction"
+	case "test_frac":
+		return "the test fraction"
+	}
+	return "--" + strings.ReplaceAll(setting, "_", "-")
+}
+
+// renamedError is an error with another text, still wrapping the original.
+type renamedError struct {
+	msg string
+	err error
+}
+
+func (e *renamedError) Error() string { return e.msg }
+func (e *renamedError) Unwrap() error { return e.err }
