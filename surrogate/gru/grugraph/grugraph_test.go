@@ -58,21 +58,25 @@ func newChunk(a surrogate.Arch, B, T int, dunf, vin, h []float32) *surrogate.Chu
 }
 
 // TestStreamEqualsGraph: the gru inference pass (surrogate.Stream) and the
-// gorgonia graph run free from rest give the same Vm and spike probability
-// at every step, to float32 rounding (5e-5 of the Vm scale; 1e-5), over
-// two chunks in a row (the second from the state the first carried out),
-// and the stream after Reset repeats itself.
+// gorgonia graph run from rest give the same Vm and spike probability at
+// every step, to float32 rounding (5e-5 of the Vm scale; 1e-5), over two
+// chunks in a row (the second from the state the first carried out), and
+// the stream after Reset repeats itself. The graph runs free (mask 0) or,
+// with teacher, on a random mask of teacher Vm inputs that the stream is
+// given by SetVm.
 func TestStreamEqualsGraph(t *testing.T) {
 	for _, tc := range []struct {
-		nIn, H, B, T int
-		residual     bool
+		nIn, H, B, T      int
+		residual, teacher bool
 	}{
-		{2, 8, 3, 25, false},
-		{2, 8, 3, 25, true},
-		{1, 1, 2, 10, false}, // one hidden unit: gate columns of width 1
-		{3, 40, 13, 12, true},
+		{2, 8, 3, 25, false, false},
+		{2, 8, 3, 25, true, false},
+		{1, 1, 2, 10, false, false}, // one hidden unit: gate columns of width 1
+		{3, 40, 13, 12, true, false},
+		{2, 8, 3, 25, false, true},
+		{2, 8, 3, 25, true, true},
 	} {
-		t.Run(fmt.Sprintf("in%d_H%d_B%d_T%d_res%v", tc.nIn, tc.H, tc.B, tc.T, tc.residual), func(t *testing.T) {
+		t.Run(fmt.Sprintf("in%d_H%d_B%d_T%d_res%v_teacher%v", tc.nIn, tc.H, tc.B, tc.T, tc.residual, tc.teacher), func(t *testing.T) {
 			a := testArch(tc.nIn, tc.H, tc.residual)
 			m := testModel(t, a)
 			B, T, nIn := tc.B, tc.T, tc.nIn
@@ -82,6 +86,12 @@ func TestStreamEqualsGraph(t *testing.T) {
 			for i := range drive {
 				if rng.IntN(3) == 0 {
 					drive[i] = float32(rng.ExpFloat64() * 0.005)
+				}
+			}
+			mask, teach := make([]float32, 2*T*B), make([]float32, 2*T*B) // [t][b], teach normalized
+			if tc.teacher {
+				for i := range mask {
+					mask[i], teach[i] = float32(rng.IntN(2)), float32(0.5*rng.NormFloat64())
 				}
 			}
 			gr, err := New(m, B, T)
@@ -100,7 +110,11 @@ func TestStreamEqualsGraph(t *testing.T) {
 				for i := range dunf {
 					dunf[i] = drive[run*T*B*nIn+i] * m.Norm.InputScale[i%nIn]
 				}
-				if err := gr.Run(newChunk(a, B, T, dunf, vin, h)); err != nil {
+				c := newChunk(a, B, T, dunf, vin, h)
+				for r := range c.Mask {
+					c.Mask[r], c.InvMask[r], c.VTeach[r] = mask[run*T*B+r], 1-mask[run*T*B+r], teach[run*T*B+r]
+				}
+				if err := gr.Run(c); err != nil {
 					t.Fatal(err)
 				}
 				for k := 0; k < T; k++ {
@@ -114,6 +128,11 @@ func TestStreamEqualsGraph(t *testing.T) {
 			for pass := 0; pass < 2; pass++ {
 				worstV, worstP := 0.0, 0.0
 				for k := 0; k < 2*T; k++ {
+					for b := 0; b < B; b++ {
+						if mask[k*B+b] == 1 {
+							s.SetVm(b, teach[k*B+b]*m.Norm.VScale+m.Norm.VOffset)
+						}
+					}
 					s.Step(drive[k*B*nIn : (k+1)*B*nIn])
 					for b := 0; b < B; b++ {
 						worstV = math.Max(worstV, math.Abs(float64(s.V[b]-wantV[k*B+b])))
