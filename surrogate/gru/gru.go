@@ -77,12 +77,12 @@ func (family) Validate(a surrogate.Arch) error {
 	return nil
 }
 
-// In is the width of the GRU's input row x: the inputs and the Vm.
-func In(a surrogate.Arch) int { return len(a.Inputs) + 1 }
+// inWidth is the width of the GRU's input row x: the inputs and the Vm.
+func inWidth(a surrogate.Arch) int { return len(a.Inputs) + 1 }
 
 // Layout is the family's table of weights.
 func (family) Layout(a surrogate.Arch) surrogate.Layout {
-	in, H := In(a), a.Hidden
+	in, H := inWidth(a), a.Hidden
 	var l surrogate.Layout
 	add := func(name string, rows, cols, fanIn int, init func([]float32)) string {
 		l.Tensors = append(l.Tensors, surrogate.TensorSpec{Name: name, Rows: rows, Cols: cols, FanIn: fanIn, Init: init})

@@ -32,7 +32,7 @@ type stepper struct {
 
 func newStepper(m *surrogate.Model, n int, vInitMV float32) *stepper {
 	a := m.Arch
-	s := &stepper{m: m, n: n, nIn: len(a.Inputs), H: a.Hidden, in: In(a)}
+	s := &stepper{m: m, n: n, nIn: len(a.Inputs), H: a.Hidden, in: inWidth(a)}
 	H, w := s.H, s.in+s.H
 	g, _, gc := joined(m, JoinGates)
 	s.gatesP = gemm.NewPackedB(g[:w*gc], w, gc)
