@@ -11,6 +11,10 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	// Architecture families beyond the CNN-LSTM, and their training engines.
+	_ "neurosurrogate/surrogate/gru"
+	_ "neurosurrogate/surrogate/gru/grugraph"
 )
 
 // command is one subcommand; each lives in its own file and registers itself.
