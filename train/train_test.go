@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"neurosurrogate/surrogate/gru"
 	"os"
 	"path/filepath"
 	"slices"
@@ -806,5 +807,26 @@ func TestSubBins(t *testing.T) {
 	c.SubBins = surrogate.MaxSubBins + 1
 	if err := c.Validate(); err == nil || !strings.Contains(asFlags(err), "--sub-bins") {
 		t.Errorf("--sub-bins %d: %v", c.SubBins, err)
+	}
+}
+
+// TestInitOtherFamily: starting from a model of another architecture
+// family is refused with an error naming it (the model surgery of --init
+// is the CNN-LSTM's).
+func TestInitOtherFamily(t *testing.T) {
+	a := surrogate.Arch{Family: gru.Family, Kernel: 1, Hidden: 4, Layers: 1, SampleDT: 0.5,
+		Inputs: []surrogate.Input{{Name: "exc", Channels: []string{"exc"}}}}
+	m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 20, InputScale: []float32{100}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "gru.safetensors")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
+	cfg.Init = path
+	if _, err := Run(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), `architecture family "gru"`) {
+		t.Fatalf("want an error naming the family, got %v", err)
 	}
 }
