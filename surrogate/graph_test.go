@@ -265,10 +265,13 @@ func TestGraphGradient(t *testing.T) {
 		t.Fatal(err)
 	}
 	run()
-	again, _ := gr.Grads()
+	again, err := gr.Grads()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for k := range grads {
 		for i := range grads[k] {
-			if math.Abs(float64(grads[k][i]-again[k][i])) > 1e-6 {
+			if grads[k][i] != again[k][i] {
 				t.Fatalf("%s: gradient changed between identical runs (%g vs %g)", k, grads[k][i], again[k][i])
 			}
 		}
