@@ -81,7 +81,10 @@ func BenchmarkGenerate(b *testing.B) {
 						b.Fatal(err)
 					}
 					simMS += res.SimulatedMS
-					fi, _ := os.Stat(res.Path)
+					fi, err := os.Stat(res.Path)
+					if err != nil {
+						b.Fatal(err)
+					}
 					bytes += fi.Size()
 				}
 				s := b.Elapsed().Seconds()
@@ -102,7 +105,10 @@ func BenchmarkRead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fi, _ := os.Stat(res.Path)
+	fi, err := os.Stat(res.Path)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Run("scan", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			ds, err := Open(dir)

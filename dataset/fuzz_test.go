@@ -16,7 +16,7 @@ func FuzzOpen(f *testing.F) {
 	cfg.DurationMS = 10
 	cfg.Regimes = &Regimes{}
 	*cfg.Regimes = DefaultRegimes(cfg.Cell)
-	cfg.Regimes.Mix, _ = ParseMix("core=0.5,switching=0.5")
+	cfg.Regimes.Mix = mustMix(f, "core=0.5,switching=0.5")
 	cfg.Regimes.SegmentMS = Range{3, 4}
 	for _, comp := range []string{"none", "lz4"} {
 		cfg.Compression = comp

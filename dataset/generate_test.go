@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
+
 	"neurosurrogate/biophys"
 )
 
@@ -36,6 +39,57 @@ func generate(t testing.TB, dir string, cfg Config) *Result {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// mustMix parses a regime mix the test spells out.
+func mustMix(t testing.TB, s string) []MixEntry {
+	t.Helper()
+	m, err := ParseMix(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// readDir lists a folder that must exist.
+func readDir(t testing.TB, dir string) []os.DirEntry {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ents
+}
+
+// shardRows reads the trace column of a shard file with the Arrow library
+// directly (not this package's reader): the traces it holds, in order.
+func shardRows(t testing.TB, path string) []int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ipc.NewFileReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	col := r.Schema().FieldIndices(ColTrace)
+	if len(col) != 1 {
+		t.Fatalf("%s: no %q column", path, ColTrace)
+	}
+	var out []int
+	for i := 0; i < r.NumRecords(); i++ {
+		rec, err := r.Record(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range rec.Column(col[0]).(*array.Int32).Int32Values() {
+			out = append(out, int(x))
+		}
+	}
+	return out
 }
 
 func readFile(t testing.TB, path string) []byte {
@@ -96,7 +150,10 @@ func TestCompressionKeepsData(t *testing.T) {
 			t.Fatalf("compression %q, want %q", ds.Meta().Compression, comp)
 		}
 		for i := 0; i < 5; i++ {
-			x, _ := a.Trace(i)
+			x, err := a.Trace(i)
+			if err != nil {
+				t.Fatal(err)
+			}
 			y, err := ds.Trace(i)
 			if err != nil {
 				t.Fatal(err)
@@ -123,15 +180,31 @@ func TestShardsPartitionTheDataset(t *testing.T) {
 	const n = 11
 	whole := t.TempDir()
 	generate(t, whole, smallConfig(t, n))
-	for _, shards := range []int{4, 16} {
+	// Trace j goes to shard j mod shards: with 4 shards, 0 4 8 | 1 5 9 |
+	// 2 6 10 | 3 7; with 16, one trace in each of the first 11 and none
+	// in the last 5.
+	for _, tc := range []struct {
+		shards int
+		rows   [][]int
+	}{
+		{4, [][]int{{0, 4, 8}, {1, 5, 9}, {2, 6, 10}, {3, 7}}},
+		{16, [][]int{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, nil, nil, nil, nil, nil}},
+	} {
+		shards := tc.shards
 		dir := t.TempDir()
+		var order []int // the storage order Scan must follow
 		for i := 0; i < shards; i++ {
 			cfg := smallConfig(t, n)
 			cfg.Shard, cfg.Shards = i, shards
 			res := generate(t, dir, cfg)
-			if res.Traces != ShardTraces(n, i, shards) {
-				t.Fatalf("shard %d/%d has %d traces, want %d", i, shards, res.Traces, ShardTraces(n, i, shards))
+			want := tc.rows[i]
+			if res.Traces != len(want) || ShardTraces(n, i, shards) != len(want) {
+				t.Fatalf("shard %d/%d: result says %d traces, ShardTraces %d, want %d", i, shards, res.Traces, ShardTraces(n, i, shards), len(want))
 			}
+			if got := shardRows(t, res.Path); !reflect.DeepEqual(got, want) && len(got)+len(want) > 0 {
+				t.Fatalf("shard %d/%d holds traces %v, want %v", i, shards, got, want)
+			}
+			order = append(order, want...)
 		}
 		a, err := Open(whole)
 		if err != nil {
@@ -155,21 +228,15 @@ func TestShardsPartitionTheDataset(t *testing.T) {
 			}
 			tracesEqual(t, ta, tb)
 		}
-		// Scan visits every trace once, shard by shard.
-		seen := map[int]bool{}
-		prev := -1
+		// Scan visits every trace once, shard by shard, each in storage
+		// order.
+		var scanned []int
 		err = b.Scan(func(tr *Trace) error {
-			if seen[tr.Index] {
-				t.Fatalf("trace %d scanned twice", tr.Index)
-			}
-			if prev >= 0 && tr.Index%shards == prev%shards && tr.Index < prev {
-				t.Fatalf("scan order: %d after %d", tr.Index, prev)
-			}
-			seen[tr.Index], prev = true, tr.Index
+			scanned = append(scanned, tr.Index)
 			return nil
 		})
-		if err != nil || len(seen) != n {
-			t.Fatalf("scan: %v, %d traces", err, len(seen))
+		if err != nil || !reflect.DeepEqual(scanned, order) {
+			t.Fatalf("scan: %v, traces %v; want %v", err, scanned, order)
 		}
 		a.Close()
 		b.Close()
@@ -192,7 +259,7 @@ func testSamplingSemantics(t *testing.T, timing bool) {
 	dir := t.TempDir()
 	cfg := smallConfig(t, 6)
 	reg := DefaultRegimes(cfg.Cell)
-	reg.Mix, _ = ParseMix("core=0.5,switching=0.5")
+	reg.Mix = mustMix(t, "core=0.5,switching=0.5")
 	reg.SegmentMS = Range{20, 40}
 	cfg.Regimes = &reg
 	cfg.Timing = timing
@@ -212,7 +279,7 @@ func testSamplingSemantics(t *testing.T, timing bool) {
 		t.Fatalf("timing %v: channels %v", timing, m.ChannelNames())
 	}
 	timingOf := m.TimingOf()
-	switching := 0
+	switching, rebuiltEvents, rebuiltSpikes := 0, 0, 0
 	for i := 0; i < ds.NumTraces(); i++ {
 		tr, err := ds.Trace(i)
 		if err != nil {
@@ -264,6 +331,7 @@ func testSamplingSemantics(t *testing.T, timing bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		rebuiltEvents += len(events)
 		sys.AddEvents(0, biophys.MergeEvents(events))
 		v := []float32{float32(sys.V(0))}
 		spikes := make([]uint8, n)
@@ -296,9 +364,10 @@ func testSamplingSemantics(t *testing.T, timing bool) {
 		if total != tr.Spikes {
 			t.Fatalf("trace %d: params.spikes %d, counted %d", i, tr.Spikes, total)
 		}
+		rebuiltSpikes += total
 	}
-	if switching == 0 {
-		t.Fatal("no switching trace was checked")
+	if switching == 0 || rebuiltEvents == 0 || rebuiltSpikes == 0 {
+		t.Fatalf("checked %d switching traces, %d events, %d spikes; want some of each", switching, rebuiltEvents, rebuiltSpikes)
 	}
 }
 
@@ -370,6 +439,9 @@ func TestRegimeDraws(t *testing.T) {
 					inAcc++
 				}
 			}
+			if len(r.Mix) == 0 {
+				t.Fatal("no regime mix to check")
+			}
 			for _, m := range r.Mix {
 				got := float64(count[m.Regime]) / float64(cfg.Traces)
 				if math.Abs(got-m.Frac) > 0.03 {
@@ -388,7 +460,7 @@ func TestSubthresholdTracesDoNotSpike(t *testing.T) {
 		cfg := smallConfig(t, 8)
 		cfg.Cell = loadTestCell(t, cell)
 		reg := DefaultRegimes(cfg.Cell)
-		reg.Mix, _ = ParseMix("subthreshold=1")
+		reg.Mix = mustMix(t, "subthreshold=1")
 		cfg.Regimes = &reg
 		dir := t.TempDir()
 		generate(t, dir, cfg)
@@ -396,9 +468,14 @@ func TestSubthresholdTracesDoNotSpike(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		retried := 0
+		retried, scanned := 0, 0
 		err = ds.Scan(func(tr *Trace) error {
-			if tr.Spikes != 0 || tr.Regime != Subthreshold {
+			scanned++
+			spikeBins := 0
+			for _, s := range tr.Spike {
+				spikeBins += int(s)
+			}
+			if tr.Spikes != 0 || spikeBins != 0 || tr.Regime != Subthreshold {
 				t.Errorf("%s trace %d: %s with %d spikes", cell, tr.Index, tr.Regime, tr.Spikes)
 			}
 			if tr.Attempts > 1 {
@@ -406,8 +483,8 @@ func TestSubthresholdTracesDoNotSpike(t *testing.T) {
 			}
 			return nil
 		})
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || scanned != 8 {
+			t.Fatalf("%s: scanned %d traces of 8: %v", cell, scanned, err)
 		}
 		if cell == "hh" && retried == 0 {
 			t.Errorf("hh: no subthreshold trace needed a retry; the test does not test the retry")
@@ -421,7 +498,7 @@ func TestCurrentSteps(t *testing.T) {
 	reg.StepFrac = 1
 	reg.StepAmpNA = Range{0.5, 0.5}
 	reg.StepDurMS = Range{20, 20}
-	reg.Mix, _ = ParseMix("silent=1")
+	reg.Mix = mustMix(t, "silent=1")
 	cfg.Regimes = &reg
 	dir := t.TempDir()
 	generate(t, dir, cfg)
@@ -434,7 +511,10 @@ func TestCurrentSteps(t *testing.T) {
 		t.Fatalf("channels %v: want %s last", names, ColClamp)
 	}
 	for i := 0; i < 5; i++ {
-		tr, _ := ds.Trace(i)
+		tr, err := ds.Trace(i)
+		if err != nil {
+			t.Fatal(err)
+		}
 		cl := tr.Drive[len(names)-1]
 		k0 := int(math.Round(tr.StepStartMS / 0.5))
 		on := 0
@@ -582,7 +662,7 @@ func TestConfigErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Fatalf("error %v; want one containing %q", err, tc.err)
 			}
-			if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			if ents := readDir(t, dir); len(ents) != 0 {
 				t.Fatalf("a failed job left %d files", len(ents))
 			}
 		})
@@ -592,14 +672,18 @@ func TestConfigErrors(t *testing.T) {
 func TestUnwritableOutput(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "file")
-	os.WriteFile(file, []byte("x"), 0o644)
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, err := Generate(context.Background(), filepath.Join(file, "out"), smallConfig(t, 2))
 	if err == nil || !strings.Contains(err.Error(), "cannot create the output folder") || !strings.Contains(err.Error(), file) {
 		t.Fatalf("error %v; want one naming the output folder", err)
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		ro := filepath.Join(dir, "ro")
-		os.Mkdir(ro, 0o555)
+		if err := os.Mkdir(ro, 0o555); err != nil {
+			t.Fatal(err)
+		}
 		_, err := Generate(context.Background(), ro, smallConfig(t, 2))
 		if err == nil || !strings.Contains(err.Error(), "cannot write in the output folder") {
 			t.Fatalf("read-only folder: error %v", err)
@@ -652,8 +736,7 @@ func TestRefuseMixedSettings(t *testing.T) {
 	if _, err := Open(dir); err != nil {
 		t.Fatal(err)
 	}
-	ents, _ := os.ReadDir(dir)
-	if len(ents) != 2 {
+	if ents := readDir(t, dir); len(ents) != 2 {
 		t.Fatalf("%d files in the folder, want the 2 shards", len(ents))
 	}
 }
@@ -671,11 +754,13 @@ func TestInterruptedRunLeavesNoShard(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+	if ents := readDir(t, dir); len(ents) != 0 {
 		t.Fatalf("an interrupted run left %v", ents[0].Name())
 	}
 	// A killed run leaves only a hidden temporary file, never a shard.
-	os.WriteFile(filepath.Join(dir, ".shard-00000-of-00001.arrow.tmp-123"), []byte("partial"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, ".shard-00000-of-00001.arrow.tmp-123"), []byte("partial"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, err = Open(dir)
 	if err == nil || !strings.Contains(err.Error(), "no shard files") || !strings.Contains(err.Error(), "1 unfinished temporary") {
 		t.Fatalf("error %v", err)

@@ -56,7 +56,7 @@ func TestInteropNode(t *testing.T) {
 	cfg.DurationMS = 20
 	cfg.Shard, cfg.Shards = 1, 2
 	reg := DefaultRegimes(cfg.Cell)
-	reg.Mix, _ = ParseMix("core=0.5,switching=0.5")
+	reg.Mix = mustMix(t, "core=0.5,switching=0.5")
 	reg.SegmentMS = Range{5, 8}
 	reg.StepFrac = 0.5
 	cfg.Regimes = &reg

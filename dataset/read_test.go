@@ -29,7 +29,12 @@ func twoShards(t *testing.T, n int) string {
 
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
-	if err := os.WriteFile(to, readFile(t, from), 0o644); err != nil {
+	writeFile(t, to, readFile(t, from))
+}
+
+func writeFile(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -65,7 +70,10 @@ func TestOpenReadsWhatWasWritten(t *testing.T) {
 		}
 		// The caller owns the slices: changing them changes nothing stored.
 		tr.V[5] = 1234
-		again, _ := ds.Trace(i)
+		again, err := ds.Trace(i)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if again.V[5] == 1234 {
 			t.Fatal("Trace returned a slice aliasing the cache")
 		}
@@ -153,13 +161,13 @@ func TestOpenErrors(t *testing.T) {
 		{"truncated", func(t *testing.T, dir string) {
 			copyFile(t, s0, filepath.Join(dir, ShardFileName(0, 2)))
 			b := readFile(t, s1)
-			os.WriteFile(filepath.Join(dir, ShardFileName(1, 2)), b[:len(b)/2], 0o644)
+			writeFile(t, filepath.Join(dir, ShardFileName(1, 2)), b[:len(b)/2])
 		}, []string{ShardFileName(1, 2), "not a readable Arrow IPC file"}},
 		{"empty file", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, ShardFileName(0, 1)), nil, 0o644)
+			writeFile(t, filepath.Join(dir, ShardFileName(0, 1)), nil)
 		}, []string{ShardFileName(0, 1), "not a readable Arrow IPC file"}},
 		{"text file", func(t *testing.T, dir string) {
-			os.WriteFile(filepath.Join(dir, ShardFileName(0, 1)), []byte(strings.Repeat("time_ms,synapse,weight_uS\n", 20)), 0o644)
+			writeFile(t, filepath.Join(dir, ShardFileName(0, 1)), []byte(strings.Repeat("time_ms,synapse,weight_uS\n", 20)))
 		}, []string{ShardFileName(0, 1), "not a readable Arrow IPC file"}},
 		{"foreign arrow file", func(t *testing.T, dir string) {
 			schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Float64}}, nil)
@@ -319,22 +327,31 @@ func TestSplit(t *testing.T) {
 				t.Fatalf("trace %d appears %d times", i, c)
 			}
 		}
-		tr2, va2, te2, _ := Split(tc.n, 1, tc.val, tc.test)
+		tr2, va2, te2, err := Split(tc.n, 1, tc.val, tc.test)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !reflect.DeepEqual(tr, tr2) || !reflect.DeepEqual(va, va2) || !reflect.DeepEqual(te, te2) {
 			t.Fatal("split not stable")
 		}
 	}
 	// Pinned: the split must not change between versions (trained models
 	// record which traces they validated on).
-	_, va, te, _ := Split(20, 42, 0.1, 0.1)
+	_, va, te, err := Split(20, 42, 0.1, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if want := []int{13, 16}; !reflect.DeepEqual(va, want) {
 		t.Errorf("validation set of Split(20, 42) is %v, was %v", va, want)
 	}
 	if want := []int{5, 19}; !reflect.DeepEqual(te, want) {
 		t.Errorf("test set of Split(20, 42) is %v, was %v", te, want)
 	}
-	_, va3, _, _ := Split(100, 2, 0.1, 0.1)
-	_, va1, _, _ := Split(100, 1, 0.1, 0.1)
+	_, va3, _, err3 := Split(100, 2, 0.1, 0.1)
+	_, va1, _, err1 := Split(100, 1, 0.1, 0.1)
+	if err1 != nil || err3 != nil || len(va1) != 10 {
+		t.Fatalf("Split(100): %v, %v, %d validation traces", err1, err3, len(va1))
+	}
 	if reflect.DeepEqual(va1, va3) {
 		t.Error("seeds 1 and 2 give the same split")
 	}
@@ -388,7 +405,9 @@ func TestBatcher(t *testing.T) {
 				order = append(order, key)
 				tr := cache[id]
 				if tr == nil {
-					tr, _ = ds.Trace(id)
+					if tr, err = ds.Trace(id); err != nil {
+						t.Fatal(err)
+					}
 					cache[id] = tr
 				}
 				for k := 0; k < L; k++ {
@@ -417,12 +436,18 @@ func TestBatcher(t *testing.T) {
 	cfg.Shuffle = false
 	cfg.BatchSize = 5
 	cfg.DropLast = true
-	b2, _ := NewBatcher(ds, traces, cfg)
+	b2, err := NewBatcher(ds, traces, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got [][2]int
 	for {
 		bt, err := b2.Next()
 		if err == io.EOF {
 			break
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 		if bt.Size != 5 {
 			t.Fatalf("DropLast served a batch of %d", bt.Size)
@@ -436,12 +461,18 @@ func TestBatcher(t *testing.T) {
 	}
 	// Jitter moves the window grid but keeps windows inside the trace.
 	cfg = BatchConfig{BatchSize: 3, SeqLen: L, Stride: stride, Shuffle: true, Jitter: true, Seed: 5}
-	b3, _ := NewBatcher(ds, traces, cfg)
+	b3, err := NewBatcher(ds, traces, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	shifted := false
 	for {
 		bt, err := b3.Next()
 		if err == io.EOF {
 			break
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 		for _, s := range bt.Start {
 			if s < 0 || s+L > ds.Samples()-1 {
@@ -477,7 +508,7 @@ func TestSummarize(t *testing.T) {
 	dir := t.TempDir()
 	cfg := smallConfig(t, 20)
 	reg := DefaultRegimes(cfg.Cell)
-	reg.Mix, _ = ParseMix("silent=0.5,core=0.5")
+	reg.Mix = mustMix(t, "silent=0.5,core=0.5")
 	cfg.Regimes = &reg
 	generate(t, dir, cfg)
 	ds, err := Open(dir)

@@ -54,7 +54,8 @@ func TestRegroup(t *testing.T) {
 			maxDiff = math.Max(maxDiff, 100*math.Abs(float64(sg.P[i]-sf.P[i])))
 		}
 	}
-	if maxDiff > 1e-3 {
+	// Measured 1.2e-5 (float32 sums in another order).
+	if !(maxDiff <= 1e-4) {
 		t.Errorf("regrouped model differs by %g", maxDiff)
 	}
 	// The original is untouched.
@@ -134,7 +135,8 @@ func TestWiden(t *testing.T) {
 					maxDiff = math.Max(maxDiff, 100*math.Abs(float64(so.P[i]-sw.P[i])))
 				}
 			}
-			if maxDiff > 1e-4 {
+			// Measured equal; 4e-5 is a few float32 steps of Vm.
+			if !(maxDiff <= 4e-5) {
 				t.Errorf("%d inputs, widened to %+v: differs by %g", nIn, size, maxDiff)
 			}
 		}
@@ -352,12 +354,16 @@ func TestSplitSubBins(t *testing.T) {
 		}
 		want, got := run(m), run(s)
 		for k := range want {
-			if math.Abs(float64(got[k]-want[k])) > 1e-3 {
+			// Measured within 3.8e-6 (one float32 step of Vm).
+			if !(math.Abs(float64(got[k]-want[k])) <= 4e-5) {
 				t.Fatalf("%d sub-bins (clamp a level: %v): Vm at step %d %g, unsplit %g", p, tc.level, k, got[k], want[k])
 			}
 		}
 	}
-	s, _ := m.SplitSubBins(2, nil)
+	s, err := m.SplitSubBins(2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.SplitSubBins(2, nil); err == nil {
 		t.Error("split a split model")
 	}

@@ -1,6 +1,7 @@
 package surrogate
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -89,7 +90,10 @@ func WriteSafetensors(w io.Writer, tensors map[string]*Tensor, meta map[string]s
 }
 
 // ReadSafetensors parses a safetensors file held in data, checking every
-// offset, dtype and shape. name is used in errors.
+// offset, dtype and shape. name is used in errors. As the format demands,
+// names are unique, each tensor's byte range holds exactly its elements,
+// and the ranges tile the data bytes in order: from 0, without holes or
+// overlaps, to the end of the file.
 func ReadSafetensors(name string, data []byte) (map[string]*Tensor, map[string]string, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%s: not a valid safetensors file: %s", name, fmt.Sprintf(format, args...))
@@ -101,9 +105,9 @@ func ReadSafetensors(name string, data []byte) (map[string]*Tensor, map[string]s
 	if hl > maxHeader || hl > uint64(len(data)-8) {
 		return nil, nil, bad("header length %d does not fit in a %d-byte file (truncated?)", hl, len(data))
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data[8:8+hl], &raw); err != nil {
-		return nil, nil, bad("header is not JSON: %v", err)
+	entries, err := headerEntries(data[8 : 8+hl])
+	if err != nil {
+		return nil, nil, bad("%v", err)
 	}
 	body := data[8+hl:]
 	meta := map[string]string{}
@@ -113,7 +117,8 @@ func ReadSafetensors(name string, data []byte) (map[string]*Tensor, map[string]s
 		name   string
 	}
 	var spans []span
-	for k, v := range raw {
+	for _, ent := range entries {
+		k, v := ent.key, ent.value
 		if k == "__metadata__" {
 			if err := json.Unmarshal(v, &meta); err != nil {
 				return nil, nil, bad("__metadata__ must map strings to strings: %v", err)
@@ -141,8 +146,12 @@ func ReadSafetensors(name string, data []byte) (map[string]*Tensor, map[string]s
 		if lo < 0 || hi < lo || hi > int64(len(body)) {
 			return nil, nil, bad("tensor %q: byte range [%d, %d) outside the %d data bytes (truncated?)", k, lo, hi, len(body))
 		}
-		if hi-lo != 4*n {
-			return nil, nil, bad("tensor %q: shape %v needs %d bytes, range holds %d", k, e.Shape, 4*n, hi-lo)
+		if size := hi - lo; size != 4*n {
+			what := "too large"
+			if size < 4*n {
+				what = "too small"
+			}
+			return nil, nil, bad("tensor %q: byte range [%d, %d) is %s: %d bytes, shape %v needs %d", k, lo, hi, what, size, e.Shape, 4*n)
 		}
 		t := &Tensor{Shape: e.Shape, Data: make([]float32, n)}
 		for i := range t.Data {
@@ -151,11 +160,73 @@ func ReadSafetensors(name string, data []byte) (map[string]*Tensor, map[string]s
 		tensors[k] = t
 		spans = append(spans, span{lo, hi, k})
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
-	for i := 1; i < len(spans); i++ {
-		if spans[i].lo < spans[i-1].hi {
-			return nil, nil, bad("tensors %q and %q overlap", spans[i-1].name, spans[i].name)
+	sort.Slice(spans, func(i, j int) bool {
+		if spans[i].lo != spans[j].lo {
+			return spans[i].lo < spans[j].lo
 		}
+		return spans[i].hi < spans[j].hi
+	})
+	end, prev := int64(0), ""
+	for _, s := range spans {
+		switch {
+		case s.lo < end:
+			return nil, nil, bad("tensors %q and %q overlap: [%d, %d) starts before byte %d", prev, s.name, s.lo, s.hi, end)
+		case s.lo > end && prev == "":
+			return nil, nil, bad("tensor %q: the data starts at byte %d, not 0 (%d bytes no tensor holds)", s.name, s.lo, s.lo)
+		case s.lo > end:
+			return nil, nil, bad("tensors %q and %q: bytes [%d, %d) between them belong to no tensor", prev, s.name, end, s.lo)
+		}
+		end, prev = s.hi, s.name
+	}
+	if end != int64(len(body)) {
+		return nil, nil, bad("%d data bytes after the last tensor's end (%d of %d)", int64(len(body))-end, end, len(body))
 	}
 	return tensors, meta, nil
+}
+
+type headerEntry struct {
+	key   string
+	value json.RawMessage
+}
+
+// headerEntries splits a safetensors header, a JSON object, into its
+// entries in file order, refusing duplicate names (which a map would
+// silently merge).
+func headerEntries(h []byte) ([]headerEntry, error) {
+	dec := json.NewDecoder(bytes.NewReader(h))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("header is not JSON: %v", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("header is not a JSON object")
+	}
+	var out []headerEntry
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("header is not JSON: %v", err)
+		}
+		k, ok := tok.(string)
+		if !ok {
+			return nil, fmt.Errorf("header is not JSON: key %v", tok)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("header is not JSON: %q: %v", k, err)
+		}
+		if seen[k] {
+			return nil, fmt.Errorf("header names %q twice", k)
+		}
+		seen[k] = true
+		out = append(out, headerEntry{k, v})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("header is not JSON: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("header is not JSON: data after the object")
+	}
+	return out, nil
 }

@@ -50,13 +50,17 @@ func (a *adam) update(w map[string]*surrogate.Tensor, grads map[string][]float32
 	bc1 := 1 - math.Pow(a.beta1, float64(a.step))
 	bc2 := 1 - math.Pow(a.beta2, float64(a.step))
 	step := float32(lr * math.Sqrt(bc2) / bc1)
+	// 1 - β in float64 before rounding: float32(0.999) is 0.99900001, and
+	// 1 minus it would be 1.3e-5 short of the 1 - β2 the bias correction
+	// divides by.
 	b1, b2 := float32(a.beta1), float32(a.beta2)
+	c1, c2 := float32(1-a.beta1), float32(1-a.beta2)
 	eps := float32(a.eps * math.Sqrt(bc2))
 	for name, g := range grads {
 		p, m, v := w[name].Data, a.m[name], a.v[name]
 		for i, gi := range g {
-			m[i] = b1*m[i] + (1-b1)*gi
-			v[i] = b2*v[i] + (1-b2)*gi*gi
+			m[i] = b1*m[i] + c1*gi
+			v[i] = b2*v[i] + c2*gi*gi
 			p[i] -= step * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
 		}
 	}

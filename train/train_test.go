@@ -206,7 +206,7 @@ func testResumeExact(t *testing.T, ema float64) *surrogate.Model {
 		}
 		states = append(states, extra)
 	}
-	if n := len(states[0]); n != len(states[1]) || ema > 0 && states[0][emaPrefx+"conv.b"] == nil {
+	if n := len(states[0]); n == 0 || n != len(states[1]) || ema > 0 && states[0][emaPrefx+"conv.b"] == nil {
 		t.Fatalf("checkpoints of %d and %d tensors", n, len(states[1]))
 	}
 	for name, w := range states[0] {
@@ -216,8 +216,14 @@ func testResumeExact(t *testing.T, ema float64) *surrogate.Model {
 			}
 		}
 	}
-	a, _ := surrogate.Load(full.Out)
-	b, _ := surrogate.Load(cut.Out)
+	a, err := surrogate.Load(full.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := surrogate.Load(cut.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, w := range a.W {
 		for i := range w.Data {
 			if w.Data[i] != b.W[name].Data[i] {
@@ -245,7 +251,12 @@ func testResumeExact(t *testing.T, ema float64) *surrogate.Model {
 // TestEnginesAgree: the hand-written engine and the gorgonia graph train
 // the same model: the same losses step by step and, after an epoch of
 // free-running training on the richest architecture, the same weights up
-// to float32 rounding grown over the steps.
+// to float32 rounding grown over the steps. Measured over the 60 steps:
+// losses within 2e-8 (AVX2 kernels) and 1.2e-7 (generic, -tags purego) of
+// each other, weights within 1.4e-6 and 3e-8 (most within 1.2e-7; Adam
+// turns rounding noise in near-zero gradients into steps). The graph's
+// engine not carrying the spike history from chunk to chunk moves the
+// losses by 7e-5 and the weights by 2.5e-4.
 func TestEnginesAgree(t *testing.T) {
 	dir := t.TempDir()
 	var models []*surrogate.Model
@@ -272,7 +283,7 @@ func TestEnginesAgree(t *testing.T) {
 		t.Fatalf("%d and %d steps", len(losses[0]), len(losses[1]))
 	}
 	for i := range losses[0] {
-		if d := math.Abs(losses[0][i] - losses[1][i]); !(d <= 1e-4*math.Abs(losses[1][i])) {
+		if d := math.Abs(losses[0][i] - losses[1][i]); !(d <= 1e-6*math.Abs(losses[1][i])) {
 			t.Errorf("step %d: running loss %g (unrolled), %g (gorgonia)", i, losses[0][i], losses[1][i])
 		}
 	}
@@ -283,7 +294,7 @@ func TestEnginesAgree(t *testing.T) {
 		}
 	}
 	t.Logf("%d steps; largest weight difference %g", len(losses[0]), worst)
-	if worst > 1e-3 {
+	if !(worst <= 1e-5) {
 		t.Errorf("weights differ by up to %g", worst)
 	}
 }
@@ -423,10 +434,19 @@ func TestGroupInputs(t *testing.T) {
 	}
 	// Distance bins are ordered: the nearest third of the apical exc
 	// synapses lies closer than the farthest third.
-	in, _ := GroupInputs("distance:3", chans, c)
+	in, err := GroupInputs("distance:3", chans, c)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dist := func(name string) float64 {
 		i := c.SynapseIndex(name)
-		sec, _ := c.SectionIndex(c.Synapses[i].Section)
+		if i < 0 {
+			t.Fatalf("channel %q is no synapse of the cell", name)
+		}
+		sec, ok := c.SectionIndex(c.Synapses[i].Section)
+		if !ok {
+			t.Fatalf("synapse %q: no section %v", name, c.Synapses[i].Section)
+		}
 		return c.PathDistance(sec, c.Synapses[i].X)
 	}
 	var near, far *surrogate.Input
@@ -438,8 +458,8 @@ func TestGroupInputs(t *testing.T) {
 			far = &in[i]
 		}
 	}
-	if near == nil || far == nil {
-		t.Fatalf("no exc_apic distance groups in %v", in)
+	if near == nil || far == nil || len(near.Channels) == 0 || len(far.Channels) == 0 {
+		t.Fatalf("no exc_apic distance groups (or empty ones) in %v", in)
 	}
 	maxNear, minFar := 0.0, 1e9
 	for _, ch := range near.Channels {
@@ -544,7 +564,10 @@ func TestInit(t *testing.T) {
 		t.Errorf("--init hh (the shipped model): %v", err)
 	}
 
-	foreign, _ := surrogate.Load(a.Out)
+	foreign, err := surrogate.Load(a.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
 	foreign.Info["cell_hash"] = "0123456789abcdef"
 	fpath := filepath.Join(dir, "foreign.safetensors")
 	if err := foreign.Save(fpath); err != nil {
@@ -631,7 +654,10 @@ func TestTiming(t *testing.T) {
 	tm := st.TimingOf()
 	driven := 0
 	for i, s := range set {
-		tr, _ := ds.Trace(s.index)
+		tr, err := ds.Trace(s.index)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for j, name := range []string{"exc", "inh"} {
 			if !slices.Equal(s.in[j], tr.Drive[j]) || !slices.Equal(s.in[2+j], tr.Drive[tm[name]]) {
 				t.Fatalf("trace %d: input %s or its timing is not the dataset's column", i, name)
@@ -795,7 +821,8 @@ func TestSubBins(t *testing.T) {
 		}
 		first = append(first, r.History[0].ValRMSESub, r.History[0].ValF1At2)
 	}
-	if math.Abs(first[0]-first[2]) > 1e-3 || first[1] != first[3] {
+	// (Measured equal; a split weight off by 1e-3 moves the RMSE by 1e-5.)
+	if math.Abs(first[0]-first[2]) > 1e-6 || first[1] != first[3] {
 		t.Errorf("split starting model validates as RMSE %v F1 %v, unsplit %v %v", first[2], first[3], first[0], first[1])
 	}
 	// --init must agree with --sub-bins.

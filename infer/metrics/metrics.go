@@ -7,15 +7,21 @@ import (
 	"sort"
 )
 
+// MatchSlackMS is the rounding allowance of the match window: spike times
+// on a time-step grid differ by the window only up to rounding (12.075 -
+// 10.075 is 2.0000000000000018), and such pairs match.
+const MatchSlackMS = 1e-9
+
 // Match counts spikes matched one-to-one, greedily in time order, when a
-// reference spike and a test spike lie within ±windowMS. Both inputs must be
-// sorted. It also returns the time shifts (test - reference) of the matches.
+// reference spike and a test spike lie within ±windowMS (inclusive, with
+// MatchSlackMS for rounding). Both inputs must be sorted. It also returns
+// the time shifts (test - reference) of the matches.
 func Match(ref, test []float64, windowMS float64) (matched int, shifts []float64) {
 	i, j := 0, 0
 	for i < len(ref) && j < len(test) {
 		d := test[j] - ref[i]
 		switch {
-		case math.Abs(d) <= windowMS+1e-9:
+		case math.Abs(d) <= windowMS+MatchSlackMS:
 			matched++
 			shifts = append(shifts, d)
 			i++

@@ -46,7 +46,7 @@ func PSTH(times []float64, cells int, durationMS, binMS float64) []float64 {
 	nb := int(math.Ceil(durationMS / binMS))
 	out := make([]float64, nb)
 	for _, t := range times {
-		b := int(t / binMS)
+		b := int(math.Floor(t / binMS))
 		if b >= 0 && b < nb {
 			out[b]++
 		}

@@ -97,7 +97,11 @@ func relDiff(a, b []float32, floor float64) float64 {
 // gradients (every weight), per-step outputs and carried state, over two
 // chunks in a row (the second starting from the first's carried state),
 // for every kind of architecture; batch sizes that do not fill the
-// product kernels' tiles included.
+// product kernels' tiles included. Measured worst cases over the table
+// (AVX2 and generic kernels): losses 1.2e-7 relative, Vm 3.8e-7 and
+// logits 7.9e-7 of their scale, gradients 5.3e-6 of their largest
+// element, carried state 3.1e-6; the limits are about 10x (the carried
+// state's 3x).
 func TestUnrolledEqualsGraph(t *testing.T) {
 	for _, tc := range []struct {
 		layers, kernel, conv, hidden, B, T int
@@ -136,7 +140,7 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 				var got [3]float64
 				got[0], got[1], got[2] = u.Loss()
 				for i := range loss {
-					if math.Abs(got[i]-loss[i]) > 1e-5*math.Max(1, math.Abs(loss[i])) {
+					if !(math.Abs(got[i]-loss[i]) <= 1e-6*math.Max(1, math.Abs(loss[i]))) {
 						t.Errorf("run %d: loss[%d] %g, gorgonia %g", run, i, got[i], loss[i])
 					}
 				}
@@ -144,14 +148,14 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 				for k := 0; k < tc.T; k++ {
 					up, ul = append(up, u.PredVm(k)...), append(ul, u.Logit(k)...)
 				}
-				if d := relDiff(up, pred, 1); d > 1e-5 {
+				if d := relDiff(up, pred, 1); !(d <= 4e-6) {
 					t.Errorf("run %d: predicted Vm differs by %g", run, d)
 				}
-				if d := relDiff(ul, logit, 1); d > 1e-5 {
+				if d := relDiff(ul, logit, 1); !(d <= 8e-6) {
 					t.Errorf("run %d: logits differ by %g", run, d)
 				}
 				for _, name := range a.ParamNames() {
-					if d := relDiff(u.Grads()[name], grads[name], 1e-3); d > 1e-4 {
+					if d := relDiff(u.Grads()[name], grads[name], 1e-3); !(d <= 5e-5) {
 						t.Errorf("run %d: gradient of %s differs by %g of its largest element", run, name, d)
 					}
 				}
@@ -159,15 +163,15 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 					name     string
 					got, ref []float32
 				}{{"VIn", cu.VIn, next.VIn}, {"VHist", cu.VHist, next.VHist}, {"SIn", cu.SIn, next.SIn}, {"SHist", cu.SHist, next.SHist}} {
-					if d := relDiff(p.got, p.ref, 1); d > 1e-5 {
+					if d := relDiff(p.got, p.ref, 1); !(d <= 1e-5) {
 						t.Errorf("run %d: carried %s differs by %g", run, p.name, d)
 					}
 				}
 				for l := range next.H {
-					if d := relDiff(cu.H[l], next.H[l], 1); d > 1e-5 {
+					if d := relDiff(cu.H[l], next.H[l], 1); !(d <= 1e-5) {
 						t.Errorf("run %d: carried h of layer %d differs by %g", run, l, d)
 					}
-					if d := relDiff(cu.C[l], next.C[l], 1); d > 1e-5 {
+					if d := relDiff(cu.C[l], next.C[l], 1); !(d <= 1e-5) {
 						t.Errorf("run %d: carried c of layer %d differs by %g", run, l, d)
 					}
 				}

@@ -31,7 +31,10 @@ func TestGorgoniaWorks(t *testing.T) {
 	if got := loss.Value().Data().(float32); math.Abs(float64(got)-8.5) > 1e-5 {
 		t.Fatalf("loss %v, want 8.5", got)
 	}
-	gw, _ := w.Grad()
+	gw, err := w.Grad()
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []float32{2 * -1.5 * 0.5, 2 * -1.5 * -1, 2 * -2.5 * 0.5, 2 * -2.5 * -1}
 	for i, v := range gw.Data().([]float32) {
 		if math.Abs(float64(v-want[i])) > 1e-5 {
