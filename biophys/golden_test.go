@@ -13,8 +13,7 @@ import (
 )
 
 // A golden file of a NEURON run: spike times, and the NEURON version and
-// command that made it (testdata/neuron/run_cell.py; the Hay goldens have
-// no version or command, see testdata/hay/README.md).
+// command that made it (testdata/neuron/make.sh, testdata/hay/make.sh).
 type golden struct {
 	Spikes  []float64 `json:"spikes"`
 	NEURON  string    `json:"neuron"`

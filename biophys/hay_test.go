@@ -286,6 +286,9 @@ func TestHayGoldenNEURON(t *testing.T) {
 	for _, r := range runs {
 		t.Run(r.name, func(t *testing.T) {
 			g := readGolden(t, filepath.Join(hayDir, r.name+".json"))
+			if g.NEURON == "" || g.Command == "" {
+				t.Errorf("%s.json does not record the NEURON version and command", r.name)
+			}
 			ts, vref := readTrace(t, filepath.Join(hayDir, r.name+".trace.csv.gz"))
 			// Vector.record every 0.1 ms from t = 0: 3000 ms runs miss the
 			// sample at tstop (NEURON's t ends a rounding error short of it).
