@@ -1,18 +1,13 @@
 package biophys_test
 
 import (
-	"bufio"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"neurosurrogate/biophys"
-	"neurosurrogate/infer/metrics"
 )
 
 func loadCell(t testing.TB, name string) *biophys.Cell {
@@ -22,39 +17,6 @@ func loadCell(t testing.TB, name string) *biophys.Cell {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// readTrace reads a t_ms,v_mV CSV, gzipped when the name ends in .gz.
-func readTrace(t testing.TB, path string) (ts, vs []float64) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var sc *bufio.Scanner
-	if strings.HasSuffix(path, ".gz") {
-		gz, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc = bufio.NewScanner(gz)
-	} else {
-		sc = bufio.NewScanner(f)
-	}
-	sc.Scan()
-	for sc.Scan() {
-		p := strings.Split(sc.Text(), ",")
-		a, _ := strconv.ParseFloat(p[0], 64)
-		b, _ := strconv.ParseFloat(p[1], 64)
-		ts, vs = append(ts, a), append(vs, b)
-	}
-	return ts, vs
-}
-
-type golden struct {
-	Spikes []float64 `json:"spikes"`
-	Wall   float64   `json:"wall_s"`
 }
 
 // simulate runs one cell on events and samples the spike-site Vm every
@@ -87,44 +49,83 @@ func simulate(t testing.TB, c *biophys.Cell, evs []biophys.Event, clamps []bioph
 	return spikes, vs
 }
 
+const neuronDir = "testdata/neuron"
+
+// neuronTol is the Vm agreement asked of the goldens in testdata/neuron,
+// whose traces keep 5 decimals: rounding alone gives an RMS of 2.9e-6 mV and
+// a maximum of 5e-6 mV, and that is what is measured (max 6e-6 mV). An event
+// delivered a step early or late moves Vm by 0.01 mV RMS and more.
+var neuronTol = vmTol{rmseSub: 1e-5, maxAll: 2e-5}
+
+// runGolden runs cell c on the events of a golden run in testdata/neuron
+// and checks it against NEURON's spikes and soma Vm (every 0.1 ms).
+func runGolden(t *testing.T, c *biophys.Cell, events, run string, tstopMS float64) {
+	t.Helper()
+	evs, err := biophys.ReadEventsFile(filepath.Join(neuronDir, events), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := readGolden(t, filepath.Join(neuronDir, run+".json"))
+	if g.NEURON == "" || g.Command == "" {
+		t.Errorf("%s.json does not record the NEURON version and command", run)
+	}
+	ts, vref := readTrace(t, filepath.Join(neuronDir, run+".v.csv.gz"))
+	if want := int(tstopMS/0.1) + 1; len(vref) != want {
+		t.Fatalf("NEURON's trace has %d samples, want %d", len(vref), want)
+	}
+	spikes, vs := simulate(t, c, evs, nil, tstopMS, 4)
+	checkNEURON(t, g.Spikes, spikes, ts, vref, vs, neuronTol)
+}
+
 // TestConformanceNEURON checks the built-in cells against NEURON 8.2 golden
-// runs (testdata/neuron/make.sh): >= 95% of spikes matched within 0.5 ms both
-// ways, subthreshold Vm within 0.5 mV RMS.
+// runs (testdata/neuron/make.sh) on five 2 s Poisson inputs, from quiet to
+// depolarisation block: identical spike times and Vm within rounding.
 func TestConformanceNEURON(t *testing.T) {
 	for _, cellName := range []string{"hh", "ballstick"} {
 		c := loadCell(t, cellName)
 		for _, input := range []string{"quiet", "low", "mid", "high", "block"} {
 			t.Run(cellName+"/"+input, func(t *testing.T) {
-				dir := filepath.Join("testdata", "neuron")
-				evs, err := biophys.ReadEventsFile(filepath.Join(dir, input+".events.csv"), c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var g golden
-				b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%s.%s.json", input, cellName)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := json.Unmarshal(b, &g); err != nil {
-					t.Fatal(err)
-				}
-				ts, vref := readTrace(t, filepath.Join(dir, fmt.Sprintf("%s.%s.v.csv.gz", input, cellName)))
-				spikes, vs := simulate(t, c, evs, nil, 2000, 4)
-				sc := metrics.Score(g.Spikes, spikes, 0.5)
-				n := min(len(vs), len(vref))
-				sub := metrics.Subthreshold(ts[:n], 5, g.Spikes, spikes)
-				tr := metrics.CompareTraces(vref[:n], vs[:n], sub)
-				t.Logf("NEURON %d spikes, ours %d, matched %d (recall %.3f precision %.3f); subthreshold RMSE %.4f mV over %d samples",
-					len(g.Spikes), len(spikes), sc.Matched, sc.Recall, sc.Precision, tr.RMSE, tr.N)
-				if sc.Recall < 0.95 || sc.Precision < 0.95 {
-					t.Errorf("spike agreement: recall %.3f precision %.3f, want >= 0.95 both", sc.Recall, sc.Precision)
-				}
-				if tr.N < n/10 {
-					t.Errorf("only %d of %d samples are subthreshold", tr.N, n)
-				}
-				if tr.RMSE > 0.5 {
-					t.Errorf("subthreshold RMSE %.3f mV, want <= 0.5", tr.RMSE)
-				}
+				runGolden(t, c, input+".events.csv", input+"."+cellName, 2000)
+			})
+		}
+	}
+}
+
+// withSynapses is the built-in cell with its synapses replaced by those of
+// testdata/neuron/syn.NAME.json (the file run_cell.py builds in NEURON).
+func withSynapses(t *testing.T, name string) *biophys.Cell {
+	t.Helper()
+	c := loadCell(t, name)
+	path := filepath.Join(neuronDir, "syn."+name+".json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Synapses []biophys.Synapse `json:"synapses"`
+	}
+	if err := json.Unmarshal(b, &spec); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	c.Synapses = spec.Synapses
+	if err := c.Validate(); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return c
+}
+
+// TestSynapsesNEURON checks Exp2Syn (one with tau1 = tau2, which both
+// clamp to 0.9999 tau2) and the NMDA synapse (testdata/neuron/NMDA.mod is the
+// same mechanism for NEURON) against NEURON golden runs of 1 s: the hh cell
+// with all synapses at the soma, the ball and stick with NMDA at two sites of
+// the dendrite, [Mg] 1 and 2 mM, while Vm sweeps from -76 to +37 mV.
+func TestSynapsesNEURON(t *testing.T) {
+	for _, cellName := range []string{"hh", "ballstick"} {
+		c := withSynapses(t, cellName)
+		for _, input := range []string{"synlow", "synhigh"} {
+			run := fmt.Sprintf("%s.%s", input, cellName)
+			t.Run(run, func(t *testing.T) {
+				runGolden(t, c, run+".events.csv", run, 1000)
 			})
 		}
 	}

@@ -10,7 +10,7 @@ import (
 
 // BenchmarkHay1s simulates 1 s of the Hay et al. 2011 L5PC (642 segments,
 // 200 ExpSyn synapses) under the syn_seed1 input events, the work that
-// shared/reference/hay/hay_golden.py times in NEURON:
+// testdata/hay/golden.py times in NEURON (it prints the wall time):
 //
 //	go test ./biophys -run '^$' -bench Hay1s -benchtime 5x
 func BenchmarkHay1s(b *testing.B) {

@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"neurosurrogate/biophys"
-	"neurosurrogate/infer/metrics"
 )
 
 // The Hay et al. 2011 L5 pyramidal cell: NEURON's export of it, its synapse
@@ -247,32 +246,35 @@ type hayRun struct {
 	clamp   *biophys.Clamp // at the spike site; nil for none
 	events  string         // events file in testdata/hay, "" for none
 	tstopMS float64
-	// Spike agreement: window (ms) and, with exact, the same count and every
-	// spike within the window in order; else recall and precision >= 0.95.
-	windowMS float64
-	exact    bool
 }
 
 // hayStep is a golden run with an IClamp of ampNA at the soma from 700 to
-// 2700 ms (3000 ms run); same spike count, every spike within 0.5 ms.
+// 2700 ms (3000 ms run).
 func hayStep(ampNA string) hayRun {
 	a, err := strconv.ParseFloat(ampNA, 64)
 	if err != nil {
 		panic(err)
 	}
-	return hayRun{name: "step_" + ampNA, clamp: &biophys.Clamp{DelMS: 700, DurMS: 2000, AmpNA: a}, tstopMS: 3000, windowMS: 0.5, exact: true}
+	return hayRun{name: "step_" + ampNA, clamp: &biophys.Clamp{DelMS: 700, DurMS: 2000, AmpNA: a}, tstopMS: 3000}
 }
 
-// hayPoisson is a golden run under Poisson input events (2000 ms); >= 95% of
-// spikes matched within 1 ms both ways.
+// hayPoisson is a golden run under Poisson input events (2000 ms).
 func hayPoisson(name string) hayRun {
-	return hayRun{name: name, events: name + ".events.csv.gz", tstopMS: 2000, windowMS: 1}
+	return hayRun{name: name, events: name + ".events.csv.gz", tstopMS: 2000}
 }
+
+// hayTol is the Vm agreement asked of the Hay goldens, whose traces keep 4
+// decimals: rounding alone gives an RMS of 2.9e-5 mV and a maximum of 5e-5
+// mV; measured are 2.9e-5 mV RMS below threshold and at most 8.6e-5 mV over
+// all samples (inside spikes, where Vm moves by up to ~100 mV per 0.1 ms and
+// the two simulators' last bits of arithmetic differ).
+var hayTol = vmTol{rmseSub: 1e-4, maxAll: 2e-4}
 
 // TestHayGoldenNEURON runs the Hay cell against NEURON 8.2's golden runs
 // (fixed step 0.025 ms, v_init -80 mV; testdata/hay/README.md): the two
-// from shared/cells/hay-l5pc and, unless -short, more step amplitudes and
-// Poisson inputs (pEXC_INH_wWEXC_WINH: rates in Hz, weights in nS).
+// from the original export and, unless -short, more step amplitudes and
+// Poisson inputs (pEXC_INH_wWEXC_WINH: rates in Hz, weights in nS). Spike
+// times must be identical and Vm agree to the goldens' rounding.
 func TestHayGoldenNEURON(t *testing.T) {
 	c := loadCell(t, "hay-l5pc")
 	runs := []hayRun{hayStep("0.793"), hayPoisson("syn_seed1")}
@@ -283,18 +285,20 @@ func TestHayGoldenNEURON(t *testing.T) {
 	}
 	for _, r := range runs {
 		t.Run(r.name, func(t *testing.T) {
-			var g golden
-			b, err := os.ReadFile(filepath.Join(hayDir, r.name+".json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(b, &g); err != nil {
-				t.Fatal(err)
+			g := readGolden(t, filepath.Join(hayDir, r.name+".json"))
+			if g.NEURON == "" || g.Command == "" {
+				t.Errorf("%s.json does not record the NEURON version and command", r.name)
 			}
 			ts, vref := readTrace(t, filepath.Join(hayDir, r.name+".trace.csv.gz"))
+			// Vector.record every 0.1 ms from t = 0: 3000 ms runs miss the
+			// sample at tstop (NEURON's t ends a rounding error short of it).
+			if want := int(r.tstopMS/0.1) + 1; len(vref) != want && len(vref) != want-1 {
+				t.Fatalf("NEURON's trace has %d samples, want %d", len(vref), want)
+			}
 			var evs []biophys.Event
 			if r.events != "" {
 				path := filepath.Join(hayDir, r.events)
+				var err error
 				evs, err = biophys.ReadEvents(path, bytes.NewReader(readGz(t, path)), c)
 				if err != nil {
 					t.Fatal(err)
@@ -311,42 +315,7 @@ func TestHayGoldenNEURON(t *testing.T) {
 				clamps = append(clamps, cl)
 			}
 			spikes, vs := simulate(t, c, evs, clamps, r.tstopMS, 4)
-			n := min(len(vs), len(vref))
-			if n < len(vref)-1 {
-				t.Fatalf("trace has %d samples, NEURON's %d", len(vs), len(vref))
-			}
-			sc := metrics.Score(g.Spikes, spikes, r.windowMS)
-			_, shifts := metrics.Match(g.Spikes, spikes, r.windowMS)
-			maxShift := 0.0
-			for _, d := range shifts {
-				maxShift = math.Max(maxShift, math.Abs(d))
-			}
-			sub := metrics.Subthreshold(ts[:n], 5, g.Spikes, spikes)
-			tr := metrics.CompareTraces(vref[:n], vs[:n], sub)
-			maxDV := 0.0 // over all samples, spikes included
-			for i := range n {
-				maxDV = math.Max(maxDV, math.Abs(vs[i]-vref[i]))
-			}
-			t.Logf("NEURON %d spikes, ours %d, matched %d within %.1f ms (recall %.3f precision %.3f, max |shift| %.3f ms); subthreshold RMSE %.2g mV over %d samples; max |dV| %.2g mV (NEURON's trace has 4 decimals)",
-				len(g.Spikes), len(spikes), sc.Matched, r.windowMS, sc.Recall, sc.Precision, maxShift, tr.RMSE, tr.N, maxDV)
-			if r.exact {
-				if len(spikes) != len(g.Spikes) {
-					t.Errorf("%d spikes, NEURON %d", len(spikes), len(g.Spikes))
-				}
-				for i := range min(len(spikes), len(g.Spikes)) {
-					if d := spikes[i] - g.Spikes[i]; math.Abs(d) > r.windowMS {
-						t.Errorf("spike %d at %.3f ms, NEURON %.3f ms (%+.3f ms)", i, spikes[i], g.Spikes[i], d)
-					}
-				}
-			} else if sc.Recall < 0.95 || sc.Precision < 0.95 {
-				t.Errorf("spike agreement: recall %.3f precision %.3f, want >= 0.95 both", sc.Recall, sc.Precision)
-			}
-			if tr.N < n/2 {
-				t.Errorf("only %d of %d samples are subthreshold", tr.N, n)
-			}
-			if tr.RMSE > 1 {
-				t.Errorf("subthreshold RMSE %.3f mV, want <= 1", tr.RMSE)
-			}
+			checkNEURON(t, g.Spikes, spikes, ts, vref, vs, hayTol)
 		})
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// neuronExport is the cell as shared/reference/hay/hay_export.py writes it
+// neuronExport is the cell as testdata/hay/export.py writes it
 // from a cell that NEURON has built: sections by index with their 3-D points,
 // and per segment what NEURON computed and every density mechanism's range
 // variables (parameters, states and currents alike).
@@ -64,8 +64,8 @@ type neuronSynapses struct {
 const neuronExportFile = "NEURON export"
 
 // FromNEURONExport converts a cell exported from NEURON (the format of
-// shared/reference/hay/hay_export.py, see shared/cells/hay-l5pc/README.md)
-// and its synapse sites (hay_synapses.py) into a cell description:
+// biophys/testdata/hay/export.py, see biophys/testdata/hay/README.md)
+// and its synapse sites (synapses.py there) into a cell description:
 //   - sections keep their names, types, 3-D points (sections without points,
 //     like the Hay axon stubs, become cylinders of L and diam_if_no_pt3d),
 //     nseg and Ra; parents are referred to by name;
