@@ -7,7 +7,7 @@ import (
 )
 
 // benchPopulation runs n cells of a built-in cell for 1 s under Poisson input
-// (exc 100 Hz, inh 50 Hz, 0.004 uS), as shared/reference/neuron_population.py.
+// (exc 100 Hz, inh 50 Hz, 0.004 uS), as a NEURON population run of the same cells would (NEURON figures: docs/results.md).
 func benchPopulation(b *testing.B, cellName string, n, workers int) {
 	c := loadCell(b, cellName)
 	tm, err := biophys.Compile(c)
