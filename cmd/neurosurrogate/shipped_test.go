@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"neurosurrogate/biophys"
@@ -61,9 +63,10 @@ func (a accuracy) misses(r metrics.Report) []string {
 //
 // The hh and ballstick sets go through the command (`evaluate --json`, the
 // binning floor included); the Hay set, 16 s of the Hay cell, is run the
-// same way without the floor, which would double its cost (about 1 min).
-// With -short only the first second of each Hay file is run (F1 0.474,
-// 0.469, 0.479, 0.670, 2.103 mV, 12.25 / 12.00 Hz; half a minute).
+// same way without the floor, which would double its cost (it takes about
+// a minute on 2 cores, files in parallel). With -short only the first
+// second of each Hay file is run (F1 0.474, 0.469, 0.479, 0.670, 2.103 mV,
+// 12.25 / 12.00 Hz; about half a minute).
 func TestShippedModels(t *testing.T) {
 	const eval = "../../infer/testdata/eval/"
 	const older = "../../infer/testdata/models/hh-whole-bins.safetensors"
@@ -144,7 +147,8 @@ func evaluateCommand(t *testing.T, model, cell string, files []string, tstop flo
 }
 
 // evaluateInProcess pools what `evaluate` pools (the reference and the
-// free-running surrogate on each file) without the binning floor.
+// free-running surrogate on each file) without the binning floor. Files run
+// in parallel, one per core, and are pooled in their order.
 func evaluateInProcess(t *testing.T, model, cell string, files []string, tstop float64) metrics.Report {
 	t.Helper()
 	m, err := loadModel(model)
@@ -159,21 +163,39 @@ func evaluateInProcess(t *testing.T, model, cell string, files []string, tstop f
 		t.Fatal(err)
 	}
 	steps := int(math.Round(tstop / m.Arch.SampleDT))
+	type result struct {
+		ref, sur infer.Trace
+		err      error
+	}
+	res := make([]result, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for i := range next {
+				r := &res[i]
+				evs, err := biophys.ReadEventsFile(files[i], c)
+				if err == nil {
+					r.ref, _, err = infer.Reference(c, evs, tstop, 0.025, m.Arch.SampleDT)
+				}
+				if err == nil {
+					r.sur, _, _, err = infer.Surrogate(m, c, evs, steps)
+				}
+				r.err = err
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var pool metrics.Pool
-	for _, f := range files {
-		evs, err := biophys.ReadEventsFile(f, c)
-		if err != nil {
-			t.Fatal(err)
+	for i, r := range res {
+		if r.err != nil {
+			t.Fatalf("%s: %v", files[i], r.err)
 		}
-		ref, _, err := infer.Reference(c, evs, tstop, 0.025, m.Arch.SampleDT)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		sur, _, _, err := infer.Surrogate(m, c, evs, steps)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		pool.Add(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop)
+		pool.Add(r.ref.V, r.sur.V, m.Arch.SampleDT, r.ref.Spikes, r.sur.Spikes, tstop)
 	}
 	return pool.Report()
 }
