@@ -262,8 +262,12 @@ func TestEngineDeterministic(t *testing.T) {
 }
 
 // TestReferenceChecks: replay re-runs sampled cells on exactly their
-// recorded input, and the full reference runs the same network; both agree
-// with the surrogate about as well as the single-cell validation.
+// recorded input, and the full reference runs the same network. A replayed
+// cell is the reference run directly on its recorded events, spike for
+// spike. On that input the surrogate matches the reference as it does on a
+// single cell: in this network every spike within 2 ms (F1 1.000 measured
+// for every sampled cell, spikes within 0.3 ms; input delivered one step
+// late, which the recorded events do not show, brings it down to 0.97).
 func TestReferenceChecks(t *testing.T) {
 	b := build(t, netJSON(twoPops))
 	sample := []int{3, 30, 70}
@@ -275,14 +279,20 @@ func TestReferenceChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A replayed cell's reference spikes equal a direct reference run on
-	// the same recorded events.
-	ref, _, err := Reference(b.Pops[0].Cell, run.Inputs[3], run.TstopMS, 0.025, b.SampleDT)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ref.Spikes) != len(rep.RefSpikes[0]) {
-		t.Fatalf("replay %d spikes, direct reference %d", len(rep.RefSpikes[0]), len(ref.Spikes))
+	for i, c := range sample {
+		p, _ := b.PopOf(c)
+		ref, _, err := Reference(p.Cell, run.Inputs[c], run.TstopMS, 0.025, b.SampleDT)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ref.Spikes) < 10 || len(ref.Spikes) != len(rep.RefSpikes[i]) {
+			t.Fatalf("cell %d: replay %d spikes, direct reference %d", c, len(rep.RefSpikes[i]), len(ref.Spikes))
+		}
+		for j, x := range ref.Spikes {
+			if rep.RefSpikes[i][j] != x {
+				t.Fatalf("cell %d spike %d: replay at %g ms, direct reference at %g", c, j, rep.RefSpikes[i][j], x)
+			}
+		}
 	}
 	full, err := RunReference(b, run.TstopMS, 0, 0.025, 0, nil)
 	if err != nil {
@@ -300,15 +310,27 @@ func TestReferenceChecks(t *testing.T) {
 	if math.Abs(sum/5-s.RateSurHz) > 1e-9 || s.PeakSurHz < s.RateSurHz || s.ISICVSur == nil {
 		t.Errorf("windows %v (mean %v) vs rate %v; peak %v; ISI CV %v", s.RateSurWindows, sum/5, s.RateSurHz, s.PeakSurHz, f(s.ISICVSur))
 	}
-	if s.ReplayF1Pooled == nil || *s.ReplayF1Pooled < 0.7 {
-		t.Errorf("replay F1 %v", f(s.ReplayF1Pooled))
+	if s.ReplayCells != len(sample) {
+		t.Errorf("replay of %d cells, want %d", s.ReplayCells, len(sample))
+	}
+	for _, x := range []struct {
+		name string
+		v    *float64
+	}{{"pooled", s.ReplayF1Pooled}, {"q25", s.ReplayF1Q25}, {"median", s.ReplayF1Median}, {"q75", s.ReplayF1Q75}, {"pooled ±10 ms", s.ReplayF1At10}} {
+		if x.v == nil || *x.v != 1 {
+			t.Errorf("replay F1 %s %v, want 1 (every spike matched)", x.name, f(x.v))
+		}
+	}
+	if s.ReplayRateRefHz == nil || s.ReplayRateSurHz == nil || *s.ReplayRateRefHz != *s.ReplayRateSurHz || *s.ReplayRateRefHz < 20 {
+		t.Errorf("replay rates: reference %v Hz, surrogate %v Hz", f(s.ReplayRateRefHz), f(s.ReplayRateSurHz))
 	}
 	sf := Summarize(b, run, nil, full)
 	if sf.RateRefHz == nil || *sf.RateRefHz <= 0 || sf.RateCorr == nil || sf.PSTHCorr == nil {
 		t.Fatalf("full report incomplete: %+v", sf)
 	}
-	if math.Abs(*sf.RateRefHz-sf.RateSurHz) > 0.25*(*sf.RateRefHz) {
-		t.Errorf("population rates: reference %.1f Hz, surrogate %.1f Hz", *sf.RateRefHz, sf.RateSurHz)
+	// Measured: 52.5 and 53.2 Hz, per-cell rates correlated 0.976.
+	if math.Abs(*sf.RateRefHz-sf.RateSurHz) > 0.05*(*sf.RateRefHz) || *sf.RateCorr < 0.9 {
+		t.Errorf("population rates: reference %.1f Hz, surrogate %.1f Hz; per-cell rates correlated %.3f", *sf.RateRefHz, sf.RateSurHz, *sf.RateCorr)
 	}
 	if sf.Speedup == nil || s.Speedup == nil {
 		t.Error("speedup missing")

@@ -296,39 +296,6 @@ func TestSensitivity(t *testing.T) {
 	}
 }
 
-// TestShippedModels guards the committed surrogates: each loads by name,
-// fits its shipped cell, and free-running on held-out inputs stays near the
-// accuracy reported in the README (thresholds sit below the measured values,
-// so a broken or wrongly retrained model fails).
-func TestShippedModels(t *testing.T) {
-	const eval = "../../infer/testdata/eval/"
-	cases := []struct {
-		model, cell string
-		files       []string
-		minF1At2    float64
-		minF1At10   float64
-		maxRMSE     float64
-	}{
-		{"hh", "hh", []string{eval + "hh/ev0.csv.gz", eval + "hh/ev1.csv.gz"}, 0.95, 0.95, 1.1},                                      // measured 0.987, 1.000, 0.37 mV (timing inputs in two 0.25 ms sub-bins, H 128)
-		{"ballstick", "ballstick", []string{eval + "hh/ev0.csv.gz", eval + "hh/ev1.csv.gz"}, 0.85, 0.85, 0.8},                        // 0.933, 0.933, 0.44 mV (timing inputs)
-		{"hay-l5pc", "hay-l5pc", []string{eval + "hay/ev0.csv.gz", eval + "hay/ev2.csv.gz", eval + "hay/ev3.csv.gz"}, 0.4, 0.6, 2.8}, // 0.505, 0.707, 2.33 mV
-	}
-	for _, c := range cases {
-		t.Run(c.model, func(t *testing.T) {
-			args := append([]string{"evaluate", "--model", c.model, "--cell", c.cell, "--tstop", "1000", "--json"}, c.files...)
-			code, out, errs := runT(t, args...)
-			if code != 0 {
-				t.Fatalf("exit %d: %s", code, errs)
-			}
-			m := lastJSON(t, out)
-			f2, f10, rmse := m["f1_2ms"].(float64), m["f1_10ms"].(float64), m["rmse_sub_mV"].(float64)
-			if f2 < c.minF1At2 || f10 < c.minF1At10 || rmse > c.maxRMSE {
-				t.Errorf("F1 ±2 ms %.3f (want ≥ %g), ±10 ms %.3f (≥ %g), subthreshold RMSE %.2f mV (≤ %g)", f2, c.minF1At2, f10, c.minF1At10, rmse, c.maxRMSE)
-			}
-		})
-	}
-}
-
 // TestProfileNotLeftBehind: a training run that fails leaves no CPU profile.
 func TestProfileNotLeftBehind(t *testing.T) {
 	dir := t.TempDir()
