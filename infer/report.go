@@ -42,6 +42,8 @@ type NetworkReport struct {
 	ReplayF1Q25     *float64 `json:"replay_f1_2ms_q25,omitempty"`
 	ReplayF1Q75     *float64 `json:"replay_f1_2ms_q75,omitempty"`
 	ReplayF1Pooled  *float64 `json:"replay_f1_2ms_pooled,omitempty"`
+	ReplayF1At5Med  *float64 `json:"replay_f1_5ms_median,omitempty"`
+	ReplayF1At5     *float64 `json:"replay_f1_5ms_pooled,omitempty"`
 	ReplayF1At10    *float64 `json:"replay_f1_10ms_pooled,omitempty"`
 	ReplayRateRefHz *float64 `json:"replay_rate_ref_hz,omitempty"`
 	ReplayRateSurHz *float64 `json:"replay_rate_sur_hz,omitempty"`
@@ -110,21 +112,22 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 	if replay != nil && len(replay.Cells) > 0 {
 		r.Reference = "replay"
 		r.ReplayCells = len(replay.Cells)
-		var f1s []float64
-		var pool2, pool10 metrics.Pool
+		var f1s, f1s5 []float64
+		var pool metrics.Pool
 		nRef, nSur := 0, 0
 		for i := range replay.Cells {
 			ref, s := replay.RefSpikes[i], replay.SurSpikes[i]
 			f1s = append(f1s, metrics.Score(ref, s, 2).F1)
-			pool2.Add(nil, nil, b.SampleDT, ref, s, sur.TstopMS)
-			pool10.Add(nil, nil, b.SampleDT, ref, s, sur.TstopMS)
+			f1s5 = append(f1s5, metrics.Score(ref, s, 5).F1)
+			pool.Add(nil, nil, b.SampleDT, ref, s, sur.TstopMS)
 			nRef += len(ref)
 			nSur += len(s)
 		}
 		q := metrics.Quantiles(f1s, 0.25, 0.5, 0.75)
 		r.ReplayF1Q25, r.ReplayF1Median, r.ReplayF1Q75 = ptr(q[0]), ptr(q[1]), ptr(q[2])
-		r.ReplayF1Pooled = ptr(pool2.Report().F1At2ms)
-		r.ReplayF1At10 = ptr(pool10.Report().F1At10ms)
+		r.ReplayF1At5Med = ptr(metrics.Quantiles(f1s5, 0.5)[0])
+		pooled := pool.Report()
+		r.ReplayF1Pooled, r.ReplayF1At5, r.ReplayF1At10 = ptr(pooled.F1At2ms), ptr(pooled.F1At5ms), ptr(pooled.F1At10ms)
 		r.ReplayRateRefHz = ptr(float64(nRef) / float64(len(replay.Cells)) / sur.TstopMS * 1000)
 		r.ReplayRateSurHz = ptr(float64(nSur) / float64(len(replay.Cells)) / sur.TstopMS * 1000)
 		w := replay.Wall.Seconds()

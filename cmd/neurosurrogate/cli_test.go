@@ -326,7 +326,7 @@ func TestDefaultNetwork(t *testing.T) {
 	m := lastJSON(t, stdout)
 	for _, k := range []string{"network", "cells", "synapses", "tstop_ms", "warmup_ms", "sample_dt_ms", "reference", "wall_sur_s", "wall_ref_s", "speedup",
 		"sur_us_per_cell_step", "rate_sur_hz", "spikes_sur", "rate_sur_by_pop_hz", "rate_sur_windows_hz", "psth_peak_sur_hz", "isi_cv_sur",
-		"replay_cells", "replay_f1_2ms_median", "replay_f1_2ms_q25", "replay_f1_2ms_q75", "replay_f1_2ms_pooled", "replay_f1_10ms_pooled",
+		"replay_cells", "replay_f1_2ms_median", "replay_f1_2ms_q25", "replay_f1_2ms_q75", "replay_f1_2ms_pooled", "replay_f1_5ms_median", "replay_f1_5ms_pooled", "replay_f1_10ms_pooled",
 		"replay_rate_ref_hz", "replay_rate_sur_hz"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON lacks %q", k)
@@ -359,8 +359,9 @@ func TestDefaultNetwork(t *testing.T) {
 		t.Errorf("rate windows %v Hz: want the onset burst (about 67 Hz) and the pause after it (about 1 Hz)", win)
 	}
 	q25, med, q75, pooled, at10 := num("replay_f1_2ms_q25"), num("replay_f1_2ms_median"), num("replay_f1_2ms_q75"), num("replay_f1_2ms_pooled"), num("replay_f1_10ms_pooled")
-	if !(0 < q25 && q25 <= med && med <= q75 && q75 <= 1 && pooled > 0 && pooled <= at10 && at10 <= 1) {
-		t.Errorf("replay F1 ±2 ms q25 %v, median %v, q75 %v, pooled %v; ±10 ms pooled %v", q25, med, q75, pooled, at10)
+	med5, at5 := num("replay_f1_5ms_median"), num("replay_f1_5ms_pooled")
+	if !(0 < q25 && q25 <= med && med <= q75 && q75 <= 1 && pooled > 0 && pooled <= at5 && at5 <= at10 && at10 <= 1 && med <= med5 && med5 <= 1) {
+		t.Errorf("replay F1 ±2 ms q25 %v, median %v, q75 %v, pooled %v; ±5 ms median %v, pooled %v; ±10 ms pooled %v", q25, med, q75, pooled, med5, at5, at10)
 	}
 	if !(num("replay_rate_ref_hz") > 0 && num("replay_rate_sur_hz") > 0 && num("wall_ref_s") > 0 && num("wall_sur_s") > 0 && num("speedup") > 0 && num("sur_us_per_cell_step") > 0) {
 		t.Errorf("replay rates %v / %v Hz, walls %v / %v s, speedup %v", m["replay_rate_ref_hz"], m["replay_rate_sur_hz"], m["wall_ref_s"], m["wall_sur_s"], m["speedup"])

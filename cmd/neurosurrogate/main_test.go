@@ -155,7 +155,7 @@ func TestRolloutAndNetwork(t *testing.T) {
 		t.Fatalf("rollout exit %d: %s", code, errs)
 	}
 	m := lastJSON(t, out)
-	for _, k := range []string{"f1_2ms", "f1_10ms", "precision_2ms", "recall_2ms", "rmse_sub_mV", "ev_sub", "gamma", "rate_ref_hz", "rate_sur_hz", "wall_ref_s", "wall_sur_s"} {
+	for _, k := range []string{"f1_2ms", "f1_5ms", "precision_5ms", "recall_5ms", "f1_10ms", "precision_2ms", "recall_2ms", "rmse_sub_mV", "ev_sub", "gamma", "rate_ref_hz", "rate_sur_hz", "wall_ref_s", "wall_sur_s"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("rollout JSON lacks %q", k)
 		}

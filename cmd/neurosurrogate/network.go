@@ -151,8 +151,8 @@ func runNetwork(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "surrogate population rate by 100 ms window: %s Hz; peak in 5 ms bins %.1f Hz; ISI CV %s\n",
 		strings.Join(win, " "), rep.PeakSurHz, f3(rep.ISICVSur))
 	if replay != nil {
-		fmt.Fprintf(stdout, "replay of %d cells: F1 ±2 ms median %s (IQR %s–%s), pooled %s; ±10 ms pooled %s; rates reference %s Hz, surrogate %s Hz\n",
-			rep.ReplayCells, f3(rep.ReplayF1Median), f3(rep.ReplayF1Q25), f3(rep.ReplayF1Q75), f3(rep.ReplayF1Pooled), f3(rep.ReplayF1At10),
+		fmt.Fprintf(stdout, "replay of %d cells: F1 ±2 ms median %s (IQR %s–%s), pooled %s; ±5 ms median %s, pooled %s; ±10 ms pooled %s; rates reference %s Hz, surrogate %s Hz\n",
+			rep.ReplayCells, f3(rep.ReplayF1Median), f3(rep.ReplayF1Q25), f3(rep.ReplayF1Q75), f3(rep.ReplayF1Pooled), f3(rep.ReplayF1At5Med), f3(rep.ReplayF1At5), f3(rep.ReplayF1At10),
 			f3(rep.ReplayRateRefHz), f3(rep.ReplayRateSurHz))
 	}
 	if full != nil {

@@ -160,25 +160,30 @@ type Report struct {
 	F1At2ms        float64 `json:"f1_2ms"`
 	PrecisionAt2ms float64 `json:"precision_2ms"`
 	RecallAt2ms    float64 `json:"recall_2ms"`
-	F1At10ms       float64 `json:"f1_10ms"`
-	Precision10ms  float64 `json:"precision_10ms"`
-	Recall10ms     float64 `json:"recall_10ms"`
-	ShiftMeanMS    float64 `json:"shift_mean_ms"` // surrogate - reference, matched at ±10 ms
-	ShiftSDMS      float64 `json:"shift_sd_ms"`
-	Gamma          float64 `json:"gamma"` // coincidence factor, Δ = 2 ms
-	RMSESubMV      float64 `json:"rmse_sub_mV"`
-	EVSub          float64 `json:"ev_sub"`
-	SubSamples     int     `json:"sub_samples"`
-	RateRefHz      float64 `json:"rate_ref_hz"`
-	RateSurHz      float64 `json:"rate_sur_hz"`
-	SpikesRef      int     `json:"spikes_ref"`
-	SpikesSur      int     `json:"spikes_sur"`
+	// ±5 ms is the window Oláh et al. (eLife 2022) matched spikes in.
+	F1At5ms       float64 `json:"f1_5ms"`
+	Precision5ms  float64 `json:"precision_5ms"`
+	Recall5ms     float64 `json:"recall_5ms"`
+	F1At10ms      float64 `json:"f1_10ms"`
+	Precision10ms float64 `json:"precision_10ms"`
+	Recall10ms    float64 `json:"recall_10ms"`
+	ShiftMeanMS   float64 `json:"shift_mean_ms"` // surrogate - reference, matched at ±10 ms
+	ShiftSDMS     float64 `json:"shift_sd_ms"`
+	Gamma         float64 `json:"gamma"` // coincidence factor, Δ = 2 ms
+	RMSESubMV     float64 `json:"rmse_sub_mV"`
+	EVSub         float64 `json:"ev_sub"`
+	SubSamples    int     `json:"sub_samples"`
+	RateRefHz     float64 `json:"rate_ref_hz"`
+	RateSurHz     float64 `json:"rate_sur_hz"`
+	SpikesRef     int     `json:"spikes_ref"`
+	SpikesSur     int     `json:"spikes_sur"`
 }
 
 // Compare computes a Report. refV and surV are Vm samples (mV) at times
 // k*sampleDT; spikes are times (ms); durationMS is the compared span.
 func Compare(refV, surV []float64, sampleDT float64, refSpikes, surSpikes []float64, durationMS float64) Report {
 	s2 := Score(refSpikes, surSpikes, 2)
+	s5 := Score(refSpikes, surSpikes, 5)
 	s10 := Score(refSpikes, surSpikes, 10)
 	_, shifts := Match(refSpikes, surSpikes, 10)
 	mean, sd := Shift(shifts)
@@ -191,6 +196,7 @@ func Compare(refV, surV []float64, sampleDT float64, refSpikes, surSpikes []floa
 	tr := CompareTraces(refV[:n], surV[:n], sub)
 	return Report{
 		F1At2ms: s2.F1, PrecisionAt2ms: s2.Precision, RecallAt2ms: s2.Recall,
+		F1At5ms: s5.F1, Precision5ms: s5.Precision, Recall5ms: s5.Recall,
 		F1At10ms: s10.F1, Precision10ms: s10.Precision, Recall10ms: s10.Recall,
 		ShiftMeanMS: mean, ShiftSDMS: sd, Gamma: Gamma(refSpikes, surSpikes, 2, durationMS),
 		RMSESubMV: tr.RMSE, EVSub: tr.EV, SubSamples: tr.N,
@@ -203,21 +209,23 @@ func Compare(refV, surV []float64, sampleDT float64, refSpikes, surSpikes []floa
 // precision and recall from summed matches), trace figures averaged with
 // sample weights.
 type Pool struct {
-	m2, m10, nRef, nSur int
-	shifts              []float64
-	se, sub             float64
-	evNum, evW          float64
-	dur                 float64
-	gammaSum            float64
-	gammaN              int
+	m2, m5, m10, nRef, nSur int
+	shifts                  []float64
+	se, sub                 float64
+	evNum, evW              float64
+	dur                     float64
+	gammaSum                float64
+	gammaN                  int
 }
 
 // Add pools one trace.
 func (p *Pool) Add(refV, surV []float64, sampleDT float64, refSpikes, surSpikes []float64, durationMS float64) Report {
 	r := Compare(refV, surV, sampleDT, refSpikes, surSpikes, durationMS)
 	m2, _ := Match(refSpikes, surSpikes, 2)
+	m5, _ := Match(refSpikes, surSpikes, 5)
 	m10, sh := Match(refSpikes, surSpikes, 10)
 	p.m2 += m2
+	p.m5 += m5
 	p.m10 += m10
 	p.nRef += len(refSpikes)
 	p.nSur += len(surSpikes)
@@ -249,6 +257,7 @@ func (p *Pool) Report() Report {
 	}
 	var r Report
 	r.PrecisionAt2ms, r.RecallAt2ms, r.F1At2ms = f1(p.m2)
+	r.Precision5ms, r.Recall5ms, r.F1At5ms = f1(p.m5)
 	r.Precision10ms, r.Recall10ms, r.F1At10ms = f1(p.m10)
 	r.ShiftMeanMS, r.ShiftSDMS = Shift(p.shifts)
 	r.RMSESubMV, r.EVSub = math.NaN(), math.NaN()

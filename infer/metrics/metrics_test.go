@@ -201,6 +201,7 @@ func TestCompareAndPool(t *testing.T) {
 	g1 := (0 - 0.2) / (0.5 * 3) / 0.9
 	want1 := Report{
 		F1At2ms: 0, PrecisionAt2ms: 0, RecallAt2ms: 0,
+		F1At5ms: 2.0 / 3, Precision5ms: 0.5, Recall5ms: 1,
 		F1At10ms: 2.0 / 3, Precision10ms: 0.5, Recall10ms: 1,
 		ShiftMeanMS: 3, ShiftSDMS: 0, Gamma: g1,
 		RMSESubMV: math.Sqrt(20.0 / 15), EVSub: ev1, SubSamples: 15,
@@ -214,6 +215,7 @@ func TestCompareAndPool(t *testing.T) {
 	g2 := (2 - 0.8) / (0.5 * 5) / (22.0 / 30)
 	want2 := Report{
 		F1At2ms: 0.8, PrecisionAt2ms: 2.0 / 3, RecallAt2ms: 1,
+		F1At5ms: 0.8, Precision5ms: 2.0 / 3, Recall5ms: 1,
 		F1At10ms: 0.8, Precision10ms: 2.0 / 3, Recall10ms: 1,
 		ShiftMeanMS: 0.25, ShiftSDMS: 0.25, Gamma: g2,
 		RMSESubMV: 1, EVSub: 1 - 1/1.25, SubSamples: 4,
@@ -224,6 +226,7 @@ func TestCompareAndPool(t *testing.T) {
 	sd := math.Sqrt(((3-mean)*(3-mean) + mean*mean + (0.5-mean)*(0.5-mean)) / 3)
 	wantPool := Report{
 		F1At2ms: 0.5, PrecisionAt2ms: 0.4, RecallAt2ms: 2.0 / 3,
+		F1At5ms: 0.75, Precision5ms: 0.6, Recall5ms: 1,
 		F1At10ms: 0.75, Precision10ms: 0.6, Recall10ms: 1,
 		ShiftMeanMS: mean, ShiftSDMS: sd, Gamma: (g1 + g2) / 2,
 		RMSESubMV: math.Sqrt((20.0 + 4) / 19), EVSub: (15*ev1 + 4*(1-1/1.25)) / 19, SubSamples: 19,
@@ -250,7 +253,9 @@ func checkReport(t *testing.T, name string, got, want Report) {
 		got, want float64
 	}{
 		{"f1_2ms", got.F1At2ms, want.F1At2ms}, {"precision_2ms", got.PrecisionAt2ms, want.PrecisionAt2ms},
-		{"recall_2ms", got.RecallAt2ms, want.RecallAt2ms}, {"f1_10ms", got.F1At10ms, want.F1At10ms},
+		{"recall_2ms", got.RecallAt2ms, want.RecallAt2ms}, {"f1_5ms", got.F1At5ms, want.F1At5ms},
+		{"precision_5ms", got.Precision5ms, want.Precision5ms}, {"recall_5ms", got.Recall5ms, want.Recall5ms},
+		{"f1_10ms", got.F1At10ms, want.F1At10ms},
 		{"precision_10ms", got.Precision10ms, want.Precision10ms}, {"recall_10ms", got.Recall10ms, want.Recall10ms},
 		{"shift_mean_ms", got.ShiftMeanMS, want.ShiftMeanMS}, {"shift_sd_ms", got.ShiftSDMS, want.ShiftSDMS},
 		{"gamma", got.Gamma, want.Gamma}, {"rmse_sub_mV", got.RMSESubMV, want.RMSESubMV}, {"ev_sub", got.EVSub, want.EVSub},
@@ -367,5 +372,39 @@ func TestDrift(t *testing.T) {
 	}
 	if d := MeasureDrift(v, 0.5, nil, 10000); !math.IsNaN(d.RateChange) || d.RateFirstHz != 0 {
 		t.Errorf("no spikes: %+v, want rate change NaN", d)
+	}
+}
+
+// TestCompareWindows: each spike window counts the pairs within it, apart
+// from the others: a pair 1.5 ms apart matches at ±2, 5 and 10 ms, one
+// 4 ms apart at ±5 and 10, one 8 ms apart at ±10 only (one reference and
+// two surrogate spikes unmatched at ±2 ms make precision and recall differ).
+func TestCompareWindows(t *testing.T) {
+	ref := []float64{10, 50, 100, 200}
+	sur := []float64{11.5, 54, 108}
+	v := make([]float64, 300)
+	for _, tc := range []struct {
+		window       string
+		get          func(Report) (f1, p, r float64)
+		matched      int
+		wantP, wantR float64
+	}{
+		{"2ms", func(r Report) (float64, float64, float64) { return r.F1At2ms, r.PrecisionAt2ms, r.RecallAt2ms }, 1, 1.0 / 3, 1.0 / 4},
+		{"5ms", func(r Report) (float64, float64, float64) { return r.F1At5ms, r.Precision5ms, r.Recall5ms }, 2, 2.0 / 3, 2.0 / 4},
+		{"10ms", func(r Report) (float64, float64, float64) { return r.F1At10ms, r.Precision10ms, r.Recall10ms }, 3, 1, 3.0 / 4},
+	} {
+		for _, how := range []string{"Compare", "Pool"} {
+			r := Compare(v, v, 1, ref, sur, 300)
+			if how == "Pool" {
+				var p Pool
+				p.Add(v, v, 1, ref, sur, 300)
+				r = p.Report()
+			}
+			f1, p, rec := tc.get(r)
+			wantF1 := 2 * tc.wantP * tc.wantR / (tc.wantP + tc.wantR)
+			if !near(p, tc.wantP) || !near(rec, tc.wantR) || !near(f1, wantF1) {
+				t.Errorf("%s ±%s: F1 %g precision %g recall %g, want %g %g %g (%d matched)", how, tc.window, f1, p, rec, wantF1, tc.wantP, tc.wantR, tc.matched)
+			}
+		}
 	}
 }
