@@ -1,6 +1,9 @@
 package biophys
 
-import "math"
+import (
+	"math"
+	"neurosurrogate/internal/fastexp"
+)
 
 // Shared pieces of the Hay et al. (2011) channel library (ModelDB 139653):
 // the layer-5 pyramidal cell's NaTa_t, NaTs2_t, Nap_Et2, K_Pst, K_Tst,
@@ -77,7 +80,7 @@ func (p *channel) init() { copy(p.x, p.inf) }
 func (p *channel) cnexp() {
 	x := p.x
 	inf, d := p.inf[:len(x)], p.decay[:len(x)]
-	expAll(d, d)
+	fastexp.ExpAll(d, d)
 	for i := range x {
 		x[i] += (1 - d[i]) * (inf[i] - x[i])
 	}

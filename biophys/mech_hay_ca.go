@@ -1,5 +1,7 @@
 package biophys
 
+import "neurosurrogate/internal/fastexp"
+
 func init() {
 	RegisterMechanism(&Mechanism{
 		Name: "Ca_HVA",
@@ -57,7 +59,7 @@ func (p *caHVA) rates(c *Ctx, dt float64) {
 		}
 		e0[k], e1[k], e2[k], e3[k] = (-27-v)*(1/3.8), (-75-v)*(1.0/17), (-13-v)*(1.0/50), (-v-15)*(1.0/28)
 	}
-	expAll(p.e, p.e)
+	fastexp.ExpAll(p.e, p.e)
 	mInf, mDec := p.gate(0)
 	hInf, hDec := p.gate(1)
 	for k, nd := range p.node {
@@ -95,7 +97,7 @@ func (p *caLVAst) rates(c *Ctx, dt float64) {
 		v := V[nd] + 10
 		e0[k], e1[k], e2[k], e3[k] = (v+30)*(1/-6.0), (v+25)*(1.0/5), (v+80)*(1/6.4), (v+40)*(1.0/7)
 	}
-	expAll(p.e, p.e)
+	fastexp.ExpAll(p.e, p.e)
 	mInf, mDec := p.gate(0)
 	hInf, hDec := p.gate(1)
 	for k := range p.node {
@@ -135,7 +137,7 @@ func newCaDynamics(b *Build) Kernel {
 
 func (p *caDynamics) setDt(dt float64) {
 	for k, d := range p.decay {
-		p.f[k] = 1 - fastExp(-dt/d)
+		p.f[k] = 1 - fastexp.Exp(-dt/d)
 	}
 	p.fDt = dt
 }

@@ -1,5 +1,7 @@
 package biophys
 
+import "neurosurrogate/internal/fastexp"
+
 func init() {
 	RegisterMechanism(&Mechanism{
 		Name: "Ih",
@@ -26,7 +28,7 @@ func (p *ih) rates(c *Ctx, dt float64) {
 		}
 		ea[k], eb[k] = (v+154.9)*(1/11.9), v*(1/33.1)
 	}
-	expAll(p.e, p.e)
+	fastexp.ExpAll(p.e, p.e)
 	inf, dec := p.gate(0)
 	for k, nd := range p.node {
 		v := V[nd]

@@ -1,6 +1,9 @@
 package biophys
 
-import "math"
+import (
+	"math"
+	"neurosurrogate/internal/fastexp"
+)
 
 func init() {
 	RegisterMechanism(&Mechanism{
@@ -70,7 +73,7 @@ func (p *kPst) rates(c *Ctx, dt float64) {
 		x := (v + 75) / 48
 		e2[k], e3[k] = -(v+54)/-11, -(x * x)
 	}
-	expAll(p.e, p.e)
+	fastexp.ExpAll(p.e, p.e)
 	mInf, mDec := p.gate(0)
 	hInf, hDec := p.gate(1)
 	for k, nd := range p.node {
@@ -107,7 +110,7 @@ func (p *kTst) rates(c *Ctx, dt float64) {
 		x, y := (v+71)/59, (v+73)/23
 		e0[k], e1[k], e2[k], e3[k] = -(v+0)/19, -(x * x), -(v+66)/-10, -(y * y)
 	}
-	expAll(p.e, p.e)
+	fastexp.ExpAll(p.e, p.e)
 	mInf, mDec := p.gate(0)
 	hInf, hDec := p.gate(1)
 	for k := range p.node {
@@ -136,7 +139,7 @@ func (p *skv31) rates(c *Ctx, dt float64) {
 		v := V[nd]
 		e0[k], e1[k] = (v-18.7)*(1/-9.7), (v+46.56)*(1/-44.14)
 	}
-	expAll(p.e, p.e)
+	fastexp.ExpAll(p.e, p.e)
 	inf, dec := p.gate(0)
 	for k := range p.node {
 		inf[k], dec[k] = 1/(1+e0[k]), -dt*(1+e1[k])*(1/(0.2*20))
@@ -174,7 +177,7 @@ func (p *skE2) zinf() {
 		}
 		e[k] = 4.8 * (skE2LogKd - math.Log(ca))
 	}
-	expAll(e, e)
+	fastexp.ExpAll(e, e)
 	inf, _ := p.gate(0)
 	for k, x := range e {
 		inf[k] = 1 / (1 + x)
@@ -182,14 +185,14 @@ func (p *skE2) zinf() {
 }
 
 func (p *skE2) Init(c *Ctx) {
-	p.fz, p.fzDt = 1-fastExp(-c.Dt/skE2ZTauMS), c.Dt
+	p.fz, p.fzDt = 1-fastexp.Exp(-c.Dt/skE2ZTauMS), c.Dt
 	p.zinf()
 	p.init()
 }
 
 func (p *skE2) State(c *Ctx) {
 	if c.Dt != p.fzDt {
-		p.fz, p.fzDt = 1-fastExp(-c.Dt/skE2ZTauMS), c.Dt
+		p.fz, p.fzDt = 1-fastexp.Exp(-c.Dt/skE2ZTauMS), c.Dt
 	}
 	p.zinf()
 	z, inf, fz := p.m, p.inf[:len(p.m)], p.fz
@@ -214,7 +217,7 @@ func (p *im) rates(c *Ctx, dt float64) {
 	for k, nd := range p.node {
 		e[k] = 2.5 * 0.04 * (V[nd] + 35)
 	}
-	expAll(e, e)
+	fastexp.ExpAll(e, e)
 	inf, dec := p.gate(0)
 	for k, a := range e {
 		inf[k], dec[k] = a*a/(a*a+1), -dt*hayQt*3.3e-3*(a+1/a)

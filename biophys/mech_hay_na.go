@@ -1,5 +1,7 @@
 package biophys
 
+import "neurosurrogate/internal/fastexp"
+
 func init() {
 	RegisterMechanism(&Mechanism{
 		Name: "NaTa_t",
@@ -64,7 +66,7 @@ func (p *naT) rates(c *Ctx, dt float64) {
 		vm, vh := p.guard(V[nd])
 		em[k], fh[k] = (vm-p.mV)*(-1.0/6), (vh-p.hV)*(1.0/6)
 	}
-	expAll(p.e, p.e)
+	fastexp.ExpAll(p.e, p.e)
 	mInf, mDec := p.gate(0)
 	hInf, hDec := p.gate(1)
 	for k, nd := range p.node {
@@ -114,7 +116,7 @@ func (p *napEt2) rates(c *Ctx, dt float64) {
 		vm, vh := napEt2Guard(v)
 		e0[k], e1[k], e2[k], e3[k], e4[k] = (v+52.6)/-4.6, -(vm+38)/6, (vh+48.8)/10, (vh+17)/4.63, -(vh+64.4)/2.63
 	}
-	expAll(p.e, p.e)
+	fastexp.ExpAll(p.e, p.e)
 	mInf, mDec := p.gate(0)
 	hInf, hDec := p.gate(1)
 	for k, nd := range p.node {

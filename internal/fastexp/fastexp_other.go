@@ -1,10 +1,10 @@
 //go:build !amd64 || purego
 
-package biophys
+package fastexp
 
 // expKernel is the vector width of expBlocks: none here.
 var expKernel = 0
 
 // expBlocks does nothing without the amd64 vector kernels; expAll then uses
-// fastExp for everything.
+// Exp for everything.
 func expBlocks(dst, src []float64) int { return 0 }

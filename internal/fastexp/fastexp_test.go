@@ -1,4 +1,4 @@
-package biophys
+package fastexp
 
 import (
 	"fmt"
@@ -39,7 +39,7 @@ func ulpsOff(got float64, exact *big.Float) float64 {
 	return math.Abs(f) / ulp
 }
 
-// TestFastExpAccuracy checks fastExp against correctly rounded exp over the
+// TestFastExpAccuracy checks Exp against correctly rounded exp over the
 // range the kernels use: within 1 ulp everywhere.
 func TestFastExpAccuracy(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
@@ -49,22 +49,22 @@ func TestFastExpAccuracy(t *testing.T) {
 		if i%2 == 1 {
 			x = (r.Float64()*2 - 1) * 700
 		}
-		if u := ulpsOff(fastExp(x), expRef(x)); u > worst {
+		if u := ulpsOff(Exp(x), expRef(x)); u > worst {
 			worst, at = u, x
 		}
 	}
 	t.Logf("worst error %.3f ulp at x = %v", worst, at)
 	if worst >= 1 {
-		t.Errorf("fastExp is off by %.3f ulp at x = %v; want < 1", worst, at)
+		t.Errorf("Exp is off by %.3f ulp at x = %v; want < 1", worst, at)
 	}
 	for _, x := range []float64{0, 1, -1, 1e-300, -1e-300, 707.9, -707.9} {
-		if u := ulpsOff(fastExp(x), expRef(x)); u >= 1 {
-			t.Errorf("fastExp(%v) = %v, want %v (%.2f ulp)", x, fastExp(x), expRef(x).Text('g', 20), u)
+		if u := ulpsOff(Exp(x), expRef(x)); u >= 1 {
+			t.Errorf("Exp(%v) = %v, want %v (%.2f ulp)", x, Exp(x), expRef(x).Text('g', 20), u)
 		}
 	}
 }
 
-// TestExpAll checks that the batch gives fastExp's bits for every input,
+// TestExpAll checks that the batch gives Exp's bits for every input,
 // including out-of-range ones, NaN and infinities at any position, in place
 // and not, with each vector kernel this processor has and without.
 func TestExpAll(t *testing.T) {
@@ -86,13 +86,13 @@ func TestExpAll(t *testing.T) {
 					}
 				}
 				dst := make([]float64, n)
-				expAll(dst, src)
+				ExpAll(dst, src)
 				in := append([]float64(nil), src...)
-				expAll(in, in)
+				ExpAll(in, in)
 				for i, x := range src {
-					want := fastExp(x)
+					want := Exp(x)
 					if math.Float64bits(dst[i]) != math.Float64bits(want) || math.Float64bits(in[i]) != math.Float64bits(want) {
-						t.Errorf("n=%d: exp(%v) = %v (in place %v), fastExp %v", n, x, dst[i], in[i], want)
+						t.Errorf("n=%d: exp(%v) = %v (in place %v), Exp %v", n, x, dst[i], in[i], want)
 					}
 				}
 			}
@@ -102,19 +102,19 @@ func TestExpAll(t *testing.T) {
 				src = append(src, -700+float64(i)*(1400.0/4096)+r.Float64()*1e-3)
 			}
 			dst := make([]float64, len(src))
-			expAll(dst, src)
+			ExpAll(dst, src)
 			for i, x := range src {
-				if want := fastExp(x); math.Float64bits(dst[i]) != math.Float64bits(want) {
-					t.Errorf("exp(%v) = %v, fastExp %v", x, dst[i], want)
+				if want := Exp(x); math.Float64bits(dst[i]) != math.Float64bits(want) {
+					t.Errorf("exp(%v) = %v, Exp %v", x, dst[i], want)
 				}
 			}
 		})
 	}
-	if g := fastExp(math.NaN()); !math.IsNaN(g) {
-		t.Errorf("fastExp(NaN) = %v", g)
+	if g := Exp(math.NaN()); !math.IsNaN(g) {
+		t.Errorf("Exp(NaN) = %v", g)
 	}
-	if fastExp(800) != math.Inf(1) || fastExp(-800) != 0 {
-		t.Errorf("fastExp(800) = %v, fastExp(-800) = %v", fastExp(800), fastExp(-800))
+	if Exp(800) != math.Inf(1) || Exp(-800) != 0 {
+		t.Errorf("Exp(800) = %v, Exp(-800) = %v", Exp(800), Exp(-800))
 	}
 }
 
@@ -125,6 +125,6 @@ func BenchmarkExpAll(b *testing.B) {
 	}
 	ys := make([]float64, len(xs))
 	for b.Loop() {
-		expAll(ys, xs)
+		ExpAll(ys, xs)
 	}
 }
