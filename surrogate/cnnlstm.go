@@ -8,7 +8,7 @@ import (
 
 // The CNN-LSTM's weights, by name (its Layout says their shapes and joins).
 const (
-	WConvInputs = "conv.wd"  // K·nIn x F: the inputs, row lag·nIn + j
+	WConvInputs = "conv.wd"  // taps·nIn x F: the inputs, row tap·nIn + j (Arch.Taps)
 	WConvVm     = "conv.wv"  // K x F: the fed-back Vm, row = lag
 	WConvSpike  = "conv.wsp" // K x F: the fed-back spike (FeedSpike), row = lag
 	WConvBias   = "conv.b"   // 1 x F
@@ -76,8 +76,8 @@ func (cnnLSTM) Layout(a Arch) Layout {
 	// init sets the last tensor's Init.
 	init := func(f func([]float32)) { l.Tensors[len(l.Tensors)-1].Init = f }
 	conv := Join{Name: JoinConv}
-	fan := K * a.Cin()
-	conv.Rows = append(conv.Rows, []string{add(WConvInputs, K*len(a.Inputs), F, fan)}, []string{add(WConvVm, K, F, fan)})
+	fan := K*a.fed() + a.NumTaps()*len(a.Inputs)
+	conv.Rows = append(conv.Rows, []string{add(WConvInputs, a.NumTaps()*len(a.Inputs), F, fan)}, []string{add(WConvVm, K, F, fan)})
 	if a.FeedSpike {
 		conv.Rows = append(conv.Rows, []string{add(WConvSpike, K, F, fan)})
 	}

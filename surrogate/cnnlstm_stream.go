@@ -31,7 +31,8 @@ type cnnLSTMStream struct {
 	pos    int            // slot of the current sample in ring and acc
 	unf    blas32.General // N x K*rc unfolded history
 	convP  *gemm.PackedB  // K*rc x F weights of the ring's channels, packed
-	wd     []float32      // sparse: K*nIn x F input weights, row lag*nIn+j
+	taps   []int          // lags of the input taps (Arch.Taps)
+	wd     []float32      // sparse: taps*nIn x F input weights, row tap*nIn+j
 	acc    []float32      // sparse: K+D slots of N x F, slot (apos + delay + lag) mod (K+D) holds the inputs' part that many samples ahead
 	apos   int            // sparse: slot of the current sample in acc
 	convB  []float32
@@ -67,12 +68,15 @@ type cnnLSTMStream struct {
 func newCNNLSTMStream(kern cpu.Level, m *Model, n int, vInitMV float32) *cnnLSTMStream {
 	a := m.Arch
 	s := &cnnLSTMStream{m: m, N: n, cin: a.Cin(), k: a.Kernel, f: a.Conv, hd: a.Hidden, layers: a.Layers, nIn: len(a.Inputs), kern: kern, fed: a.fed()}
-	s.sparse = s.nIn > sparseInputs
+	// Inputs read at other lags than the Vm (Arch.InputLags) are always
+	// scattered: the ring holds K lags only.
+	s.sparse = s.nIn > sparseInputs || len(a.InputLags) > 0
+	s.taps = a.Taps()
 	s.rc = s.cin
 	if s.sparse {
 		s.rc = s.fed
 		s.wd = append([]float32(nil), m.W[WConvInputs].Data...) // a copy, as the packed matrices are
-		s.acc = make([]float32, (s.k+a.MaxDelay())*n*s.f)
+		s.acc = make([]float32, (s.taps[len(s.taps)-1]+1+a.MaxDelay())*n*s.f)
 	}
 	rc := s.rc
 	s.ring = make([]float32, s.k*n*rc)
@@ -238,9 +242,9 @@ func (s *cnnLSTMStream) Step(drive []float32) {
 const sparseInputs = 4
 
 // scatter adds this bin's inputs to the convolution outputs of this and
-// the next K-1 samples, and this sample's input part to feat.
+// later samples (one per tap), and this sample's input part to feat.
 func (s *cnnLSTMStream) scatter(drive []float32) {
-	n, k, f, nIn := s.N, s.k, s.f, s.nIn
+	n, f, nIn := s.N, s.f, s.nIn
 	slots := len(s.acc) / (n * f)
 	scale := s.m.Norm.InputScale
 	for i := 0; i < n; i++ {
@@ -254,9 +258,9 @@ func (s *cnnLSTMStream) scatter(drive []float32) {
 			if s.dly != nil {
 				ahead += s.dly[j]
 			}
-			for lag := 0; lag < k; lag++ {
+			for ti, lag := range s.taps {
 				dst := s.acc[(((ahead+lag)%slots)*n+i)*f:][:f]
-				w := s.wd[(lag*nIn+j)*f:][:f]
+				w := s.wd[(ti*nIn+j)*f:][:f]
 				for c := range dst {
 					dst[c] += u * w[c]
 				}

@@ -32,7 +32,7 @@ type Engine interface {
 // chunk before, which Run replaces with the state the next chunk starts
 // from.
 type Chunk struct {
-	DUnf    []float32 // T*B x K*nIn: normalized drive, column lag*nIn+j
+	DUnf    []float32 // T*B x taps*nIn: normalized drive, column tap*nIn+j (Arch.Taps)
 	VTeach  []float32 // T*B: teacher Vm input (normalized)
 	Mask    []float32 // T*B: 1 = use the teacher, 0 = own prediction
 	InvMask []float32 // T*B: 1 - Mask
@@ -54,12 +54,13 @@ type Chunk struct {
 func (c *Chunk) Check(a Arch, B, T int) error {
 	rows := T * B
 	K, nIn := a.Kernel, len(a.Inputs)
+	taps := a.NumTaps()
 	type arr struct {
 		name string
 		s    []float32
 		n    int
 	}
-	as := []arr{{"DUnf", c.DUnf, rows * K * nIn}, {"VTeach", c.VTeach, rows}, {"Mask", c.Mask, rows}, {"InvMask", c.InvMask, rows},
+	as := []arr{{"DUnf", c.DUnf, rows * taps * nIn}, {"VTeach", c.VTeach, rows}, {"Mask", c.Mask, rows}, {"InvMask", c.InvMask, rows},
 		{"VTarget", c.VTarget, rows}, {"WV", c.WV, rows}, {"Y", c.Y, rows}, {"WS", c.WS, rows},
 		{"VIn", c.VIn, B}, {"VHist", c.VHist, B * (K - 1)}}
 	if a.FeedSpike {

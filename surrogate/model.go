@@ -111,11 +111,44 @@ type Arch struct {
 	// fed back as a second conv input beside its Vm, so it knows when it
 	// fired.
 	FeedSpike bool `json:"feed_spike,omitempty"`
+	// InputLags, if set, are the lags (in samples, increasing, from 0) at
+	// which the convolution reads the inputs, in place of 0..Kernel-1: e.g.
+	// 0, 1, 2, 3, 5, 8, 12, ..., 100 hears each synapse for 50 ms at the
+	// cost of a few taps, where a PSP reaches the soma 5-26 ms after its
+	// event. The fed-back Vm (and spike) keep lags 0..Kernel-1.
+	InputLags []int `json:"input_lags,omitempty"`
 	// SubBins splits every sample bin into that many equal sub-bins, each
 	// with its own inputs (Input.Part): the model steps every SampleDT but
 	// hears when in the bin its input came at SampleDT/SubBins. 0 or 1: no
 	// split.
 	SubBins int `json:"sub_bins,omitempty"`
+}
+
+// MaxInputLag bounds Arch.InputLags (samples), MaxTaps their number.
+const (
+	MaxInputLag = 1000
+	MaxTaps     = 64
+)
+
+// Taps are the lags at which the convolution reads the inputs:
+// InputLags, or 0..Kernel-1.
+func (a Arch) Taps() []int {
+	if len(a.InputLags) > 0 {
+		return a.InputLags
+	}
+	t := make([]int, a.Kernel)
+	for i := range t {
+		t[i] = i
+	}
+	return t
+}
+
+// NumTaps is len(Taps()).
+func (a Arch) NumTaps() int {
+	if len(a.InputLags) > 0 {
+		return len(a.InputLags)
+	}
+	return a.Kernel
 }
 
 // MaxSubBins bounds Arch.SubBins.
@@ -202,8 +235,15 @@ func (a Arch) Validate() error {
 		return fmt.Errorf("architecture: no inputs")
 	case !(a.SampleDT > 0):
 		return fmt.Errorf("architecture: sample_dt_ms %v must be positive", a.SampleDT)
+	case len(a.InputLags) > MaxTaps:
+		return fmt.Errorf("architecture: %d input_lags, at most %d", len(a.InputLags), MaxTaps)
 	case a.SubBins < 0 || a.SubBins > MaxSubBins:
 		return fmt.Errorf("architecture: sub_bins %d outside [0, %d]", a.SubBins, MaxSubBins)
+	}
+	for i, l := range a.InputLags {
+		if l < 0 || l > MaxInputLag || i == 0 && l != 0 || i > 0 && l <= a.InputLags[i-1] {
+			return fmt.Errorf("architecture: input_lags %v: want increasing lags from 0 to at most %d samples", a.InputLags, MaxInputLag)
+		}
 	}
 	seen := map[string]bool{}
 	type key struct {
@@ -348,6 +388,7 @@ func New(a Arch, norm Norm, seed uint64) (*Model, error) {
 func (m *Model) Clone() *Model {
 	c := &Model{Arch: m.Arch, Norm: m.Norm, Readout: m.Readout, W: map[string]*Tensor{}, Info: map[string]string{}}
 	c.Arch.Inputs = append([]Input(nil), m.Arch.Inputs...)
+	c.Arch.InputLags = append([]int(nil), m.Arch.InputLags...)
 	c.Norm.InputScale = append([]float32(nil), m.Norm.InputScale...)
 	for k, t := range m.W {
 		c.W[k] = &Tensor{Shape: append([]int(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}

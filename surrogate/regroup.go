@@ -68,7 +68,7 @@ func (m *Model) Regroup(inputs []Input) (*Model, error) {
 		c.Norm.InputScale[j] = m.Norm.InputScale[i]
 		c.Arch.Inputs[j].DelaySteps = m.Arch.Inputs[i].DelaySteps
 	}
-	K, F, nOld, nNew := m.Arch.Kernel, m.Arch.Conv, len(m.Arch.Inputs), len(inputs)
+	K, F, nOld, nNew := m.Arch.NumTaps(), m.Arch.Conv, len(m.Arch.Inputs), len(inputs)
 	old := m.W[WConvInputs].Data
 	wd := NewTensor(K*nNew, F)
 	for lag := 0; lag < K; lag++ {
@@ -89,7 +89,7 @@ func (m *Model) AddTiming(timed func(channel string) bool) *Model {
 	inputs := WithTiming(m.Arch.Inputs, timed)
 	c := m.Clone()
 	c.Arch.Inputs = inputs
-	K, F, nOld, nNew := m.Arch.Kernel, m.Arch.Conv, len(m.Arch.Inputs), len(inputs)
+	K, F, nOld, nNew := m.Arch.NumTaps(), m.Arch.Conv, len(m.Arch.Inputs), len(inputs)
 	old := m.W[WConvInputs].Data
 	wd := NewTensor(K*nNew, F)
 	for lag := 0; lag < K; lag++ {
@@ -124,6 +124,9 @@ func (m *Model) Widen(conv, kernel int, seed uint64) (*Model, error) {
 	if kernel < K {
 		return nil, fmt.Errorf("widen: a kernel of %d samples is shorter than the model's %d", kernel, K)
 	}
+	if kernel != K && len(m.Arch.InputLags) > 0 {
+		return nil, fmt.Errorf("widen: the model reads its inputs at input_lags %v; lengthen them with WithInputLags, not the kernel", m.Arch.InputLags)
+	}
 	c := m.Clone()
 	c.Arch.Conv, c.Arch.Kernel = conv, kernel
 	if err := c.Arch.Validate(); err != nil {
@@ -138,8 +141,12 @@ func (m *Model) Widen(conv, kernel int, seed uint64) (*Model, error) {
 		}
 		// Rows are lag-major (lag 0 newest), so the kernel grows by rows
 		// appended at the end.
-		rows, perLag := old.Shape[0], old.Shape[0]/K
-		if name != WConvBias {
+		lags := K
+		if name == WConvInputs {
+			lags = m.Arch.NumTaps()
+		}
+		rows, perLag := old.Shape[0], old.Shape[0]/lags
+		if name != WConvBias && lags == K {
 			rows = perLag * kernel
 		}
 		t := NewTensor(rows, conv)
@@ -225,7 +232,7 @@ func (m *Model) SplitSubBins(p int, level func(channel string) bool) (*Model, er
 		return nil, err
 	}
 	c.Norm.InputScale = make([]float32, len(inputs))
-	K, F, nOld, nNew := m.Arch.Kernel, m.Arch.Conv, len(old), len(inputs)
+	K, F, nOld, nNew := m.Arch.NumTaps(), m.Arch.Conv, len(old), len(inputs)
 	ow := m.W[WConvInputs].Data
 	wd := NewTensor(K*nNew, F)
 	for i := range old {
@@ -255,6 +262,35 @@ func (m *Model) SplitSubBins(p int, level func(channel string) bool) (*Model, er
 				}
 			}
 		}
+	}
+	c.W[WConvInputs] = wd
+	return c, nil
+}
+
+// WithInputLags returns a copy of m that reads its inputs at the given lags
+// (Arch.InputLags) and computes the same function: the lags must include
+// every lag the model reads now, which keep their weights; the new ones
+// start at zero weight, for training to find what they carry (train --init
+// --input-lags).
+func (m *Model) WithInputLags(lags []int) (*Model, error) {
+	c := m.Clone()
+	c.Arch.InputLags = append([]int(nil), lags...)
+	if err := c.Arch.Validate(); err != nil {
+		return nil, err
+	}
+	at := map[int]int{}
+	for i, l := range lags {
+		at[l] = i
+	}
+	F, nIn := m.Arch.Conv, len(m.Arch.Inputs)
+	old := m.W[WConvInputs].Data
+	wd := NewTensor(len(lags)*nIn, F)
+	for ti, l := range m.Arch.Taps() {
+		i, ok := at[l]
+		if !ok {
+			return nil, fmt.Errorf("input lags %v leave out lag %d, which the model reads (its lags: %v)", lags, l, m.Arch.Taps())
+		}
+		copy(wd.Data[i*nIn*F:(i+1)*nIn*F], old[ti*nIn*F:(ti+1)*nIn*F])
 	}
 	c.W[WConvInputs] = wd
 	return c, nil

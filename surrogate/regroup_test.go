@@ -375,3 +375,61 @@ func TestSplitSubBins(t *testing.T) {
 		t.Errorf("split an input summing a clamp with drive: %v", err)
 	}
 }
+
+// TestWithInputLags: a model made to read its inputs at more lags computes
+// the same function (the new lags start at zero weight), whether its
+// inputs were dense or scattered, and again when lags are added to lags;
+// a lag set that leaves out a lag the model reads is refused.
+func TestWithInputLags(t *testing.T) {
+	a := Arch{Inputs: []Input{{Name: "exc", Channels: []string{"e0", "e1"}}, {Name: "inh", Channels: []string{"i0"}}}, Kernel: 3, Conv: 6, Hidden: 8, Layers: 1, SampleDT: 0.5, FeedSpike: true}
+	m := testModel(t, a)
+	m.Norm.InputScale = []float32{100, 50}
+	long, err := m.WithInputLags([]int{0, 1, 2, 4, 9, 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	longer, err := long.WithInputLags([]int{0, 1, 2, 3, 4, 9, 20, 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []*Model{long, longer} {
+		if got, want := w.W[WConvInputs].Shape[0], len(w.Arch.InputLags)*2; got != want {
+			t.Fatalf("conv.wd has %d rows, want %d", got, want)
+		}
+		const n, steps = 3, 300
+		so, sw := NewStream(m, n, -65), NewStream(w, n, -65)
+		rng := rand.New(rand.NewPCG(5, 6))
+		drive := make([]float32, n*2)
+		maxDiff, spread := 0.0, 0.0
+		for k := 0; k < steps; k++ {
+			for i := range drive {
+				drive[i] = 0
+				if rng.Float64() < 0.3 {
+					drive[i] = float32(0.02 * rng.Float64())
+				}
+			}
+			so.Step(drive)
+			sw.Step(drive)
+			for i := range so.V {
+				maxDiff = max(maxDiff, math.Abs(float64(so.V[i]-sw.V[i])), math.Abs(float64(so.P[i]-sw.P[i])))
+				spread = max(spread, math.Abs(float64(so.V[i]+65)))
+			}
+		}
+		// The dense model multiplies, the scattered one adds per event:
+		// the same sums in another order.
+		if maxDiff > 1e-4 || spread < 1 {
+			t.Errorf("lags %v: outputs differ by %g (Vm moved %g mV)", w.Arch.InputLags, maxDiff, spread)
+		}
+	}
+	if _, err := long.WithInputLags([]int{0, 1, 2, 9, 20}); err == nil || !strings.Contains(err.Error(), "lag 4") {
+		t.Errorf("a lag set without lag 4: %v", err)
+	}
+	for _, lags := range [][]int{{1, 2}, {0, 2, 2}, {0, 5, 3}, {0, MaxInputLag + 1}} {
+		if _, err := m.WithInputLags(lags); err == nil {
+			t.Errorf("input_lags %v accepted", lags)
+		}
+	}
+	if _, err := long.Widen(0, 5, 1); err == nil {
+		t.Error("lengthening the kernel of a model with input lags is accepted")
+	}
+}

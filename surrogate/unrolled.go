@@ -35,7 +35,8 @@ type Unrolled struct {
 	lay  Layout
 
 	k, nIn, f, hd, layers, fed int
-	cw                         int   // conv input width: K*nIn + K*fed + 1
+	cw                         int   // conv input width: taps*nIn + K*fed + 1
+	drive                      int   // drive width: taps*nIn
 	inW                        []int // per layer: width of the layer's input (F, then H)
 
 	// Joined weights (rebuilt from m.W on every Run), as Graph joins them.
@@ -98,7 +99,8 @@ func NewUnrolled(m *Model, B, T int) (*Unrolled, error) {
 		return nil, err
 	}
 	u := &Unrolled{B: B, T: T, m: m, arch: a, lay: a.Layout(), k: a.Kernel, nIn: len(a.Inputs), f: a.Conv, hd: a.Hidden, layers: a.Layers, fed: a.fed()}
-	u.cw = u.k*u.nIn + u.k*u.fed + 1
+	u.drive = a.NumTaps() * u.nIn
+	u.cw = u.drive + u.k*u.fed + 1
 	rows := T * B
 	H := u.hd
 	u.wc = make([]float32, u.cw*u.f)
@@ -208,8 +210,7 @@ func (u *Unrolled) Run(c *Chunk) error {
 
 // forward runs the T steps, keeping what the backward pass needs.
 func (u *Unrolled) forward(c *Chunk) {
-	B, K, nIn, F, H, cw := u.B, u.k, u.nIn, u.f, u.hd, u.cw
-	dw := K * nIn
+	B, K, F, H, cw, dw := u.B, u.k, u.f, u.hd, u.cw, u.drive
 	var lv, ls float64
 	for t := 0; t < u.T; t++ {
 		r0 := t * B
@@ -322,8 +323,7 @@ func (u *Unrolled) history(dst, cur, carried []float32, t, b int) {
 // backward propagates the loss's gradient from the last step to the first
 // and forms every weight's gradient.
 func (u *Unrolled) backward(c *Chunk) {
-	B, K, F, H, cw, T := u.B, u.k, u.f, u.hd, u.cw, u.T
-	dw := K * u.nIn
+	B, K, F, H, cw, T, dw := u.B, u.k, u.f, u.hd, u.cw, u.T, u.drive
 	clear(u.dvin)
 	clear(u.dsin)
 	for l := range u.dcNext {

@@ -39,7 +39,7 @@ func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg 
 		return nil, err
 	}
 	rows := f.b * f.t
-	f.dunf = make([]float32, rows*a.Kernel*len(a.Inputs))
+	f.dunf = make([]float32, rows*a.NumTaps()*len(a.Inputs))
 	for _, p := range []*[]float32{&f.vteach, &f.mask, &f.inv, &f.vtarget, &f.wv, &f.y, &f.ws} {
 		*p = make([]float32, rows)
 	}
@@ -94,7 +94,8 @@ func nearSpike(s *series, k int, win int) bool {
 // size (losses are means over it, summed across replicas); frac is the
 // fraction of training done (for scheduled feedback).
 func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
-	K, nIn := f.arch.Kernel, len(f.arch.Inputs)
+	taps, nIn := f.arch.Taps(), len(f.arch.Inputs)
+	tw := len(taps) * nIn
 	cfg := f.cfg
 	norm := 1 / float32(batch*f.t)
 	noise := cfg.NoiseMV / float64(f.norm.VScale)
@@ -113,8 +114,8 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 			n := len(s.v)
 			valid := k+1 < n
 			// unfolded drive
-			d := f.dunf[row*K*nIn : (row+1)*K*nIn]
-			for lag := 0; lag < K; lag++ {
+			d := f.dunf[row*tw : (row+1)*tw]
+			for ti, lag := range taps {
 				kk := k - lag
 				for j := 0; j < nIn; j++ {
 					x := float32(0)
@@ -122,7 +123,7 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 					if kd := kk - f.arch.Inputs[j].DelaySteps; kd >= 0 && kd < n {
 						x = s.in[j][kd] * f.norm.InputScale[j]
 					}
-					d[lag*nIn+j] = x
+					d[ti*nIn+j] = x
 				}
 			}
 			f.steach[row] = 0

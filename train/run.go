@@ -179,7 +179,7 @@ func (r *run) makeModel(inputs []surrogate.Input, settings *dataset.Settings, st
 			return err
 		}
 	} else {
-		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: stepDT, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike, SubBins: cfg.SubBins}
+		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: stepDT, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike, SubBins: cfg.SubBins, InputLags: cfg.InputLags}
 		if r.model, err = surrogate.New(arch, normalization(r.trainSet, len(inputs)), cfg.Seed); err != nil {
 			return err
 		}

@@ -38,6 +38,11 @@ type Config struct {
 	// WidenConv, with Init, gives the starting model this many convolution
 	// channels (surrogate.Model.Widen: the new ones start with no effect).
 	WidenConv int `json:"widen_conv,omitempty"`
+	// InputLags, if set, are the lags (samples, increasing from 0) at which
+	// the convolution reads the inputs (surrogate.Arch.InputLags); with Init
+	// they must include the model's, and the new ones start at zero weight
+	// (surrogate.Model.WithInputLags).
+	InputLags []int `json:"input_lags,omitempty"`
 	// WidenKernel, with Init, gives the starting model a convolution this
 	// many samples long (the older lags start at zero weight).
 	WidenKernel int `json:"widen_kernel,omitempty"`
@@ -166,6 +171,11 @@ func (c *Config) Validate() error {
 				want = "a finite number > 0"
 			}
 			return settingf("{%s} %v: must be %s", f.flag, f.v, want)
+		}
+	}
+	for i, l := range c.InputLags {
+		if l < 0 || l > surrogate.MaxInputLag || i == 0 && l != 0 || i > 0 && l <= c.InputLags[i-1] || len(c.InputLags) > surrogate.MaxTaps {
+			return settingf("{input_lags} %v: want at most %d increasing lags from 0 to at most %d samples", c.InputLags, surrogate.MaxTaps, surrogate.MaxInputLag)
 		}
 	}
 	if err := CheckGrouping(c.Inputs); err != nil {
@@ -463,6 +473,11 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 			return nil, settingf("{init} %s with {widen_conv} %d {widen_kernel} %d: %w", cfg.Init, cfg.WidenConv, cfg.WidenKernel, err)
 		}
 	}
+	if len(cfg.InputLags) > 0 {
+		if r, err = r.WithInputLags(cfg.InputLags); err != nil {
+			return nil, settingf("{init} %s with {input_lags}: %w", cfg.Init, err)
+		}
+	}
 	a := r.Arch
 	cfg.Hidden, cfg.Conv, cfg.Kernel, cfg.Layers, cfg.Residual, cfg.FeedSpike = a.Hidden, a.Conv, a.Kernel, a.Layers, a.Residual, a.FeedSpike
 	r.Info = map[string]string{}
@@ -482,7 +497,7 @@ func configDiff(a, b Config) string {
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
-		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight}} {
+		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"input_lags", a.InputLags, b.InputLags}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}

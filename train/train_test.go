@@ -348,6 +348,8 @@ func TestTrainBadInput(t *testing.T) {
 		{"moving average decay 1", func(c *Config) { c.EMA = 1 }, "--ema 1"},
 		{"negative selection weight", func(c *Config) { c.SelectRMSEWeight = -1 }, "--select-rmse-weight -1"},
 		{"negative moving average decay", func(c *Config) { c.EMA = -0.5 }, "--ema -0.5"},
+		{"input lags not from 0", func(c *Config) { c.InputLags = []int{1, 2} }, "--input-lags [1 2]"},
+		{"input lags not increasing", func(c *Config) { c.InputLags = []int{0, 4, 4} }, "--input-lags [0 4 4]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
@@ -855,5 +857,40 @@ func TestInitOtherFamily(t *testing.T) {
 	cfg.Init = path
 	if _, err := Run(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), `architecture family "gru"`) {
 		t.Fatalf("want an error naming the family, got %v", err)
+	}
+}
+
+// TestInputLags: a model trained from scratch with input lags reads its
+// inputs there; starting from it with more lags keeps its function (the
+// starting model's validation is the trained model's), and the lags are
+// kept in the model written.
+func TestInputLags(t *testing.T) {
+	dir := t.TempDir()
+	a := tinyConfig(t, filepath.Join(dir, "a.safetensors"))
+	a.InputLags = []int{0, 1, 3, 6}
+	ra, err := Run(context.Background(), a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ma, err := surrogate.Load(a.Out)
+	if err != nil || fmt.Sprint(ma.Arch.InputLags) != "[0 1 3 6]" {
+		t.Fatalf("model lags %v (%v)", ma.Arch.InputLags, err)
+	}
+	b := tinyConfig(t, filepath.Join(dir, "b.safetensors"))
+	b.Init, b.InputLags, b.Epochs, b.LR = a.Out, []int{0, 1, 2, 3, 6, 12, 24}, 1, 1e-3
+	rb, err := Run(context.Background(), b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h0, want := rb.History[0], ra.Calibrated; h0.Epoch != -1 || math.Abs(h0.ValRMSESub-want.RMSESubMV) > 1e-6 || math.Abs(h0.ValF1At2-want.F1At2ms) > 1e-9 {
+		t.Errorf("initial validation with more lags %+v, want the model's F1 %v, RMSE %v", h0, want.F1At2ms, want.RMSESubMV)
+	}
+	if mb, err := surrogate.Load(b.Out); err != nil || fmt.Sprint(mb.Arch.InputLags) != "[0 1 2 3 6 12 24]" {
+		t.Errorf("fine-tuned model lags %v (%v)", mb.Arch.InputLags, err)
+	}
+	c := tinyConfig(t, filepath.Join(dir, "c.safetensors"))
+	c.Init, c.InputLags = a.Out, []int{0, 1, 6}
+	if _, err := Run(context.Background(), c, nil); err == nil || !strings.Contains(err.Error(), "lag 3") {
+		t.Errorf("lags that drop one the model reads: %v", err)
 	}
 }

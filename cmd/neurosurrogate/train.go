@@ -41,6 +41,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.StringVar(&cfg.InputDelay, "input-delay", "", "psp: delay each input by when its synapses' somatic PSPs rise (measured in the reference cell), so distal inputs reach the model when they reach the soma")
 	fs.BoolVar(&cfg.Timing, "timing", false, "give every synapse input a timing twin: where in the bin its events came (needs data made with generate --timing; with --init, added to the starting model at zero weight)")
 	fs.IntVar(&cfg.SubBins, "sub-bins", d.SubBins, "split every model step into this many sub-bins, each with its own inputs: the model steps every N dataset samples and hears each apart (data at 0.25 ms with --sub-bins 2: a 0.5 ms model that knows which quarter-millisecond its input came in)")
+	inputLags := fs.String("input-lags", "", "read the inputs at these lags (samples) instead of 0..kernel-1: a list (0,1,2,4,8,...) or geom:N:MAX (0..N-1, then growing 1.4x to MAX; geom:8:100 hears 50 ms at 0.5 ms samples); with --init the list must include the model's lags, the new ones start at zero weight")
 	fs.IntVar(&cfg.WidenKernel, "widen-kernel", 0, "with --init: lengthen the starting model's convolution to this many samples (the older lags start at zero weight)")
 	fs.IntVar(&cfg.Hidden, "hidden", d.Hidden, "LSTM units per layer")
 	fs.IntVar(&cfg.Conv, "conv", d.Conv, "causal convolution channels")
@@ -77,6 +78,9 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (go tool pprof)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
+	}
+	if cfg.InputLags, err = train.ParseInputLags(*inputLags); err != nil {
+		return usagef("--input-lags %v", err)
 	}
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", flagNames(err))

@@ -23,7 +23,7 @@ func randomChunk(a surrogate.Arch, B, T int, seed uint64) *surrogate.Chunk {
 	}
 	bit := func() float64 { return float64(rng.IntN(2)) }
 	c := &surrogate.Chunk{
-		DUnf:    randv(T*B*a.Kernel*len(a.Inputs), rng.Float64),
+		DUnf:    randv(T*B*a.NumTaps()*len(a.Inputs), rng.Float64),
 		VTeach:  randv(T*B, rng.NormFloat64),
 		Mask:    randv(T*B, bit),
 		VTarget: randv(T*B, rng.NormFloat64),
@@ -106,20 +106,22 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 	for _, tc := range []struct {
 		layers, kernel, conv, hidden, B, T int
 		residual, feed                     bool
+		lags                               []int
 	}{
-		{1, 4, 6, 8, 3, 20, false, false},
-		{2, 3, 6, 8, 5, 17, false, false},
-		{1, 1, 6, 8, 4, 12, false, false},
-		{1, 2, 6, 8, 4, 12, false, true},
-		{1, 3, 6, 8, 4, 30, true, false},
-		{2, 3, 6, 8, 7, 15, true, true},
-		{1, 8, 16, 40, 29, 24, true, false}, // past the kernels' tiles (12 x 32)
-		{1, 5, 16, 33, 13, 3, true, true},   // a chunk shorter than the kernel
+		{1, 4, 6, 8, 3, 20, false, false, nil},
+		{2, 3, 6, 8, 5, 17, false, false, nil},
+		{1, 1, 6, 8, 4, 12, false, false, nil},
+		{1, 2, 6, 8, 4, 12, false, true, nil},
+		{1, 3, 6, 8, 4, 30, true, false, nil},
+		{2, 3, 6, 8, 7, 15, true, true, nil},
+		{1, 8, 16, 40, 29, 24, true, false, nil},                    // past the kernels' tiles (12 x 32)
+		{1, 5, 16, 33, 13, 3, true, true, nil},                      // a chunk shorter than the kernel
+		{1, 4, 6, 8, 5, 20, false, true, []int{0, 1, 3, 7, 12, 30}}, // inputs read at other lags than the Vm
 	} {
-		name := fmt.Sprintf("L%d_K%d_F%d_H%d_B%d_T%d_res%v_feed%v", tc.layers, tc.kernel, tc.conv, tc.hidden, tc.B, tc.T, tc.residual, tc.feed)
+		name := fmt.Sprintf("L%d_K%d_F%d_H%d_B%d_T%d_res%v_feed%v_lags%v", tc.layers, tc.kernel, tc.conv, tc.hidden, tc.B, tc.T, tc.residual, tc.feed, tc.lags)
 		t.Run(name, func(t *testing.T) {
 			a := testArch(tc.layers, tc.kernel)
-			a.Conv, a.Hidden, a.Residual, a.FeedSpike = tc.conv, tc.hidden, tc.residual, tc.feed
+			a.Conv, a.Hidden, a.Residual, a.FeedSpike, a.InputLags = tc.conv, tc.hidden, tc.residual, tc.feed, tc.lags
 			m := testModel(t, a)
 			gr, err := New(m, tc.B, tc.T)
 			if err != nil {

@@ -53,7 +53,7 @@ type Graph struct {
 	views []paramView
 
 	// Per-step inputs (index t), bound with Bind before each Run.
-	DUnf    []*G.Node // (B, K*nIn) normalized drive, column lag*nIn+j
+	DUnf    []*G.Node // (B, taps*nIn) normalized drive, column tap*nIn+j
 	VTeach  []*G.Node // (B, 1) teacher Vm input (normalized)
 	Mask    []*G.Node // (B, 1) 1 = use the teacher, 0 = own prediction
 	InvMask []*G.Node // (B, 1) 1 - Mask
@@ -148,7 +148,7 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 		}
 		return rows(blocks...)
 	}
-	wc := joined(surrogate.JoinConv) // (K*nIn + K*fed + 1, F)
+	wc := joined(surrogate.JoinConv) // (taps*nIn + K*fed + 1, F)
 	lstm := make([]*G.Node, a.Layers)
 	for l := range lstm {
 		lstm[l] = joined(surrogate.JoinLSTM(l)) // (in+H+1, 4H), gates in the order of surrogate.Gates
@@ -162,7 +162,7 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 		return G.NewMatrix(g, f32, G.WithShape(r, c), G.WithName(name), G.WithInit(G.Zeroes()))
 	}
 	for t := 0; t < T; t++ {
-		gr.DUnf = append(gr.DUnf, inp(fmt.Sprintf("dunf%d", t), B, K*nIn))
+		gr.DUnf = append(gr.DUnf, inp(fmt.Sprintf("dunf%d", t), B, a.NumTaps()*nIn))
 		gr.VTeach = append(gr.VTeach, inp(fmt.Sprintf("vteach%d", t), B, 1))
 		gr.Mask = append(gr.Mask, inp(fmt.Sprintf("mask%d", t), B, 1))
 		gr.InvMask = append(gr.InvMask, inp(fmt.Sprintf("invmask%d", t), B, 1))
@@ -385,7 +385,7 @@ func (gr *Graph) Run(c *surrogate.Chunk) error {
 	if err := c.Check(a, B, T); err != nil {
 		return fmt.Errorf("graph: %w", err)
 	}
-	per := B * a.Kernel * len(a.Inputs)
+	per := B * a.NumTaps() * len(a.Inputs)
 	var err error
 	bind := func(n *G.Node, data []float32) {
 		if n != nil && err == nil {

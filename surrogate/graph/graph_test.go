@@ -56,16 +56,17 @@ func lagged(x []float32, n int) []float32 {
 
 // unfold builds the graph's DUnf input from per-step drive [t][b][j].
 func unfold(drive [][][]float32, a surrogate.Arch, scale []float32) []float32 {
-	T, B, nIn, K := len(drive), len(drive[0]), len(a.Inputs), a.Kernel
+	T, B, nIn, taps := len(drive), len(drive[0]), len(a.Inputs), a.Taps()
+	K := len(taps)
 	out := make([]float32, T*B*K*nIn)
 	for t := 0; t < T; t++ {
 		for b := 0; b < B; b++ {
-			for lag := 0; lag < K; lag++ {
+			for ti, lag := range taps {
 				if t-lag < 0 {
 					continue
 				}
 				for j := 0; j < nIn; j++ {
-					out[(t*B+b)*K*nIn+lag*nIn+j] = drive[t-lag][b][j] * scale[j]
+					out[(t*B+b)*K*nIn+ti*nIn+j] = drive[t-lag][b][j] * scale[j]
 				}
 			}
 		}
@@ -80,11 +81,12 @@ func TestGraphEqualsStream(t *testing.T) {
 		name           string
 		layers, kernel int
 		residual, feed bool
-	}{{"1layer", 1, 4, false, false}, {"2layers", 2, 3, false, false}, {"kernel1", 1, 1, false, false}, {"kernel2", 1, 2, false, true},
-		{"residual", 1, 3, true, false}, {"feedspike", 2, 3, false, true}} {
+		lags           []int
+	}{{"1layer", 1, 4, false, false, nil}, {"2layers", 2, 3, false, false, nil}, {"kernel1", 1, 1, false, false, nil}, {"kernel2", 1, 2, false, true, nil},
+		{"residual", 1, 3, true, false, nil}, {"feedspike", 2, 3, false, true, nil}, {"inputlags", 1, 3, false, true, []int{0, 2, 5, 11, 25}}} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := testArch(tc.layers, tc.kernel)
-			a.Residual, a.FeedSpike = tc.residual, tc.feed
+			a.Residual, a.FeedSpike, a.InputLags = tc.residual, tc.feed, tc.lags
 			m := testModel(t, a)
 			const B, T = 3, 40
 			rng := rand.New(rand.NewPCG(9, 9))

@@ -1,0 +1,54 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// ParseInputLags reads a list of input lags in samples ("0,1,2,4,8") or
+// the form geom:N:MAX — lags 0..N-1, then lags growing by about 1.4 times
+// up to MAX (e.g. geom:8:100 is 0..7, 10, 14, 19, 27, 38, 53, 74, 100: 16
+// taps reaching 50 ms at 0.5 ms samples, where a distal synapse's PSP peaks
+// at the soma up to 26 ms after its event).
+func ParseInputLags(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "geom:"); ok {
+		a, b, ok := strings.Cut(rest, ":")
+		n, err1 := strconv.Atoi(a)
+		maxLag, err2 := strconv.Atoi(b)
+		if !ok || err1 != nil || err2 != nil || n < 1 || maxLag < n-1 {
+			return nil, fmt.Errorf("%q: want geom:N:MAX with 1 <= N and N-1 <= MAX (samples)", s)
+		}
+		var lags []int
+		for l := 0; l < n; l++ {
+			lags = append(lags, l)
+		}
+		for l := float64(n - 1); ; {
+			l = math.Max(l*1.4, l+1)
+			next := int(math.Round(l))
+			if next >= maxLag {
+				break
+			}
+			if next > lags[len(lags)-1] {
+				lags = append(lags, next)
+			}
+		}
+		if lags[len(lags)-1] != maxLag {
+			lags = append(lags, maxLag)
+		}
+		return lags, nil
+	}
+	var lags []int
+	for _, f := range strings.Split(s, ",") {
+		l, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%q: %q is not a whole number of samples", s, f)
+		}
+		lags = append(lags, l)
+	}
+	return lags, nil
+}
