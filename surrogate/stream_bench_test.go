@@ -9,16 +9,22 @@ import (
 // BenchmarkStream: one step of 1000 cells (ns per cell-step) for a model
 // with few dense inputs (as hh: every bin has input) and one with 200
 // sparse inputs (as the per-synapse Hay model: about 1 event per cell and
-// step among 200 synapses), without and with input delays.
+// step among 200 synapses), without and with input delays, and with the
+// inputs read at 16 lags out to 100 samples (Arch.InputLags, geom:8:100).
 func BenchmarkStream(b *testing.B) {
 	for _, c := range []struct {
 		nIn     int
 		density float64
-		delay   int // inputs delayed by 0..delay-1 samples (Input.DelaySteps)
-	}{{2, 1, 0}, {12, 0.1, 0}, {200, 0.005, 0}, {200, 0.005, 24}} {
+		delay   int   // inputs delayed by 0..delay-1 samples (Input.DelaySteps)
+		lags    []int // Arch.InputLags
+	}{{2, 1, 0, nil}, {12, 0.1, 0, nil}, {200, 0.005, 0, nil}, {200, 0.005, 24, nil},
+		{200, 0.005, 0, []int{0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 19, 27, 38, 53, 74, 100}}} {
 		name := fmt.Sprintf("inputs=%d", c.nIn)
 		if c.delay > 0 {
 			name += fmt.Sprintf("/delays=0-%d", c.delay-1)
+		}
+		if c.lags != nil {
+			name += fmt.Sprintf("/taps=%d", len(c.lags))
 		}
 		b.Run(name, func(b *testing.B) {
 			in := make([]Input, c.nIn)
@@ -30,7 +36,7 @@ func BenchmarkStream(b *testing.B) {
 				}
 				scale[j] = 100
 			}
-			m, err := New(Arch{Inputs: in, Kernel: 8, Conv: 16, Hidden: 64, Layers: 1, SampleDT: 0.5, FeedSpike: true}, Norm{VOffset: -65, VScale: 20, InputScale: scale}, 1)
+			m, err := New(Arch{Inputs: in, Kernel: 8, Conv: 16, Hidden: 64, Layers: 1, SampleDT: 0.5, FeedSpike: true, InputLags: c.lags}, Norm{VOffset: -65, VScale: 20, InputScale: scale}, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
