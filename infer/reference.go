@@ -15,15 +15,23 @@ type bgEvents struct {
 	next float64
 	rate float64
 	w    float64
+	// drop, if > 0, is the fraction of events left out, drawn from their
+	// own stream so that the kept events are those of the full run.
+	drop    float64
+	dropRNG streamRNG
 }
 
 func (s *bgEvents) Next() (float64, float64, bool) {
 	if s.rate <= 0 {
 		return 0, 0, false
 	}
-	t := s.next
-	s.next += s.rng.exp() * 1000 / s.rate
-	return t, s.w, true
+	for {
+		t := s.next
+		s.next += s.rng.exp() * 1000 / s.rate
+		if s.drop <= 0 || s.dropRNG.float() >= s.drop {
+			return t, s.w, true
+		}
+	}
 }
 
 // ReplayResult compares reference cells re-run on the exact input their
@@ -105,6 +113,21 @@ func Replay(b *Built, run *RunResult, cells []int, dtMS float64, workers int) (*
 // warmupMS are simulated and left out of the result, as in RunSurrogate;
 // progress gets the simulated time from the start of the warm-up.
 func RunReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, progress func(doneMS float64, spikes int)) (*RunResult, error) {
+	return runReference(b, tstopMS, warmupMS, dtMS, workers, 0, progress)
+}
+
+// CeilingDrop is the fraction of background events RunCeiling leaves out.
+const CeilingDrop = 0.01
+
+// RunCeiling is RunReference with 1% of every cell's background events
+// (CeilingDrop, a seeded choice) left out: compared with the reference run,
+// it measures how far a sensitive network moves on a change of its input
+// that small — what agreement a surrogate network can hope for.
+func RunCeiling(b *Built, tstopMS, warmupMS, dtMS float64, workers int, progress func(doneMS float64, spikes int)) (*RunResult, error) {
+	return runReference(b, tstopMS, warmupMS, dtMS, workers, CeilingDrop, progress)
+}
+
+func runReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, drop float64, progress func(doneMS float64, spikes int)) (*RunResult, error) {
 	if err := CheckWarmup(warmupMS, b.SampleDT); err != nil {
 		return nil, fmt.Errorf("warm-up: %v", err)
 	}
@@ -134,7 +157,8 @@ func RunReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, progre
 			for c := 0; c < p.N; c++ {
 				sys, local := pop.Locate(p.First + c)
 				for q, syn := range spec.syns {
-					s := &bgEvents{rng: newStreamRNG(b.Net.Seed, 2, uint64(pi), uint64(si), uint64(c), uint64(q)), rate: spec.rateHz, w: spec.wUS}
+					s := &bgEvents{rng: newStreamRNG(b.Net.Seed, 2, uint64(pi), uint64(si), uint64(c), uint64(q)), rate: spec.rateHz, w: spec.wUS,
+						drop: drop, dropRNG: newStreamRNG(b.Net.Seed, 3, uint64(pi), uint64(si), uint64(c), uint64(q))}
 					if s.rate > 0 {
 						s.next = s.rng.exp() * 1000 / s.rate
 					}

@@ -58,6 +58,14 @@ type NetworkReport struct {
 	// RateRefWindows is the reference population's rate by 100 ms window.
 	RateRefWindows []float64 `json:"rate_ref_windows_hz,omitempty"`
 	PSTHBinMS      float64   `json:"psth_bin_ms,omitempty"`
+
+	// Ceiling: the reference network against itself with 1% of its
+	// background events left out (RunCeiling), compared as the surrogate
+	// network is with the reference.
+	CeilingRateHz       *float64 `json:"ceiling_rate_hz,omitempty"`
+	CeilingRateCorr     *float64 `json:"ceiling_rate_corr,omitempty"`
+	CeilingPSTHCorr     *float64 `json:"ceiling_psth_corr,omitempty"`
+	CeilingRateDistance *float64 `json:"ceiling_rate_distance_hz,omitempty"`
 }
 
 func ptr(x float64) *float64 {
@@ -146,22 +154,51 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 			r.Speedup = ptr((w / refCellS) / (sur.Wall.Seconds() / surCellS))
 		}
 		tr := trains(full.Spikes, b.Cells)
-		cs, cr := make([]int, b.Cells), make([]int, b.Cells)
 		var allR []float64
-		for i := range ts {
-			cs[i], cr[i] = len(ts[i]), len(tr[i])
+		for i := range tr {
 			allR = append(allR, tr[i]...)
 		}
-		rs, rr := metrics.Rates(cs, sur.TstopMS), metrics.Rates(cr, full.TstopMS)
 		r.RateRefHz = ptr(float64(len(full.Spikes)) / float64(b.Cells) / full.TstopMS * 1000)
-		r.RateCorr = ptr(metrics.Pearson(rs, rr))
-		r.PSTHBinMS = 5
-		r.PSTHCorr = ptr(metrics.Pearson(metrics.PSTH(allS, b.Cells, sur.TstopMS, 5), metrics.PSTH(allR, b.Cells, full.TstopMS, 5)))
-		r.RateDistance = ptr(metrics.Wasserstein1(rs, rr))
+		c := comparePopulations(b.Cells, sur, full)
+		r.RateCorr, r.PSTHCorr, r.RateDistance = ptr(c.rateCorr), ptr(c.psthCorr), ptr(c.rateDistance)
+		r.PSTHBinMS = psthBinMS
 		r.ISICVRef = ptr(metrics.MeanISICV(tr))
 		r.RateRefWindows = windowRates(allR, b.Cells, full.TstopMS, 100)
 	}
 	return r
+}
+
+// AddCeiling reports the reference network against itself with 1% of its
+// background events left out (RunCeiling): the same figures as the
+// surrogate network's against the reference.
+func (r *NetworkReport) AddCeiling(b *Built, full, ceiling *RunResult) {
+	c := comparePopulations(b.Cells, ceiling, full)
+	r.CeilingRateHz = ptr(float64(len(ceiling.Spikes)) / float64(b.Cells) / ceiling.TstopMS * 1000)
+	r.CeilingRateCorr, r.CeilingPSTHCorr, r.CeilingRateDistance = ptr(c.rateCorr), ptr(c.psthCorr), ptr(c.rateDistance)
+}
+
+// psthBinMS is the bin of the populations' PSTHs compared.
+const psthBinMS = 5
+
+type populationComparison struct{ rateCorr, psthCorr, rateDistance float64 }
+
+// comparePopulations compares a run of a network with a reference run of
+// it: per-cell rate correlation, correlation of the 5 ms PSTHs, and the
+// Wasserstein-1 distance between the per-cell rate distributions.
+func comparePopulations(cells int, run, ref *RunResult) populationComparison {
+	ts, tr := trains(run.Spikes, cells), trains(ref.Spikes, cells)
+	cs, cr := make([]int, cells), make([]int, cells)
+	var allS, allR []float64
+	for i := range ts {
+		cs[i], cr[i] = len(ts[i]), len(tr[i])
+		allS, allR = append(allS, ts[i]...), append(allR, tr[i]...)
+	}
+	rs, rr := metrics.Rates(cs, run.TstopMS), metrics.Rates(cr, ref.TstopMS)
+	return populationComparison{
+		rateCorr:     metrics.Pearson(rs, rr),
+		psthCorr:     metrics.Pearson(metrics.PSTH(allS, cells, run.TstopMS, psthBinMS), metrics.PSTH(allR, cells, ref.TstopMS, psthBinMS)),
+		rateDistance: metrics.Wasserstein1(rs, rr),
+	}
 }
 
 // windowRates is the population rate (Hz per cell) of spike times in

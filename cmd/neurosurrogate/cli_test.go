@@ -370,3 +370,33 @@ func TestDefaultNetwork(t *testing.T) {
 		t.Errorf("no replay line in:\n%s", stdout)
 	}
 }
+
+// TestNetworkCeiling: --ceiling with the full reference reports how the
+// reference network moves when 1% of its background is dropped, in text and
+// JSON, beside the surrogate's agreement.
+func TestNetworkCeiling(t *testing.T) {
+	dir := t.TempDir()
+	net := filepath.Join(dir, "small.json")
+	if err := os.WriteFile(net, []byte(`{"name": "small", "seed": 3,
+	  "populations": [{"name": "E", "cell": "hh", "model": "hh", "count": 20,
+	                   "background": [{"synapse": "exc", "rate_hz": 2000, "weight_uS": 0.002}, {"synapse": "inh", "rate_hz": 500, "weight_uS": 0.003}]}],
+	  "projections": [{"from": "E", "to": "E", "synapse": "exc", "rule": "probability", "p": 0.3, "weight_uS": 0.002, "delay_ms": 1}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runT(t, "network", "--network", net, "--reference", "full", "--ceiling", "--tstop", "200", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	m := lastJSON(t, out)
+	for _, k := range []string{"ceiling_rate_hz", "ceiling_rate_corr", "ceiling_psth_corr", "ceiling_rate_distance_hz", "psth_corr", "rate_corr"} {
+		if v, ok := m[k].(float64); !ok || math.IsNaN(v) {
+			t.Errorf("JSON %s = %v", k, m[k])
+		}
+	}
+	if c := m["ceiling_psth_corr"].(float64); !(c > 0.5 && c < 1) {
+		t.Errorf("ceiling PSTH correlation %v: want the reference to move a little", c)
+	}
+	if !strings.Contains(out, "ceiling (reference with 1% of background events dropped") {
+		t.Errorf("no ceiling line in:\n%s", out)
+	}
+}

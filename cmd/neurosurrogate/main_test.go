@@ -99,6 +99,7 @@ func TestBadInput(t *testing.T) {
 		{"rollout wrong cell", []string{"rollout", "--model", "hh", "--cell", "ballstick", "--events", "testdata/good.csv", "--tstop", "20"}, 1, []string{"trained for cell"}},
 		{"rollout missing model", []string{"rollout", "--model", "none/x.safetensors", "--cell", "hh", "--events", "testdata/good.csv"}, 1, []string{"none/x.safetensors"}},
 		{"network bad reference", []string{"network", "--reference", "sometimes"}, 2, []string{"--reference"}},
+		{"network ceiling without the full reference", []string{"network", "--ceiling"}, 2, []string{"--ceiling", "--reference full"}},
 		{"network missing file", []string{"network", "--network", "nope/net.json"}, 1, []string{"nope/net.json"}},
 		{"tiny dt", []string{"simulate", "--cell", "hh", "--dt", "1e-300"}, 2, []string{"--dt 1e-300", "in [1e-06, 100]"}},
 		{"huge dt", []string{"simulate", "--cell", "hh", "--tstop", "1e300", "--dt", "1e299"}, 2, []string{"--dt 1e+299", "in [1e-06, 100]"}},

@@ -28,6 +28,7 @@ func runNetwork(args []string, stdout io.Writer) error {
 	fs := newFlags("network", "[--network NET.json] [--model M] [--reference none|replay|full] [--tstop MS] [--warmup MS] [--json] [--raster out.png]")
 	netArg := fs.String("network", defaultNetwork, "network description (JSON file, or a shipped network name: "+fmt.Sprint(artifacts.Names("networks", ".json"))+")")
 	modelArg := fs.String("model", "", "use this surrogate model for every population (default: each population's own)")
+	ceiling := fs.Bool("ceiling", false, "with --reference full: also run the reference network with 1% of its background events left out and report how far it moves (the agreement a surrogate network can hope for)")
 	refMode := fs.String("reference", "replay", "check against the reference: none, replay (re-run a sample of cells on their recorded inputs) or full (the whole network)")
 	tstop := fs.Float64("tstop", 1000, "simulated time measured (ms), after the warm-up")
 	warmup := fs.Float64("warmup", 0, "simulated time before the measured period, left out of every statistic (ms, a multiple of the sample step; default: the network's warmup_ms)")
@@ -43,6 +44,9 @@ func runNetwork(args []string, stdout io.Writer) error {
 	case "none", "replay", "full":
 	default:
 		return usagef("--reference %q: want none, replay or full", *refMode)
+	}
+	if *ceiling && *refMode != "full" {
+		return usagef("--ceiling compares the reference network with itself: it needs --reference full")
 	}
 	if err := checkTime(*tstop, *dt); err != nil {
 		return err
@@ -137,7 +141,19 @@ func runNetwork(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var ceil *infer.RunResult
+	if *ceiling && full != nil {
+		cb := progress.New("reference network, 1% of background dropped", int64(run.SimulatedMS()), "ms")
+		ceil, err = infer.RunCeiling(b, run.TstopMS, run.WarmupMS, *dt, *workers, func(ms float64, spikes int) { cb.Set(int64(ms), fmt.Sprintf("%d spikes", spikes)) })
+		cb.Done()
+		if err != nil {
+			return err
+		}
+	}
 	rep := infer.Summarize(b, run, replay, full)
+	if ceil != nil {
+		rep.AddCeiling(b, full, ceil)
+	}
 	warmNote := ""
 	if rep.WarmupMS > 0 {
 		warmNote = fmt.Sprintf(" (+%.0f ms warm-up)", rep.WarmupMS)
@@ -163,6 +179,10 @@ func runNetwork(args []string, stdout io.Writer) error {
 			win[i] = fmt.Sprintf("%.1f", x)
 		}
 		fmt.Fprintf(stdout, "reference population rate by 100 ms window: %s Hz\n", strings.Join(win, " "))
+		if ceil != nil {
+			fmt.Fprintf(stdout, "ceiling (reference with 1%% of background events dropped, against the reference): %s Hz per cell; rate correlation %s, PSTH correlation %s, rate distance %s Hz\n",
+				f3(rep.CeilingRateHz), f3(rep.CeilingRateCorr), f3(rep.CeilingPSTHCorr), f3(rep.CeilingRateDistance))
+		}
 	}
 	if rep.WallRefS != nil {
 		fmt.Fprintf(stdout, "reference wall %.3f s; speedup per cell-second %s x\n", *rep.WallRefS, f3(rep.Speedup))
