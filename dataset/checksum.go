@@ -109,7 +109,7 @@ func sealShard(f *os.File, md arrow.Metadata) error {
 			return err
 		}
 		at := bytes.Index(buf, pat)
-		if at < 0 || bytes.Index(buf[at+1:], pat) >= 0 {
+		if at < 0 || bytes.Contains(buf[at+1:], pat) {
 			return errors.New("the checksum placeholder is not in the metadata exactly once")
 		}
 		if _, err := f.WriteAt([]byte(sum), region[0]+int64(at)+4); err != nil {

@@ -295,7 +295,10 @@ type batch struct {
 
 // Open opens the dataset in folder dir: every shard-NNNNN-of-NNNNN.arrow
 // in it. It checks that all shards share the settings and the schema, and
-// that no shard is missing or doubled.
+// that no shard is missing or doubled. A shard's checksum (MetaChecksum)
+// is verified before its first trace is returned, which reads the shard
+// once; every record batch's values are checked when it is decoded
+// (checkValues).
 func Open(dir string) (*Dataset, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
