@@ -13,8 +13,12 @@
 // shard 0 of 1). A shard is written to a hidden temporary file in the same
 // folder (".shard-...arrow.tmp-*") and renamed when complete: a file with a
 // shard name is always complete. Generate refuses to write into a folder
-// holding shards made with other settings, and Open refuses folders whose
-// shards disagree, miss or double a shard.
+// holding shards made with other settings (checked again, under the folder
+// lock FolderLock, just before the rename), and Open refuses folders whose
+// shards disagree, miss or double a shard. Every shard carries a checksum
+// of its traces and metadata (MetaChecksum), verified before its first
+// trace is read, and readers refuse values no simulation produces (Vm
+// outside [VmMinMV, VmMaxMV], negative synaptic drive, ...).
 //
 // # Schema
 //

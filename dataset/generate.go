@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 
 	"neurosurrogate/biophys"
+	"neurosurrogate/internal/atomicfile"
 )
 
 // Config is a generation job: one shard of a dataset.
@@ -42,6 +43,10 @@ type Config struct {
 	// Progress, if not nil, is called after each trace is written with the
 	// traces done and the total of this shard.
 	Progress func(done, total int)
+	// Notice, if not nil, is told what Generate did beside the shard:
+	// temporary files of a killed run removed, a stale lock taken over,
+	// waiting for another job's lock.
+	Notice func(msg string)
 }
 
 // Result describes a written shard.
@@ -167,8 +172,8 @@ func DefaultCompression(c *biophys.Cell) string {
 func metadata(st *Settings, cell *biophys.Cell, shard int) arrow.Metadata {
 	info := fmt.Sprintf(`{"index":%d,"count":%d,"traces":%d}`, shard, st.Shards, ShardTraces(st.Traces, shard, st.Shards))
 	return arrow.NewMetadata(
-		[]string{MetaFormat, MetaGenerator, MetaSettings, MetaShard, MetaCell, MetaSampling},
-		[]string{Format, Generator, st.json(), info, string(cell.JSON()), SamplingDoc})
+		[]string{MetaFormat, MetaGenerator, MetaSettings, MetaShard, MetaCell, MetaSampling, MetaChecksum},
+		[]string{Format, Generator, st.json(), info, string(cell.JSON()), SamplingDoc, checksumPlaceholder})
 }
 
 // Generate simulates one shard of a dataset and writes it into folder dir
@@ -189,10 +194,28 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("cannot create the output folder: %w", err)
 	}
+	final := filepath.Join(dir, ShardFileName(cfg.Shard, cfg.Shards))
+	// One job per shard file at a time; its lock also tells which
+	// temporary files of the shard are leftovers: those older than it.
+	lease, err := atomicfile.TryLease(atomicfile.LockName(final), fmt.Sprintf("generate shard %d/%d", cfg.Shard, cfg.Shards), cfg.Notice)
+	if err != nil {
+		var held *atomicfile.HeldError
+		if errors.As(err, &held) {
+			return nil, fmt.Errorf("another job is generating shard %d/%d into %s: %w", cfg.Shard, cfg.Shards, dir, err)
+		}
+		return nil, fmt.Errorf("cannot write in the output folder: %w", err)
+	}
+	defer lease.Release()
+	removed, err := atomicfile.CleanTemps(dir, []string{filepath.Base(final)}, lease.Taken())
+	if err != nil {
+		return nil, err
+	}
+	if len(removed) > 0 && cfg.Notice != nil {
+		cfg.Notice(fmt.Sprintf("removed %d unfinished temporary file(s) a killed run left in %s: %s", len(removed), dir, strings.Join(removed, ", ")))
+	}
 	if err := checkFolder(dir, st); err != nil {
 		return nil, err
 	}
-	final := filepath.Join(dir, ShardFileName(cfg.Shard, cfg.Shards))
 	f, err := os.CreateTemp(dir, "."+ShardFileName(cfg.Shard, cfg.Shards)+".tmp-*")
 	if err != nil {
 		return nil, fmt.Errorf("cannot write in the output folder: %w", err)
@@ -206,7 +229,8 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
 			os.Remove(tmp)
 		}
 	}()
-	sw, err := newShardWriter(f, st, metadata(st, cfg.Cell, cfg.Shard))
+	md := metadata(st, cfg.Cell, cfg.Shard)
+	sw, err := newShardWriter(f, st, md)
 	if err != nil {
 		return nil, fileError(tmp, err)
 	}
@@ -233,17 +257,16 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
 	if err := sw.close(); err != nil {
 		return nil, fileError(tmp, err)
 	}
+	if err := sealShard(f, md); err != nil {
+		return nil, fileError(tmp, fmt.Errorf("writing the checksum: %w", err))
+	}
 	if err := f.Sync(); err != nil {
 		return nil, fileError(tmp, err)
 	}
 	if err := f.Close(); err != nil {
 		return nil, fileError(tmp, err)
 	}
-	// Another job may have written into the folder meanwhile.
-	if err := checkFolder(dir, st); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp, final); err != nil {
+	if err := publish(dir, tmp, final, st, cfg.Notice); err != nil {
 		return nil, err
 	}
 	done = true
@@ -253,6 +276,43 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
 	}
 	res.Wall = time.Since(start)
 	return res, nil
+}
+
+// FolderLock is the lock file that makes a job's last check of the
+// folder and the renaming of its shard into it one step.
+const FolderLock = ".generate.lock"
+
+// folderWait bounds the wait for another job's folder lock, which is held
+// for the milliseconds a check and a rename take (a dead holder's expires
+// after atomicfile.StaleAfter).
+const folderWait = 5 * time.Minute
+
+// Test hooks: called with the shard file's name before the folder lock is
+// taken, and under it after the last check.
+var testHookPublish, testHookLocked func(name string)
+
+// publish renames the finished temporary file tmp to final, checking under
+// the folder lock that no job has written shards of other settings into
+// the folder meanwhile (so two jobs cannot both check, then both rename).
+func publish(dir, tmp, final string, st *Settings, notice func(string)) error {
+	if testHookPublish != nil {
+		testHookPublish(filepath.Base(final))
+	}
+	lock, err := atomicfile.WaitLease(filepath.Join(dir, FolderLock), "generate: check the folder and add a shard", folderWait, notice)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	if err := checkFolder(dir, st); err != nil {
+		return err
+	}
+	if testHookLocked != nil {
+		testHookLocked(filepath.Base(final))
+	}
+	if err := lock.Check(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, final)
 }
 
 // checkFolder refuses to write into a folder holding shards made with other

@@ -107,7 +107,9 @@ type header struct {
 	settingsJSON string
 	shard        ShardInfo
 	cellJSON     string
+	checksum     string // MetaChecksum ("": a shard written before checksums)
 	records      int
+	verified     bool // the checksum was checked (by Dataset.openShard)
 }
 
 // arrowFile is an open Arrow IPC file.
@@ -221,6 +223,12 @@ func checkHeader(path string, r *ipc.FileReader, size int64) (*header, error) {
 	if hex.EncodeToString(sum[:]) != st.CellSHA256 {
 		return nil, bad("schema metadata %q does not match the cell_sha256 in the settings", MetaCell)
 	}
+	if sum, ok := get(MetaChecksum); ok {
+		if !checksumForm.MatchString(sum) {
+			return nil, bad("schema metadata %q is %q, want %s and 64 hex digits", MetaChecksum, clip(sum, 80), checksumPrefix)
+		}
+		h.checksum = sum
+	}
 	if err := checkSchema(schema, schemaFor(st, nil)); err != nil {
 		return nil, bad("schema differs from the one its settings imply: %v", err)
 	}
@@ -287,7 +295,10 @@ type batch struct {
 
 // Open opens the dataset in folder dir: every shard-NNNNN-of-NNNNN.arrow
 // in it. It checks that all shards share the settings and the schema, and
-// that no shard is missing or doubled.
+// that no shard is missing or doubled. A shard's checksum (MetaChecksum)
+// is verified before its first trace is returned, which reads the shard
+// once; every record batch's values are checked when it is decoded
+// (checkValues).
 func Open(dir string) (*Dataset, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
@@ -349,6 +360,29 @@ func Open(dir string) (*Dataset, error) {
 		d.meta.Files = append(d.meta.Files, h.path)
 	}
 	return d, nil
+}
+
+// Verify checks the checksum of every shard that has one (Dataset reads
+// check a shard's before its first trace is returned; Verify checks them
+// all up front) and returns the number of shards without one (written
+// before shards carried checksums).
+func (d *Dataset) Verify() (unchecked int, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for s, h := range d.shards {
+		if h.checksum == "" {
+			unchecked++
+			continue
+		}
+		if h.verified {
+			continue
+		}
+		d.clock++
+		if _, err := d.openShard(s); err != nil {
+			return unchecked, err
+		}
+	}
+	return unchecked, nil
 }
 
 // Meta returns the dataset's description.
@@ -472,8 +506,14 @@ func (d *Dataset) openShard(s int) (*openShard, error) {
 	}
 	// The file may have been replaced since Open.
 	h2, err := checkHeader(h.path, a.r, a.size)
-	if err == nil && h2.settingsJSON != h.settingsJSON {
+	if err == nil && (h2.settingsJSON != h.settingsJSON || h2.checksum != h.checksum) {
 		err = fmt.Errorf("%s changed since the dataset was opened", h.path)
+	}
+	if err == nil && !h.verified {
+		// Once per shard: every read of its traces comes after this.
+		if err = a.verify(h); err == nil {
+			h.verified = true
+		}
 	}
 	if err != nil {
 		a.close()
@@ -576,8 +616,8 @@ func extract(r arrow.Record, st *Settings, shard, rec, rows int) (*batch, error)
 		}
 		return vals.Float32Values()[off*n : (off+rows)*n], nil
 	}
-	var err error
-	if _, err = f32(1); err != nil {
+	times, err := f32(1)
+	if err != nil {
 		return nil, err
 	}
 	if b.v, err = f32(2); err != nil {
@@ -606,6 +646,9 @@ func extract(r arrow.Record, st *Settings, shard, rec, rows int) (*batch, error)
 	b.params, err = readParams(col(k+1), rows)
 	if err != nil {
 		return nil, fmt.Errorf("column %q: %v", ColParams, err)
+	}
+	if err := checkValues(b, times, st, shard, rec); err != nil {
+		return nil, err
 	}
 	return b, nil
 }

@@ -86,7 +86,7 @@ func TestOpenReadsWhatWasWritten(t *testing.T) {
 }
 
 // writeArrow writes an Arrow file with the given schema and one record.
-func writeArrow(t *testing.T, path string, schema *arrow.Schema, cols []arrow.Array, rows int, opts ...ipc.Option) {
+func writeArrow(t testing.TB, path string, schema *arrow.Schema, cols []arrow.Array, rows int, opts ...ipc.Option) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -107,7 +107,7 @@ func writeArrow(t *testing.T, path string, schema *arrow.Schema, cols []arrow.Ar
 }
 
 // rewrite copies shard src to dst with its columns and metadata edited.
-func rewrite(t *testing.T, src, dst string, edit func(fields []arrow.Field, cols []arrow.Array, md map[string]string) ([]arrow.Field, []arrow.Array), opts ...ipc.Option) {
+func rewrite(t testing.TB, src, dst string, edit func(fields []arrow.Field, cols []arrow.Array, md map[string]string) ([]arrow.Field, []arrow.Array), opts ...ipc.Option) {
 	t.Helper()
 	f, err := os.Open(src)
 	if err != nil {

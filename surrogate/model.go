@@ -507,6 +507,9 @@ func Decode(name string, data []byte) (*Model, map[string]*Tensor, map[string]st
 			m.Info[k] = v
 		}
 	}
+	if err := m.checkDataset(); err != nil {
+		return nil, nil, nil, bad("%v", err)
+	}
 	for name, sh := range m.Arch.Shapes() {
 		t, ok := ts[name]
 		if !ok {
@@ -524,6 +527,46 @@ func Decode(name string, data []byte) (*Model, map[string]*Tensor, map[string]st
 		delete(ts, name)
 	}
 	return m, ts, meta, nil
+}
+
+// Info keys of the training data's settings (JSON): InfoDataset, of the
+// dataset the model was trained on; InfoDatasetBeforeSplit, of the one the
+// model was trained on before SplitSubBins split its bins.
+const (
+	InfoDataset            = "dataset"
+	InfoDatasetBeforeSplit = "dataset_before_split"
+)
+
+// checkDataset cross-checks the architecture with the settings of the
+// dataset the model was trained on, when the file has them: the model
+// steps every sample_dt_ms x sub_bins of it (sample_dt_ms of the dataset
+// before a split). A model whose step disagrees would run at the wrong
+// step.
+func (m *Model) checkDataset() error {
+	for _, c := range []struct {
+		key   string
+		parts int
+	}{{InfoDataset, m.Arch.Parts()}, {InfoDatasetBeforeSplit, 1}} {
+		ds, ok := m.Info[c.key]
+		if !ok {
+			continue
+		}
+		var d struct {
+			SampleDtMS *float64 `json:"sample_dt_ms"`
+		}
+		if err := json.Unmarshal([]byte(ds), &d); err != nil {
+			return fmt.Errorf("metadata %q (the training dataset's settings) is not JSON: %v", c.key, err)
+		}
+		if d.SampleDtMS == nil {
+			continue
+		}
+		want := *d.SampleDtMS * float64(c.parts)
+		if !(math.Abs(m.Arch.SampleDT-want) <= 1e-9*want) {
+			return fmt.Errorf("architecture sample_dt_ms %g disagrees with the training dataset's (metadata %q): sample_dt_ms %g x sub_bins %d = %g ms; the file was edited or damaged, and the model would run at the wrong step",
+				m.Arch.SampleDT, c.key, *d.SampleDtMS, c.parts, want)
+		}
+	}
+	return nil
 }
 
 func equalShape(a, b []int) bool {

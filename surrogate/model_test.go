@@ -95,6 +95,85 @@ func TestModelBadFiles(t *testing.T) {
 	}
 }
 
+// TestModelDatasetStep: a model whose architecture's step disagrees with
+// the sample step of the dataset it was trained on (times its sub-bins) is
+// refused on load; one that agrees, or says nothing of its dataset, loads.
+func TestModelDatasetStep(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		dataset string // Info "dataset"; "-": none
+		subBins int
+		want    string // "": loads
+	}{
+		{"agrees", `{"sample_dt_ms":0.5,"traces":10}`, 0, ""},
+		{"agrees with sub-bins", `{"sample_dt_ms":0.25}`, 2, ""},
+		{"no dataset", "-", 0, ""},
+		{"dataset without the step", `{"traces":10}`, 0, ""},
+		{"twice the step", `{"sample_dt_ms":0.25}`, 0, "architecture sample_dt_ms 0.5 disagrees with the training dataset's (metadata \"dataset\"): sample_dt_ms 0.25 x sub_bins 1 = 0.25 ms"},
+		{"sub-bins forgotten", `{"sample_dt_ms":0.5}`, 2, "sample_dt_ms 0.5 x sub_bins 2 = 1 ms"},
+		{"not JSON", `{"sample_dt_ms":`, 0, `metadata "dataset" (the training dataset's settings) is not JSON`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := testArch(1, 2)
+			if tc.subBins > 0 {
+				a.SubBins = tc.subBins
+				a.Inputs = WithSubBins(a.Inputs, tc.subBins)
+			}
+			m, err := New(a, Norm{VOffset: -65, VScale: 20, InputScale: make([]float32, len(a.Inputs))}, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range m.Norm.InputScale {
+				m.Norm.InputScale[i] = 1
+			}
+			if tc.dataset != "-" {
+				m.Info["dataset"] = tc.dataset
+			}
+			path := filepath.Join(t.TempDir(), "m.safetensors")
+			if err := m.Save(path); err != nil {
+				t.Fatal(err)
+			}
+			_, err = Load(path)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path)):
+				t.Fatalf("error %v, want one naming %s and %q", err, path, tc.want)
+			}
+		})
+	}
+}
+
+// TestSplitModelDatasetStep: a model split into sub-bins keeps its step,
+// so the settings of its training data move to InfoDatasetBeforeSplit and
+// are checked against the step as they are.
+func TestSplitModelDatasetStep(t *testing.T) {
+	m := testModel(t, testArch(1, 2))
+	m.Info[InfoDataset] = `{"sample_dt_ms":0.5}`
+	split, err := m.SplitSubBins(2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := split.Info[InfoDataset]; ok || split.Info[InfoDatasetBeforeSplit] != m.Info[InfoDataset] {
+		t.Fatalf("split model's info %v", split.Info)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "split.safetensors")
+	if err := split.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err != nil {
+		t.Fatal(err)
+	}
+	split.Info[InfoDatasetBeforeSplit] = `{"sample_dt_ms":0.25}`
+	if err := split.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), `(metadata "dataset_before_split"): sample_dt_ms 0.25 x sub_bins 1`) {
+		t.Fatalf("error %v", err)
+	}
+}
+
 // FuzzDecode: no input makes the loader panic; whatever it accepts is a
 // complete, consistent model.
 func FuzzDecode(f *testing.F) {

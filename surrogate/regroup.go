@@ -228,6 +228,11 @@ func (m *Model) SplitSubBins(p int, level func(channel string) bool) (*Model, er
 	inputs := WithSubBins(old, p)
 	c := m.Clone()
 	c.Arch.Inputs, c.Arch.SubBins = inputs, p
+	// The training data's settings describe the model before the split.
+	if ds, ok := c.Info[InfoDataset]; ok {
+		c.Info[InfoDatasetBeforeSplit] = ds
+		delete(c.Info, InfoDataset)
+	}
 	if err := c.Arch.Validate(); err != nil {
 		return nil, err
 	}

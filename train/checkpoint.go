@@ -1,13 +1,20 @@
 package train
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
-	"neurosurrogate/internal/atomicfile"
+	"math"
 	"os"
+	"sort"
 	"strings"
 
+	"neurosurrogate/internal/atomicfile"
 	"neurosurrogate/surrogate"
 )
 
@@ -17,6 +24,9 @@ const (
 	adamV     = "adam.v."
 	bestPrefx = "best."
 	emaPrefx  = "ema."
+	// ckptSum is the metadata key of the checkpoint's checksum
+	// (checkpointDigest).
+	ckptSum = "checkpoint_sha256"
 )
 
 // saveCheckpoint writes the model, the optimizer's moments, the best model
@@ -42,9 +52,65 @@ func saveCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 	if err != nil {
 		return err
 	}
+	// Encoded once to have exactly the tensors and metadata the file will
+	// hold, then written with their checksum.
+	var buf bytes.Buffer
+	if err := m.Write(&buf, extra, map[string]string{ckptKey: string(sj)}); err != nil {
+		return err
+	}
+	ts, meta, err := surrogate.ReadSafetensors(path, buf.Bytes())
+	if err != nil {
+		return err
+	}
+	meta[ckptSum] = checkpointDigest(ts, meta)
 	return atomicfile.Write(path, func(w io.Writer) error {
-		return m.Write(w, extra, map[string]string{ckptKey: string(sj)})
+		return surrogate.WriteSafetensors(w, ts, meta)
 	})
+}
+
+// checkpointDigest is a checkpoint's checksum: the SHA-256 of its metadata
+// (every entry but the checksum, in key order) and its tensors (in name
+// order: name, shape, float32 values), each length-prefixed.
+func checkpointDigest(ts map[string]*surrogate.Tensor, meta map[string]string) string {
+	h := sha256.New()
+	keys := make([]string, 0, len(meta))
+	for k := range meta {
+		if k != ckptSum {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		putString(h, k)
+		putString(h, meta[k])
+	}
+	names := make([]string, 0, len(ts))
+	for n := range ts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b []byte
+	for _, n := range names {
+		t := ts[n]
+		putString(h, n)
+		b = binary.LittleEndian.AppendUint64(b[:0], uint64(len(t.Shape)))
+		for _, d := range t.Shape {
+			b = binary.LittleEndian.AppendUint64(b, uint64(d))
+		}
+		b = binary.LittleEndian.AppendUint64(b, uint64(len(t.Data)))
+		for _, x := range t.Data {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		}
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func putString(h hash.Hash, s string) {
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+	h.Write(n[:])
+	io.WriteString(h, s)
 }
 
 // loadCheckpoint refuses a checkpoint made with settings other than
@@ -59,9 +125,30 @@ func loadCheckpoint(path string, st *checkpointState, m *surrogate.Model, a *ada
 		}
 		return nil, settingf("{resume}: %w", err)
 	}
+	return decodeCheckpoint(path, data, st, m, a, ema)
+}
+
+// decodeCheckpoint is loadCheckpoint on the file's bytes: it verifies the
+// checksum (checkpoints written before there was one have none and are
+// taken as they are), then restores the state.
+func decodeCheckpoint(path string, data []byte, st *checkpointState, m *surrogate.Model, a *adam, ema *surrogate.Model) (*surrogate.Model, error) {
+	ts, rawMeta, err := surrogate.ReadSafetensors(path, data)
+	if err != nil {
+		return nil, settingf("{resume}: %w", err)
+	}
+	if sum, ok := rawMeta[ckptSum]; ok && checkpointDigest(ts, rawMeta) != sum {
+		return nil, settingf("{resume}: %s: checksum mismatch: the checkpoint changed after it was written (corrupt disk or copy?), so the run cannot continue from it; start it again without {resume}", path)
+	}
 	cm, extra, meta, err := surrogate.Decode(path, data)
 	if err != nil {
 		return nil, err
+	}
+	for name, t := range extra {
+		for _, x := range t.Data {
+			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) || strings.HasPrefix(name, adamV) && x < 0 {
+				return nil, fmt.Errorf("%s: checkpoint tensor %q holds %v: corrupt", path, name, x)
+			}
+		}
 	}
 	var s struct {
 		checkpointState

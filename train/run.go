@@ -3,10 +3,13 @@ package train
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +44,7 @@ type run struct {
 	start    time.Time
 	before   time.Duration // time spent before a resume
 	lastCkpt time.Time
+	lease    *atomicfile.Lease // on Out, for the run
 
 	cell             *biophys.Cell
 	vInit            float32
@@ -69,6 +73,9 @@ func setup(cfg Config, progress func(Status)) (*run, error) {
 	graph.UseBLAS()
 	if err := atomicfile.CheckWritable(cfg.Out); err != nil {
 		return nil, settingf("{out} %s: cannot write there: %w", cfg.Out, err)
+	}
+	if err := r.lock(); err != nil {
+		return nil, err
 	}
 	if err := r.prepare(); err != nil {
 		r.close()
@@ -108,6 +115,13 @@ func (r *run) prepare() error {
 	trIdx, valIdx, testIdx, err := r.split(nTraces, meta.Seed)
 	if err != nil {
 		return err
+	}
+	// One optimizer step unrolls Seq model steps, each predicting the next
+	// sample: traces of one sample give no step at all (and an untrained
+	// model), shorter ones than Seq+1 an unrolled graph mostly empty.
+	if n := meta.Samples / parts; n < cfg.Seq+1 {
+		return settingf("{seq} %d: %s holds traces of %d model steps (%g ms every %g ms%s), too short: one optimizer step unrolls {seq} steps, each predicting the next sample, so it needs traces of {seq}+1 = %d; %s",
+			cfg.Seq, cfg.Data, n, meta.DurationMS, meta.SampleDtMS*float64(parts), subBinsNote(parts), cfg.Seq+1, shortFix(n))
 	}
 	if r.trainSet, err = load(ds, trIdx, inputs, parts); err != nil {
 		return err
@@ -198,7 +212,8 @@ func (r *run) makeModel(inputs []surrogate.Input, settings *dataset.Settings, st
 	m.Info["cell_hash"] = r.cell.Hash()
 	m.Info["cell_v_init_mV"] = fmt.Sprint(r.cell.VInit())
 	m.Info["cell_threshold_mV"] = fmt.Sprint(r.cell.Threshold())
-	m.Info["dataset"] = string(settingsJSON)
+	m.Info[surrogate.InfoDataset] = string(settingsJSON)
+	delete(m.Info, surrogate.InfoDatasetBeforeSplit) // (of a starting model split into sub-bins)
 	cfgJSON, _ := json.Marshal(r.cfg)
 	m.Info["training"] = string(cfgJSON)
 	r.adam = newAdam(m.W)
@@ -259,12 +274,45 @@ func (r *run) makeFeeds() error {
 	return nil
 }
 
-// close releases the engines.
+// lock takes the lock on the run's outputs (one run writes them at a
+// time) and removes the temporary files a killed run left of them.
+func (r *run) lock() error {
+	out := r.cfg.Out
+	lease, err := atomicfile.TryLease(atomicfile.LockName(out), "train --out "+out, r.cfg.Notice)
+	if err != nil {
+		var held *atomicfile.HeldError
+		if errors.As(err, &held) {
+			return settingf("another run is writing {out} %s: %w", out, err)
+		}
+		return settingf("{out} %s: cannot write there: %w", out, err)
+	}
+	r.lease = lease
+	csv, png := CurvePaths(out)
+	var names []string
+	for _, p := range []string{out, r.ckpt, csv, png} {
+		names = append(names, filepath.Base(p))
+	}
+	dir := filepath.Dir(out)
+	removed, err := atomicfile.CleanTemps(dir, names, lease.Taken())
+	if err != nil {
+		lease.Release()
+		return err
+	}
+	if len(removed) > 0 && r.cfg.Notice != nil {
+		r.cfg.Notice(fmt.Sprintf("removed %d temporary file(s) a killed run left in %s: %s", len(removed), dir, strings.Join(removed, ", ")))
+	}
+	return nil
+}
+
+// close releases the engines and the lock.
 func (r *run) close() {
 	for _, f := range r.feeds {
 		f.close()
 	}
 	r.feeds = nil
+	if r.lease != nil {
+		r.lease.Release()
+	}
 }
 
 func (r *run) elapsed() time.Duration { return time.Since(r.start) + r.before }
@@ -472,6 +520,11 @@ func (r *run) recordNow(val metrics.Report) EpochRecord {
 // last checkpoint and the learning curve, and reports.
 func (r *run) finish(stoppedBy string) (*Result, error) {
 	st := &r.st
+	if st.Step == 0 {
+		// An untrained model would be written, with the validation of
+		// random weights (F1 1.000 on data without spikes).
+		return nil, settingf("stopped by %s before the first optimizer step: no model written; raise {time_budget} (%v)", stoppedBy, r.cfg.TimeBudget)
+	}
 	if r.best == nil {
 		// Stopped before any validation: validate what there is.
 		st.History = append(st.History, r.recordNow(validate(r.evaluated(), r.valSet, r.vInit)))
@@ -502,4 +555,21 @@ func (r *run) finish(stoppedBy string) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// subBinsNote says how sub-bins make a model step, for messages.
+func subBinsNote(parts int) string {
+	if parts <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(", %d dataset samples per model step with {sub_bins} %d", parts, parts)
+}
+
+// shortFix says what to do about traces of n model steps, too short for
+// the unrolled graph.
+func shortFix(n int) string {
+	if n >= 3 { // {seq} is at least 2
+		return fmt.Sprintf("use {seq} %d or less, or generate longer traces", n-1)
+	}
+	return "generate longer traces (at least 3 model steps)"
 }

@@ -121,6 +121,9 @@ type Config struct {
 	TimeBudget      time.Duration `json:"-"`
 	CheckpointEvery time.Duration `json:"-"`
 	Resume          bool          `json:"-"`
+	// Notice, if not nil, is told what the run did beside training: the
+	// temporary files of a killed run removed, a stale lock taken over.
+	Notice func(msg string) `json:"-"`
 	// StopAfterSteps ends the run after that many optimizer steps as if
 	// killed (for tests of resume); 0 = off.
 	StopAfterSteps int `json:"-"`

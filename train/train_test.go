@@ -350,6 +350,10 @@ func TestTrainBadInput(t *testing.T) {
 		{"negative moving average decay", func(c *Config) { c.EMA = -0.5 }, "--ema -0.5"},
 		{"input lags not from 0", func(c *Config) { c.InputLags = []int{1, 2} }, "--input-lags [1 2]"},
 		{"input lags not increasing", func(c *Config) { c.InputLags = []int{0, 4, 4} }, "--input-lags [0 4 4]"},
+		{"traces of one sample", func(c *Config) { c.Data = oneSampleData(t) }, "traces of 1 model steps"},
+		{"traces shorter than seq+1", func(c *Config) { c.Seq = 600 }, "holds traces of 600 model steps (300 ms every 0.5 ms), too short: one optimizer step unrolls --seq steps, each predicting the next sample, so it needs traces of --seq+1 = 601; use --seq 599 or less"},
+		{"sub-bins make traces too short", func(c *Config) { c.Seq, c.SubBins = 300, 2 }, "traces of 300 model steps (300 ms every 1 ms, 2 dataset samples per model step with --sub-bins 2)"},
+		{"no step within the time budget", func(c *Config) { c.TimeBudget = time.Nanosecond }, "before the first optimizer step: no model written; raise --time-budget"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
@@ -358,8 +362,25 @@ func TestTrainBadInput(t *testing.T) {
 			if err == nil || !strings.Contains(asFlags(err), tc.want) {
 				t.Fatalf("want an error mentioning %q, got %v", tc.want, err)
 			}
+			if _, err := os.Stat(cfg.Out); !os.IsNotExist(err) {
+				t.Fatalf("a model was written (%v)", err)
+			}
 		})
 	}
+}
+
+// oneSampleData makes a dataset of traces one sample long.
+func oneSampleData(t *testing.T) string {
+	c, err := biophys.LoadCell(filepath.Join("..", "artifacts", "cells", "hh.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := dataset.Generate(context.Background(), dir, dataset.Config{Cell: c, Traces: 16, DurationMS: 0.5,
+		DtMS: 0.025, SampleDtMS: 0.5, Seed: 3, Shards: 1}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // asFlags writes an error as a command line with flags named like the

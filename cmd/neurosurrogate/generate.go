@@ -107,6 +107,7 @@ x 0.002:0.010 uS, inh 0:25 Hz x 0.0005:0.003 uS, core exc 5:25 Hz x
 		Cell: cell, Traces: *traces, DurationMS: *duration, DtMS: *dt, SampleDtMS: *sampleDt,
 		Seed: *seed, Shard: si, Shards: sn, Regimes: &reg, Workers: *workers, Compression: *compress,
 		Timing: *timing,
+		Notice: func(msg string) { fmt.Fprintf(os.Stderr, "neurosurrogate generate: %s\n", msg) },
 	}
 	if _, err := cfg.Settings(); err != nil {
 		return usagef("%v", err)

@@ -29,7 +29,7 @@ func TestGenerateAndInspect(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("inspect: exit %d\n%s", code, errs)
 	}
-	for _, want := range []string{"2 shard file(s), all present", "6 x 50 ms: 100 samples every 0.5 ms", "exc (exc ExpSyn",
+	for _, want := range []string{"2 shard file(s), all present", "every shard's checksum verified", "6 x 50 ms: 100 samples every 0.5 ms", "exc (exc ExpSyn",
 		"columns    trace, t_ms, v_soma, exc, inh, spike, params", "% of traces silent", "by regime", `"seed": 1`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("inspect output lacks %q:\n%s", want, out)
@@ -95,6 +95,36 @@ func TestInspectBadInput(t *testing.T) {
 		code, _, errs := runCLI(tc.args...)
 		if code != tc.code || !strings.Contains(errs, tc.want) || strings.Contains(errs, "panic") {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+}
+
+// TestInspectFlippedByte: a bit flipped in a trace's data, leaving a
+// plausible value (Vm -65 mV becomes -65.0000076 mV), is found by inspect,
+// even without statistics, and by train's loader, both naming the shard.
+func TestInspectFlippedByte(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errs := runCLI("generate", "--cell", "hh", "--traces", "10", "--duration", "10", "--quiet", "--out", dir); code != 0 {
+		t.Fatal(out, errs)
+	}
+	shard := filepath.Join(dir, dataset.ShardFileName(0, 1))
+	b, err := os.ReadFile(shard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(b, []byte{0, 0, 0x82, 0xc2}) // float32 -65, every trace's first Vm
+	if at < 0 {
+		t.Fatal("no Vm of -65 mV in the shard")
+	}
+	b[at] ^= 1
+	if err := os.WriteFile(shard, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"inspect", dir}, {"inspect", "--no-stats", dir},
+		{"train", "--data", dir, "--out", filepath.Join(t.TempDir(), "m.safetensors"), "--epochs", "1", "--hidden", "4", "--seq", "8"}} {
+		code, _, errs := runCLI(args...)
+		if code != 1 || !strings.Contains(errs, shard) || !strings.Contains(errs, "checksum mismatch") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and a checksum mismatch naming %s", args, code, errs, shard)
 		}
 	}
 }

@@ -36,8 +36,17 @@ func runInspect(args []string, stdout io.Writer) error {
 	}
 	defer ds.Close()
 	m := ds.Meta()
+	unchecked, err := ds.Verify()
+	if err != nil {
+		return err
+	}
 	w := &errWriter{w: stdout}
 	w.printf("dataset    %s: %d shard file(s), all present\n", m.Dir, m.Shards)
+	if unchecked == 0 {
+		w.printf("integrity  every shard's checksum verified\n")
+	} else {
+		w.printf("integrity  %d of %d shards have no checksum (written before shards carried one): not verified\n", unchecked, m.Shards)
+	}
 	w.printf("format     %s, generator %s, compression %s\n", m.Format, m.Generator, m.Compression)
 	w.printf("cell       %s (sha256 %.12s...)\n", m.CellName, m.CellSHA256)
 	w.printf("traces     %d x %g ms: %d samples every %g ms (simulated with dt %g ms), seed %d\n",

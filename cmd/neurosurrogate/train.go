@@ -33,6 +33,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs := newFlags("train", "--data DIR --out MODEL.safetensors [flags]")
 	cfg := d
 	cfg.LoadModel = func(arg string) (*surrogate.Model, error) { return artifacts.LoadModel(arg, "") } // a shipped name or a file
+	cfg.Notice = func(msg string) { fmt.Fprintf(os.Stderr, "neurosurrogate train: %s\n", msg) }
 	fs.StringVar(&cfg.Data, "data", "", "dataset folder (shards made by generate)")
 	fs.StringVar(&cfg.Out, "out", "", "model file to write (safetensors); a checkpoint OUT.ckpt and learning curve OUT.curve.{csv,png} go beside it")
 	fs.StringVar(&cfg.Inputs, "inputs", d.Inputs, "how synapse channels feed the model: channels (one input each), class (exc/inh), prefix (name up to the last _), distance:N (prefix groups split into N by distance from the soma)")

@@ -1,0 +1,15 @@
+//go:build unix
+
+package atomicfile
+
+import (
+	"errors"
+	"syscall"
+)
+
+// processAlive says whether process pid exists on this host (a process of
+// another user counts).
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
