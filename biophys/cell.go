@@ -213,12 +213,17 @@ func ElementLines(data []byte, key string) []int {
 			return nil
 		}
 		var lines []int
+		// Lines are counted on from the previous element, not from the
+		// start of the file each time (which is quadratic in the elements).
+		prevOff, prevLine := int64(0), 1
 		for dec.More() {
 			off := dec.InputOffset()
 			for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
 				off++
 			}
-			lines = append(lines, inputerr.Line(data, off))
+			prevLine += bytes.Count(data[prevOff:min(off, int64(len(data)))], []byte{'\n'})
+			prevOff = min(off, int64(len(data)))
+			lines = append(lines, prevLine)
 			var skip json.RawMessage
 			if dec.Decode(&skip) != nil {
 				return lines
@@ -373,7 +378,7 @@ func (c *Cell) Validate() error {
 	}
 	roots := 0
 	for i := range c.Sections {
-		if err := c.validateSection(i); err != nil {
+		if err := c.validateSection(i, names); err != nil {
 			return err
 		}
 		if c.Sections[i].Parent == nil {
@@ -383,21 +388,13 @@ func (c *Cell) Validate() error {
 	if roots != 1 {
 		return c.topErr("sections", "%d sections have no parent; want exactly one root section", roots)
 	}
-	// Cycle check: walk each section's ancestors.
-	for i := range c.Sections {
-		seen := 0
-		for j := i; c.Sections[j].Parent != nil; {
-			j, _ = c.SectionIndex(*c.Sections[j].Parent)
-			seen++
-			if seen > len(c.Sections) {
-				return c.secErr(i, "parent", "the parent chain forms a cycle")
-			}
-		}
+	if err := c.checkCycles(names); err != nil {
+		return err
 	}
 	if c.SpikeSite == nil {
 		return c.topErr("spike_site", "missing")
 	}
-	if _, ok := c.SectionIndex(c.SpikeSite.Section); !ok {
+	if _, ok := c.lookup(names, c.SpikeSite.Section); !ok {
 		return c.topErr("spike_site.section", "no section %s", c.SpikeSite.Section)
 	}
 	if !(c.SpikeSite.X >= 0 && c.SpikeSite.X <= 1) {
@@ -417,7 +414,7 @@ func (c *Cell) Validate() error {
 		if !ok || !pt.Synapse {
 			return c.synErr(i, "kind", "unknown synapse kind %q (known: %s)", s.Kind, strings.Join(SynapseKinds(), ", "))
 		}
-		if _, ok := c.SectionIndex(s.Section); !ok {
+		if _, ok := c.lookup(names, s.Section); !ok {
 			return c.synErr(i, "section", "no section %s", s.Section)
 		}
 		if !(s.X >= 0 && s.X <= 1) {
@@ -430,10 +427,81 @@ func (c *Cell) Validate() error {
 	return nil
 }
 
-func (c *Cell) validateSection(i int) error {
+// checkCycles refuses parent links that form a loop. Each section's
+// ancestors are walked until a section already known to reach the root,
+// so every section is visited once: O(n) for n sections.
+func (c *Cell) checkCycles(names map[string]int) error {
+	const (
+		unknown = iota
+		onPath  // on the path being walked
+		rooted  // known to reach the root
+	)
+	state := make([]uint8, len(c.Sections))
+	var path []int
+	for i := range c.Sections {
+		path = path[:0]
+		for j := i; state[j] != rooted; {
+			if state[j] == onPath {
+				return c.secErr(i, "parent", "the parent chain forms a cycle")
+			}
+			state[j] = onPath
+			path = append(path, j)
+			if c.Sections[j].Parent == nil {
+				break
+			}
+			j, _ = c.lookup(names, *c.Sections[j].Parent)
+		}
+		for _, j := range path {
+			state[j] = rooted
+		}
+	}
+	return nil
+}
+
+// sectionNames maps every section's name to its index (the first, when a
+// name repeats).
+func (c *Cell) sectionNames() map[string]int {
+	names := make(map[string]int, len(c.Sections))
+	for i := range c.Sections {
+		if _, dup := names[c.Sections[i].Name]; !dup {
+			names[c.Sections[i].Name] = i
+		}
+	}
+	return names
+}
+
+// lookup is SectionIndex through a map from sectionNames, so that
+// resolving every section's parent costs O(n), not O(n²).
+func (c *Cell) lookup(names map[string]int, r SecRef) (int, bool) {
+	if r.ByIdx {
+		return r.Index, r.Index >= 0 && r.Index < len(c.Sections)
+	}
+	i, ok := names[r.Name]
+	if !ok {
+		return -1, false
+	}
+	return i, true
+}
+
+// parents resolves every section's parent once: the index of its parent,
+// -1 for the root (and for a reference that names no section, which
+// Validate refuses).
+func (c *Cell) parents() []int {
+	names := c.sectionNames()
+	out := make([]int, len(c.Sections))
+	for i := range c.Sections {
+		out[i] = -1
+		if r := c.Sections[i].Parent; r != nil {
+			out[i], _ = c.lookup(names, *r)
+		}
+	}
+	return out
+}
+
+func (c *Cell) validateSection(i int, names map[string]int) error {
 	s := &c.Sections[i]
 	if s.Parent != nil {
-		p, ok := c.SectionIndex(*s.Parent)
+		p, ok := c.lookup(names, *s.Parent)
 		if !ok {
 			return c.secErr(i, "parent", "no section %s", *s.Parent)
 		}
