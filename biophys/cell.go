@@ -304,6 +304,13 @@ func (c *Cell) SynapseNames() []string {
 	return out
 }
 
+// The temperatures a cell description may give: from absolute zero to the
+// boiling point of water.
+const (
+	MinCelsius = -273.15
+	MaxCelsius = 100.0
+)
+
 // CelsiusOrDefault is the temperature the cell runs at.
 func (c *Cell) CelsiusOrDefault() float64 {
 	if c.Celsius == nil {
@@ -359,8 +366,8 @@ func (c *Cell) Validate() error {
 	if !finite(*c.SpikeThresholdMV) {
 		return c.topErr("spike_threshold_mV", "not a finite number")
 	}
-	if c.Celsius != nil && !finite(*c.Celsius) {
-		return c.topErr("celsius", "not a finite number")
+	if t := c.Celsius; t != nil && !(*t >= MinCelsius && *t <= MaxCelsius) {
+		return c.topErr("celsius", "%v: must lie in [%g, %g] degrees C (nothing is colder than absolute zero, and no cell lives in boiling water)", *t, MinCelsius, MaxCelsius)
 	}
 	if len(c.Sections) == 0 {
 		return c.topErr("sections", "missing or empty: a cell needs at least one section")
@@ -567,8 +574,8 @@ func (c *Cell) validateSection(i int, names map[string]int) error {
 		return c.secErr(i, "cm", "%v", err)
 	}
 	for _, x := range cm {
-		if x < 0 {
-			return c.secErr(i, "cm", "%g uF/cm2: must not be negative", x)
+		if !(x > 0) {
+			return c.secErr(i, "cm", "%g uF/cm2: must be positive (a membrane without capacitance has no dynamics)", x)
 		}
 	}
 	for _, mname := range sortedKeys(s.Mechanisms) {
