@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"neurosurrogate/internal/inputerr"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,17 +115,33 @@ type InputError = inputerr.Error
 // number.
 func JSONError(file string, data []byte, err error) error { return inputerr.FromJSON(file, data, err) }
 
+// Limits on the files a cell is read from: larger ones are refused before
+// they are read (decoding JSON takes several times the file's size in
+// memory). A chain of 300 000 sections, one per line, is 27 MB; the Hay
+// cell 0.4 MB and its NEURON export 0.6 MB.
+const (
+	MaxCellBytes   = 64 << 20  // cell description (JSON)
+	MaxExportBytes = 256 << 20 // NEURON export and its synapse list (JSON)
+	MaxSWCBytes    = 64 << 20  // SWC morphology (about a million points)
+)
+
 // LoadCell reads a cell description from a JSON file and validates it.
 func LoadCell(path string) (*Cell, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputerr.ReadFile(path, MaxCellBytes, "cell descriptions")
 	if err != nil {
 		return nil, fmt.Errorf("cell: %w", err)
 	}
 	return ParseCell(path, data)
 }
 
-// ParseCell decodes and validates a cell description; name is used in errors.
+// ParseCell decodes and validates a cell description; name is used in
+// errors. A leading UTF-8 byte-order mark is skipped; a description
+// larger than MaxCellBytes is refused.
 func ParseCell(name string, data []byte) (*Cell, error) {
+	if len(data) > MaxCellBytes {
+		return nil, &inputerr.TooLargeError{File: name, Size: int64(len(data)), Limit: MaxCellBytes, What: "cell descriptions"}
+	}
+	data = inputerr.TrimBOM(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	c := &Cell{}

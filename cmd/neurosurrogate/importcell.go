@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"neurosurrogate/internal/atomicfile"
+	"neurosurrogate/internal/inputerr"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,13 +78,13 @@ func runImport(args []string, stdout io.Writer) error {
 			return err
 		}
 	case "neuron":
-		cj, err := os.ReadFile(in)
+		cj, err := inputerr.ReadFile(in, biophys.MaxExportBytes, "NEURON exports")
 		if err != nil {
 			return err
 		}
 		var sj []byte
 		if *syn != "" {
-			if sj, err = os.ReadFile(*syn); err != nil {
+			if sj, err = inputerr.ReadFile(*syn, biophys.MaxExportBytes, "NEURON exports"); err != nil {
 				return err
 			}
 		}
