@@ -78,6 +78,14 @@ func runNetwork(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *refMode == "none" {
+		err = checkSampleGrid(*tstop, b.SampleDT, "models'")
+	} else {
+		err = checkModelTime(b.SampleDT, *tstop, *dt)
+	}
+	if err != nil {
+		return err
+	}
 	if warmupSet {
 		if err := infer.CheckWarmup(*warmup, b.SampleDT); err != nil {
 			return usagef("--warmup %v", err)
@@ -111,11 +119,7 @@ func runNetwork(args []string, stdout io.Writer) error {
 			sample = append(sample, int((int64(i)*int64(b.Cells)+int64(b.Cells)/2)/int64(k)))
 		}
 	}
-	steps := int(math.Round(*tstop / b.SampleDT))
-	if steps < 1 {
-		return usagef("--tstop %v: shorter than the models' sample step (%g ms)", *tstop, b.SampleDT)
-	}
-	steps += int(math.Round(net.WarmupMS / b.SampleDT))
+	steps := int(math.Round(*tstop/b.SampleDT)) + int(math.Round(net.WarmupMS/b.SampleDT))
 	bar := progress.New("surrogate network", int64(steps), "steps")
 	run, err := infer.RunSurrogate(b, *tstop, infer.EngineOptions{Workers: *workers, WarmupMS: net.WarmupMS, Record: sample, ProgressEvery: max(1, steps/100),
 		Progress: func(k, n, spikes int) { bar.Set(int64(k), fmt.Sprintf("%d spikes", spikes)) }})
