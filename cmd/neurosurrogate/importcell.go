@@ -47,6 +47,9 @@ func runImport(args []string, stdout io.Writer) error {
 	if *out == "" {
 		return usagef("--out is required")
 	}
+	if err := checkOverwrite([]pathArg{{"--out", *out}}, []pathArg{{"the input file", in}, {"--synapses", *syn}}); err != nil {
+		return err
+	}
 	if err := checkWritable("out", *out); err != nil {
 		return err
 	}

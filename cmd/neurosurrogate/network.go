@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"strings"
 
 	"neurosurrogate/artifacts"
@@ -73,6 +74,21 @@ func runNetwork(args []string, stdout io.Writer) error {
 		for i := range net.Populations {
 			net.Populations[i].Model = *modelArg
 		}
+	}
+	// The raster must not overwrite the network, --model, or a cell or
+	// model file a population names (relative to the network's folder).
+	netFile := artifactFile(*netArg, "", "networks", ".json")
+	ins := []pathArg{{"--network", netFile}, {"--model", artifactFile(*modelArg, "", "models", ".safetensors")}}
+	base := ""
+	if netFile != "" {
+		base = filepath.Dir(netFile)
+	}
+	for i, p := range net.Populations {
+		ins = append(ins, pathArg{fmt.Sprintf("populations[%d].cell", i), artifactFile(p.Cell, base, "cells", ".json")},
+			pathArg{fmt.Sprintf("populations[%d].model", i), artifactFile(p.Model, base, "models", ".safetensors")})
+	}
+	if err := checkOverwrite([]pathArg{{"--raster", *raster}}, ins); err != nil {
+		return err
 	}
 	b, err := infer.Build(net, artifacts.Resolver{})
 	if err != nil {
