@@ -30,6 +30,7 @@ type Cell struct {
 	src      string // file the description came from, for errors
 	secLines []int  // line of each section in src (0 when unknown)
 	synLines []int
+	keyLines map[string]int // line of each top-level key in src
 }
 
 // Location is a point on a section: the section and the arc position x in [0, 1].
@@ -154,6 +155,7 @@ func ParseCell(name string, data []byte) (*Cell, error) {
 	c.src = name
 	c.secLines = ElementLines(data, "sections")
 	c.synLines = ElementLines(data, "synapses")
+	c.keyLines = KeyLines(data)
 	if err := c.checkRaw(data); err != nil {
 		return nil, err
 	}
@@ -202,6 +204,39 @@ func (c *Cell) checkRaw(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// KeyLines returns the line of each key of a JSON object's top level (for
+// error messages), or nil if the data is not an object.
+func KeyLines(data []byte) map[string]int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	lines := map[string]int{}
+	prevOff, prevLine := int64(0), 1
+	for dec.More() {
+		off := dec.InputOffset()
+		t, err := dec.Token()
+		if err != nil {
+			return lines
+		}
+		for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
+			off++
+		}
+		prevLine += bytes.Count(data[prevOff:min(off, int64(len(data)))], []byte{'\n'})
+		prevOff = min(off, int64(len(data)))
+		if k, ok := t.(string); ok {
+			if _, dup := lines[k]; !dup {
+				lines[k] = prevLine
+			}
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return lines
+		}
+	}
+	return lines
 }
 
 // ElementLines returns the line on which each element of the top-level
@@ -277,8 +312,11 @@ func (c *Cell) synErr(i int, field, format string, args ...any) error {
 	return &InputError{File: c.src, Line: line, Field: f, Msg: fmt.Sprintf(format, args...)}
 }
 
+// topErr is an error in a top-level field ("celsius", "spike_site.x"),
+// on the line of its key when the key is in the file.
 func (c *Cell) topErr(field, format string, args ...any) error {
-	return &InputError{File: c.src, Field: field, Msg: fmt.Sprintf(format, args...)}
+	key, _, _ := strings.Cut(field, ".")
+	return &InputError{File: c.src, Line: c.keyLines[key], Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Source is the file the description was read from ("" if built in code).
