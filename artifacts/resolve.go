@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"neurosurrogate/biophys"
+	"neurosurrogate/internal/inputerr"
 	"neurosurrogate/surrogate"
 )
 
@@ -15,9 +16,18 @@ func isName(arg, ext string) bool {
 	return !strings.ContainsAny(arg, `/\`) && !strings.HasSuffix(arg, ext)
 }
 
+// MaxNetworkBytes is infer.MaxNetworkBytes (which this package cannot
+// import: infer's tests import it).
+const MaxNetworkBytes = 16 << 20
+
+// Limits on the files resolve reads, by kind (0: none; a model's loader
+// checks its own sizes).
+var limits = map[string]int64{"cell": biophys.MaxCellBytes, "network": MaxNetworkBytes}
+
 // resolve returns a file's bytes: a shipped name, a path (relative to
 // base when not absolute), or a repository path artifacts/... that is not
-// on disk (so shipped files work from any folder).
+// on disk (so shipped files work from any folder). Files beyond the kind's
+// limit are refused before they are read.
 func resolve(kind, dir, ext, arg, base string) (data []byte, name string, err error) {
 	if arg == "" {
 		return nil, "", fmt.Errorf("no %s given (a shipped %s: %s; or a file)", kind, kind, strings.Join(Names(dir, ext), ", "))
@@ -39,7 +49,15 @@ func resolve(kind, dir, ext, arg, base string) (data []byte, name string, err er
 	if base != "" && !filepath.IsAbs(path) {
 		path = filepath.Join(base, path)
 	}
-	b, err := os.ReadFile(path)
+	var b []byte
+	if lim := limits[kind]; lim > 0 {
+		b, err = inputerr.ReadFile(path, lim, kind+" descriptions")
+		if _, big := err.(*inputerr.TooLargeError); big {
+			return nil, "", err
+		}
+	} else {
+		b, err = os.ReadFile(path)
+	}
 	if err == nil {
 		return b, path, nil
 	}

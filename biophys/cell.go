@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"neurosurrogate/internal/inputerr"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +30,7 @@ type Cell struct {
 	src      string // file the description came from, for errors
 	secLines []int  // line of each section in src (0 when unknown)
 	synLines []int
+	keyLines map[string]int // line of each top-level key in src
 }
 
 // Location is a point on a section: the section and the arc position x in [0, 1].
@@ -116,17 +116,33 @@ type InputError = inputerr.Error
 // number.
 func JSONError(file string, data []byte, err error) error { return inputerr.FromJSON(file, data, err) }
 
+// Limits on the files a cell is read from: larger ones are refused before
+// they are read (decoding JSON takes several times the file's size in
+// memory). A chain of 300 000 sections, one per line, is 27 MB; the Hay
+// cell 0.4 MB and its NEURON export 0.6 MB.
+const (
+	MaxCellBytes   = 64 << 20  // cell description (JSON)
+	MaxExportBytes = 256 << 20 // NEURON export and its synapse list (JSON)
+	MaxSWCBytes    = 64 << 20  // SWC morphology (about a million points)
+)
+
 // LoadCell reads a cell description from a JSON file and validates it.
 func LoadCell(path string) (*Cell, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputerr.ReadFile(path, MaxCellBytes, "cell descriptions")
 	if err != nil {
 		return nil, fmt.Errorf("cell: %w", err)
 	}
 	return ParseCell(path, data)
 }
 
-// ParseCell decodes and validates a cell description; name is used in errors.
+// ParseCell decodes and validates a cell description; name is used in
+// errors. A leading UTF-8 byte-order mark is skipped; a description
+// larger than MaxCellBytes is refused.
 func ParseCell(name string, data []byte) (*Cell, error) {
+	if len(data) > MaxCellBytes {
+		return nil, &inputerr.TooLargeError{File: name, Size: int64(len(data)), Limit: MaxCellBytes, What: "cell descriptions"}
+	}
+	data = inputerr.TrimBOM(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	c := &Cell{}
@@ -139,6 +155,7 @@ func ParseCell(name string, data []byte) (*Cell, error) {
 	c.src = name
 	c.secLines = ElementLines(data, "sections")
 	c.synLines = ElementLines(data, "synapses")
+	c.keyLines = KeyLines(data)
 	if err := c.checkRaw(data); err != nil {
 		return nil, err
 	}
@@ -189,6 +206,39 @@ func (c *Cell) checkRaw(data []byte) error {
 	return nil
 }
 
+// KeyLines returns the line of each key of a JSON object's top level (for
+// error messages), or nil if the data is not an object.
+func KeyLines(data []byte) map[string]int {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	lines := map[string]int{}
+	prevOff, prevLine := int64(0), 1
+	for dec.More() {
+		off := dec.InputOffset()
+		t, err := dec.Token()
+		if err != nil {
+			return lines
+		}
+		for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
+			off++
+		}
+		prevLine += bytes.Count(data[prevOff:min(off, int64(len(data)))], []byte{'\n'})
+		prevOff = min(off, int64(len(data)))
+		if k, ok := t.(string); ok {
+			if _, dup := lines[k]; !dup {
+				lines[k] = prevLine
+			}
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return lines
+		}
+	}
+	return lines
+}
+
 // ElementLines returns the line on which each element of the top-level
 // array key of a JSON object starts (for error messages), or nil if it
 // cannot be found.
@@ -213,12 +263,17 @@ func ElementLines(data []byte, key string) []int {
 			return nil
 		}
 		var lines []int
+		// Lines are counted on from the previous element, not from the
+		// start of the file each time (which is quadratic in the elements).
+		prevOff, prevLine := int64(0), 1
 		for dec.More() {
 			off := dec.InputOffset()
 			for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
 				off++
 			}
-			lines = append(lines, inputerr.Line(data, off))
+			prevLine += bytes.Count(data[prevOff:min(off, int64(len(data)))], []byte{'\n'})
+			prevOff = min(off, int64(len(data)))
+			lines = append(lines, prevLine)
 			var skip json.RawMessage
 			if dec.Decode(&skip) != nil {
 				return lines
@@ -257,8 +312,11 @@ func (c *Cell) synErr(i int, field, format string, args ...any) error {
 	return &InputError{File: c.src, Line: line, Field: f, Msg: fmt.Sprintf(format, args...)}
 }
 
+// topErr is an error in a top-level field ("celsius", "spike_site.x"),
+// on the line of its key when the key is in the file.
 func (c *Cell) topErr(field, format string, args ...any) error {
-	return &InputError{File: c.src, Field: field, Msg: fmt.Sprintf(format, args...)}
+	key, _, _ := strings.Cut(field, ".")
+	return &InputError{File: c.src, Line: c.keyLines[key], Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Source is the file the description was read from ("" if built in code).
@@ -298,6 +356,13 @@ func (c *Cell) SynapseNames() []string {
 	}
 	return out
 }
+
+// The temperatures a cell description may give: from absolute zero to the
+// boiling point of water.
+const (
+	MinCelsius = -273.15
+	MaxCelsius = 100.0
+)
 
 // CelsiusOrDefault is the temperature the cell runs at.
 func (c *Cell) CelsiusOrDefault() float64 {
@@ -354,8 +419,8 @@ func (c *Cell) Validate() error {
 	if !finite(*c.SpikeThresholdMV) {
 		return c.topErr("spike_threshold_mV", "not a finite number")
 	}
-	if c.Celsius != nil && !finite(*c.Celsius) {
-		return c.topErr("celsius", "not a finite number")
+	if t := c.Celsius; t != nil && !(*t >= MinCelsius && *t <= MaxCelsius) {
+		return c.topErr("celsius", "%v: must lie in [%g, %g] degrees C (nothing is colder than absolute zero, and no cell lives in boiling water)", *t, MinCelsius, MaxCelsius)
 	}
 	if len(c.Sections) == 0 {
 		return c.topErr("sections", "missing or empty: a cell needs at least one section")
@@ -373,7 +438,7 @@ func (c *Cell) Validate() error {
 	}
 	roots := 0
 	for i := range c.Sections {
-		if err := c.validateSection(i); err != nil {
+		if err := c.validateSection(i, names); err != nil {
 			return err
 		}
 		if c.Sections[i].Parent == nil {
@@ -383,21 +448,13 @@ func (c *Cell) Validate() error {
 	if roots != 1 {
 		return c.topErr("sections", "%d sections have no parent; want exactly one root section", roots)
 	}
-	// Cycle check: walk each section's ancestors.
-	for i := range c.Sections {
-		seen := 0
-		for j := i; c.Sections[j].Parent != nil; {
-			j, _ = c.SectionIndex(*c.Sections[j].Parent)
-			seen++
-			if seen > len(c.Sections) {
-				return c.secErr(i, "parent", "the parent chain forms a cycle")
-			}
-		}
+	if err := c.checkCycles(names); err != nil {
+		return err
 	}
 	if c.SpikeSite == nil {
 		return c.topErr("spike_site", "missing")
 	}
-	if _, ok := c.SectionIndex(c.SpikeSite.Section); !ok {
+	if _, ok := c.lookup(names, c.SpikeSite.Section); !ok {
 		return c.topErr("spike_site.section", "no section %s", c.SpikeSite.Section)
 	}
 	if !(c.SpikeSite.X >= 0 && c.SpikeSite.X <= 1) {
@@ -417,7 +474,7 @@ func (c *Cell) Validate() error {
 		if !ok || !pt.Synapse {
 			return c.synErr(i, "kind", "unknown synapse kind %q (known: %s)", s.Kind, strings.Join(SynapseKinds(), ", "))
 		}
-		if _, ok := c.SectionIndex(s.Section); !ok {
+		if _, ok := c.lookup(names, s.Section); !ok {
 			return c.synErr(i, "section", "no section %s", s.Section)
 		}
 		if !(s.X >= 0 && s.X <= 1) {
@@ -430,10 +487,81 @@ func (c *Cell) Validate() error {
 	return nil
 }
 
-func (c *Cell) validateSection(i int) error {
+// checkCycles refuses parent links that form a loop. Each section's
+// ancestors are walked until a section already known to reach the root,
+// so every section is visited once: O(n) for n sections.
+func (c *Cell) checkCycles(names map[string]int) error {
+	const (
+		unknown = iota
+		onPath  // on the path being walked
+		rooted  // known to reach the root
+	)
+	state := make([]uint8, len(c.Sections))
+	var path []int
+	for i := range c.Sections {
+		path = path[:0]
+		for j := i; state[j] != rooted; {
+			if state[j] == onPath {
+				return c.secErr(i, "parent", "the parent chain forms a cycle")
+			}
+			state[j] = onPath
+			path = append(path, j)
+			if c.Sections[j].Parent == nil {
+				break
+			}
+			j, _ = c.lookup(names, *c.Sections[j].Parent)
+		}
+		for _, j := range path {
+			state[j] = rooted
+		}
+	}
+	return nil
+}
+
+// sectionNames maps every section's name to its index (the first, when a
+// name repeats).
+func (c *Cell) sectionNames() map[string]int {
+	names := make(map[string]int, len(c.Sections))
+	for i := range c.Sections {
+		if _, dup := names[c.Sections[i].Name]; !dup {
+			names[c.Sections[i].Name] = i
+		}
+	}
+	return names
+}
+
+// lookup is SectionIndex through a map from sectionNames, so that
+// resolving every section's parent costs O(n), not O(n²).
+func (c *Cell) lookup(names map[string]int, r SecRef) (int, bool) {
+	if r.ByIdx {
+		return r.Index, r.Index >= 0 && r.Index < len(c.Sections)
+	}
+	i, ok := names[r.Name]
+	if !ok {
+		return -1, false
+	}
+	return i, true
+}
+
+// parents resolves every section's parent once: the index of its parent,
+// -1 for the root (and for a reference that names no section, which
+// Validate refuses).
+func (c *Cell) parents() []int {
+	names := c.sectionNames()
+	out := make([]int, len(c.Sections))
+	for i := range c.Sections {
+		out[i] = -1
+		if r := c.Sections[i].Parent; r != nil {
+			out[i], _ = c.lookup(names, *r)
+		}
+	}
+	return out
+}
+
+func (c *Cell) validateSection(i int, names map[string]int) error {
 	s := &c.Sections[i]
 	if s.Parent != nil {
-		p, ok := c.SectionIndex(*s.Parent)
+		p, ok := c.lookup(names, *s.Parent)
 		if !ok {
 			return c.secErr(i, "parent", "no section %s", *s.Parent)
 		}
@@ -499,8 +627,8 @@ func (c *Cell) validateSection(i int) error {
 		return c.secErr(i, "cm", "%v", err)
 	}
 	for _, x := range cm {
-		if x < 0 {
-			return c.secErr(i, "cm", "%g uF/cm2: must not be negative", x)
+		if !(x > 0) {
+			return c.secErr(i, "cm", "%g uF/cm2: must be positive (a membrane without capacitance has no dynamics)", x)
 		}
 	}
 	for _, mname := range sortedKeys(s.Mechanisms) {

@@ -2,6 +2,7 @@ package biophys
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -66,7 +67,7 @@ func TestCellErrors(t *testing.T) {
 		{"synapse section", `"section": "dend", "x": 0.5, "params"`, `"section": "apic", "x": 0.5, "params"`, []string{`synapse 0 ("exc") section`}},
 		{"synapse x", `"section": "dend", "x": 0.5, "params"`, `"section": "dend", "x": 1.5, "params"`, []string{`("exc") x`, "outside [0, 1]"}},
 		{"synapse param", `"tau": 2,`, `"tau": 2, "tua": 3,`, []string{`unknown parameter "tua"`}},
-		{"spike site", `"spike_site": {"section": "soma"`, `"spike_site": {"section": "somma"`, []string{"spike_site.section"}},
+		{"spike site", `"spike_site": {"section": "soma"`, `"spike_site": {"section": "somma"`, []string{"bad.json:5: spike_site.section"}},
 		{"unknown field", `"v_init_mV": -65,`, `"v_init_mV": -65, "vinit": 3,`, []string{"bad.json:3", `unknown field "vinit"`}},
 		{"unknown nested field", `"nseg": 3`, `"nseg": 3, "nsegs": 3`, []string{"bad.json:8", `unknown field "nsegs"`}},
 		{"nseg zero", `"nseg": 3`, `"nseg": 0`, []string{"bad.json:8", `("dend") nseg`, "outside [1, 32767]"}},
@@ -79,6 +80,15 @@ func TestCellErrors(t *testing.T) {
 		{"synapse without x", `"section": "dend", "x": 0.5, "params"`, `"section": "dend", "params"`, []string{`synapse 0 ("exc") x`, "missing"}},
 		{"spike site without x", `"spike_site": {"section": "soma", "x": 0.5}`, `"spike_site": {"section": "soma"}`, []string{"spike_site.x", "missing"}},
 		{"negative concentration", `"mechanisms": {"hh": {}}}`, `"mechanisms": {"hh": {}}, "ions": {"cao": -2}}`, []string{`("soma") ions.cao`, "-2 mM"}},
+		{"zero capacitance", `"Ra": 100, "cm": 1, "nseg": 3`, `"Ra": 100, "cm": 0, "nseg": 3`, []string{"bad.json:8", `section 1 ("dend") cm`, "0 uF/cm2: must be positive"}},
+		{"negative capacitance in one segment", `"Ra": 100, "cm": 1, "nseg": 3`, `"Ra": 100, "cm": [1, -1, 1], "nseg": 3`, []string{"bad.json:8", `("dend") cm`, "-1 uF/cm2"}},
+		{"negative leak", `"g": [1e-4, 2e-4, 3e-4]`, `"g": -1`, []string{"bad.json:8", `section 1 ("dend") mechanisms.pas`, "parameter g = -1 S/cm2: must be at least 0"}},
+		{"negative sodium conductance", `"hh": {}`, `"hh": {"gnabar": -0.12}`, []string{"bad.json:7", `section 0 ("soma") mechanisms.hh`, "parameter gnabar = -0.12 S/cm2"}},
+		{"below absolute zero", `"v_init_mV": -65,`, `"celsius": -300, "v_init_mV": -65,`, []string{"bad.json:3: celsius: -300: must lie in [-273.15, 100]"}},
+		{"boiling", `"v_init_mV": -65,`, `"celsius": 370, "v_init_mV": -65,`, []string{"celsius: 370: must lie in"}},
+		{"zero Ra", `"L": 20, "diam": 20, "Ra": 100,`, `"L": 20, "diam": 20, "Ra": 0,`, []string{"bad.json:7", `("soma") Ra`, "must be positive"}},
+		{"zero diameter", `"L": 100, "diam": 2,`, `"L": 100, "diam": 0,`, []string{"bad.json:8", `("dend") diam`, "must be positive"}},
+		{"zero time constant", `"tau": 2,`, `"tau": 0,`, []string{`synapse 0 ("exc") params`, "tau = 0 ms: must be positive"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(goodCell, tc.old) {
@@ -106,13 +116,20 @@ func TestCellEmptySections(t *testing.T) {
 }
 
 // TestUnstable: a negative leak conductance makes Vm blow up; the run
-// stops with an error naming cell, section and time.
+// stops with an error naming cell, section and time. (Cell files cannot
+// give one, TestNegativeConductance; it is set in the compiled template,
+// past validation, to reach the run's own guard.)
 func TestUnstable(t *testing.T) {
-	c := passiveCell(100, 2, 5, -0.02, -65)
+	c := passiveCell(100, 2, 5, 0.02, -65)
 	c.VInitMV = ptr(-64)
 	tm, err := Compile(c)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, g := range tm.mechs {
+		for k := range g.params["g"] {
+			g.params["g"][k] = -0.02
+		}
 	}
 	s, err := NewSystem([]Instance{{T: tm}, {T: tm}}, 0.025)
 	if err != nil {
@@ -150,5 +167,50 @@ func TestCellFileTruncatedOrEmpty(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNegativeConductance: every conductance parameter of every registered
+// mechanism refuses a negative value at load, naming the section, the
+// mechanism and the parameter, and accepts zero (a channel left out).
+func TestNegativeConductance(t *testing.T) {
+	checked := 0
+	for _, name := range MechanismNames() {
+		m := mechanisms[name]
+		for _, p := range m.Params {
+			if !conductanceUnits[p.Unit] {
+				continue
+			}
+			for _, tc := range []struct {
+				v  float64
+				ok bool
+			}{{-1e-3, false}, {0, true}} {
+				params := map[string]Values{}
+				for _, q := range m.Params {
+					if math.IsNaN(q.Default) {
+						params[q.Name] = Values{1}
+					}
+				}
+				params[p.Name] = Values{tc.v}
+				c := passiveCell(20, 20, 1, 1e-4, -65)
+				c.Sections[0].Mechanisms[name] = params
+				c.SetSource("cell.json")
+				err := c.Validate()
+				if tc.ok {
+					if err != nil {
+						t.Errorf("%s %s = %g refused: %v", name, p.Name, tc.v, err)
+					}
+					continue
+				}
+				want := fmt.Sprintf(`cell.json: section 0 ("cable") mechanisms.%s: parameter %s = -0.001 %s: must be at least 0`, name, p.Name, p.Unit)
+				if err == nil || err.Error() != want {
+					t.Errorf("%s %s = %g: error %v, want %q", name, p.Name, tc.v, err, want)
+				}
+			}
+			checked++
+		}
+	}
+	if checked < 10 {
+		t.Errorf("checked %d conductance parameters; the registered mechanisms have more", checked)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"neurosurrogate/internal/inputerr"
 	"os"
 	"sort"
 	"strconv"
@@ -24,6 +25,17 @@ type Event struct {
 // EventsHeader is the required first line of an input-event CSV file.
 const EventsHeader = "time_ms,synapse,weight_uS"
 
+// Limits on one input-event file: more events, or more bytes of CSV (after
+// decompression), are refused rather than read into memory without bound.
+// Ten million events take 240 MB as Events.
+const (
+	MaxEvents     = 10_000_000
+	MaxEventBytes = 512 << 20
+)
+
+// The limits in force (tests lower them).
+var maxEvents, maxEventBytes int64 = MaxEvents, MaxEventBytes
+
 // ReadEventsFile reads an input-event CSV file for cell c (gzipped when
 // the name ends in .gz).
 func ReadEventsFile(path string, c *Cell) ([]Event, error) {
@@ -32,6 +44,9 @@ func ReadEventsFile(path string, c *Cell) ([]Event, error) {
 		return nil, fmt.Errorf("events: %w", err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > maxEventBytes {
+		return nil, &inputerr.TooLargeError{File: path, Size: st.Size(), Limit: maxEventBytes, What: "event files"}
+	}
 	var r io.Reader = f
 	if strings.HasSuffix(path, ".gz") {
 		gz, err := gzip.NewReader(f)
@@ -69,7 +84,9 @@ func (e *readErr) or(name string, line int, parse error) error {
 
 // ReadEvents parses input events (CSV with header time_ms,synapse,weight_uS)
 // naming synapses of cell c. Errors name the file and line. The result is
-// sorted by time (stable, so equal times keep file order).
+// sorted by time (stable, so equal times keep file order). A leading UTF-8
+// byte-order mark is skipped; more than MaxEvents events or MaxEventBytes
+// bytes are refused.
 func ReadEvents(name string, r io.Reader, c *Cell) ([]Event, error) {
 	rd := &readErr{r: r}
 	evs, line, err := readEvents(name, rd, c)
@@ -82,7 +99,7 @@ func ReadEvents(name string, r io.Reader, c *Cell) ([]Event, error) {
 // readEvents is ReadEvents on a reader whose read errors the caller
 // checks; it also returns the line it stopped at.
 func readEvents(name string, r io.Reader, c *Cell) ([]Event, int, error) {
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(inputerr.LimitReader(r, name, maxEventBytes, "event files"))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	line := 0
 	var out []Event
@@ -90,7 +107,7 @@ func readEvents(name string, r io.Reader, c *Cell) ([]Event, int, error) {
 		line++
 		text := strings.TrimSpace(sc.Text())
 		if line == 1 {
-			text = strings.TrimPrefix(text, "\ufeff")
+			text = strings.TrimPrefix(text, inputerr.BOM)
 			if strings.ReplaceAll(text, " ", "") != EventsHeader {
 				return nil, line, &InputError{File: name, Line: 1, Msg: fmt.Sprintf("header is %q; want %q", truncate(text, 60), EventsHeader)}
 			}
@@ -122,11 +139,18 @@ func readEvents(name string, r io.Reader, c *Cell) ([]Event, int, error) {
 		if !(w >= 0 && w <= MaxWeightUS) {
 			return nil, line, &InputError{File: name, Line: line, Field: "weight_uS", Msg: fmt.Sprintf("%v: weights must lie in [0, %g] uS", w, MaxWeightUS)}
 		}
+		if int64(len(out)) == maxEvents {
+			return nil, line, &InputError{File: name, Line: line, Msg: fmt.Sprintf("more than %d events in one file; split the input", maxEvents)}
+		}
 		out = append(out, Event{TimeMS: t, Syn: idx, WeightUS: w})
 	}
 	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
+		var big *inputerr.TooLargeError
+		switch {
+		case errors.Is(err, bufio.ErrTooLong):
 			return nil, line, &InputError{File: name, Line: line + 1, Msg: "line too long"}
+		case errors.As(err, &big):
+			return nil, line, err
 		}
 		return nil, line, fmt.Errorf("%s: %w", name, err)
 	}

@@ -152,6 +152,7 @@ func nodeIndex(nseg int, x float64) int {
 // root section to position x of section sec.
 func (c *Cell) PathDistance(sec int, x float64) float64 {
 	length := func(i int) float64 { return c.Sections[i].length() }
+	names := c.sectionNames()
 	d := x * length(sec)
 	for i := sec; ; {
 		s := &c.Sections[i]
@@ -159,7 +160,7 @@ func (c *Cell) PathDistance(sec int, x float64) float64 {
 			// The root: measure from its middle.
 			return math.Abs(d - 0.5*length(i))
 		}
-		p, _ := c.SectionIndex(*s.Parent)
+		p, _ := c.lookup(names, *s.Parent)
 		px := 1.0
 		if s.ParentX != nil {
 			px = *s.ParentX

@@ -32,7 +32,9 @@ import (
 var hayQt = math.Pow(2.3, (34.0-21.0)/10.0)
 
 // gbarParam is a required peak conductance density.
-func gbarParam(name string) Param { return Param{Name: name, Default: Required, Unit: "S/cm2"} }
+func gbarParam(name string) Param {
+	return Param{Name: name, Default: Required, Unit: "S/cm2", Range: NonNegative}
+}
 
 // channel is the common layout of a gated channel with n instances:
 // each instance's node and peak conductance, its gates, and scratch space,

@@ -8,9 +8,9 @@ func init() {
 		Doc: "NEURON's hh: squid Na, K and leak channels, q10 = 3 from 6.3 C, " +
 			"rates from 201-point tables over [-100, 100] mV as NEURON's usetable_hh",
 		Params: []Param{
-			{Name: "gnabar", Default: 0.12, Unit: "S/cm2"},
-			{Name: "gkbar", Default: 0.036, Unit: "S/cm2"},
-			{Name: "gl", Default: 0.0003, Unit: "S/cm2"},
+			{Name: "gnabar", Default: 0.12, Unit: "S/cm2", Range: NonNegative},
+			{Name: "gkbar", Default: 0.036, Unit: "S/cm2", Range: NonNegative},
+			{Name: "gl", Default: 0.0003, Unit: "S/cm2", Range: NonNegative},
 			{Name: "el", Default: -54.3, Unit: "mV"},
 		},
 		Ions: []IonUse{{Ion: "na"}, {Ion: "k"}},

@@ -5,7 +5,7 @@ func init() {
 		Name: "pas",
 		Doc:  "passive leak i = g (v - e), as NEURON's pas",
 		Params: []Param{
-			{Name: "g", Default: 0.001, Unit: "S/cm2"},
+			{Name: "g", Default: 0.001, Unit: "S/cm2", Range: NonNegative},
 			{Name: "e", Default: -70, Unit: "mV"},
 		},
 		New: func(b *Build) Kernel { return &pas{node: b.Nodes, g: b.P["g"], e: b.P["e"]} },

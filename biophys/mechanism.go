@@ -95,7 +95,25 @@ func RegisterMechanism(m *Mechanism) {
 	if _, dup := mechanisms[m.Name]; dup {
 		panic("biophys: mechanism registered twice: " + m.Name)
 	}
+	mustBoundConductances(m.Name, m.Params)
 	mechanisms[m.Name] = m
+}
+
+// conductanceUnits are the units of conductances (densities of mechanisms,
+// totals of point processes). A negative conductance is no membrane: it
+// feeds energy in, and the run blows up some steps later with an error
+// that blames the time step.
+var conductanceUnits = map[string]bool{"S/cm2": true, "mS/cm2": true, "uS": true, "nS": true}
+
+// mustBoundConductances panics when a type declares a conductance that
+// may be negative, so that every mechanism refuses one at load with the
+// section and parameter.
+func mustBoundConductances(kind string, ps []Param) {
+	for _, p := range ps {
+		if conductanceUnits[p.Unit] && p.Range == AnyValue {
+			panic(fmt.Sprintf("biophys: %s parameter %s is a conductance (%s) with no Range: give it NonNegative", kind, p.Name, p.Unit))
+		}
+	}
 }
 
 // MechanismNames lists registered mechanisms.
@@ -177,6 +195,7 @@ func RegisterPointType(p *PointType) {
 	if _, dup := pointTypes[p.Name]; dup {
 		panic("biophys: point type registered twice: " + p.Name)
 	}
+	mustBoundConductances(p.Name, p.Params)
 	pointTypes[p.Name] = p
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"neurosurrogate/internal/inputerr"
 	"strings"
 )
 
@@ -83,7 +84,22 @@ const neuronExportFile = "NEURON export"
 //
 // The cell is named by the export's "name" field, or "hay-l5pc" (the cell
 // that hay_export.py exports) when it has none. synapsesJSON may be nil.
+//
+// A leading UTF-8 byte-order mark is skipped in both; either beyond
+// MaxExportBytes is refused.
 func FromNEURONExport(cellJSON, synapsesJSON []byte) (*Cell, error) {
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{neuronExportFile, cellJSON}, {"synapses", synapsesJSON}} {
+		if len(f.data) > MaxExportBytes {
+			return nil, &inputerr.TooLargeError{File: f.name, Size: int64(len(f.data)), Limit: MaxExportBytes, What: "NEURON exports"}
+		}
+	}
+	cellJSON = inputerr.TrimBOM(cellJSON)
+	if synapsesJSON != nil {
+		synapsesJSON = inputerr.TrimBOM(synapsesJSON)
+	}
 	var ex neuronExport
 	dec := json.NewDecoder(bytes.NewReader(cellJSON))
 	if err := dec.Decode(&ex); err != nil {

@@ -2,9 +2,11 @@ package biophys
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"neurosurrogate/internal/inputerr"
 	"sort"
 	"strconv"
 	"strings"
@@ -156,15 +158,21 @@ type swcPoint struct {
 // points: NeuroMorpho's cylinder; more: a path through its points) is the
 // root and other sections attach at its middle. Sections are named and
 // ordered as NEURON's Import3d does (soma, axon, dend, apic; breadth-first).
+// A leading UTF-8 byte-order mark is skipped; more than MaxSWCBytes is
+// refused.
 func ReadSWC(name string, r io.Reader, opt SWCOptions) (*Cell, error) {
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(inputerr.LimitReader(r, name, MaxSWCBytes, "SWC files"))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	var pts []swcPoint
 	byID := map[int]int{}
 	line := 0
 	for sc.Scan() {
 		line++
-		text := strings.TrimSpace(sc.Text())
+		text := sc.Text()
+		if line == 1 {
+			text = strings.TrimPrefix(text, inputerr.BOM)
+		}
+		text = strings.TrimSpace(text)
 		if i := strings.IndexByte(text, '#'); i >= 0 {
 			text = strings.TrimSpace(text[:i])
 		}
@@ -207,6 +215,13 @@ func ReadSWC(name string, r io.Reader, opt SWCOptions) (*Cell, error) {
 		pts = append(pts, p)
 	}
 	if err := sc.Err(); err != nil {
+		var big *inputerr.TooLargeError
+		switch {
+		case errors.As(err, &big):
+			return nil, err
+		case errors.Is(err, bufio.ErrTooLong):
+			return nil, &InputError{File: name, Line: line + 1, Msg: "line too long"}
+		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(pts) == 0 {

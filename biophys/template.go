@@ -68,17 +68,15 @@ func Compile(c *Cell) (*Template, error) {
 		return nil, err
 	}
 	ns := len(c.Sections)
-	parentOf := make([]int, ns)
+	names := c.sectionNames()
+	parentOf := c.parents()
 	children := make([][]int, ns)
 	root := -1
-	for i := range c.Sections {
-		if c.Sections[i].Parent == nil {
-			parentOf[i] = -1
+	for i, p := range parentOf {
+		if p < 0 {
 			root = i
 			continue
 		}
-		p, _ := c.SectionIndex(*c.Sections[i].Parent)
-		parentOf[i] = p
 		children[p] = append(children[p], i)
 	}
 	geom := make([]SectionGeometry, ns)
@@ -104,8 +102,9 @@ func Compile(c *Cell) (*Template, error) {
 		}
 		return centre[p][nodeIndex(c.Sections[p].NsegOf(), x)]
 	}
-	var visit func(s int)
-	visit = func(s int) {
+	// An explicit stack rather than recursion: a chain of a million
+	// sections would otherwise nest a million calls.
+	visit := func(s int) {
 		sec := &c.Sections[s]
 		if parentOf[s] < 0 {
 			nodes = append(nodes, rawNode{sec: s, kind: nodeStart, parent: -1, area: 0})
@@ -125,19 +124,23 @@ func Compile(c *Cell) (*Template, error) {
 		}
 		nodes = append(nodes, rawNode{sec: s, kind: nodeEnd, parent: prev, ri: geom[s].EndRiMohm})
 		endNode[s] = len(nodes) - 1
-		for _, ch := range children[s] {
-			visit(ch)
+	}
+	for stack := []int{root}; len(stack) > 0; {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		visit(s)
+		for k := len(children[s]) - 1; k >= 0; k-- { // first child on top
+			stack = append(stack, children[s][k])
 		}
 	}
-	visit(root)
 
 	locate := func(sec int, x float64) int { return attach(sec, x) }
-	site, _ := c.SectionIndex(c.SpikeSite.Section)
+	site, _ := c.lookup(names, c.SpikeSite.Section)
 	spikeRaw := locate(site, c.SpikeSite.X)
 	nodes[spikeRaw].pinned = true
 	synRaw := make([]int, len(c.Synapses))
 	for i, s := range c.Synapses {
-		si, _ := c.SectionIndex(s.Section)
+		si, _ := c.lookup(names, s.Section)
 		synRaw[i] = locate(si, s.X)
 		nodes[synRaw[i]].pinned = true
 	}

@@ -133,6 +133,37 @@ func (Files) Model(arg, base string) (*surrogate.Model, error) {
 	return surrogate.Load(joinBase(base, arg))
 }
 
+// checkSampleSteps refuses models that do not all share one sample step.
+// The step most populations' models have is taken as the network's (the
+// first population's on a tie) and the first population whose model
+// differs is blamed, with the population that has the network's step
+// named beside it, so that with two populations both are named.
+func (n *Network) checkSampleSteps(models []*surrogate.Model) error {
+	count := map[float64]int{}
+	for _, m := range models {
+		count[m.Arch.SampleDT]++
+	}
+	step := models[0].Arch.SampleDT
+	for _, m := range models {
+		if s := m.Arch.SampleDT; count[s] > count[step] {
+			step = s
+		}
+	}
+	ref := -1
+	for i, m := range models {
+		if m.Arch.SampleDT == step && ref < 0 {
+			ref = i
+		}
+	}
+	for i, m := range models {
+		if s := m.Arch.SampleDT; s != step {
+			return n.errf(fmt.Sprintf("populations[%d].model", i), "model %q has a sample step of %g ms, but populations[%d] (%s) has model %q at %g ms; all models of a network must share one sample step",
+				n.Populations[i].Model, s, ref, n.Populations[ref].Name, n.Populations[ref].Model, step)
+		}
+	}
+	return nil
+}
+
 func joinBase(base, path string) string {
 	if base == "" || filepath.IsAbs(path) {
 		return path
@@ -151,6 +182,8 @@ func Build(n *Network, r Resolver) (*Built, error) {
 		base = filepath.Dir(n.src)
 	}
 	b := &Built{Net: n}
+	cells := make([]*biophys.Cell, len(n.Populations))
+	models := make([]*surrogate.Model, len(n.Populations))
 	for i, p := range n.Populations {
 		f := fmt.Sprintf("populations[%d]", i)
 		cell, err := r.Cell(p.Cell, base)
@@ -164,11 +197,15 @@ func Build(n *Network, r Resolver) (*Built, error) {
 		if err := CheckModel(m, cell, 0.025); err != nil {
 			return nil, n.errf(f+".model", "%v", err)
 		}
-		if b.SampleDT == 0 {
-			b.SampleDT = m.Arch.SampleDT
-		} else if m.Arch.SampleDT != b.SampleDT {
-			return nil, n.errf(f+".model", "sample step %g ms differs from the network's %g ms; all models must share one", m.Arch.SampleDT, b.SampleDT)
-		}
+		cells[i], models[i] = cell, m
+	}
+	if err := n.checkSampleSteps(models); err != nil {
+		return nil, err
+	}
+	b.SampleDT = models[0].Arch.SampleDT
+	for i, p := range n.Populations {
+		f := fmt.Sprintf("populations[%d]", i)
+		cell, m := cells[i], models[i]
 		inputs, timing, _ := m.Arch.SubIndex(cell.SynapseNames())
 		input := inputs[0]
 		mid, midOff := m.Arch.PlaceInBin(0.5*m.Arch.SampleDT, 0)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"neurosurrogate/internal/inputerr"
-	"os"
 	"strconv"
 	"strings"
 
@@ -178,17 +177,27 @@ func (d Dist) MeanValue() float64 {
 	return d.Value
 }
 
+// MaxNetworkBytes is the largest network description read: populations
+// and projections are rules, not lists of cells, so real ones are a few
+// kB; a larger file is refused before it is read.
+const MaxNetworkBytes = 16 << 20
+
 // LoadNetwork reads and checks a network description.
 func LoadNetwork(path string) (*Network, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputerr.ReadFile(path, MaxNetworkBytes, "network descriptions")
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
 	return ParseNetwork(path, data)
 }
 
-// ParseNetwork decodes and checks a network description.
+// ParseNetwork decodes and checks a network description. A leading UTF-8
+// byte-order mark is skipped; more than MaxNetworkBytes is refused.
 func ParseNetwork(name string, data []byte) (*Network, error) {
+	if len(data) > MaxNetworkBytes {
+		return nil, &inputerr.TooLargeError{File: name, Size: int64(len(data)), Limit: MaxNetworkBytes, What: "network descriptions"}
+	}
+	data = inputerr.TrimBOM(data)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	n := &Network{}

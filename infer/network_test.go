@@ -1,10 +1,12 @@
 package infer
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"neurosurrogate/artifacts"
 	"neurosurrogate/surrogate"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -632,5 +634,92 @@ func TestSubBinModels(t *testing.T) {
 	}
 	if worst > 1e-2 || len(ra.Spikes) != len(rb.Spikes) {
 		t.Errorf("single cell: split model %d spikes, model %d; Vm differs by up to %g mV", len(rb.Spikes), len(ra.Spikes), worst)
+	}
+}
+
+// stepResolver is artifacts.Resolver, with "hh-1ms": the shipped hh model
+// told that its sample step is 1 ms (a model that fits the hh cell but not
+// a network of 0.5 ms models).
+type stepResolver struct{ artifacts.Resolver }
+
+func (r stepResolver) Model(arg, base string) (*surrogate.Model, error) {
+	if arg != "hh-1ms" {
+		return r.Resolver.Model(arg, base)
+	}
+	m, err := r.Resolver.Model("hh", base)
+	if err != nil {
+		return nil, err
+	}
+	m.Arch.SampleDT = 1
+	return m, nil
+}
+
+// TestSampleStepBlame: when the populations' models disagree on the
+// sample step, the error is on the population whose model differs from
+// the others' (not on the first one compared with it), on its line, and
+// names a population with the step the others share; with two
+// populations both are named.
+func TestSampleStepBlame(t *testing.T) {
+	pop := func(name, model string) string {
+		return fmt.Sprintf(`{"name": %q, "cell": "hh", "model": %q, "count": 2}`, name, model)
+	}
+	for _, tc := range []struct {
+		name   string
+		models []string
+		want   string
+	}{
+		{"first of three", []string{"hh-1ms", "hh", "hh"}, `net.json:2: populations[0].model: model "hh-1ms" has a sample step of 1 ms, but populations[1] (P1) has model "hh" at 0.5 ms`},
+		{"last of three", []string{"hh", "hh", "hh-1ms"}, `net.json:4: populations[2].model: model "hh-1ms" has a sample step of 1 ms, but populations[0] (P0) has model "hh" at 0.5 ms`},
+		{"one of two", []string{"hh-1ms", "hh"}, `net.json:3: populations[1].model: model "hh" has a sample step of 0.5 ms, but populations[0] (P0) has model "hh-1ms" at 1 ms`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var pops []string
+			for i, m := range tc.models {
+				pops = append(pops, pop(fmt.Sprintf("P%d", i), m))
+			}
+			data := "{\"name\": \"t\", \"seed\": 1, \"populations\": [\n" + strings.Join(pops, ",\n") + "\n]}"
+			n, err := ParseNetwork("net.json", []byte(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Build(n, stepResolver{})
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error %v\nwant %s...", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestNetworkFileLimits: a network file that starts with a UTF-8
+// byte-order mark reads as without it (errors keep their lines); one
+// beyond MaxNetworkBytes is refused by its size before it is read.
+func TestNetworkFileLimits(t *testing.T) {
+	data := netJSON(twoPops)
+	want, err := ParseNetwork("net.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseNetwork("net.json", append([]byte("\ufeff"), data...))
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if err != nil || string(gj) != string(wj) {
+		t.Errorf("with a BOM: %v", err)
+	}
+	bad := strings.Replace(twoPops, `"p": 0.1`, `"p": 1.1`, 1)
+	if _, err := ParseNetwork("net.json", append([]byte("\ufeff"), netJSON(bad)...)); err == nil || !strings.HasPrefix(err.Error(), "net.json:5: projections[0].p") {
+		t.Errorf("error with a BOM: %v", err)
+	}
+	p := filepath.Join(t.TempDir(), "big.json")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Truncate(MaxNetworkBytes + 1)
+	f.Close()
+	if _, err := LoadNetwork(p); err == nil || !strings.Contains(err.Error(), p+": 16 MB, more than the 16 MB limit on network descriptions") {
+		t.Errorf("file over the limit: %v", err)
+	}
+	if _, err := ParseNetwork("big.json", make([]byte, MaxNetworkBytes+1)); err == nil || !strings.Contains(err.Error(), "big.json: 16 MB, more than") {
+		t.Errorf("bytes over the limit: %v", err)
 	}
 }

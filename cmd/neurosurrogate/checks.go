@@ -37,8 +37,15 @@ func checkModelTime(sampleDT, tstop, dt float64) error {
 	if _, ok := infer.StepsPerSample(sampleDT, dt); !ok {
 		return usagef("--dt %v: the model's sample step %g ms is not a whole number of such steps", dt, sampleDT)
 	}
+	return checkSampleGrid(tstop, sampleDT, "model's")
+}
+
+// checkSampleGrid validates --tstop against the sample step of the
+// model (whose: "model's" or "models'"): a run of a fraction of a sample
+// would be rounded, and run and report another length than asked for.
+func checkSampleGrid(tstop, sampleDT float64, whose string) error {
 	if n := tstop / sampleDT; math.Abs(n-math.Round(n)) > 1e-9*n || math.Round(n) < 1 {
-		return usagef("--tstop %v: not a whole number of the model's %g ms sample steps", tstop, sampleDT)
+		return usagef("--tstop %v: not a whole number of the %s %g ms sample steps", tstop, whose, sampleDT)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"syscall"
 
@@ -73,6 +74,10 @@ x 0.002:0.010 uS, inh 0:25 Hz x 0.0005:0.003 uS, core exc 5:25 Hz x
 	}
 	if *workers < 1 {
 		return usagef("--workers %d: must be at least 1", *workers)
+	}
+	if err := checkOverwrite([]pathArg{{"--out", *out}, {"the shard file", filepath.Join(*out, dataset.ShardFileName(si, sn))}},
+		[]pathArg{{"--cell", artifactFile(*cellArg, "", "cells", ".json")}}); err != nil {
+		return err
 	}
 	cell, err := loadCell(*cellArg)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"neurosurrogate/internal/atomicfile"
+	"neurosurrogate/internal/inputerr"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,9 @@ func runImport(args []string, stdout io.Writer) error {
 	if *out == "" {
 		return usagef("--out is required")
 	}
+	if err := checkOverwrite([]pathArg{{"--out", *out}}, []pathArg{{"the input file", in}, {"--synapses", *syn}}); err != nil {
+		return err
+	}
 	if err := checkWritable("out", *out); err != nil {
 		return err
 	}
@@ -77,13 +81,13 @@ func runImport(args []string, stdout io.Writer) error {
 			return err
 		}
 	case "neuron":
-		cj, err := os.ReadFile(in)
+		cj, err := inputerr.ReadFile(in, biophys.MaxExportBytes, "NEURON exports")
 		if err != nil {
 			return err
 		}
 		var sj []byte
 		if *syn != "" {
-			if sj, err = os.ReadFile(*syn); err != nil {
+			if sj, err = inputerr.ReadFile(*syn, biophys.MaxExportBytes, "NEURON exports"); err != nil {
 				return err
 			}
 		}

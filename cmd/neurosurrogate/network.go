@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"strings"
 
 	"neurosurrogate/artifacts"
@@ -78,7 +79,30 @@ func runNetwork(args []string, stdout io.Writer) error {
 			net.Populations[i].Model = *modelArg
 		}
 	}
+	// The raster must not overwrite the network, --model, or a cell or
+	// model file a population names (relative to the network's folder).
+	netFile := artifactFile(*netArg, "", "networks", ".json")
+	ins := []pathArg{{"--network", netFile}, {"--model", artifactFile(*modelArg, "", "models", ".safetensors")}}
+	base := ""
+	if netFile != "" {
+		base = filepath.Dir(netFile)
+	}
+	for i, p := range net.Populations {
+		ins = append(ins, pathArg{fmt.Sprintf("populations[%d].cell", i), artifactFile(p.Cell, base, "cells", ".json")},
+			pathArg{fmt.Sprintf("populations[%d].model", i), artifactFile(p.Model, base, "models", ".safetensors")})
+	}
+	if err := checkOverwrite([]pathArg{{"--raster", *raster}}, ins); err != nil {
+		return err
+	}
 	b, err := infer.Build(net, artifacts.Resolver{})
+	if err != nil {
+		return err
+	}
+	if *refMode == "none" {
+		err = checkSampleGrid(*tstop, b.SampleDT, "models'")
+	} else {
+		err = checkModelTime(b.SampleDT, *tstop, *dt)
+	}
 	if err != nil {
 		return err
 	}
@@ -115,11 +139,7 @@ func runNetwork(args []string, stdout io.Writer) error {
 			sample = append(sample, int((int64(i)*int64(b.Cells)+int64(b.Cells)/2)/int64(k)))
 		}
 	}
-	steps := int(math.Round(*tstop / b.SampleDT))
-	if steps < 1 {
-		return usagef("--tstop %v: shorter than the models' sample step (%g ms)", *tstop, b.SampleDT)
-	}
-	steps += int(math.Round(net.WarmupMS / b.SampleDT))
+	steps := int(math.Round(*tstop/b.SampleDT)) + int(math.Round(net.WarmupMS/b.SampleDT))
 	bar := progress.New("surrogate network", int64(steps), "steps")
 	run, err := infer.RunSurrogate(b, *tstop, infer.EngineOptions{Workers: *workers, WarmupMS: net.WarmupMS, Record: sample, ProgressEvery: max(1, steps/100),
 		Progress: func(k, n, spikes int) { bar.Set(int64(k), fmt.Sprintf("%d spikes", spikes)) }})

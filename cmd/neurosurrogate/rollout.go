@@ -59,6 +59,10 @@ func runRollout(args []string, stdout io.Writer) error {
 	if err := checkTime(*tstop, *dt); err != nil {
 		return err
 	}
+	if err := checkOverwrite([]pathArg{{"--plot", *plotPath}}, []pathArg{{"--model", artifactFile(*modelArg, "", "models", ".safetensors")},
+		{"--cell", artifactFile(*cellArg, "", "cells", ".json")}, {"--events", *events}}); err != nil {
+		return err
+	}
 	if err := checkWritable("plot", *plotPath); err != nil {
 		return err
 	}

@@ -62,6 +62,10 @@ func runSimulate(args []string, stdout io.Writer) error {
 	if err := checkWorkers(*workers); err != nil {
 		return err
 	}
+	if err := checkOverwrite([]pathArg{{"--trace", *trace}},
+		[]pathArg{{"--cell", artifactFile(*cellArg, "", "cells", ".json")}, {"--events", *events}}); err != nil {
+		return err
+	}
 	if err := checkWritable("trace", *trace); err != nil {
 		return err
 	}

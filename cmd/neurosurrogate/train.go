@@ -86,6 +86,9 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", flagNames(err))
 	}
+	if err := checkTrainPaths(cfg, *cpuProfile); err != nil {
+		return err
+	}
 	for _, f := range []struct{ flag, path string }{{"out", cfg.Out}, {"cpuprofile", *cpuProfile}} {
 		if err := checkWritable(f.flag, f.path); err != nil {
 			return err
@@ -210,3 +213,24 @@ type renamedError struct {
 
 func (e *renamedError) Error() string { return e.msg }
 func (e *renamedError) Unwrap() error { return e.err }
+
+// checkTrainPaths refuses outputs that would overwrite the dataset (its
+// folder or a shard in it), the starting model, or each other: the model,
+// its checkpoint and learning curve, and the CPU profile.
+func checkTrainPaths(cfg train.Config, cpuProfile string) error {
+	outs := []pathArg{{"--out", cfg.Out}}
+	if cfg.Out != "" {
+		csv, png := train.CurvePaths(cfg.Out)
+		outs = append(outs, pathArg{"the checkpoint of --out", train.CheckpointPath(cfg.Out)},
+			pathArg{"the learning curve of --out", csv}, pathArg{"the learning-curve plot of --out", png})
+	}
+	outs = append(outs, pathArg{"--cpuprofile", cpuProfile})
+	ins := []pathArg{{"--data", cfg.Data}, {"--init", cfg.Init}}
+	if cfg.Data != "" {
+		shards, _ := filepath.Glob(filepath.Join(cfg.Data, "shard-*.arrow"))
+		for _, s := range shards {
+			ins = append(ins, pathArg{"a shard of --data", s})
+		}
+	}
+	return checkOverwrite(outs, ins)
+}
