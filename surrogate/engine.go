@@ -2,6 +2,7 @@ package surrogate
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -102,7 +103,7 @@ func RegisterEngine(family, name string, f NewEngineFunc) {
 }
 
 // Engines lists the names of the engines registered for a family, sorted.
-func Engines(family string) []string { return sortedKeys(engines[family]) }
+func Engines(family string) []string { return slices.Sorted(maps.Keys(engines[family])) }
 
 // NewEngine makes the engine of that name for model m (of its family) over
 // T samples of B cells.

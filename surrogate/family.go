@@ -2,7 +2,8 @@ package surrogate
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -42,7 +43,7 @@ func RegisterFamily(name string, f Family) {
 }
 
 // Families lists the registered families' names, sorted.
-func Families() []string { return sortedKeys(families) }
+func Families() []string { return slices.Sorted(maps.Keys(families)) }
 
 // FamilyName is the architecture's family (DefaultFamily when it names
 // none).
@@ -73,12 +74,3 @@ func (a Arch) checkFamily() error {
 
 // Layout is the table of the architecture's weights (its family's).
 func (a Arch) Layout() Layout { return a.family().Layout(a) }
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}

@@ -296,8 +296,11 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 }
 
 // Out is the value an output node had in the forward pass of the last Run.
-func (gr *Graph) Out(n *G.Node) []float32 {
-	v := gr.reads[n]
+func (gr *Graph) Out(n *G.Node) []float32 { return Data(gr.reads[n]) }
+
+// Data is a float32 value read from a graph (G.Read) as a slice: a
+// tensor's backing array, or a scalar; nil if nothing was read.
+func Data(v *G.Value) []float32 {
 	if v == nil || *v == nil {
 		return nil
 	}

@@ -9,6 +9,7 @@ package grugraph
 
 import (
 	"fmt"
+	"neurosurrogate/surrogate/graph"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -190,19 +191,7 @@ func concat(axis int, must func(*G.Node, error) *G.Node, ns ...*G.Node) *G.Node 
 }
 
 // out is the value node n had in the last Run.
-func (gr *Graph) out(n *G.Node) []float32 {
-	v := gr.reads[n]
-	if v == nil || *v == nil {
-		return nil
-	}
-	switch d := (*v).Data().(type) {
-	case []float32:
-		return d
-	case float32:
-		return []float32{d}
-	}
-	return nil
-}
+func (gr *Graph) out(n *G.Node) []float32 { return graph.Data(gr.reads[n]) }
 
 // Run binds the chunk's inputs and carried state (VIn, H[0]; the chunk's
 // C is not read: a GRU has no cell state), evaluates the loss and its
@@ -220,7 +209,7 @@ func (gr *Graph) Run(c *surrogate.Chunk) error {
 	var err error
 	bind := func(n *G.Node, data []float32) {
 		if err == nil {
-			err = G.Let(n, tensor.New(tensor.WithShape(n.Shape()...), tensor.WithBacking(data)))
+			err = graph.Bind(n, data)
 		}
 	}
 	for t := 0; t < T; t++ {
