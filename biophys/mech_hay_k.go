@@ -2,7 +2,9 @@ package biophys
 
 import (
 	"math"
+
 	"neurosurrogate/internal/fastexp"
+	"neurosurrogate/internal/fastlog"
 )
 
 func init() {
@@ -175,7 +177,11 @@ func (p *skE2) zinf() {
 		if ca < 1e-7 {
 			ca += 1e-07
 		}
-		e[k] = 4.8 * (skE2LogKd - math.Log(ca))
+		e[k] = ca
+	}
+	fastlog.LogAll(e, e)
+	for k, l := range e {
+		e[k] = 4.8 * (skE2LogKd - l)
 	}
 	fastexp.ExpAll(e, e)
 	inf, _ := p.gate(0)
