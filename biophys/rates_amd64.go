@@ -11,6 +11,8 @@ var vecRates = cpu.Best >= cpu.AVX2
 
 // hayK are the constants of the Hay rate expressions, as the Go code writes
 // them (so the same float64 values), for the kernels.
+//
+//lint:ignore U1000 read by the assembly kernels (rates_amd64.s)
 var hayK = [...]float64{
 	0.0001,         // 0
 	1,              // 1

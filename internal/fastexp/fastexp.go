@@ -35,6 +35,8 @@ var exp2Lo = [16]float64{
 
 // exp2Pairs interleaves the two: exp2Hi[j], exp2Lo[j] at 2j, 2j+1 (the
 // AVX2 kernel loads a pair per lane).
+//
+//lint:ignore U1000 read by the AVX2 kernel (fastexp_amd64.s)
 var exp2Pairs = func() (p [32]float64) {
 	for j := range exp2Hi {
 		p[2*j], p[2*j+1] = exp2Hi[j], exp2Lo[j]
