@@ -1,6 +1,10 @@
 package biophys
 
-import "math"
+import (
+	"math"
+
+	"neurosurrogate/internal/fastlog"
+)
 
 // Physical constants as NEURON 8.2 uses them (2019 SI values).
 const (
@@ -44,6 +48,7 @@ type Ion struct {
 	// because a mechanism there writes the concentration.
 	computed []int32
 	ktf      []float64 // 1e3 R T / F at each computed node (mV)
+	scratch  []float64 // one per computed node
 }
 
 // Nernst is the reversal potential (mV) for valence z at ktf = 1e3 R T / F.
@@ -61,12 +66,33 @@ func Nernst(ktf, z, ci, co float64) float64 {
 func KTF(celsius float64) float64 { return 1e3 * GasConst * (celsius + ZeroCKelv) / Faraday }
 
 // begin zeroes summed currents and refreshes computed reversal potentials
-// (NEURON's ion mechanism, first in every Current phase).
+// (NEURON's ion mechanism, first in every Current phase): Nernst at every
+// computed node, with the logarithms taken together (fastlog.LogAll, the
+// bits of math.Log).
 func (ion *Ion) begin() {
 	if ion.I != nil {
 		clear(ion.I)
 	}
-	for k, n := range ion.computed {
-		ion.E[n] = Nernst(ion.ktf[k], ion.Charge, ion.Ci[n], ion.Co[n])
+	n := len(ion.computed)
+	if n == 0 {
+		return
+	}
+	if len(ion.scratch) != n {
+		ion.scratch = make([]float64, n)
+	}
+	r, ci, co, e := ion.scratch, ion.Ci, ion.Co, ion.E
+	for k, nd := range ion.computed {
+		r[k] = co[nd] / ci[nd]
+	}
+	fastlog.LogAll(r, r)
+	for k, nd := range ion.computed {
+		switch {
+		case ci[nd] <= 0:
+			e[nd] = 1e6
+		case co[nd] <= 0:
+			e[nd] = -1e6
+		default: // as Nernst
+			e[nd] = ion.ktf[k] / ion.Charge * r[k]
+		}
 	}
 }

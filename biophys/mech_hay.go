@@ -44,6 +44,7 @@ type channel struct {
 	gbar []float64
 	x    []float64 // gate values
 	m, h []float64 // views of the first two gates
+	v    []float64 // scratch: each instance's v (vOf)
 	// scratch: every gate's steady state and -dt/tau (laid out as x), then
 	// exp(-dt/tau); the exponent arguments of the rates (argument j of
 	// instance k at e[j*n+k]), then their exponentials
@@ -52,7 +53,7 @@ type channel struct {
 
 func newChannel(b *Build, gbar string, gates, exps int) channel {
 	n := len(b.Nodes)
-	c := channel{node: b.Nodes, gbar: b.P[gbar], x: make([]float64, gates*n),
+	c := channel{node: b.Nodes, gbar: b.P[gbar], x: make([]float64, gates*n), v: make([]float64, n),
 		inf: make([]float64, gates*n), decay: make([]float64, gates*n), e: make([]float64, exps*n)}
 	c.m = c.x[:n]
 	if gates > 1 {
@@ -74,6 +75,15 @@ func (p *channel) gate(g int) (inf, dec []float64) {
 	return p.inf[g*n:][:n], p.decay[g*n:][:n]
 }
 
+// vOf gathers every instance's membrane potential into p.v and returns it.
+func (p *channel) vOf(V []float64) []float64 {
+	v := p.v[:len(p.node)]
+	for k, nd := range p.node {
+		v[k] = V[nd]
+	}
+	return v
+}
+
 // init sets every gate to its steady state (NMODL INITIAL: rates(); x = xinf).
 func (p *channel) init() { copy(p.x, p.inf) }
 
@@ -83,7 +93,11 @@ func (p *channel) cnexp() {
 	x := p.x
 	inf, d := p.inf[:len(x)], p.decay[:len(x)]
 	fastexp.ExpAll(d, d)
-	for i := range x {
+	i := 0
+	if vecRates {
+		i = cnexpAVX2(x, inf, d)
+	}
+	for ; i < len(x); i++ {
 		x[i] += (1 - d[i]) * (inf[i] - x[i])
 	}
 }
@@ -96,24 +110,37 @@ func (p *channel) cnexp() {
 func (p *channel) current(c *Ctx, mp, hp int, ion *Ion, fixedE float64) {
 	n := len(p.node)
 	g, gbar, m := p.e[:n], p.gbar[:n], p.m[:n]
+	i := 0
 	switch {
 	case mp == 1 && hp == 0:
-		for k := range g {
+		if vecRates {
+			i = gM1AVX2(g, gbar, m)
+		}
+		for k := i; k < n; k++ {
 			g[k] = gbar[k] * m[k]
 		}
 	case mp == 2 && hp == 1:
 		h := p.h[:n]
-		for k := range g {
+		if vecRates {
+			i = gM2H1AVX2(g, gbar, m, h)
+		}
+		for k := i; k < n; k++ {
 			g[k] = gbar[k] * m[k] * m[k] * h[k]
 		}
 	case mp == 3 && hp == 1:
 		h := p.h[:n]
-		for k := range g {
+		if vecRates {
+			i = gM3H1AVX2(g, gbar, m, h)
+		}
+		for k := i; k < n; k++ {
 			g[k] = gbar[k] * m[k] * m[k] * m[k] * h[k]
 		}
 	case mp == 4 && hp == 1:
 		h := p.h[:n]
-		for k := range g {
+		if vecRates {
+			i = gM4H1AVX2(g, gbar, m, h)
+		}
+		for k := i; k < n; k++ {
 			m2 := m[k] * m[k]
 			g[k] = gbar[k] * m2 * m2 * h[k]
 		}

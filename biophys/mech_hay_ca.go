@@ -50,10 +50,14 @@ type caHVA struct {
 // alpha_h = 0.000457 exp((-13 - v) / 50), beta_h = 0.0065 / (exp((-v - 15) / 28) + 1);
 // no temperature correction.
 func (p *caHVA) rates(c *Ctx, dt float64) {
-	V := c.V
+	vs := p.vOf(c.V)
 	e0, e1, e2, e3 := p.ex(0), p.ex(1), p.ex(2), p.ex(3)
-	for k, nd := range p.node {
-		v := V[nd]
+	i := 0
+	if vecRates {
+		i = caHVAArgsAVX2(vs, e0, e1, e2, e3)
+	}
+	for k := i; k < len(vs); k++ {
+		v := vs[k]
 		if v == -27 {
 			v += 0.0001
 		}
@@ -62,8 +66,12 @@ func (p *caHVA) rates(c *Ctx, dt float64) {
 	fastexp.ExpAll(p.e, p.e)
 	mInf, mDec := p.gate(0)
 	hInf, hDec := p.gate(1)
-	for k, nd := range p.node {
-		v := V[nd]
+	i = 0
+	if vecRates {
+		i = caHVAGatesAVX2(vs, e0, e1, e2, e3, mInf, mDec, hInf, hDec, -dt)
+	}
+	for k := i; k < len(vs); k++ {
+		v := vs[k]
 		if v == -27 {
 			v += 0.0001
 		}
@@ -91,20 +99,29 @@ type caLVAst struct {
 // mtau = 5 + 20 / (1 + exp((v + 25) / 5)); hinf = 1 / (1 + exp((v + 80) / 6.4)),
 // htau = 20 + 50 / (1 + exp((v + 40) / 7)); taus / qt.
 func (p *caLVAst) rates(c *Ctx, dt float64) {
-	V := c.V
+	vs := p.vOf(c.V)
 	e0, e1, e2, e3 := p.ex(0), p.ex(1), p.ex(2), p.ex(3)
-	for k, nd := range p.node {
-		v := V[nd] + 10
+	i := 0
+	if vecRates {
+		i = caLVAstArgsAVX2(vs, e0, e1, e2, e3)
+	}
+	for k := i; k < len(vs); k++ {
+		v := vs[k] + 10
 		e0[k], e1[k], e2[k], e3[k] = (v+30)*(1/-6.0), (v+25)*(1.0/5), (v+80)*(1/6.4), (v+40)*(1.0/7)
 	}
 	fastexp.ExpAll(p.e, p.e)
 	mInf, mDec := p.gate(0)
 	hInf, hDec := p.gate(1)
-	for k := range p.node {
+	a := -dt * hayQt
+	i = 0
+	if vecRates {
+		i = caLVAstGatesAVX2(e0, e1, e2, e3, mInf, mDec, hInf, hDec, a)
+	}
+	for k := i; k < len(vs); k++ {
 		// qt / (5 + 20 / (1 + e1)) = qt (1 + e1) / (5 (1 + e1) + 20)
 		b1, b3 := 1+e1[k], 1+e3[k]
-		mInf[k], mDec[k] = 1/(1+e0[k]), -dt*hayQt*b1/(5*b1+20)
-		hInf[k], hDec[k] = 1/(1+e2[k]), -dt*hayQt*b3/(20*b3+50)
+		mInf[k], mDec[k] = 1/(1+e0[k]), a*b1/(5*b1+20)
+		hInf[k], hDec[k] = 1/(1+e2[k]), a*b3/(20*b3+50)
 	}
 }
 

@@ -20,9 +20,13 @@ type ih struct{ channel }
 // alpha = 0.001 * 6.43 u / (exp(u / 11.9) - 1), beta = 0.001 * 193 exp(v / 33.1);
 // no temperature correction.
 func (p *ih) rates(c *Ctx, dt float64) {
-	V, ea, eb := c.V, p.ex(0), p.ex(1)
-	for k, nd := range p.node {
-		v := V[nd]
+	vs, ea, eb := p.vOf(c.V), p.ex(0), p.ex(1)
+	i := 0
+	if vecRates {
+		i = ihArgsAVX2(vs, ea, eb)
+	}
+	for k := i; k < len(vs); k++ {
+		v := vs[k]
 		if v == -154.9 {
 			v += 0.0001
 		}
@@ -30,8 +34,12 @@ func (p *ih) rates(c *Ctx, dt float64) {
 	}
 	fastexp.ExpAll(p.e, p.e)
 	inf, dec := p.gate(0)
-	for k, nd := range p.node {
-		v := V[nd]
+	i = 0
+	if vecRates {
+		i = ihGatesAVX2(vs, ea, eb, inf, dec, -dt)
+	}
+	for k := i; k < len(vs); k++ {
+		v := vs[k]
 		if v == -154.9 {
 			v += 0.0001
 		}

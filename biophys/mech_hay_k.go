@@ -2,7 +2,9 @@ package biophys
 
 import (
 	"math"
+
 	"neurosurrogate/internal/fastexp"
+	"neurosurrogate/internal/fastlog"
 )
 
 func init() {
@@ -134,14 +136,22 @@ type skv31 struct {
 // rates: minf = 1 / (1 + exp((v - 18.7) / -9.7)),
 // mtau = 0.2 * 20 / (1 + exp((v + 46.56) / -44.14)).
 func (p *skv31) rates(c *Ctx, dt float64) {
-	V, e0, e1 := c.V, p.ex(0), p.ex(1)
-	for k, nd := range p.node {
-		v := V[nd]
+	vs, e0, e1 := p.vOf(c.V), p.ex(0), p.ex(1)
+	i := 0
+	if vecRates {
+		i = skv31ArgsAVX2(vs, e0, e1)
+	}
+	for k := i; k < len(vs); k++ {
+		v := vs[k]
 		e0[k], e1[k] = (v-18.7)*(1/-9.7), (v+46.56)*(1/-44.14)
 	}
 	fastexp.ExpAll(p.e, p.e)
 	inf, dec := p.gate(0)
-	for k := range p.node {
+	i = 0
+	if vecRates {
+		i = skv31GatesAVX2(e0, e1, inf, dec, -dt)
+	}
+	for k := i; k < len(vs); k++ {
 		inf[k], dec[k] = 1/(1+e0[k]), -dt*(1+e1[k])*(1/(0.2*20))
 	}
 }
@@ -175,7 +185,11 @@ func (p *skE2) zinf() {
 		if ca < 1e-7 {
 			ca += 1e-07
 		}
-		e[k] = 4.8 * (skE2LogKd - math.Log(ca))
+		e[k] = ca
+	}
+	fastlog.LogAll(e, e)
+	for k, l := range e {
+		e[k] = 4.8 * (skE2LogKd - l)
 	}
 	fastexp.ExpAll(e, e)
 	inf, _ := p.gate(0)
@@ -213,14 +227,24 @@ type im struct {
 // rates: with a = exp(2.5 * 0.04 (v + 35)), alpha = 3.3e-3 a,
 // beta = 3.3e-3 / a, tau = 1 / (alpha + beta) / qt.
 func (p *im) rates(c *Ctx, dt float64) {
-	V, e := c.V, p.ex(0)
-	for k, nd := range p.node {
-		e[k] = 2.5 * 0.04 * (V[nd] + 35)
+	vs, e := p.vOf(c.V), p.ex(0)
+	i := 0
+	if vecRates {
+		i = imArgsAVX2(vs, e)
+	}
+	for k := i; k < len(vs); k++ {
+		e[k] = 2.5 * 0.04 * (vs[k] + 35)
 	}
 	fastexp.ExpAll(e, e)
 	inf, dec := p.gate(0)
-	for k, a := range e {
-		inf[k], dec[k] = a*a/(a*a+1), -dt*hayQt*3.3e-3*(a+1/a)
+	b := -dt * hayQt * 3.3e-3
+	i = 0
+	if vecRates {
+		i = imGatesAVX2(e, inf, dec, b)
+	}
+	for k := i; k < len(e); k++ {
+		a := e[k]
+		inf[k], dec[k] = a*a/(a*a+1), b*(a+1/a)
 	}
 }
 

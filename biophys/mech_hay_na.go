@@ -61,21 +61,30 @@ func (p *naT) guard(v float64) (vm, vh float64) {
 // alpha_h = -0.015 w / (1 - f), beta_h = -0.015 (-w) / (1 - 1/f);
 // tau = 1 / (alpha + beta) / qt.
 func (p *naT) rates(c *Ctx, dt float64) {
-	V, em, fh := c.V, p.ex(0), p.ex(1)
-	for k, nd := range p.node {
-		vm, vh := p.guard(V[nd])
+	v, em, fh := p.vOf(c.V), p.ex(0), p.ex(1)
+	i := 0
+	if vecRates {
+		i = naTArgsAVX2(v, em, fh, p.mV, p.hV)
+	}
+	for k := i; k < len(v); k++ {
+		vm, vh := p.guard(v[k])
 		em[k], fh[k] = (vm-p.mV)*(-1.0/6), (vh-p.hV)*(1.0/6)
 	}
 	fastexp.ExpAll(p.e, p.e)
 	mInf, mDec := p.gate(0)
 	hInf, hDec := p.gate(1)
-	for k, nd := range p.node {
-		vm, vh := p.guard(V[nd])
+	a := -dt * hayQt
+	i = 0
+	if vecRates {
+		i = naTGatesAVX2(v, em, fh, mInf, mDec, hInf, hDec, p.mV, p.hV, a, a*0.015)
+	}
+	for k := i; k < len(v); k++ {
+		vm, vh := p.guard(v[k])
 		u, e := vm-p.mV, em[k]
 		s := 0.182 + 0.124*e
-		mInf[k], mDec[k] = 0.182/s, -dt*hayQt*u*s/(1-e)
+		mInf[k], mDec[k] = 0.182/s, a*u*s/(1-e)
 		w, f := vh-p.hV, fh[k]
-		hInf[k], hDec[k] = 1/(1+f), -dt*hayQt*0.015*w*(1+f)/(f-1)
+		hInf[k], hDec[k] = 1/(1+f), a*0.015*w*(1+f)/(f-1)
 	}
 }
 

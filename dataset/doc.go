@@ -73,8 +73,9 @@
 //
 // Every trace is one run of the reference simulator for duration_ms from
 // v_init, driven by independent Poisson trains on every synapse. Trace i's
-// inputs depend only on (seed, i), never on shards or workers, so the same
-// arguments give byte-identical files.
+// inputs depend only on (seed, i), never on shards, workers or batches, so
+// the same arguments give byte-identical files. (A worker simulates a batch
+// of traces as cells of one System, which steps each cell exactly as alone.)
 //
 // A synapse is excitatory or inhibitory by its name ("exc..." or
 // "inh...") or else by its reversal potential (parameter e, default 0 mV:

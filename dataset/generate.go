@@ -40,6 +40,10 @@ type Config struct {
 	// Workers is the number of simulations run in parallel (0: all cores).
 	// It never changes the output.
 	Workers int
+	// Batch is the number of traces a worker simulates together, as cells
+	// of one biophys.System (0: automatic, see BatchSize). It never changes
+	// the output.
+	Batch int
 	// Progress, if not nil, is called after each trace is written with the
 	// traces done and the total of this shard.
 	Progress func(done, total int)
@@ -108,6 +112,8 @@ func (c *Config) Settings() (*Settings, error) {
 		return nil, fmt.Errorf("shard %d/%d: want 0 <= i < n", c.Shard, c.Shards)
 	case c.Workers < 0:
 		return nil, fmt.Errorf("workers %d: must not be negative", c.Workers)
+	case c.Batch < 0:
+		return nil, fmt.Errorf("batch %d: must not be negative", c.Batch)
 	}
 	if _, ok := multiple(c.SampleDtMS, c.DtMS); !ok {
 		return nil, fmt.Errorf("sample-dt %g ms is not a multiple of dt %g ms", c.SampleDtMS, c.DtMS)
@@ -240,7 +246,11 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
 		workers = runtime.NumCPU()
 	}
 	workers = min(workers, max(1, res.Traces)) // no more than there are traces
-	err = produce(ctx, st, tmpl, cfg.Shard, workers, func(t *Trace, simMS float64) error {
+	batch := cfg.Batch
+	if batch == 0 {
+		batch = BatchSize(st, tmpl, res.Traces, workers)
+	}
+	err = produce(ctx, st, tmpl, cfg.Shard, workers, batch, func(t *Trace, simMS float64) error {
 		res.SimulatedMS += simMS
 		res.Spikes += t.Spikes
 		if err := sw.add(t); err != nil {
@@ -345,38 +355,53 @@ func checkFolder(dir string, st *Settings) error {
 
 const maxChecked = 32
 
-// produce simulates the shard's traces on workers goroutines and hands
-// them to emit in trace order. At most a few traces per worker wait in
-// memory.
-func produce(ctx context.Context, st *Settings, tmpl *biophys.Template, shard, workers int,
+// BatchSize is the number of traces a worker simulates together when
+// Config.Batch is 0: as many as make batchNodes nodes (point cells share
+// the per-step costs of a System; a many-compartment cell has long arrays
+// already), at most what keeps a batch's float64 drive accumulators within
+// batchBytes, and no more than gives every worker a batch.
+func BatchSize(st *Settings, tmpl *biophys.Template, traces, workers int) int {
+	b := max(1, batchNodes/tmpl.N)
+	b = min(b, max(1, batchBytes/(8*st.Samples*len(st.Channels))))
+	return max(1, min(b, (traces+workers-1)/max(1, workers)))
+}
+
+const (
+	batchNodes = 2048
+	batchBytes = 64 << 20
+)
+
+// produce simulates the shard's traces on workers goroutines, batch traces
+// at a time, and hands them to emit in trace order. At most a few batches
+// per worker wait in memory.
+func produce(ctx context.Context, st *Settings, tmpl *biophys.Template, shard, workers, batch int,
 	emit func(t *Trace, simMS float64) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait() // runs after cancel: stops the feeder and the workers
 	defer cancel()
-	type result struct {
-		t     *Trace
-		simMS float64
-		err   error
-	}
 	type job struct {
-		i   int
-		out chan result
+		traces []int
+		out    chan []outcome
 	}
 	jobs := make(chan job)
-	slots := make(chan chan result, 2*workers)
+	slots := make(chan chan []outcome, workers+1)
 	go func() {
 		defer close(slots)
 		defer close(jobs)
-		for i := shard; i < st.Traces; i += st.Shards {
-			out := make(chan result, 1)
+		for i := shard; i < st.Traces; {
+			var traces []int
+			for ; i < st.Traces && len(traces) < batch; i += st.Shards {
+				traces = append(traces, i)
+			}
+			out := make(chan []outcome, 1)
 			select {
 			case slots <- out:
 			case <-ctx.Done():
 				return
 			}
 			select {
-			case jobs <- job{i, out}:
+			case jobs <- job{traces, out}:
 			case <-ctx.Done():
 				return
 			}
@@ -388,28 +413,31 @@ func produce(ctx context.Context, st *Settings, tmpl *biophys.Template, shard, w
 			defer wg.Done()
 			s := newSim(st, tmpl)
 			for j := range jobs {
-				if ctx.Err() != nil {
-					j.out <- result{err: ctx.Err()}
-					continue
+				pls := make([]plan, len(j.traces))
+				for k, i := range j.traces {
+					pls[k] = drawParams(st, i)
 				}
-				s.simulatedMS = 0
-				t, err := s.run(drawParams(st, j.i))
-				j.out <- result{t, s.simulatedMS, err}
+				j.out <- s.run(ctx, pls)
 			}
 		}()
 	}
 	for out := range slots {
-		var r result
+		var rs []outcome
 		select {
-		case r = <-out:
+		case rs = <-out:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if r.err != nil {
-			return r.err
-		}
-		if err := emit(r.t, r.simMS); err != nil {
-			return err
+		for _, r := range rs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if r.err != nil {
+				return r.err
+			}
+			if err := emit(r.t, r.simMS); err != nil {
+				return err
+			}
 		}
 	}
 	return ctx.Err()

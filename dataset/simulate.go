@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -20,6 +21,10 @@ type Trace struct {
 }
 
 // sim simulates traces of one dataset; one per worker (not goroutine-safe).
+// It steps a batch of traces together in one biophys.System (one cell per
+// trace, each with its own input streams, current step and recording);
+// cells in a System do not interact, so every trace comes out bit for bit
+// as when simulated alone.
 type sim struct {
 	st       *Settings
 	tmpl     *biophys.Template
@@ -27,10 +32,16 @@ type sim struct {
 	synChan  []int // synapse -> channel
 	timeChan []int // synapse -> its timing channel, -1 if none
 	classOf  []string
-	clampCh  int // channel of i_clamp, -1 if none
-	driveAcc [][]float64
-	// simulatedMS counts the simulated time (all attempts).
-	simulatedMS float64
+	clampCh  int           // channel of i_clamp, -1 if none
+	acc      [][][]float64 // per batch slot: drive accumulated per channel and sample
+}
+
+// outcome is a simulated trace, or why it failed; simMS is the time
+// simulated for it (all attempts).
+type outcome struct {
+	t     *Trace
+	simMS float64
+	err   error
 }
 
 func newSim(st *Settings, tmpl *biophys.Template) *sim {
@@ -51,123 +62,230 @@ func newSim(st *Settings, tmpl *biophys.Template) *sim {
 			s.timeChan = append(s.timeChan, t)
 		}
 	}
-	s.driveAcc = make([][]float64, len(st.Channels))
-	for i := range s.driveAcc {
-		s.driveAcc[i] = make([]float64, st.Samples)
-	}
 	return s
+}
+
+// accumulators returns cleared drive accumulators for n traces.
+func (s *sim) accumulators(n int) [][][]float64 {
+	for len(s.acc) < n {
+		a := make([][]float64, len(s.st.Channels))
+		for i := range a {
+			a[i] = make([]float64, s.st.Samples)
+		}
+		s.acc = append(s.acc, a)
+	}
+	for _, a := range s.acc[:n] {
+		for _, c := range a {
+			clear(c)
+		}
+	}
+	return s.acc[:n]
 }
 
 // errSpiked stops a subthreshold attempt at its first spike.
 var errSpiked = errors.New("spiked")
 
-// run simulates trace pl; a subthreshold trace is retried with halved
-// excitation while it spikes.
-func (s *sim) run(pl plan) (*Trace, error) {
+// run simulates the traces of pls together. A subthreshold trace is
+// retried with halved excitation while it spikes; its attempts that stop at
+// a spike run alone (in a batch the stopped cell would be stepped to the
+// end for nothing). If the System of a batch fails (a cell becomes
+// unstable), each of its traces is simulated again alone, so a trace fails
+// exactly as it would on its own and the others are unharmed.
+func (s *sim) run(ctx context.Context, pls []plan) []outcome {
+	out := make([]outcome, len(pls))
 	tries := s.st.Regimes.SubthresholdTries
-	for attempt := 1; ; attempt++ {
-		abort := pl.p.Regime == Subthreshold && attempt <= tries
-		tr, err := s.once(pl, abort)
-		if err == errSpiked {
-			pl.p.Attempts = attempt + 1
-			switch {
-			case attempt >= tries: // last resort: inhibition only
-				for j := range pl.p.Segments {
-					pl.p.Segments[j].ExcRateHz = 0
-				}
-			case attempt%2 == 1:
-				pl.p.ExcWeightUS /= 2
-			default:
-				for j := range pl.p.Segments {
-					pl.p.Segments[j].ExcRateHz /= 2
-				}
-			}
-			pl.setEnds(s.st.DurationMS)
-			continue
+	abortable := func(i int) bool { return pls[i].p.Regime == Subthreshold && pls[i].p.Attempts <= tries }
+	var together []int
+	for i := range pls { // drawParams counts the first attempt
+		if !abortable(i) {
+			together = append(together, i)
 		}
-		if err != nil {
-			p := pl.p
-			return nil, fmt.Errorf("trace %d (%s: exc %.4g Hz x %.4g uS, inh %.4g Hz x %.4g uS): %w",
-				pl.index, p.Regime, p.ExcRateHz, p.ExcWeightUS, p.InhRateHz, p.InhWeightUS, err)
+	}
+	if len(together) > 0 {
+		s.attempt(ctx, pls, together, out)
+	}
+	for i := range pls {
+		for abortable(i) && out[i].t == nil && out[i].err == nil {
+			s.attempt(ctx, pls, []int{i}, out)
 		}
-		return tr, nil
+		if out[i].t == nil && out[i].err == nil { // the last attempt, without excitation
+			s.attempt(ctx, pls, []int{i}, out)
+		}
+	}
+	return out
+}
+
+// attempt simulates traces pls[i], i in idx, in one System and sets their
+// outcome, or lowers the excitation of those whose attempt spiked (leaving
+// their outcome empty).
+func (s *sim) attempt(ctx context.Context, pls []plan, idx []int, out []outcome) {
+	tries := s.st.Regimes.SubthresholdTries
+	batch := make([]plan, len(idx))
+	abort := make([]bool, len(idx))
+	simMS := make([]float64, len(idx))
+	for j, i := range idx {
+		batch[j] = pls[i]
+		abort[j] = pls[i].p.Regime == Subthreshold && pls[i].p.Attempts <= tries
+		simMS[j] = out[i].simMS
+	}
+	trs, errs, err := s.once(ctx, batch, abort, simMS)
+	if err != nil && ctx.Err() == nil && len(idx) > 1 {
+		for _, i := range idx {
+			out[i] = s.run(ctx, []plan{drawParams(s.st, pls[i].index)})[0]
+		}
+		return
+	}
+	for j, i := range idx {
+		out[i].simMS = simMS[j]
+		switch {
+		case err != nil:
+			out[i].err = s.traceError(pls[i], err)
+		case errs[j] == errSpiked:
+			s.retry(&pls[i])
+		case errs[j] != nil:
+			out[i].err = s.traceError(pls[i], errs[j])
+		default:
+			out[i].t = trs[j]
+		}
 	}
 }
 
-// once runs one simulation of trace pl.
-func (s *sim) once(pl plan, abortOnSpike bool) (*Trace, error) {
+// retry lowers the excitation of subthreshold trace pl after its attempt
+// pl.p.Attempts spiked, for the next attempt.
+func (s *sim) retry(pl *plan) {
+	attempt := pl.p.Attempts
+	pl.p.Attempts = attempt + 1
+	switch {
+	case attempt >= s.st.Regimes.SubthresholdTries: // last resort: inhibition only
+		for j := range pl.p.Segments {
+			pl.p.Segments[j].ExcRateHz = 0
+		}
+	case attempt%2 == 1:
+		pl.p.ExcWeightUS /= 2
+	default:
+		for j := range pl.p.Segments {
+			pl.p.Segments[j].ExcRateHz /= 2
+		}
+	}
+	pl.setEnds(s.st.DurationMS)
+}
+
+func (s *sim) traceError(pl plan, err error) error {
+	if err == context.Canceled || err == context.DeadlineExceeded {
+		return err
+	}
+	p := pl.p
+	return fmt.Errorf("trace %d (%s: exc %.4g Hz x %.4g uS, inh %.4g Hz x %.4g uS): %w",
+		pl.index, p.Regime, p.ExcRateHz, p.ExcWeightUS, p.InhRateHz, p.InhWeightUS, err)
+}
+
+// once runs one attempt of each trace of pls in one System (cell j is
+// pls[j]). An attempt with abort[j] stops at its first spike (errs[j] =
+// errSpiked); simMS[j] grows by the time simulated for trace j. err is a
+// failure of the whole System (an unstable cell, a cancelled context).
+func (s *sim) once(ctx context.Context, pls []plan, abort []bool, simMS []float64) (trs []*Trace, errs []error, err error) {
 	st := s.st
 	n := st.Samples
-	for _, a := range s.driveAcc {
-		clear(a)
+	cells := make([]biophys.Instance, len(pls))
+	for j, pl := range pls {
+		cells[j].T = s.tmpl
+		if pl.p.StepAmpNA != 0 {
+			cells[j].Clamps = []biophys.Clamp{{Node: s.tmpl.SpikeNode, DelMS: pl.p.StepStartMS, DurMS: pl.p.StepDurMS, AmpNA: pl.p.StepAmpNA}}
+		}
 	}
-	var clamps []biophys.Clamp
-	if pl.p.StepAmpNA != 0 {
-		clamps = []biophys.Clamp{{Node: s.tmpl.SpikeNode, DelMS: pl.p.StepStartMS, DurMS: pl.p.StepDurMS, AmpNA: pl.p.StepAmpNA}}
-	}
-	sys, err := biophys.NewSystem([]biophys.Instance{{T: s.tmpl, Clamps: clamps}}, st.DtMS)
+	sys, err := biophys.NewSystem(cells, st.DtMS)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for syn, ch := range s.synChan {
-		w, class := pl.p.ExcWeightUS, s.classOf[syn]
-		if class == "inh" {
-			w = pl.p.InhWeightUS
-		}
-		ss := &segStream{
-			seed: st.Seed, trace: uint64(pl.index), syn: uint64(syn), inh: class == "inh",
-			segs: pl.p.Segments, ends: pl.ends, w: w,
-			bins: s.driveAcc[ch], sampleDt: st.SampleDtMS,
-		}
-		if t := s.timeChan[syn]; t >= 0 {
-			ss.timing = s.driveAcc[t]
-		}
-		sys.AddStream(0, syn, ss)
-	}
-	tr := &Trace{Index: pl.index, V: make([]float32, n), Spike: make([]uint8, n), Params: pl.p}
-	tr.V[0] = float32(sys.V(0))
-	r := s.ratio
-	total := 0
-	for k := 0; k < n; k++ {
-		for j := 0; j < r; j++ {
-			if err := sys.Step(); err != nil {
-				return nil, err
+	acc := s.accumulators(len(pls))
+	trs = make([]*Trace, len(pls))
+	errs = make([]error, len(pls))
+	live := make([]bool, len(pls))
+	for j, pl := range pls {
+		for syn, ch := range s.synChan {
+			w, class := pl.p.ExcWeightUS, s.classOf[syn]
+			if class == "inh" {
+				w = pl.p.InhWeightUS
 			}
-			s.simulatedMS += st.DtMS
-			if sp := sys.Spikes(); len(sp) > 0 {
-				if abortOnSpike {
-					return nil, errSpiked
+			ss := &segStream{
+				seed: st.Seed, trace: uint64(pl.index), syn: uint64(syn), inh: class == "inh",
+				segs: pl.p.Segments, ends: pl.ends, w: w,
+				bins: acc[j][ch], sampleDt: st.SampleDtMS,
+			}
+			if t := s.timeChan[syn]; t >= 0 {
+				ss.timing = acc[j][t]
+			}
+			sys.AddStream(j, syn, ss)
+		}
+		trs[j] = &Trace{Index: pl.index, V: make([]float32, n), Spike: make([]uint8, n), Params: pl.p}
+		trs[j].Spikes = 0
+		trs[j].V[0] = float32(sys.V(j))
+		live[j] = true
+	}
+	nLive := len(pls)
+	stop := func(j int, err error) {
+		errs[j], live[j] = err, false
+		nLive--
+	}
+	for k := 0; k < n && nLive > 0; k++ {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		for r := 0; r < s.ratio; r++ {
+			if err := sys.Step(); err != nil {
+				return nil, nil, err
+			}
+			for j, ok := range live {
+				if ok {
+					simMS[j] += st.DtMS
 				}
-				c := int(tr.Spike[k]) + len(sp)
-				if c > math.MaxUint8 {
-					return nil, fmt.Errorf("more than 255 spikes in one %g ms bin: use a smaller sample_dt", st.SampleDtMS)
+			}
+			for _, sp := range sys.Spikes() {
+				j := sp.Cell
+				switch {
+				case !live[j]:
+				case abort[j]:
+					stop(j, errSpiked)
+				case trs[j].Spike[k] == math.MaxUint8:
+					stop(j, fmt.Errorf("more than 255 spikes in one %g ms bin: use a smaller sample_dt", st.SampleDtMS))
+				default:
+					trs[j].Spike[k]++
+					trs[j].Spikes++
 				}
-				tr.Spike[k] = uint8(c)
-				total += len(sp)
 			}
 		}
 		if k+1 < n {
-			tr.V[k+1] = float32(sys.V(0))
+			for j, ok := range live {
+				if ok {
+					trs[j].V[k+1] = float32(sys.V(j))
+				}
+			}
 		}
 	}
-	tr.Spikes = total
-	tr.Drive = make([][]float32, len(st.Channels))
-	for c, acc := range s.driveAcc {
-		d := make([]float32, n)
-		for k, x := range acc {
-			d[k] = float32(x)
+	for j, pl := range pls {
+		if !live[j] {
+			trs[j] = nil
+			continue
 		}
-		tr.Drive[c] = d
-	}
-	if s.clampCh >= 0 && pl.p.StepAmpNA != 0 {
-		d := tr.Drive[s.clampCh]
-		k0 := int(math.Round(pl.p.StepStartMS / st.SampleDtMS))
-		k1 := k0 + int(math.Round(pl.p.StepDurMS/st.SampleDtMS))
-		for k := max(0, k0); k < min(n, k1); k++ {
-			d[k] = float32(pl.p.StepAmpNA)
+		tr := trs[j]
+		tr.Drive = make([][]float32, len(st.Channels))
+		for c, a := range acc[j] {
+			d := make([]float32, n)
+			for k, x := range a {
+				d[k] = float32(x)
+			}
+			tr.Drive[c] = d
+		}
+		if s.clampCh >= 0 && pl.p.StepAmpNA != 0 {
+			d := tr.Drive[s.clampCh]
+			k0 := int(math.Round(pl.p.StepStartMS / st.SampleDtMS))
+			k1 := k0 + int(math.Round(pl.p.StepDurMS/st.SampleDtMS))
+			for k := max(0, k0); k < min(n, k1); k++ {
+				d[k] = float32(pl.p.StepAmpNA)
+			}
 		}
 	}
-	return tr, nil
+	return trs, errs, nil
 }
 
 // EventSeeds returns the seed pair of the Poisson train of synapse syn in

@@ -33,6 +33,7 @@ func runGenerate(args []string, stdout io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed; trace i's inputs depend only on (seed, i)")
 	shard := fs.String("shard", "0/1", "make shard i of n (i counts from 0): traces j with j % n == i")
 	workers := fs.Int("workers", runtime.NumCPU(), "simulations run in parallel (does not change the output)")
+	batch := fs.Int("batch", 0, "traces each worker simulates together in one system (0: automatic; does not change the output)")
 	excRate := fs.String("exc-rate", "", "full range of the per-synapse excitatory rate, lo:hi Hz (default: by cell, see below)")
 	excW := fs.String("exc-weight", "", "full range of the excitatory weight, lo:hi uS")
 	inhRate := fs.String("inh-rate", "", "full range of the per-synapse inhibitory rate, lo:hi Hz")
@@ -79,6 +80,9 @@ x 0.002:0.010 uS, inh 0:25 Hz x 0.0005:0.003 uS, core exc 5:25 Hz x
 		[]pathArg{{"--cell", artifactFile(*cellArg, "", "cells", ".json")}}); err != nil {
 		return err
 	}
+	if *batch < 0 {
+		return usagef("--batch %d: must not be negative", *batch)
+	}
 	cell, err := loadCell(*cellArg)
 	if err != nil {
 		return err
@@ -110,7 +114,7 @@ x 0.002:0.010 uS, inh 0:25 Hz x 0.0005:0.003 uS, core exc 5:25 Hz x
 	reg.StepFrac = *steps
 	cfg := dataset.Config{
 		Cell: cell, Traces: *traces, DurationMS: *duration, DtMS: *dt, SampleDtMS: *sampleDt,
-		Seed: *seed, Shard: si, Shards: sn, Regimes: &reg, Workers: *workers, Compression: *compress,
+		Seed: *seed, Shard: si, Shards: sn, Regimes: &reg, Workers: *workers, Batch: *batch, Compression: *compress,
 		Timing: *timing,
 		Notice: func(msg string) { fmt.Fprintf(os.Stderr, "neurosurrogate generate: %s\n", msg) },
 	}

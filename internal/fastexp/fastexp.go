@@ -33,6 +33,17 @@ var exp2Lo = [16]float64{
 	0x1.7a1cd345dcc81p-54, 0x1.11065895048ddp-55, 0x1.2ed02d75b3707p-55, -0x1.e9c23179c2893p-54,
 }
 
+// exp2Pairs interleaves the two: exp2Hi[j], exp2Lo[j] at 2j, 2j+1 (the
+// AVX2 kernel loads a pair per lane).
+//
+//lint:ignore U1000 read by the AVX2 kernel (fastexp_amd64.s)
+var exp2Pairs = func() (p [32]float64) {
+	for j := range exp2Hi {
+		p[2*j], p[2*j+1] = exp2Hi[j], exp2Lo[j]
+	}
+	return p
+}()
+
 const (
 	invLn2x16 = 16 / math.Ln2
 	expShift  = 0x1.8p52             // adding it rounds to an integer n, kept as n + 2^51 in the low mantissa bits

@@ -43,14 +43,17 @@ GLOBL expK<>(SB), RODATA|NOPTR, $112
 // done. len(dst) >= len(src).
 
 // func expBlocksAVX2(dst, src []float64) int
+//
+// The table lookups load each lane's pair exp2Pairs[2j], exp2Pairs[2j+1]
+// (exp2Hi[j], exp2Lo[j]) with ordinary loads and transpose them: gathers
+// are slow on some processors (AMD Zen 2: two of them took half the time).
 TEXT ·expBlocksAVX2(SB), NOSPLIT, $0-56
 	MOVQ dst_base+0(FP), DI
 	MOVQ src_base+24(FP), SI
 	MOVQ src_len+32(FP), CX
 	SHRQ $2, CX
 	XORQ DX, DX
-	LEAQ ·exp2Hi(SB), R8
-	LEAQ ·exp2Lo(SB), R9
+	LEAQ ·exp2Pairs(SB), R8
 	VBROADCASTSD expK<>+16(SB), Y8
 	VBROADCASTSD expK<>+24(SB), Y9
 	VBROADCASTSD expK<>+32(SB), Y10
@@ -76,6 +79,13 @@ loop2:
 	VMOVAPD Y0, Y1
 	VFMADD213PD Y9, Y8, Y1 // z
 	VSUBPD Y9, Y1, Y2      // kf
+	VPAND expMask4<>(SB), Y1, Y6 // j
+	VPSLLQ $4, Y6, Y6            // byte offset of the pair
+	VMOVQ X6, AX
+	VPEXTRQ $1, X6, BX
+	VEXTRACTI128 $1, Y6, X7
+	VMOVQ X7, R10
+	VPEXTRQ $1, X7, R11
 	VMOVAPD Y0, Y3
 	VFNMADD231PD Y10, Y2, Y3 // r
 	VFNMADD231PD Y11, Y2, Y3
@@ -90,15 +100,16 @@ loop2:
 	VBROADCASTSD expK<>+96(SB), Y6
 	VFMADD213PD Y6, Y3, Y4
 	VMULPD Y3, Y4, Y4
+	VMOVUPD (R8)(AX*1), X6            // t0 tl0
+	VINSERTF128 $1, (R8)(R10*1), Y6, Y6 // t0 tl0 t2 tl2
+	VMOVUPD (R8)(BX*1), X7            // t1 tl1
+	VINSERTF128 $1, (R8)(R11*1), Y7, Y7 // t1 tl1 t3 tl3
+	VUNPCKLPD Y7, Y6, Y2 // t
+	VUNPCKHPD Y7, Y6, Y3 // tl
 	VPAND expMask52<>(SB), Y1, Y5 // n + 2^51
-	VPAND expMask4<>(SB), Y5, Y6  // j
 	VPSRLQ $4, Y5, Y5
 	VPADDQ expBias<>(SB), Y5, Y5
 	VPSLLQ $52, Y5, Y5 // scale
-	VPCMPEQQ Y1, Y1, Y1
-	VGATHERQPD Y1, (R8)(Y6*8), Y2 // t
-	VPCMPEQQ Y1, Y1, Y1
-	VGATHERQPD Y1, (R9)(Y6*8), Y3 // tl
 	VFMADD231PD Y2, Y4, Y3
 	VADDPD Y3, Y2, Y3
 	VMULPD Y5, Y3, Y3

@@ -1,0 +1,640 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// AVX2 kernels of the Hay channels' rate computations, four instances at a
+// time (rates_amd64.go). Each does the operations of the Go code in
+// mech_hay_*.go in its order, without fused multiply-adds, so it gives the
+// same bits (TestRatesVectorMatchScalar); the constants come from Go
+// (hayK), so they are the Go constants' float64 values. Each returns how
+// many instances it did (whole blocks of four); Go does the rest.
+
+#define SIGN $0x8000000000000000
+
+// func naTArgsAVX2(v []float64, em []float64, fh []float64, mV float64, hV float64) int
+TEXT ·naTArgsAVX2(SB), NOSPLIT, $0-96
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	MOVQ em_base+24(FP), DI
+	MOVQ fh_base+48(FP), R8
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD mV+72(FP), Y8
+	VBROADCASTSD hV+80(FP), Y9
+	VBROADCASTSD ·hayK+0(SB), Y10
+	VBROADCASTSD ·hayK+32(SB), Y11
+	VBROADCASTSD ·hayK+40(SB), Y12
+	TESTQ CX, CX
+	JZ naTArgsAVX2_done
+naTArgsAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VCMPPD $0x00, Y8, Y0, Y1
+	VADDPD Y10, Y0, Y2
+	VBLENDVPD Y1, Y2, Y0, Y0
+	VCMPPD $0x00, Y9, Y0, Y1
+	VADDPD Y10, Y0, Y2
+	VBLENDVPD Y1, Y2, Y0, Y3
+	VSUBPD Y8, Y0, Y0
+	VMULPD Y11, Y0, Y0
+	VMOVUPD Y0, (DI)(DX*8)
+	VSUBPD Y9, Y3, Y3
+	VMULPD Y12, Y3, Y3
+	VMOVUPD Y3, (R8)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ naTArgsAVX2_loop
+naTArgsAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+88(FP)
+	RET
+
+// func naTGatesAVX2(v []float64, e []float64, f []float64, mInf []float64, mDec []float64, hInf []float64, hDec []float64, mV float64, hV float64, a float64, b float64) int
+TEXT ·naTGatesAVX2(SB), NOSPLIT, $0-208
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	MOVQ e_base+24(FP), DI
+	MOVQ f_base+48(FP), R8
+	MOVQ mInf_base+72(FP), R9
+	MOVQ mDec_base+96(FP), R10
+	MOVQ hInf_base+120(FP), R11
+	MOVQ hDec_base+144(FP), R12
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD mV+168(FP), Y8
+	VBROADCASTSD hV+176(FP), Y9
+	VBROADCASTSD ·hayK+0(SB), Y10
+	VBROADCASTSD a+184(FP), Y11
+	VBROADCASTSD b+192(FP), Y12
+	VBROADCASTSD ·hayK+8(SB), Y13
+	VBROADCASTSD ·hayK+16(SB), Y14
+	VBROADCASTSD ·hayK+24(SB), Y15
+	TESTQ CX, CX
+	JZ naTGatesAVX2_done
+naTGatesAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VCMPPD $0x00, Y8, Y0, Y1
+	VADDPD Y10, Y0, Y2
+	VBLENDVPD Y1, Y2, Y0, Y0
+	VCMPPD $0x00, Y9, Y0, Y1
+	VADDPD Y10, Y0, Y2
+	VBLENDVPD Y1, Y2, Y0, Y3
+	VSUBPD Y8, Y0, Y0
+	VMOVUPD (DI)(DX*8), Y1
+	VMULPD Y15, Y1, Y2
+	VADDPD Y14, Y2, Y2
+	VDIVPD Y2, Y14, Y4
+	VMOVUPD Y4, (R9)(DX*8)
+	VMULPD Y0, Y11, Y4
+	VMULPD Y2, Y4, Y4
+	VSUBPD Y1, Y13, Y5
+	VDIVPD Y5, Y4, Y4
+	VMOVUPD Y4, (R10)(DX*8)
+	VSUBPD Y9, Y3, Y3
+	VMOVUPD (R8)(DX*8), Y1
+	VADDPD Y13, Y1, Y2
+	VDIVPD Y2, Y13, Y4
+	VMOVUPD Y4, (R11)(DX*8)
+	VMULPD Y3, Y12, Y4
+	VMULPD Y2, Y4, Y4
+	VSUBPD Y13, Y1, Y5
+	VDIVPD Y5, Y4, Y4
+	VMOVUPD Y4, (R12)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ naTGatesAVX2_loop
+naTGatesAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+200(FP)
+	RET
+
+// func caHVAArgsAVX2(v []float64, e0 []float64, e1 []float64, e2 []float64, e3 []float64) int
+TEXT ·caHVAArgsAVX2(SB), NOSPLIT, $0-128
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	MOVQ e0_base+24(FP), DI
+	MOVQ e1_base+48(FP), R8
+	MOVQ e2_base+72(FP), R9
+	MOVQ e3_base+96(FP), R10
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+48(SB), Y8
+	VBROADCASTSD ·hayK+0(SB), Y9
+	VBROADCASTSD ·hayK+56(SB), Y10
+	VBROADCASTSD ·hayK+64(SB), Y11
+	VBROADCASTSD ·hayK+72(SB), Y12
+	VBROADCASTSD ·hayK+80(SB), Y13
+	VBROADCASTSD ·hayK+88(SB), Y14
+	VBROADCASTSD ·hayK+96(SB), Y15
+	VBROADCASTSD ·hayK+104(SB), Y6
+	MOVQ SIGN, AX
+	MOVQ AX, X7
+	VPBROADCASTQ X7, Y7
+	TESTQ CX, CX
+	JZ caHVAArgsAVX2_done
+caHVAArgsAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VCMPPD $0x00, Y8, Y0, Y1
+	VADDPD Y9, Y0, Y2
+	VBLENDVPD Y1, Y2, Y0, Y0
+	VSUBPD Y0, Y8, Y1
+	VMULPD Y10, Y1, Y1
+	VMOVUPD Y1, (DI)(DX*8)
+	VSUBPD Y0, Y11, Y1
+	VMULPD Y12, Y1, Y1
+	VMOVUPD Y1, (R8)(DX*8)
+	VSUBPD Y0, Y13, Y1
+	VMULPD Y14, Y1, Y1
+	VMOVUPD Y1, (R9)(DX*8)
+	VXORPD Y7, Y0, Y1
+	VSUBPD Y6, Y1, Y1
+	VMULPD Y15, Y1, Y1
+	VMOVUPD Y1, (R10)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ caHVAArgsAVX2_loop
+caHVAArgsAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+120(FP)
+	RET
+
+// func caHVAGatesAVX2(v []float64, e0 []float64, e1 []float64, e2 []float64, e3 []float64, mInf []float64, mDec []float64, hInf []float64, hDec []float64, ndt float64) int
+TEXT ·caHVAGatesAVX2(SB), NOSPLIT, $0-232
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	MOVQ e0_base+24(FP), DI
+	MOVQ e1_base+48(FP), R8
+	MOVQ e2_base+72(FP), R9
+	MOVQ e3_base+96(FP), R10
+	MOVQ mInf_base+120(FP), R11
+	MOVQ mDec_base+144(FP), R12
+	MOVQ hInf_base+168(FP), R13
+	MOVQ hDec_base+192(FP), BX
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+48(SB), Y8
+	VBROADCASTSD ·hayK+0(SB), Y9
+	VBROADCASTSD ·hayK+112(SB), Y10
+	VBROADCASTSD ·hayK+120(SB), Y11
+	VBROADCASTSD ·hayK+128(SB), Y12
+	VBROADCASTSD ·hayK+136(SB), Y13
+	VBROADCASTSD ndt+216(FP), Y14
+	VBROADCASTSD ·hayK+8(SB), Y15
+	TESTQ CX, CX
+	JZ caHVAGatesAVX2_done
+caHVAGatesAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VCMPPD $0x00, Y8, Y0, Y1
+	VADDPD Y9, Y0, Y2
+	VBLENDVPD Y1, Y2, Y0, Y0
+	VSUBPD Y0, Y8, Y1
+	VMULPD Y10, Y1, Y1
+	VMOVUPD (DI)(DX*8), Y2
+	VSUBPD Y15, Y2, Y2
+	VDIVPD Y2, Y1, Y1
+	VMOVUPD (R8)(DX*8), Y2
+	VMULPD Y11, Y2, Y2
+	VADDPD Y2, Y1, Y2
+	VDIVPD Y2, Y1, Y3
+	VMOVUPD Y3, (R11)(DX*8)
+	VMULPD Y2, Y14, Y3
+	VMOVUPD Y3, (R12)(DX*8)
+	VMOVUPD (R9)(DX*8), Y1
+	VMULPD Y12, Y1, Y1
+	VMOVUPD (R10)(DX*8), Y2
+	VADDPD Y15, Y2, Y2
+	VDIVPD Y2, Y13, Y2
+	VADDPD Y2, Y1, Y2
+	VDIVPD Y2, Y1, Y3
+	VMOVUPD Y3, (R13)(DX*8)
+	VMULPD Y2, Y14, Y3
+	VMOVUPD Y3, (BX)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ caHVAGatesAVX2_loop
+caHVAGatesAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+224(FP)
+	RET
+
+// func caLVAstArgsAVX2(v []float64, e0 []float64, e1 []float64, e2 []float64, e3 []float64) int
+TEXT ·caLVAstArgsAVX2(SB), NOSPLIT, $0-128
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	MOVQ e0_base+24(FP), DI
+	MOVQ e1_base+48(FP), R8
+	MOVQ e2_base+72(FP), R9
+	MOVQ e3_base+96(FP), R10
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+144(SB), Y8
+	VBROADCASTSD ·hayK+152(SB), Y9
+	VBROADCASTSD ·hayK+160(SB), Y10
+	VBROADCASTSD ·hayK+168(SB), Y11
+	VBROADCASTSD ·hayK+176(SB), Y12
+	VBROADCASTSD ·hayK+184(SB), Y13
+	VBROADCASTSD ·hayK+192(SB), Y14
+	VBROADCASTSD ·hayK+200(SB), Y15
+	VBROADCASTSD ·hayK+208(SB), Y7
+	TESTQ CX, CX
+	JZ caLVAstArgsAVX2_done
+caLVAstArgsAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VADDPD Y9, Y0, Y1
+	VMULPD Y10, Y1, Y1
+	VMOVUPD Y1, (DI)(DX*8)
+	VADDPD Y11, Y0, Y1
+	VMULPD Y12, Y1, Y1
+	VMOVUPD Y1, (R8)(DX*8)
+	VADDPD Y13, Y0, Y1
+	VMULPD Y14, Y1, Y1
+	VMOVUPD Y1, (R9)(DX*8)
+	VADDPD Y15, Y0, Y1
+	VMULPD Y7, Y1, Y1
+	VMOVUPD Y1, (R10)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ caLVAstArgsAVX2_loop
+caLVAstArgsAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+120(FP)
+	RET
+
+// func caLVAstGatesAVX2(e0 []float64, e1 []float64, e2 []float64, e3 []float64, mInf []float64, mDec []float64, hInf []float64, hDec []float64, a float64) int
+TEXT ·caLVAstGatesAVX2(SB), NOSPLIT, $0-208
+	MOVQ e0_base+0(FP), SI
+	MOVQ e0_len+8(FP), CX
+	MOVQ e1_base+24(FP), DI
+	MOVQ e2_base+48(FP), R8
+	MOVQ e3_base+72(FP), R9
+	MOVQ mInf_base+96(FP), R10
+	MOVQ mDec_base+120(FP), R11
+	MOVQ hInf_base+144(FP), R12
+	MOVQ hDec_base+168(FP), R13
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+8(SB), Y8
+	VBROADCASTSD a+192(FP), Y9
+	VBROADCASTSD ·hayK+216(SB), Y10
+	VBROADCASTSD ·hayK+224(SB), Y11
+	VBROADCASTSD ·hayK+232(SB), Y12
+	TESTQ CX, CX
+	JZ caLVAstGatesAVX2_done
+caLVAstGatesAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VDIVPD Y0, Y8, Y0
+	VMOVUPD Y0, (R10)(DX*8)
+	VMOVUPD (DI)(DX*8), Y1
+	VADDPD Y8, Y1, Y1
+	VMULPD Y1, Y9, Y2
+	VMULPD Y10, Y1, Y3
+	VADDPD Y11, Y3, Y3
+	VDIVPD Y3, Y2, Y2
+	VMOVUPD Y2, (R11)(DX*8)
+	VMOVUPD (R8)(DX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VDIVPD Y0, Y8, Y0
+	VMOVUPD Y0, (R12)(DX*8)
+	VMOVUPD (R9)(DX*8), Y1
+	VADDPD Y8, Y1, Y1
+	VMULPD Y1, Y9, Y2
+	VMULPD Y11, Y1, Y3
+	VADDPD Y12, Y3, Y3
+	VDIVPD Y3, Y2, Y2
+	VMOVUPD Y2, (R13)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ caLVAstGatesAVX2_loop
+caLVAstGatesAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+200(FP)
+	RET
+
+// func ihArgsAVX2(v []float64, ea []float64, eb []float64) int
+TEXT ·ihArgsAVX2(SB), NOSPLIT, $0-80
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	MOVQ ea_base+24(FP), DI
+	MOVQ eb_base+48(FP), R8
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+240(SB), Y8
+	VBROADCASTSD ·hayK+0(SB), Y9
+	VBROADCASTSD ·hayK+248(SB), Y10
+	VBROADCASTSD ·hayK+256(SB), Y11
+	VBROADCASTSD ·hayK+264(SB), Y12
+	TESTQ CX, CX
+	JZ ihArgsAVX2_done
+ihArgsAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VCMPPD $0x00, Y8, Y0, Y1
+	VADDPD Y9, Y0, Y2
+	VBLENDVPD Y1, Y2, Y0, Y0
+	VADDPD Y10, Y0, Y1
+	VMULPD Y11, Y1, Y1
+	VMOVUPD Y1, (DI)(DX*8)
+	VMULPD Y12, Y0, Y1
+	VMOVUPD Y1, (R8)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ ihArgsAVX2_loop
+ihArgsAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+72(FP)
+	RET
+
+// func ihGatesAVX2(v []float64, ea []float64, eb []float64, inf []float64, dec []float64, ndt float64) int
+TEXT ·ihGatesAVX2(SB), NOSPLIT, $0-136
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	MOVQ ea_base+24(FP), DI
+	MOVQ eb_base+48(FP), R8
+	MOVQ inf_base+72(FP), R9
+	MOVQ dec_base+96(FP), R10
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+240(SB), Y8
+	VBROADCASTSD ·hayK+0(SB), Y9
+	VBROADCASTSD ·hayK+248(SB), Y10
+	VBROADCASTSD ·hayK+272(SB), Y11
+	VBROADCASTSD ·hayK+280(SB), Y12
+	VBROADCASTSD ·hayK+8(SB), Y13
+	VBROADCASTSD ndt+120(FP), Y14
+	TESTQ CX, CX
+	JZ ihGatesAVX2_done
+ihGatesAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VCMPPD $0x00, Y8, Y0, Y1
+	VADDPD Y9, Y0, Y2
+	VBLENDVPD Y1, Y2, Y0, Y0
+	VADDPD Y10, Y0, Y1
+	VMULPD Y11, Y1, Y1
+	VMOVUPD (DI)(DX*8), Y2
+	VSUBPD Y13, Y2, Y2
+	VDIVPD Y2, Y1, Y1
+	VMOVUPD (R8)(DX*8), Y2
+	VMULPD Y12, Y2, Y2
+	VADDPD Y2, Y1, Y2
+	VDIVPD Y2, Y1, Y3
+	VMOVUPD Y3, (R9)(DX*8)
+	VMULPD Y2, Y14, Y3
+	VMOVUPD Y3, (R10)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ ihGatesAVX2_loop
+ihGatesAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+128(FP)
+	RET
+
+// func imArgsAVX2(v []float64, e []float64) int
+TEXT ·imArgsAVX2(SB), NOSPLIT, $0-56
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	MOVQ e_base+24(FP), DI
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+288(SB), Y8
+	VBROADCASTSD ·hayK+296(SB), Y9
+	TESTQ CX, CX
+	JZ imArgsAVX2_done
+imArgsAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VMULPD Y9, Y0, Y0
+	VMOVUPD Y0, (DI)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ imArgsAVX2_loop
+imArgsAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+48(FP)
+	RET
+
+// func imGatesAVX2(e []float64, inf []float64, dec []float64, c float64) int
+TEXT ·imGatesAVX2(SB), NOSPLIT, $0-88
+	MOVQ e_base+0(FP), SI
+	MOVQ e_len+8(FP), CX
+	MOVQ inf_base+24(FP), DI
+	MOVQ dec_base+48(FP), R8
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+8(SB), Y8
+	VBROADCASTSD c+72(FP), Y9
+	TESTQ CX, CX
+	JZ imGatesAVX2_done
+imGatesAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VMULPD Y0, Y0, Y1
+	VADDPD Y8, Y1, Y2
+	VDIVPD Y2, Y1, Y1
+	VMOVUPD Y1, (DI)(DX*8)
+	VDIVPD Y0, Y8, Y1
+	VADDPD Y1, Y0, Y1
+	VMULPD Y1, Y9, Y1
+	VMOVUPD Y1, (R8)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ imGatesAVX2_loop
+imGatesAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+80(FP)
+	RET
+
+// func skv31ArgsAVX2(v []float64, e0 []float64, e1 []float64) int
+TEXT ·skv31ArgsAVX2(SB), NOSPLIT, $0-80
+	MOVQ v_base+0(FP), SI
+	MOVQ v_len+8(FP), CX
+	MOVQ e0_base+24(FP), DI
+	MOVQ e1_base+48(FP), R8
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+304(SB), Y8
+	VBROADCASTSD ·hayK+312(SB), Y9
+	VBROADCASTSD ·hayK+320(SB), Y10
+	VBROADCASTSD ·hayK+328(SB), Y11
+	TESTQ CX, CX
+	JZ skv31ArgsAVX2_done
+skv31ArgsAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VSUBPD Y8, Y0, Y1
+	VMULPD Y9, Y1, Y1
+	VMOVUPD Y1, (DI)(DX*8)
+	VADDPD Y10, Y0, Y1
+	VMULPD Y11, Y1, Y1
+	VMOVUPD Y1, (R8)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ skv31ArgsAVX2_loop
+skv31ArgsAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+72(FP)
+	RET
+
+// func skv31GatesAVX2(e0 []float64, e1 []float64, inf []float64, dec []float64, ndt float64) int
+TEXT ·skv31GatesAVX2(SB), NOSPLIT, $0-112
+	MOVQ e0_base+0(FP), SI
+	MOVQ e0_len+8(FP), CX
+	MOVQ e1_base+24(FP), DI
+	MOVQ inf_base+48(FP), R8
+	MOVQ dec_base+72(FP), R9
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+8(SB), Y8
+	VBROADCASTSD ndt+96(FP), Y9
+	VBROADCASTSD ·hayK+336(SB), Y10
+	TESTQ CX, CX
+	JZ skv31GatesAVX2_done
+skv31GatesAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VADDPD Y8, Y0, Y0
+	VDIVPD Y0, Y8, Y0
+	VMOVUPD Y0, (R8)(DX*8)
+	VMOVUPD (DI)(DX*8), Y1
+	VADDPD Y8, Y1, Y1
+	VMULPD Y1, Y9, Y1
+	VMULPD Y10, Y1, Y1
+	VMOVUPD Y1, (R9)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ skv31GatesAVX2_loop
+skv31GatesAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+104(FP)
+	RET
+
+// func cnexpAVX2(x []float64, inf []float64, d []float64) int
+TEXT ·cnexpAVX2(SB), NOSPLIT, $0-80
+	MOVQ x_base+0(FP), SI
+	MOVQ x_len+8(FP), CX
+	MOVQ inf_base+24(FP), DI
+	MOVQ d_base+48(FP), R8
+	SHRQ $2, CX
+	XORQ DX, DX
+	VBROADCASTSD ·hayK+8(SB), Y8
+	TESTQ CX, CX
+	JZ cnexpAVX2_done
+cnexpAVX2_loop:
+	VMOVUPD (SI)(DX*8), Y0
+	VMOVUPD (R8)(DX*8), Y1
+	VSUBPD Y1, Y8, Y1
+	VMOVUPD (DI)(DX*8), Y2
+	VSUBPD Y0, Y2, Y2
+	VMULPD Y2, Y1, Y1
+	VADDPD Y1, Y0, Y0
+	VMOVUPD Y0, (SI)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ cnexpAVX2_loop
+cnexpAVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+72(FP)
+	RET
+
+// func gM1AVX2(g []float64, gbar []float64, m []float64) int
+TEXT ·gM1AVX2(SB), NOSPLIT, $0-80
+	MOVQ g_base+0(FP), SI
+	MOVQ g_len+8(FP), CX
+	MOVQ gbar_base+24(FP), DI
+	MOVQ m_base+48(FP), R8
+	SHRQ $2, CX
+	XORQ DX, DX
+	TESTQ CX, CX
+	JZ gM1AVX2_done
+gM1AVX2_loop:
+	VMOVUPD (DI)(DX*8), Y0
+	VMOVUPD (R8)(DX*8), Y1
+	VMULPD Y1, Y0, Y0
+	VMOVUPD Y0, (SI)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ gM1AVX2_loop
+gM1AVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+72(FP)
+	RET
+
+// func gM2H1AVX2(g []float64, gbar []float64, m []float64, h []float64) int
+TEXT ·gM2H1AVX2(SB), NOSPLIT, $0-104
+	MOVQ g_base+0(FP), SI
+	MOVQ g_len+8(FP), CX
+	MOVQ gbar_base+24(FP), DI
+	MOVQ m_base+48(FP), R8
+	MOVQ h_base+72(FP), R9
+	SHRQ $2, CX
+	XORQ DX, DX
+	TESTQ CX, CX
+	JZ gM2H1AVX2_done
+gM2H1AVX2_loop:
+	VMOVUPD (DI)(DX*8), Y0
+	VMOVUPD (R8)(DX*8), Y1
+	VMULPD Y1, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMOVUPD (R9)(DX*8), Y2
+	VMULPD Y2, Y0, Y0
+	VMOVUPD Y0, (SI)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ gM2H1AVX2_loop
+gM2H1AVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+96(FP)
+	RET
+
+// func gM3H1AVX2(g []float64, gbar []float64, m []float64, h []float64) int
+TEXT ·gM3H1AVX2(SB), NOSPLIT, $0-104
+	MOVQ g_base+0(FP), SI
+	MOVQ g_len+8(FP), CX
+	MOVQ gbar_base+24(FP), DI
+	MOVQ m_base+48(FP), R8
+	MOVQ h_base+72(FP), R9
+	SHRQ $2, CX
+	XORQ DX, DX
+	TESTQ CX, CX
+	JZ gM3H1AVX2_done
+gM3H1AVX2_loop:
+	VMOVUPD (DI)(DX*8), Y0
+	VMOVUPD (R8)(DX*8), Y1
+	VMULPD Y1, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMOVUPD (R9)(DX*8), Y2
+	VMULPD Y2, Y0, Y0
+	VMOVUPD Y0, (SI)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ gM3H1AVX2_loop
+gM3H1AVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+96(FP)
+	RET
+
+// func gM4H1AVX2(g []float64, gbar []float64, m []float64, h []float64) int
+TEXT ·gM4H1AVX2(SB), NOSPLIT, $0-104
+	MOVQ g_base+0(FP), SI
+	MOVQ g_len+8(FP), CX
+	MOVQ gbar_base+24(FP), DI
+	MOVQ m_base+48(FP), R8
+	MOVQ h_base+72(FP), R9
+	SHRQ $2, CX
+	XORQ DX, DX
+	TESTQ CX, CX
+	JZ gM4H1AVX2_done
+gM4H1AVX2_loop:
+	VMOVUPD (DI)(DX*8), Y0
+	VMOVUPD (R8)(DX*8), Y1
+	VMULPD Y1, Y1, Y1
+	VMULPD Y1, Y0, Y0
+	VMULPD Y1, Y0, Y0
+	VMOVUPD (R9)(DX*8), Y2
+	VMULPD Y2, Y0, Y0
+	VMOVUPD Y0, (SI)(DX*8)
+	ADDQ $4, DX
+	DECQ CX
+	JNZ gM4H1AVX2_loop
+gM4H1AVX2_done:
+	VZEROUPPER
+	MOVQ DX, ret+96(FP)
+	RET
+

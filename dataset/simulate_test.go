@@ -1,0 +1,135 @@
+package dataset
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"neurosurrogate/biophys"
+)
+
+// TestBatchesMatchSingleCells checks that simulating traces together (many
+// cells in one System, Config.Batch) writes the very bytes of simulating
+// each trace alone (Batch 1, one cell per System), with subthreshold
+// retries, current steps, timing channels and spikes in the data.
+func TestBatchesMatchSingleCells(t *testing.T) {
+	tests := []struct {
+		cell       string
+		traces     int
+		durationMS float64
+		mix        string
+		batches    []int
+	}{
+		{"hh", 24, 200, "silent=0.1,subthreshold=0.4,core=0.3,switching=0.2", []int{3, 7, 24}},
+		{"ballstick", 9, 100, "subthreshold=0.5,core=0.5", []int{4}},
+		{"hay-l5pc", 6, 60, "subthreshold=0.5,driven=0.5", []int{6}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.cell, func(t *testing.T) {
+			cfg := smallConfig(t, tc.traces)
+			cfg.Cell = loadTestCell(t, tc.cell)
+			cfg.DurationMS = tc.durationMS
+			cfg.Timing = true
+			reg := DefaultRegimes(cfg.Cell)
+			reg.Mix = mustMix(t, tc.mix)
+			reg.StepFrac = 0.5
+			cfg.Regimes = &reg
+			cfg.Batch = 1
+			dir := t.TempDir()
+			alone := readFile(t, generate(t, dir, cfg).Path)
+			ds, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			retried, spiking, stepped := 0, 0, 0
+			err = ds.Scan(func(tr *Trace) error {
+				if tr.Attempts > 1 {
+					retried++
+				}
+				if tr.Spikes > 0 {
+					spiking++
+				}
+				if tr.StepAmpNA != 0 {
+					stepped++
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if retried == 0 || spiking == 0 || stepped == 0 {
+				t.Fatalf("%d retried, %d spiking, %d stepped traces: the data tests too little", retried, spiking, stepped)
+			}
+			for _, b := range tc.batches {
+				for _, workers := range []int{1, 2} {
+					cfg.Batch, cfg.Workers = b, workers
+					got := readFile(t, generate(t, t.TempDir(), cfg).Path)
+					if !bytes.Equal(got, alone) {
+						t.Errorf("batch %d, %d workers: the file differs from one cell per system", b, workers)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestBatchSize checks the automatic batch: point cells in large batches,
+// at most what the memory budget allows, and every worker busy.
+func TestBatchSize(t *testing.T) {
+	for _, tc := range []struct {
+		cell             string
+		traces, workers  int
+		durationMS, want float64
+	}{
+		{"hh", 401, 2, 2000, 201},                    // every worker gets work
+		{"hh", 10000, 2, 500, batchNodes},            // one node per cell
+		{"hh", 10000, 2, 2000, 1048},                 // 4 channels x 4000 samples: 128 kB per trace
+		{"hay-l5pc", 400, 2, 2000, batchNodes / 735}, // 735 nodes per cell
+		{"hay-l5pc", 400, 2, 20000, 1},               // 200 channels x 40 000 samples: 64 MB per trace
+		{"hay-l5pc", 1, 2, 2000, 1},
+	} {
+		t.Run(fmt.Sprintf("%s/%d/%d", tc.cell, tc.traces, tc.workers), func(t *testing.T) {
+			cfg := smallConfig(t, tc.traces)
+			cfg.Cell = loadTestCell(t, tc.cell)
+			cfg.DurationMS = tc.durationMS
+			st, err := cfg.Settings()
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmpl, err := biophys.Compile(cfg.Cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := BatchSize(st, tmpl, tc.traces, tc.workers); float64(got) != tc.want {
+				t.Errorf("batch %d, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestBatchFailureAsAlone checks that a trace whose cell becomes unstable
+// (a current step of 1e6 nA) fails generation with the error it gives
+// simulated alone, whichever batch it is in (its batch is redone one trace
+// per System).
+func TestBatchFailureAsAlone(t *testing.T) {
+	cfg := smallConfig(t, 12)
+	reg := DefaultRegimes(cfg.Cell)
+	reg.StepFrac = 0.3
+	reg.StepAmpNA = Range{1e6, 1e6}
+	cfg.Regimes = &reg
+	var first string
+	for _, b := range []int{1, 4, 12} {
+		cfg.Batch = b
+		_, err := Generate(context.Background(), t.TempDir(), cfg)
+		if err == nil || !strings.Contains(err.Error(), "numerically unstable: cell 0 ") {
+			t.Fatalf("batch %d: error %v, want an unstable cell 0", b, err)
+		}
+		if first == "" {
+			first = err.Error()
+		} else if err.Error() != first {
+			t.Errorf("batch %d: error %q, alone %q", b, err, first)
+		}
+	}
+}
