@@ -20,9 +20,8 @@ func isName(arg, ext string) bool {
 // import: infer's tests import it).
 const MaxNetworkBytes = 16 << 20
 
-// Limits on the files resolve reads, by kind (0: none; a model's loader
-// checks its own sizes).
-var limits = map[string]int64{"cell": biophys.MaxCellBytes, "network": MaxNetworkBytes}
+// Limits on the files resolve reads, by kind.
+var limits = map[string]int64{"cell": biophys.MaxCellBytes, "network": MaxNetworkBytes, "model": surrogate.MaxModelBytes}
 
 // resolve returns a file's bytes: a shipped name, a path (relative to
 // base when not absolute), or a repository path artifacts/... that is not
@@ -50,13 +49,13 @@ func resolve(kind, dir, ext, arg, base string) (data []byte, name string, err er
 		path = filepath.Join(base, path)
 	}
 	var b []byte
-	if lim := limits[kind]; lim > 0 {
-		b, err = inputerr.ReadFile(path, lim, kind+" descriptions")
-		if _, big := err.(*inputerr.TooLargeError); big {
-			return nil, "", err
-		}
+	if kind == "model" { // binary: no byte-order mark to skip
+		b, err = inputerr.ReadBinary(path, limits[kind], "model files")
 	} else {
-		b, err = os.ReadFile(path)
+		b, err = inputerr.ReadFile(path, limits[kind], kind+" descriptions")
+	}
+	if _, big := err.(*inputerr.TooLargeError); big {
+		return nil, "", err
 	}
 	if err == nil {
 		return b, path, nil

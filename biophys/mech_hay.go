@@ -22,8 +22,8 @@ import (
 // TestHayRatesMatchNMODL checks against the literal NMODL forms.
 //
 // Exponentials dominate the cost, so each kernel evaluates them in batches
-// (expAll, fastexp.go): a first pass writes every instance's exponent
-// arguments to scratch, expAll evaluates them all (eight or four at a time
+// (internal/fastexp.ExpAll): a first pass writes every instance's exponent
+// arguments to scratch, ExpAll evaluates them all (eight or four at a time
 // with the amd64 vector kernels), a second pass turns them into steady
 // states and rates, and cnexp advances all gates with one more batch for the
 // exp(-dt/tau).

@@ -120,19 +120,6 @@ type Resolver interface {
 	Model(arg, base string) (*surrogate.Model, error)
 }
 
-// Files is the Resolver of plain files.
-type Files struct{}
-
-// Cell loads a cell file.
-func (Files) Cell(arg, base string) (*biophys.Cell, error) {
-	return biophys.LoadCell(joinBase(base, arg))
-}
-
-// Model loads a model file.
-func (Files) Model(arg, base string) (*surrogate.Model, error) {
-	return surrogate.Load(joinBase(base, arg))
-}
-
 // checkSampleSteps refuses models that do not all share one sample step.
 // The step most populations' models have is taken as the network's (the
 // first population's on a tie) and the first population whose model
@@ -162,13 +149,6 @@ func (n *Network) checkSampleSteps(models []*surrogate.Model) error {
 		}
 	}
 	return nil
-}
-
-func joinBase(base, path string) string {
-	if base == "" || filepath.IsAbs(path) {
-		return path
-	}
-	return filepath.Join(base, path)
 }
 
 // Build resolves cells and models with r (paths relative to the network

@@ -17,7 +17,7 @@ type cnnLSTMStream struct {
 	cin, k, f, hd int
 	layers        int
 	nIn           int
-	kern          cpu.Level // matrix and activation kernels (gemm.go)
+	kern          cpu.Level // matrix and activation kernels (internal/gemm, internal/activate)
 
 	// The convolution is one matrix product over the unfolded history of
 	// the ring's channels: the fed-back ones (Vm, spike) and, for models

@@ -7,11 +7,15 @@ import (
 	"math"
 	"math/rand/v2"
 	"neurosurrogate/internal/atomicfile"
-	"os"
+	"neurosurrogate/internal/inputerr"
 	"slices"
 	"sort"
 	"strings"
 )
+
+// MaxModelBytes bounds a model file (1 GiB: a surrogate of 250 M
+// float32 weights), so that a wrong or hostile file cannot take all memory.
+const MaxModelBytes = 1 << 30
 
 // FormatVersion is the model file format version.
 const FormatVersion = 1
@@ -447,7 +451,7 @@ func (m *Model) Save(path string) error {
 
 // Load reads and checks a model file.
 func Load(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputerr.ReadBinary(path, MaxModelBytes, "model files")
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}

@@ -271,3 +271,20 @@ func TestArchValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadTooLarge: a model file beyond MaxModelBytes is refused by its
+// size, before it is read (a sparse file: no disk used).
+func TestLoadTooLarge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.safetensors")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxModelBytes + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "big.safetensors") || !strings.Contains(err.Error(), "model files") {
+		t.Fatalf("want a size error naming the file, got %v", err)
+	}
+}

@@ -19,7 +19,7 @@ import (
 // as large as the arithmetic. Here nothing is allocated per run, each step
 // is one packed matrix product per layer forward and one backward, the
 // cell's per-element work forward and backward is one vector kernel each
-// (cellFwdRows, cellBackRows), and each weight's gradient is a product
+// (activate.CellFwdRows, activate.CellBackRows), and each weight's gradient is a product
 // over all T·B rows at the end (summed over blocks of gradRows).
 // Graph stays the definition: TestUnrolledEqualsGraph checks that both give
 // the same loss, gradients, outputs and carried state for every kind of

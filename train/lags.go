@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"neurosurrogate/surrogate"
 )
 
 // ParseInputLags reads a list of input lags in samples ("0,1,2,4,8") or
@@ -20,8 +22,8 @@ func ParseInputLags(s string) ([]int, error) {
 		a, b, ok := strings.Cut(rest, ":")
 		n, err1 := strconv.Atoi(a)
 		maxLag, err2 := strconv.Atoi(b)
-		if !ok || err1 != nil || err2 != nil || n < 1 || maxLag < n-1 {
-			return nil, fmt.Errorf("%q: want geom:N:MAX with 1 <= N and N-1 <= MAX (samples)", s)
+		if !ok || err1 != nil || err2 != nil || n < 1 || maxLag < n-1 || n > surrogate.MaxTaps || maxLag > surrogate.MaxInputLag {
+			return nil, fmt.Errorf("%q: want geom:N:MAX with 1 <= N <= %d and N-1 <= MAX <= %d (samples)", s, surrogate.MaxTaps, surrogate.MaxInputLag)
 		}
 		var lags []int
 		for l := 0; l < n; l++ {
@@ -42,8 +44,12 @@ func ParseInputLags(s string) ([]int, error) {
 		}
 		return lags, nil
 	}
+	fields := strings.Split(s, ",")
+	if len(fields) > surrogate.MaxTaps {
+		return nil, fmt.Errorf("%d lags: at most %d", len(fields), surrogate.MaxTaps)
+	}
 	var lags []int
-	for _, f := range strings.Split(s, ",") {
+	for _, f := range fields {
 		l, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {
 			return nil, fmt.Errorf("%q: %q is not a whole number of samples", s, f)

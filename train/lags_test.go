@@ -20,6 +20,8 @@ func TestParseInputLags(t *testing.T) {
 		{"geom:8:5", "error"},
 		{"geom:8", "error"},
 		{"0,x", "error"},
+		{"geom:2000000000:2000000000", "error"},
+		{"geom:8:1000000", "error"},
 	} {
 		got, err := ParseInputLags(tc.in)
 		s := fmt.Sprint(got)

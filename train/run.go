@@ -120,8 +120,9 @@ func (r *run) prepare() error {
 	// sample: traces of one sample give no step at all (and an untrained
 	// model), shorter ones than Seq+1 an unrolled graph mostly empty.
 	if n := meta.Samples / parts; n < cfg.Seq+1 {
-		return settingf("{seq} %d: %s holds traces of %d model steps (%g ms every %g ms%s), too short: one optimizer step unrolls {seq} steps, each predicting the next sample, so it needs traces of {seq}+1 = %d; %s",
-			cfg.Seq, cfg.Data, n, meta.DurationMS, meta.SampleDtMS*float64(parts), subBinsNote(parts), cfg.Seq+1, shortFix(n))
+		// (the notes name settings, so they join the format; they hold no %)
+		return settingf("{seq} %d: %s holds traces of %d model steps (%g ms every %g ms"+subBinsNote(parts)+"), too short: one optimizer step unrolls {seq} steps, each predicting the next sample, so it needs traces of {seq}+1 = %d; "+shortFix(n),
+			cfg.Seq, cfg.Data, n, meta.DurationMS, meta.SampleDtMS*float64(parts), cfg.Seq+1)
 	}
 	if r.trainSet, err = load(ds, trIdx, inputs, parts); err != nil {
 		return err

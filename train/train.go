@@ -99,7 +99,7 @@ type Config struct {
 	// Engine computes each chunk's loss and gradients: "unrolled" (the
 	// hand-written backpropagation through time, surrogate.Unrolled,
 	// checked equal to the gorgonia graph) or "gorgonia" (the graph,
-	// surrogate.Graph). The two agree to float32 rounding, so a run's
+	// surrogate/graph). The two agree to float32 rounding, so a run's
 	// numbers depend on which; a resumed run keeps its engine.
 	Engine   string  `json:"engine"`
 	ValFrac  float64 `json:"val_frac"`
@@ -152,7 +152,7 @@ func (c *Config) Validate() error {
 	}
 	for _, f := range ints {
 		if f.v < f.min {
-			return settingf("{%s} %d: must be at least %d", f.flag, f.v, f.min)
+			return settingf("{"+f.flag+"} %d: must be at least %d", f.v, f.min)
 		}
 	}
 	if c.SubBins > surrogate.MaxSubBins {
@@ -173,7 +173,7 @@ func (c *Config) Validate() error {
 			if f.positive {
 				want = "a finite number > 0"
 			}
-			return settingf("{%s} %v: must be %s", f.flag, f.v, want)
+			return settingf("{"+f.flag+"} %v: must be %s", f.v, want)
 		}
 	}
 	for i, l := range c.InputLags {

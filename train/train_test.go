@@ -915,3 +915,19 @@ func TestInputLags(t *testing.T) {
 		t.Errorf("lags that drop one the model reads: %v", err)
 	}
 }
+
+// TestSettingErrorKeepsArguments: braces in the arguments (a path, a
+// wrapped error) are not settings.
+func TestSettingErrorKeepsArguments(t *testing.T) {
+	err := settingf("{data} %s: %w", "runs/{date}/d", errors.New("no {such} file"))
+	var se *SettingError
+	if !errors.As(err, &se) {
+		t.Fatal(err)
+	}
+	if got, want := se.Render(func(s string) string { return "--" + s }), "--data runs/{date}/d: no {such} file"; got != want {
+		t.Errorf("Render = %q, want %q", got, want)
+	}
+	if got, want := err.Error(), "data runs/{date}/d: no {such} file"; got != want {
+		t.Errorf("Error = %q, want %q", got, want)
+	}
+}

@@ -51,7 +51,7 @@ const (
 	ln2x16Lo  = math.Ln2/16 - ln2x16Hi
 )
 
-// fastExp is exp(x); outside (-708, 709) (and for NaN) it defers to math.Exp.
+// Exp is exp(x); outside (-708, 709) (and for NaN) it defers to math.Exp.
 func Exp(x float64) float64 {
 	if !(x > -708 && x < 709) {
 		return math.Exp(x)

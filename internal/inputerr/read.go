@@ -44,11 +44,10 @@ func MB(n int64) string {
 	return fmt.Sprintf("%.4g GB", float64(n)/(1<<30))
 }
 
-// ReadFile reads the file at path, of at most limit bytes, without a
-// leading byte-order mark. A larger file is refused, by its size before
-// reading when the file system knows it, else after reading limit bytes;
-// what names what the limit is on, in the plural ("cell descriptions").
-func ReadFile(path string, limit int64, what string) ([]byte, error) {
+// ReadBinary reads the file at path, of at most limit bytes, as it is (a
+// binary file: no byte-order mark to skip); a larger file is refused as by
+// ReadFile.
+func ReadBinary(path string, limit int64, what string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -57,7 +56,15 @@ func ReadFile(path string, limit int64, what string) ([]byte, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
 		return nil, &TooLargeError{File: path, Size: st.Size(), Limit: limit, What: what}
 	}
-	data, err := io.ReadAll(LimitReader(f, path, limit, what))
+	return io.ReadAll(LimitReader(f, path, limit, what))
+}
+
+// ReadFile reads the file at path, of at most limit bytes, without a
+// leading byte-order mark. A larger file is refused, by its size before
+// reading when the file system knows it, else after reading limit bytes;
+// what names what the limit is on, in the plural ("cell descriptions").
+func ReadFile(path string, limit int64, what string) ([]byte, error) {
+	data, err := ReadBinary(path, limit, what)
 	if err != nil {
 		return nil, err
 	}

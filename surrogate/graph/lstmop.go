@@ -17,7 +17,7 @@ import (
 // (giving z, (B, 4H)) and two nodes: cell (z, c_prev) -> c and output
 // (z, c) -> h, each with a hand-written gradient (two nodes each), checked
 // against finite differences by TestGraphGradient. The gate order in z is
-// i, f, g, o, each H columns, as in lstmRows.
+// i, f, g, o, each H columns, as in activate.LSTMRowsOn.
 
 type cellKind int
 

@@ -68,6 +68,8 @@ func (family) Validate(a surrogate.Arch) error {
 		return fmt.Errorf("architecture family %s: feed_spike is not supported", Family)
 	case a.SubBins > 1:
 		return fmt.Errorf("architecture family %s: sub_bins %d is not supported (want 0 or 1)", Family, a.SubBins)
+	case len(a.InputLags) > 0:
+		return fmt.Errorf("architecture family %s: input_lags %v are not supported (the GRU sees the current sample only)", Family, a.InputLags)
 	}
 	for _, in := range a.Inputs {
 		if in.DelaySteps != 0 {
