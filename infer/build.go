@@ -78,8 +78,9 @@ const bytesPerEdge = 2*12 + 8
 var MemoryLimit int64
 
 // EstimateBytes estimates the memory a network needs: connections while
-// building plus per-cell state of the engine.
-func EstimateBytes(n *Network, hidden, inputs, maxDelaySteps int) (edges float64, bytes float64) {
+// building plus per-cell state of the engine (streamFloats: the surrogate
+// stream's per-cell buffers beyond its LSTM state, in float32 values).
+func EstimateBytes(n *Network, hidden, inputs, maxDelaySteps, streamFloats int) (edges float64, bytes float64) {
 	counts := map[string]int{}
 	for _, p := range n.Populations {
 		counts[p.Name] = p.Count
@@ -101,7 +102,7 @@ func EstimateBytes(n *Network, hidden, inputs, maxDelaySteps int) (edges float64
 	for _, p := range n.Populations {
 		cells += float64(p.Count)
 	}
-	perCell := float64(4*(6*hidden+inputs*(maxDelaySteps+2)+64) + 64)
+	perCell := float64(4*(6*hidden+inputs*(maxDelaySteps+2)+streamFloats+64) + 64)
 	return edges, edges*bytesPerEdge + cells*perCell
 }
 
@@ -256,12 +257,17 @@ func Build(n *Network, r Resolver) (*Built, error) {
 		projs = append(projs, pj)
 	}
 	b.MaxDelay = max(1, min(b.MaxDelay, math.MaxInt16))
-	hidden, inputs := 0, 0
+	hidden, inputs, scatter := 0, 0, 0
 	for _, p := range b.Pops {
-		hidden = max(hidden, p.Model.Arch.Hidden*p.Model.Arch.Layers)
-		inputs = max(inputs, len(p.Model.Arch.Inputs))
+		a := p.Model.Arch
+		hidden = max(hidden, a.Hidden*a.Layers)
+		inputs = max(inputs, len(a.Inputs))
+		// The stream's buffer of scattered inputs: one slot of conv
+		// channels per sample up to the last tap plus the longest delay.
+		taps := a.Taps()
+		scatter = max(scatter, (taps[len(taps)-1]+1+a.MaxDelay())*a.Conv)
 	}
-	edges, need := EstimateBytes(n, hidden, inputs, b.MaxDelay)
+	edges, need := EstimateBytes(n, hidden, inputs, b.MaxDelay, scatter)
 	if lim := memoryLimit(); need > float64(lim) {
 		return nil, n.errf("", "the network needs about %.1f GB (%d cells, %.3g connections), more than the %.1f GB available; make it smaller",
 			need/1e9, b.Cells, edges, float64(lim)/1e9)
