@@ -276,7 +276,7 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
 	if err := f.Close(); err != nil {
 		return nil, fileError(tmp, err)
 	}
-	if err := publish(dir, tmp, final, st, cfg.Notice); err != nil {
+	if err := publish(dir, tmp, final, st, lease, cfg.Notice); err != nil {
 		return nil, err
 	}
 	done = true
@@ -303,8 +303,9 @@ var testHookPublish, testHookLocked func(name string)
 
 // publish renames the finished temporary file tmp to final, checking under
 // the folder lock that no job has written shards of other settings into
-// the folder meanwhile (so two jobs cannot both check, then both rename).
-func publish(dir, tmp, final string, st *Settings, notice func(string)) error {
+// the folder meanwhile (so two jobs cannot both check, then both rename),
+// and that this job still holds the shard's lock.
+func publish(dir, tmp, final string, st *Settings, shard *atomicfile.Lease, notice func(string)) error {
 	if testHookPublish != nil {
 		testHookPublish(filepath.Base(final))
 	}
@@ -321,6 +322,9 @@ func publish(dir, tmp, final string, st *Settings, notice func(string)) error {
 	}
 	if err := lock.Check(); err != nil {
 		return err
+	}
+	if err := shard.Check(); err != nil {
+		return fmt.Errorf("not writing %s: %w", final, err)
 	}
 	return os.Rename(tmp, final)
 }
