@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"neurosurrogate/biophys"
 )
@@ -107,6 +108,65 @@ func TestBatchSize(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestExplicitBatchBound checks that an explicit batch is used as given
+// unless its drive accumulators would pass the 64 MB of the automatic
+// batch: then it is lowered to that, with a notice naming the limit, in
+// Generate too.
+func TestExplicitBatchBound(t *testing.T) {
+	for _, tc := range []struct {
+		cell                string
+		durationMS          float64
+		batch, traces, want int
+		notice              bool
+	}{
+		{"hh", 2000, 0, 10000, 1048, false},   // automatic: 2 channels x 4000 samples, 64 kB per trace
+		{"hh", 2000, 500, 10000, 500, false},  // within the bound
+		{"hh", 2000, 5000, 10000, 1048, true}, // lowered
+		{"hh", 2000, 5000, 1000, 5000, false}, // fewer traces than the bound
+		{"hay-l5pc", 20000, 8, 400, 1, true},  // 200 channels x 40 000 samples: 64 MB per trace
+	} {
+		t.Run(fmt.Sprintf("%s/%d/%d", tc.cell, tc.batch, tc.traces), func(t *testing.T) {
+			cfg := smallConfig(t, tc.traces)
+			cfg.Cell = loadTestCell(t, tc.cell)
+			cfg.DurationMS, cfg.Batch = tc.durationMS, tc.batch
+			var notices []string
+			cfg.Notice = func(m string) { notices = append(notices, m) }
+			st, err := cfg.Settings()
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmpl, err := biophys.Compile(cfg.Cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := batchFor(&cfg, st, tmpl, tc.traces, 2); got != tc.want {
+				t.Errorf("batch %d, want %d", got, tc.want)
+			}
+			want := fmt.Sprintf("batch %d lowered to %d: the drive accumulators of a batch are limited to 64 MB", tc.batch, tc.want)
+			if tc.notice != (len(notices) == 1 && strings.Contains(notices[0], want)) || len(notices) > 1 {
+				t.Errorf("notices %q, want a notice %v", notices, tc.notice)
+			}
+		})
+	}
+	t.Run("Generate", func(t *testing.T) {
+		cfg := smallConfig(t, 2)
+		cfg.Cell = loadTestCell(t, "hay-l5pc")
+		cfg.DurationMS, cfg.Batch = 20000, 8
+		// The notice comes before any simulation, which it stops (without
+		// one, the time limit does, before the 75 s the traces take).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var notices []string
+		cfg.Notice = func(m string) { notices = append(notices, m); cancel() }
+		if _, err := Generate(ctx, t.TempDir(), cfg); err != context.Canceled {
+			t.Fatalf("error %v, want the cancellation", err)
+		}
+		if len(notices) != 1 || !strings.Contains(notices[0], "batch 8 lowered to 1") {
+			t.Fatalf("notices %q, want the batch lowered", notices)
+		}
+	})
 }
 
 // TestBatchFailureAsAlone checks that a trace whose cell becomes unstable
