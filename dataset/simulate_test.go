@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -190,6 +191,54 @@ func TestBatchFailureAsAlone(t *testing.T) {
 			first = err.Error()
 		} else if err.Error() != first {
 			t.Errorf("batch %d: error %q, alone %q", b, err, first)
+		}
+	}
+}
+
+// TestBatchFailureTime checks the simulated time of traces whose batch
+// failed (a cell became unstable, here by a current step of 1e6 nA): each
+// counts the failed batch's time (the time at which the first unstable
+// cell failed alone) and that of its simulation alone.
+func TestBatchFailureTime(t *testing.T) {
+	const n = 8
+	cfg := smallConfig(t, n)
+	reg := DefaultRegimes(cfg.Cell)
+	reg.Mix = mustMix(t, "core=1") // no subthreshold retries: all traces in one batch
+	reg.StepFrac = 0.3
+	reg.StepAmpNA = Range{1e6, 1e6}
+	cfg.Regimes = &reg
+	st, err := cfg.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := biophys.Compile(cfg.Cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s := newSim(st, tmpl)
+	alone := make([]outcome, n)
+	failMS := math.Inf(1) // when the batch fails
+	var failed, fine int
+	for i := range alone {
+		alone[i] = s.run(ctx, []plan{drawParams(st, i)})[0]
+		if alone[i].err != nil {
+			failMS = min(failMS, alone[i].simMS)
+			failed++
+		} else {
+			fine++
+		}
+	}
+	if failed == 0 || fine == 0 || !(failMS > 0 && failMS < cfg.DurationMS) {
+		t.Fatalf("%d traces fail alone, %d do not, the first at %g ms: the batch tests too little", failed, fine, failMS)
+	}
+	pls := make([]plan, n)
+	for i := range pls {
+		pls[i] = drawParams(st, i)
+	}
+	for i, o := range s.run(ctx, pls) {
+		if want := alone[i].simMS + failMS; math.Abs(o.simMS-want) > 1e-9*want {
+			t.Errorf("trace %d: simulated %g ms, want %g (%g alone + %g of the failed batch)", i, o.simMS, want, alone[i].simMS, failMS)
 		}
 	}
 }
