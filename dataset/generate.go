@@ -41,8 +41,9 @@ type Config struct {
 	// It never changes the output.
 	Workers int
 	// Batch is the number of traces a worker simulates together, as cells
-	// of one biophys.System (0: automatic, see BatchSize). It never changes
-	// the output.
+	// of one biophys.System (0: automatic, see BatchSize). A larger batch
+	// than keeps its drive accumulators within 64 MB is lowered to that,
+	// with a notice. It never changes the output.
 	Batch int
 	// Progress, if not nil, is called after each trace is written with the
 	// traces done and the total of this shard.
@@ -246,10 +247,7 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
 		workers = runtime.NumCPU()
 	}
 	workers = min(workers, max(1, res.Traces)) // no more than there are traces
-	batch := cfg.Batch
-	if batch == 0 {
-		batch = BatchSize(st, tmpl, res.Traces, workers)
-	}
+	batch := batchFor(&cfg, st, tmpl, res.Traces, workers)
 	err = produce(ctx, st, tmpl, cfg.Shard, workers, batch, func(t *Trace, simMS float64) error {
 		res.SimulatedMS += simMS
 		res.Spikes += t.Spikes
@@ -276,7 +274,7 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Result, error) {
 	if err := f.Close(); err != nil {
 		return nil, fileError(tmp, err)
 	}
-	if err := publish(dir, tmp, final, st, cfg.Notice); err != nil {
+	if err := publish(dir, tmp, final, st, lease, cfg.Notice); err != nil {
 		return nil, err
 	}
 	done = true
@@ -303,8 +301,9 @@ var testHookPublish, testHookLocked func(name string)
 
 // publish renames the finished temporary file tmp to final, checking under
 // the folder lock that no job has written shards of other settings into
-// the folder meanwhile (so two jobs cannot both check, then both rename).
-func publish(dir, tmp, final string, st *Settings, notice func(string)) error {
+// the folder meanwhile (so two jobs cannot both check, then both rename),
+// and that this job still holds the shard's lock.
+func publish(dir, tmp, final string, st *Settings, shard *atomicfile.Lease, notice func(string)) error {
 	if testHookPublish != nil {
 		testHookPublish(filepath.Base(final))
 	}
@@ -321,6 +320,9 @@ func publish(dir, tmp, final string, st *Settings, notice func(string)) error {
 	}
 	if err := lock.Check(); err != nil {
 		return err
+	}
+	if err := shard.Check(); err != nil {
+		return fmt.Errorf("not writing %s: %w", final, err)
 	}
 	return os.Rename(tmp, final)
 }
@@ -362,8 +364,32 @@ const maxChecked = 32
 // batchBytes, and no more than gives every worker a batch.
 func BatchSize(st *Settings, tmpl *biophys.Template, traces, workers int) int {
 	b := max(1, batchNodes/tmpl.N)
-	b = min(b, max(1, batchBytes/(8*st.Samples*len(st.Channels))))
+	b = min(b, maxBatch(st))
 	return max(1, min(b, (traces+workers-1)/max(1, workers)))
+}
+
+// maxBatch is the largest batch whose float64 drive accumulators fit in
+// batchBytes (at least 1).
+func maxBatch(st *Settings) int {
+	return max(1, batchBytes/(8*st.Samples*len(st.Channels)))
+}
+
+// batchFor is the batch of a job of traces traces on workers workers:
+// cfg.Batch, or BatchSize if it is 0; an explicit batch is lowered to
+// maxBatch, with a notice, when it would simulate more traces together.
+func batchFor(cfg *Config, st *Settings, tmpl *biophys.Template, traces, workers int) int {
+	if cfg.Batch == 0 {
+		return BatchSize(st, tmpl, traces, workers)
+	}
+	limit := maxBatch(st)
+	if cfg.Batch <= limit || traces <= limit {
+		return cfg.Batch
+	}
+	if cfg.Notice != nil {
+		cfg.Notice(fmt.Sprintf("batch %d lowered to %d: the drive accumulators of a batch are limited to %d MB (%d channels x %d samples x 8 bytes per trace); the output is the same",
+			cfg.Batch, limit, batchBytes>>20, len(st.Channels), st.Samples))
+	}
+	return limit
 }
 
 const (

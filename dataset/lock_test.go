@@ -164,3 +164,30 @@ func TestCleansLeftovers(t *testing.T) {
 		t.Fatalf("folder holds %v, want %v", left, want)
 	}
 }
+
+// TestLostShardLock: a job whose shard lock another job has taken over
+// (here by writing its own lock file while the first job publishes) does
+// not publish its shard and fails naming the lock; it leaves no temporary
+// file and the other job's lock in place.
+func TestLostShardLock(t *testing.T) {
+	dir := t.TempDir()
+	name := ShardFileName(0, 1)
+	lockPath := atomicfile.LockName(filepath.Join(dir, name))
+	other := []byte(`{"pid":1,"host":"elsewhere","token":"other"}`)
+	testHookLocked = func(string) { writeFile(t, lockPath, other) }
+	defer func() { testHookLocked = nil }()
+	_, err := Generate(context.Background(), dir, smallConfig(t, 2))
+	if err == nil || !strings.Contains(err.Error(), "lost the lock "+lockPath) {
+		t.Fatalf("error %v, want the lost shard lock", err)
+	}
+	var left []string
+	for _, e := range readDir(t, dir) {
+		left = append(left, e.Name())
+	}
+	if !slices.Equal(left, []string{filepath.Base(lockPath)}) {
+		t.Errorf("folder holds %v, want only the other job's lock", left)
+	}
+	if got := readFile(t, lockPath); !slices.Equal(got, other) {
+		t.Errorf("the other job's lock became %q", got)
+	}
+}

@@ -130,8 +130,10 @@ func (s *sim) attempt(ctx context.Context, pls []plan, idx []int, out []outcome)
 	}
 	trs, errs, err := s.once(ctx, batch, abort, simMS)
 	if err != nil && ctx.Err() == nil && len(idx) > 1 {
-		for _, i := range idx {
-			out[i] = s.run(ctx, []plan{drawParams(s.st, pls[i].index)})[0]
+		for j, i := range idx {
+			o := s.run(ctx, []plan{drawParams(s.st, pls[i].index)})[0]
+			o.simMS += simMS[j] // the time simulated before, failed batch included
+			out[i] = o
 		}
 		return
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"neurosurrogate/biophys"
 )
@@ -109,6 +111,65 @@ func TestBatchSize(t *testing.T) {
 	}
 }
 
+// TestExplicitBatchBound checks that an explicit batch is used as given
+// unless its drive accumulators would pass the 64 MB of the automatic
+// batch: then it is lowered to that, with a notice naming the limit, in
+// Generate too.
+func TestExplicitBatchBound(t *testing.T) {
+	for _, tc := range []struct {
+		cell                string
+		durationMS          float64
+		batch, traces, want int
+		notice              bool
+	}{
+		{"hh", 2000, 0, 10000, 1048, false},   // automatic: 2 channels x 4000 samples, 64 kB per trace
+		{"hh", 2000, 500, 10000, 500, false},  // within the bound
+		{"hh", 2000, 5000, 10000, 1048, true}, // lowered
+		{"hh", 2000, 5000, 1000, 5000, false}, // fewer traces than the bound
+		{"hay-l5pc", 20000, 8, 400, 1, true},  // 200 channels x 40 000 samples: 64 MB per trace
+	} {
+		t.Run(fmt.Sprintf("%s/%d/%d", tc.cell, tc.batch, tc.traces), func(t *testing.T) {
+			cfg := smallConfig(t, tc.traces)
+			cfg.Cell = loadTestCell(t, tc.cell)
+			cfg.DurationMS, cfg.Batch = tc.durationMS, tc.batch
+			var notices []string
+			cfg.Notice = func(m string) { notices = append(notices, m) }
+			st, err := cfg.Settings()
+			if err != nil {
+				t.Fatal(err)
+			}
+			tmpl, err := biophys.Compile(cfg.Cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := batchFor(&cfg, st, tmpl, tc.traces, 2); got != tc.want {
+				t.Errorf("batch %d, want %d", got, tc.want)
+			}
+			want := fmt.Sprintf("batch %d lowered to %d: the drive accumulators of a batch are limited to 64 MB", tc.batch, tc.want)
+			if tc.notice != (len(notices) == 1 && strings.Contains(notices[0], want)) || len(notices) > 1 {
+				t.Errorf("notices %q, want a notice %v", notices, tc.notice)
+			}
+		})
+	}
+	t.Run("Generate", func(t *testing.T) {
+		cfg := smallConfig(t, 2)
+		cfg.Cell = loadTestCell(t, "hay-l5pc")
+		cfg.DurationMS, cfg.Batch = 20000, 8
+		// The notice comes before any simulation, which it stops (without
+		// one, the time limit does, before the 75 s the traces take).
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var notices []string
+		cfg.Notice = func(m string) { notices = append(notices, m); cancel() }
+		if _, err := Generate(ctx, t.TempDir(), cfg); err != context.Canceled {
+			t.Fatalf("error %v, want the cancellation", err)
+		}
+		if len(notices) != 1 || !strings.Contains(notices[0], "batch 8 lowered to 1") {
+			t.Fatalf("notices %q, want the batch lowered", notices)
+		}
+	})
+}
+
 // TestBatchFailureAsAlone checks that a trace whose cell becomes unstable
 // (a current step of 1e6 nA) fails generation with the error it gives
 // simulated alone, whichever batch it is in (its batch is redone one trace
@@ -130,6 +191,54 @@ func TestBatchFailureAsAlone(t *testing.T) {
 			first = err.Error()
 		} else if err.Error() != first {
 			t.Errorf("batch %d: error %q, alone %q", b, err, first)
+		}
+	}
+}
+
+// TestBatchFailureTime checks the simulated time of traces whose batch
+// failed (a cell became unstable, here by a current step of 1e6 nA): each
+// counts the failed batch's time (the time at which the first unstable
+// cell failed alone) and that of its simulation alone.
+func TestBatchFailureTime(t *testing.T) {
+	const n = 8
+	cfg := smallConfig(t, n)
+	reg := DefaultRegimes(cfg.Cell)
+	reg.Mix = mustMix(t, "core=1") // no subthreshold retries: all traces in one batch
+	reg.StepFrac = 0.3
+	reg.StepAmpNA = Range{1e6, 1e6}
+	cfg.Regimes = &reg
+	st, err := cfg.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := biophys.Compile(cfg.Cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s := newSim(st, tmpl)
+	alone := make([]outcome, n)
+	failMS := math.Inf(1) // when the batch fails
+	var failed, fine int
+	for i := range alone {
+		alone[i] = s.run(ctx, []plan{drawParams(st, i)})[0]
+		if alone[i].err != nil {
+			failMS = min(failMS, alone[i].simMS)
+			failed++
+		} else {
+			fine++
+		}
+	}
+	if failed == 0 || fine == 0 || !(failMS > 0 && failMS < cfg.DurationMS) {
+		t.Fatalf("%d traces fail alone, %d do not, the first at %g ms: the batch tests too little", failed, fine, failMS)
+	}
+	pls := make([]plan, n)
+	for i := range pls {
+		pls[i] = drawParams(st, i)
+	}
+	for i, o := range s.run(ctx, pls) {
+		if want := alone[i].simMS + failMS; math.Abs(o.simMS-want) > 1e-9*want {
+			t.Errorf("trace %d: simulated %g ms, want %g (%g alone + %g of the failed batch)", i, o.simMS, want, alone[i].simMS, failMS)
 		}
 	}
 }

@@ -239,3 +239,56 @@ func TestRunLockAndLeftovers(t *testing.T) {
 		t.Errorf("the run left its lock (%v)", err)
 	}
 }
+
+// TestLostLockStopsWrites: a run whose lock another job takes over (here
+// by writing its own lock file after the second step) writes nothing more
+// (no checkpoint, model or learning curve) and fails naming the lock:
+// at its next checkpoint, or before writing its model when the time
+// budget ends it.
+func TestLostLockStopsWrites(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		ckptEvery  time.Duration
+		timeBudget time.Duration
+	}{
+		{"at a checkpoint", 0, 0},
+		{"before the model", time.Hour, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := tinyConfig(t, filepath.Join(dir, "m.safetensors"))
+			cfg.CheckpointEvery, cfg.TimeBudget = tc.ckptEvery, tc.timeBudget
+			lockPath := atomicfile.LockName(cfg.Out)
+			other := []byte(`{"pid":1,"host":"elsewhere","token":"other"}`)
+			var ckpt []byte
+			_, err := Run(context.Background(), cfg, func(s Status) {
+				if s.Step != 2 || ckpt != nil {
+					return
+				}
+				var err error
+				if ckpt, err = os.ReadFile(CheckpointPath(cfg.Out)); err != nil {
+					t.Error(err)
+				}
+				if err := os.WriteFile(lockPath, other, 0o644); err != nil {
+					t.Error(err)
+				}
+				time.Sleep(tc.timeBudget) // the run is out of time at its next batch
+			})
+			if err == nil || !strings.Contains(err.Error(), "lost the lock "+lockPath) {
+				t.Fatalf("error %v, want the lost lock", err)
+			}
+			if got, _ := os.ReadFile(CheckpointPath(cfg.Out)); !bytes.Equal(got, ckpt) {
+				t.Error("the checkpoint was written after the lock was lost")
+			}
+			csv, png := CurvePaths(cfg.Out)
+			for _, p := range []string{cfg.Out, csv, png} {
+				if _, err := os.Stat(p); !os.IsNotExist(err) {
+					t.Errorf("%s written after the lock was lost (%v)", p, err)
+				}
+			}
+			if got, _ := os.ReadFile(lockPath); !bytes.Equal(got, other) {
+				t.Errorf("the other job's lock became %q", got)
+			}
+		})
+	}
+}

@@ -318,10 +318,22 @@ func (r *run) close() {
 
 func (r *run) elapsed() time.Duration { return time.Since(r.start) + r.before }
 
-// save writes the checkpoint.
+// save writes the checkpoint, if the run still holds the lock.
 func (r *run) save() error {
+	if err := r.checkLease(); err != nil {
+		return err
+	}
 	r.st.ElapsedS = r.elapsed().Seconds()
 	return saveCheckpoint(r.ckpt, &r.st, r.model, r.adam, r.best, r.ema)
+}
+
+// checkLease says whether the run still holds the lock on its outputs;
+// it is called before each write of them.
+func (r *run) checkLease() error {
+	if err := r.lease.Check(); err != nil {
+		return fmt.Errorf("not writing %s: %w", r.cfg.Out, err)
+	}
+	return nil
 }
 
 // report tells progress where the run is.
@@ -546,10 +558,16 @@ func (r *run) finish(stoppedBy string) (*Result, error) {
 	summary, _ := json.Marshal(map[string]any{"stopped_by": stoppedBy, "elapsed_s": res.Elapsed.Seconds(), "steps": res.Steps,
 		"samples": res.Samples, "params": res.Params, "best_epoch": st.BestEpoch, "train_traces": len(r.trainSet)})
 	best.Info["training_run"] = string(summary)
+	if err := r.checkLease(); err != nil {
+		return nil, err
+	}
 	if err := best.Save(r.cfg.Out); err != nil {
 		return nil, err
 	}
 	if err := r.save(); err != nil {
+		return nil, err
+	}
+	if err := r.checkLease(); err != nil {
 		return nil, err
 	}
 	if err := writeCurve(r.cfg.Out, st.History); err != nil {
