@@ -52,15 +52,8 @@ type Graph struct {
 	vm    G.VM
 	views []paramView
 
-	// Per-step inputs (index t), bound with Bind before each Run.
-	DUnf    []*G.Node // (B, taps*nIn) normalized drive, column tap*nIn+j
-	VTeach  []*G.Node // (B, 1) teacher Vm input (normalized)
-	Mask    []*G.Node // (B, 1) 1 = use the teacher, 0 = own prediction
-	InvMask []*G.Node // (B, 1) 1 - Mask
-	VTarget []*G.Node // (B, 1) next-sample Vm target (normalized)
-	WV      []*G.Node // (B, 1) weight of each Vm error
-	Y       []*G.Node // (B, 1) spike targets (0/1)
-	WS      []*G.Node // (B, 1) weight of each spike term
+	// Per-step inputs (index t), bound from the chunk by Run.
+	Steps
 	// STeach (FeedSpike models): the teacher spike input, the previous
 	// bin's spike (0/1), mixed with the model's own probability by Mask.
 	STeach []*G.Node
@@ -388,26 +381,14 @@ func (gr *Graph) Run(c *surrogate.Chunk) error {
 	if err := c.Check(a, B, T); err != nil {
 		return fmt.Errorf("graph: %w", err)
 	}
-	per := B * a.NumTaps() * len(a.Inputs)
-	var err error
+	err := gr.Steps.Bind(c, B, a.NumTaps()*len(a.Inputs))
 	bind := func(n *G.Node, data []float32) {
 		if n != nil && err == nil {
 			err = Bind(n, data)
 		}
 	}
-	for t := 0; t < T; t++ {
-		r0, r1 := t*B, (t+1)*B
-		bind(gr.DUnf[t], c.DUnf[t*per:(t+1)*per])
-		bind(gr.VTeach[t], c.VTeach[r0:r1])
-		bind(gr.Mask[t], c.Mask[r0:r1])
-		bind(gr.InvMask[t], c.InvMask[r0:r1])
-		bind(gr.VTarget[t], c.VTarget[r0:r1])
-		bind(gr.WV[t], c.WV[r0:r1])
-		bind(gr.Y[t], c.Y[r0:r1])
-		bind(gr.WS[t], c.WS[r0:r1])
-		if a.FeedSpike {
-			bind(gr.STeach[t], c.STeach[r0:r1])
-		}
+	for t := 0; a.FeedSpike && t < T; t++ {
+		bind(gr.STeach[t], c.STeach[t*B:(t+1)*B])
 	}
 	bind(gr.VIn0, c.VIn)
 	bind(gr.VHist, c.VHist)
@@ -458,3 +439,35 @@ func (gr *Graph) Loss() (total, vm, spike float64) {
 
 // Grads is each weight's gradient after Run, by name.
 func (gr *Graph) Grads() map[string][]float32 { return gr.grads }
+
+// Steps are a chunk's per-step input nodes (index t), as every family's
+// graph reads them.
+type Steps struct {
+	DUnf    []*G.Node // (B, drive) normalized drive: for the CNN-LSTM taps*nIn, column tap*nIn+j
+	VTeach  []*G.Node // (B, 1) teacher Vm input (normalized)
+	Mask    []*G.Node // (B, 1) 1 = use the teacher, 0 = own prediction
+	InvMask []*G.Node // (B, 1) 1 - Mask
+	VTarget []*G.Node // (B, 1) next-sample Vm target (normalized)
+	WV      []*G.Node // (B, 1) weight of each Vm error
+	Y       []*G.Node // (B, 1) spike targets (0/1)
+	WS      []*G.Node // (B, 1) weight of each spike term
+}
+
+// Bind binds each step's rows of the chunk (B cells, drive values of
+// normalized drive per cell) to the step nodes; the data is used in place.
+func (st *Steps) Bind(c *surrogate.Chunk, B, drive int) error {
+	for t := range st.DUnf {
+		r0, r1 := t*B, (t+1)*B
+		for _, b := range []struct {
+			n    *G.Node
+			data []float32
+		}{{st.DUnf[t], c.DUnf[r0*drive : r1*drive]}, {st.VTeach[t], c.VTeach[r0:r1]}, {st.Mask[t], c.Mask[r0:r1]},
+			{st.InvMask[t], c.InvMask[r0:r1]}, {st.VTarget[t], c.VTarget[r0:r1]}, {st.WV[t], c.WV[r0:r1]},
+			{st.Y[t], c.Y[r0:r1]}, {st.WS[t], c.WS[r0:r1]}} {
+			if err := Bind(b.n, b.data); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -42,7 +42,7 @@ type Graph struct {
 	names  []string
 
 	// Per-step inputs (index t), each (B, 1) but DUnf (B, nIn).
-	dunf, vteach, mask, invMask, vtarget, wv, y, ws []*G.Node
+	graph.Steps // per-step inputs, bound from the chunk by Run
 	// Carried state.
 	vin0, h0 *G.Node // (B, 1) own prediction feeding step 0; (B, H)
 
@@ -108,14 +108,14 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 		return G.NewMatrix(g, f32, G.WithShape(B, cols), G.WithName(fmt.Sprintf("%s%d", name, t)), G.WithInit(G.Zeroes()))
 	}
 	for t := 0; t < T; t++ {
-		gr.dunf = append(gr.dunf, inp("dunf", t, nIn))
-		gr.vteach = append(gr.vteach, inp("vteach", t, 1))
-		gr.mask = append(gr.mask, inp("mask", t, 1))
-		gr.invMask = append(gr.invMask, inp("invmask", t, 1))
-		gr.vtarget = append(gr.vtarget, inp("vtarget", t, 1))
-		gr.wv = append(gr.wv, inp("wv", t, 1))
-		gr.y = append(gr.y, inp("y", t, 1))
-		gr.ws = append(gr.ws, inp("ws", t, 1))
+		gr.DUnf = append(gr.DUnf, inp("dunf", t, nIn))
+		gr.VTeach = append(gr.VTeach, inp("vteach", t, 1))
+		gr.Mask = append(gr.Mask, inp("mask", t, 1))
+		gr.InvMask = append(gr.InvMask, inp("invmask", t, 1))
+		gr.VTarget = append(gr.VTarget, inp("vtarget", t, 1))
+		gr.WV = append(gr.WV, inp("wv", t, 1))
+		gr.Y = append(gr.Y, inp("y", t, 1))
+		gr.WS = append(gr.WS, inp("ws", t, 1))
 	}
 	gr.vin0 = G.NewMatrix(g, f32, G.WithShape(B, 1), G.WithName("vin0"), G.WithInit(G.Zeroes()))
 	gr.h0 = G.NewMatrix(g, f32, G.WithShape(B, H), G.WithName("h0"), G.WithInit(G.Zeroes()))
@@ -141,8 +141,8 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 		if t > 0 {
 			src = gr.pred[t-1]
 		}
-		vin := must(add(must(had(gr.mask[t], gr.vteach[t])), must(had(gr.invMask[t], src))))
-		x := concat(1, must, gr.dunf[t], vin)
+		vin := must(add(must(had(gr.Mask[t], gr.VTeach[t])), must(had(gr.InvMask[t], src))))
+		x := concat(1, must, gr.DUnf[t], vin)
 		zr := must(G.Sigmoid(must(mul(concat(1, must, x, h, ones), wzr))))
 		z, r := cols(zr, 0, H), cols(zr, H, 2*H)
 		n := must(G.Tanh(must(mul(concat(1, must, x, must(had(r, h)), ones), wh))))
@@ -154,10 +154,10 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 		}
 		gr.pred = append(gr.pred, v)
 		gr.logit = append(gr.logit, logit)
-		e := must(sub(v, gr.vtarget[t]))
-		lv = append(lv, must(had(gr.wv[t], must(had(e, e)))))
-		ce := must(sub(must(G.Softplus(logit)), must(had(gr.y[t], logit))))
-		ls = append(ls, must(had(gr.ws[t], ce)))
+		e := must(sub(v, gr.VTarget[t]))
+		lv = append(lv, must(had(gr.WV[t], must(had(e, e)))))
+		ce := must(sub(must(G.Softplus(logit)), must(had(gr.Y[t], logit))))
+		ls = append(ls, must(had(gr.WS[t], ce)))
 		if err != nil {
 			return nil, fmt.Errorf("grugraph: step %d: %w", t, err)
 		}
@@ -205,23 +205,11 @@ func (gr *Graph) Run(c *surrogate.Chunk) error {
 	if err := chk.Check(gr.arch, B, T); err != nil {
 		return fmt.Errorf("grugraph: %w", err)
 	}
-	nIn := len(gr.arch.Inputs)
-	var err error
+	err := gr.Steps.Bind(c, B, len(gr.arch.Inputs))
 	bind := func(n *G.Node, data []float32) {
 		if err == nil {
 			err = graph.Bind(n, data)
 		}
-	}
-	for t := 0; t < T; t++ {
-		r0, r1 := t*B, (t+1)*B
-		bind(gr.dunf[t], c.DUnf[r0*nIn:r1*nIn])
-		bind(gr.vteach[t], c.VTeach[r0:r1])
-		bind(gr.mask[t], c.Mask[r0:r1])
-		bind(gr.invMask[t], c.InvMask[r0:r1])
-		bind(gr.vtarget[t], c.VTarget[r0:r1])
-		bind(gr.wv[t], c.WV[r0:r1])
-		bind(gr.y[t], c.Y[r0:r1])
-		bind(gr.ws[t], c.WS[r0:r1])
 	}
 	bind(gr.vin0, c.VIn)
 	bind(gr.h0, c.H[0])
