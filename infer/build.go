@@ -263,9 +263,14 @@ func Build(n *Network, r Resolver) (*Built, error) {
 		hidden = max(hidden, a.Hidden*a.Layers)
 		inputs = max(inputs, len(a.Inputs))
 		// The stream's buffer of scattered inputs: one slot of conv
-		// channels per sample up to the last tap plus the longest delay.
+		// channels per sample up to the last tap plus the longest delay,
+		// or per trace.
 		taps := a.Taps()
-		scatter = max(scatter, (taps[len(taps)-1]+1+a.MaxDelay())*a.Conv)
+		slots := taps[len(taps)-1] + 1 + a.MaxDelay()
+		if len(a.TracesMS) > 0 {
+			slots = len(a.TracesMS)
+		}
+		scatter = max(scatter, slots*a.Conv)
 	}
 	edges, need := EstimateBytes(n, hidden, inputs, b.MaxDelay, scatter)
 	if lim := memoryLimit(); need > float64(lim) {

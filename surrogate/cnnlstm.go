@@ -61,6 +61,8 @@ func (cnnLSTM) Validate(a Arch) error {
 		return fmt.Errorf("architecture: hidden %d outside [1, 4096]", a.Hidden)
 	case a.Layers < 1 || a.Layers > 4:
 		return fmt.Errorf("architecture: layers %d outside [1, 4]", a.Layers)
+	case len(a.TracesMS) > 0 && a.FamilyName() != TraceFamily:
+		return fmt.Errorf("architecture family %s: traces_ms %v belong to family %s", a.FamilyName(), a.TracesMS, TraceFamily)
 	}
 	return nil
 }

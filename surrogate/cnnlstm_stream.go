@@ -34,6 +34,7 @@ type cnnLSTMStream struct {
 	taps   []int          // lags of the input taps (Arch.Taps)
 	wd     []float32      // sparse: taps*nIn x F input weights, row tap*nIn+j
 	acc    []float32      // sparse: K+D slots of N x F, slot (apos + delay + lag) mod (K+D) holds the inputs' part that many samples ahead
+	decay  []float32      // trace-lstm: the traces' decays (Arch.TraceDecays); acc then holds slot m = trace m's mixed part, N x F
 	apos   int            // sparse: slot of the current sample in acc
 	convB  []float32
 	feat   blas32.General // N x F
@@ -70,13 +71,17 @@ func newCNNLSTMStream(kern cpu.Level, m *Model, n int, vInitMV float32) *cnnLSTM
 	s := &cnnLSTMStream{m: m, N: n, cin: a.Cin(), k: a.Kernel, f: a.Conv, hd: a.Hidden, layers: a.Layers, nIn: len(a.Inputs), kern: kern, fed: a.fed()}
 	// Inputs read at other lags than the Vm (Arch.InputLags) are always
 	// scattered: the ring holds K lags only.
-	s.sparse = s.nIn > sparseInputs || len(a.InputLags) > 0
+	s.sparse = s.nIn > sparseInputs || len(a.InputLags) > 0 || len(a.TracesMS) > 0
 	s.taps = a.Taps()
 	s.rc = s.cin
 	if s.sparse {
 		s.rc = s.fed
 		s.wd = append([]float32(nil), m.W[WConvInputs].Data...) // a copy, as the packed matrices are
 		s.acc = make([]float32, (s.taps[len(s.taps)-1]+1+a.MaxDelay())*n*s.f)
+	}
+	if len(a.TracesMS) > 0 {
+		s.decay = a.TraceDecays()
+		s.acc = make([]float32, len(s.decay)*n*s.f)
 	}
 	rc := s.rc
 	s.ring = make([]float32, s.k*n*rc)
@@ -199,7 +204,10 @@ func (s *cnnLSTMStream) Step(drive []float32) {
 		}
 	}
 	s.convP.Mul(n, s.unf.Data, s.unf.Stride, s.feat.Data, s.feat.Stride)
-	if s.sparse {
+	switch {
+	case s.decay != nil:
+		s.traces(drive)
+	case s.sparse:
 		s.scatter(drive)
 	}
 	s.pos = (s.pos + 1) % k
@@ -274,6 +282,42 @@ func (s *cnnLSTMStream) scatter(drive []float32) {
 		clear(now)
 	}
 	s.apos = (s.apos + 1) % slots
+}
+
+// traces decays every trace's mixed part, adds this bin's inputs to it
+// and the traces' sum to feat (TraceFamily: trace m of input j times its
+// weights, summed over j, evolves as the trace does).
+func (s *cnnLSTMStream) traces(drive []float32) {
+	n, f, nIn := s.N, s.f, s.nIn
+	scale := s.m.Norm.InputScale
+	for i := 0; i < n; i++ {
+		for m, d := range s.decay {
+			a := s.acc[(m*n+i)*f:][:f]
+			for c := range a {
+				a[c] *= d
+			}
+		}
+		for j, x := range drive[i*nIn : (i+1)*nIn] {
+			if x == 0 {
+				continue
+			}
+			u := x * scale[j]
+			for m := range s.decay {
+				a := s.acc[(m*n+i)*f:][:f]
+				w := s.wd[(m*nIn+j)*f:][:f]
+				for c := range a {
+					a[c] += u * w[c]
+				}
+			}
+		}
+		row := s.feat.Data[i*s.feat.Stride:][:f]
+		for m := range s.decay {
+			a := s.acc[(m*n+i)*f:][:f]
+			for c := range row {
+				row[c] += a[c]
+			}
+		}
+	}
 }
 
 // delayed files this bin's drive under each input's delay and returns the

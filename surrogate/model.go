@@ -121,6 +121,11 @@ type Arch struct {
 	// cost of a few taps, where a PSP reaches the soma 5-26 ms after its
 	// event. The fed-back Vm (and spike) keep lags 0..Kernel-1.
 	InputLags []int `json:"input_lags,omitempty"`
+	// TracesMS are the time constants (ms, increasing; 0 = the current
+	// sample only) of the exponential traces through which a "trace-lstm"
+	// model hears every input (TraceFamily): trace m of input j is
+	// e(t) = exp(−SampleDT/τm)·e(t−1) + x_j(t). Other families have none.
+	TracesMS []float64 `json:"traces_ms,omitempty"`
 	// SubBins splits every sample bin into that many equal sub-bins, each
 	// with its own inputs (Input.Part): the model steps every SampleDT but
 	// hears when in the bin its input came at SampleDT/SubBins. 0 or 1: no
@@ -147,8 +152,13 @@ func (a Arch) Taps() []int {
 	return t
 }
 
-// NumTaps is len(Taps()).
+// NumTaps is the number of columns per input in the drive the
+// convolution reads (Chunk.DUnf): the taps (len(Taps())), or the traces of
+// a trace-lstm model.
 func (a Arch) NumTaps() int {
+	if len(a.TracesMS) > 0 {
+		return len(a.TracesMS)
+	}
 	if len(a.InputLags) > 0 {
 		return len(a.InputLags)
 	}

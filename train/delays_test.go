@@ -135,3 +135,53 @@ func TestFeedSpikeVmWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestFeedTraces: a trace-lstm's training input holds each input's traces
+// (column m·nIn + j), the sum over the samples before of the decayed input,
+// carried across chunks and restarted with each batch.
+func TestFeedTraces(t *testing.T) {
+	a := surrogate.Arch{Family: surrogate.TraceFamily, TracesMS: []float64{0, 1, 6}, Inputs: []surrogate.Input{{Name: "a", Channels: []string{"a"}}, {Name: "b", Channels: []string{"b"}}},
+		Kernel: 2, Conv: 3, Hidden: 4, Layers: 1, SampleDT: 0.5}
+	m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 10, InputScale: []float32{2, 5}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const T, n = 5, 13 // chunks of 5 over a 13-sample series: the last chunk runs past its end
+	s := &series{v: make([]float32, n), in: [][]float32{make([]float32, n), make([]float32, n)}, spike: make([]float32, n)}
+	for k := range s.v {
+		s.v[k] = -65
+		if k%3 == 0 {
+			s.in[0][k] = float32(k + 1)
+		}
+		s.in[1][k] = 0.5 * float32(k%2)
+	}
+	cfg := DefaultConfig()
+	cfg.Feedback, cfg.Seq = "teacher", T
+	f, err := newFeed(m, 1, a, m.Norm, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	M, nIn := len(a.TracesMS), len(a.Inputs)
+	for batch := 0; batch < 2; batch++ {
+		f.startBatch([]*series{s}, -65)
+		for k0 := 0; k0 < n; k0 += T {
+			f.fill(k0, 1, 0, rand.New(rand.NewPCG(1, 1)))
+			for t0 := 0; t0 < T; t0++ {
+				k := k0 + t0
+				for mi, tau := range a.TracesMS {
+					for j := 0; j < nIn; j++ {
+						want := 0.0
+						for src := 0; src <= min(k, n-1); src++ {
+							if tau > 0 || src == k {
+								want += math.Exp(-float64(k-src)*a.SampleDT/max(tau, 1e-300)) * float64(s.in[j][src]*m.Norm.InputScale[j])
+							}
+						}
+						if got := f.dunf[t0*M*nIn+mi*nIn+j]; math.Abs(float64(got)-want) > 1e-5*max(1, math.Abs(want)) {
+							t.Fatalf("batch %d sample %d trace %g ms input %d: %v, want %v", batch, k, tau, j, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

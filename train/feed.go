@@ -24,6 +24,8 @@ type feed struct {
 	steach                                      []float32 // FeedSpike: previous bin's spike
 	vin0, sin0                                  []float32
 	vhist, shist                                []float32   // B x (K-1), row-major: column l-1 at lag l
+	decay                                       []float32   // trace-lstm: the traces' decays per step (Arch.TraceDecays)
+	trace                                       []float32   // trace-lstm: B x nIn x traces, each input's traces after the last sample filled
 	h, c                                        [][]float32 // layers x B*H
 
 	grads map[string][]float32
@@ -47,6 +49,10 @@ func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg 
 	f.sin0 = make([]float32, f.b)
 	f.steach = make([]float32, rows)
 	f.vhist = make([]float32, f.b*(a.Kernel-1))
+	if len(a.TracesMS) > 0 {
+		f.decay = a.TraceDecays()
+		f.trace = make([]float32, f.b*len(a.Inputs)*len(f.decay))
+	}
 	f.shist = make([]float32, f.b*(a.Kernel-1))
 	for l := 0; l < a.Layers; l++ {
 		f.h = append(f.h, make([]float32, f.b*a.Hidden))
@@ -74,6 +80,7 @@ func (f *feed) startBatch(tr []*series, vInit float32) {
 	}
 	clear(f.sin0)
 	clear(f.shist)
+	clear(f.trace)
 	for l := range f.h {
 		clear(f.h[l])
 		clear(f.c[l])
@@ -95,7 +102,7 @@ func nearSpike(s *series, k int, win int) bool {
 // fraction of training done (for scheduled feedback).
 func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 	taps, nIn := f.arch.Taps(), len(f.arch.Inputs)
-	tw := len(taps) * nIn
+	tw := f.arch.NumTaps() * nIn
 	cfg := f.cfg
 	norm := 1 / float32(batch*f.t)
 	noise := cfg.NoiseMV / float64(f.norm.VScale)
@@ -113,18 +120,12 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 			row := t*f.b + b
 			n := len(s.v)
 			valid := k+1 < n
-			// unfolded drive
+			// unfolded drive, or the traces
 			d := f.dunf[row*tw : (row+1)*tw]
-			for ti, lag := range taps {
-				kk := k - lag
-				for j := 0; j < nIn; j++ {
-					x := float32(0)
-					// Delayed inputs (Input.DelaySteps), as Stream delays them.
-					if kd := kk - f.arch.Inputs[j].DelaySteps; kd >= 0 && kd < n {
-						x = s.in[j][kd] * f.norm.InputScale[j]
-					}
-					d[ti*nIn+j] = x
-				}
+			if f.decay != nil {
+				f.traces(d, s, b, k)
+			} else {
+				f.taps(d, s, taps, k)
 			}
 			f.steach[row] = 0
 			if k > 0 && k-1 < len(s.spike) {
@@ -156,6 +157,41 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 				ws *= float32(cfg.SpikePosWeight)
 			}
 			f.ws[row] = ws * norm
+		}
+	}
+}
+
+// taps writes the inputs of series s at sample k's taps (Arch.Taps,
+// column tap·nIn + j) into d.
+func (f *feed) taps(d []float32, s *series, taps []int, k int) {
+	nIn, n := len(f.arch.Inputs), len(s.v)
+	for ti, lag := range taps {
+		kk := k - lag
+		for j := 0; j < nIn; j++ {
+			x := float32(0)
+			// Delayed inputs (Input.DelaySteps), as Stream delays them.
+			if kd := kk - f.arch.Inputs[j].DelaySteps; kd >= 0 && kd < n {
+				x = s.in[j][kd] * f.norm.InputScale[j]
+			}
+			d[ti*nIn+j] = x
+		}
+	}
+}
+
+// traces advances cell b's traces (trace-lstm) by sample k of series s and
+// writes them into d (column m·nIn + j). fill calls it for k = 0, 1, ...
+// from the batch's start, as the traces carry from sample to sample.
+func (f *feed) traces(d []float32, s *series, b, k int) {
+	nIn, M := len(f.arch.Inputs), len(f.decay)
+	for j := 0; j < nIn; j++ {
+		x := float32(0)
+		if k < len(s.v) {
+			x = s.in[j][k] * f.norm.InputScale[j]
+		}
+		e := f.trace[(b*nIn+j)*M:][:M]
+		for m, dm := range f.decay {
+			e[m] = dm*e[m] + x
+			d[m*nIn+j] = e[m]
 		}
 	}
 }

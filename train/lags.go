@@ -58,3 +58,38 @@ func ParseInputLags(s string) ([]int, error) {
 	}
 	return lags, nil
 }
+
+// ParseTraces reads trace time constants in ms ("0,1,2,4,8") or the form
+// geom:N:LO:HI — 0, then N-1 time constants from LO to HI ms in geometric
+// steps (surrogate.GeomTraces; geom:8:1:64 is 0, 1, 2, 4, 8, 16, 32, 64).
+// The values are checked by Config.Validate.
+func ParseTraces(s string) ([]float64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "geom:"); ok {
+		f := strings.Split(rest, ":")
+		if len(f) == 3 {
+			n, err1 := strconv.Atoi(f[0])
+			lo, err2 := strconv.ParseFloat(f[1], 64)
+			hi, err3 := strconv.ParseFloat(f[2], 64)
+			if err1 == nil && err2 == nil && err3 == nil && n >= 2 && n <= surrogate.MaxTaps && lo > 0 && hi >= lo && hi <= surrogate.MaxTraceMS {
+				return surrogate.GeomTraces(n, lo, hi), nil
+			}
+		}
+		return nil, fmt.Errorf("%q: want geom:N:LO:HI with 2 <= N <= %d and 0 < LO <= HI <= %d (ms)", s, surrogate.MaxTaps, surrogate.MaxTraceMS)
+	}
+	fields := strings.Split(s, ",")
+	if len(fields) > surrogate.MaxTaps {
+		return nil, fmt.Errorf("%d time constants: at most %d", len(fields), surrogate.MaxTaps)
+	}
+	var taus []float64
+	for _, f := range fields {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q: %q is not a number of ms", s, f)
+		}
+		taus = append(taus, v)
+	}
+	return taus, nil
+}

@@ -36,3 +36,36 @@ func TestParseInputLags(t *testing.T) {
 		}
 	}
 }
+
+func TestParseTraces(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string // fmt of the time constants, or "error"
+	}{
+		{"", "[]"},
+		{"0,1,2.5,40", "[0 1 2.5 40]"},
+		{" 0 , 3", "[0 3]"},
+		{"geom:8:1:64", "[0 1 2 4 8 16 32 64]"},
+		{"geom:3:2:50", "[0 2 50]"},
+		{"geom:4:1:8", "[0 1 2.828 8]"},
+		{"geom:1:1:8", "error"},
+		{"geom:8:0:64", "error"},
+		{"geom:8:64:1", "error"},
+		{"geom:8:1:5000", "error"},
+		{"geom:8:1", "error"},
+		{"geom:100:1:64", "error"},
+		{"0,x", "error"},
+	} {
+		got, err := ParseTraces(tc.in)
+		s := fmt.Sprint(got)
+		if got == nil {
+			s = "[]"
+		}
+		if err != nil {
+			s = "error"
+		}
+		if s != tc.want {
+			t.Errorf("ParseTraces(%q) = %s (%v), want %s", tc.in, s, err, tc.want)
+		}
+	}
+}

@@ -195,6 +195,9 @@ func (r *run) makeModel(inputs []surrogate.Input, settings *dataset.Settings, st
 		}
 	} else {
 		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: stepDT, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike, SubBins: cfg.SubBins, InputLags: cfg.InputLags}
+		if len(cfg.TracesMS) > 0 {
+			arch.Family, arch.TracesMS = surrogate.TraceFamily, cfg.TracesMS
+		}
 		if r.model, err = surrogate.New(arch, normalization(r.trainSet, len(inputs)), cfg.Seed); err != nil {
 			return err
 		}

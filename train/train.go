@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"neurosurrogate/biophys"
@@ -43,6 +44,11 @@ type Config struct {
 	// they must include the model's, and the new ones start at zero weight
 	// (surrogate.Model.WithInputLags).
 	InputLags []int `json:"input_lags,omitempty"`
+	// TracesMS, if set, makes the model a trace-lstm (surrogate.TraceFamily)
+	// that hears its inputs through exponential traces of these time
+	// constants (ms, increasing from 0); with Init, the starting model's
+	// input stage is fitted onto them (surrogate.Model.WithTraces).
+	TracesMS []float64 `json:"traces_ms,omitempty"`
 	// WidenKernel, with Init, gives the starting model a convolution this
 	// many samples long (the older lags start at zero weight).
 	WidenKernel int `json:"widen_kernel,omitempty"`
@@ -179,6 +185,17 @@ func (c *Config) Validate() error {
 	for i, l := range c.InputLags {
 		if l < 0 || l > surrogate.MaxInputLag || i == 0 && l != 0 || i > 0 && l <= c.InputLags[i-1] || len(c.InputLags) > surrogate.MaxTaps {
 			return settingf("{input_lags} %v: want at most %d increasing lags from 0 to at most %d samples", c.InputLags, surrogate.MaxTaps, surrogate.MaxInputLag)
+		}
+	}
+	if len(c.TracesMS) > 0 {
+		if len(c.InputLags) > 0 {
+			return settingf("{traces_ms} and {input_lags}: a model hears its inputs through traces or through taps, not both")
+		}
+		if c.InputDelay != "" {
+			return settingf("{traces_ms} and {input_delay} %s: a trace-lstm model's inputs are not delayed (the traces carry the timing)", c.InputDelay)
+		}
+		if err := (surrogate.Arch{Family: surrogate.TraceFamily, TracesMS: c.TracesMS}).CheckTraces(); err != nil {
+			return settingf("{traces_ms}: %w", err)
 		}
 	}
 	if err := CheckGrouping(c.Inputs); err != nil {
@@ -481,6 +498,11 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 			return nil, settingf("{init} %s with {input_lags}: %w", cfg.Init, err)
 		}
 	}
+	if len(cfg.TracesMS) > 0 && !slices.Equal(cfg.TracesMS, r.Arch.TracesMS) {
+		if r, err = r.WithTraces(cfg.TracesMS); err != nil {
+			return nil, settingf("{init} %s with {traces_ms}: %w", cfg.Init, err)
+		}
+	}
 	a := r.Arch
 	cfg.Hidden, cfg.Conv, cfg.Kernel, cfg.Layers, cfg.Residual, cfg.FeedSpike = a.Hidden, a.Conv, a.Kernel, a.Layers, a.Residual, a.FeedSpike
 	r.Info = map[string]string{}
@@ -500,7 +522,7 @@ func configDiff(a, b Config) string {
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
-		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"input_lags", a.InputLags, b.InputLags}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight}} {
+		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}

@@ -931,3 +931,73 @@ func TestSettingErrorKeepsArguments(t *testing.T) {
 		t.Errorf("Error = %q, want %q", got, want)
 	}
 }
+
+// TestTraces: a trace-lstm trained from scratch learns and is written as
+// one; the two engines train it alike; a CNN-LSTM starting model becomes
+// one with --traces; traces with taps or delays are refused.
+func TestTraces(t *testing.T) {
+	dir := t.TempDir()
+	var models []*surrogate.Model
+	var first []float64
+	for _, engine := range []string{"unrolled", "gorgonia"} {
+		cfg := tinyConfig(t, filepath.Join(dir, engine+".safetensors"))
+		cfg.TracesMS, cfg.Engine, cfg.Epochs, cfg.Patience = []float64{0, 1, 4, 16}, engine, 4, 0
+		cfg.FeedSpike = true
+		res, err := Run(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := res.History; len(h) != 4 || !(h[3].TrainLoss < 0.8*h[0].TrainLoss) {
+			t.Errorf("%s: training loss did not fall: %+v", engine, h)
+		}
+		first = append(first, res.History[0].TrainLoss)
+		m, err := surrogate.Load(cfg.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Arch.FamilyName() != surrogate.TraceFamily || fmt.Sprint(m.Arch.TracesMS) != "[0 1 4 16]" || m.W[surrogate.WConvInputs].Shape[0] != 4*len(m.Arch.Inputs) {
+			t.Fatalf("%s: model %+v", engine, m.Arch)
+		}
+		models = append(models, m)
+	}
+	if d := math.Abs(first[0] - first[1]); !(d <= 1e-5*first[1]) {
+		t.Errorf("first epoch's loss %g (unrolled) and %g (gorgonia)", first[0], first[1])
+	}
+	worst := 0.0
+	for name, w := range models[1].W {
+		for i, x := range w.Data {
+			worst = math.Max(worst, math.Abs(float64(models[0].W[name].Data[i]-x)))
+		}
+	}
+	if !(worst <= 1e-4) {
+		t.Errorf("engines' weights differ by up to %g", worst)
+	}
+
+	base := tinyConfig(t, filepath.Join(dir, "base.safetensors"))
+	if _, err := Run(context.Background(), base, nil); err != nil {
+		t.Fatal(err)
+	}
+	conv := tinyConfig(t, filepath.Join(dir, "conv.safetensors"))
+	conv.Init, conv.TracesMS, conv.Epochs = base.Out, []float64{0, 0.5, 2}, 1
+	if _, err := Run(context.Background(), conv, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := surrogate.Load(conv.Out); err != nil || m.Arch.FamilyName() != surrogate.TraceFamily || m.Arch.Kernel != base.Kernel {
+		t.Errorf("from a CNN-LSTM: %v %+v", err, m)
+	}
+	for _, tc := range []struct {
+		edit func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.InputLags = []int{0, 2} }, "traces_ms and input_lags"},
+		{func(c *Config) { c.InputDelay = "psp" }, "input_delay psp"},
+		{func(c *Config) { c.TracesMS = []float64{0, -2} }, "traces_ms: traces_ms [0 -2]"},
+	} {
+		c := tinyConfig(t, filepath.Join(dir, "bad.safetensors"))
+		c.TracesMS = []float64{0, 2}
+		tc.edit(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("want an error with %q, got %v", tc.want, err)
+		}
+	}
+}

@@ -107,21 +107,26 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 		layers, kernel, conv, hidden, B, T int
 		residual, feed                     bool
 		lags                               []int
+		traces                             []float64
 	}{
-		{1, 4, 6, 8, 3, 20, false, false, nil},
-		{2, 3, 6, 8, 5, 17, false, false, nil},
-		{1, 1, 6, 8, 4, 12, false, false, nil},
-		{1, 2, 6, 8, 4, 12, false, true, nil},
-		{1, 3, 6, 8, 4, 30, true, false, nil},
-		{2, 3, 6, 8, 7, 15, true, true, nil},
-		{1, 8, 16, 40, 29, 24, true, false, nil},                    // past the kernels' tiles (12 x 32)
-		{1, 5, 16, 33, 13, 3, true, true, nil},                      // a chunk shorter than the kernel
-		{1, 4, 6, 8, 5, 20, false, true, []int{0, 1, 3, 7, 12, 30}}, // inputs read at other lags than the Vm
+		{1, 4, 6, 8, 3, 20, false, false, nil, nil},
+		{2, 3, 6, 8, 5, 17, false, false, nil, nil},
+		{1, 1, 6, 8, 4, 12, false, false, nil, nil},
+		{1, 2, 6, 8, 4, 12, false, true, nil, nil},
+		{1, 3, 6, 8, 4, 30, true, false, nil, nil},
+		{2, 3, 6, 8, 7, 15, true, true, nil, nil},
+		{1, 8, 16, 40, 29, 24, true, false, nil, nil},                    // past the kernels' tiles (12 x 32)
+		{1, 5, 16, 33, 13, 3, true, true, nil, nil},                      // a chunk shorter than the kernel
+		{1, 4, 6, 8, 5, 20, false, true, []int{0, 1, 3, 7, 12, 30}, nil}, // inputs read at other lags than the Vm
+		{2, 3, 6, 8, 4, 14, true, true, nil, []float64{0, 1, 5, 30}},     // a trace-lstm
 	} {
-		name := fmt.Sprintf("L%d_K%d_F%d_H%d_B%d_T%d_res%v_feed%v_lags%v", tc.layers, tc.kernel, tc.conv, tc.hidden, tc.B, tc.T, tc.residual, tc.feed, tc.lags)
+		name := fmt.Sprintf("L%d_K%d_F%d_H%d_B%d_T%d_res%v_feed%v_lags%v_traces%v", tc.layers, tc.kernel, tc.conv, tc.hidden, tc.B, tc.T, tc.residual, tc.feed, tc.lags, tc.traces)
 		t.Run(name, func(t *testing.T) {
 			a := testArch(tc.layers, tc.kernel)
 			a.Conv, a.Hidden, a.Residual, a.FeedSpike, a.InputLags = tc.conv, tc.hidden, tc.residual, tc.feed, tc.lags
+			if tc.traces != nil {
+				a.Family, a.TracesMS = surrogate.TraceFamily, tc.traces
+			}
 			m := testModel(t, a)
 			gr, err := New(m, tc.B, tc.T)
 			if err != nil {

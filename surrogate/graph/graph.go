@@ -18,7 +18,10 @@ import (
 )
 
 func init() {
-	surrogate.RegisterEngine(surrogate.DefaultFamily, "gorgonia", func(m *surrogate.Model, B, T int) (surrogate.Engine, error) { return New(m, B, T) })
+	// The trace-LSTM is the CNN-LSTM over trace columns (surrogate.TraceFamily).
+	for _, fam := range []string{surrogate.DefaultFamily, surrogate.TraceFamily} {
+		surrogate.RegisterEngine(fam, "gorgonia", func(m *surrogate.Model, B, T int) (surrogate.Engine, error) { return New(m, B, T) })
+	}
 }
 
 // UseBLAS makes gorgonia run its products on the module's vector kernels

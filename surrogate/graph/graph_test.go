@@ -54,8 +54,28 @@ func lagged(x []float32, n int) []float32 {
 	return out
 }
 
-// unfold builds the graph's DUnf input from per-step drive [t][b][j].
+// unfold builds the graph's DUnf input from per-step drive [t][b][j]: the
+// taps, or for a trace-lstm each trace as its sum over the past,
+// Σ_{s<=t} exp(−(t−s)·dt/τ)·x(s).
 func unfold(drive [][][]float32, a surrogate.Arch, scale []float32) []float32 {
+	if len(a.TracesMS) > 0 {
+		T, B, nIn, M := len(drive), len(drive[0]), len(a.Inputs), len(a.TracesMS)
+		out := make([]float32, T*B*M*nIn)
+		for t := 0; t < T; t++ {
+			for b := 0; b < B; b++ {
+				for m, tau := range a.TracesMS {
+					for j := 0; j < nIn; j++ {
+						sum := float64(drive[t][b][j] * scale[j])
+						for s := 0; s < t && tau > 0; s++ {
+							sum += math.Exp(-float64(t-s)*a.SampleDT/tau) * float64(drive[s][b][j]*scale[j])
+						}
+						out[(t*B+b)*M*nIn+m*nIn+j] = float32(sum)
+					}
+				}
+			}
+		}
+		return out
+	}
 	T, B, nIn, taps := len(drive), len(drive[0]), len(a.Inputs), a.Taps()
 	K := len(taps)
 	out := make([]float32, T*B*K*nIn)
@@ -82,11 +102,16 @@ func TestGraphEqualsStream(t *testing.T) {
 		layers, kernel int
 		residual, feed bool
 		lags           []int
-	}{{"1layer", 1, 4, false, false, nil}, {"2layers", 2, 3, false, false, nil}, {"kernel1", 1, 1, false, false, nil}, {"kernel2", 1, 2, false, true, nil},
-		{"residual", 1, 3, true, false, nil}, {"feedspike", 2, 3, false, true, nil}, {"inputlags", 1, 3, false, true, []int{0, 2, 5, 11, 25}}} {
+		traces         []float64
+	}{{"1layer", 1, 4, false, false, nil, nil}, {"2layers", 2, 3, false, false, nil, nil}, {"kernel1", 1, 1, false, false, nil, nil}, {"kernel2", 1, 2, false, true, nil, nil},
+		{"residual", 1, 3, true, false, nil, nil}, {"feedspike", 2, 3, false, true, nil, nil}, {"inputlags", 1, 3, false, true, []int{0, 2, 5, 11, 25}, nil},
+		{"traces", 1, 3, false, true, nil, []float64{0, 0.7, 3, 12}}, {"traces2layers", 2, 2, true, false, nil, []float64{1.5, 40}}} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := testArch(tc.layers, tc.kernel)
 			a.Residual, a.FeedSpike, a.InputLags = tc.residual, tc.feed, tc.lags
+			if tc.traces != nil {
+				a.Family, a.TracesMS = surrogate.TraceFamily, tc.traces
+			}
 			m := testModel(t, a)
 			const B, T = 3, 40
 			rng := rand.New(rand.NewPCG(9, 9))

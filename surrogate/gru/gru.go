@@ -70,6 +70,8 @@ func (family) Validate(a surrogate.Arch) error {
 		return fmt.Errorf("architecture family %s: sub_bins %d is not supported (want 0 or 1)", Family, a.SubBins)
 	case len(a.InputLags) > 0:
 		return fmt.Errorf("architecture family %s: input_lags %v are not supported (the GRU sees the current sample only)", Family, a.InputLags)
+	case len(a.TracesMS) > 0:
+		return fmt.Errorf("architecture family %s: traces_ms %v are not supported (they belong to family %s)", Family, a.TracesMS, surrogate.TraceFamily)
 	}
 	for _, in := range a.Inputs {
 		if in.DelaySteps != 0 {
