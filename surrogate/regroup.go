@@ -145,8 +145,10 @@ func (m *Model) Widen(conv, kernel int, seed uint64) (*Model, error) {
 		if name == WConvInputs {
 			lags = m.Arch.NumTaps()
 		}
+		// Inputs read at input lags or through traces keep their rows.
+		fixed := name == WConvInputs && (len(m.Arch.InputLags) > 0 || len(m.Arch.TracesMS) > 0)
 		rows, perLag := old.Shape[0], old.Shape[0]/lags
-		if name != WConvBias && lags == K {
+		if name != WConvBias && !fixed {
 			rows = perLag * kernel
 		}
 		t := NewTensor(rows, conv)

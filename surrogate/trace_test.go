@@ -132,3 +132,20 @@ func TestWithTraces(t *testing.T) {
 		t.Errorf("a gru model: %v", err)
 	}
 }
+
+// TestWidenTraces: widening a trace-lstm (more channels, a longer Vm
+// kernel) keeps its function and its trace rows, also when it has as many
+// traces as kernel samples.
+func TestWidenTraces(t *testing.T) {
+	m := testModel(t, traceArch(0, 2, 8))
+	w, err := m.Widen(9, 5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.W[WConvInputs].Shape; got[0] != 3*2 || got[1] != 9 {
+		t.Fatalf("conv.wd shape %v, want [6 9]", got)
+	}
+	if d, spread := runStreams(m, w, 300, 2); d > 1e-4 || spread < 1 {
+		t.Errorf("widened model differs by %g (Vm moved %g mV)", d, spread)
+	}
+}
