@@ -294,7 +294,11 @@ func (s *cnnLSTMStream) traces(drive []float32) {
 		for m, d := range s.decay {
 			a := s.acc[(m*n+i)*f:][:f]
 			for c := range a {
-				a[c] *= d
+				x := a[c] * d
+				if x < TraceFloor && x > -TraceFloor {
+					x = 0 // no subnormals (TraceFloor)
+				}
+				a[c] = x
 			}
 		}
 		for j, x := range drive[i*nIn : (i+1)*nIn] {

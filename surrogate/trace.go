@@ -31,6 +31,13 @@ import (
 // the CNN-LSTM's engines train the family unchanged.
 const TraceFamily = "trace-lstm"
 
+// TraceFloor is the magnitude below which a decaying trace (or its mixed
+// part in the stream) becomes 0: float32 subnormals, which a trace reaches
+// some hundred steps after its last input, are many times slower to
+// compute with. Values this small (inputs are of order 1) change nothing
+// else.
+const TraceFloor = 1e-30
+
 // MaxTraceMS bounds a trace's time constant.
 const MaxTraceMS = 1000
 

@@ -24,8 +24,10 @@ type feed struct {
 	steach                                      []float32 // FeedSpike: previous bin's spike
 	vin0, sin0                                  []float32
 	vhist, shist                                []float32   // B x (K-1), row-major: column l-1 at lag l
+	xin                                         []float32   // the chunk's inputs, normalized, per cell row-major by sample from hist samples before the chunk: B x (hist+T) x nIn
+	hist                                        int         // samples of input history the chunk reads before its start (last tap + longest delay)
 	decay                                       []float32   // trace-lstm: the traces' decays per step (Arch.TraceDecays)
-	trace                                       []float32   // trace-lstm: B x nIn x traces, each input's traces after the last sample filled
+	trace                                       []float32   // trace-lstm: B x traces x nIn, each input's traces after the last sample filled
 	h, c                                        [][]float32 // layers x B*H
 
 	grads map[string][]float32
@@ -49,6 +51,10 @@ func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg 
 	f.sin0 = make([]float32, f.b)
 	f.steach = make([]float32, rows)
 	f.vhist = make([]float32, f.b*(a.Kernel-1))
+	if len(a.TracesMS) == 0 {
+		f.hist = a.Taps()[a.NumTaps()-1] + a.MaxDelay()
+	}
+	f.xin = make([]float32, f.b*(f.hist+f.t)*len(a.Inputs))
 	if len(a.TracesMS) > 0 {
 		f.decay = a.TraceDecays()
 		f.trace = make([]float32, f.b*len(a.Inputs)*len(f.decay))
@@ -114,6 +120,7 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 		pTeach = math.Max(0, 1-frac/0.6)
 	}
 	win := int(math.Ceil(cfg.SpikeVmWindowMS/f.arch.SampleDT - 1e-9))
+	f.gather(k0)
 	for t := 0; t < f.t; t++ {
 		k := k0 + t
 		for b, s := range f.tr {
@@ -123,9 +130,9 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 			// unfolded drive, or the traces
 			d := f.dunf[row*tw : (row+1)*tw]
 			if f.decay != nil {
-				f.traces(d, s, b, k)
+				f.traces(d, b, t)
 			} else {
-				f.taps(d, s, taps, k)
+				f.taps(d, b, t, taps)
 			}
 			f.steach[row] = 0
 			if k > 0 && k-1 < len(s.spike) {
@@ -161,37 +168,65 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 	}
 }
 
-// taps writes the inputs of series s at sample k's taps (Arch.Taps,
-// column tap·nIn + j) into d.
-func (f *feed) taps(d []float32, s *series, taps []int, k int) {
-	nIn, n := len(f.arch.Inputs), len(s.v)
-	for ti, lag := range taps {
-		kk := k - lag
+// gather copies the inputs the chunk from sample k0 reads, normalized,
+// into xin: per cell, samples k0−hist to k0+T−1 (0 outside the series),
+// each a row of nIn. The series hold one array per input; reading them
+// sample by sample across hundreds of inputs missed the cache on every
+// read, a block per input does not.
+func (f *feed) gather(k0 int) {
+	nIn, R := len(f.arch.Inputs), f.hist+f.t
+	for b, s := range f.tr {
+		x := f.xin[b*R*nIn:][:R*nIn]
+		n := len(s.v)
 		for j := 0; j < nIn; j++ {
-			x := float32(0)
-			// Delayed inputs (Input.DelaySteps), as Stream delays them.
-			if kd := kk - f.arch.Inputs[j].DelaySteps; kd >= 0 && kd < n {
-				x = s.in[j][kd] * f.norm.InputScale[j]
+			src, sc := s.in[j], f.norm.InputScale[j]
+			for r := 0; r < R; r++ {
+				v := float32(0)
+				if k := k0 - f.hist + r; k >= 0 && k < n {
+					v = src[k] * sc
+				}
+				x[r*nIn+j] = v
 			}
-			d[ti*nIn+j] = x
 		}
 	}
 }
 
-// traces advances cell b's traces (trace-lstm) by sample k of series s and
-// writes them into d (column m·nIn + j). fill calls it for k = 0, 1, ...
-// from the batch's start, as the traces carry from sample to sample.
-func (f *feed) traces(d []float32, s *series, b, k int) {
-	nIn, M := len(f.arch.Inputs), len(f.decay)
-	for j := 0; j < nIn; j++ {
-		x := float32(0)
-		if k < len(s.v) {
-			x = s.in[j][k] * f.norm.InputScale[j]
+// taps writes cell b's inputs at the chunk's step t at its taps
+// (Arch.Taps, column tap·nIn + j) into d, each input delayed by its
+// DelaySteps as Stream delays it.
+func (f *feed) taps(d []float32, b, t int, taps []int) {
+	nIn, R := len(f.arch.Inputs), f.hist+f.t
+	x := f.xin[b*R*nIn:][:R*nIn]
+	delayed := f.arch.MaxDelay() > 0
+	for ti, lag := range taps {
+		r := f.hist + t - lag
+		if !delayed {
+			copy(d[ti*nIn:(ti+1)*nIn], x[r*nIn:(r+1)*nIn])
+			continue
 		}
-		e := f.trace[(b*nIn+j)*M:][:M]
-		for m, dm := range f.decay {
-			e[m] = dm*e[m] + x
-			d[m*nIn+j] = e[m]
+		for j, in := range f.arch.Inputs {
+			d[ti*nIn+j] = x[(r-in.DelaySteps)*nIn+j]
+		}
+	}
+}
+
+// traces advances cell b's traces (trace-lstm) by the chunk's step t and
+// writes them into d (column m·nIn + j). fill calls it for every step from
+// the batch's start, as the traces carry from sample to sample. Traces
+// that decay below surrogate.TraceFloor become 0 (as in the stream):
+// float32 subnormals would make every step many times slower.
+func (f *feed) traces(d []float32, b, t int) {
+	nIn, M, R := len(f.arch.Inputs), len(f.decay), f.hist+f.t
+	e := f.trace[b*M*nIn:][:M*nIn]
+	x := f.xin[(b*R+f.hist+t)*nIn:][:nIn]
+	for m, dm := range f.decay {
+		em, dst := e[m*nIn:][:nIn], d[m*nIn:][:nIn]
+		for j, xj := range x {
+			y := dm*em[j] + xj
+			if y < surrogate.TraceFloor && y > -surrogate.TraceFloor {
+				y = 0
+			}
+			em[j], dst[j] = y, y
 		}
 	}
 }
