@@ -289,6 +289,37 @@ func BenchmarkTrainStep(b *testing.B) {
 		}
 		b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "samples/s")
 	})
+	b.Run("engine=unrolled/hay", func(b *testing.B) {
+		// The per-synapse Hay model's sizes: 200 inputs through 8 taps,
+		// 16 channels, 64 units, fed-back spikes; one of two replicas of
+		// a batch of 32.
+		var in []surrogate.Input
+		scale := make([]float32, 200)
+		for j := range scale {
+			in = append(in, surrogate.Input{Name: fmt.Sprint("syn", j), Channels: []string{fmt.Sprint("syn", j)}})
+			scale[j] = 300
+		}
+		a := surrogate.Arch{Inputs: in, Kernel: 8, Conv: 16, Hidden: 64, Layers: 1, SampleDT: 0.5, FeedSpike: true}
+		m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 20, InputScale: scale}, 3)
+		if err != nil {
+			b.Fatal(err)
+		}
+		const B = 16
+		c := randomChunk(a, B, T, 1)
+		for i := range c.Mask {
+			c.Mask[i], c.InvMask[i] = 0, 1
+		}
+		u, err := surrogate.NewUnrolled(m, B, T)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if err := u.Run(c); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(B*T*b.N)/b.Elapsed().Seconds(), "samples/s")
+	})
 	b.Run("engine=unrolled", func(b *testing.B) {
 		u, err := surrogate.NewUnrolled(m, B, T)
 		if err != nil {
