@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,9 +17,42 @@ import (
 // inputs (uS per bin, summed over each input's channels) and spike targets.
 type series struct {
 	index int
-	v     []float32   // mV, samples
-	in    [][]float32 // [input][sample], raw units
-	spike []float32   // 0/1 per bin
+	v     []float32 // mV, samples
+	spike []float32 // 0/1 per bin
+	// The model inputs (raw units), sparse: input j is nonzero at samples
+	// at[off[j]:off[j+1]] (increasing), with values val[off[j]:off[j+1]].
+	// Synaptic drive is zero in most bins: a 2 s Hay trace with one input
+	// per synapse holds about 1% nonzero values, 3.2 MB dense.
+	off []int
+	at  []int32
+	val []float32
+}
+
+// newSeries makes a series of Vm v, spike targets spike and the dense
+// inputs in ([input][sample], as long as v), stored sparsely.
+func newSeries(index int, v, spike []float32, in [][]float32) *series {
+	s := &series{index: index, v: v, spike: spike, off: make([]int, len(in)+1)}
+	for j, x := range in {
+		for k, y := range x[:len(v)] {
+			if y != 0 {
+				s.at, s.val = append(s.at, int32(k)), append(s.val, y)
+			}
+		}
+		s.off[j+1] = len(s.at)
+	}
+	s.at, s.val = slices.Clip(s.at), slices.Clip(s.val)
+	return s
+}
+
+// input is input j's nonzero samples and values.
+func (s *series) input(j int) (at []int32, val []float32) {
+	return s.at[s.off[j]:s.off[j+1]], s.val[s.off[j]:s.off[j+1]]
+}
+
+// from is the index in at of the first sample >= k.
+func from(at []int32, k int) int {
+	i, _ := slices.BinarySearch(at, int32(max(k, 0)))
+	return i
 }
 
 // GroupInputs decides which dataset channels feed which model input:
@@ -185,33 +219,34 @@ func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input, parts int) (
 			return nil, err
 		}
 		n := len(tr.V) / parts
-		s := &series{index: i, v: make([]float32, n), in: make([][]float32, len(inputs)), spike: make([]float32, n)}
-		for j := range s.in {
-			s.in[j] = make([]float32, n)
+		v, spike, in := make([]float32, n), make([]float32, n), make([][]float32, len(inputs))
+		for j := range in {
+			in[j] = make([]float32, n)
 		}
-		for k := range s.v {
-			s.v[k] = tr.V[k*parts]
+		for k := range v {
+			v[k] = tr.V[k*parts]
 		}
 		for q := 0; q < parts; q++ {
 			for c, d := range tr.Drive {
 				if j := which[q][c]; j >= 0 {
 					for k := range n {
-						s.in[j][k] += d[k*parts+q]
+						in[j][k] += d[k*parts+q]
 					}
 				}
 				if j := timing[q][c]; j >= 0 {
 					d := tr.Drive[src[c]]
 					for k := range n {
-						s.in[j][k] += d[k*parts+q]
+						in[j][k] += d[k*parts+q]
 					}
 				}
 			}
 		}
 		for k, x := range tr.Spike[:n*parts] {
 			if x > 0 {
-				s.spike[k/parts] = 1
+				spike[k/parts] = 1
 			}
 		}
+		s := newSeries(i, v, spike, in)
 		for _, x := range s.v {
 			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
 				return nil, fmt.Errorf("%s: trace %d has a non-finite Vm", ds.Meta().Dir, i)
@@ -230,15 +265,17 @@ func normalization(tr []*series, nIn int) surrogate.Norm {
 	in := make([]float64, nIn)
 	in2 := make([]float64, nIn)
 	for _, s := range tr {
-		for k, v := range s.v {
+		for _, v := range s.v {
 			sum += float64(v)
 			sum2 += float64(v) * float64(v)
-			for j := range in {
-				x := float64(s.in[j][k])
-				in[j] += x
-				in2[j] += x * x
-			}
 			n++
+		}
+		for j := range in {
+			_, val := s.input(j)
+			for _, x := range val {
+				in[j] += float64(x)
+				in2[j] += float64(x) * float64(x)
+			}
 		}
 	}
 	mean := sum / n

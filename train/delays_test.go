@@ -70,12 +70,13 @@ func TestFeedDelays(t *testing.T) {
 		t.Fatal(err)
 	}
 	const T = 12
-	s := &series{v: make([]float32, T+1), in: [][]float32{make([]float32, T+1), make([]float32, T+1)}, spike: make([]float32, T+1)}
-	for k := range s.v {
-		s.v[k] = -65
-		s.in[0][k] = float32(k + 1)
-		s.in[1][k] = float32(100 + k)
+	v, in := make([]float32, T+1), [][]float32{make([]float32, T+1), make([]float32, T+1)}
+	for k := range v {
+		v[k] = -65
+		in[0][k] = float32(k + 1)
+		in[1][k] = float32(100 + k)
 	}
+	s := newSeries(0, v, make([]float32, T+1), in)
 	cfg := DefaultConfig()
 	cfg.Feedback, cfg.Seq = "teacher", T
 	f, err := newFeed(m, 1, a, m.Norm, cfg)
@@ -86,10 +87,10 @@ func TestFeedDelays(t *testing.T) {
 	f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
 	for k := 0; k < T; k++ {
 		for lag := 0; lag < a.Kernel; lag++ {
-			for j, in := range a.Inputs {
+			for j, inp := range a.Inputs {
 				want := float32(0)
-				if src := k - lag - in.DelaySteps; src >= 0 {
-					want = s.in[j][src] * m.Norm.InputScale[j]
+				if src := k - lag - inp.DelaySteps; src >= 0 {
+					want = in[j][src] * m.Norm.InputScale[j]
 				}
 				if got := f.dunf[k*a.Kernel*2+lag*2+j]; got != want {
 					t.Fatalf("sample %d lag %d input %d: %v, want %v", k, lag, j, got, want)
@@ -109,7 +110,7 @@ func TestFeedSpikeVmWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	const T, spikeAt = 40, 20
-	s := &series{v: make([]float32, T+1), in: [][]float32{make([]float32, T+1)}, spike: make([]float32, T+1)}
+	s := newSeries(0, make([]float32, T+1), make([]float32, T+1), [][]float32{make([]float32, T+1)})
 	s.spike[spikeAt] = 1
 	for _, tc := range []struct {
 		windowMS float64
@@ -147,14 +148,15 @@ func TestFeedTraces(t *testing.T) {
 		t.Fatal(err)
 	}
 	const T, n = 5, 13 // chunks of 5 over a 13-sample series: the last chunk runs past its end
-	s := &series{v: make([]float32, n), in: [][]float32{make([]float32, n), make([]float32, n)}, spike: make([]float32, n)}
-	for k := range s.v {
-		s.v[k] = -65
+	v, in := make([]float32, n), [][]float32{make([]float32, n), make([]float32, n)}
+	for k := range v {
+		v[k] = -65
 		if k%3 == 0 {
-			s.in[0][k] = float32(k + 1)
+			in[0][k] = float32(k + 1)
 		}
-		s.in[1][k] = 0.5 * float32(k%2)
+		in[1][k] = 0.5 * float32(k%2)
 	}
+	s := newSeries(0, v, make([]float32, n), in)
 	cfg := DefaultConfig()
 	cfg.Feedback, cfg.Seq = "teacher", T
 	f, err := newFeed(m, 1, a, m.Norm, cfg)
@@ -173,7 +175,7 @@ func TestFeedTraces(t *testing.T) {
 						want := 0.0
 						for src := 0; src <= min(k, n-1); src++ {
 							if tau > 0 || src == k {
-								want += math.Exp(-float64(k-src)*a.SampleDT/max(tau, 1e-300)) * float64(s.in[j][src]*m.Norm.InputScale[j])
+								want += math.Exp(-float64(k-src)*a.SampleDT/max(tau, 1e-300)) * float64(in[j][src]*m.Norm.InputScale[j])
 							}
 						}
 						if got := f.dunf[t0*M*nIn+mi*nIn+j]; math.Abs(float64(got)-want) > 1e-5*max(1, math.Abs(want)) {
@@ -184,4 +186,14 @@ func TestFeedTraces(t *testing.T) {
 			}
 		}
 	}
+}
+
+// dense is input j of the series as one value per sample.
+func (s *series) dense(j int) []float32 {
+	x := make([]float32, len(s.v))
+	at, val := s.input(j)
+	for i, k := range at {
+		x[k] = val[i]
+	}
+	return x
 }

@@ -170,22 +170,20 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 
 // gather copies the inputs the chunk from sample k0 reads, normalized,
 // into xin: per cell, samples k0−hist to k0+T−1 (0 outside the series),
-// each a row of nIn. The series hold one array per input; reading them
-// sample by sample across hundreds of inputs missed the cache on every
-// read, a block per input does not.
+// each a row of nIn, from the series' sparse inputs. (Reading inputs
+// sample by sample across hundreds of inputs misses the cache on every
+// read; the rows are built once per chunk.)
 func (f *feed) gather(k0 int) {
 	nIn, R := len(f.arch.Inputs), f.hist+f.t
+	lo := k0 - f.hist
 	for b, s := range f.tr {
 		x := f.xin[b*R*nIn:][:R*nIn]
-		n := len(s.v)
+		clear(x)
 		for j := 0; j < nIn; j++ {
-			src, sc := s.in[j], f.norm.InputScale[j]
-			for r := 0; r < R; r++ {
-				v := float32(0)
-				if k := k0 - f.hist + r; k >= 0 && k < n {
-					v = src[k] * sc
-				}
-				x[r*nIn+j] = v
+			at, val := s.input(j)
+			sc := f.norm.InputScale[j]
+			for i := from(at, lo); i < len(at) && int(at[i]) < lo+R; i++ {
+				x[(int(at[i])-lo)*nIn+j] = val[i] * sc
 			}
 		}
 	}

@@ -22,7 +22,7 @@ func BenchmarkFeedFill(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	var tr []*series
 	for i := 0; i < B; i++ {
-		s := &series{v: make([]float32, n), spike: make([]float32, n)}
+		var in [][]float32
 		for j := 0; j < nIn; j++ {
 			x := make([]float32, n)
 			for k := range x {
@@ -30,9 +30,9 @@ func BenchmarkFeedFill(b *testing.B) {
 					x[k] = 0.006
 				}
 			}
-			s.in = append(s.in, x)
+			in = append(in, x)
 		}
-		tr = append(tr, s)
+		tr = append(tr, newSeries(i, make([]float32, n), make([]float32, n), in))
 	}
 	for _, tc := range []struct {
 		name   string

@@ -349,10 +349,26 @@ func shuffled(n int, seed, epoch uint64) []int {
 func rollouts(m *surrogate.Model, set []*series, vInit float32) (v, p [][]float32) {
 	steps := len(set[0].v) - 1
 	nIn := len(m.Arch.Inputs)
+	next := make([]int, len(set)*nIn) // per series and input: the index of its next nonzero sample
+	last := -2
 	return surrogate.Rollout(m, len(set), steps, vInit, func(k int, dst []float32) {
+		clear(dst)
+		if k != last+1 { // not the next sample: find every input's place
+			for i, s := range set {
+				for j := 0; j < nIn; j++ {
+					at, _ := s.input(j)
+					next[i*nIn+j] = from(at, k)
+				}
+			}
+		}
+		last = k
 		for i, s := range set {
 			for j := 0; j < nIn; j++ {
-				dst[i*nIn+j] = s.in[j][k]
+				at, val := s.input(j)
+				if c := next[i*nIn+j]; c < len(at) && int(at[c]) == k {
+					dst[i*nIn+j] = val[c]
+					next[i*nIn+j]++
+				}
 			}
 		}
 	})

@@ -682,15 +682,15 @@ func TestTiming(t *testing.T) {
 			t.Fatal(err)
 		}
 		for j, name := range []string{"exc", "inh"} {
-			if !slices.Equal(s.in[j], tr.Drive[j]) || !slices.Equal(s.in[2+j], tr.Drive[tm[name]]) {
+			if !slices.Equal(s.dense(j), tr.Drive[j]) || !slices.Equal(s.dense(2+j), tr.Drive[tm[name]]) {
 				t.Fatalf("trace %d: input %s or its timing is not the dataset's column", i, name)
 			}
 		}
-		if !slices.ContainsFunc(s.in[0], func(x float32) bool { return x > 0 }) {
+		if !slices.ContainsFunc(s.dense(0), func(x float32) bool { return x > 0 }) {
 			continue // no excitation in this trace
 		}
 		driven++
-		if !slices.ContainsFunc(s.in[2], func(x float32) bool { return x < 0 }) {
+		if !slices.ContainsFunc(s.dense(2), func(x float32) bool { return x < 0 }) {
 			t.Fatalf("trace %d: the timing input looks like the drive", i)
 		}
 	}
@@ -796,13 +796,15 @@ func TestSubBins(t *testing.T) {
 			spikes += int(x)
 		}
 		for j := 0; j < 2; j++ { // exc, inh
+			fw0, fw1, ft0, ft1 := f.dense(2*j), f.dense(2*j+1), f.dense(4+2*j), f.dense(4+2*j+1)
+			cw, ct := c.dense(j), c.dense(2+j)
 			for k := range c.v {
-				w0, w1 := f.in[2*j][k], f.in[2*j+1][k]
-				t0, t1 := f.in[4+2*j][k], f.in[4+2*j+1][k]
-				if d := w0 + w1 - c.in[j][k]; math.Abs(float64(d)) > 1e-7 {
-					t.Fatalf("trace %d input %d bin %d: sub-bins sum to %g, the bin holds %g", i, j, k, w0+w1, c.in[j][k])
+				w0, w1 := fw0[k], fw1[k]
+				t0, t1 := ft0[k], ft1[k]
+				if d := w0 + w1 - cw[k]; math.Abs(float64(d)) > 1e-7 {
+					t.Fatalf("trace %d input %d bin %d: sub-bins sum to %g, the bin holds %g", i, j, k, w0+w1, cw[k])
 				}
-				want := c.in[2+j][k]
+				want := ct[k]
 				if got := -0.25*w0 + 0.25*w1 + (t0+t1)/2; math.Abs(float64(got-want)) > 1e-6 {
 					t.Fatalf("trace %d input %d bin %d: sub-bin timing gives %g, the bin's is %g", i, j, k, got, want)
 				}
