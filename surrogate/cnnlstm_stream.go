@@ -35,6 +35,7 @@ type cnnLSTMStream struct {
 	wd     []float32      // sparse: taps*nIn x F input weights, row tap*nIn+j
 	acc    []float32      // sparse: K+D slots of N x F, slot (apos + delay + lag) mod (K+D) holds the inputs' part that many samples ahead
 	decay  []float32      // trace-lstm: the traces' decays (Arch.TraceDecays); acc then holds slot m = trace m's mixed part, N x F
+	tick   int            // trace-lstm: steps since Reset (flushEvery)
 	apos   int            // sparse: slot of the current sample in acc
 	convB  []float32
 	feat   blas32.General // N x F
@@ -147,6 +148,7 @@ func (s *cnnLSTMStream) Reset(vInitMV float32) {
 	clear(s.ring)
 	clear(s.acc)
 	clear(s.dring)
+	s.tick = 0
 	s.dpos, s.apos = 0, 0
 	for slot := 0; slot < s.k; slot++ {
 		for i := 0; i < s.N; i++ {
@@ -286,19 +288,20 @@ func (s *cnnLSTMStream) scatter(drive []float32) {
 
 // traces decays every trace's mixed part, adds this bin's inputs to it
 // and the traces' sum to feat (TraceFamily: trace m of input j times its
-// weights, summed over j, evolves as the trace does).
+// weights, summed over j, evolves as the trace does). The decayed parts
+// are summed as they decay, the inputs (about one a step in a cell with
+// hundreds of synapses) added to both after.
 func (s *cnnLSTMStream) traces(drive []float32) {
 	n, f, nIn := s.N, s.f, s.nIn
 	scale := s.m.Norm.InputScale
 	for i := 0; i < n; i++ {
+		row := s.feat.Data[i*s.feat.Stride:][:f]
 		for m, d := range s.decay {
 			a := s.acc[(m*n+i)*f:][:f]
-			for c := range a {
-				x := a[c] * d
-				if x < TraceFloor && x > -TraceFloor {
-					x = 0 // no subnormals (TraceFloor)
-				}
+			for c, x := range a {
+				x *= d
 				a[c] = x
+				row[c] += x
 			}
 		}
 		for j, x := range drive[i*nIn : (i+1)*nIn] {
@@ -311,15 +314,28 @@ func (s *cnnLSTMStream) traces(drive []float32) {
 				w := s.wd[(m*nIn+j)*f:][:f]
 				for c := range a {
 					a[c] += u * w[c]
+					row[c] += u * w[c]
 				}
 			}
 		}
-		row := s.feat.Data[i*s.feat.Stride:][:f]
-		for m := range s.decay {
-			a := s.acc[(m*n+i)*f:][:f]
-			for c := range row {
-				row[c] += a[c]
-			}
+	}
+	// Every flushEvery steps, parts that decayed below TraceFloor become 0:
+	// they would decay into float32 subnormals, many times slower to
+	// multiply (a check at every step costs more than it saves).
+	if s.tick++; s.tick%flushEvery == 0 {
+		flush(s.acc)
+	}
+}
+
+// flushEvery is how often (steps) decaying traces are flushed to 0 below
+// TraceFloor.
+const flushEvery = 32
+
+// flush sets the values of x below TraceFloor in magnitude to 0.
+func flush(x []float32) {
+	for i, v := range x {
+		if v < TraceFloor && v > -TraceFloor {
+			x[i] = 0
 		}
 	}
 }

@@ -10,21 +10,27 @@ import (
 // with few dense inputs (as hh: every bin has input) and one with 200
 // sparse inputs (as the per-synapse Hay model: about 1 event per cell and
 // step among 200 synapses), without and with input delays, and with the
-// inputs read at 16 lags out to 100 samples (Arch.InputLags, geom:8:100).
+// inputs read at 16 lags out to 100 samples (Arch.InputLags, geom:8:100),
+// or through 8 traces (TraceFamily, GeomTraces(8, 1, 64)).
 func BenchmarkStream(b *testing.B) {
 	for _, c := range []struct {
 		nIn     int
 		density float64
-		delay   int   // inputs delayed by 0..delay-1 samples (Input.DelaySteps)
-		lags    []int // Arch.InputLags
-	}{{2, 1, 0, nil}, {12, 0.1, 0, nil}, {200, 0.005, 0, nil}, {200, 0.005, 24, nil},
-		{200, 0.005, 0, []int{0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 19, 27, 38, 53, 74, 100}}} {
+		delay   int       // inputs delayed by 0..delay-1 samples (Input.DelaySteps)
+		lags    []int     // Arch.InputLags
+		traces  []float64 // Arch.TracesMS (a trace-lstm)
+	}{{2, 1, 0, nil, nil}, {12, 0.1, 0, nil, nil}, {200, 0.005, 0, nil, nil}, {200, 0.005, 24, nil, nil},
+		{200, 0.005, 0, []int{0, 1, 2, 3, 4, 5, 6, 7, 10, 14, 19, 27, 38, 53, 74, 100}, nil},
+		{200, 0.005, 0, nil, GeomTraces(8, 1, 64)}} {
 		name := fmt.Sprintf("inputs=%d", c.nIn)
 		if c.delay > 0 {
 			name += fmt.Sprintf("/delays=0-%d", c.delay-1)
 		}
 		if c.lags != nil {
 			name += fmt.Sprintf("/taps=%d", len(c.lags))
+		}
+		if c.traces != nil {
+			name += fmt.Sprintf("/traces=%d", len(c.traces))
 		}
 		b.Run(name, func(b *testing.B) {
 			in := make([]Input, c.nIn)
@@ -36,7 +42,11 @@ func BenchmarkStream(b *testing.B) {
 				}
 				scale[j] = 100
 			}
-			m, err := New(Arch{Inputs: in, Kernel: 8, Conv: 16, Hidden: 64, Layers: 1, SampleDT: 0.5, FeedSpike: true, InputLags: c.lags}, Norm{VOffset: -65, VScale: 20, InputScale: scale}, 1)
+			a := Arch{Inputs: in, Kernel: 8, Conv: 16, Hidden: 64, Layers: 1, SampleDT: 0.5, FeedSpike: true, InputLags: c.lags}
+			if c.traces != nil {
+				a.Family, a.TracesMS = TraceFamily, c.traces
+			}
+			m, err := New(a, Norm{VOffset: -65, VScale: 20, InputScale: scale}, 1)
 			if err != nil {
 				b.Fatal(err)
 			}

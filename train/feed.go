@@ -210,9 +210,7 @@ func (f *feed) taps(d []float32, b, t int, taps []int) {
 
 // traces advances cell b's traces (trace-lstm) by the chunk's step t and
 // writes them into d (column m·nIn + j). fill calls it for every step from
-// the batch's start, as the traces carry from sample to sample. Traces
-// that decay below surrogate.TraceFloor become 0 (as in the stream):
-// float32 subnormals would make every step many times slower.
+// the batch's start, as the traces carry from sample to sample.
 func (f *feed) traces(d []float32, b, t int) {
 	nIn, M, R := len(f.arch.Inputs), len(f.decay), f.hist+f.t
 	e := f.trace[b*M*nIn:][:M*nIn]
@@ -221,10 +219,17 @@ func (f *feed) traces(d []float32, b, t int) {
 		em, dst := e[m*nIn:][:nIn], d[m*nIn:][:nIn]
 		for j, xj := range x {
 			y := dm*em[j] + xj
-			if y < surrogate.TraceFloor && y > -surrogate.TraceFloor {
-				y = 0
-			}
 			em[j], dst[j] = y, y
+		}
+	}
+	// Every 32 steps, traces that decayed below surrogate.TraceFloor become
+	// 0 (as in the stream): they would decay into float32 subnormals, many
+	// times slower to compute with; a check at every step costs more.
+	if t%32 == 0 {
+		for i, y := range e {
+			if y < surrogate.TraceFloor && y > -surrogate.TraceFloor {
+				e[i] = 0
+			}
 		}
 	}
 }
