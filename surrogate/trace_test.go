@@ -116,6 +116,18 @@ func TestWithTraces(t *testing.T) {
 	if d, _ := runStreams(m, w, 400, 1); d < 1e-2 {
 		t.Errorf("dropping the 2 ms trace left the outputs within %g", d)
 	}
+	// The model file keeps the family and the time constants.
+	path := t.TempDir() + "/trace.safetensors"
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := Load(path)
+	if err != nil || loaded.Arch.FamilyName() != TraceFamily || len(loaded.Arch.TracesMS) != 3 {
+		t.Fatalf("loaded %+v (%v)", loaded, err)
+	}
+	if d, _ := runStreams(m, loaded, 200, 3); d != 0 {
+		t.Errorf("the loaded model differs by %g", d)
+	}
 	c := testModel(t, testArch(1, 3))
 	ct, err := c.WithTraces([]float64{0, 0.5, 1})
 	if err != nil || ct.Arch.FamilyName() != TraceFamily || ct.Arch.Kernel != 3 {

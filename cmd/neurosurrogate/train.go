@@ -23,7 +23,7 @@ import (
 func init() {
 	register(&command{
 		name:    "train",
-		summary: "train a CNN-LSTM surrogate on a dataset (CPU)",
+		summary: "train a CNN-LSTM (or, with --traces, trace-LSTM) surrogate on a dataset (CPU)",
 		run:     runTrain,
 	})
 }
