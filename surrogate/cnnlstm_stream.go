@@ -78,11 +78,12 @@ func newCNNLSTMStream(kern cpu.Level, m *Model, n int, vInitMV float32) *cnnLSTM
 	if s.sparse {
 		s.rc = s.fed
 		s.wd = append([]float32(nil), m.W[WConvInputs].Data...) // a copy, as the packed matrices are
-		s.acc = make([]float32, (s.taps[len(s.taps)-1]+1+a.MaxDelay())*n*s.f)
-	}
-	if len(a.TracesMS) > 0 {
-		s.decay = a.TraceDecays()
-		s.acc = make([]float32, len(s.decay)*n*s.f)
+		slots := s.taps[len(s.taps)-1] + 1 + a.MaxDelay()
+		if len(a.TracesMS) > 0 {
+			s.decay = a.TraceDecays()
+			slots = len(s.decay)
+		}
+		s.acc = make([]float32, slots*n*s.f)
 	}
 	rc := s.rc
 	s.ring = make([]float32, s.k*n*rc)

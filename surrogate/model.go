@@ -403,6 +403,7 @@ func (m *Model) Clone() *Model {
 	c := &Model{Arch: m.Arch, Norm: m.Norm, Readout: m.Readout, W: map[string]*Tensor{}, Info: map[string]string{}}
 	c.Arch.Inputs = append([]Input(nil), m.Arch.Inputs...)
 	c.Arch.InputLags = append([]int(nil), m.Arch.InputLags...)
+	c.Arch.TracesMS = append([]float64(nil), m.Arch.TracesMS...)
 	c.Norm.InputScale = append([]float32(nil), m.Norm.InputScale...)
 	for k, t := range m.W {
 		c.W[k] = &Tensor{Shape: append([]int(nil), t.Shape...), Data: append([]float32(nil), t.Data...)}

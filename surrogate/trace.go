@@ -116,11 +116,12 @@ func GeomTraces(n int, lo, hi float64) []float64 {
 // WithTraces returns a copy of m as a trace-lstm model that hears its
 // inputs through exponential traces of the time constants tausMS: m's
 // other weights unchanged, each input's mixing weights fitted (least
-// squares over the first MaxInputLag samples) so that its response to one
+// squares over every lag, in closed form) so that its response to one
 // event, through every conv channel, is as close as the traces allow to
-// m's (its taps' weights at their lags, or its own traces' response). A
-// starting point for training (train --init --traces), not the same
-// function: 8 taps are a 4 ms box that few exponentials only approximate.
+// m's (its taps' weights at their lags, or its own traces' response), over
+// all lags. A starting point for training (train --init --traces), not the
+// same function: 8 taps are a 4 ms box that few exponentials only
+// approximate.
 func (m *Model) WithTraces(tausMS []float64) (*Model, error) {
 	fam := m.Arch.FamilyName()
 	if fam != DefaultFamily && fam != TraceFamily {
@@ -131,42 +132,32 @@ func (m *Model) WithTraces(tausMS []float64) (*Model, error) {
 	if err := c.Arch.Validate(); err != nil {
 		return nil, err
 	}
-	// Horizon: the old input stage's span, and 5 of the longest new time
-	// constants, within MaxInputLag.
-	span := m.Arch.Taps()[m.Arch.NumTaps()-1] + 1
-	if len(m.Arch.TracesMS) > 0 {
-		span = int(5 * m.Arch.TracesMS[len(m.Arch.TracesMS)-1] / m.Arch.SampleDT)
-	}
-	L := min(max(span, int(5*tausMS[len(tausMS)-1]/m.Arch.SampleDT), 1), MaxInputLag) + 1
-	// old: L x oldTaps, response of each old column at each lag; A: L x M,
-	// of each trace.
-	response := func(a Arch) *mat.Dense {
-		if len(a.TracesMS) == 0 {
-			r := mat.NewDense(L, a.NumTaps(), nil)
-			for ti, lag := range a.Taps() {
-				if lag < L {
-					r.Set(lag, ti, 1)
-				}
-			}
-			return r
+	// The least-squares fit over all lags l >= 0 of the response to one
+	// event, in closed form: a trace of decay d answers d^l, a tap at lag
+	// L answers 1 at l = L, and Σ_l (d·d')^l = 1/(1 − d·d').
+	dNew := c.Arch.TraceDecays()
+	M := len(dNew)
+	oldCols := m.Arch.NumTaps()
+	cross := func(a, b float32) float64 { return 1 / (1 - float64(a)*float64(b)) }
+	ata := mat.NewDense(M, M, nil)
+	for i, a := range dNew {
+		for j, b := range dNew {
+			ata.Set(i, j, cross(a, b))
 		}
-		d := a.TraceDecays()
-		r := mat.NewDense(L, len(d), nil)
-		for mi, dm := range d {
-			x := 1.0
-			for l := 0; l < L; l++ {
-				r.Set(l, mi, x)
-				x *= float64(dm)
-			}
-		}
-		return r
 	}
-	old, A := response(m.Arch), response(c.Arch)
-	// Ridge-regularized normal equations, one solve for every (input,
-	// channel): W = (AᵀA + λI)⁻¹ Aᵀ old · wOld.
-	var ata mat.Dense
-	ata.Mul(A.T(), A)
-	M := len(tausMS)
+	ato := mat.NewDense(M, oldCols, nil)
+	for i, a := range dNew {
+		if len(m.Arch.TracesMS) > 0 {
+			for j, b := range m.Arch.TraceDecays() {
+				ato.Set(i, j, cross(a, b))
+			}
+			continue
+		}
+		for j, lag := range m.Arch.Taps() {
+			ato.Set(i, j, math.Pow(float64(a), float64(lag)))
+		}
+	}
+	// A little ridge keeps close time constants apart.
 	tr := 0.0
 	for i := 0; i < M; i++ {
 		tr += ata.At(i, i)
@@ -174,9 +165,8 @@ func (m *Model) WithTraces(tausMS []float64) (*Model, error) {
 	for i := 0; i < M; i++ {
 		ata.Set(i, i, ata.At(i, i)+1e-9*tr/float64(M))
 	}
-	var ato, P mat.Dense
-	ato.Mul(A.T(), old)
-	if err := P.Solve(&ata, &ato); err != nil {
+	var P mat.Dense
+	if err := P.Solve(ata, ato); err != nil {
 		return nil, fmt.Errorf("traces %v: fitting the input stage: %w", tausMS, err)
 	}
 	// P is M x oldTaps: new trace m's weight per unit of old column ti.
@@ -184,7 +174,7 @@ func (m *Model) WithTraces(tausMS []float64) (*Model, error) {
 	wOld := m.W[WConvInputs].Data
 	wd := NewTensor(M*nIn, F)
 	for mi := 0; mi < M; mi++ {
-		for ti := 0; ti < m.Arch.NumTaps(); ti++ {
+		for ti := 0; ti < oldCols; ti++ {
 			p := float32(P.At(mi, ti))
 			for j := 0; j < nIn; j++ {
 				dst := wd.Data[(mi*nIn+j)*F:][:F]

@@ -91,13 +91,13 @@ func runStreams(a, b *Model, steps int, seed uint64) (maxDiff, spread float64) {
 // approximately (the fit's residual, not checked here, is what training
 // starts from); other families and bad time constants are refused.
 func TestWithTraces(t *testing.T) {
-	m := testModel(t, traceArch(0, 2, 8))
-	for _, taus := range [][]float64{{0, 2, 8}, {0, 1, 2, 4, 8}, {0, 2, 5, 8, 30}} {
+	m := testModel(t, traceArch(0, 0.5, 2, 8)) // more traces than kernel samples (3)
+	for _, taus := range [][]float64{{0, 0.5, 2, 8}, {0, 0.5, 1, 2, 4, 8}, {0, 0.5, 2, 5, 8, 30}} {
 		w, err := m.WithTraces(taus)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := w.W[WConvInputs].Shape[0], len(taus)*2; got != want {
+		if got, want := w.W[WConvInputs].Shape[0], len(taus)*2; got != want || len(m.Arch.TracesMS) != 4 {
 			t.Fatalf("%v: conv.wd has %d rows, want %d", taus, got, want)
 		}
 		// Measured 8e-6 (float32 sums in another order, and the fit's
@@ -109,7 +109,7 @@ func TestWithTraces(t *testing.T) {
 		}
 	}
 	// Dropping a time constant the model uses changes the function.
-	w, err := m.WithTraces([]float64{0, 8})
+	w, err := m.WithTraces([]float64{0, 0.5, 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestWithTraces(t *testing.T) {
 		t.Fatal(err)
 	}
 	loaded, err := Load(path)
-	if err != nil || loaded.Arch.FamilyName() != TraceFamily || len(loaded.Arch.TracesMS) != 3 {
+	if err != nil || loaded.Arch.FamilyName() != TraceFamily || len(loaded.Arch.TracesMS) != 4 {
 		t.Fatalf("loaded %+v (%v)", loaded, err)
 	}
 	if d, _ := runStreams(m, loaded, 200, 3); d != 0 {

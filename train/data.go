@@ -40,7 +40,7 @@ func newSeries(index int, v, spike []float32, in [][]float32) *series {
 		}
 		s.off[j+1] = len(s.at)
 	}
-	s.at, s.val = slices.Clip(s.at), slices.Clip(s.val)
+	s.at, s.val = slices.Clone(s.at), slices.Clone(s.val) // no spare capacity: thousands of traces are kept
 	return s
 }
 

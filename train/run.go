@@ -204,6 +204,9 @@ func (r *run) makeModel(inputs []surrogate.Input, settings *dataset.Settings, st
 	}
 	m := r.model
 	if cfg.InputDelay == "psp" {
+		if len(m.Arch.TracesMS) > 0 {
+			return settingf("{input_delay} psp: the model from {init} %s is a %s, whose inputs are not delayed (the traces carry the timing)", cfg.Init, surrogate.TraceFamily)
+		}
 		delays, err := PSPDelays(r.cell, m.Arch.Inputs, stepDT, 0)
 		if err != nil {
 			return settingf("{input_delay} psp: %w", err)

@@ -465,8 +465,8 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 	if err != nil {
 		return nil, settingf("{init}: %w", err)
 	}
-	if f := m.Arch.FamilyName(); f != surrogate.DefaultFamily {
-		return nil, settingf("{init} %s: a model of architecture family %q; training starts only from %s models", cfg.Init, f, surrogate.DefaultFamily)
+	if f := m.Arch.FamilyName(); f != surrogate.DefaultFamily && f != surrogate.TraceFamily {
+		return nil, settingf("{init} %s: a model of architecture family %q; training starts only from %s and %s models", cfg.Init, f, surrogate.DefaultFamily, surrogate.TraceFamily)
 	}
 	if h := m.Info["cell_hash"]; h != cell.Hash() {
 		return nil, settingf("{init} %s: the model was made for cell %q (hash %.12s), the data for %q (hash %.12s)", cfg.Init, m.Info["cell_name"], h, cell.Name, cell.Hash())

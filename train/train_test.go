@@ -987,6 +987,29 @@ func TestTraces(t *testing.T) {
 	if m, err := surrogate.Load(conv.Out); err != nil || m.Arch.FamilyName() != surrogate.TraceFamily || m.Arch.Kernel != base.Kernel {
 		t.Errorf("from a CNN-LSTM: %v %+v", err, m)
 	}
+	// Fine-tuning a trace-lstm, as it is and refitted onto other traces
+	// (more than its kernel's 3 samples).
+	for _, taus := range [][]float64{nil, {0, 1, 2, 4, 16, 40}} {
+		ft := tinyConfig(t, filepath.Join(dir, "ft.safetensors"))
+		ft.Init, ft.TracesMS, ft.Epochs = filepath.Join(dir, "unrolled.safetensors"), taus, 1
+		if _, err := Run(context.Background(), ft, nil); err != nil {
+			t.Fatalf("fine-tuning with traces %v: %v", taus, err)
+		}
+		want := "[0 1 4 16]"
+		if taus != nil {
+			want = fmt.Sprint(taus)
+		}
+		if m, err := surrogate.Load(ft.Out); err != nil || fmt.Sprint(m.Arch.TracesMS) != want {
+			t.Errorf("fine-tuned with traces %v: %v (%v)", taus, m.Arch.TracesMS, err)
+		}
+		os.Remove(ft.Out)
+		os.Remove(ft.Out + ".ckpt")
+	}
+	psp := tinyConfig(t, filepath.Join(dir, "psp.safetensors"))
+	psp.Init, psp.InputDelay = filepath.Join(dir, "unrolled.safetensors"), "psp"
+	if _, err := Run(context.Background(), psp, nil); err == nil || !strings.Contains(err.Error(), "input_delay psp") {
+		t.Errorf("input delays for a trace-lstm starting model: %v", err)
+	}
 	for _, tc := range []struct {
 		edit func(c *Config)
 		want string

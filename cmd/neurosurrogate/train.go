@@ -47,7 +47,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.IntVar(&cfg.WidenKernel, "widen-kernel", 0, "with --init: lengthen the starting model's convolution to this many samples (the older lags start at zero weight)")
 	fs.IntVar(&cfg.Hidden, "hidden", d.Hidden, "LSTM units per layer")
 	fs.IntVar(&cfg.Conv, "conv", d.Conv, "causal convolution channels")
-	fs.IntVar(&cfg.Kernel, "kernel", d.Kernel, "causal convolution length (samples)")
+	fs.IntVar(&cfg.Kernel, "kernel", d.Kernel, "causal convolution length (samples; with --traces, of the fed-back Vm and spike only)")
 	fs.IntVar(&cfg.Layers, "layers", d.Layers, "LSTM layers")
 	fs.BoolVar(&cfg.Residual, "residual", d.Residual, "the Vm head predicts the change of Vm rather than Vm")
 	fs.BoolVar(&cfg.FeedSpike, "feed-spike", d.FeedSpike, "feed the model's own spike probability back as an input beside its Vm")
