@@ -35,7 +35,8 @@ type cnnLSTMStream struct {
 	wd     []float32      // sparse: taps*nIn x F input weights, row tap*nIn+j
 	acc    []float32      // sparse: K+D slots of N x F, slot (apos + delay + lag) mod (K+D) holds the inputs' part that many samples ahead
 	decay  []float32      // trace-lstm: the traces' decays (Arch.TraceDecays); acc then holds slot m = trace m's mixed part, N x F
-	tick   int            // trace-lstm: steps since Reset (flushEvery)
+	floor  []float32      // trace-lstm: each trace's flush threshold (TraceFloors)
+	tick   int            // trace-lstm: steps since Reset (FlushEvery)
 	apos   int            // sparse: slot of the current sample in acc
 	convB  []float32
 	feat   blas32.General // N x F
@@ -81,6 +82,7 @@ func newCNNLSTMStream(kern cpu.Level, m *Model, n int, vInitMV float32) *cnnLSTM
 		slots := s.taps[len(s.taps)-1] + 1 + a.MaxDelay()
 		if len(a.TracesMS) > 0 {
 			s.decay = a.TraceDecays()
+			s.floor = TraceFloors(s.decay)
 			slots = len(s.decay)
 		}
 		s.acc = make([]float32, slots*n*s.f)
@@ -320,23 +322,16 @@ func (s *cnnLSTMStream) traces(drive []float32) {
 			}
 		}
 	}
-	// Every flushEvery steps, parts that decayed below TraceFloor become 0:
-	// they would decay into float32 subnormals, many times slower to
-	// multiply (a check at every step costs more than it saves).
-	if s.tick++; s.tick%flushEvery == 0 {
-		flush(s.acc)
-	}
-}
-
-// flushEvery is how often (steps) decaying traces are flushed to 0 below
-// TraceFloor.
-const flushEvery = 32
-
-// flush sets the values of x below TraceFloor in magnitude to 0.
-func flush(x []float32) {
-	for i, v := range x {
-		if v < TraceFloor && v > -TraceFloor {
-			x[i] = 0
+	// Every FlushEvery steps, parts that decayed below their floor become
+	// 0: they would decay into float32 subnormals, many times slower to
+	// multiply.
+	if s.tick++; s.tick%FlushEvery == 0 {
+		for m, fl := range s.floor {
+			for i, v := range s.acc[m*n*f : (m+1)*n*f] {
+				if v < fl && v > -fl {
+					s.acc[m*n*f+i] = 0
+				}
+			}
 		}
 	}
 }

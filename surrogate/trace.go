@@ -38,6 +38,25 @@ const TraceFamily = "trace-lstm"
 // else.
 const TraceFloor = 1e-30
 
+// FlushEvery is how often (steps) the stream and the training feed set
+// traces below their floor (TraceFloors) to 0: a check at every step costs
+// more than the subnormals it avoids.
+const FlushEvery = 32
+
+// TraceFloors are the traces' flush thresholds: TraceFloor, or higher for
+// a fast decay d, so that FlushEvery steps of decay from the threshold stay
+// above the smallest normal float32 (1.18e-38).
+func TraceFloors(decays []float32) []float32 {
+	f := make([]float32, len(decays))
+	for m, d := range decays {
+		f[m] = TraceFloor
+		if d > 0 {
+			f[m] = float32(max(TraceFloor, 1.2e-38/math.Pow(float64(d), FlushEvery)))
+		}
+	}
+	return f
+}
+
 // MaxTraceMS bounds a trace's time constant.
 const MaxTraceMS = 1000
 

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"neurosurrogate/internal/cpu"
 )
 
 // traceArch is testArch as a trace-lstm with those time constants.
@@ -159,5 +161,40 @@ func TestWidenTraces(t *testing.T) {
 	}
 	if d, spread := runStreams(m, w, 300, 2); d > 1e-4 || spread < 1 {
 		t.Errorf("widened model differs by %g (Vm moved %g mV)", d, spread)
+	}
+}
+
+// TestTraceNoSubnormals: after one input event, a stream's fast and slow
+// traces decay to 0 without passing through float32 subnormals (values
+// below 1.18e-38), which would make steps many times slower.
+func TestTraceNoSubnormals(t *testing.T) {
+	const smallest = 1.1754944e-38
+	for _, d := range TraceFloors([]float32{0, 0.05, 0.3, 0.6, 0.99}) {
+		if d < TraceFloor {
+			t.Errorf("floor %g below TraceFloor", d)
+		}
+	}
+	m := testModel(t, traceArch(0, 0.2, 0.5, 2, 40))
+	s := newCNNLSTMStream(cpu.Generic, m, 2, -65)
+	drive := make([]float32, 2*len(m.Arch.Inputs))
+	drive[0] = 0.05
+	s.Step(drive)
+	clear(drive)
+	sub, zero := 0, 0
+	for k := 0; k < 3000; k++ {
+		s.Step(drive)
+		for _, v := range s.acc {
+			if v != 0 && v < smallest && v > -smallest {
+				sub++
+			}
+		}
+	}
+	for _, v := range s.acc[:2*2*s.f] { // the two fastest traces' parts
+		if v == 0 {
+			zero++
+		}
+	}
+	if sub > 0 || zero != 2*2*s.f {
+		t.Errorf("%d subnormal values over the run; %d of the fast traces' %d values reached 0", sub, zero, 2*2*s.f)
 	}
 }

@@ -26,7 +26,7 @@ type feed struct {
 	vhist, shist                                []float32   // B x (K-1), row-major: column l-1 at lag l
 	xin                                         []float32   // the chunk's inputs, normalized, per cell row-major by sample from hist samples before the chunk: B x (hist+T) x nIn
 	hist                                        int         // samples of input history the chunk reads before its start (last tap + longest delay)
-	decay                                       []float32   // trace-lstm: the traces' decays per step (Arch.TraceDecays)
+	decay, floor                                []float32   // trace-lstm: the traces' decays per step (Arch.TraceDecays) and flush thresholds
 	trace                                       []float32   // trace-lstm: B x traces x nIn, each input's traces after the last sample filled
 	h, c                                        [][]float32 // layers x B*H
 
@@ -57,6 +57,7 @@ func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg 
 	f.xin = make([]float32, f.b*(f.hist+f.t)*len(a.Inputs))
 	if len(a.TracesMS) > 0 {
 		f.decay = a.TraceDecays()
+		f.floor = surrogate.TraceFloors(f.decay)
 		f.trace = make([]float32, f.b*len(a.Inputs)*len(f.decay))
 	}
 	f.shist = make([]float32, f.b*(a.Kernel-1))
@@ -222,13 +223,16 @@ func (f *feed) traces(d []float32, b, t int) {
 			em[j], dst[j] = y, y
 		}
 	}
-	// Every 32 steps, traces that decayed below surrogate.TraceFloor become
-	// 0 (as in the stream): they would decay into float32 subnormals, many
-	// times slower to compute with; a check at every step costs more.
-	if t%32 == 0 {
-		for i, y := range e {
-			if y < surrogate.TraceFloor && y > -surrogate.TraceFloor {
-				e[i] = 0
+	// Every FlushEvery steps, traces below their floor become 0 (as in the
+	// stream): they would decay into float32 subnormals, many times slower
+	// to compute with.
+	if t%surrogate.FlushEvery == 0 {
+		for m, fl := range f.floor {
+			em := e[m*nIn:][:nIn]
+			for j, y := range em {
+				if y < fl && y > -fl {
+					em[j] = 0
+				}
 			}
 		}
 	}
