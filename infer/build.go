@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"unsafe"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/surrogate"
@@ -36,11 +37,14 @@ type bgSpec struct {
 
 // Edge is one synapse of the network, stored by source cell.
 type Edge struct {
-	Target int32   // global target cell
-	Syn    int16   // synapse index in the target cell
-	Input  int16   // model input of that synapse
-	Delay  int16   // in sample steps (>= 1)
-	W      float32 // uS
+	Target int32 // global target cell
+	Syn    int16 // synapse index in the target cell
+	Input  int16 // model input of that synapse
+	Delay  int16 // in sample steps (>= 1)
+	// Plastic is 1 + the index in Built.STP of the connection's short-term
+	// plasticity; 0: a static weight.
+	Plastic int16
+	W       float32 // uS: the weight, or with STP the absolute efficacy
 }
 
 // Built is a network with resolved cells and models and its connectivity
@@ -54,6 +58,9 @@ type Built struct {
 	Offsets  []int64
 	Edges    []Edge
 	MaxDelay int // steps
+	// STP holds the short-term plasticity of the projections that have it
+	// (Edge.Plastic).
+	STP []STP
 }
 
 // Synapses is the number of connections.
@@ -98,12 +105,24 @@ func EstimateBytes(n *Network, hidden, inputs, maxDelaySteps, streamFloats int) 
 			}
 		}
 	}
+	plastic := 0.0 // connections with STP state (stpState) in a run
+	for _, pr := range n.Projections {
+		if pr.STP == nil {
+			continue
+		}
+		src, tgt := float64(counts[pr.From]), float64(counts[pr.To])
+		if pr.Rule == "probability" && pr.P != nil {
+			plastic += *pr.P * src * tgt
+		} else if pr.Rule == "indegree" && pr.K != nil {
+			plastic += float64(*pr.K) * tgt
+		}
+	}
 	cells := 0.0
 	for _, p := range n.Populations {
 		cells += float64(p.Count)
 	}
 	perCell := float64(4*(6*hidden+inputs*(maxDelaySteps+2)+streamFloats+64) + 64)
-	return edges, edges*bytesPerEdge + cells*perCell
+	return edges, edges*bytesPerEdge + plastic*float64(unsafe.Sizeof(stpState{})) + cells*perCell
 }
 
 func memoryLimit() int64 {
@@ -219,6 +238,7 @@ func Build(n *Network, r Resolver) (*Built, error) {
 		from, to *Pop
 		syns     []int
 		dConst   int
+		plastic  int16 // Edge.Plastic of its connections
 	}
 	var projs []proj
 	for i, pr := range n.Projections {
@@ -234,6 +254,13 @@ func Build(n *Network, r Resolver) (*Built, error) {
 			}
 		}
 		pj := proj{pr: pr, from: from, to: to, syns: syns}
+		if pr.STP != nil {
+			if len(b.STP) >= math.MaxInt16 {
+				return nil, n.errf(f+".stp", "more than %d plastic projections", math.MaxInt16-1)
+			}
+			b.STP = append(b.STP, *pr.STP)
+			pj.plastic = int16(len(b.STP))
+		}
 		if pr.DelayMS.Kind == "const" {
 			d, ok := StepsPerSample(pr.DelayMS.Value, b.SampleDT)
 			if !ok {
@@ -309,7 +336,7 @@ func Build(n *Network, r Resolver) (*Built, error) {
 							src int32
 							e   Edge
 						}{int32(pj.from.First + s), Edge{Target: int32(tg), Syn: int16(syn), Input: int16(pj.to.input[pj.to.mid][syn]),
-							Delay: int16(d), W: float32(math.Max(0, drawDist(pj.pr.WeightUS, &rng)))}})
+							Delay: int16(d), Plastic: pj.plastic, W: float32(math.Max(0, drawDist(pj.pr.WeightUS, &rng)))}})
 					}
 					self := -1
 					if pj.from == pj.to && !pj.pr.Autapses {

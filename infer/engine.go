@@ -190,6 +190,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		}
 	}
 	var recMu sync.Mutex
+	pl := newPlasticity(b)
 	start := time.Now()
 	for k := 0; k < warm+steps; k++ {
 		t1 := float64(k+1) * dt
@@ -254,19 +255,21 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 					if sp.TimeMS >= warmMS && sp.TimeMS < warmMS+res.TstopMS {
 						res.Spikes = append(res.Spikes, NetSpike{Cell: sp.Cell, TimeMS: sp.TimeMS - warmMS})
 					}
-					for _, e := range b.Edges[b.Offsets[sp.Cell]:b.Offsets[sp.Cell+1]] {
+					for ei := b.Offsets[sp.Cell]; ei < b.Offsets[sp.Cell+1]; ei++ {
+						e := &b.Edges[ei]
+						w := pl.weight(b, ei, sp.TimeMS)
 						tp := pes[popOf[e.Target]]
 						local := int(e.Target) - tp.p.First
 						row := tp.ring[(k+int(e.Delay)+shiftSteps[pi])%R][local*tp.nIn:]
-						row[e.Input] += e.W
+						row[e.Input] += w
 						if tp.p.midOff != 0 {
 							if j := tp.p.timing[tp.p.mid][e.Syn]; j >= 0 {
-								row[j] += e.W * float32(tp.p.midOff)
+								row[j] += w * float32(tp.p.midOff)
 							}
 						}
 						if recorded[int(e.Target)] {
 							res.Inputs[int(e.Target)] = append(res.Inputs[int(e.Target)],
-								biophys.Event{TimeMS: sp.TimeMS + float64(e.Delay)*dt - warmMS, Syn: int(e.Syn), WeightUS: float64(e.W)})
+								biophys.Event{TimeMS: sp.TimeMS + float64(e.Delay)*dt - warmMS, Syn: int(e.Syn), WeightUS: float64(w)})
 						}
 					}
 				}

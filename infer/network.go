@@ -68,6 +68,9 @@ type Projection struct {
 	Autapses bool     `json:"autapses,omitempty"`
 	WeightUS Dist     `json:"weight_uS"`
 	DelayMS  Dist     `json:"delay_ms"`
+	// STP, if set, gives the connections Tsodyks–Markram short-term
+	// plasticity; weight_uS is then their absolute efficacy.
+	STP *STP `json:"stp,omitempty"`
 }
 
 // Dist is a number or a distribution {"dist": "uniform", "min":, "max":},
@@ -326,6 +329,11 @@ func (n *Network) validate() error {
 			}
 		default:
 			return n.errf(f+".rule", "%q: want probability or indegree", pr.Rule)
+		}
+		if pr.STP != nil {
+			if field, err := pr.STP.check(); err != nil {
+				return n.errf(f+".stp."+field, "%v", err)
+			}
 		}
 		if err := pr.WeightUS.err; err != nil {
 			return n.errf(f+".weight_uS", "%v", err)

@@ -1,7 +1,9 @@
 package infer
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"neurosurrogate/biophys"
@@ -177,6 +179,7 @@ func runReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, drop f
 	warmMS := float64(warm) * dtMS
 	res := &RunResult{TstopMS: float64(total-warm) * dtMS, WarmupMS: warmMS}
 	var buf []biophys.Spike
+	pl := newPlasticity(b)
 	start := time.Now()
 	for done := 0; done < total; {
 		k := min(interval, total-done)
@@ -185,13 +188,17 @@ func runReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, drop f
 		}
 		done += k
 		buf = pop.Spikes(buf[:0])
+		if pl != nil { // plasticity takes each cell's spikes in time order
+			slices.SortStableFunc(buf, func(a, b biophys.Spike) int { return cmp.Compare(a.TimeMS, b.TimeMS) })
+		}
 		for _, sp := range buf {
 			if sp.TimeMS >= warmMS {
 				res.Spikes = append(res.Spikes, NetSpike{Cell: int32(sp.Cell), TimeMS: sp.TimeMS - warmMS})
 			}
-			for _, e := range b.Edges[b.Offsets[sp.Cell]:b.Offsets[sp.Cell+1]] {
+			for ei := b.Offsets[sp.Cell]; ei < b.Offsets[sp.Cell+1]; ei++ {
+				e := &b.Edges[ei]
 				sys, local := pop.Locate(int(e.Target))
-				sys.Queue(sys.SynapseID(local, int(e.Syn)), sp.TimeMS+float64(e.Delay)*b.SampleDT, float64(e.W))
+				sys.Queue(sys.SynapseID(local, int(e.Syn)), sp.TimeMS+float64(e.Delay)*b.SampleDT, float64(pl.weight(b, ei, sp.TimeMS)))
 			}
 		}
 		if progress != nil {
