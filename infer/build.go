@@ -61,6 +61,9 @@ type Built struct {
 	// STP holds the short-term plasticity of the projections that have it
 	// (Edge.Plastic).
 	STP []STP
+	// Stim holds each cell's stimulus events (Network.Stimuli), by time;
+	// nil without stimuli.
+	Stim [][]stimEvent
 }
 
 // Synapses is the number of connections.
@@ -228,6 +231,10 @@ func Build(n *Network, r Resolver) (*Built, error) {
 	}
 	if b.Cells > math.MaxInt32 {
 		return nil, n.errf("populations", "%d cells is more than the engine indexes", b.Cells)
+	}
+	var err error
+	if b.Stim, err = drawStimuli(n, b); err != nil {
+		return nil, err
 	}
 	if err := CheckWarmup(n.WarmupMS, b.SampleDT); err != nil {
 		return nil, n.errf("warmup_ms", "%v", err)

@@ -60,6 +60,7 @@ type chunk struct {
 }
 
 type popEngine struct {
+	stim   []int // per local cell: its next stimulus event (Built.Stim)
 	p      *Pop
 	nIn    int
 	chunks []*chunk
@@ -142,7 +143,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 	}
 	var pes []*popEngine
 	for pi, p := range b.Pops {
-		pe := &popEngine{p: p, nIn: len(p.Model.Arch.Inputs), last: make([]float64, p.N), vInit: float32(p.Cell.VInit())}
+		pe := &popEngine{p: p, nIn: len(p.Model.Arch.Inputs), last: make([]float64, p.N), vInit: float32(p.Cell.VInit()), stim: make([]int, p.N)}
 		for i := range pe.last {
 			pe.last[i] = -1e300
 		}
@@ -231,6 +232,9 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 							}
 						}
 					}
+					if b.Stim != nil {
+						pe.stimulate(ch, k, t1, warmMS, b.Stim, recorded, res, &recMu)
+					}
 					ch.s.Step(ch.drive)
 					ch.spikes = ch.spikes[:0]
 					ro := p.Model.Readout
@@ -296,4 +300,37 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		res.Inputs[c] = biophys.MergeEvents(evs)
 	}
 	return res, nil
+}
+
+// stimulate adds the stimulus events of the chunk's cells that fall in step
+// k (before t1, times from the start of the run) to their drive, placed
+// in the bin as background events are, and records them for recorded
+// cells. Events before the run's start (a volley jittered before the
+// warm-up) are skipped.
+func (pe *popEngine) stimulate(ch *chunk, k int, t1, warmMS float64, stim [][]stimEvent, recorded map[int]bool, res *RunResult, mu *sync.Mutex) {
+	p := pe.p
+	for c := ch.lo; c < ch.hi; c++ {
+		ev := stim[p.First+c]
+		row := ch.drive[(c-ch.lo)*pe.nIn:]
+		for ; pe.stim[c] < len(ev); pe.stim[c]++ {
+			e := ev[pe.stim[c]]
+			t := e.TimeMS + warmMS
+			if t >= t1 {
+				break
+			}
+			if t < 0 {
+				continue
+			}
+			q, off := p.Model.Arch.PlaceInBin(t, k)
+			row[p.input[q][e.Syn]] += float32(e.WeightUS)
+			if j := p.timing[q][e.Syn]; j >= 0 {
+				row[j] += float32(e.WeightUS * off)
+			}
+			if recorded[p.First+c] {
+				mu.Lock()
+				res.Inputs[p.First+c] = append(res.Inputs[p.First+c], biophys.Event{TimeMS: e.TimeMS, Syn: e.Syn, WeightUS: e.WeightUS})
+				mu.Unlock()
+			}
+		}
+	}
 }

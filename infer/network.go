@@ -27,6 +27,8 @@ type Network struct {
 	WarmupMS    float64      `json:"warmup_ms,omitempty"`
 	Populations []Population `json:"populations"`
 	Projections []Projection `json:"projections,omitempty"`
+	// Stimuli are timed inputs to populations (volleys, bursts).
+	Stimuli []Stimulus `json:"stimuli,omitempty"`
 
 	src   string
 	lines map[string][]int // populations, projections: the line each element starts on
@@ -208,7 +210,7 @@ func ParseNetwork(name string, data []byte) (*Network, error) {
 		return nil, inputerr.FromJSON(name, data, err)
 	}
 	n.src = name
-	n.lines = map[string][]int{"populations": biophys.ElementLines(data, "populations"), "projections": biophys.ElementLines(data, "projections")}
+	n.lines = map[string][]int{"populations": biophys.ElementLines(data, "populations"), "projections": biophys.ElementLines(data, "projections"), "stimuli": biophys.ElementLines(data, "stimuli")}
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
@@ -288,6 +290,18 @@ func (n *Network) validate() error {
 			if !(b.WeightUS >= 0 && b.WeightUS <= biophys.MaxWeightUS) {
 				return n.errf(g+".weight_uS", "%v: must lie in [0, %g] uS", b.WeightUS, biophys.MaxWeightUS)
 			}
+		}
+	}
+	for i, st := range n.Stimuli {
+		f := fmt.Sprintf("stimuli[%d]", i)
+		if n.Population(st.Population) < 0 {
+			return n.errf(f+".population", "unknown population %q (have %s)", st.Population, n.names())
+		}
+		if field, err := st.check(); err != nil {
+			if field != "" {
+				f += "." + field
+			}
+			return n.errf(f, "%v", err)
 		}
 	}
 	for i, pr := range n.Projections {
