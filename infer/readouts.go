@@ -1,0 +1,140 @@
+package infer
+
+import (
+	"math"
+
+	"neurosurrogate/infer/metrics"
+)
+
+// Readouts summarize a network run for a parameter sweep, over the
+// measured period (after the warm-up).
+type Readouts struct {
+	// RateHz is each population's mean rate (Hz per cell), by name.
+	RateHz map[string]float64 `json:"rate_hz"`
+	// StimRateHz is the network's rate in the stimulus response window
+	// [stim, stim + window) (NaN without a stimulus time).
+	StimRateHz float64 `json:"stim_rate_hz"`
+	// ISICV is the mean coefficient of variation of the inter-spike
+	// intervals over cells with at least 3 spikes.
+	ISICV float64 `json:"isi_cv"`
+	// Synchrony is Golomb's χ over spike counts in PSTH bins: the SD of
+	// the population's mean count over the SD of single cells' counts,
+	// averaged as variances (1: every cell fires together; about
+	// 1/sqrt(cells) for independent cells).
+	Synchrony float64 `json:"synchrony"`
+	// BurstFraction is the fraction of spikes less than BurstISIMS from
+	// another spike of the same cell.
+	BurstFraction float64 `json:"burst_fraction"`
+	// PSTHPeakHz is the highest PSTH bin (Hz per cell), from the stimulus
+	// on if there is one; PSTHLatencyMS the time from the stimulus (or the
+	// start) to the middle of that bin.
+	PSTHPeakHz    float64 `json:"psth_peak_hz"`
+	PSTHLatencyMS float64 `json:"psth_latency_ms"`
+}
+
+// BurstISIMS is the interval below which spikes of a cell count as a
+// burst (Readouts.BurstFraction).
+const BurstISIMS = 10
+
+// ReadoutOptions set the windows of Readouts.
+type ReadoutOptions struct {
+	StimMS   float64 // stimulus time (NaN: none)
+	WindowMS float64 // stimulus response window
+	BinMS    float64 // PSTH and synchrony bins
+}
+
+// ComputeReadouts summarizes a run of network b.
+func ComputeReadouts(b *Built, run *RunResult, o ReadoutOptions) Readouts {
+	ts := trains(run.Spikes, b.Cells)
+	r := Readouts{RateHz: map[string]float64{}, StimRateHz: math.NaN()}
+	for _, p := range b.Pops {
+		n := 0
+		for c := p.First; c < p.First+p.N; c++ {
+			n += len(ts[c])
+		}
+		r.RateHz[p.Name] = float64(n) / float64(p.N) / run.TstopMS * 1000
+	}
+	var all []float64
+	for _, s := range run.Spikes {
+		all = append(all, s.TimeMS)
+	}
+	if !math.IsNaN(o.StimMS) && o.WindowMS > 0 {
+		n := 0
+		for _, t := range all {
+			if t >= o.StimMS && t < o.StimMS+o.WindowMS {
+				n++
+			}
+		}
+		r.StimRateHz = float64(n) / float64(b.Cells) / o.WindowMS * 1000
+	}
+	r.ISICV = metrics.MeanISICV(ts)
+	r.Synchrony = synchrony(ts, run.TstopMS, o.BinMS)
+	bursting, spikes := 0, 0
+	for _, tr := range ts {
+		for i, t := range tr {
+			spikes++
+			if i > 0 && t-tr[i-1] < BurstISIMS || i+1 < len(tr) && tr[i+1]-t < BurstISIMS {
+				bursting++
+			}
+		}
+	}
+	r.BurstFraction = math.NaN()
+	if spikes > 0 {
+		r.BurstFraction = float64(bursting) / float64(spikes)
+	}
+	psth := metrics.PSTH(all, b.Cells, run.TstopMS, o.BinMS)
+	from := 0.0
+	if !math.IsNaN(o.StimMS) {
+		from = o.StimMS
+	}
+	r.PSTHPeakHz, r.PSTHLatencyMS = 0, math.NaN()
+	for i, x := range psth {
+		mid := (float64(i) + 0.5) * o.BinMS
+		if mid >= from && x > r.PSTHPeakHz {
+			r.PSTHPeakHz, r.PSTHLatencyMS = x, mid-from
+		}
+	}
+	return r
+}
+
+// synchrony is Golomb's χ of spike counts in bins of binMS over
+// durationMS (NaN if no cell varies).
+func synchrony(ts [][]float64, durationMS, binMS float64) float64 {
+	nb := int(math.Ceil(durationMS / binMS))
+	if nb < 2 || len(ts) == 0 {
+		return math.NaN()
+	}
+	mean := make([]float64, nb)
+	cellVar := 0.0
+	counts := make([]float64, nb)
+	for _, tr := range ts {
+		clear(counts)
+		for _, t := range tr {
+			if b := int(math.Floor(t / binMS)); b >= 0 && b < nb {
+				counts[b]++
+			}
+		}
+		cellVar += variance(counts)
+		for i, c := range counts {
+			mean[i] += c / float64(len(ts))
+		}
+	}
+	cellVar /= float64(len(ts))
+	if cellVar == 0 {
+		return math.NaN()
+	}
+	return math.Sqrt(variance(mean) / cellVar)
+}
+
+func variance(x []float64) float64 {
+	m := 0.0
+	for _, v := range x {
+		m += v
+	}
+	m /= float64(len(x))
+	s := 0.0
+	for _, v := range x {
+		s += (v - m) * (v - m)
+	}
+	return s / float64(len(x))
+}
