@@ -337,6 +337,18 @@ func TestReferenceChecks(t *testing.T) {
 	if sf.Speedup == nil || s.Speedup == nil {
 		t.Error("speedup missing")
 	}
+	// Synchrony and bursts, as Readouts computes them, for both networks;
+	// the surrogate's close to the reference's in this asynchronous state.
+	o := ReadoutOptions{StimMS: math.NaN(), BinMS: 5}
+	rs, rf := ComputeReadouts(b, run, o), ComputeReadouts(b, full, o)
+	if f(sf.SynchronySur) != rs.Synchrony || f(sf.SynchronyRef) != rf.Synchrony || f(sf.BurstFractionSur) != rs.BurstFraction || f(sf.BurstFractionRef) != rf.BurstFraction {
+		t.Errorf("report synchrony %v / %v, bursts %v / %v; readouts %v / %v, %v / %v", f(sf.SynchronySur), f(sf.SynchronyRef),
+			f(sf.BurstFractionSur), f(sf.BurstFractionRef), rs.Synchrony, rf.Synchrony, rs.BurstFraction, rf.BurstFraction)
+	}
+	if !(rs.Synchrony > 0 && rs.Synchrony < 1) || math.Abs(rs.Synchrony-rf.Synchrony) > 0.1 || math.Abs(rs.BurstFraction-rf.BurstFraction) > 0.2 {
+		t.Errorf("synchrony %.3f (reference %.3f), burst fraction %.3f (reference %.3f)", rs.Synchrony, rf.Synchrony, rs.BurstFraction, rf.BurstFraction)
+	}
+	t.Logf("synchrony %.3f (reference %.3f), burst fraction %.3f (reference %.3f)", rs.Synchrony, rf.Synchrony, rs.BurstFraction, rf.BurstFraction)
 }
 
 // TestWarmup: a run with a warm-up is the same simulation as one without,

@@ -69,19 +69,7 @@ func ComputeReadouts(b *Built, run *RunResult, o ReadoutOptions) Readouts {
 	}
 	r.ISICV = metrics.MeanISICV(ts)
 	r.Synchrony = synchrony(ts, run.TstopMS, o.BinMS)
-	bursting, spikes := 0, 0
-	for _, tr := range ts {
-		for i, t := range tr {
-			spikes++
-			if i > 0 && t-tr[i-1] < BurstISIMS || i+1 < len(tr) && tr[i+1]-t < BurstISIMS {
-				bursting++
-			}
-		}
-	}
-	r.BurstFraction = math.NaN()
-	if spikes > 0 {
-		r.BurstFraction = float64(bursting) / float64(spikes)
-	}
+	r.BurstFraction = burstFraction(ts)
 	psth := metrics.PSTH(all, b.Cells, run.TstopMS, o.BinMS)
 	from := 0.0
 	if !math.IsNaN(o.StimMS) {
@@ -95,6 +83,24 @@ func ComputeReadouts(b *Built, run *RunResult, o ReadoutOptions) Readouts {
 		}
 	}
 	return r
+}
+
+// burstFraction is the fraction of spikes within BurstISIMS of another
+// spike of the same cell (NaN without spikes).
+func burstFraction(ts [][]float64) float64 {
+	bursting, spikes := 0, 0
+	for _, tr := range ts {
+		for i, t := range tr {
+			spikes++
+			if i > 0 && t-tr[i-1] < BurstISIMS || i+1 < len(tr) && tr[i+1]-t < BurstISIMS {
+				bursting++
+			}
+		}
+	}
+	if spikes == 0 {
+		return math.NaN()
+	}
+	return float64(bursting) / float64(spikes)
 }
 
 // synchrony is Golomb's χ of spike counts in bins of binMS over

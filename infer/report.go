@@ -55,6 +55,13 @@ type NetworkReport struct {
 	RateDistance *float64 `json:"rate_distance_hz,omitempty"` // Wasserstein-1 between per-cell rate distributions
 	ISICVSur     *float64 `json:"isi_cv_sur"`
 	ISICVRef     *float64 `json:"isi_cv_ref,omitempty"`
+	// Synchrony (Golomb's χ over 5 ms bins) and the burst fraction (spikes
+	// within BurstISIMS of another of the cell's) of each network: see
+	// Readouts.
+	SynchronySur     *float64 `json:"synchrony_sur"`
+	SynchronyRef     *float64 `json:"synchrony_ref,omitempty"`
+	BurstFractionSur *float64 `json:"burst_fraction_sur"`
+	BurstFractionRef *float64 `json:"burst_fraction_ref,omitempty"`
 	// RateRefWindows is the reference population's rate by 100 ms window.
 	RateRefWindows []float64 `json:"rate_ref_windows_hz,omitempty"`
 	PSTHBinMS      float64   `json:"psth_bin_ms,omitempty"`
@@ -117,6 +124,7 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 		r.PeakSurHz = math.Max(r.PeakSurHz, x)
 	}
 	r.ISICVSur = ptr(metrics.MeanISICV(ts))
+	r.SynchronySur, r.BurstFractionSur = ptr(synchrony(ts, sur.TstopMS, psthBinMS)), ptr(burstFraction(ts))
 	if replay != nil && len(replay.Cells) > 0 {
 		r.Reference = "replay"
 		r.ReplayCells = len(replay.Cells)
@@ -163,6 +171,7 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 		r.RateCorr, r.PSTHCorr, r.RateDistance = ptr(c.rateCorr), ptr(c.psthCorr), ptr(c.rateDistance)
 		r.PSTHBinMS = psthBinMS
 		r.ISICVRef = ptr(metrics.MeanISICV(tr))
+		r.SynchronyRef, r.BurstFractionRef = ptr(synchrony(tr, full.TstopMS, psthBinMS)), ptr(burstFraction(tr))
 		r.RateRefWindows = windowRates(allR, b.Cells, full.TstopMS, 100)
 	}
 	return r

@@ -184,16 +184,17 @@ func runNetwork(args []string, stdout io.Writer) error {
 	for i, x := range rep.RateSurWindows {
 		win[i] = fmt.Sprintf("%.1f", x)
 	}
-	fmt.Fprintf(stdout, "surrogate population rate by 100 ms window: %s Hz; peak in 5 ms bins %.1f Hz; ISI CV %s\n",
-		strings.Join(win, " "), rep.PeakSurHz, f3(rep.ISICVSur))
+	fmt.Fprintf(stdout, "surrogate population rate by 100 ms window: %s Hz; peak in 5 ms bins %.1f Hz; ISI CV %s; synchrony %s; burst fraction %s\n",
+		strings.Join(win, " "), rep.PeakSurHz, f3(rep.ISICVSur), f3(rep.SynchronySur), f3(rep.BurstFractionSur))
 	if replay != nil {
 		fmt.Fprintf(stdout, "replay of %d cells: F1 ±2 ms median %s (IQR %s–%s), pooled %s; ±5 ms median %s, pooled %s; ±10 ms pooled %s; rates reference %s Hz, surrogate %s Hz\n",
 			rep.ReplayCells, f3(rep.ReplayF1Median), f3(rep.ReplayF1Q25), f3(rep.ReplayF1Q75), f3(rep.ReplayF1Pooled), f3(rep.ReplayF1At5Med), f3(rep.ReplayF1At5), f3(rep.ReplayF1At10),
 			f3(rep.ReplayRateRefHz), f3(rep.ReplayRateSurHz))
 	}
 	if full != nil {
-		fmt.Fprintf(stdout, "full reference: %s Hz per cell; rate correlation %s, PSTH correlation %s, rate distance %s Hz, ISI CV %s (surrogate) vs %s\n",
-			f3(rep.RateRefHz), f3(rep.RateCorr), f3(rep.PSTHCorr), f3(rep.RateDistance), f3(rep.ISICVSur), f3(rep.ISICVRef))
+		fmt.Fprintf(stdout, "full reference: %s Hz per cell; rate correlation %s, PSTH correlation %s, rate distance %s Hz, ISI CV %s (surrogate) vs %s, synchrony %s vs %s, burst fraction %s vs %s\n",
+			f3(rep.RateRefHz), f3(rep.RateCorr), f3(rep.PSTHCorr), f3(rep.RateDistance), f3(rep.ISICVSur), f3(rep.ISICVRef),
+			f3(rep.SynchronySur), f3(rep.SynchronyRef), f3(rep.BurstFractionSur), f3(rep.BurstFractionRef))
 		win := make([]string, len(rep.RateRefWindows))
 		for i, x := range rep.RateRefWindows {
 			win[i] = fmt.Sprintf("%.1f", x)
