@@ -29,7 +29,7 @@ func FuzzParseNetwork(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	for _, name := range []string{"default.json", "hh-ei.json", "hay-l5pc-100.json"} {
+	for _, name := range []string{"default.json", "hh-ei.json", "hay-l5pc-100.json", "rett-stp.json"} {
 		if b, err := artifacts.Read("networks/" + name); err == nil {
 			f.Add(b)
 		}

@@ -180,3 +180,41 @@ func TestStimulusErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRettExample: the shipped Rett-style network (plastic recurrence, a
+// volley at 100 ms) answers its stimulus with a synchronous burst: the
+// 20 ms after the volley fire at several times the rate before it, the
+// PSTH peaks within them, and the plastic projection is built.
+func TestRettExample(t *testing.T) {
+	data, src, err := artifacts.ReadNetwork("rett-stp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := ParseNetwork(src, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(n, artifacts.Resolver{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Cells != 150 || len(b.STP) != 1 || b.STP[0].U != 0.38 || len(b.Stim) != 150 || len(b.Stim[0]) != 150 {
+		t.Fatalf("%d cells, STP %v, stimulus events of cell 0: %d", b.Cells, b.STP, len(b.Stim[0]))
+	}
+	run, err := RunSurrogate(b, 300, EngineOptions{WarmupMS: n.WarmupMS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := ComputeReadouts(b, run, ReadoutOptions{StimMS: 100, WindowMS: 20, BinMS: 5})
+	before := 0
+	for _, s := range run.Spikes {
+		if s.TimeMS < 100 {
+			before++
+		}
+	}
+	rateBefore := float64(before) / 150 / 100 * 1000
+	t.Logf("rate before %.1f Hz, after the volley %.1f Hz, PSTH peak %.0f Hz %.1f ms after it", rateBefore, r.StimRateHz, r.PSTHPeakHz, r.PSTHLatencyMS)
+	if !(r.StimRateHz > 4*rateBefore) || !(r.PSTHLatencyMS < 20) || rateBefore == 0 {
+		t.Errorf("rate before %.1f Hz, in the 20 ms after the volley %.1f Hz, PSTH peak %.1f ms after it", rateBefore, r.StimRateHz, r.PSTHLatencyMS)
+	}
+}
