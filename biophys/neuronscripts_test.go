@@ -2,9 +2,7 @@ package biophys_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,24 +28,6 @@ func requireNEURON(t *testing.T) {
 	}
 	t.Log(msg)
 	t.Skip("SKIPPED: needs NEURON")
-}
-
-func gunzip(t *testing.T, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return b
 }
 
 // TestNEURONScriptsReproduce runs the repository's NEURON scripts
@@ -90,7 +70,7 @@ func TestNEURONScriptsReproduce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(trace, gunzip(t, filepath.Join(src, name+".v.csv.gz"))) {
+			if !bytes.Equal(trace, readGz(t, filepath.Join(src, name+".v.csv.gz"))) {
 				t.Errorf("run_cell.py's trace differs from %s.v.csv.gz", name)
 			}
 		})
