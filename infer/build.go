@@ -95,29 +95,23 @@ func EstimateBytes(n *Network, hidden, inputs, maxDelaySteps, streamFloats int) 
 	for _, p := range n.Populations {
 		counts[p.Name] = p.Count
 	}
+	plastic := 0.0 // connections with STP state (stpState) in a run
 	for _, pr := range n.Projections {
 		src, tgt := float64(counts[pr.From]), float64(counts[pr.To])
+		e := 0.0
 		switch pr.Rule {
 		case "probability":
 			if pr.P != nil {
-				edges += *pr.P * src * tgt
+				e = *pr.P * src * tgt
 			}
 		case "indegree":
 			if pr.K != nil {
-				edges += float64(*pr.K) * tgt
+				e = float64(*pr.K) * tgt
 			}
 		}
-	}
-	plastic := 0.0 // connections with STP state (stpState) in a run
-	for _, pr := range n.Projections {
-		if pr.STP == nil {
-			continue
-		}
-		src, tgt := float64(counts[pr.From]), float64(counts[pr.To])
-		if pr.Rule == "probability" && pr.P != nil {
-			plastic += *pr.P * src * tgt
-		} else if pr.Rule == "indegree" && pr.K != nil {
-			plastic += float64(*pr.K) * tgt
+		edges += e
+		if pr.STP != nil {
+			plastic += e
 		}
 	}
 	cells := 0.0

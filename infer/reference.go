@@ -169,15 +169,6 @@ func runReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, drop f
 			}
 		}
 	}
-	warmAt := float64(biophys.StepsFor(warmupMS, dtMS)) * dtMS
-	for c, ev := range b.Stim {
-		sys, local := pop.Locate(c)
-		for _, e := range ev {
-			if t := e.TimeMS + warmAt; t >= 0 {
-				sys.Queue(sys.SynapseID(local, e.Syn), t, e.WeightUS)
-			}
-		}
-	}
 	minDelay := b.MaxDelay
 	for _, e := range b.Edges {
 		minDelay = min(minDelay, int(e.Delay))
@@ -186,6 +177,14 @@ func runReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, drop f
 	warm := biophys.StepsFor(warmupMS, dtMS)
 	total := warm + biophys.StepsFor(tstopMS, dtMS)
 	warmMS := float64(warm) * dtMS
+	for c, ev := range b.Stim {
+		sys, local := pop.Locate(c)
+		for _, e := range ev {
+			if t := e.TimeMS + warmMS; t >= 0 {
+				sys.Queue(sys.SynapseID(local, e.Syn), t, e.WeightUS)
+			}
+		}
+	}
 	res := &RunResult{TstopMS: float64(total-warm) * dtMS, WarmupMS: warmMS}
 	var buf []biophys.Spike
 	pl := newPlasticity(b)

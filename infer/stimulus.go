@@ -1,6 +1,7 @@
 package infer
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -131,15 +132,7 @@ func drawStimuli(n *Network, b *Built) ([][]stimEvent, error) {
 		}
 	}
 	for c := range out {
-		slices.SortStableFunc(out[c], func(a, b stimEvent) int {
-			switch {
-			case a.TimeMS < b.TimeMS:
-				return -1
-			case a.TimeMS > b.TimeMS:
-				return 1
-			}
-			return 0
-		})
+		slices.SortStableFunc(out[c], func(a, b stimEvent) int { return cmp.Compare(a.TimeMS, b.TimeMS) })
 	}
 	return out, nil
 }

@@ -165,9 +165,10 @@ func (m *Model) WithTraces(tausMS []float64) (*Model, error) {
 		}
 	}
 	ato := mat.NewDense(M, oldCols, nil)
+	dOld := m.Arch.TraceDecays()
 	for i, a := range dNew {
-		if len(m.Arch.TracesMS) > 0 {
-			for j, b := range m.Arch.TraceDecays() {
+		if len(dOld) > 0 {
+			for j, b := range dOld {
 				ato.Set(i, j, cross(a, b))
 			}
 			continue

@@ -26,6 +26,7 @@ type feed struct {
 	vhist, shist                                []float32   // B x (K-1), row-major: column l-1 at lag l
 	xin                                         []float32   // the chunk's inputs, normalized, per cell row-major by sample from hist samples before the chunk: B x (hist+T) x nIn
 	hist                                        int         // samples of input history the chunk reads before its start (last tap + longest delay)
+	delayed                                     bool        // some input has DelaySteps
 	decay, floor                                []float32   // trace-lstm: the traces' decays per step (Arch.TraceDecays) and flush thresholds
 	trace                                       []float32   // trace-lstm: B x traces x nIn, each input's traces after the last sample filled
 	h, c                                        [][]float32 // layers x B*H
@@ -53,6 +54,7 @@ func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg 
 	f.vhist = make([]float32, f.b*(a.Kernel-1))
 	if len(a.TracesMS) == 0 {
 		f.hist = a.Taps()[a.NumTaps()-1] + a.MaxDelay()
+		f.delayed = a.MaxDelay() > 0
 	}
 	f.xin = make([]float32, f.b*(f.hist+f.t)*len(a.Inputs))
 	if len(a.TracesMS) > 0 {
@@ -196,10 +198,9 @@ func (f *feed) gather(k0 int) {
 func (f *feed) taps(d []float32, b, t int, taps []int) {
 	nIn, R := len(f.arch.Inputs), f.hist+f.t
 	x := f.xin[b*R*nIn:][:R*nIn]
-	delayed := f.arch.MaxDelay() > 0
 	for ti, lag := range taps {
 		r := f.hist + t - lag
-		if !delayed {
+		if !f.delayed {
 			copy(d[ti*nIn:(ti+1)*nIn], x[r*nIn:(r+1)*nIn])
 			continue
 		}
