@@ -204,19 +204,13 @@ func Build(n *Network, r Resolver) (*Built, error) {
 		f := fmt.Sprintf("populations[%d]", i)
 		cell, m := cells[i], models[i]
 		inputs, timing, _ := m.Arch.SubIndex(cell.SynapseNames())
-		input := inputs[0]
 		mid, midOff := m.Arch.PlaceInBin(0.5*m.Arch.SampleDT, 0)
 		pop := &Pop{Name: p.Name, Cell: cell, Model: m, N: p.Count, First: b.Cells, input: inputs, timing: timing, mid: mid, midOff: midOff}
 		for j, bg := range p.Background {
 			g := fmt.Sprintf("%s.background[%d]", f, j)
-			syns, err := synapsesOf(cell, bg.Synapse, bg.Class)
+			syns, err := pop.targets(bg.Synapse, bg.Class)
 			if err != nil {
 				return nil, n.errf(g, "%v", err)
-			}
-			for _, s := range syns {
-				if input[s] < 0 {
-					return nil, n.errf(g, "synapse %q feeds no input of the model", cell.Synapses[s].Name)
-				}
 			}
 			pop.bg = append(pop.bg, bgSpec{syns: syns, rateHz: bg.RateHz, wUS: bg.WeightUS})
 		}
@@ -245,14 +239,9 @@ func Build(n *Network, r Resolver) (*Built, error) {
 	for i, pr := range n.Projections {
 		f := fmt.Sprintf("projections[%d]", i)
 		from, to := b.Pops[n.Population(pr.From)], b.Pops[n.Population(pr.To)]
-		syns, err := synapsesOf(to.Cell, pr.Synapse, pr.Class)
+		syns, err := to.targets(pr.Synapse, pr.Class)
 		if err != nil {
 			return nil, n.errf(f, "%v", err)
-		}
-		for _, s := range syns {
-			if to.input[0][s] < 0 {
-				return nil, n.errf(f, "synapse %q feeds no input of population %s's model", to.Cell.Synapses[s].Name, to.Name)
-			}
 		}
 		pj := proj{pr: pr, from: from, to: to, syns: syns}
 		if pr.STP != nil {
@@ -381,6 +370,21 @@ func Build(n *Network, r Resolver) (*Built, error) {
 		}
 	}
 	return b, nil
+}
+
+// targets resolves a synapse name or class to synapse indices of the
+// population's cell, each of which must feed an input of its model.
+func (p *Pop) targets(name, class string) ([]int, error) {
+	syns, err := synapsesOf(p.Cell, name, class)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range syns {
+		if p.input[0][s] < 0 {
+			return nil, fmt.Errorf("synapse %q feeds no input of population %s's model", p.Cell.Synapses[s].Name, p.Name)
+		}
+	}
+	return syns, nil
 }
 
 // synapsesOf resolves a synapse name or class to synapse indices of a cell.

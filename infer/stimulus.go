@@ -89,14 +89,9 @@ func drawStimuli(n *Network, b *Built) ([][]stimEvent, error) {
 	for i, s := range n.Stimuli {
 		f := fmt.Sprintf("stimuli[%d]", i)
 		p := b.Pops[n.Population(s.Population)]
-		syns, err := synapsesOf(p.Cell, s.Synapse, s.Class)
+		syns, err := p.targets(s.Synapse, s.Class)
 		if err != nil {
 			return nil, n.errf(f, "%v", err)
-		}
-		for _, syn := range syns {
-			if p.input[0][syn] < 0 {
-				return nil, n.errf(f, "synapse %q feeds no input of population %s's model", p.Cell.Synapses[syn].Name, p.Name)
-			}
 		}
 		frac := 1.0
 		if s.Fraction != nil {
