@@ -1,11 +1,13 @@
 package infer
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"neurosurrogate/internal/sysmem"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"unsafe"
 
@@ -26,7 +28,35 @@ type Pop struct {
 	// whole steps, so recurrent events land in sub-bin mid at offset midOff.
 	mid    int
 	midOff float64
-	bg     []bgSpec
+	// parts are runs of cells with their own background: one for a
+	// network, one per variant when networks are stacked (Stack).
+	parts []popPart
+}
+
+// popPart is a run of a population's cells from local cell lo on whose
+// background streams are drawn from seed, counting cells from lo.
+type popPart struct {
+	lo   int
+	seed uint64
+	bg   []bgSpec
+}
+
+// part returns the part holding local cell c.
+func (p *Pop) part(c int) *popPart {
+	i, found := slices.BinarySearchFunc(p.parts, c, func(x popPart, c int) int { return cmp.Compare(x.lo, c) })
+	if !found {
+		i--
+	}
+	return &p.parts[i]
+}
+
+// specs is the number of background specs of each cell and, summed over
+// them, its synapses with a stream each.
+func (p *Pop) specs() (specs, streams int) {
+	for _, s := range p.parts[0].bg {
+		streams += len(s.syns)
+	}
+	return len(p.parts[0].bg), streams
 }
 
 type bgSpec struct {
@@ -205,14 +235,15 @@ func Build(n *Network, r Resolver) (*Built, error) {
 		cell, m := cells[i], models[i]
 		inputs, timing, _ := m.Arch.SubIndex(cell.SynapseNames())
 		mid, midOff := m.Arch.PlaceInBin(0.5*m.Arch.SampleDT, 0)
-		pop := &Pop{Name: p.Name, Cell: cell, Model: m, N: p.Count, First: b.Cells, input: inputs, timing: timing, mid: mid, midOff: midOff}
+		pop := &Pop{Name: p.Name, Cell: cell, Model: m, N: p.Count, First: b.Cells, input: inputs, timing: timing, mid: mid, midOff: midOff,
+			parts: []popPart{{seed: n.Seed}}}
 		for j, bg := range p.Background {
 			g := fmt.Sprintf("%s.background[%d]", f, j)
 			syns, err := pop.targets(bg.Synapse, bg.Class)
 			if err != nil {
 				return nil, n.errf(g, "%v", err)
 			}
-			pop.bg = append(pop.bg, bgSpec{syns: syns, rateHz: bg.RateHz, wUS: bg.WeightUS})
+			pop.parts[0].bg = append(pop.parts[0].bg, bgSpec{syns: syns, rateHz: bg.RateHz, wUS: bg.WeightUS})
 		}
 		b.Pops = append(b.Pops, pop)
 		b.Cells += p.Count

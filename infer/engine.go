@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"neurosurrogate/biophys"
@@ -55,20 +57,58 @@ type bgStream struct {
 type chunk struct {
 	lo, hi int // local cells
 	s      *surrogate.Stream
-	drive  []float32
+	drive  []float32 // this step's input drive, cell by cell (zero between steps)
+	// ring holds recurrent input by the step it arrives in, modulo its
+	// length: additions to drive, in the order they were delivered.
+	ring   [][]ringEv
 	spikes []NetSpike
+	// due is a calendar of background streams (indices into the
+	// population's streams, from the chunk's first): bucket k mod
+	// calendarSteps lists those whose next event falls in step k, or
+	// later for events beyond the calendar's span.
+	due [][]int32
+}
+
+// ringEv adds W to the chunk's drive at At.
+type ringEv struct {
+	At int32
+	W  float32
+}
+
+// calendarSteps is the span of a chunk's calendar of background events.
+const calendarSteps = 1024
+
+// schedule files stream id (local to the chunk) under the step its next
+// event at tMS falls in, no earlier than step from.
+func (ch *chunk) schedule(id int32, tMS float64, from int, dt float64) {
+	if ch.due == nil {
+		ch.due = make([][]int32, calendarSteps)
+	}
+	k := from
+	if x := math.Floor(tMS / dt); x > float64(k) {
+		k = int(min(x, float64(from+calendarSteps-1)))
+	}
+	ch.due[k%calendarSteps] = append(ch.due[k%calendarSteps], id)
 }
 
 type popEngine struct {
-	stim   []int // per local cell: its next stimulus event (Built.Stim)
-	p      *Pop
-	nIn    int
-	chunks []*chunk
-	ring   [][]float32 // R slots of N*nIn
-	last   []float64
-	bg     [][]bgStream // per background spec: N*len(syns)
-	vInit  float32
+	stim    []int // per local cell: its next stimulus event (Built.Stim)
+	p       *Pop
+	nIn     int
+	chunks  []*chunk
+	chunkOf []int32 // per local cell: its chunk
+	last    []float64
+	// bg holds every cell's background streams: cell c's are
+	// bg[c*nstream:], by spec and synapse.
+	bg      []bgStream
+	nspec   int
+	nstream int
+	vInit   float32
 }
+
+// TileCells is the most cells one batched stream of the engine steps:
+// larger populations are cut into tiles that the workers share.
+var TileCells = 512
 
 // MaxSteps bounds a run's steps (warm-up included): more is a typing
 // mistake, not a simulation.
@@ -147,30 +187,37 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		for i := range pe.last {
 			pe.last[i] = -1e300
 		}
-		pe.ring = make([][]float32, R)
-		for r := range pe.ring {
-			pe.ring[r] = make([]float32, p.N*pe.nIn)
-		}
-		w := min(workers, p.N)
+		// Tiles of at most TileCells cells keep a stream's buffers in
+		// cache; the workers share them out.
+		w := max(min(workers, p.N), (p.N+TileCells-1)/TileCells)
 		for c := 0; c < w; c++ {
 			lo, hi := c*p.N/w, (c+1)*p.N/w
 			if hi > lo {
-				pe.chunks = append(pe.chunks, &chunk{lo: lo, hi: hi, s: surrogate.NewStream(p.Model, hi-lo, pe.vInit), drive: make([]float32, (hi-lo)*pe.nIn)})
+				pe.chunks = append(pe.chunks, &chunk{lo: lo, hi: hi, s: surrogate.NewStream(p.Model, hi-lo, pe.vInit),
+					drive: make([]float32, (hi-lo)*pe.nIn), ring: make([][]ringEv, R)})
+				for c := lo; c < hi; c++ {
+					pe.chunkOf = append(pe.chunkOf, int32(len(pe.chunks)-1))
+				}
 			}
 		}
-		for si, spec := range p.bg {
-			st := make([]bgStream, p.N*len(spec.syns))
-			for c := 0; c < p.N; c++ {
+		pe.nspec, pe.nstream = p.specs()
+		pe.bg = make([]bgStream, p.N*pe.nstream)
+		for c := 0; c < p.N; c++ {
+			part := p.part(c)
+			ch := pe.chunks[pe.chunkOf[c]]
+			id := c * pe.nstream
+			for si, spec := range part.bg {
 				for q := range spec.syns {
-					s := &st[c*len(spec.syns)+q]
-					s.rng = newStreamRNG(b.Net.Seed, 2, uint64(pi), uint64(si), uint64(c), uint64(q))
+					s := &pe.bg[id]
+					s.rng = newStreamRNG(part.seed, 2, uint64(pi), uint64(si), uint64(c-part.lo), uint64(q))
 					s.next = math.Inf(1)
 					if spec.rateHz > 0 {
 						s.next = s.rng.exp() * 1000 / spec.rateHz
+						ch.schedule(int32(id-ch.lo*pe.nstream), s.next, 0, dt)
 					}
+					id++
 				}
 			}
-			pe.bg = append(pe.bg, st)
 		}
 		pes = append(pes, pe)
 	}
@@ -199,51 +246,38 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		for _, pe := range pes {
 			p := pe.p
 			var wg sync.WaitGroup
-			for _, ch := range pe.chunks {
+			var next atomic.Int64
+			for range min(workers, len(pe.chunks)) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					nIn := pe.nIn
-					ring := pe.ring[slot]
-					copy(ch.drive, ring[ch.lo*nIn:ch.hi*nIn])
-					clear(ring[ch.lo*nIn : ch.hi*nIn])
-					for si, spec := range p.bg {
-						ns := len(spec.syns)
-						st := pe.bg[si]
-						for c := ch.lo; c < ch.hi; c++ {
-							rec := recorded[p.First+c]
-							for q, syn := range spec.syns {
-								s := &st[c*ns+q]
-								for s.next < t1 {
-									row := ch.drive[(c-ch.lo)*nIn:]
-									// in this step's bin k, whatever rounding says
-									q, off := p.Model.Arch.PlaceInBin(s.next, k)
-									row[p.input[q][syn]] += float32(spec.wUS)
-									if j := p.timing[q][syn]; j >= 0 {
-										row[j] += float32(spec.wUS * off)
-									}
-									if rec {
-										recMu.Lock()
-										res.Inputs[p.First+c] = append(res.Inputs[p.First+c], biophys.Event{TimeMS: s.next - warmMS, Syn: syn, WeightUS: spec.wUS})
-										recMu.Unlock()
-									}
-									s.next += s.rng.exp() * 1000 / spec.rateHz
-								}
-							}
+					for {
+						i := int(next.Add(1) - 1)
+						if i >= len(pe.chunks) {
+							return
 						}
-					}
-					if b.Stim != nil {
-						pe.stimulate(ch, k, t1, warmMS, b.Stim, recorded, res, &recMu)
-					}
-					ch.s.Step(ch.drive)
-					ch.spikes = ch.spikes[:0]
-					ro := p.Model.Readout
-					ts := (float64(k)+0.5)*dt + ro.ShiftMS
-					for i, pr := range ch.s.P {
-						c := ch.lo + i
-						if pr > ro.P && ts-pe.last[c] >= ro.RefractoryMS {
-							pe.last[c] = ts
-							ch.spikes = append(ch.spikes, NetSpike{Cell: int32(p.First + c), TimeMS: ts})
+						ch := pe.chunks[i]
+						for _, e := range ch.ring[slot] {
+							ch.drive[e.At] += e.W
+						}
+						ch.ring[slot] = ch.ring[slot][:0]
+						if pe.nstream > 0 {
+							pe.background(ch, k, t1, dt, warmMS, recorded, res, &recMu)
+						}
+						if b.Stim != nil {
+							pe.stimulate(ch, k, t1, warmMS, b.Stim, recorded, res, &recMu)
+						}
+						ch.s.Step(ch.drive)
+						clear(ch.drive)
+						ch.spikes = ch.spikes[:0]
+						ro := p.Model.Readout
+						ts := (float64(k)+0.5)*dt + ro.ShiftMS
+						for i, pr := range ch.s.P {
+							c := ch.lo + i
+							if pr > ro.P && ts-pe.last[c] >= ro.RefractoryMS {
+								pe.last[c] = ts
+								ch.spikes = append(ch.spikes, NetSpike{Cell: int32(p.First + c), TimeMS: ts})
+							}
 						}
 					}
 				}()
@@ -264,11 +298,13 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 						w := pl.weight(b, ei, sp.TimeMS)
 						tp := pes[popOf[e.Target]]
 						local := int(e.Target) - tp.p.First
-						row := tp.ring[(k+int(e.Delay)+shiftSteps[pi])%R][local*tp.nIn:]
-						row[e.Input] += w
+						tc := tp.chunks[tp.chunkOf[local]]
+						r := &tc.ring[(k+int(e.Delay)+shiftSteps[pi])%R]
+						at := int32((local - tc.lo) * tp.nIn)
+						*r = append(*r, ringEv{at + int32(e.Input), w})
 						if tp.p.midOff != 0 {
 							if j := tp.p.timing[tp.p.mid][e.Syn]; j >= 0 {
-								row[j] += w * float32(tp.p.midOff)
+								*r = append(*r, ringEv{at + int32(j), w * float32(tp.p.midOff)})
 							}
 						}
 						if recorded[int(e.Target)] {
@@ -332,5 +368,58 @@ func (pe *popEngine) stimulate(ch *chunk, k int, t1, warmMS float64, stim [][]st
 				mu.Unlock()
 			}
 		}
+	}
+}
+
+// background adds the background events of the chunk's cells that fall in
+// step k (before t1) to their drive, placed in the bin, and records them
+// for recorded cells. Only the streams the calendar lists as due are
+// visited, in the order of cell, spec and synapse, so that each cell's
+// drive sums its events in the same order however they were scheduled.
+func (pe *popEngine) background(ch *chunk, k int, t1, dt, warmMS float64, recorded map[int]bool, res *RunResult, mu *sync.Mutex) {
+	p := pe.p
+	slot := k % calendarSteps
+	due := ch.due[slot]
+	ch.due[slot] = nil
+	slices.Sort(due)
+	base := ch.lo * pe.nstream
+	for _, id := range due {
+		g := base + int(id)
+		s := &pe.bg[g]
+		if s.next >= t1 { // filed early: beyond the calendar, or rounding
+			ch.schedule(id, s.next, k+1, dt)
+			continue
+		}
+		c := g / pe.nstream
+		part := p.part(c)
+		si, q := 0, g%pe.nstream
+		for q >= len(part.bg[si].syns) {
+			q -= len(part.bg[si].syns)
+			si++
+		}
+		spec := &part.bg[si]
+		syn := spec.syns[q]
+		rec := recorded[p.First+c]
+		row := ch.drive[(c-ch.lo)*pe.nIn:]
+		for s.next < t1 {
+			// in this step's bin k, whatever rounding says
+			qb, off := p.Model.Arch.PlaceInBin(s.next, k)
+			row[p.input[qb][syn]] += float32(spec.wUS)
+			if j := p.timing[qb][syn]; j >= 0 {
+				row[j] += float32(spec.wUS * off)
+			}
+			if rec {
+				mu.Lock()
+				res.Inputs[p.First+c] = append(res.Inputs[p.First+c], biophys.Event{TimeMS: s.next - warmMS, Syn: syn, WeightUS: spec.wUS})
+				mu.Unlock()
+			}
+			s.next += s.rng.exp() * 1000 / spec.rateHz
+		}
+		ch.schedule(id, s.next, k+1, dt)
+	}
+	// Hand the emptied list back for reuse unless the bucket has been
+	// refilled meanwhile (only by events a whole calendar ahead).
+	if ch.due[slot] == nil {
+		ch.due[slot] = due[:0]
 	}
 }

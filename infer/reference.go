@@ -155,12 +155,15 @@ func runReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, drop f
 		return nil, err
 	}
 	for pi, p := range b.Pops {
-		for si, spec := range p.bg {
+		nspec, _ := p.specs()
+		for si := range nspec {
 			for c := 0; c < p.N; c++ {
 				sys, local := pop.Locate(p.First + c)
+				part := p.part(c)
+				spec, lc := part.bg[si], uint64(c-part.lo)
 				for q, syn := range spec.syns {
-					s := &bgEvents{rng: newStreamRNG(b.Net.Seed, 2, uint64(pi), uint64(si), uint64(c), uint64(q)), rate: spec.rateHz, w: spec.wUS,
-						drop: drop, dropRNG: newStreamRNG(b.Net.Seed, 3, uint64(pi), uint64(si), uint64(c), uint64(q))}
+					s := &bgEvents{rng: newStreamRNG(part.seed, 2, uint64(pi), uint64(si), lc, uint64(q)), rate: spec.rateHz, w: spec.wUS,
+						drop: drop, dropRNG: newStreamRNG(part.seed, 3, uint64(pi), uint64(si), lc, uint64(q))}
 					if s.rate > 0 {
 						s.next = s.rng.exp() * 1000 / s.rate
 					}
