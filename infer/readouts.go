@@ -2,6 +2,7 @@ package infer
 
 import (
 	"math"
+	"strings"
 
 	"neurosurrogate/infer/metrics"
 )
@@ -143,4 +144,51 @@ func variance(x []float64) float64 {
 		s += (v - m) * (v - m)
 	}
 	return s / float64(len(x))
+}
+
+// ReadoutNames lists the readouts of a network with populations pops, as
+// Value and the sweep's table name them: "rate_hz.POP" per population,
+// then the network's.
+func ReadoutNames(pops []string) []string {
+	var out []string
+	for _, p := range pops {
+		out = append(out, "rate_hz."+p)
+	}
+	return append(out, "stim_rate_hz", "isi_cv", "synchrony", "burst_fraction", "psth_peak_hz", "psth_latency_ms")
+}
+
+// ReadoutUnit is the unit of a readout named as ReadoutNames names it.
+func ReadoutUnit(name string) string {
+	switch {
+	case strings.HasPrefix(name, "rate_hz.") || strings.HasSuffix(name, "_hz"):
+		return "Hz"
+	case strings.HasSuffix(name, "_ms"):
+		return "ms"
+	}
+	return "1"
+}
+
+// Value is the readout named as ReadoutNames names it (NaN: unknown).
+func (r Readouts) Value(name string) float64 {
+	if pop, ok := strings.CutPrefix(name, "rate_hz."); ok {
+		if x, ok := r.RateHz[pop]; ok {
+			return x
+		}
+		return math.NaN()
+	}
+	switch name {
+	case "stim_rate_hz":
+		return r.StimRateHz
+	case "isi_cv":
+		return r.ISICV
+	case "synchrony":
+		return r.Synchrony
+	case "burst_fraction":
+		return r.BurstFraction
+	case "psth_peak_hz":
+		return r.PSTHPeakHz
+	case "psth_latency_ms":
+		return r.PSTHLatencyMS
+	}
+	return math.NaN()
 }

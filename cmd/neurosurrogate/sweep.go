@@ -1,0 +1,337 @@
+package main
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"neurosurrogate/artifacts"
+	"neurosurrogate/cmd/internal/progress"
+	"neurosurrogate/infer"
+	"neurosurrogate/internal/atomicfile"
+)
+
+func init() {
+	register(&command{
+		name:    "sweep",
+		summary: "map a network's readouts over a grid of parameter values (default: a Rett-style plasticity study)",
+		run:     runSweep,
+	})
+}
+
+// The default study: the shipped Rett-style network over a 20 x 20 grid
+// of its recurrent synapses' utilization and recovery time constant.
+const defaultSweepNetwork = "rett-stp"
+
+var defaultSweepAxes = []string{
+	"projections.0.stp.U=0.05:0.95:20",
+	"projections.0.stp.tau_rec_ms=20:1000:20",
+}
+
+// axisFlags collects repeated --axis flags.
+type axisFlags []infer.Axis
+
+func (a *axisFlags) String() string { return fmt.Sprint(len(*a)) }
+
+func (a *axisFlags) Set(s string) error {
+	x, err := infer.ParseAxis(s)
+	if err != nil {
+		return err
+	}
+	*a = append(*a, x)
+	return nil
+}
+
+func runSweep(args []string, stdout io.Writer) error {
+	fs := newFlags("sweep", "[--network NET.json] [--axis PATH=LO:HI:N | PATH=V1,V2,...]... [--tstop MS] [--out DIR] [--check K] [--psth] [--json]")
+	netArg := fs.String("network", defaultSweepNetwork, "base network (JSON file or shipped name: "+fmt.Sprint(artifacts.Names("networks", ".json"))+")")
+	var axes axisFlags
+	fs.Var(&axes, "axis", "a swept field: its path in the network description (object keys and list indices joined by dots) = LO:HI:N (N values from LO to HI) or a list V1,V2,...; repeat for more axes (default: "+strings.Join(defaultSweepAxes, " and ")+" on the default network)")
+	tstop := fs.Float64("tstop", 300, "simulated time measured per variant (ms), after the network's warm-up")
+	window := fs.Float64("window", 50, "stimulus response window from the first stimulus (ms)")
+	bin := fs.Float64("bin", 5, "PSTH and synchrony bin (ms)")
+	out := fs.String("out", "", "output folder (default: sweep-NAME-KEY in the current folder, KEY a hash of the sweep); a sweep killed part way resumes when run again with the same folder")
+	psth := fs.Bool("psth", false, "also write every variant's PSTH (column psth_hz)")
+	check := fs.Int("check", 0, "run this many variants, spread over the grid, in the reference simulator too and compare their readouts")
+	dt := fs.Float64("dt", 0.025, "reference time step for --check (ms)")
+	batchCells := fs.Int("batch-cells", 65536, "about this many cells (variants x cells per variant) run together in one engine pass")
+	workers := fs.Int("workers", 0, "worker threads (0: one per core)")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object on the last line")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if err := checkTime(*tstop, *dt); err != nil {
+		return err
+	}
+	if err := checkWorkers(*workers); err != nil {
+		return err
+	}
+	switch {
+	case !(*window > 0) || math.IsInf(*window, 0):
+		return usagef("--window %v: must be a positive number of ms", *window)
+	case !(*bin > 0) || *bin > *tstop:
+		return usagef("--bin %v: must be a positive number of ms, at most --tstop", *bin)
+	case *check < 0:
+		return usagef("--check %d: must not be negative", *check)
+	case *batchCells < 1:
+		return usagef("--batch-cells %d: must be at least 1", *batchCells)
+	}
+	netSet := false
+	fs.Visit(func(f *flag.Flag) { netSet = netSet || f.Name == "network" })
+	if len(axes) == 0 {
+		if netSet {
+			return usagef("give at least one --axis PATH=LO:HI:N (the default grid belongs to the default network)")
+		}
+		for _, s := range defaultSweepAxes {
+			a, err := infer.ParseAxis(s)
+			if err != nil {
+				return err
+			}
+			axes = append(axes, a)
+		}
+	}
+	data, name, err := artifacts.ReadNetwork(*netArg)
+	if err != nil {
+		return err
+	}
+	plan, err := infer.NewSweepPlan(name, data, axes, *tstop, *window, *bin, *batchCells, *psth)
+	if err != nil {
+		return err
+	}
+	net, err := infer.ParseNetwork(name, data)
+	if err != nil {
+		return err
+	}
+	r := &infer.CachedResolver{R: artifacts.Resolver{}}
+	first, err := plan.Variant(0, r)
+	if err != nil {
+		return err
+	}
+	if err := checkSampleGrid(*tstop, first.SampleDT, "models'"); err != nil {
+		return err
+	}
+	if *check > 0 {
+		if err := checkModelTime(first.SampleDT, *tstop, *dt); err != nil {
+			return err
+		}
+	}
+	dir := *out
+	if dir == "" {
+		dir = fmt.Sprintf("sweep-%s-%s", net.Name, plan.Key())
+	}
+	if err := checkOverwrite([]pathArg{{"--out", dir}}, []pathArg{{"--network", artifactFile(*netArg, "", "networks", ".json")}}); err != nil {
+		return err
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return usagef("--out %s: a file, not a folder", dir)
+	}
+	sd, err := infer.OpenSweepDir(dir, plan)
+	if errors.Is(err, infer.ErrOtherSweep) {
+		return usagef("--out %v", err)
+	}
+	if err != nil {
+		return err
+	}
+	var pops []string
+	for _, p := range first.Pops {
+		pops = append(pops, p.Name)
+	}
+	names := infer.ReadoutNames(pops)
+	n := len(plan.Points())
+	nb := (n + plan.Batch - 1) / plan.Batch
+	fmt.Fprintf(stdout, "sweep of %s: %d variants (%s) of %d cells, %g ms each after a %g ms warm-up, %d per engine pass; results in %s\n",
+		net.Name, n, gridShape(plan), first.Cells, *tstop, first.Net.WarmupMS, plan.Batch, dir)
+
+	// Batches already done (a resumed sweep) are read back, the rest run.
+	var rows []infer.SweepRow
+	var todo []int
+	for j := range nb {
+		got, ok, err := sd.Batch(j)
+		if err != nil {
+			return err
+		}
+		if ok {
+			rows = append(rows, got...)
+		} else {
+			todo = append(todo, j)
+		}
+	}
+	if done := nb - len(todo); done > 0 {
+		fmt.Fprintf(stdout, "resuming: %d of %d engine passes already done\n", done, nb)
+	}
+	bar := progress.New("sweep", int64(n), "variants")
+	bar.StartAt(int64(len(rows)))
+	start := time.Now()
+	var engine time.Duration
+	var cellSteps float64
+	for _, j := range todo {
+		lo, hi := j*plan.Batch, min(n, (j+1)*plan.Batch)
+		base := int64(len(rows))
+		got, wall, err := plan.RunBatch(lo, hi, r, *workers, func(k, steps int) {
+			bar.Set(base+int64(float64(hi-lo)*float64(k)/float64(steps)), fmt.Sprintf("pass %d/%d", j+1, nb))
+		})
+		if err != nil {
+			return err
+		}
+		if err := sd.SaveBatch(j, got); err != nil {
+			return err
+		}
+		rows = append(rows, got...)
+		engine += wall
+		cellSteps += float64((hi-lo)*first.Cells) * (*tstop + first.Net.WarmupMS) / first.SampleDT
+		bar.Set(int64(len(rows)), fmt.Sprintf("pass %d/%d", j+1, nb))
+	}
+	bar.Done()
+	sortRows(rows)
+	elapsed := time.Since(start)
+	table := filepath.Join(dir, "sweep.arrow")
+	if err := infer.WriteSweepArrow(table, plan, names, rows); err != nil {
+		return err
+	}
+	plots, err := infer.WriteSweepPlots(dir, plan, names, rows)
+	if err != nil {
+		return err
+	}
+	rep := sweepReport{Network: net.Name, Variants: n, Cells: first.Cells, TstopMS: *tstop, WarmupMS: first.Net.WarmupMS, Batch: plan.Batch,
+		Passes: len(todo), Resumed: nb - len(todo), WallS: elapsed.Seconds(), EngineS: engine.Seconds(), Out: dir, Table: table, Plots: plots}
+	if cellSteps > 0 {
+		us := engine.Seconds() / cellSteps * 1e6
+		rep.CellStepUS = &us
+	}
+	fmt.Fprintf(stdout, "ran %d variants in %d engine passes in %.1f s (engine %.1f s", n-rep.Resumed*plan.Batch, len(todo), rep.WallS, rep.EngineS)
+	if rep.CellStepUS != nil {
+		fmt.Fprintf(stdout, ", %.2f us per cell-step", *rep.CellStepUS)
+	}
+	fmt.Fprintf(stdout, ")\ntable: %s (%d rows: %s, spikes, %s)\n", table, len(rows), strings.Join(plan.AxisPaths(), ", "), strings.Join(names, ", "))
+	if len(plots) > 0 {
+		fmt.Fprintf(stdout, "plots: %d PNGs in %s (one per readout)\n", len(plots), dir)
+	}
+	printRanges(stdout, names, rows)
+
+	if *check > 0 {
+		pts := infer.CheckPoints(n, *check)
+		var checks []infer.CheckRow
+		cb := progress.New("reference checks", int64(len(pts)), "variants")
+		for i, v := range pts {
+			c, ok, err := sd.Check(v)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				c, err = plan.RunCheck(v, r, *dt, *workers, func(ms float64) {
+					cb.Set(int64(i), fmt.Sprintf("variant %d: %.0f ms", v, ms))
+				})
+				if err != nil {
+					return err
+				}
+				if err := sd.SaveCheck(c); err != nil {
+					return err
+				}
+			}
+			checks = append(checks, c)
+			cb.Set(int64(i+1), "")
+		}
+		cb.Done()
+		rep.Check = infer.CompareChecks(names, rows, checks)
+		rep.CheckVariants = pts
+		fmt.Fprintf(stdout, "reference checks of %d variants (%v): per readout, correlation across them and mean |surrogate - reference|\n", len(pts), pts)
+		for _, s := range rep.Check {
+			fmt.Fprintf(stdout, "  %-16s r %s  mean |diff| %s %s   sur %s   ref %s\n", s.Readout, fmtNaN(s.Corr), fmtNaN(s.MeanAbsDiff), infer.ReadoutUnit(s.Readout),
+				fmtList(s.Sur), fmtList(s.Ref))
+		}
+		cj, err := json.MarshalIndent(sanitize(rep.Check), "", " ")
+		if err != nil {
+			return err
+		}
+		if err := atomicfile.Write(filepath.Join(dir, "check.json"), func(w io.Writer) error { _, err := w.Write(append(cj, '\n')); return err }); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		b, err := json.Marshal(sanitize(rep))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, string(b))
+	}
+	return nil
+}
+
+// sweepReport is the sweep command's JSON report.
+type sweepReport struct {
+	Network       string            `json:"network"`
+	Variants      int               `json:"variants"`
+	Cells         int               `json:"cells_per_variant"`
+	TstopMS       float64           `json:"tstop_ms"`
+	WarmupMS      float64           `json:"warmup_ms"`
+	Batch         int               `json:"variants_per_pass"`
+	Passes        int               `json:"passes_run"`
+	Resumed       int               `json:"passes_resumed"`
+	WallS         float64           `json:"wall_s"`
+	EngineS       float64           `json:"engine_s"`
+	CellStepUS    *float64          `json:"cell_step_us"`
+	Out           string            `json:"out"`
+	Table         string            `json:"table"`
+	Plots         []string          `json:"plots"`
+	CheckVariants []int             `json:"check_variants,omitempty"`
+	Check         []infer.CheckStat `json:"check,omitempty"`
+}
+
+func gridShape(p *infer.SweepPlan) string {
+	var s []string
+	for _, a := range p.Axes {
+		s = append(s, fmt.Sprintf("%d %s", len(a.Values), a.Path))
+	}
+	return strings.Join(s, " x ")
+}
+
+func sortRows(rows []infer.SweepRow) {
+	slices.SortFunc(rows, func(a, b infer.SweepRow) int { return cmp.Compare(a.Variant, b.Variant) })
+}
+
+// printRanges prints each readout's range over the grid.
+func printRanges(w io.Writer, names []string, rows []infer.SweepRow) {
+	for _, n := range names {
+		lo, hi, nan := math.Inf(1), math.Inf(-1), 0
+		for _, r := range rows {
+			v := r.R.Value(n)
+			if math.IsNaN(v) {
+				nan++
+				continue
+			}
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		s := fmt.Sprintf("  %-16s %.4g to %.4g %s", n, lo, hi, infer.ReadoutUnit(n))
+		if lo > hi {
+			s = fmt.Sprintf("  %-16s undefined", n)
+		}
+		if nan > 0 {
+			s += fmt.Sprintf(" (undefined in %d variants)", nan)
+		}
+		fmt.Fprintln(w, s)
+	}
+}
+
+func fmtNaN(x float64) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f", x)
+}
+
+func fmtList(xs []float64) string {
+	var s []string
+	for _, x := range xs {
+		s = append(s, fmtNaN(x))
+	}
+	return "[" + strings.Join(s, " ") + "]"
+}

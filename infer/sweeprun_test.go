@@ -1,0 +1,347 @@
+package infer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"neurosurrogate/artifacts"
+)
+
+func mustAxis(t *testing.T, s string) Axis {
+	t.Helper()
+	a, err := ParseAxis(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestSweepPlanErrors: a plan is refused, with the axis and the reason,
+// when an axis misses the description, addresses no number, gives a
+// value the network does not accept, repeats, or sweeps the warm-up.
+func TestSweepPlanErrors(t *testing.T) {
+	for _, tc := range []struct {
+		axes []string
+		want string
+	}{
+		{[]string{"projections.0.stp.V=0.1:0.5:3"}, `has no field "V"`},
+		{[]string{"projections.7.p=0.1:0.5:3"}, `is a list of 3; "7" is not an index`},
+		{[]string{"populations.0.name=1,2"}, "not a number (a string)"},
+		{[]string{"projections.0.stp=1,2"}, "not a number (a object)"},
+		{[]string{"projections.0.p=0.1,1.5"}, "variant projections.0.p = 1.5"},
+		{[]string{"projections.0.stp.U=0:1:3"}, "utilization must lie in (0, 1]"},
+		{[]string{"warmup_ms=0,100"}, "one warm-up"},
+		{[]string{"seed=1,2", "seed=3"}, "given twice"},
+		{[]string{"seed=0:1000:1001", "projections.0.p=0:1:2000"}, "more than"},
+	} {
+		var axes []Axis
+		for _, s := range tc.axes {
+			axes = append(axes, mustAxis(t, s))
+		}
+		_, err := NewSweepPlan("stack.json", []byte(stackBase), axes, 100, 50, 5, 1000, false)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want %q", tc.axes, err, tc.want)
+		}
+	}
+}
+
+// smallPlan is a 2 x 3 sweep of stackBase run in batches of 2 variants.
+func smallPlan(t *testing.T, psth bool) *SweepPlan {
+	t.Helper()
+	axes := []Axis{mustAxis(t, "projections.0.stp.U=0.1,0.9"), mustAxis(t, "populations.0.background.0.rate_hz=500:1500:3")}
+	p, err := NewSweepPlan("stack.json", []byte(stackBase), axes, 150, 40, 5, 100, psth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Batch != 2 {
+		t.Fatalf("batch %d, want 2 (100 cells per pass, 50 per variant)", p.Batch)
+	}
+	return p
+}
+
+func runPlan(t *testing.T, p *SweepPlan) []SweepRow {
+	t.Helper()
+	r := &CachedResolver{R: artifacts.Resolver{}}
+	var rows []SweepRow
+	n := len(p.Points())
+	for lo := 0; lo < n; lo += p.Batch {
+		got, _, err := p.RunBatch(lo, min(n, lo+p.Batch), r, 2, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, got...)
+	}
+	return rows
+}
+
+// TestSweepRows: every row is its variant's network run alone and read
+// out: values in grid order, readouts equal to ComputeReadouts of the
+// variant's own run, and the readouts follow the swept background rate.
+func TestSweepRows(t *testing.T) {
+	p := smallPlan(t, true)
+	rows := runPlan(t, p)
+	if len(rows) != 6 {
+		t.Fatalf("%d rows, want 6", len(rows))
+	}
+	r := &CachedResolver{R: artifacts.Resolver{}}
+	for i, row := range rows {
+		if row.Variant != i || !slices.Equal(row.Values, p.Points()[i]) {
+			t.Fatalf("row %d: variant %d, values %v", i, row.Variant, row.Values)
+		}
+		b, err := p.Variant(i, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := RunSurrogate(b, p.Tstop, EngineOptions{WarmupMS: b.Net.WarmupMS})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := ComputeReadouts(b, run, ReadoutOptions{StimMS: 60, WindowMS: 40, BinMS: 5})
+		for _, n := range ReadoutNames([]string{"E", "I"}) {
+			if g, w := row.R.Value(n), want.Value(n); g != w && !(math.IsNaN(g) && math.IsNaN(w)) {
+				t.Errorf("variant %d %s: %g, alone %g", i, n, g, w)
+			}
+		}
+		if row.Spikes != len(run.Spikes) || len(row.PSTH) != 30 {
+			t.Errorf("variant %d: %d spikes (alone %d), PSTH of %d bins", i, row.Spikes, len(run.Spikes), len(row.PSTH))
+		}
+	}
+	// More background drive, more E firing, at both U.
+	for _, u := range []int{0, 3} {
+		if !(rows[u].R.RateHz["E"] < rows[u+2].R.RateHz["E"]) {
+			t.Errorf("E rate does not grow with its background: %g, %g", rows[u].R.RateHz["E"], rows[u+2].R.RateHz["E"])
+		}
+	}
+}
+
+// TestSweepArrow: the table reads back with the Arrow library: one row
+// per variant, the axes and readouts as float64 columns with units, NaN
+// kept, the PSTH as a fixed-size list, the plan in the metadata.
+func TestSweepArrow(t *testing.T) {
+	p := smallPlan(t, true)
+	rows := runPlan(t, p)
+	rows[1].R.ISICV = math.NaN()
+	names := ReadoutNames([]string{"E", "I"})
+	path := filepath.Join(t.TempDir(), "sweep.arrow")
+	if err := WriteSweepArrow(path, p, names, rows); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.NewGoAllocator()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	sc := rd.Schema()
+	want := append([]string{"variant", "projections.0.stp.U", "populations.0.background.0.rate_hz", "spikes"}, names...)
+	want = append(want, "psth_hz")
+	var got []string
+	for _, fl := range sc.Fields() {
+		got = append(got, fl.Name)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("columns %v, want %v", got, want)
+	}
+	md, _ := sc.Metadata().GetValue(SweepMetadataKey)
+	var back SweepPlan
+	if err := json.Unmarshal([]byte(md), &back); err != nil || back.Tstop != 150 || len(back.Axes) != 2 {
+		t.Fatalf("plan metadata %q: %v", md, err)
+	}
+	if u, _ := sc.Field(4).Metadata.GetValue("unit"); u != "Hz" {
+		t.Errorf("unit of %s: %q", sc.Field(4).Name, u)
+	}
+	n := 0
+	for i := 0; i < rd.NumRecords(); i++ {
+		rec, err := rd.Record(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r := 0; r < int(rec.NumRows()); r++ {
+			row := rows[n]
+			if v := rec.Column(0).(*array.Int32).Value(r); int(v) != row.Variant {
+				t.Fatalf("row %d: variant %d", n, v)
+			}
+			if v := rec.Column(2).(*array.Float64).Value(r); v != row.Values[1] {
+				t.Errorf("row %d: rate axis %g, want %g", n, v, row.Values[1])
+			}
+			for j, name := range names {
+				v, w := rec.Column(4+j).(*array.Float64).Value(r), row.R.Value(name)
+				if v != w && !(math.IsNaN(v) && math.IsNaN(w)) {
+					t.Errorf("row %d %s: %g, want %g", n, name, v, w)
+				}
+			}
+			ps := rec.Column(4 + len(names)).(*array.FixedSizeList)
+			if ps.DataType().(*arrow.FixedSizeListType).Len() != 30 {
+				t.Fatalf("psth type %v", ps.DataType())
+			}
+			vals := ps.ListValues().(*array.Float32)
+			if x := vals.Value(r*30 + 13); x != float32(row.PSTH[13]) {
+				t.Errorf("row %d psth bin 13: %g, want %g", n, x, row.PSTH[13])
+			}
+			n++
+		}
+	}
+	if n != len(rows) {
+		t.Fatalf("%d rows read, %d written", n, len(rows))
+	}
+}
+
+// TestSweepDir: a folder keeps its plan and refuses another; saved batches
+// and checks come back as saved; a damaged part is named in the error.
+func TestSweepDir(t *testing.T) {
+	dir := t.TempDir()
+	p := smallPlan(t, false)
+	d, err := OpenSweepDir(dir, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := d.Batch(0); ok || err != nil {
+		t.Fatalf("a new folder has batch 0 (%v)", err)
+	}
+	rows := []SweepRow{{Variant: 0, Values: []float64{1, 2}, Spikes: 3, R: Readouts{RateHz: map[string]float64{"E": 4}, ISICV: math.NaN()}}}
+	if err := d.SaveBatch(0, rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SaveCheck(CheckRow{Variant: 5, Ref: Readouts{Synchrony: 0.5}}); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := OpenSweepDir(dir, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := d2.Batch(0)
+	if !ok || err != nil || got[0].R.RateHz["E"] != 4 || !math.IsNaN(got[0].R.ISICV) || got[0].Spikes != 3 {
+		t.Fatalf("batch 0 back: %v %v %+v", ok, err, got)
+	}
+	if c, ok, err := d2.Check(5); !ok || err != nil || c.Ref.Synchrony != 0.5 {
+		t.Fatalf("check 5 back: %v %v %+v", ok, err, c)
+	}
+	other := *p
+	other.Tstop = 200
+	if _, err := OpenSweepDir(dir, &other); !errors.Is(err, ErrOtherSweep) {
+		t.Fatalf("another plan in the same folder: %v", err)
+	}
+	if err := os.WriteFile(d.part("batch", 1), []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.Batch(1); err == nil || !strings.Contains(err.Error(), "batch-000001.gob") {
+		t.Fatalf("damaged part: %v", err)
+	}
+}
+
+// TestCheckPoints: k points spread over n, ends included, no repeats.
+func TestCheckPoints(t *testing.T) {
+	for _, tc := range []struct {
+		n, k int
+		want []int
+	}{
+		{400, 10, []int{0, 44, 89, 133, 177, 222, 266, 310, 355, 399}},
+		{3, 10, []int{0, 1, 2}},
+		{7, 1, []int{0}},
+		{5, 2, []int{0, 4}},
+	} {
+		if got := CheckPoints(tc.n, tc.k); !slices.Equal(got, tc.want) {
+			t.Errorf("CheckPoints(%d, %d) = %v, want %v", tc.n, tc.k, got, tc.want)
+		}
+	}
+}
+
+// TestCompareChecks: correlation and mean difference per readout over the
+// checked variants, undefined readouts left out.
+func TestCompareChecks(t *testing.T) {
+	rows := make([]SweepRow, 6)
+	var checks []CheckRow
+	for i := range rows {
+		x := float64(i)
+		rows[i] = SweepRow{Variant: i, R: Readouts{RateHz: map[string]float64{"E": x}, Synchrony: x, ISICV: math.NaN()}}
+		if i%2 == 1 || i == 0 {
+			checks = append(checks, CheckRow{Variant: i, Ref: Readouts{RateHz: map[string]float64{"E": 2*x + 1}, Synchrony: -x, ISICV: 1}})
+		}
+	}
+	st := CompareChecks([]string{"rate_hz.E", "synchrony", "isi_cv"}, rows, checks)
+	if math.Abs(st[0].Corr-1) > 1e-12 || math.Abs(st[0].MeanAbsDiff-(1+2+4+6)/4.0) > 1e-12 {
+		t.Errorf("rate: %+v", st[0])
+	}
+	if math.Abs(st[1].Corr+1) > 1e-12 {
+		t.Errorf("synchrony: %+v", st[1])
+	}
+	if !math.IsNaN(st[2].Corr) || !math.IsNaN(st[2].MeanAbsDiff) || len(st[2].Sur) != 4 {
+		t.Errorf("isi_cv (undefined in the surrogate): %+v", st[2])
+	}
+}
+
+// TestSweepPlots: one PNG per readout for sweeps of 1 to 3 axes, none
+// beyond.
+func TestSweepPlots(t *testing.T) {
+	for _, tc := range []struct {
+		axes  []string
+		files int
+	}{
+		{[]string{"seed=1:4:4"}, 2},
+		{[]string{"seed=1:4:4", "projections.0.p=0.1:0.3:3"}, 2},
+		{[]string{"seed=1:4:4", "projections.0.p=0.1:0.3:3", "projections.1.weight_uS=1,2"}, 2},
+		{[]string{"seed=1,2", "projections.0.p=0.1,0.2", "projections.1.weight_uS=1,2", "projections.2.p=0,1"}, 0},
+	} {
+		var axes []Axis
+		for _, s := range tc.axes {
+			axes = append(axes, mustAxis(t, s))
+		}
+		p := &SweepPlan{Name: "t"}
+		for _, a := range axes {
+			p.Axes = append(p.Axes, SweepAxis(a))
+		}
+		var rows []SweepRow
+		for i, v := range p.Points() {
+			rows = append(rows, SweepRow{Variant: i, Values: v, R: Readouts{RateHz: map[string]float64{"E": float64(i)}, Synchrony: math.NaN()}})
+		}
+		dir := t.TempDir()
+		files, err := WriteSweepPlots(dir, p, []string{"rate_hz.E", "synchrony"}, rows)
+		if err != nil || len(files) != tc.files {
+			t.Fatalf("%d axes: %d files (%v), want %d", len(axes), len(files), err, tc.files)
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+				t.Fatalf("%s: not a PNG (%v)", f, err)
+			}
+		}
+	}
+}
+
+// TestSweepCheck: a reference spot check of an hh variant reads out close
+// to its surrogate row (the hh surrogate is spike for spike right).
+func TestSweepCheck(t *testing.T) {
+	p := smallPlan(t, false)
+	r := &CachedResolver{R: artifacts.Resolver{}}
+	rows, _, err := p.RunBatch(4, 6, r, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.RunCheck(5, r, 0.025, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Variant != 5 {
+		t.Fatalf("variant %d", c.Variant)
+	}
+	sur, ref := rows[1].R.RateHz["E"], c.Ref.RateHz["E"]
+	if !(ref > 5) || math.Abs(sur-ref) > 0.15*ref {
+		t.Errorf("E rate: surrogate %g Hz, reference %g Hz", sur, ref)
+	}
+}
