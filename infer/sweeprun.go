@@ -37,6 +37,8 @@ type SweepPlan struct {
 	// Batch is the variants run together in one engine pass.
 	Batch int  `json:"batch"`
 	PSTH  bool `json:"psth"`
+	// WarmupMS, if set, replaces the base network's warmup_ms.
+	WarmupMS *float64 `json:"warmup_ms,omitempty"`
 }
 
 // SweepAxis is Axis in the plan's JSON.
@@ -60,8 +62,8 @@ const MaxSweepVariants = 1 << 20
 // NewSweepPlan checks that every axis addresses a number of the base
 // network and that the grid is not too large. batchCells sets how many
 // variants share an engine pass (about that many cells).
-func NewSweepPlan(name string, base []byte, axes []Axis, tstopMS, windowMS, binMS float64, batchCells int, psth bool) (*SweepPlan, error) {
-	p := &SweepPlan{Name: name, Tstop: tstopMS, WindowMS: windowMS, BinMS: binMS, PSTH: psth}
+func NewSweepPlan(name string, base []byte, axes []Axis, tstopMS, windowMS, binMS float64, batchCells int, psth bool, warmupMS *float64) (*SweepPlan, error) {
+	p := &SweepPlan{Name: name, Tstop: tstopMS, WindowMS: windowMS, BinMS: binMS, PSTH: psth, WarmupMS: warmupMS}
 	net, err := ParseNetwork(name, base)
 	if err != nil {
 		return nil, err
@@ -139,6 +141,9 @@ func (p *SweepPlan) network(vals []float64) (*Network, error) {
 		return nil, fmt.Errorf("variant %s: %w", describe(p.paths(), vals), err)
 	}
 	net.lines = nil // lines of the compacted text mean nothing to the user
+	if p.WarmupMS != nil {
+		net.WarmupMS = *p.WarmupMS
+	}
 	return net, nil
 }
 

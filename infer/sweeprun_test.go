@@ -50,7 +50,7 @@ func TestSweepPlanErrors(t *testing.T) {
 		for _, s := range tc.axes {
 			axes = append(axes, mustAxis(t, s))
 		}
-		_, err := NewSweepPlan("stack.json", []byte(stackBase), axes, 100, 50, 5, 1000, false)
+		_, err := NewSweepPlan("stack.json", []byte(stackBase), axes, 100, 50, 5, 1000, false, nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want %q", tc.axes, err, tc.want)
 		}
@@ -61,7 +61,7 @@ func TestSweepPlanErrors(t *testing.T) {
 func smallPlan(t *testing.T, psth bool) *SweepPlan {
 	t.Helper()
 	axes := []Axis{mustAxis(t, "projections.0.stp.U=0.1,0.9"), mustAxis(t, "populations.0.background.0.rate_hz=500:1500:3")}
-	p, err := NewSweepPlan("stack.json", []byte(stackBase), axes, 150, 40, 5, 100, psth)
+	p, err := NewSweepPlan("stack.json", []byte(stackBase), axes, 150, 40, 5, 100, psth, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

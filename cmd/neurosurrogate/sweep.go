@@ -64,6 +64,7 @@ func runSweep(args []string, stdout io.Writer) error {
 	check := fs.Int("check", 0, "run this many variants, spread over the grid, in the reference simulator too and compare their readouts")
 	dt := fs.Float64("dt", 0.025, "reference time step for --check (ms)")
 	batchCells := fs.Int("batch-cells", 65536, "about this many cells (variants x cells per variant) run together in one engine pass")
+	warmup := fs.Float64("warmup", 0, "simulated time before the measured period, left out of every readout (ms, a multiple of the sample step; default: the network's warmup_ms)")
 	workers := fs.Int("workers", 0, "worker threads (0: one per core)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object on the last line")
 	if err := parseFlags(fs, args, 0); err != nil {
@@ -85,8 +86,18 @@ func runSweep(args []string, stdout io.Writer) error {
 	case *batchCells < 1:
 		return usagef("--batch-cells %d: must be at least 1", *batchCells)
 	}
-	netSet := false
-	fs.Visit(func(f *flag.Flag) { netSet = netSet || f.Name == "network" })
+	netSet, warmSet := false, false
+	fs.Visit(func(f *flag.Flag) {
+		netSet = netSet || f.Name == "network"
+		warmSet = warmSet || f.Name == "warmup"
+	})
+	var warm *float64
+	if warmSet {
+		if !(*warmup >= 0) || math.IsInf(*warmup, 0) {
+			return usagef("--warmup %v: must be a finite time >= 0", *warmup)
+		}
+		warm = warmup
+	}
 	if len(axes) == 0 {
 		if netSet {
 			return usagef("give at least one --axis PATH=LO:HI:N (the default grid belongs to the default network)")
@@ -103,7 +114,7 @@ func runSweep(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	plan, err := infer.NewSweepPlan(name, data, axes, *tstop, *window, *bin, *batchCells, *psth)
+	plan, err := infer.NewSweepPlan(name, data, axes, *tstop, *window, *bin, *batchCells, *psth, warm)
 	if err != nil {
 		return err
 	}

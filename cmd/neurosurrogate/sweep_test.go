@@ -64,12 +64,16 @@ func TestSweepCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "resuming: 1 of 2 engine passes already done") {
 		t.Fatalf("resume: exit %d: %s%s", code, stdout, errs)
 	}
-	if m := lastJSON(t, stdout); m["passes_run"] != 1.0 || m["passes_resumed"] != 1.0 {
+	if m := lastJSON(t, stdout); m["passes_run"] != 1.0 || m["passes_resumed"] != 1.0 || m["warmup_ms"] != 20.0 {
 		t.Errorf("resumed report %v", m)
 	}
 	again, err := os.ReadFile(filepath.Join(out, "sweep.arrow"))
 	if err != nil || !bytes.Equal(table, again) {
 		t.Errorf("the resumed sweep wrote another table (%v)", err)
+	}
+	code, stdout, errs = runT(t, "sweep", "--network", net, "--axis", "seed=1,2", "--warmup", "0", "--tstop", "50", "--out", filepath.Join(dir, "w0"), "--json")
+	if m := lastJSON(t, stdout); code != 0 || m["warmup_ms"] != 0.0 {
+		t.Errorf("--warmup 0: exit %d: %v %s", code, m, errs)
 	}
 	other := append([]string{}, args...)
 	other[8] = "200" // --tstop
@@ -103,6 +107,8 @@ func TestSweepErrors(t *testing.T) {
 		{[]string{"--network", net, "--axis", "seed=1,2", "--tstop", "0"}, "--tstop"},
 		{[]string{"--network", net, "--axis", "seed=1,2", "--check", "-1"}, "--check"},
 		{[]string{"--network", net, "--axis", "seed=1,2", "--window", "0"}, "--window"},
+		{[]string{"--network", net, "--axis", "seed=1,2", "--warmup", "-1"}, "--warmup"},
+		{[]string{"--network", net, "--axis", "seed=1,2", "--warmup", "0.01"}, "not a multiple of the sample step"},
 		{[]string{"--network", net, "--axis", "seed=1,2", "--out", file}, "a file, not a folder"},
 		{[]string{"--network", filepath.Join(dir, "none.json"), "--axis", "seed=1,2"}, "none.json"},
 	} {
@@ -129,7 +135,7 @@ func TestDefaultSweepPlan(t *testing.T) {
 		}
 		axes = append(axes, a)
 	}
-	p, err := infer.NewSweepPlan(name, data, axes, 300, 50, 5, 65536, false)
+	p, err := infer.NewSweepPlan(name, data, axes, 300, 50, 5, 65536, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
