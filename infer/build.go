@@ -94,6 +94,8 @@ type Built struct {
 	// Stim holds each cell's stimulus events (Network.Stimuli), by time;
 	// nil without stimuli.
 	Stim [][]stimEvent
+
+	bytes float64 // estimated footprint of building and running it
 }
 
 // Synapses is the number of connections.
@@ -321,6 +323,11 @@ func Build(n *Network, r Resolver) (*Built, error) {
 		scatter = max(scatter, slots*a.Conv)
 	}
 	edges, need := EstimateBytes(n, hidden, inputs, b.MaxDelay, scatter)
+	for _, p := range b.Pops {
+		_, streams := p.specs()
+		need += float64(p.N*streams) * float64(unsafe.Sizeof(bgStream{}))
+	}
+	b.bytes = need
 	if lim := memoryLimit(); need > float64(lim) {
 		return nil, n.errf("", "the network needs about %.1f GB (%d cells, %.3g connections), more than the %.1f GB available; make it smaller",
 			need/1e9, b.Cells, edges, float64(lim)/1e9)

@@ -47,7 +47,15 @@ func Stack(vs []*Built) (*Stacked, error) {
 			}
 		}
 	}
-	s := &Stacked{Built: &Built{Net: first.Net, SampleDT: first.SampleDT}, Variants: vs, at: make([][]int32, len(vs))}
+	need := 0.0
+	for _, v := range vs {
+		need += v.bytes
+	}
+	if lim := memoryLimit(); need > float64(lim) {
+		return nil, fmt.Errorf("stack: %d networks need about %.1f GB together, more than the %.1f GB available; stack fewer at a time (sweep --batch-cells)",
+			len(vs), need/1e9, float64(lim)/1e9)
+	}
+	s := &Stacked{Built: &Built{Net: first.Net, SampleDT: first.SampleDT, bytes: need}, Variants: vs, at: make([][]int32, len(vs))}
 	b := s.Built
 	for v := range vs {
 		s.at[v] = make([]int32, vs[v].Cells)

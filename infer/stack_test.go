@@ -3,6 +3,7 @@ package infer
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"neurosurrogate/artifacts"
@@ -171,5 +172,27 @@ func TestBackgroundCalendar(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("cell %d: %d background events arrived, %d drawn", c, len(got), len(want))
 		}
+	}
+}
+
+// TestStackMemory: networks that each fit but together exceed the memory
+// limit are refused before anything is allocated for the stack.
+func TestStackMemory(t *testing.T) {
+	net, err := ParseNetwork("s.json", []byte(stackBase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(net, &CachedResolver{R: artifacts.Resolver{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := MemoryLimit
+	defer func() { MemoryLimit = old }()
+	MemoryLimit = int64(b.bytes * 2.5)
+	if _, err := Stack([]*Built{b, b}); err != nil {
+		t.Fatalf("two fit: %v", err)
+	}
+	if _, err := Stack([]*Built{b, b, b}); err == nil || !strings.Contains(err.Error(), "--batch-cells") {
+		t.Fatalf("three do not fit: %v", err)
 	}
 }
