@@ -96,7 +96,7 @@ func writeSweepHeatmap(path string, plan *SweepPlan, name string, rows []SweepRo
 	if len(ax) == 3 {
 		per := len(ax[1].Values) * len(ax[2].Values)
 		k := len(ax[0].Values)
-		for _, i := range CheckPoints(k, MaxHeatmapSlices) {
+		for _, i := range evenly(k, MaxHeatmapSlices) {
 			if (i+1)*per <= len(rows) {
 				sliceVals = append(sliceVals, ax[0].Values[i])
 				if len(sliceVals) == 1 {
@@ -175,4 +175,20 @@ func writeSweepHeatmap(path string, plan *SweepPlan, name string, rows []SweepRo
 		_, err := c.WriteTo(wr)
 		return err
 	})
+}
+
+// evenly picks at most k of n indices evenly, first and last included.
+func evenly(n, k int) []int {
+	k = min(k, n)
+	var out []int
+	for i := range k {
+		x := 0
+		if k > 1 {
+			x = int(math.Round(float64(i) * float64(n-1) / float64(k-1)))
+		}
+		if len(out) == 0 || out[len(out)-1] != x {
+			out = append(out, x)
+		}
+	}
+	return out
 }

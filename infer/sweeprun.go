@@ -246,21 +246,52 @@ type CheckRow struct {
 	Wall    time.Duration
 }
 
-// CheckPoints picks k variants spread evenly over the grid's order,
-// first and last included.
-func CheckPoints(n, k int) []int {
+// CheckPoints picks k variants of a grid with the given number of values
+// per axis, spread over every axis at once: the grid's first point, then
+// the points of a Halton sequence (bases 2, 3, 5, ... per axis) until k
+// distinct ones are found. It returns their indices in grid order (the
+// last axis fastest), ascending.
+func CheckPoints(dims []int, k int) []int {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
 	k = min(k, n)
+	seen := map[int]bool{}
 	var out []int
-	for i := range k {
-		x := 0
-		if k > 1 {
-			x = int(math.Round(float64(i) * float64(n-1) / float64(k-1)))
-		}
-		if len(out) == 0 || out[len(out)-1] != x {
-			out = append(out, x)
+	add := func(i int) {
+		if !seen[i] && len(out) < k {
+			seen[i] = true
+			out = append(out, i)
 		}
 	}
+	if k > 0 {
+		add(0)
+	}
+	primes := []int{2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47}
+	for j := 1; len(out) < k && j < 1<<20; j++ {
+		i := 0
+		for a, d := range dims {
+			h := radicalInverse(j, primes[a%len(primes)])
+			i = i*d + min(d-1, int(h*float64(d)))
+		}
+		add(i)
+	}
+	for i := 0; len(out) < k; i++ { // more axes than primes: fill in order
+		add(i)
+	}
+	slices.Sort(out)
 	return out
+}
+
+// radicalInverse is j's digits in base b mirrored about the point.
+func radicalInverse(j, b int) float64 {
+	x, f := 0.0, 1.0/float64(b)
+	for ; j > 0; j /= b {
+		x += float64(j%b) * f
+		f /= float64(b)
+	}
+	return x
 }
 
 // RunCheck runs variant i in the reference simulator (the whole network,

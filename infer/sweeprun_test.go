@@ -245,19 +245,45 @@ func TestSweepDir(t *testing.T) {
 	}
 }
 
-// TestCheckPoints: k points spread over n, ends included, no repeats.
+// TestCheckPoints: k distinct points of the grid, ascending, that cover
+// the range of every axis (each axis's lower and upper half both visited).
 func TestCheckPoints(t *testing.T) {
 	for _, tc := range []struct {
-		n, k int
-		want []int
+		dims []int
+		k    int
 	}{
-		{400, 10, []int{0, 44, 89, 133, 177, 222, 266, 310, 355, 399}},
-		{3, 10, []int{0, 1, 2}},
-		{7, 1, []int{0}},
-		{5, 2, []int{0, 4}},
+		{[]int{20, 20}, 10},
+		{[]int{20, 20, 20}, 12},
+		{[]int{400}, 10},
+		{[]int{3}, 10},
+		{[]int{2, 2}, 4},
+		{[]int{7}, 1},
 	} {
-		if got := CheckPoints(tc.n, tc.k); !slices.Equal(got, tc.want) {
-			t.Errorf("CheckPoints(%d, %d) = %v, want %v", tc.n, tc.k, got, tc.want)
+		got := CheckPoints(tc.dims, tc.k)
+		n := 1
+		for _, d := range tc.dims {
+			n *= d
+		}
+		if len(got) != min(tc.k, n) || !slices.IsSorted(got) || got[0] != 0 || len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Fatalf("CheckPoints(%v, %d) = %v", tc.dims, tc.k, got)
+		}
+		if len(got) < 4 {
+			continue
+		}
+		for a := range tc.dims {
+			stride := 1
+			for _, d := range tc.dims[a+1:] {
+				stride *= d
+			}
+			low, high := false, false
+			for _, i := range got {
+				v := i / stride % tc.dims[a]
+				low = low || v < tc.dims[a]/2
+				high = high || v >= tc.dims[a]/2
+			}
+			if !low || !high {
+				t.Errorf("CheckPoints(%v, %d) = %v: axis %d not covered", tc.dims, tc.k, got, a)
+			}
 		}
 	}
 }

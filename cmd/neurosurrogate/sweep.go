@@ -229,7 +229,11 @@ func runSweep(args []string, stdout io.Writer) error {
 	printRanges(stdout, names, rows)
 
 	if *check > 0 {
-		pts := infer.CheckPoints(n, *check)
+		var dims []int
+		for _, a := range plan.Axes {
+			dims = append(dims, len(a.Values))
+		}
+		pts := infer.CheckPoints(dims, *check)
 		var checks []infer.CheckRow
 		cb := progress.New("reference checks", int64(len(pts)), "variants")
 		for i, v := range pts {
