@@ -122,6 +122,26 @@ func (p *SweepPlan) Points() [][]float64 {
 	return Grid(axes)
 }
 
+// Len is the number of variants.
+func (p *SweepPlan) Len() int {
+	n := 1
+	for _, a := range p.Axes {
+		n *= len(a.Values)
+	}
+	return n
+}
+
+// Point is variant i's values, one per axis.
+func (p *SweepPlan) Point(i int) []float64 {
+	out := make([]float64, len(p.Axes))
+	for a := len(p.Axes) - 1; a >= 0; a-- {
+		d := len(p.Axes[a].Values)
+		out[a] = p.Axes[a].Values[i%d]
+		i /= d
+	}
+	return out
+}
+
 func (p *SweepPlan) paths() []string {
 	var s []string
 	for _, a := range p.Axes {
@@ -160,7 +180,7 @@ func describe(paths []string, vals []float64) string {
 
 // Variant builds variant i of the grid.
 func (p *SweepPlan) Variant(i int, r Resolver) (*Built, error) {
-	vals := p.Points()[i]
+	vals := p.Point(i)
 	net, err := p.network(vals)
 	if err != nil {
 		return nil, err
@@ -205,7 +225,6 @@ func (p *SweepPlan) readouts(b *Built, run *RunResult) (Readouts, []float64) {
 // the surrogate engine and reads each out. progress, if not nil, gets the
 // steps done of the batch's total.
 func (p *SweepPlan) RunBatch(lo, hi int, r Resolver, workers int, progress func(step, steps int)) ([]SweepRow, time.Duration, error) {
-	pts := p.Points()
 	var vs []*Built
 	for i := lo; i < hi; i++ {
 		b, err := p.Variant(i, r)
@@ -232,7 +251,7 @@ func (p *SweepPlan) RunBatch(lo, hi int, r Resolver, workers int, progress func(
 	var rows []SweepRow
 	for v, vr := range st.Split(run) {
 		ro, psth := p.readouts(vs[v], vr)
-		rows = append(rows, SweepRow{Variant: lo + v, Values: pts[lo+v], Spikes: len(vr.Spikes), R: ro, PSTH: psth})
+		rows = append(rows, SweepRow{Variant: lo + v, Values: p.Point(lo + v), Spikes: len(vr.Spikes), R: ro, PSTH: psth})
 	}
 	return rows, run.Wall, nil
 }

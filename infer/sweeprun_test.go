@@ -92,8 +92,13 @@ func runPlan(t *testing.T, p *SweepPlan) []SweepRow {
 func TestSweepRows(t *testing.T) {
 	p := smallPlan(t, true)
 	rows := runPlan(t, p)
-	if len(rows) != 6 {
+	if len(rows) != 6 || p.Len() != 6 {
 		t.Fatalf("%d rows, want 6", len(rows))
+	}
+	for i, v := range p.Points() {
+		if !slices.Equal(p.Point(i), v) {
+			t.Fatalf("Point(%d) = %v, Points()[%d] = %v", i, p.Point(i), i, v)
+		}
 	}
 	r := &CachedResolver{R: artifacts.Resolver{}}
 	for i, row := range rows {

@@ -157,7 +157,7 @@ func runSweep(args []string, stdout io.Writer) error {
 		pops = append(pops, p.Name)
 	}
 	names := infer.ReadoutNames(pops)
-	n := len(plan.Points())
+	n := plan.Len()
 	nb := (n + plan.Batch - 1) / plan.Batch
 	fmt.Fprintf(stdout, "sweep of %s: %d variants (%s) of %d cells, %g ms each after a %g ms warm-up, %d per engine pass; results in %s\n",
 		net.Name, n, gridShape(plan), first.Cells, *tstop, first.Net.WarmupMS, plan.Batch, dir)
