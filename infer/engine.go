@@ -80,13 +80,15 @@ const calendarSteps = 1024
 
 // schedule files stream id (local to the chunk) under the step its next
 // event at tMS falls in, no earlier than step from.
+// The step is the first k with tMS < (k+1)·dt as the engine computes it,
+// which floor(tMS/dt) can miss by one in floating point.
 func (ch *chunk) schedule(id int32, tMS float64, from int, dt float64) {
-	if ch.due == nil {
-		ch.due = make([][]int32, calendarSteps)
-	}
 	k := from
 	if x := math.Floor(tMS / dt); x > float64(k) {
 		k = int(min(x, float64(from+calendarSteps-1)))
+		for k > from && tMS < float64(k)*dt {
+			k--
+		}
 	}
 	ch.due[k%calendarSteps] = append(ch.due[k%calendarSteps], id)
 }
@@ -133,7 +135,7 @@ func CheckWarmup(warmupMS, dt float64) error {
 // RunSurrogate steps the network of surrogates for tstopMS: every
 // population as batched Streams (one matrix product per layer and step),
 // spikes from the spike head delivered through the sparse connectivity into
-// per-delay ring buffers of input drive. A surrogate's spike is placed in
+// per-delay rings of input events. A surrogate's spike is placed in
 // the middle of its bin and delays are whole steps, so recurrent events
 // add nothing to timing inputs (with an even number of sub-bins they start
 // the middle one: offset −½ in it); background events add their offset.
@@ -194,7 +196,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			lo, hi := c*p.N/w, (c+1)*p.N/w
 			if hi > lo {
 				pe.chunks = append(pe.chunks, &chunk{lo: lo, hi: hi, s: surrogate.NewStream(p.Model, hi-lo, pe.vInit),
-					drive: make([]float32, (hi-lo)*pe.nIn), ring: make([][]ringEv, R)})
+					drive: make([]float32, (hi-lo)*pe.nIn), ring: make([][]ringEv, R), due: make([][]int32, calendarSteps)})
 				for c := lo; c < hi; c++ {
 					pe.chunkOf = append(pe.chunkOf, int32(len(pe.chunks)-1))
 				}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -62,6 +63,32 @@ func WriteSweepPlots(dir string, plan *SweepPlan, names []string, rows []SweepRo
 
 func axisLabel(a SweepAxis) string { return a.Path }
 
+// axisOrder places an axis's values on a heat map: sorted, each cell at
+// its value (order[k] is the k-th smallest value's index), or, with
+// repeated values, at its position in the sorted order, labelled so.
+func axisOrder(a SweepAxis) (pos []float64, order []int, label string) {
+	order = make([]int, len(a.Values))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return a.Values[order[i]] < a.Values[order[j]] })
+	label = axisLabel(a)
+	pos = make([]float64, len(order))
+	for k, i := range order {
+		pos[k] = a.Values[i]
+	}
+	for k := 1; k < len(pos); k++ {
+		if pos[k] == pos[k-1] {
+			for k := range pos {
+				pos[k] = float64(k)
+			}
+			label += " (by rank: repeated values)"
+			break
+		}
+	}
+	return pos, order, label
+}
+
 func writeSweepLine(path string, plan *SweepPlan, name string, rows []SweepRow) error {
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("%s: %s", plan.Name, name)
@@ -73,6 +100,7 @@ func writeSweepLine(path string, plan *SweepPlan, name string, rows []SweepRow) 
 			xy = append(xy, plotter.XY{X: r.Values[0], Y: v})
 		}
 	}
+	sort.SliceStable(xy, func(i, j int) bool { return xy[i].X < xy[j].X })
 	if len(xy) > 0 {
 		l, pts, err := plotter.NewLinePoints(xy)
 		if err != nil {
@@ -124,13 +152,15 @@ func writeSweepHeatmap(path string, plan *SweepPlan, name string, rows []SweepRo
 	pal.SetMax(hi)
 	colors := pal.Palette(255)
 	var plots []*plot.Plot
+	xs, xo, xl := axisOrder(ax[1])
+	ys, yo, yl := axisOrder(ax[0])
 	for si, sl := range slices {
-		g := sweepGrid{x: ax[1].Values, y: ax[0].Values, z: make([][]float64, len(ax[0].Values))}
+		g := sweepGrid{x: xs, y: ys, z: make([][]float64, len(ys))}
 		for r := range g.z {
 			g.z[r] = make([]float64, len(g.x))
 			for c := range g.z[r] {
 				g.z[r][c] = math.NaN()
-				if i := r*len(g.x) + c; i < len(sl) {
+				if i := yo[r]*len(g.x) + xo[c]; i < len(sl) {
 					g.z[r][c] = sl[i].R.Value(name)
 				}
 			}
@@ -139,7 +169,7 @@ func writeSweepHeatmap(path string, plan *SweepPlan, name string, rows []SweepRo
 		h.Min, h.Max, h.NaN = lo, hi, color.Gray{200}
 		p := plot.New()
 		p.Add(h)
-		p.X.Label.Text, p.Y.Label.Text = axisLabel(ax[1]), axisLabel(ax[0])
+		p.X.Label.Text, p.Y.Label.Text = xl, yl
 		p.Title.Text = fmt.Sprintf("%s: %s", plan.Name, name)
 		if sliceVals != nil {
 			p.Title.Text = fmt.Sprintf("%s, %s = %.4g", name, plan.Axes[0].Path, sliceVals[si])

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"unsafe"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/surrogate"
@@ -47,9 +48,11 @@ func Stack(vs []*Built) (*Stacked, error) {
 			}
 		}
 	}
+	// Each variant's own estimate, and the stacked copy of connections
+	// and offsets held beside them while the pass runs.
 	need := 0.0
 	for _, v := range vs {
-		need += v.bytes
+		need += v.bytes + float64(len(v.Edges))*float64(unsafe.Sizeof(Edge{})) + 8*float64(v.Cells+1)
 	}
 	if lim := memoryLimit(); need > float64(lim) {
 		return nil, fmt.Errorf("stack: %d networks need about %.1f GB together, more than the %.1f GB available; stack fewer at a time (sweep --batch-cells)",

@@ -196,3 +196,45 @@ func TestStackMemory(t *testing.T) {
 		t.Fatalf("three do not fit: %v", err)
 	}
 }
+
+// TestScheduleStep: an event is filed under the step the engine's own
+// test (t < (k+1)·dt) makes it due in, also where floor(t/dt) is one too
+// many (t = 123.3, dt = 0.1: 123.3 < 1233 × 0.1 = 123.30000000000001).
+func TestScheduleStep(t *testing.T) {
+	for _, tc := range []struct {
+		t, dt float64
+		from  int
+	}{
+		{123.3, 0.1, 0}, {424.7, 0.1, 0}, {1.7, 0.1, 0}, {2.5, 0.5, 0}, {2.4999, 0.5, 0}, {0.7, 0.1, 9}, {5000, 0.5, 3},
+	} {
+		ch := &chunk{due: make([][]int32, calendarSteps)}
+		ch.schedule(7, tc.t, tc.from, tc.dt)
+		want := tc.from
+		for float64(want+1)*tc.dt <= tc.t && want < tc.from+calendarSteps-1 {
+			want++
+		}
+		if got := ch.due[want%calendarSteps]; len(got) != 1 {
+			t.Errorf("t %g, dt %g, from %d: not filed under step %d", tc.t, tc.dt, tc.from, want)
+		}
+	}
+}
+
+// TestSilentBackground: a background at 0 Hz is allowed and sends nothing.
+func TestSilentBackground(t *testing.T) {
+	net, err := ParseNetwork("z.json", []byte(`{"name": "z", "seed": 1, "populations": [{"name": "E", "cell": "hh", "model": "hh", "count": 3,
+	  "background": [{"synapse": "exc", "rate_hz": 0, "weight_uS": 0.01}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(net, artifacts.Resolver{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := RunSurrogate(b, 50, EngineOptions{Record: []int{0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Inputs[0]) != 0 || len(run.Spikes) != 0 {
+		t.Fatalf("%d inputs, %d spikes from a silent background", len(run.Inputs[0]), len(run.Spikes))
+	}
+}

@@ -92,7 +92,12 @@ func NewSweepPlan(name string, base []byte, axes []Axis, tstopMS, windowMS, binM
 		p.Axes = append(p.Axes, SweepAxis(a))
 	}
 	// Every axis must address a number, and the extremes of each axis must
-	// give valid networks (errors name the axis and value).
+	// give valid networks (errors name the axis and value). A pass is sized
+	// for the largest population counts among them.
+	counts := make([]int, len(net.Populations))
+	for i, pop := range net.Populations {
+		counts[i] = pop.Count
+	}
 	for i, a := range axes {
 		for _, v := range []float64{slices.Min(a.Values), slices.Max(a.Values)} {
 			vals := make([]float64, len(axes))
@@ -100,14 +105,18 @@ func NewSweepPlan(name string, base []byte, axes []Axis, tstopMS, windowMS, binM
 				vals[j] = axes[j].Values[0]
 			}
 			vals[i] = v
-			if _, err := p.network(vals); err != nil {
+			vn, err := p.network(vals)
+			if err != nil {
 				return nil, err
+			}
+			for j, pop := range vn.Populations {
+				counts[j] = max(counts[j], pop.Count)
 			}
 		}
 	}
 	cells := 0
-	for _, pop := range net.Populations {
-		cells += pop.Count
+	for _, c := range counts {
+		cells += c
 	}
 	p.Batch = max(1, min(n, batchCells/max(1, cells)))
 	return p, nil
@@ -221,21 +230,28 @@ func (p *SweepPlan) readouts(b *Built, run *RunResult) (Readouts, []float64) {
 	return r, psth
 }
 
+// BatchRun is what one engine pass of a sweep produced.
+type BatchRun struct {
+	Rows      []SweepRow
+	Wall      time.Duration // the engine's stepping
+	CellSteps float64       // cells × steps stepped, warm-up included
+}
+
 // RunBatch runs variants lo..hi-1 of the grid as one stacked network in
 // the surrogate engine and reads each out. progress, if not nil, gets the
 // steps done of the batch's total.
-func (p *SweepPlan) RunBatch(lo, hi int, r Resolver, workers int, progress func(step, steps int)) ([]SweepRow, time.Duration, error) {
+func (p *SweepPlan) RunBatch(lo, hi int, r Resolver, workers int, progress func(step, steps int)) (*BatchRun, error) {
 	var vs []*Built
 	for i := lo; i < hi; i++ {
 		b, err := p.Variant(i, r)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		vs = append(vs, b)
 	}
 	st, err := Stack(vs)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	warm := vs[0].Net.WarmupMS
 	steps := int(math.Round((p.Tstop + warm) / st.SampleDT))
@@ -246,20 +262,21 @@ func (p *SweepPlan) RunBatch(lo, hi int, r Resolver, workers int, progress func(
 			}
 		}})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	var rows []SweepRow
+	out := &BatchRun{Wall: run.Wall, CellSteps: float64(st.Cells) * float64(run.Steps)}
 	for v, vr := range st.Split(run) {
 		ro, psth := p.readouts(vs[v], vr)
-		rows = append(rows, SweepRow{Variant: lo + v, Values: p.Point(lo + v), Spikes: len(vr.Spikes), R: ro, PSTH: psth})
+		out.Rows = append(out.Rows, SweepRow{Variant: lo + v, Values: p.Point(lo + v), Spikes: len(vr.Spikes), R: ro, PSTH: psth})
 	}
-	return rows, run.Wall, nil
+	return out, nil
 }
 
 // CheckRow is a variant run in the reference simulator beside its
 // surrogate row.
 type CheckRow struct {
 	Variant int
+	DtMS    float64 // the reference's time step
 	Ref     Readouts
 	RefPSTH []float64
 	Wall    time.Duration
@@ -329,7 +346,7 @@ func (p *SweepPlan) RunCheck(i int, r Resolver, dtMS float64, workers int, progr
 		return CheckRow{}, err
 	}
 	ro, psth := p.readouts(b, run)
-	return CheckRow{Variant: i, Ref: ro, RefPSTH: psth, Wall: run.Wall}, nil
+	return CheckRow{Variant: i, DtMS: dtMS, Ref: ro, RefPSTH: psth, Wall: run.Wall}, nil
 }
 
 // SweepDir keeps a sweep's plan and finished batches in a folder, so
@@ -394,10 +411,11 @@ func (d *SweepDir) Batch(j int) (rows []SweepRow, ok bool, err error) {
 // SaveBatch keeps batch j's rows.
 func (d *SweepDir) SaveBatch(j int, rows []SweepRow) error { return writeGob(d.part("batch", j), rows) }
 
-// Check returns variant i's reference check if it is done.
-func (d *SweepDir) Check(i int) (c CheckRow, ok bool, err error) {
+// Check returns variant i's reference check if it was done at time step
+// dtMS (a check at another step is not this one: ok false).
+func (d *SweepDir) Check(i int, dtMS float64) (c CheckRow, ok bool, err error) {
 	ok, err = readGob(d.part("check", i), &c)
-	return c, ok, err
+	return c, ok && c.DtMS == dtMS, err
 }
 
 // SaveCheck keeps variant i's reference check.

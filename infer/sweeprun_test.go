@@ -77,11 +77,18 @@ func runPlan(t *testing.T, p *SweepPlan) []SweepRow {
 	var rows []SweepRow
 	n := len(p.Points())
 	for lo := 0; lo < n; lo += p.Batch {
-		got, _, err := p.RunBatch(lo, min(n, lo+p.Batch), r, 2, nil)
+		got, err := p.RunBatch(lo, min(n, lo+p.Batch), r, 2, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows = append(rows, got...)
+		b, err := p.Variant(lo, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := float64(50*len(got.Rows)) * math.Round((p.Tstop+20)/b.SampleDT); got.CellSteps != want {
+			t.Fatalf("cell-steps %g, want %g", got.CellSteps, want)
+		}
+		rows = append(rows, got.Rows...)
 	}
 	return rows
 }
@@ -223,7 +230,7 @@ func TestSweepDir(t *testing.T) {
 	if err := d.SaveBatch(0, rows); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.SaveCheck(CheckRow{Variant: 5, Ref: Readouts{Synchrony: 0.5}}); err != nil {
+	if err := d.SaveCheck(CheckRow{Variant: 5, DtMS: 0.025, Ref: Readouts{Synchrony: 0.5}}); err != nil {
 		t.Fatal(err)
 	}
 	d2, err := OpenSweepDir(dir, p)
@@ -234,8 +241,11 @@ func TestSweepDir(t *testing.T) {
 	if !ok || err != nil || got[0].R.RateHz["E"] != 4 || !math.IsNaN(got[0].R.ISICV) || got[0].Spikes != 3 {
 		t.Fatalf("batch 0 back: %v %v %+v", ok, err, got)
 	}
-	if c, ok, err := d2.Check(5); !ok || err != nil || c.Ref.Synchrony != 0.5 {
+	if c, ok, err := d2.Check(5, 0.025); !ok || err != nil || c.Ref.Synchrony != 0.5 {
 		t.Fatalf("check 5 back: %v %v %+v", ok, err, c)
+	}
+	if _, ok, err := d2.Check(5, 0.01); ok || err != nil {
+		t.Fatalf("a check at another time step is taken for this one (%v)", err)
 	}
 	other := *p
 	other.Tstop = 200
@@ -328,6 +338,8 @@ func TestSweepPlots(t *testing.T) {
 		{[]string{"seed=1:4:4", "projections.0.p=0.1:0.3:3"}, 2},
 		{[]string{"seed=1:4:4", "projections.0.p=0.1:0.3:3", "projections.1.weight_uS=1,2"}, 2},
 		{[]string{"seed=1,2", "projections.0.p=0.1,0.2", "projections.1.weight_uS=1,2", "projections.2.p=0,1"}, 0},
+		{[]string{"seed=5,1,3", "projections.0.p=0.3,0.1,0.1"}, 2},
+		{[]string{"seed=5,1,3"}, 2},
 	} {
 		var axes []Axis
 		for _, s := range tc.axes {
@@ -360,10 +372,11 @@ func TestSweepPlots(t *testing.T) {
 func TestSweepCheck(t *testing.T) {
 	p := smallPlan(t, false)
 	r := &CachedResolver{R: artifacts.Resolver{}}
-	rows, _, err := p.RunBatch(4, 6, r, 2, nil)
+	br, err := p.RunBatch(4, 6, r, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	rows := br.Rows
 	c, err := p.RunCheck(5, r, 0.025, 2, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -374,5 +387,18 @@ func TestSweepCheck(t *testing.T) {
 	sur, ref := rows[1].R.RateHz["E"], c.Ref.RateHz["E"]
 	if !(ref > 5) || math.Abs(sur-ref) > 0.15*ref {
 		t.Errorf("E rate: surrogate %g Hz, reference %g Hz", sur, ref)
+	}
+}
+
+// TestAxisOrder: heat maps place unsorted values in order, and repeated
+// values by rank.
+func TestAxisOrder(t *testing.T) {
+	pos, order, label := axisOrder(SweepAxis{Path: "seed", Values: []float64{5, 1, 3}})
+	if !slices.Equal(pos, []float64{1, 3, 5}) || !slices.Equal(order, []int{1, 2, 0}) || label != "seed" {
+		t.Errorf("5,1,3: %v %v %q", pos, order, label)
+	}
+	pos, order, label = axisOrder(SweepAxis{Path: "p", Values: []float64{0.3, 0.1, 0.1}})
+	if !slices.Equal(pos, []float64{0, 1, 2}) || !slices.Equal(order, []int{1, 2, 0}) || !strings.Contains(label, "by rank") {
+		t.Errorf("0.3,0.1,0.1: %v %v %q", pos, order, label)
 	}
 }

@@ -184,21 +184,23 @@ func runSweep(args []string, stdout io.Writer) error {
 	start := time.Now()
 	var engine time.Duration
 	var cellSteps float64
+	ran := 0
 	for _, j := range todo {
 		lo, hi := j*plan.Batch, min(n, (j+1)*plan.Batch)
 		base := int64(len(rows))
-		got, wall, err := plan.RunBatch(lo, hi, r, *workers, func(k, steps int) {
+		br, err := plan.RunBatch(lo, hi, r, *workers, func(k, steps int) {
 			bar.Set(base+int64(float64(hi-lo)*float64(k)/float64(steps)), fmt.Sprintf("pass %d/%d", j+1, nb))
 		})
 		if err != nil {
 			return err
 		}
-		if err := sd.SaveBatch(j, got); err != nil {
+		if err := sd.SaveBatch(j, br.Rows); err != nil {
 			return err
 		}
-		rows = append(rows, got...)
-		engine += wall
-		cellSteps += float64((hi-lo)*first.Cells) * (*tstop + first.Net.WarmupMS) / first.SampleDT
+		rows = append(rows, br.Rows...)
+		ran += hi - lo
+		engine += br.Wall
+		cellSteps += br.CellSteps
 		bar.Set(int64(len(rows)), fmt.Sprintf("pass %d/%d", j+1, nb))
 	}
 	bar.Done()
@@ -218,7 +220,7 @@ func runSweep(args []string, stdout io.Writer) error {
 		us := engine.Seconds() / cellSteps * 1e6
 		rep.CellStepUS = &us
 	}
-	fmt.Fprintf(stdout, "ran %d variants in %d engine passes in %.1f s (engine %.1f s", n-rep.Resumed*plan.Batch, len(todo), rep.WallS, rep.EngineS)
+	fmt.Fprintf(stdout, "ran %d variants in %d engine passes in %.1f s (engine %.1f s", ran, len(todo), rep.WallS, rep.EngineS)
 	if rep.CellStepUS != nil {
 		fmt.Fprintf(stdout, ", %.2f us per cell-step", *rep.CellStepUS)
 	}
@@ -237,7 +239,7 @@ func runSweep(args []string, stdout io.Writer) error {
 		var checks []infer.CheckRow
 		cb := progress.New("reference checks", int64(len(pts)), "variants")
 		for i, v := range pts {
-			c, ok, err := sd.Check(v)
+			c, ok, err := sd.Check(v, *dt)
 			if err != nil {
 				return err
 			}
