@@ -40,6 +40,9 @@ type RunResult struct {
 	TstopMS  float64       // measured duration
 	WarmupMS float64       // simulated before it
 	Wall     time.Duration // stepping only (warm-up included), like NEURON's continuerun
+	// Deliver is the part of Wall spent delivering spikes through the
+	// connections (plasticity included).
+	Deliver time.Duration
 	// Inputs holds, for each recorded cell, every event it received
 	// (background and recurrent), by time; the warm-up's are negative.
 	Inputs map[int][]biophys.Event
@@ -287,6 +290,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			wg.Wait()
 		}
 		// Deliver this step's spikes (serially, in cell order).
+		t0 := time.Now()
 		for pi, pe := range pes {
 			for _, ch := range pe.chunks {
 				for _, sp := range ch.spikes {
@@ -317,6 +321,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 				}
 			}
 		}
+		res.Deliver += time.Since(t0)
 		for c := range res.V {
 			if k < warm-1 {
 				break

@@ -233,14 +233,18 @@ func (p *SweepPlan) readouts(b *Built, run *RunResult) (Readouts, []float64) {
 // BatchRun is what one engine pass of a sweep produced.
 type BatchRun struct {
 	Rows      []SweepRow
-	Wall      time.Duration // the engine's stepping
-	CellSteps float64       // cells × steps stepped, warm-up included
+	CellSteps float64 // cells × steps stepped, warm-up included
+	// Where the time went: building the variants and stacking them, the
+	// engine's stepping (Deliver of it spent delivering spikes, with
+	// plasticity), reading the variants out.
+	Build, Wall, Deliver, Readout time.Duration
 }
 
 // RunBatch runs variants lo..hi-1 of the grid as one stacked network in
 // the surrogate engine and reads each out. progress, if not nil, gets the
 // steps done of the batch's total.
 func (p *SweepPlan) RunBatch(lo, hi int, r Resolver, workers int, progress func(step, steps int)) (*BatchRun, error) {
+	start := time.Now()
 	var vs []*Built
 	for i := lo; i < hi; i++ {
 		b, err := p.Variant(i, r)
@@ -253,6 +257,7 @@ func (p *SweepPlan) RunBatch(lo, hi int, r Resolver, workers int, progress func(
 	if err != nil {
 		return nil, err
 	}
+	build := time.Since(start)
 	warm := vs[0].Net.WarmupMS
 	steps := int(math.Round((p.Tstop + warm) / st.SampleDT))
 	run, err := RunSurrogate(st.Built, p.Tstop, EngineOptions{Workers: workers, WarmupMS: warm, ProgressEvery: max(1, steps/50),
@@ -264,11 +269,13 @@ func (p *SweepPlan) RunBatch(lo, hi int, r Resolver, workers int, progress func(
 	if err != nil {
 		return nil, err
 	}
-	out := &BatchRun{Wall: run.Wall, CellSteps: float64(st.Cells) * float64(run.Steps)}
+	out := &BatchRun{Build: build, Wall: run.Wall, Deliver: run.Deliver, CellSteps: float64(st.Cells) * float64(run.Steps)}
+	start = time.Now()
 	for v, vr := range st.Split(run) {
 		ro, psth := p.readouts(vs[v], vr)
 		out.Rows = append(out.Rows, SweepRow{Variant: lo + v, Values: p.Point(lo + v), Spikes: len(vr.Spikes), R: ro, PSTH: psth})
 	}
+	out.Readout = time.Since(start)
 	return out, nil
 }
 

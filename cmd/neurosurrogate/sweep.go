@@ -182,7 +182,7 @@ func runSweep(args []string, stdout io.Writer) error {
 	bar := progress.New("sweep", int64(n), "variants")
 	bar.StartAt(int64(len(rows)))
 	start := time.Now()
-	var engine time.Duration
+	var engine, build, deliver, readout time.Duration
 	var cellSteps float64
 	ran := 0
 	for _, j := range todo {
@@ -200,6 +200,9 @@ func runSweep(args []string, stdout io.Writer) error {
 		rows = append(rows, br.Rows...)
 		ran += hi - lo
 		engine += br.Wall
+		build += br.Build
+		deliver += br.Deliver
+		readout += br.Readout
 		cellSteps += br.CellSteps
 		bar.Set(int64(len(rows)), fmt.Sprintf("pass %d/%d", j+1, nb))
 	}
@@ -215,7 +218,8 @@ func runSweep(args []string, stdout io.Writer) error {
 		return err
 	}
 	rep := sweepReport{Network: net.Name, Variants: n, Cells: first.Cells, TstopMS: *tstop, WarmupMS: first.Net.WarmupMS, Batch: plan.Batch,
-		Passes: len(todo), Resumed: nb - len(todo), WallS: elapsed.Seconds(), EngineS: engine.Seconds(), Out: dir, Table: table, Plots: plots}
+		Passes: len(todo), Resumed: nb - len(todo), WallS: elapsed.Seconds(), EngineS: engine.Seconds(), DeliverS: deliver.Seconds(),
+		BuildS: build.Seconds(), ReadoutS: readout.Seconds(), Out: dir, Table: table, Plots: plots}
 	if cellSteps > 0 {
 		us := engine.Seconds() / cellSteps * 1e6
 		rep.CellStepUS = &us
@@ -224,7 +228,8 @@ func runSweep(args []string, stdout io.Writer) error {
 	if rep.CellStepUS != nil {
 		fmt.Fprintf(stdout, ", %.2f us per cell-step", *rep.CellStepUS)
 	}
-	fmt.Fprintf(stdout, ")\ntable: %s (%d rows: %s, spikes, %s)\n", table, len(rows), strings.Join(plan.AxisPaths(), ", "), strings.Join(names, ", "))
+	fmt.Fprintf(stdout, ")\ntime: building %.1f s, engine %.1f s (spike delivery and plasticity %.1f s of it), readouts %.1f s\n", rep.BuildS, rep.EngineS, rep.DeliverS, rep.ReadoutS)
+	fmt.Fprintf(stdout, "table: %s (%d rows: %s, spikes, %s)\n", table, len(rows), strings.Join(plan.AxisPaths(), ", "), strings.Join(names, ", "))
 	if len(plots) > 0 {
 		fmt.Fprintf(stdout, "plots: %d PNGs in %s (one per readout)\n", len(plots), dir)
 	}
@@ -295,6 +300,9 @@ type sweepReport struct {
 	Resumed       int               `json:"passes_resumed"`
 	WallS         float64           `json:"wall_s"`
 	EngineS       float64           `json:"engine_s"`
+	DeliverS      float64           `json:"deliver_s"`
+	BuildS        float64           `json:"build_s"`
+	ReadoutS      float64           `json:"readouts_s"`
 	CellStepUS    *float64          `json:"cell_step_us"`
 	Out           string            `json:"out"`
 	Table         string            `json:"table"`

@@ -45,6 +45,9 @@ func TestSweepCommand(t *testing.T) {
 	if m["variants"] != 4.0 || m["variants_per_pass"] != 2.0 || m["passes_run"] != 2.0 || m["passes_resumed"] != 0.0 || len(m["plots"].([]any)) != 8 {
 		t.Errorf("report %v", m)
 	}
+	if eng, del := m["engine_s"].(float64), m["deliver_s"].(float64); !(eng > 0 && del > 0 && del < eng && m["build_s"].(float64) > 0 && m["readouts_s"].(float64) > 0) {
+		t.Errorf("time split: %v", m)
+	}
 	if c := m["check"].([]any); len(c) != 8 || c[0].(map[string]any)["readout"] != "rate_hz.E" {
 		t.Errorf("check %v", m["check"])
 	}
