@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -400,5 +401,76 @@ func TestAxisOrder(t *testing.T) {
 	pos, order, label = axisOrder(SweepAxis{Path: "p", Values: []float64{0.3, 0.1, 0.1}})
 	if !slices.Equal(pos, []float64{0, 1, 2}) || !slices.Equal(order, []int{1, 2, 0}) || !strings.Contains(label, "by rank") {
 		t.Errorf("0.3,0.1,0.1: %v %v %q", pos, order, label)
+	}
+}
+
+// TestSweepArrowNode: the JavaScript Arrow implementation (npm
+// apache-arrow, installed for the dataset's interop test) reads the table
+// with the same columns, units, values (NaN included) and plan. With
+// NEUROSURROGATE_INTEROP=1 (CI) a missing node or module fails the test.
+func TestSweepArrowNode(t *testing.T) {
+	skip := func(msg string) {
+		t.Helper()
+		if os.Getenv("NEUROSURROGATE_INTEROP") == "1" {
+			t.Fatal(msg + " (NEUROSURROGATE_INTEROP=1 requires it)")
+		}
+		t.Skip(msg)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		skip("node is not installed")
+	}
+	mod, err := filepath.Abs(filepath.Join("..", "dataset", "testdata", "interop", "node_modules", "apache-arrow", "Arrow.node.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(mod); err != nil {
+		skip("apache-arrow is not installed: run npm ci --prefix dataset/testdata/interop")
+	}
+	p := smallPlan(t, true)
+	rows := runPlan(t, p)
+	rows[2].R.Synchrony = math.NaN()
+	names := ReadoutNames([]string{"E", "I"})
+	path := filepath.Join(t.TempDir(), "sweep.arrow")
+	if err := WriteSweepArrow(path, p, names, rows); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(node, filepath.Join("testdata", "read_sweep.mjs"), path, mod).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("node: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	var js struct {
+		Columns []string         `json:"columns"`
+		Types   []string         `json:"types"`
+		Units   []string         `json:"units"`
+		Plan    string           `json:"plan"`
+		Rows    []map[string]any `json:"rows"`
+	}
+	if err := json.Unmarshal(out, &js); err != nil {
+		t.Fatalf("node output: %v\n%.300s", err, out)
+	}
+	want := append([]string{"variant", "projections.0.stp.U", "populations.0.background.0.rate_hz", "spikes"}, names...)
+	if !slices.Equal(js.Columns, append(want, "psth_hz")) || js.Types[len(js.Types)-1] != "FixedSizeList[30]<Float32>" || js.Units[4] != "Hz" {
+		t.Fatalf("node sees %v %v %v", js.Columns, js.Types, js.Units)
+	}
+	var plan SweepPlan
+	if err := json.Unmarshal([]byte(js.Plan), &plan); err != nil || plan.Tstop != p.Tstop {
+		t.Fatalf("plan %q: %v", js.Plan, err)
+	}
+	if len(js.Rows) != len(rows) {
+		t.Fatalf("node reads %d rows, want %d", len(js.Rows), len(rows))
+	}
+	for i, r := range rows {
+		got := js.Rows[i]
+		if got["variant"] != float64(r.Variant) || got["spikes"] != float64(r.Spikes) || got["rate_hz.E"] != r.R.RateHz["E"] ||
+			got["projections.0.stp.U"] != r.Values[0] {
+			t.Errorf("row %d: node %v, wrote %+v", i, got, r)
+		}
+	}
+	if js.Rows[2]["synchrony"] != "NaN" {
+		t.Errorf("NaN synchrony reads as %v", js.Rows[2]["synchrony"])
 	}
 }
