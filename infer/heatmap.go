@@ -46,7 +46,7 @@ func WriteSweepPlots(dir string, plan *SweepPlan, names []string, rows []SweepRo
 	}
 	var out []string
 	for _, name := range names {
-		path := filepath.Join(dir, strings.ReplaceAll(name, "/", "_")+".png")
+		path := filepath.Join(dir, SweepPlotFile(name))
 		var err error
 		if len(plan.Axes) == 1 {
 			err = writeSweepLine(path, plan, name, rows)
@@ -62,6 +62,9 @@ func WriteSweepPlots(dir string, plan *SweepPlan, names []string, rows []SweepRo
 }
 
 func axisLabel(a SweepAxis) string { return a.Path }
+
+// SweepPlotFile is the name of a readout's plot in a sweep's folder.
+func SweepPlotFile(readout string) string { return strings.ReplaceAll(readout, "/", "_") + ".png" }
 
 // axisOrder places an axis's values on a heat map: sorted, each cell at
 // its value (order[k] is the k-th smallest value's index), or, with

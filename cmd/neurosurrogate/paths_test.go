@@ -49,6 +49,9 @@ func TestOutputOverwritesInput(t *testing.T) {
 	shard := file("data/shard-00000-of-00001.arrow", []byte("not read: refused before"))
 	init := file("init.safetensors", shipped("models/hh.safetensors"))
 	ckpt := file("prev.safetensors.ckpt", shipped("models/hh.safetensors"))
+	sweepNet := file("sw/plan.json", []byte(`{"name": "n", "seed": 1, "populations": [{"name": "A", "cell": "hh", "model": "hh", "count": 2}]}`))
+	rateModel := file("hm/rate_hz.A.png", shipped("models/hh.safetensors"))
+	hmNet := file("hm/net.json", []byte(`{"name": "n", "seed": 1, "populations": [{"name": "A", "cell": "hh", "model": "rate_hz.A.png", "count": 2}]}`))
 	gendir := filepath.Join(dir, "gen")
 	genCell := file("gen/shard-00000-of-00001.arrow", shipped("cells/hh.json"))
 
@@ -71,6 +74,9 @@ func TestOutputOverwritesInput(t *testing.T) {
 		{"network raster = a population's cell", []string{"network", "--network", net, "--reference", "none", "--raster", "OUT"}, cell, []string{"--raster", "populations[0].cell"}},
 		{"network raster = a population's model", []string{"network", "--network", net, "--reference", "none", "--raster", "OUT"}, model, []string{"--raster", "populations[0].model"}},
 		{"network raster = --model", []string{"network", "--network", "hh-ei", "--model", model, "--reference", "none", "--raster", "OUT"}, model, []string{"--raster", "--model"}},
+		{"sweep out = network", []string{"sweep", "--network", net, "--axis", "seed=1,2", "--out", "OUT"}, net, []string{"--out", "--network"}},
+		{"sweep plan.json = network", []string{"sweep", "--network", sweepNet, "--axis", "seed=1,2", "--out", filepath.Dir(sweepNet)}, sweepNet, []string{"plan.json", "--network"}},
+		{"sweep heat map = a population's model", []string{"sweep", "--network", hmNet, "--axis", "seed=1,2", "--out", filepath.Dir(rateModel)}, rateModel, []string{"rate_hz.A.png", "populations[0].model"}},
 		{"generate out = cell", []string{"generate", "--cell", cell, "--out", "OUT"}, cell, []string{"--out", "--cell"}},
 		{"generate shard = cell", []string{"generate", "--cell", genCell, "--out", gendir}, genCell, []string{"the shard file", "--cell"}},
 		{"train out = a shard", []string{"train", "--data", data, "--out", "OUT"}, shard, []string{"--out", "a shard of --data"}},
@@ -137,7 +143,7 @@ func TestOutputOverwritesInput(t *testing.T) {
 // TestEveryWriterChecked: every command either has a case in
 // TestOutputOverwritesInput or writes no files.
 func TestEveryWriterChecked(t *testing.T) {
-	covered := map[string]bool{"simulate": true, "rollout": true, "import": true, "network": true, "generate": true, "train": true}
+	covered := map[string]bool{"simulate": true, "rollout": true, "import": true, "network": true, "generate": true, "train": true, "sweep": true}
 	writesNothing := map[string]bool{"evaluate": true, "sensitivity": true, "inspect": true}
 	for name := range commands {
 		if !covered[name] && !writesNothing[name] {

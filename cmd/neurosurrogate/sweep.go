@@ -139,7 +139,32 @@ func runSweep(args []string, stdout io.Writer) error {
 	if dir == "" {
 		dir = fmt.Sprintf("sweep-%s-%s", net.Name, plan.Key())
 	}
-	if err := checkOverwrite([]pathArg{{"--out", dir}}, []pathArg{{"--network", artifactFile(*netArg, "", "networks", ".json")}}); err != nil {
+	// Neither the folder nor a file the sweep writes into it may be the
+	// network or a cell or model a population names.
+	netFile := artifactFile(*netArg, "", "networks", ".json")
+	ins := []pathArg{{"--network", netFile}}
+	base := ""
+	if netFile != "" {
+		base = filepath.Dir(netFile)
+	}
+	for i, p := range net.Populations {
+		ins = append(ins, pathArg{fmt.Sprintf("populations[%d].cell", i), artifactFile(p.Cell, base, "cells", ".json")},
+			pathArg{fmt.Sprintf("populations[%d].model", i), artifactFile(p.Model, base, "models", ".safetensors")})
+	}
+	var pops []string
+	for _, p := range first.Pops {
+		pops = append(pops, p.Name)
+	}
+	names := infer.ReadoutNames(pops)
+	outs := []pathArg{{"--out", dir}}
+	files := []string{"plan.json", "sweep.arrow", "check.json"}
+	for _, n := range names {
+		files = append(files, infer.SweepPlotFile(n))
+	}
+	for _, f := range files {
+		outs = append(outs, pathArg{"the sweep's " + f + " in --out", filepath.Join(dir, f)})
+	}
+	if err := checkOverwrite(outs, ins); err != nil {
 		return err
 	}
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
@@ -152,11 +177,6 @@ func runSweep(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var pops []string
-	for _, p := range first.Pops {
-		pops = append(pops, p.Name)
-	}
-	names := infer.ReadoutNames(pops)
 	n := plan.Len()
 	nb := (n + plan.Batch - 1) / plan.Batch
 	fmt.Fprintf(stdout, "sweep of %s: %d variants (%s) of %d cells, %g ms each after a %g ms warm-up, %d per engine pass; results in %s\n",
