@@ -114,15 +114,25 @@ func runSweep(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	plan, err := infer.NewSweepPlan(name, data, axes, *tstop, *window, *bin, *batchCells, *psth, warm)
-	if err != nil {
-		return err
-	}
 	net, err := infer.ParseNetwork(name, data)
 	if err != nil {
 		return err
 	}
+	// The base network is sound: what the plan refuses comes from --axis.
+	plan, err := infer.NewSweepPlan(name, data, axes, *tstop, *window, *bin, *batchCells, *psth, warm)
+	if err != nil {
+		return usagef("--axis: %v", err)
+	}
 	r := &infer.CachedResolver{R: artifacts.Resolver{}}
+	if warm != nil {
+		b, err := infer.Build(net, r)
+		if err != nil {
+			return err
+		}
+		if err := infer.CheckWarmup(*warm, b.SampleDT); err != nil {
+			return usagef("--warmup %v", err)
+		}
+	}
 	first, err := plan.Variant(0, r)
 	if err != nil {
 		return err

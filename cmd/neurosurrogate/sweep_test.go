@@ -116,7 +116,11 @@ func TestSweepErrors(t *testing.T) {
 		{[]string{"--network", filepath.Join(dir, "none.json"), "--axis", "seed=1,2"}, "none.json"},
 	} {
 		code, _, errs := runT(t, append([]string{"sweep"}, tc.args...)...)
-		if code == 0 || !strings.Contains(errs, tc.want) {
+		wantCode := 2 // command-line mistakes
+		if strings.Contains(tc.want, "none.json") {
+			wantCode = 1
+		}
+		if code != wantCode || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, code, errs, tc.want)
 		}
 	}
