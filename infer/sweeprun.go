@@ -19,6 +19,7 @@ import (
 
 	"neurosurrogate/infer/metrics"
 	"neurosurrogate/internal/atomicfile"
+	"neurosurrogate/internal/inputerr"
 )
 
 // SweepPlan is a parameter sweep: a base network description, the axes
@@ -167,6 +168,11 @@ func (p *SweepPlan) network(vals []float64) (*Network, error) {
 	}
 	net, err := ParseNetwork(p.Name, data)
 	if err != nil {
+		// Lines of the variant's compacted text mean nothing to the user.
+		var ie *inputerr.Error
+		if errors.As(err, &ie) {
+			ie.Line = 0
+		}
 		return nil, fmt.Errorf("variant %s: %w", describe(p.paths(), vals), err)
 	}
 	net.lines = nil // lines of the compacted text mean nothing to the user

@@ -52,7 +52,7 @@ func TestSweepPlanErrors(t *testing.T) {
 			axes = append(axes, mustAxis(t, s))
 		}
 		_, err := NewSweepPlan("stack.json", []byte(stackBase), axes, 100, 50, 5, 1000, false, nil)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "stack.json:1:") {
 			t.Errorf("%v: error %v, want %q", tc.axes, err, tc.want)
 		}
 	}
