@@ -64,7 +64,7 @@ func TestSweepCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, stdout, errs = runT(t, args...)
-	if code != 0 || !strings.Contains(stdout, "resuming: 1 of 2 engine passes already done") {
+	if code != 0 || !strings.Contains(stdout, "resuming: 1 of 2 engine passes already done") || !strings.Contains(stdout, "ran 2 variants in 1 engine passes") {
 		t.Fatalf("resume: exit %d: %s%s", code, stdout, errs)
 	}
 	if m := lastJSON(t, stdout); m["passes_run"] != 1.0 || m["passes_resumed"] != 1.0 || m["warmup_ms"] != 20.0 {
