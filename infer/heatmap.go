@@ -174,8 +174,9 @@ func writeSweepHeatmap(path string, plan *SweepPlan, name string, rows []SweepRo
 		p.Add(h)
 		p.X.Label.Text, p.Y.Label.Text = xl, yl
 		p.Title.Text = fmt.Sprintf("%s: %s", plan.Name, name)
-		if sliceVals != nil {
-			p.Title.Text = fmt.Sprintf("%s, %s = %.4g", name, plan.Axes[0].Path, sliceVals[si])
+		if sliceVals != nil { // short: the tiles are narrow; the bar names the readout
+			path := plan.Axes[0].Path
+			p.Title.Text = fmt.Sprintf("%s = %.4g", path[strings.LastIndexByte(path, '.')+1:], sliceVals[si])
 		}
 		plots = append(plots, p)
 	}
@@ -185,6 +186,9 @@ func writeSweepHeatmap(path string, plan *SweepPlan, name string, rows []SweepRo
 	cb.Title.Text = ReadoutUnit(name)
 	if cb.Title.Text == "1" {
 		cb.Title.Text = ""
+	}
+	if sliceVals != nil {
+		cb.Title.Text = strings.TrimSpace(name + " " + cb.Title.Text)
 	}
 	cb.Add(&plotter.ColorBar{ColorMap: pal, Vertical: true})
 	cols := int(math.Ceil(math.Sqrt(float64(len(plots)))))
