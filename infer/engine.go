@@ -106,7 +106,6 @@ type popEngine struct {
 	// bg holds every cell's background streams: cell c's are
 	// bg[c*nstream:], by spec and synapse.
 	bg      []bgStream
-	nspec   int
 	nstream int
 	vInit   float32
 }
@@ -205,7 +204,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 				}
 			}
 		}
-		pe.nspec, pe.nstream = p.specs()
+		_, pe.nstream = p.specs()
 		pe.bg = make([]bgStream, p.N*pe.nstream)
 		for c := 0; c < p.N; c++ {
 			part := p.part(c)
@@ -364,15 +363,9 @@ func (pe *popEngine) stimulate(ch *chunk, k int, t1, warmMS float64, stim [][]st
 			if t < 0 {
 				continue
 			}
-			q, off := p.Model.Arch.PlaceInBin(t, k)
-			row[p.input[q][e.Syn]] += float32(e.WeightUS)
-			if j := p.timing[q][e.Syn]; j >= 0 {
-				row[j] += float32(e.WeightUS * off)
-			}
+			p.add(row, t, k, e.Syn, e.WeightUS)
 			if recorded[p.First+c] {
-				mu.Lock()
-				res.Inputs[p.First+c] = append(res.Inputs[p.First+c], biophys.Event{TimeMS: e.TimeMS, Syn: e.Syn, WeightUS: e.WeightUS})
-				mu.Unlock()
+				record(res, mu, p.First+c, biophys.Event{TimeMS: e.TimeMS, Syn: e.Syn, WeightUS: e.WeightUS})
 			}
 		}
 	}
@@ -409,16 +402,9 @@ func (pe *popEngine) background(ch *chunk, k int, t1, dt, warmMS float64, record
 		rec := recorded[p.First+c]
 		row := ch.drive[(c-ch.lo)*pe.nIn:]
 		for s.next < t1 {
-			// in this step's bin k, whatever rounding says
-			qb, off := p.Model.Arch.PlaceInBin(s.next, k)
-			row[p.input[qb][syn]] += float32(spec.wUS)
-			if j := p.timing[qb][syn]; j >= 0 {
-				row[j] += float32(spec.wUS * off)
-			}
+			p.add(row, s.next, k, syn, spec.wUS)
 			if rec {
-				mu.Lock()
-				res.Inputs[p.First+c] = append(res.Inputs[p.First+c], biophys.Event{TimeMS: s.next - warmMS, Syn: syn, WeightUS: spec.wUS})
-				mu.Unlock()
+				record(res, mu, p.First+c, biophys.Event{TimeMS: s.next - warmMS, Syn: syn, WeightUS: spec.wUS})
 			}
 			s.next += s.rng.exp() * 1000 / spec.rateHz
 		}
@@ -429,4 +415,23 @@ func (pe *popEngine) background(ch *chunk, k int, t1, dt, warmMS float64, record
 	if ch.due[slot] == nil {
 		ch.due[slot] = due[:0]
 	}
+}
+
+// add puts an event of weight wUS at tMS on synapse syn into a cell's drive
+// row for step k: in this step's bin whatever rounding says, on the
+// sub-bin's input, and its offset in the bin on the timing input if the
+// model has one.
+func (p *Pop) add(row []float32, tMS float64, k, syn int, wUS float64) {
+	q, off := p.Model.Arch.PlaceInBin(tMS, k)
+	row[p.input[q][syn]] += float32(wUS)
+	if j := p.timing[q][syn]; j >= 0 {
+		row[j] += float32(wUS * off)
+	}
+}
+
+// record appends an input event of a recorded cell (workers share res).
+func record(res *RunResult, mu *sync.Mutex, cell int, e biophys.Event) {
+	mu.Lock()
+	res.Inputs[cell] = append(res.Inputs[cell], e)
+	mu.Unlock()
 }

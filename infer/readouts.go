@@ -31,6 +31,8 @@ type Readouts struct {
 	// start) to the middle of that bin.
 	PSTHPeakHz    float64 `json:"psth_peak_hz"`
 	PSTHLatencyMS float64 `json:"psth_latency_ms"`
+	// PSTH is the population rate per cell in bins of BinMS (Hz).
+	PSTH []float64 `json:"-"`
 }
 
 // BurstISIMS is the interval below which spikes of a cell count as a
@@ -72,6 +74,7 @@ func ComputeReadouts(b *Built, run *RunResult, o ReadoutOptions) Readouts {
 	r.Synchrony = synchrony(ts, run.TstopMS, o.BinMS)
 	r.BurstFraction = burstFraction(ts)
 	psth := metrics.PSTH(all, b.Cells, run.TstopMS, o.BinMS)
+	r.PSTH = psth
 	from := 0.0
 	if !math.IsNaN(o.StimMS) {
 		from = o.StimMS

@@ -156,38 +156,29 @@ type CachedResolver struct {
 
 // Cell resolves a cell through R the first time it is asked for.
 func (c *CachedResolver) Cell(arg, base string) (*biophys.Cell, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := [2]string{arg, base}
-	if x, ok := c.cells[k]; ok {
-		return x, nil
-	}
-	x, err := c.R.Cell(arg, base)
-	if err != nil {
-		return nil, err
-	}
-	if c.cells == nil {
-		c.cells = map[[2]string]*biophys.Cell{}
-	}
-	c.cells[k] = x
-	return x, nil
+	return memo(&c.mu, &c.cells, arg, base, c.R.Cell)
 }
 
 // Model resolves a model through R the first time it is asked for.
 func (c *CachedResolver) Model(arg, base string) (*surrogate.Model, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	return memo(&c.mu, &c.models, arg, base, c.R.Model)
+}
+
+// memo returns (*m)[{arg, base}], loading and keeping it the first time.
+func memo[T any](mu *sync.Mutex, m *map[[2]string]T, arg, base string, load func(arg, base string) (T, error)) (T, error) {
+	mu.Lock()
+	defer mu.Unlock()
 	k := [2]string{arg, base}
-	if x, ok := c.models[k]; ok {
+	if x, ok := (*m)[k]; ok {
 		return x, nil
 	}
-	x, err := c.R.Model(arg, base)
+	x, err := load(arg, base)
 	if err != nil {
-		return nil, err
+		return x, err
 	}
-	if c.models == nil {
-		c.models = map[[2]string]*surrogate.Model{}
+	if *m == nil {
+		*m = map[[2]string]T{}
 	}
-	c.models[k] = x
+	(*m)[k] = x
 	return x, nil
 }

@@ -225,13 +225,10 @@ func stimTime(n *Network) float64 {
 // Readouts of a variant's run in the plan's windows.
 func (p *SweepPlan) readouts(b *Built, run *RunResult) (Readouts, []float64) {
 	r := ComputeReadouts(b, run, ReadoutOptions{StimMS: stimTime(b.Net), WindowMS: p.WindowMS, BinMS: p.BinMS})
-	var psth []float64
-	if p.PSTH {
-		var all []float64
-		for _, s := range run.Spikes {
-			all = append(all, s.TimeMS)
-		}
-		psth = metrics.PSTH(all, b.Cells, run.TstopMS, p.BinMS)
+	psth := r.PSTH
+	r.PSTH = nil // kept in the row only when asked for
+	if !p.PSTH {
+		psth = nil
 	}
 	return r, psth
 }
@@ -389,10 +386,10 @@ func OpenSweepDir(dir string, plan *SweepPlan) (*SweepDir, error) {
 			return nil, fmt.Errorf("%s: %w (another base network, axes, tstop, windows or batch); give another --out", path, ErrOtherSweep)
 		}
 	case errors.Is(err, fs.ErrNotExist):
-		if err := os.MkdirAll(filepath.Join(dir, "parts"), 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
-		if err := atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(want); return err }); err != nil {
+		if err := atomicfile.WriteFile(path, want); err != nil {
 			return nil, err
 		}
 	default:

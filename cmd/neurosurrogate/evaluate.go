@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -88,7 +87,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		sf.Median, sf.Mean, sf.Max, sfl.Median, sfl.Mean, sfl.Max)
 	fmt.Fprintf(stdout, "wall: reference %.2f s, surrogate %.2f s\n", wallRef, wallSur)
 	if *asJSON {
-		b, err := json.Marshal(sanitize(struct {
+		if err := printJSON(stdout, struct {
 			metrics.Report
 			Files      int            `json:"files"`
 			Floor      metrics.Report `json:"binning_floor"`
@@ -97,11 +96,9 @@ func runEvaluate(args []string, stdout io.Writer) error {
 			FloorFile  spread         `json:"binning_floor_rmse_sub_mV_per_file"`
 			WallRefS   float64        `json:"wall_ref_s"`
 			WallSurS   float64        `json:"wall_sur_s"`
-		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur}))
-		if err != nil {
+		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur}); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, string(b))
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"strings"
@@ -73,4 +76,15 @@ func addFields(v reflect.Value, out map[string]any) {
 		}
 		out[name] = clean(v.Field(i))
 	}
+}
+
+// printJSON writes v (sanitized) as one JSON line: the last line of a
+// command's report under --json.
+func printJSON(w io.Writer, v any) error {
+	b, err := json.Marshal(sanitize(v))
+	if err != nil {
+		return fmt.Errorf("encoding the JSON result: %w", err)
+	}
+	_, err = fmt.Fprintln(w, string(b))
+	return err
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -215,11 +214,9 @@ func runNetwork(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "raster: %s\n", *raster)
 	}
 	if *asJSON {
-		out, err := json.Marshal(sanitize(rep))
-		if err != nil {
+		if err := printJSON(stdout, rep); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, string(out))
 	}
 	return nil
 }

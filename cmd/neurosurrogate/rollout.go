@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -112,11 +111,9 @@ func runRollout(args []string, stdout io.Writer) error {
 		if res.WallSur > 0 {
 			out.SpeedupX = res.WallRef.Seconds() / res.WallSur.Seconds()
 		}
-		b, err := json.Marshal(sanitize(out))
-		if err != nil {
+		if err := printJSON(stdout, out); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, string(b))
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -95,18 +94,16 @@ func runSensitivity(args []string, stdout io.Writer) error {
 			r.F1At10ms, r.ShiftMeanMS, r.ShiftSDMS, r.RMSESubMV, r.EVSub, r.RateRefHz, r.RateSurHz)
 	}
 	if *asJSON {
-		b, err := json.Marshal(sanitize(struct {
+		if err := printJSON(stdout, struct {
 			Cell     string  `json:"cell"`
 			Files    int     `json:"files"`
 			TstopMS  float64 `json:"tstop_ms"`
 			SampleDT float64 `json:"sample_dt_ms"`
 			Seed     uint64  `json:"seed"`
 			Results  []row   `json:"results"`
-		}{cell.Name, len(files), *tstop, *sampleDT, *seed, rows}))
-		if err != nil {
+		}{cell.Name, len(files), *tstop, *sampleDT, *seed, rows}); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, string(b))
 	}
 	return nil
 }

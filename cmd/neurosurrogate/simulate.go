@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -192,11 +191,9 @@ func runSimulate(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %s, %.0f ms at dt %g ms: %d spikes (%.2f Hz per cell); stepping took %.3f s (%.0f cell-ms per s)\n",
 		cell.Name, pop, res.TstopMS, *dt, res.TotalSpikes, res.MeanRateHz, res.WallS, res.CellMSPerS)
 	if *asJSON {
-		b, err := json.Marshal(sanitize(res))
-		if err != nil {
-			return fmt.Errorf("encoding the JSON result: %w", err)
+		if err := printJSON(stdout, res); err != nil {
+			return err
 		}
-		fmt.Fprintln(stdout, string(b))
 	} else if *ncells == 1 {
 		fmt.Fprintf(stdout, "spike times (ms): %s\n", joinFloats(res.Spikes))
 	}

@@ -304,16 +304,14 @@ func runSweep(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.Write(filepath.Join(dir, "check.json"), func(w io.Writer) error { _, err := w.Write(append(cj, '\n')); return err }); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, "check.json"), append(cj, '\n')); err != nil {
 			return err
 		}
 	}
 	if *asJSON {
-		b, err := json.Marshal(sanitize(rep))
-		if err != nil {
+		if err := printJSON(stdout, rep); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, string(b))
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -172,12 +171,10 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		cfg.Out, res.Params, bestName, res.Best.ValF1At2, res.Best.ValF1At10, res.Best.ValRMSESub, res.Checkpoint, res.Steps, res.Elapsed.Minutes(), res.StoppedBy)
 	fmt.Fprintf(stdout, "learning curve: %s, %s\n", csv, png)
 	if *asJSON {
-		b, err := json.Marshal(sanitize(map[string]any{"model": cfg.Out, "params": res.Params, "best": res.Best, "elapsed_s": res.Elapsed.Seconds(),
-			"steps": res.Steps, "samples": res.Samples, "samples_per_s": float64(res.Samples) / res.Elapsed.Seconds(), "stopped_by": res.StoppedBy}))
-		if err != nil {
-			return fmt.Errorf("encoding the JSON result: %w", err)
+		if err := printJSON(stdout, map[string]any{"model": cfg.Out, "params": res.Params, "best": res.Best, "elapsed_s": res.Elapsed.Seconds(),
+			"steps": res.Steps, "samples": res.Samples, "samples_per_s": float64(res.Samples) / res.Elapsed.Seconds(), "stopped_by": res.StoppedBy}); err != nil {
+			return err
 		}
-		fmt.Fprintln(stdout, string(b))
 	}
 	return nil
 }

@@ -78,6 +78,11 @@ func Write(path string, write func(w io.Writer) error) error {
 	return a.Commit()
 }
 
+// WriteFile writes data to path atomically.
+func WriteFile(path string, data []byte) error {
+	return Write(path, func(w io.Writer) error { _, err := w.Write(data); return err })
+}
+
 // CheckWritable probes, before a long job, whether a file can be created
 // at path: it creates and removes a temporary file in path's folder.
 func CheckWritable(path string) error {
