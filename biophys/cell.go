@@ -26,11 +26,16 @@ type Cell struct {
 	SpikeSite        *Location `json:"spike_site"`
 	Sections         []Section `json:"sections"`
 	Synapses         []Synapse `json:"synapses,omitempty"`
+	// NMODL holds mechanisms defined by the cell's own .mod files.
+	NMODL []ModFile `json:"nmodl,omitempty"`
 
 	src      string // file the description came from, for errors
 	secLines []int  // line of each section in src (0 when unknown)
 	synLines []int
 	keyLines map[string]int // line of each top-level key in src
+
+	local      map[string]*Mechanism // compiled NMODL mechanisms by name
+	localOrder []string              // their names in the order of NMODL
 }
 
 // Location is a point on a section: the section and the arc position x in [0, 1].
@@ -407,6 +412,9 @@ func (c *Cell) Validate() error {
 	if c.Name == "" {
 		return c.topErr("name", "missing")
 	}
+	if err := c.loadNMODL(); err != nil {
+		return err
+	}
 	if c.VInitMV == nil {
 		return c.topErr("v_init_mV", "missing")
 	}
@@ -632,9 +640,9 @@ func (c *Cell) validateSection(i int, names map[string]int) error {
 		}
 	}
 	for _, mname := range sortedKeys(s.Mechanisms) {
-		mt, ok := mechanisms[mname]
+		mt, ok := c.mechanism(mname)
 		if !ok {
-			return c.secErr(i, "mechanisms", "unknown mechanism %q (known: %s)", mname, strings.Join(MechanismNames(), ", "))
+			return c.secErr(i, "mechanisms", "unknown mechanism %q (known: %s)", mname, strings.Join(c.mechanismNames(), ", "))
 		}
 		if _, err := mt.resolve(s.Mechanisms[mname], nseg); err != nil {
 			return c.secErr(i, "mechanisms."+mname, "%v", err)

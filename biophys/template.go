@@ -229,7 +229,7 @@ func Compile(c *Cell) (*Template, error) {
 	for s := range c.Sections {
 		sec := &c.Sections[s]
 		for _, name := range sortedKeys(sec.Mechanisms) {
-			m := mechanisms[name]
+			m, _ := c.mechanism(name)
 			vals, err := m.resolve(sec.Mechanisms[name], sec.NsegOf())
 			if err != nil {
 				return nil, c.secErr(s, "mechanisms."+name, "%v", err)
@@ -258,8 +258,17 @@ func Compile(c *Cell) (*Template, error) {
 			}
 		}
 	}
+	// Registered mechanisms first, by name; then the cell's NMODL ones in
+	// the order it lists them (NEURON runs its built-ins, then the model's).
 	for _, name := range sortedKeys(groups) {
-		t.mechs = append(t.mechs, *groups[name])
+		if _, own := c.local[name]; !own {
+			t.mechs = append(t.mechs, *groups[name])
+		}
+	}
+	for _, name := range c.localOrder {
+		if g := groups[name]; g != nil {
+			t.mechs = append(t.mechs, *g)
+		}
 	}
 	for nd := range writeCa {
 		t.writeCa = append(t.writeCa, nd)

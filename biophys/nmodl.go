@@ -1,0 +1,242 @@
+package biophys
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"neurosurrogate/biophys/nmodl"
+)
+
+// ModFile is an NMODL mechanism carried by a cell description: the .mod
+// file's name and text, and values for its GLOBAL parameters (NEURON's
+// name without the _<mechanism> suffix; usetable too). A cell's own
+// mechanisms take precedence over registered ones of the same name and run
+// after the registered ones, in the order listed (NEURON's order: the
+// built-in mechanisms, then the model's, in the order nrnivmodl compiled
+// them), which is the order their INITIAL and SOLVE blocks run in.
+type ModFile struct {
+	File    string             `json:"file"`
+	Text    string             `json:"text"`
+	Globals map[string]float64 `json:"globals,omitempty"`
+}
+
+// nmodlIons are the ions the simulator carries; an NMODL file using others
+// is refused.
+var nmodlIons = map[string]bool{"na": true, "k": true, "ca": true}
+
+// loadNMODL compiles the cell's NMODL files into mechanisms (once).
+func (c *Cell) loadNMODL() error {
+	if c.local != nil || len(c.NMODL) == 0 {
+		return nil
+	}
+	local := map[string]*Mechanism{}
+	var order []string
+	for i, mf := range c.NMODL {
+		field := fmt.Sprintf("nmodl[%d]", i)
+		if mf.File == "" {
+			return c.topErr(field+".file", "missing (the .mod file's name)")
+		}
+		m, err := mechanismFromNMODL(mf)
+		if err != nil {
+			var ne *nmodl.Error
+			if errors.As(err, &ne) {
+				return c.topErr(field, "%s, line %d: %s", ne.File, ne.Line, ne.Msg)
+			}
+			return c.topErr(field, "%s: %v", mf.File, err)
+		}
+		if _, dup := local[m.Name]; dup {
+			return c.topErr(field, "%s: mechanism %s is defined twice", mf.File, m.Name)
+		}
+		local[m.Name] = m
+		order = append(order, m.Name)
+	}
+	c.local, c.localOrder = local, order
+	return nil
+}
+
+// mechanism is the density mechanism a section names: the cell's own
+// NMODL mechanism of that name, else a registered one.
+func (c *Cell) mechanism(name string) (*Mechanism, bool) {
+	if m, ok := c.local[name]; ok {
+		return m, true
+	}
+	m, ok := mechanisms[name]
+	return m, ok
+}
+
+// mechanismNames lists the mechanisms a section may name.
+func (c *Cell) mechanismNames() []string {
+	names := MechanismNames()
+	for n := range c.local {
+		if _, ok := mechanisms[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// mechanismFromNMODL compiles an NMODL file into a density mechanism.
+func mechanismFromNMODL(mf ModFile) (*Mechanism, error) {
+	nm, err := nmodl.Load(mf.File, mf.Text)
+	if err != nil {
+		return nil, err
+	}
+	if nm.Point {
+		return nil, fmt.Errorf("%s: POINT_PROCESS %s: point processes from NMODL are not supported yet (density mechanisms are)", mf.File, nm.Name)
+	}
+	if len(nm.Geometry) > 0 {
+		return nil, fmt.Errorf("%s: %s reads %s: geometry variables are not supported yet", mf.File, nm.Name, strings.Join(nm.Geometry, ", "))
+	}
+	var uses []IonUse
+	for _, u := range nm.Ions {
+		if !nmodlIons[u.Ion] {
+			return nil, fmt.Errorf("%s: USEION %s: the simulator carries na, k and ca only", mf.File, u.Ion)
+		}
+		if u.Ion != "ca" && (u.ReadCi || u.ReadCo || u.WriteCi || u.WriteCo) {
+			return nil, fmt.Errorf("%s: USEION %s: concentrations of %s are not supported (those of ca are)", mf.File, u.Ion, u.Ion)
+		}
+		if u.WriteCo {
+			return nil, fmt.Errorf("%s: USEION %s WRITE %s: writing an outer concentration is not supported", mf.File, u.Ion, u.Co())
+		}
+		uses = append(uses, IonUse{Ion: u.Ion, ReadI: u.ReadI, WriteConc: u.WriteCi})
+	}
+	for g := range mf.Globals {
+		if _, ok := nm.Global(g); !ok && g != "usetable" {
+			return nil, fmt.Errorf("%s: globals.%s: %s has no such GLOBAL parameter", mf.File, g, nm.Name)
+		}
+	}
+	if _, err := nm.New(1, mf.Globals, 6.3); err != nil {
+		return nil, err
+	}
+	m := &Mechanism{Name: nm.Name, Doc: "NMODL " + mf.File, Ions: uses}
+	for _, p := range nm.Params {
+		m.Params = append(m.Params, Param{Name: p.Name, Default: p.Default, Unit: p.Unit})
+	}
+	globals := mf.Globals
+	m.New = func(b *Build) Kernel { return newNMODLKernel(nm, globals, b) }
+	return m, nil
+}
+
+// nmodlKernel runs an NMODL mechanism's instances: it gathers each
+// instance's v and ion values into the instance arrays, runs the compiled
+// blocks, and scatters currents and written concentrations back.
+type nmodlKernel struct {
+	in   *nmodl.Instance
+	node []int32
+	v    []float64
+	ions []nmodlIon
+}
+
+type nmodlIon struct {
+	ion  *Ion
+	use  nmodl.IonUse
+	e    []float64 // instance arrays, nil where unused
+	i    []float64
+	ci   []float64
+	co   []float64
+	conc bool // ci is also written (a STATE or ASSIGNED the mechanism updates)
+}
+
+func newNMODLKernel(nm *nmodl.Mechanism, globals map[string]float64, b *Build) Kernel {
+	in, err := nm.New(len(b.Nodes), globals, b.Celsius)
+	if err != nil {
+		// Checked when the cell was loaded, with the same globals.
+		panic("biophys: NMODL mechanism failed to compile after loading: " + err.Error())
+	}
+	for _, p := range nm.Params {
+		copy(in.Var(p.Name), b.P[p.Name])
+	}
+	k := &nmodlKernel{in: in, node: b.Nodes, v: in.Var("v")}
+	for _, u := range nm.Ions {
+		bi := nmodlIon{ion: b.Ions[u.Ion], use: u, e: in.Var(u.E()), i: in.Var(u.I()), ci: in.Var(u.Ci()), co: in.Var(u.Co()), conc: u.WriteCi}
+		k.ions = append(k.ions, bi)
+	}
+	return k
+}
+
+// gather loads v and the ion values the mechanism reads. readI: the
+// phase reads the summed ion currents (State, for the mechanisms that
+// READ them).
+func (p *nmodlKernel) gather(c *Ctx, readI bool) {
+	V := c.V
+	for k, nd := range p.node {
+		p.v[k] = V[nd]
+	}
+	for _, bi := range p.ions {
+		ion := bi.ion
+		if bi.e != nil {
+			for k, nd := range p.node {
+				bi.e[k] = ion.E[nd]
+			}
+		}
+		if bi.ci != nil {
+			for k, nd := range p.node {
+				bi.ci[k] = ion.Ci[nd]
+			}
+		}
+		if bi.co != nil {
+			for k, nd := range p.node {
+				bi.co[k] = ion.Co[nd]
+			}
+		}
+		if readI && bi.use.ReadI && ion.I != nil {
+			for k, nd := range p.node {
+				bi.i[k] = ion.I[nd]
+			}
+		}
+	}
+}
+
+// scatterConc writes back the concentrations the mechanism writes.
+func (p *nmodlKernel) scatterConc() {
+	for _, bi := range p.ions {
+		if bi.conc {
+			for k, nd := range p.node {
+				bi.ion.Ci[nd] = bi.ci[k]
+			}
+		}
+	}
+}
+
+func (p *nmodlKernel) Init(c *Ctx) {
+	p.gather(c, true)
+	p.in.SetTime(c.T, c.Dt)
+	p.in.Init()
+	p.scatterConc()
+}
+
+func (p *nmodlKernel) Current(c *Ctx) {
+	if !p.in.HasCurrent() {
+		return
+	}
+	p.gather(c, false)
+	p.in.SetTime(c.T, c.Dt)
+	p.in.Current()
+	rhs, d := c.RHS, c.D
+	cur, g := p.in.Cur, p.in.G
+	for k, nd := range p.node {
+		rhs[nd] -= cur[k]
+		d[nd] += g[k]
+	}
+	for _, bi := range p.ions {
+		if bi.use.WriteI && bi.ion.I != nil {
+			I := bi.ion.I
+			for k, nd := range p.node {
+				I[nd] += bi.i[k]
+			}
+		}
+	}
+}
+
+func (p *nmodlKernel) State(c *Ctx) {
+	if !p.in.HasState() {
+		return
+	}
+	p.gather(c, true)
+	p.in.SetTime(c.T, c.Dt)
+	p.in.State()
+	p.scatterConc()
+}

@@ -1,0 +1,624 @@
+package nmodl
+
+import "maps"
+
+// Instance is n instances of a mechanism compiled into array operations:
+// every statement runs over all instances at once (a conditional as a
+// mask), so the cost of interpretation is paid per operation, not per
+// instance. The caller fills the per-instance variables it owns (v, the
+// ions' values, parameters) through Var before each phase and reads back
+// what the mechanism writes.
+type Instance struct {
+	N    int
+	m    *Mechanism
+	vars map[string][]float64
+
+	// Scalars that compiled operations read at run time.
+	t, dt, celsius float64
+
+	init, body []func()
+	states     []stateStep
+	// Cur and G are, after Current, each instance's summed current and
+	// its derivative with respect to v (NEURON's di/dv at v + 0.001).
+	Cur, G   []float64
+	currents [][]float64
+	vsave    []float64
+
+	receive func(w float64, k int)
+}
+
+// stateStep is one SOLVE of BREAKPOINT.
+type stateStep func()
+
+// Var is the array of a per-instance variable (nil if there is none).
+func (in *Instance) Var(name string) []float64 { return in.vars[name] }
+
+// Mechanism is what the instance runs.
+func (in *Instance) Mechanism() *Mechanism { return in.m }
+
+// New compiles n instances with the given global parameter values (the
+// defaults where not given) at temperature celsius. Every per-instance
+// variable starts at its declared default.
+func (m *Mechanism) New(n int, globals map[string]float64, celsius float64) (*Instance, error) {
+	in := &Instance{N: n, m: m, vars: map[string][]float64{}, celsius: celsius}
+	for name, def := range m.vars {
+		a := make([]float64, n)
+		for k := range a {
+			a[k] = def
+		}
+		in.vars[name] = a
+	}
+	consts := maps.Clone(m.consts)
+	usetable := true
+	for _, p := range m.Globals {
+		x := p.Default
+		if g, ok := globals[p.Name]; ok {
+			x = g
+		}
+		if a, ok := in.vars[p.Name]; ok {
+			for k := range a {
+				a[k] = x
+			}
+		} else {
+			consts[p.Name] = x
+		}
+	}
+	for name, x := range globals {
+		if name == "usetable" {
+			usetable = x != 0
+			continue
+		}
+		if _, ok := m.Global(name); !ok {
+			return nil, m.errf(0, "global %s: the mechanism has no such GLOBAL parameter", name)
+		}
+	}
+	c := &compiler{m: m, in: in, n: n, consts: consts, usetable: usetable, tables: map[string]*table{}}
+	if err := c.build(); err != nil {
+		return nil, err
+	}
+	in.Cur = make([]float64, n)
+	in.G = make([]float64, n)
+	in.vsave = make([]float64, n)
+	for _, name := range m.Currents {
+		in.currents = append(in.currents, in.vars[name])
+	}
+	return in, nil
+}
+
+// SetTime sets t and dt for the next phase.
+func (in *Instance) SetTime(t, dt float64) { in.t, in.dt = t, dt }
+
+// Init runs INITIAL: states start at 0 (concentrations the mechanism
+// owns as STATEs keep the values the caller put there), then the block.
+func (in *Instance) Init() {
+	for _, op := range in.init {
+		op()
+	}
+}
+
+// Current runs BREAKPOINT's statements (without SOLVE) at v + 0.001 and at
+// v, as NEURON does: Cur is the summed current at v and G the difference
+// quotient; the current variables (ina, ...) hold their values at v.
+func (in *Instance) Current() {
+	v := in.vars["v"]
+	copy(in.vsave, v)
+	for k := range v {
+		v[k] = in.vsave[k] + .001
+	}
+	in.runBody()
+	g := in.G
+	in.sum(g)
+	copy(v, in.vsave)
+	in.runBody()
+	cur := in.Cur
+	in.sum(cur)
+	for k := range g {
+		g[k] = (g[k] - cur[k]) / .001
+	}
+}
+
+func (in *Instance) runBody() {
+	for _, op := range in.body {
+		op()
+	}
+}
+
+func (in *Instance) sum(dst []float64) {
+	clear(dst)
+	for _, c := range in.currents {
+		for k := range dst {
+			dst[k] += c[k]
+		}
+	}
+}
+
+// HasCurrent says whether the mechanism writes a current.
+func (in *Instance) HasCurrent() bool { return len(in.currents) > 0 }
+
+// HasState says whether BREAKPOINT solves anything.
+func (in *Instance) HasState() bool { return len(in.states) > 0 }
+
+// State runs BREAKPOINT's SOLVE statements over dt.
+func (in *Instance) State() {
+	for _, s := range in.states {
+		s()
+	}
+}
+
+// Receive runs NET_RECEIVE for instance k with weight w.
+func (in *Instance) Receive(k int, w float64) {
+	if in.receive != nil {
+		in.receive(w, k)
+	}
+}
+
+// compiler turns statements into array operations for one Instance.
+type compiler struct {
+	m        *Mechanism
+	in       *Instance
+	n        int
+	consts   map[string]float64
+	usetable bool
+	tables   map[string]*table
+
+	ops    *[]func()
+	mask   []bool
+	scopes []map[string]val
+	pool   [][]float64
+	sp     int
+	stack  []string // functions being inlined, for recursion errors
+	// tableArg, when compiling a TABLE's function over its grid, is the
+	// one per-instance name the body may read (its argument).
+	forTable string
+}
+
+func (c *compiler) emit(op func()) { *c.ops = append(*c.ops, op) }
+
+// tmp is a scratch array, free again after the statement that took it.
+func (c *compiler) tmp() []float64 {
+	if c.sp == len(c.pool) {
+		c.pool = append(c.pool, make([]float64, c.n))
+	}
+	c.sp++
+	return c.pool[c.sp-1]
+}
+
+func (c *compiler) errf(line int, format string, args ...any) error {
+	return c.m.errf(line, format, args...)
+}
+
+// fail panics with a compile error; build recovers it.
+func (c *compiler) fail(line int, format string, args ...any) {
+	panic(bail{c.errf(line, format, args...)})
+}
+
+func (c *compiler) build() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, ok := r.(bail)
+			if !ok {
+				panic(r)
+			}
+			err = b.err
+		}
+	}()
+	f := c.m.File
+	in := c.in
+	// INITIAL: states to 0, except concentrations (kept from the ion).
+	c.ops = &in.init
+	ionConc := map[string]bool{}
+	for _, u := range c.m.Ions {
+		ionConc[u.Ci()], ionConc[u.Co()] = true, true
+	}
+	for _, s := range c.m.States {
+		if !ionConc[s] {
+			a := in.vars[s]
+			c.emit(func() { clear(a) })
+		}
+	}
+	c.block(f.Initial)
+	c.ops = &in.body
+	var body []Stmt
+	for _, s := range f.Breakpoint {
+		if _, ok := s.(*Solve); !ok {
+			body = append(body, s)
+		}
+	}
+	c.block(body)
+	for _, sv := range c.m.solves {
+		step := c.solve(sv)
+		in.states = append(in.states, step)
+	}
+	if f.NetReceive != nil {
+		c.netReceive(f.NetReceive)
+	}
+	return nil
+}
+
+// block compiles statements in a new scope.
+func (c *compiler) block(ss []Stmt) {
+	c.scopes = append(c.scopes, map[string]val{})
+	for _, s := range ss {
+		c.stmt(s)
+	}
+	c.scopes = c.scopes[:len(c.scopes)-1]
+}
+
+func (c *compiler) stmt(s Stmt) {
+	mark := c.sp
+	defer func() { c.sp = mark }()
+	switch s := s.(type) {
+	case *Local:
+		scope := c.scopes[len(c.scopes)-1]
+		for _, name := range s.Names {
+			scope[name] = val{vec: make([]float64, c.n)}
+		}
+	case *Assign:
+		if s.Prime {
+			c.fail(s.Line, "%s' = ... outside a DERIVATIVE block", s.Name)
+		}
+		dst := c.target(s.Name, s.Line)
+		c.assign(dst, s.X)
+	case *If:
+		c.ifStmt(s)
+	case *CallStmt:
+		c.callStmt(s.Call)
+	case *Solve:
+		c.fail(s.Line, "SOLVE is only allowed in BREAKPOINT")
+	case *Reaction:
+		c.fail(s.Line, "a reaction (~) outside a KINETIC block")
+	case *Conserve:
+		c.fail(s.Line, "CONSERVE outside a KINETIC block")
+	case *Ignored:
+	default:
+		c.fail(s.stmtLine(), "statement not supported here")
+	}
+}
+
+// target is the array an assignment to name writes.
+func (c *compiler) target(name string, line int) []float64 {
+	for i := len(c.scopes) - 1; i >= 0; i-- {
+		if v, ok := c.scopes[i][name]; ok {
+			if !v.isVec() {
+				c.fail(line, "cannot assign to %s here", name)
+			}
+			return v.vec
+		}
+	}
+	if a, ok := c.in.vars[name]; ok {
+		return a
+	}
+	if c.forTable != "" && c.m.HasVar(name) {
+		c.fail(line, "the TABLE of %s assigns %s, which it does not tabulate", c.forTable, name)
+	}
+	if _, ok := c.consts[name]; ok {
+		c.fail(line, "cannot assign to %s: it is a constant", name)
+	}
+	if c.m.scalars[name] {
+		c.fail(line, "cannot assign to %s", name)
+	}
+	c.fail(line, "%s is not declared", name)
+	return nil
+}
+
+// assign compiles dst = x under the current mask.
+func (c *compiler) assign(dst []float64, x Expr) {
+	if c.mask == nil {
+		v := c.expr(x, dst)
+		c.store(dst, v)
+		return
+	}
+	v := c.expr(x, nil)
+	c.store(dst, v)
+}
+
+// store writes v into dst under the current mask (nothing when v is dst).
+func (c *compiler) store(dst []float64, v val) {
+	mask := c.mask
+	switch {
+	case v.isVec() && len(dst) > 0 && &v.vec[0] == &dst[0]:
+		if mask != nil {
+			panic("nmodl: masked store in place")
+		}
+	case v.isVec():
+		src := v.vec
+		if mask == nil {
+			c.emit(func() { copy(dst, src) })
+		} else {
+			c.emit(func() {
+				for k, m := range mask {
+					if m {
+						dst[k] = src[k]
+					}
+				}
+			})
+		}
+	default:
+		sp := v.s
+		if mask == nil {
+			c.emit(func() {
+				x := *sp
+				for k := range dst {
+					dst[k] = x
+				}
+			})
+		} else {
+			c.emit(func() {
+				x := *sp
+				for k, m := range mask {
+					if m {
+						dst[k] = x
+					}
+				}
+			})
+		}
+	}
+}
+
+func (c *compiler) ifStmt(s *If) {
+	cond := c.expr(s.Cond, nil)
+	if cond.known {
+		if *cond.s != 0 {
+			c.block(s.Then)
+		} else {
+			c.block(s.Else)
+		}
+		return
+	}
+	parent := c.mask
+	yes, no := make([]bool, c.n), make([]bool, c.n)
+	if cond.isVec() {
+		cv := cond.vec
+		c.emit(func() {
+			for k := range yes {
+				p := parent == nil || parent[k]
+				yes[k] = p && cv[k] != 0
+				no[k] = p && cv[k] == 0
+			}
+		})
+	} else {
+		sp := cond.s
+		c.emit(func() {
+			t := *sp != 0
+			for k := range yes {
+				p := parent == nil || parent[k]
+				yes[k] = p && t
+				no[k] = p && !t
+			}
+		})
+	}
+	c.mask = yes
+	c.block(s.Then)
+	if len(s.Else) > 0 {
+		c.mask = no
+		c.block(s.Else)
+	}
+	c.mask = parent
+}
+
+// lookup is the value of a name in an expression.
+func (c *compiler) lookup(name string, line int) val {
+	for i := len(c.scopes) - 1; i >= 0; i-- {
+		if v, ok := c.scopes[i][name]; ok {
+			return v
+		}
+	}
+	if a, ok := c.in.vars[name]; ok {
+		return val{vec: a}
+	}
+	if c.forTable != "" && c.m.HasVar(name) {
+		c.fail(line, "the TABLE of %s reads %s, a per-instance variable: a table may depend only on its argument and globals", c.forTable, name)
+	}
+	if x, ok := c.consts[name]; ok {
+		return constVal(x)
+	}
+	switch name {
+	case "t":
+		return val{s: &c.in.t}
+	case "dt":
+		return val{s: &c.in.dt}
+	case "celsius":
+		return constVal(c.in.celsius)
+	}
+	c.fail(line, "%s is not declared", name)
+	return val{}
+}
+
+// expr compiles e; the result goes to dst when dst is not nil and e is an
+// operation (a name or a number is returned as it is).
+func (c *compiler) expr(e Expr, dst []float64) val {
+	switch e := e.(type) {
+	case *Num:
+		return constVal(e.V)
+	case *Name:
+		return c.lookup(e.Name, e.Line)
+	case *Unary:
+		x := c.expr(e.X, nil)
+		if e.Op == "-" {
+			return c.binary("*", constVal(-1), x, dst)
+		}
+		return c.binary("==", x, constVal(0), dst)
+	case *Binary:
+		x := c.expr(e.X, nil)
+		y := c.expr(e.Y, nil)
+		if e.Op == "-" && !x.isVec() && x.known && *x.s == 0 && y.isVec() {
+			return c.binary("*", constVal(-1), y, dst) // 0 - y from simplification
+		}
+		return c.binary(e.Op, x, y, dst)
+	case *Call:
+		return c.call(e, dst)
+	}
+	panic("nmodl: unknown expression")
+}
+
+func (c *compiler) call(e *Call, dst []float64) val {
+	if n, ok := builtins[e.Fn]; ok {
+		if len(e.Args) != n {
+			c.fail(e.Line, "%s takes %d argument(s), not %d", e.Fn, n, len(e.Args))
+		}
+		if n == 1 {
+			x := c.expr(e.Args[0], nil)
+			f := builtin1(e.Fn)
+			if !x.isVec() {
+				if x.known {
+					return constVal(f(*x.s))
+				}
+				if dst == nil {
+					dst = c.tmp()
+				}
+				sp := x.s
+				c.emit(func() {
+					y := f(*sp)
+					for k := range dst {
+						dst[k] = y
+					}
+				})
+				return val{vec: dst}
+			}
+			if dst == nil {
+				dst = c.tmp()
+			}
+			src := x.vec
+			if e.Fn == "exp" {
+				c.emit(func() { expAll(dst, src) })
+			} else {
+				c.emit(func() {
+					for k, x := range src {
+						dst[k] = f(x)
+					}
+				})
+			}
+			return val{vec: dst}
+		}
+		x := c.expr(e.Args[0], nil)
+		y := c.expr(e.Args[1], nil)
+		f := builtin2(e.Fn)
+		if !x.isVec() && !y.isVec() && x.known && y.known {
+			return constVal(f(*x.s, *y.s))
+		}
+		if e.Fn == "pow" {
+			return c.binary("^", x, y, dst)
+		}
+		if dst == nil {
+			dst = c.tmp()
+		}
+		xs, ys := c.vector(x), c.vector(y)
+		c.emit(func() {
+			for k := range dst {
+				dst[k] = f(xs[k], ys[k])
+			}
+		})
+		return val{vec: dst}
+	}
+	fn, ok := c.m.File.Funcs[e.Fn]
+	if !ok {
+		c.fail(e.Line, "call of %s: no such FUNCTION (nor a math function NMODL knows)", e.Fn)
+	}
+	if fn.Kind != "FUNCTION" {
+		c.fail(e.Line, "%s is a %s, not a FUNCTION: it has no value", e.Fn, fn.Kind)
+	}
+	return c.inline(fn, e.Args, e.Line)
+}
+
+// vector makes any value an array (for operations with no scalar form).
+func (c *compiler) vector(v val) []float64 {
+	if v.isVec() {
+		return v.vec
+	}
+	dst := c.tmp()
+	sp := v.s
+	c.emit(func() {
+		x := *sp
+		for k := range dst {
+			dst[k] = x
+		}
+	})
+	return dst
+}
+
+func (c *compiler) callStmt(e *Call) {
+	if _, ok := builtins[e.Fn]; ok {
+		c.call(e, nil)
+		return
+	}
+	fn, ok := c.m.File.Funcs[e.Fn]
+	if !ok {
+		c.fail(e.Line, "call of %s: no such PROCEDURE or FUNCTION", e.Fn)
+	}
+	switch fn.Kind {
+	case "PROCEDURE", "FUNCTION":
+		c.inline(fn, e.Args, e.Line)
+	default:
+		c.fail(e.Line, "%s is a %s block: it is run by SOLVE, not called", e.Fn, fn.Kind)
+	}
+}
+
+// inline compiles a call of a PROCEDURE or FUNCTION in place: its
+// arguments are evaluated into locals, its body compiled with them in
+// scope (under the caller's mask), and a FUNCTION's value is its local of
+// its own name. A TABLE is looked up instead when tables are on.
+func (c *compiler) inline(fn *Func, args []Expr, line int) val {
+	for _, s := range c.stack {
+		if s == fn.Name {
+			c.fail(line, "%s calls itself: recursion is not supported", fn.Name)
+		}
+	}
+	if len(args) != len(fn.Params) {
+		c.fail(line, "%s takes %d argument(s), not %d", fn.Name, len(fn.Params), len(args))
+	}
+	vals := make([]val, len(args))
+	for i, a := range args {
+		vals[i] = c.expr(a, nil)
+	}
+	if fn.Table != nil && c.usetable && c.forTable == "" {
+		return c.tableCall(fn, vals, line)
+	}
+	c.stack = append(c.stack, fn.Name)
+	defer func() { c.stack = c.stack[:len(c.stack)-1] }()
+	assigned := map[string]bool{}
+	var walk func([]Stmt)
+	walk = func(ss []Stmt) {
+		for _, s := range ss {
+			switch s := s.(type) {
+			case *Assign:
+				assigned[s.Name] = true
+			case *If:
+				walk(s.Then)
+				walk(s.Else)
+			}
+		}
+	}
+	walk(fn.Body)
+	scope := map[string]val{}
+	for i, p := range fn.Params {
+		v := vals[i]
+		if assigned[p] || v.isVec() {
+			a := make([]float64, c.n)
+			c.storeUnmasked(a, v)
+			v = val{vec: a}
+		}
+		scope[p] = v
+	}
+	var ret val
+	if fn.Kind == "FUNCTION" {
+		ret = val{vec: make([]float64, c.n)}
+		scope[fn.Name] = ret
+	}
+	saved := c.scopes
+	c.scopes = []map[string]val{scope} // a body sees its own names, not its caller's
+	for _, s := range fn.Body {
+		c.stmt(s)
+	}
+	c.scopes = saved
+	return ret
+}
+
+// storeUnmasked copies v into dst for every instance (arguments are
+// evaluated for all; only the body's assignments honour the mask).
+func (c *compiler) storeUnmasked(dst []float64, v val) {
+	mask := c.mask
+	c.mask = nil
+	c.store(dst, v)
+	c.mask = mask
+}
+
