@@ -621,4 +621,3 @@ func (c *compiler) storeUnmasked(dst []float64, v val) {
 	c.store(dst, v)
 	c.mask = mask
 }
-

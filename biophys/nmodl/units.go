@@ -12,14 +12,14 @@ var unitQuantities = map[string]struct {
 	v    float64
 	kind string // the dimension its unit must have
 }{
-	"faraday":  {96485.33212, "charge"},           // C/mol
-	"k-mole":   {8.314462618, "energy/temp"},      // J/(K mol): the gas constant R
-	"R":        {8.314462618, "energy/temp"},      // ditto
-	"e":        {1.602176634e-19, "charge"},       // C
-	"k":        {1.380649e-23, "energy/temp"},     // J/K
-	"boltzman": {1.380649e-23, "energy/temp"},     // J/K (units library spelling)
+	"faraday":  {96485.33212, "charge"},            // C/mol
+	"k-mole":   {8.314462618, "energy/temp"},       // J/(K mol): the gas constant R
+	"R":        {8.314462618, "energy/temp"},       // ditto
+	"e":        {1.602176634e-19, "charge"},        // C
+	"k":        {1.380649e-23, "energy/temp"},      // J/K
+	"boltzman": {1.380649e-23, "energy/temp"},      // J/K (units library spelling)
 	"pi":       {3.14159265358979323846, "number"}, // 1
-	"avogadro": {6.02214076e23, "number"},         // 1/mol
+	"avogadro": {6.02214076e23, "number"},          // 1/mol
 	"mole":     {6.02214076e23, "number"},
 }
 
