@@ -15,9 +15,25 @@ import (
 //	go test ./biophys -run '^$' -bench Hay1s -benchtime 5x
 //
 // cpu-s/sim-s is the process's CPU time per simulated second, steadier
-// than the wall time on a shared machine.
+// than the wall time on a shared machine. mech=go runs the hand-written
+// channels, mech=nmodl the same cell with ModelDB's .mod files compiled
+// (testdata/hay/mod).
 func BenchmarkHay1s(b *testing.B) {
+	for _, mech := range []string{"go", "nmodl"} {
+		b.Run("mech="+mech, func(b *testing.B) { benchHay1s(b, hayCell(b, mech)) })
+	}
+}
+
+// hayCell is the Hay cell with hand-written (go) or NMODL channels.
+func hayCell(b *testing.B, mech string) *biophys.Cell {
 	c := loadCell(b, "hay-l5pc")
+	if mech == "nmodl" {
+		c = withMod(b, c, hayModDir)
+	}
+	return c
+}
+
+func benchHay1s(b *testing.B, c *biophys.Cell) {
 	path := filepath.Join(hayDir, "syn_seed1.events.csv.gz")
 	evs, err := biophys.ReadEvents(path, bytes.NewReader(readGz(b, path)), c)
 	if err != nil {
@@ -51,10 +67,16 @@ func BenchmarkHay1s(b *testing.B) {
 //
 //	neurosurrogate simulate --cell hay-l5pc --cells 8 --tstop 250 --rate-exc 10 --rate-inh 10 --w-exc 0.006 --w-inh 0.001 --workers 1
 //
-// cpu-s/cell-s is the CPU time per simulated cell-second.
+// cpu-s/cell-s is the CPU time per simulated cell-second; mech as in
+// BenchmarkHay1s.
 func BenchmarkHayPopulation(b *testing.B) {
+	for _, mech := range []string{"go", "nmodl"} {
+		b.Run("mech="+mech, func(b *testing.B) { benchHayPopulation(b, hayCell(b, mech)) })
+	}
+}
+
+func benchHayPopulation(b *testing.B, c *biophys.Cell) {
 	const cells, tstopMS = 8, 250.0
-	c := loadCell(b, "hay-l5pc")
 	tm, err := biophys.Compile(c)
 	if err != nil {
 		b.Fatal(err)

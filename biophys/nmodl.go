@@ -138,6 +138,10 @@ type nmodlIon struct {
 	ci   []float64
 	co   []float64
 	conc bool // ci is also written (a STATE or ASSIGNED the mechanism updates)
+	// eMoves says the reversal potential follows Nernst at some node
+	// (set at Init, when every kernel of the System exists): E is then
+	// gathered every phase, else once at Init.
+	eMoves bool
 }
 
 func newNMODLKernel(nm *nmodl.Mechanism, globals map[string]float64, b *Build) Kernel {
@@ -160,14 +164,14 @@ func newNMODLKernel(nm *nmodl.Mechanism, globals map[string]float64, b *Build) K
 // gather loads v and the ion values the mechanism reads. readI: the
 // phase reads the summed ion currents (State, for the mechanisms that
 // READ them).
-func (p *nmodlKernel) gather(c *Ctx, readI bool) {
+func (p *nmodlKernel) gather(c *Ctx, readI, init bool) {
 	V := c.V
 	for k, nd := range p.node {
 		p.v[k] = V[nd]
 	}
 	for _, bi := range p.ions {
 		ion := bi.ion
-		if bi.e != nil {
+		if bi.e != nil && (init || bi.eMoves) {
 			for k, nd := range p.node {
 				bi.e[k] = ion.E[nd]
 			}
@@ -202,7 +206,10 @@ func (p *nmodlKernel) scatterConc() {
 }
 
 func (p *nmodlKernel) Init(c *Ctx) {
-	p.gather(c, true)
+	for i := range p.ions {
+		p.ions[i].eMoves = len(p.ions[i].ion.computed) > 0
+	}
+	p.gather(c, true, true)
 	p.in.SetTime(c.T, c.Dt)
 	p.in.Init()
 	p.scatterConc()
@@ -212,7 +219,7 @@ func (p *nmodlKernel) Current(c *Ctx) {
 	if !p.in.HasCurrent() {
 		return
 	}
-	p.gather(c, false)
+	p.gather(c, false, false)
 	p.in.SetTime(c.T, c.Dt)
 	p.in.Current()
 	rhs, d := c.RHS, c.D
@@ -235,7 +242,7 @@ func (p *nmodlKernel) State(c *Ctx) {
 	if !p.in.HasState() {
 		return
 	}
-	p.gather(c, true)
+	p.gather(c, true, false)
 	p.in.SetTime(c.T, c.Dt)
 	p.in.State()
 	p.scatterConc()

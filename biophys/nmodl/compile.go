@@ -102,9 +102,7 @@ func (in *Instance) Init() {
 func (in *Instance) Current() {
 	v := in.vars["v"]
 	copy(in.vsave, v)
-	for k := range v {
-		v[k] = in.vsave[k] + .001
-	}
+	in.addV()
 	in.runBody()
 	g := in.G
 	in.sum(g)
@@ -112,9 +110,7 @@ func (in *Instance) Current() {
 	in.runBody()
 	cur := in.Cur
 	in.sum(cur)
-	for k := range g {
-		g[k] = (g[k] - cur[k]) / .001
-	}
+	in.quotient()
 }
 
 func (in *Instance) runBody() {
@@ -124,11 +120,44 @@ func (in *Instance) runBody() {
 }
 
 func (in *Instance) sum(dst []float64) {
+	if len(in.currents) == 1 {
+		copy(dst, in.currents[0])
+		return
+	}
 	clear(dst)
 	for _, c := range in.currents {
-		for k := range dst {
+		i := 0
+		if vecOps {
+			i = vvAddAVX2(dst, dst, c)
+		}
+		for k := i; k < len(dst); k++ {
 			dst[k] += c[k]
 		}
+	}
+}
+
+// addV sets v = vsave + 0.001.
+func (in *Instance) addV() {
+	v, s := in.vars["v"], in.vsave
+	i := 0
+	if vecOps {
+		i = vsAddAVX2(v, s, .001)
+	}
+	for k := i; k < len(v); k++ {
+		v[k] = s[k] + .001
+	}
+}
+
+// quotient sets G = (G - Cur) / 0.001.
+func (in *Instance) quotient() {
+	g, cur := in.G, in.Cur
+	i := 0
+	if vecOps {
+		vvSubAVX2(g, g, cur)
+		i = vsDivAVX2(g, g, .001)
+	}
+	for k := i; k < len(g); k++ {
+		g[k] = (g[k] - cur[k]) / .001
 	}
 }
 
@@ -167,6 +196,9 @@ type compiler struct {
 	pool   [][]float64
 	sp     int
 	stack  []string // functions being inlined, for recursion errors
+	// cse holds the operations of the statement being compiled, so that
+	// a repeated subexpression (v - -38 twice) is computed once.
+	cse map[cseKey]val
 	// tableArg, when compiling a TABLE's function over its grid, is the
 	// one per-instance name the body may read (its argument).
 	forTable string
@@ -245,6 +277,7 @@ func (c *compiler) block(ss []Stmt) {
 }
 
 func (c *compiler) stmt(s Stmt) {
+	clear(c.cse)
 	mark := c.sp
 	defer func() { c.sp = mark }()
 	switch s := s.(type) {
@@ -269,6 +302,8 @@ func (c *compiler) stmt(s Stmt) {
 		c.fail(s.Line, "a reaction (~) outside a KINETIC block")
 	case *Conserve:
 		c.fail(s.Line, "CONSERVE outside a KINETIC block")
+	case *cnexpAssign:
+		c.cnexp(s)
 	case *Ignored:
 	default:
 		c.fail(s.stmtLine(), "statement not supported here")
@@ -355,6 +390,10 @@ func (c *compiler) store(dst []float64, v val) {
 	}
 }
 
+// ifStmt compiles a conditional as masks: the branches' assignments
+// write only the instances whose mask is set, and a branch no instance
+// takes is skipped at run time (guards such as if (v == -38) {...} cost
+// one comparison when they do not fire).
 func (c *compiler) ifStmt(s *If) {
 	cond := c.expr(s.Cond, nil)
 	if cond.known {
@@ -367,33 +406,143 @@ func (c *compiler) ifStmt(s *If) {
 	}
 	parent := c.mask
 	yes, no := make([]bool, c.n), make([]bool, c.n)
-	if cond.isVec() {
-		cv := cond.vec
-		c.emit(func() {
-			for k := range yes {
-				p := parent == nil || parent[k]
-				yes[k] = p && cv[k] != 0
-				no[k] = p && cv[k] == 0
-			}
-		})
-	} else {
-		sp := cond.s
-		c.emit(func() {
-			t := *sp != 0
-			for k := range yes {
-				p := parent == nil || parent[k]
-				yes[k] = p && t
-				no[k] = p && !t
-			}
-		})
-	}
+	guard := c.guard(s.Cond, yes, no)
+	cv := c.vector(cond)
+	outer := c.ops
+	var thenOps, elseOps []func()
 	c.mask = yes
+	c.ops = &thenOps
 	c.block(s.Then)
-	if len(s.Else) > 0 {
-		c.mask = no
-		c.block(s.Else)
-	}
+	c.mask = no
+	c.ops = &elseOps
+	c.block(s.Else)
 	c.mask = parent
+	c.ops = outer
+	if guard != nil && parent == nil {
+		// the comparison's operations are not needed: guard sets the masks
+		*c.ops = (*c.ops)[:guard.from]
+	}
+	c.emit(func() {
+		var anyYes, anyNo bool
+		if guard != nil && parent == nil {
+			anyYes, anyNo = guard.run()
+		} else {
+			for k, x := range cv {
+				p := parent == nil || parent[k]
+				y, n := p && x != 0, p && x == 0
+				yes[k], no[k] = y, n
+				anyYes = anyYes || y
+				anyNo = anyNo || n
+			}
+		}
+		if anyYes {
+			for _, op := range thenOps {
+				op()
+			}
+		}
+		if anyNo {
+			for _, op := range elseOps {
+				op()
+			}
+		}
+	})
+}
+
+// guardMask sets an if's masks straight from a comparison of an array
+// with a number (if (v == -38) ...), the commonest condition.
+type guardMask struct {
+	from int // where the comparison's own operations start in the op list
+	run  func() (anyYes, anyNo bool)
+}
+
+// guard compiles cond when it is array op number, else returns nil. It
+// must be called before cond itself is compiled (so that from marks the
+// start of cond's operations).
+func (c *compiler) guard(cond Expr, yes, no []bool) *guardMask {
+	b, ok := cond.(*Binary)
+	if !ok {
+		return nil
+	}
+	from := len(*c.ops)
+	mark := c.sp
+	x := c.expr(b.X, nil)
+	y := c.expr(b.Y, nil)
+	*c.ops = (*c.ops)[:from] // compiled again with the condition
+	c.sp = mark
+	clear(c.cse)
+	if !x.isVec() || y.isVec() || !y.known {
+		return nil
+	}
+	if _, ok := b.X.(*Name); !ok {
+		return nil // the operand's own operations would be dropped
+	}
+	xs, s := x.vec, *y.s
+	var run func() (bool, bool)
+	switch b.Op {
+	case "==":
+		run = func() (bool, bool) {
+			nYes := 0
+			for k, v := range xs {
+				t := v == s
+				yes[k], no[k] = t, !t
+				if t {
+					nYes++
+				}
+			}
+			return nYes > 0, nYes < len(xs)
+		}
+	case "<":
+		run = func() (bool, bool) {
+			nYes := 0
+			for k, v := range xs {
+				t := v < s
+				yes[k], no[k] = t, !t
+				if t {
+					nYes++
+				}
+			}
+			return nYes > 0, nYes < len(xs)
+		}
+	case ">":
+		run = func() (bool, bool) {
+			nYes := 0
+			for k, v := range xs {
+				t := v > s
+				yes[k], no[k] = t, !t
+				if t {
+					nYes++
+				}
+			}
+			return nYes > 0, nYes < len(xs)
+		}
+	case "<=":
+		run = func() (bool, bool) {
+			nYes := 0
+			for k, v := range xs {
+				t := v <= s
+				yes[k], no[k] = t, !t
+				if t {
+					nYes++
+				}
+			}
+			return nYes > 0, nYes < len(xs)
+		}
+	case ">=":
+		run = func() (bool, bool) {
+			nYes := 0
+			for k, v := range xs {
+				t := v >= s
+				yes[k], no[k] = t, !t
+				if t {
+					nYes++
+				}
+			}
+			return nYes > 0, nYes < len(xs)
+		}
+	default:
+		return nil
+	}
+	return &guardMask{from: from, run: run}
 }
 
 // lookup is the value of a name in an expression.
@@ -433,6 +582,19 @@ func (c *compiler) expr(e Expr, dst []float64) val {
 	case *Name:
 		return c.lookup(e.Name, e.Line)
 	case *Unary:
+		if b, ok := e.X.(*Binary); ok && e.Op == "-" && (b.Op == "*" || b.Op == "/") {
+			// -(x * k) = x * (-k), -(k / x) = (-k) / x, ...: exactly, and
+			// one pass fewer
+			x := c.expr(b.X, nil)
+			y := c.expr(b.Y, nil)
+			switch {
+			case y.known:
+				return c.binary(b.Op, x, constVal(-*y.s), dst)
+			case x.known:
+				return c.binary(b.Op, constVal(-*x.s), y, dst)
+			}
+			return c.binary("*", constVal(-1), c.binary(b.Op, x, y, nil), dst)
+		}
 		x := c.expr(e.X, nil)
 		if e.Op == "-" {
 			return c.binary("*", constVal(-1), x, dst)
@@ -610,6 +772,7 @@ func (c *compiler) inline(fn *Func, args []Expr, line int) val {
 		c.stmt(s)
 	}
 	c.scopes = saved
+	clear(c.cse) // the body may have assigned what the caller's values read
 	return ret
 }
 

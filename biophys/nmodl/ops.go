@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"neurosurrogate/internal/fastexp"
+	"neurosurrogate/internal/fastlog"
 )
 
 // val is a compiled value: one number per instance (vec), or one number
@@ -37,8 +38,22 @@ func (c *compiler) binary(op string, a, b val, dst []float64) val {
 		})
 		return val{vec: dst}
 	}
+	key, cacheable := cseKeyOf(op, a, b)
+	if dst == nil && cacheable {
+		if v, ok := c.cse[key]; ok {
+			return v
+		}
+	}
 	if dst == nil {
 		dst = c.tmp()
+		if cacheable {
+			defer func() {
+				if c.cse == nil {
+					c.cse = map[cseKey]val{}
+				}
+				c.cse[key] = val{vec: dst}
+			}()
+		}
 	}
 	switch {
 	case a.isVec() && b.isVec():
@@ -50,6 +65,34 @@ func (c *compiler) binary(op string, a, b val, dst []float64) val {
 		c.emit(svOp(op, dst, a.s, b.vec))
 	}
 	return val{vec: dst}
+}
+
+// cseKey identifies an operation by its operator and operands (arrays by
+// address, constants by value, run-time scalars by address).
+type cseKey struct {
+	op     string
+	a, b   *float64
+	ac, bc uint64 // constants' bits (0 and -0 differ)
+}
+
+func cseKeyOf(op string, a, b val) (cseKey, bool) {
+	k := cseKey{op: op}
+	operand := func(v val) (*float64, uint64, bool) {
+		switch {
+		case v.isVec():
+			if len(v.vec) == 0 {
+				return nil, 0, false
+			}
+			return &v.vec[0], 0, true
+		case v.known:
+			return nil, math.Float64bits(*v.s), true
+		}
+		return v.s, 0, true
+	}
+	var ok1, ok2 bool
+	k.a, k.ac, ok1 = operand(a)
+	k.b, k.bc, ok2 = operand(b)
+	return k, ok1 && ok2
 }
 
 func b2f(b bool) float64 {
@@ -91,38 +134,60 @@ func scalarOp(op string, x, y float64) float64 {
 	panic("nmodl: unknown operator " + op)
 }
 
+// The arithmetic kernels: a vector kernel for whole blocks (when vecOps),
+// then the Go loop for the rest; both give the same bits.
+var (
+	vvKernels = map[string]func(dst, x, y []float64) int{"+": vvAddAVX2, "-": vvSubAVX2, "*": vvMulAVX2, "/": vvDivAVX2}
+	vsKernels = map[string]func(dst, x []float64, s float64) int{"+": vsAddAVX2, "-": vsSubAVX2, "*": vsMulAVX2, "/": vsDivAVX2}
+	svKernels = map[string]func(dst []float64, s float64, y []float64) int{"-": svSubAVX2, "/": svDivAVX2}
+)
+
+// compare is a comparison operator's function (nil for other operators).
+func compare(op string) func(x, y float64) bool {
+	switch op {
+	case "<":
+		return func(x, y float64) bool { return x < y }
+	case ">":
+		return func(x, y float64) bool { return x > y }
+	case "<=":
+		return func(x, y float64) bool { return x <= y }
+	case ">=":
+		return func(x, y float64) bool { return x >= y }
+	case "==":
+		return func(x, y float64) bool { return x == y }
+	case "!=":
+		return func(x, y float64) bool { return x != y }
+	}
+	return nil
+}
+
 func vvOp(op string, dst, x, y []float64) func() {
 	n := len(dst)
 	x, y = x[:n], y[:n]
-	switch op {
-	case "+":
+	kern := vvKernels[op]
+	if kern == nil {
 		return func() {
 			for k := range dst {
-				dst[k] = x[k] + y[k]
-			}
-		}
-	case "-":
-		return func() {
-			for k := range dst {
-				dst[k] = x[k] - y[k]
-			}
-		}
-	case "*":
-		return func() {
-			for k := range dst {
-				dst[k] = x[k] * y[k]
-			}
-		}
-	case "/":
-		return func() {
-			for k := range dst {
-				dst[k] = x[k] / y[k]
+				dst[k] = scalarOp(op, x[k], y[k])
 			}
 		}
 	}
 	return func() {
-		for k := range dst {
-			dst[k] = scalarOp(op, x[k], y[k])
+		i := 0
+		if vecOps {
+			i = kern(dst, x, y)
+		}
+		for k := i; k < n; k++ {
+			switch op {
+			case "+":
+				dst[k] = x[k] + y[k]
+			case "-":
+				dst[k] = x[k] - y[k]
+			case "*":
+				dst[k] = x[k] * y[k]
+			default:
+				dst[k] = x[k] / y[k]
+			}
 		}
 	}
 }
@@ -130,47 +195,43 @@ func vvOp(op string, dst, x, y []float64) func() {
 func vsOp(op string, dst, x []float64, sp *float64) func() {
 	n := len(dst)
 	x = x[:n]
-	switch op {
-	case "+":
-		return func() {
-			s := *sp
-			for k := range dst {
-				dst[k] = x[k] + s
+	if op == "^" {
+		return func() { powAll(dst, x, *sp) }
+	}
+	kern := vsKernels[op]
+	if kern == nil {
+		if cmp := compare(op); cmp != nil {
+			return func() {
+				s := *sp
+				for k, v := range x {
+					dst[k] = b2f(cmp(v, s))
+				}
 			}
 		}
-	case "-":
 		return func() {
 			s := *sp
 			for k := range dst {
-				dst[k] = x[k] - s
-			}
-		}
-	case "*":
-		return func() {
-			s := *sp
-			for k := range dst {
-				dst[k] = x[k] * s
-			}
-		}
-	case "/":
-		return func() {
-			s := *sp
-			for k := range dst {
-				dst[k] = x[k] / s
-			}
-		}
-	case "^":
-		return func() {
-			s := *sp
-			for k := range dst {
-				dst[k] = math.Pow(x[k], s)
+				dst[k] = scalarOp(op, x[k], s)
 			}
 		}
 	}
 	return func() {
 		s := *sp
-		for k := range dst {
-			dst[k] = scalarOp(op, x[k], s)
+		i := 0
+		if vecOps {
+			i = kern(dst, x, s)
+		}
+		for k := i; k < n; k++ {
+			switch op {
+			case "+":
+				dst[k] = x[k] + s
+			case "-":
+				dst[k] = x[k] - s
+			case "*":
+				dst[k] = x[k] * s
+			default:
+				dst[k] = x[k] / s
+			}
 		}
 	}
 }
@@ -179,39 +240,57 @@ func svOp(op string, dst []float64, sp *float64, y []float64) func() {
 	n := len(dst)
 	y = y[:n]
 	switch op {
-	case "+":
+	case "+", "*": // s op y = y op s, exactly
+		return vsOp(op, dst, y, sp)
+	}
+	kern := svKernels[op]
+	if kern == nil {
 		return func() {
 			s := *sp
 			for k := range dst {
-				dst[k] = s + y[k]
-			}
-		}
-	case "-":
-		return func() {
-			s := *sp
-			for k := range dst {
-				dst[k] = s - y[k]
-			}
-		}
-	case "*":
-		return func() {
-			s := *sp
-			for k := range dst {
-				dst[k] = s * y[k]
-			}
-		}
-	case "/":
-		return func() {
-			s := *sp
-			for k := range dst {
-				dst[k] = s / y[k]
+				dst[k] = scalarOp(op, s, y[k])
 			}
 		}
 	}
 	return func() {
 		s := *sp
-		for k := range dst {
-			dst[k] = scalarOp(op, s, y[k])
+		i := 0
+		if vecOps {
+			i = kern(dst, s, y)
+		}
+		for k := i; k < n; k++ {
+			if op == "-" {
+				dst[k] = s - y[k]
+			} else {
+				dst[k] = s / y[k]
+			}
+		}
+	}
+}
+
+// powAll sets dst[k] = x[k]^y: x*x for y = 2 (exactly pow's value), else
+// exp(y log x) with the vector logarithm and exponential where x > 0
+// (within a few units in the last place of pow, as the hand-written
+// SK_E2 computes it), math.Pow elsewhere.
+func powAll(dst, x []float64, y float64) {
+	switch y {
+	case 1:
+		copy(dst, x)
+		return
+	case 2:
+		for k, v := range x {
+			dst[k] = v * v
+		}
+		return
+	}
+	fastlog.LogAll(dst, x)
+	for k := range dst {
+		dst[k] *= y
+	}
+	fastexp.ExpAll(dst, dst)
+	for k, v := range x {
+		if !(v > 0) || math.IsInf(v, 1) {
+			dst[k] = math.Pow(v, y)
 		}
 	}
 }
@@ -230,12 +309,30 @@ func hocExp(x float64) float64 {
 
 // expAll is hocExp over an array, with the vector exponential.
 func expAll(dst, src []float64) {
-	fastexp.ExpAll(dst, src)
-	for k, x := range src[:len(dst)] {
-		if !(x >= -700 && x <= 700) && !math.IsNaN(x) {
+	if outside(src[:len(dst)], -700, 700) {
+		for k, x := range src[:len(dst)] {
 			dst[k] = hocExp(x)
 		}
+		return
 	}
+	fastexp.ExpAll(dst, src)
+}
+
+// outside says whether some x is below lo or above hi (NaN is neither).
+func outside(x []float64, lo, hi float64) bool {
+	i := 0
+	if vecOps {
+		if outsideAVX2(x, lo, hi) != 0 {
+			return true
+		}
+		i = len(x) &^ 3
+	}
+	for _, v := range x[i:] {
+		if v < lo || v > hi {
+			return true
+		}
+	}
+	return false
 }
 
 // builtins are the math functions an NMODL expression may call, with

@@ -75,16 +75,13 @@ func (c *compiler) cnexpBody(fn *Func) []Stmt {
 				}
 				b = simplify(b)
 				a := simplify(subst0(s.X, s.Name))
-				dt := &Name{Name: "dt", Line: s.Line}
-				var rhs Expr
 				if n, isNum := b.(*Num); isNum && n.V == 0 {
-					rhs = &Binary{Op: "+", X: x, Y: &Binary{Op: "*", X: dt, Y: a}}
-				} else {
-					decay := &Binary{Op: "-", X: &Num{V: 1}, Y: &Call{Fn: "exp", Args: []Expr{&Binary{Op: "*", X: dt, Y: b}}, Line: s.Line}}
-					target := &Binary{Op: "-", X: &Binary{Op: "/", X: &Unary{Op: "-", X: a}, Y: b}, Y: x}
-					rhs = &Binary{Op: "+", X: x, Y: &Binary{Op: "*", X: decay, Y: target}}
+					dt := &Name{Name: "dt", Line: s.Line}
+					rhs := &Binary{Op: "+", X: x, Y: &Binary{Op: "*", X: dt, Y: a}}
+					out = append(out, &Assign{Name: s.Name, X: rhs, Line: s.Line})
+					continue
 				}
-				out = append(out, &Assign{Name: s.Name, X: rhs, Line: s.Line})
+				out = append(out, &cnexpAssign{Name: s.Name, A: a, B: b, Line: s.Line})
 			case *If:
 				out = append(out, &If{Cond: s.Cond, Then: rewrite(s.Then), Else: rewrite(s.Else), Line: s.Line})
 			default:
@@ -94,6 +91,42 @@ func (c *compiler) cnexpBody(fn *Func) []Stmt {
 		return out
 	}
 	return rewrite(fn.Body)
+}
+
+// cnexpAssign is x = x + (1 - exp(dt b)) (-a / b - x), compiled as one
+// pass after the exponentials (the operations of the expression, in its
+// order, so the same bits).
+type cnexpAssign struct {
+	Name string
+	A, B Expr
+	Line int
+}
+
+func (s *cnexpAssign) stmtLine() int { return s.Line }
+
+func (c *compiler) cnexp(s *cnexpAssign) {
+	x := c.target(s.Name, s.Line)
+	a := c.vector(c.expr(s.A, nil))
+	b := c.vector(c.expr(s.B, nil))
+	e := c.tmp()
+	dt := &c.in.dt
+	mask := c.mask
+	mul := vsOp("*", e, b, dt)
+	n := len(x)
+	c.emit(func() {
+		mul()
+		expAll(e, e)
+		i := 0
+		if mask == nil && vecOps {
+			i = cnexpAVX2(x, a, b, e)
+		}
+		for k := i; k < n; k++ {
+			if mask == nil || mask[k] {
+				xk := x[k]
+				x[k] = xk + (1-e[k])*((-1*a[k])/b[k]-xk)
+			}
+		}
+	})
 }
 
 // derivState is a state of a DERIVATIVE block and its derivative's array.
