@@ -102,7 +102,20 @@ type Section struct {
 	Mechanisms map[string]map[string]Values `json:"mechanisms,omitempty"`
 	// Ions sets fixed ion values: ena, ek, eca (mV), cai0, cao (mM).
 	Ions map[string]Values `json:"ions,omitempty"`
+	// Reversal says how an ion's reversal potential is found (NEURON's
+	// ion_style): "nernst" from the concentrations every step (the default
+	// where a mechanism writes the concentration), "nernst_init" once at
+	// the start, "fixed" the value of ions (the default elsewhere). Only
+	// ca has concentrations.
+	Reversal map[string]string `json:"reversal,omitempty"`
 }
+
+// Reversal rules of Section.Reversal.
+const (
+	ReversalNernst     = "nernst"
+	ReversalNernstInit = "nernst_init"
+	ReversalFixed      = "fixed"
+)
 
 // Synapse is a named point process that input events target.
 type Synapse struct {
@@ -646,6 +659,16 @@ func (c *Cell) validateSection(i int, names map[string]int) error {
 		}
 		if _, err := mt.resolve(s.Mechanisms[mname], nseg); err != nil {
 			return c.secErr(i, "mechanisms."+mname, "%v", err)
+		}
+	}
+	for _, ion := range sortedKeys(s.Reversal) {
+		if ion != "ca" {
+			return c.secErr(i, "reversal", "ion %q: only ca has concentrations to follow", ion)
+		}
+		switch s.Reversal[ion] {
+		case ReversalNernst, ReversalNernstInit, ReversalFixed:
+		default:
+			return c.secErr(i, "reversal."+ion, "%q: want %s, %s or %s", s.Reversal[ion], ReversalNernst, ReversalNernstInit, ReversalFixed)
 		}
 	}
 	for _, ion := range sortedKeys(s.Ions) {

@@ -49,6 +49,10 @@ type Ion struct {
 	computed []int32
 	ktf      []float64 // 1e3 R T / F at each computed node (mV)
 	scratch  []float64 // one per computed node
+	// atInit lists the nodes whose E is Nernst's at the start only
+	// (NEURON's einit without eadvance), with 1e3 R T / F at each.
+	atInit  []int32
+	ktfInit []float64
 }
 
 // Nernst is the reversal potential (mV) for valence z at ktf = 1e3 R T / F.

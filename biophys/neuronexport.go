@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"neurosurrogate/internal/inputerr"
 	"strings"
+
+	"neurosurrogate/biophys/nmodl"
+	"neurosurrogate/internal/inputerr"
 )
 
 // neuronExport is the cell as testdata/hay/export.py writes it
@@ -24,6 +26,21 @@ type neuronExport struct {
 		X       float64 `json:"x"`
 	} `json:"spike_site"`
 	Sections []neuronSection `json:"sections"`
+	// Of neuron_export.py (generic cells): the density mechanisms in
+	// NEURON's order, each one's .mod file, and the GLOBALs of each
+	// mechanism and ion (numbers, or lists for GLOBAL arrays).
+	Mechanisms []string                  `json:"mechanisms"`
+	ModFiles   map[string]*string        `json:"mod_files"`
+	Globals    map[string]map[string]any `json:"globals"`
+}
+
+// neuronIonStyle is NEURON's ion_style of one ion in a section.
+type neuronIonStyle struct {
+	CStyle   int `json:"c_style"`
+	EStyle   int `json:"e_style"`
+	EInit    int `json:"einit"`
+	EAdvance int `json:"eadvance"`
+	CInit    int `json:"cinit"`
 }
 
 type neuronSection struct {
@@ -39,6 +56,7 @@ type neuronSection struct {
 	Segments   []neuronSegment                 `json:"segments"`
 	Mechanisms map[string]map[string][]float64 `json:"mechanisms"`
 	Ions       map[string]map[string][]float64 `json:"ions"`
+	IonStyle   map[string]neuronIonStyle       `json:"ion_style"`
 }
 
 type neuronSegment struct {
@@ -88,6 +106,18 @@ const neuronExportFile = "NEURON export"
 // A leading UTF-8 byte-order mark is skipped in both; either beyond
 // MaxExportBytes is refused.
 func FromNEURONExport(cellJSON, synapsesJSON []byte) (*Cell, error) {
+	return FromNEURONExportMod(cellJSON, synapsesJSON, nil)
+}
+
+// FromNEURONExportMod is FromNEURONExport for a cell whose mechanisms come
+// (some or all) from NMODL files: mod maps a .mod file's name to its text
+// (a model's mod folder). Every mechanism the export names whose SUFFIX
+// one of these files defines runs from that file (even where a
+// hand-written mechanism of the name exists); the files go into the cell
+// (Cell.NMODL) in NEURON's mechanism order, with the export's values of
+// their GLOBALs. Ion styles become Section.Reversal; the initial calcium
+// concentration is the ion's global cai0, as NEURON's finitialize sets it.
+func FromNEURONExportMod(cellJSON, synapsesJSON []byte, mod map[string]string) (*Cell, error) {
 	for _, f := range []struct {
 		name string
 		data []byte
@@ -126,6 +156,20 @@ func FromNEURONExport(cellJSON, synapsesJSON []byte) (*Cell, error) {
 		Sections:         make([]Section, len(ex.Sections)),
 	}
 	c.SetSource(neuronExportFile)
+	own, err := exportNMODL(&ex, mod)
+	if err != nil {
+		return nil, err
+	}
+	c.NMODL = own
+	if err := c.loadNMODL(); err != nil {
+		return nil, err
+	}
+	caInit, hasCaInit := 0.0, false
+	if g, ok := ex.Globals["ca_ion"]; ok {
+		if x, ok := g["cai0"].(float64); ok {
+			caInit, hasCaInit = x, true
+		}
+	}
 	secErr := func(i int, field, format string, args ...any) error {
 		f := fmt.Sprintf("section %d (%q)", i, ex.Sections[i].Name)
 		if field != "" {
@@ -134,9 +178,14 @@ func FromNEURONExport(cellJSON, synapsesJSON []byte) (*Cell, error) {
 		return &InputError{File: neuronExportFile, Field: f, Msg: fmt.Sprintf(format, args...)}
 	}
 	for i := range ex.Sections {
-		s, err := convertNEURONSection(ex.Sections, i, secErr)
+		s, err := convertNEURONSection(c, ex.Sections, i, secErr)
 		if err != nil {
 			return nil, err
+		}
+		if hasCaInit {
+			if _, ok := s.Ions["cai0"]; ok {
+				s.Ions["cai0"] = Values{caInit}
+			}
 		}
 		c.Sections[i] = s
 	}
@@ -173,7 +222,7 @@ func FromNEURONExport(cellJSON, synapsesJSON []byte) (*Cell, error) {
 
 func exportF64(x float64) *float64 { return &x }
 
-func convertNEURONSection(secs []neuronSection, i int, secErr func(int, string, string, ...any) error) (Section, error) {
+func convertNEURONSection(c *Cell, secs []neuronSection, i int, secErr func(int, string, string, ...any) error) (Section, error) {
 	es := &secs[i]
 	s := Section{Name: es.Name, Type: es.Type, Nseg: es.Nseg, Ra: exportF64(es.Ra)}
 	if es.Name == "" {
@@ -216,9 +265,9 @@ func convertNEURONSection(secs []neuronSection, i int, secErr func(int, string, 
 		s.Mechanisms = map[string]map[string]Values{}
 	}
 	for _, mname := range sortedKeys(es.Mechanisms) {
-		m, ok := LookupMechanism(mname)
+		m, ok := c.mechanism(mname)
 		if !ok {
-			return s, secErr(i, "mechanisms", "unknown mechanism %q (known: %s)", mname, strings.Join(MechanismNames(), ", "))
+			return s, secErr(i, "mechanisms", "unknown mechanism %q (known: %s; a model's own mechanisms need its .mod files: import neuron --mod DIR)", mname, strings.Join(c.mechanismNames(), ", "))
 		}
 		given := es.Mechanisms[mname]
 		params := map[string]Values{}
@@ -242,15 +291,44 @@ func convertNEURONSection(secs []neuronSection, i int, secErr func(int, string, 
 			}
 		}
 	}
+	caRule := ""
+	if st, ok := es.IonStyle["ca"]; ok {
+		switch {
+		case st.EStyle == 2 && st.EAdvance == 1:
+			caRule = ReversalNernst
+		case st.EStyle == 2 && st.EInit == 1:
+			caRule = ReversalNernstInit
+		default:
+			caRule = ReversalFixed
+		}
+		def := ReversalFixed
+		if writesCa {
+			def = ReversalNernst
+		}
+		if caRule != def {
+			s.Reversal = map[string]string{"ca": caRule}
+		}
+	} else if writesCa {
+		caRule = ReversalNernst
+	}
 	for _, ion := range sortedKeys(es.Ions) {
 		for _, key := range sortedKeys(es.Ions[ion]) {
-			if key == "eca" && writesCa {
+			if key == "eca" && caRule == ReversalNernst {
 				continue // computed from cai every step
+			}
+			switch key {
+			case "cai":
+				key = "cai0" // replaced by the ion's global cai0 where known
+			case "nai", "nao", "ki", "ko":
+				continue // no mechanism here reads them (NMODL files that do are refused)
 			}
 			if _, ok := ionDefaults[key]; !ok {
 				return s, secErr(i, "ions."+ion, "unknown ion value %q (known: %s)", key, strings.Join(sortedKeys(ionDefaults), ", "))
 			}
 			vals := es.Ions[ion][key]
+			if key == "cai0" {
+				vals = es.Ions[ion]["cai"]
+			}
 			if len(vals) != es.Nseg {
 				return s, secErr(i, "ions."+ion, "%s has %d values; want nseg=%d (one per segment)", key, len(vals), es.Nseg)
 			}
@@ -261,6 +339,62 @@ func convertNEURONSection(secs []neuronSection, i int, secErr func(int, string, 
 		}
 	}
 	return s, nil
+}
+
+// exportNMODL picks the .mod files of the export's mechanisms from mod
+// (file name to text), in NEURON's order, with their GLOBAL values.
+func exportNMODL(ex *neuronExport, mod map[string]string) ([]ModFile, error) {
+	if len(mod) == 0 {
+		return nil, nil
+	}
+	bySuffix := map[string]string{} // SUFFIX -> file name
+	for _, name := range sortedKeys(mod) {
+		suffix := nmodl.Suffix(mod[name])
+		if suffix == "" {
+			continue // not a mechanism (or not one this can find): unused
+		}
+		if prev, dup := bySuffix[suffix]; dup {
+			return nil, &InputError{File: name, Msg: fmt.Sprintf("defines %s, as %s does", suffix, prev)}
+		}
+		bySuffix[suffix] = name
+	}
+	order := ex.Mechanisms
+	if len(order) == 0 { // an export without the order: by name
+		seen := map[string]bool{}
+		for _, s := range ex.Sections {
+			for m := range s.Mechanisms {
+				seen[m] = true
+			}
+		}
+		order = sortedKeys(seen)
+	}
+	var out []ModFile
+	for _, mech := range order {
+		file, ok := bySuffix[mech]
+		if !ok {
+			continue
+		}
+		mf := ModFile{File: file, Text: mod[file]}
+		nm, err := nmodl.Load(file, mf.Text)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range sortedKeys(ex.Globals[mech]) {
+			x, isNum := ex.Globals[mech][name].(float64)
+			if _, known := nm.Global(name); !known && name != "usetable" {
+				continue // GLOBAL ASSIGNED values, not parameters
+			}
+			if !isNum {
+				return nil, &InputError{File: neuronExportFile, Field: "globals." + mech + "." + name, Msg: "GLOBAL arrays are not supported"}
+			}
+			if mf.Globals == nil {
+				mf.Globals = map[string]float64{}
+			}
+			mf.Globals[name] = x
+		}
+		out = append(out, mf)
+	}
+	return out, nil
 }
 
 // collapse returns one value when all are equal, else a copy of all.
@@ -329,11 +463,16 @@ func MarshalCellCompact(c *Cell) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if err := list("sections", len(c.Sections), func(i int) any { return &c.Sections[i] }, len(c.Synapses) == 0); err != nil {
+	if err := list("sections", len(c.Sections), func(i int) any { return &c.Sections[i] }, len(c.Synapses) == 0 && len(c.NMODL) == 0); err != nil {
 		return nil, err
 	}
 	if len(c.Synapses) > 0 {
-		if err := list("synapses", len(c.Synapses), func(i int) any { return &c.Synapses[i] }, true); err != nil {
+		if err := list("synapses", len(c.Synapses), func(i int) any { return &c.Synapses[i] }, len(c.NMODL) == 0); err != nil {
+			return nil, err
+		}
+	}
+	if len(c.NMODL) > 0 {
+		if err := list("nmodl", len(c.NMODL), func(i int) any { return &c.NMODL[i] }, true); err != nil {
 			return nil, err
 		}
 	}

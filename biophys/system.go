@@ -180,6 +180,12 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 				ca.ktf = append(ca.ktf, KTF(t.Celsius))
 			}
 		}
+		for _, nd := range t.initCa {
+			for j := range g.cells {
+				ca.atInit = append(ca.atInit, g.base+int32(j)+nd*stride)
+				ca.ktfInit = append(ca.ktfInit, KTF(t.Celsius))
+			}
+		}
 		// Density mechanisms.
 		for _, mg := range t.mechs {
 			b := &Build{Celsius: t.Celsius, Ions: ionByName, P: map[string][]float64{}}
@@ -266,6 +272,9 @@ func (s *System) Init() {
 		}
 	}
 	for _, ion := range s.ions {
+		for k, nd := range ion.atInit {
+			ion.E[nd] = Nernst(ion.ktfInit[k], ion.Charge, ion.Ci[nd], ion.Co[nd])
+		}
 		ion.begin()
 	}
 	for _, k := range s.kernels {

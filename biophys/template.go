@@ -25,7 +25,8 @@ type Template struct {
 
 	mechs    []mechGroup
 	ionVal   map[string][]float64 // ena, ek, eca, cai0, cao per node
-	writeCa  []int32              // nodes where a mechanism writes cai
+	writeCa  []int32              // nodes where eca follows Nernst every step
+	initCa   []int32              // nodes where eca is Nernst's at the start only
 	readI    map[string]bool      // ions whose summed current some mechanism reads
 	synapses []pointInst
 	secNodes [][]int32 // segment-centre nodes of each section, in order
@@ -270,10 +271,28 @@ func Compile(c *Cell) (*Template, error) {
 			t.mechs = append(t.mechs, *g)
 		}
 	}
-	for nd := range writeCa {
-		t.writeCa = append(t.writeCa, nd)
+	// The reversal rule of each node (NEURON's ion_style for ca).
+	for s := range c.Sections {
+		rule, given := c.Sections[s].Reversal["ca"]
+		for _, raw := range centre[s] {
+			nd := newIdx[raw]
+			r := rule
+			if !given {
+				r = ReversalFixed
+				if writeCa[nd] {
+					r = ReversalNernst
+				}
+			}
+			switch r {
+			case ReversalNernst:
+				t.writeCa = append(t.writeCa, nd)
+			case ReversalNernstInit:
+				t.initCa = append(t.initCa, nd)
+			}
+		}
 	}
 	sort.Slice(t.writeCa, func(i, j int) bool { return t.writeCa[i] < t.writeCa[j] })
+	sort.Slice(t.initCa, func(i, j int) bool { return t.initCa[i] < t.initCa[j] })
 
 	// Ion values per node.
 	t.ionVal = map[string][]float64{}
@@ -354,10 +373,12 @@ func (t *Template) levelOrder() {
 		}
 		t.secEnd[s], t.secFrom[s] = remap(t.secEnd[s]), remap(t.secFrom[s])
 	}
-	for i := range t.writeCa {
-		t.writeCa[i] = remap(t.writeCa[i])
+	for _, nodes := range [][]int32{t.writeCa, t.initCa} {
+		for i := range nodes {
+			nodes[i] = remap(nodes[i])
+		}
+		sort.Slice(nodes, func(i, j int) bool { return nodes[i] < nodes[j] })
 	}
-	sort.Slice(t.writeCa, func(i, j int) bool { return t.writeCa[i] < t.writeCa[j] })
 	for i := range t.synapses {
 		t.synapses[i].node = remap(t.synapses[i].node)
 	}

@@ -2,8 +2,23 @@ package nmodl
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
+
+var suffixRE = regexp.MustCompile(`(?m)^[ \t]*(?:SUFFIX|POINT_PROCESS|ARTIFICIAL_CELL)[ \t]+([A-Za-z_][A-Za-z0-9_]*)`)
+
+// Suffix is the mechanism name an NMODL text declares (SUFFIX,
+// POINT_PROCESS or ARTIFICIAL_CELL), found without parsing the file, so
+// that a folder's files can be matched to mechanisms even where some would
+// not parse; "" if there is none.
+func Suffix(src string) string {
+	m := suffixRE.FindStringSubmatch(src)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
 
 // Parse reads an NMODL file. Every error names the file, the line and the
 // construct; constructs outside what the executor supports are refused here
@@ -128,6 +143,11 @@ func (p *parser) parseFile() (f *File, err error) {
 			fn.Params = p.paramList()
 			fn.Body = p.block()
 			f.NetReceive = fn
+		case "LOCAL":
+			// file-scope scratch variables: like ASSIGNED ones here
+			for _, n := range p.names() {
+				f.Assigned = append(f.Assigned, VarDecl{Name: n, Line: t.line})
+			}
 		case "CONSTRUCTOR", "DESTRUCTOR":
 			if body := p.block(); len(body) > 0 {
 				p.failAt(t.line, "%s block: not supported", t.text)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -22,10 +23,11 @@ func init() {
 }
 
 func runImport(args []string, stdout io.Writer) error {
-	fs := newFlags("import", "swc IN.swc --out CELL.json [--nseg RULE] [--name N]  |  neuron CELL_EXPORT.json [--synapses SYN.json] --out CELL.json")
+	fs := newFlags("import", "swc IN.swc --out CELL.json [--nseg RULE] [--name N]  |  neuron CELL_EXPORT.json [--mod MODDIR] [--synapses SYN.json] [--name N] --out CELL.json")
 	out := fs.String("out", "", "cell JSON file to write")
 	nseg := fs.String("nseg", "dlambda:0.1:100", "swc: segments per section: fixed:N, L40 (1 + 2*int(L/40)) or dlambda[:D[:FREQ_HZ]]")
-	name := fs.String("name", "", "swc: the cell's name (default: the file name)")
+	name := fs.String("name", "", "the cell's name (default: swc: the file name; neuron: the export's, else the --out file name)")
+	modDir := fs.String("mod", "", "neuron: the model's folder of .mod files; its mechanisms run from them (NMODL) and go into the cell")
 	ra := fs.Float64("Ra", 100, "swc: axial resistivity (ohm cm)")
 	cm := fs.Float64("cm", 1, "swc: specific capacitance (uF/cm2)")
 	syn := fs.String("synapses", "", "neuron: synapses JSON (as shared/reference/hay/hay_synapses.py writes)")
@@ -91,11 +93,25 @@ func runImport(args []string, stdout io.Writer) error {
 				return err
 			}
 		}
-		if cell, err = biophys.FromNEURONExport(cj, sj); err != nil {
+		var mod map[string]string
+		if *modDir != "" {
+			if mod, err = readModDir(*modDir); err != nil {
+				return err
+			}
+		}
+		if cell, err = biophys.FromNEURONExportMod(cj, sj, mod); err != nil {
 			return fmt.Errorf("%s: %w", in, err)
+		}
+		if *name != "" {
+			cell.Name = *name
+		} else if genericExportWithoutName(cj) {
+			cell.Name = strings.TrimSuffix(filepath.Base(*out), ".json")
 		}
 	default:
 		return usagef("import %q: want swc or neuron", kind)
+	}
+	if kind != "neuron" && *modDir != "" {
+		return usagef("--mod is for import neuron")
 	}
 	// What cannot be simulated is refused here, not by the next command.
 	if _, err := biophys.Compile(cell); err != nil {
@@ -112,6 +128,49 @@ func runImport(args []string, stdout io.Writer) error {
 	for _, s := range cell.Sections {
 		segs += s.NsegOf()
 	}
-	fmt.Fprintf(stdout, "wrote %s: cell %s, %d sections, %d segments, %d synapses\n", *out, cell.Name, len(cell.Sections), segs, len(cell.Synapses))
+	fmt.Fprintf(stdout, "wrote %s: cell %s, %d sections, %d segments, %d synapses", *out, cell.Name, len(cell.Sections), segs, len(cell.Synapses))
+	if len(cell.NMODL) > 0 {
+		var files []string
+		for _, m := range cell.NMODL {
+			files = append(files, m.File)
+		}
+		fmt.Fprintf(stdout, ", %d NMODL mechanisms (%s)", len(files), strings.Join(files, " "))
+	}
+	fmt.Fprintln(stdout)
 	return nil
+}
+
+// readModDir reads every .mod file of a model's mechanism folder.
+func readModDir(dir string) (map[string]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.mod"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("--mod: %w", err)
+		}
+		return nil, fmt.Errorf("--mod %s: no .mod files there", dir)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		b, err := inputerr.ReadFile(f, 16<<20, "NMODL files")
+		if err != nil {
+			return nil, err
+		}
+		out[filepath.Base(f)] = string(b)
+	}
+	return out, nil
+}
+
+// genericExportWithoutName says whether a NEURON export is
+// neuron_export.py's (it lists the mechanisms) and names no cell; the
+// older Hay export's cell is hay-l5pc.
+func genericExportWithoutName(data []byte) bool {
+	var v struct {
+		Name       string   `json:"name"`
+		Mechanisms []string `json:"mechanisms"`
+	}
+	_ = json.Unmarshal(inputerr.TrimBOM(data), &v)
+	return v.Name == "" && v.Mechanisms != nil
 }
