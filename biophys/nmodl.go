@@ -236,6 +236,7 @@ func (p *nmodlKernel) Current(c *Ctx) {
 			}
 		}
 	}
+	p.scatterConc() // NEURON's nrn_cur writes the concentrations back too
 }
 
 func (p *nmodlKernel) State(c *Ctx) {

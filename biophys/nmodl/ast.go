@@ -99,6 +99,12 @@ type Conserve struct {
 	Line  int
 }
 
+// Equation is a LINEAR block's ~ Left = Right.
+type Equation struct {
+	Left, Right Expr
+	Line        int
+}
+
 // Ignored is a statement accepted and dropped (printf).
 type Ignored struct{ Line int }
 
@@ -110,6 +116,7 @@ func (s *Solve) stmtLine() int    { return s.Line }
 func (s *Reaction) stmtLine() int { return s.Line }
 func (s *Conserve) stmtLine() int { return s.Line }
 func (s *Ignored) stmtLine() int  { return s.Line }
+func (s *Equation) stmtLine() int { return s.Line }
 
 // Table is a TABLE statement of a PROCEDURE or FUNCTION.
 type Table struct {
@@ -122,7 +129,7 @@ type Table struct {
 
 // Func is a PROCEDURE, FUNCTION, DERIVATIVE, KINETIC or NET_RECEIVE block.
 type Func struct {
-	Kind   string // PROCEDURE, FUNCTION, DERIVATIVE, KINETIC, NET_RECEIVE
+	Kind   string // PROCEDURE, FUNCTION, DERIVATIVE, KINETIC, LINEAR, NET_RECEIVE
 	Name   string
 	Params []string
 	Body   []Stmt

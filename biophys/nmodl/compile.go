@@ -199,6 +199,9 @@ type compiler struct {
 	// cse holds the operations of the statement being compiled, so that
 	// a repeated subexpression (v - -38 twice) is computed once.
 	cse map[cseKey]val
+	// inInitial: compiling INITIAL, where SOLVE runs a LINEAR block or a
+	// KINETIC steady state.
+	inInitial bool
 	// tableArg, when compiling a TABLE's function over its grid, is the
 	// one per-instance name the body may read (its argument).
 	forTable string
@@ -248,7 +251,9 @@ func (c *compiler) build() (err error) {
 			c.emit(func() { clear(a) })
 		}
 	}
+	c.inInitial = true
 	c.block(f.Initial)
+	c.inInitial = false
 	c.ops = &in.body
 	var body []Stmt
 	for _, s := range f.Breakpoint {
@@ -256,10 +261,24 @@ func (c *compiler) build() (err error) {
 			body = append(body, s)
 		}
 	}
-	c.block(body)
 	for _, sv := range c.m.solves {
 		step := c.solve(sv)
 		in.states = append(in.states, step)
+	}
+	if len(c.m.Currents) > 0 {
+		c.ops = &in.body
+		c.block(body)
+	} else if len(body) > 0 {
+		// Without currents NEURON runs BREAKPOINT's statements once a
+		// step, after its SOLVEs, in the state update.
+		var ops []func()
+		c.ops = &ops
+		c.block(body)
+		in.states = append(in.states, func() {
+			for _, op := range ops {
+				op()
+			}
+		})
 	}
 	if f.NetReceive != nil {
 		c.netReceive(f.NetReceive)
@@ -297,11 +316,16 @@ func (c *compiler) stmt(s Stmt) {
 	case *CallStmt:
 		c.callStmt(s.Call)
 	case *Solve:
-		c.fail(s.Line, "SOLVE is only allowed in BREAKPOINT")
+		if !c.inInitial {
+			c.fail(s.Line, "SOLVE is only allowed in BREAKPOINT and INITIAL")
+		}
+		c.initSolve(s)
 	case *Reaction:
 		c.fail(s.Line, "a reaction (~) outside a KINETIC block")
 	case *Conserve:
 		c.fail(s.Line, "CONSERVE outside a KINETIC block")
+	case *Equation:
+		c.fail(s.Line, "an equation (~ ... = ...) outside a LINEAR block")
 	case *cnexpAssign:
 		c.cnexp(s)
 	case *Ignored:

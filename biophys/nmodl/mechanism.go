@@ -214,11 +214,6 @@ func newMechanism(f *File) (*Mechanism, error) {
 			m.solves = append(m.solves, sv)
 		}
 	}
-	for _, s := range f.Initial {
-		if sv, ok := s.(*Solve); ok {
-			return nil, m.errf(sv.Line, "SOLVE %s in INITIAL (STEADYSTATE) is not supported", sv.Block)
-		}
-	}
 	m.Receives = f.NetReceive != nil
 	for _, name := range m.Currents {
 		if _, ok := m.vars[name]; !ok {

@@ -132,7 +132,7 @@ func (p *parser) parseFile() (f *File, err error) {
 		case "BREAKPOINT":
 			f.Breakpoint = p.block()
 			f.Line["BREAKPOINT"] = t.line
-		case "DERIVATIVE", "KINETIC", "PROCEDURE", "FUNCTION":
+		case "DERIVATIVE", "KINETIC", "LINEAR", "PROCEDURE", "FUNCTION":
 			fn := p.funcBlock(t)
 			if prev, dup := f.Funcs[fn.Name]; dup {
 				p.failAt(t.line, "%s %s: already defined at line %d", t.text, fn.Name, prev.Line)
@@ -435,6 +435,12 @@ func (p *parser) stmt(fn *Func) Stmt {
 			return &If{Cond: &Num{V: 1, Line: t.line}, Then: body, Line: t.line}
 		case "~":
 			p.next()
+			if fn != nil && fn.Kind == "LINEAR" {
+				eq := &Equation{Left: p.expr(), Line: t.line}
+				p.expect("=")
+				eq.Right = p.expr()
+				return eq
+			}
 			return p.reaction(t.line)
 		}
 		p.fail("unexpected %s at the start of a statement", t)

@@ -87,9 +87,24 @@ func (c *compiler) buildTable(fn *Func) *table {
 		grid[i] = x
 		x += dx
 	}
+	// The function runs over the grid as n+1 instances of its own: the
+	// tabulated names are its columns; other variables it assigns (such as
+	// a GLOBAL tadj) are scratch, and those it reads start at their
+	// declared values.
 	sub := &Instance{N: n + 1, m: c.m, vars: map[string][]float64{}, celsius: c.in.celsius}
-	for _, name := range t.Names {
-		sub.vars[name] = make([]float64, n+1)
+	for name, def := range c.m.vars {
+		a := make([]float64, n+1)
+		for k := range a {
+			a[k] = def
+		}
+		sub.vars[name] = a
+	}
+	for name, a := range c.in.vars { // globals written in code keep their values
+		if len(a) > 0 && c.m.vars[name] != a[0] && !c.isState(name) {
+			for k := range sub.vars[name] {
+				sub.vars[name][k] = a[0]
+			}
+		}
 	}
 	var ops []func()
 	sc := &compiler{m: c.m, in: sub, n: n + 1, consts: c.consts, usetable: c.usetable, tables: map[string]*table{},
