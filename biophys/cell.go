@@ -35,6 +35,7 @@ type Cell struct {
 	keyLines map[string]int // line of each top-level key in src
 
 	local      map[string]*Mechanism // compiled NMODL mechanisms by name
+	localPts   map[string]*PointType // compiled NMODL point processes by name
 	localOrder []string              // their names in the order of NMODL
 }
 
@@ -491,9 +492,9 @@ func (c *Cell) Validate() error {
 			return c.synErr(i, "name", "duplicate synapse name")
 		}
 		synNames[s.Name] = true
-		pt, ok := pointTypes[s.Kind]
+		pt, ok := c.pointType(s.Kind)
 		if !ok || !pt.Synapse {
-			return c.synErr(i, "kind", "unknown synapse kind %q (known: %s)", s.Kind, strings.Join(SynapseKinds(), ", "))
+			return c.synErr(i, "kind", "unknown synapse kind %q (known: %s)", s.Kind, strings.Join(c.synapseKinds(), ", "))
 		}
 		if _, ok := c.lookup(names, s.Section); !ok {
 			return c.synErr(i, "section", "no section %s", s.Section)
@@ -711,7 +712,7 @@ func (c *Cell) Excitatory(i int) bool {
 	}
 	e, ok := s.Params["e"]
 	if !ok {
-		pt := pointTypes[s.Kind]
+		pt, _ := c.pointType(s.Kind)
 		for _, p := range pt.Params {
 			if p.Name == "e" {
 				e = p.Default

@@ -175,8 +175,9 @@ type PointKernel interface {
 
 // PointBuild is what a point process's constructor gets.
 type PointBuild struct {
-	Nodes []int32
-	P     map[string][]float64
+	Nodes   []int32
+	P       map[string][]float64
+	Celsius float64
 }
 
 // PointType is a point-process kind (synapse or electrode) that cells name.

@@ -32,13 +32,14 @@ func (c *Cell) loadNMODL() error {
 		return nil
 	}
 	local := map[string]*Mechanism{}
+	points := map[string]*PointType{}
 	var order []string
 	for i, mf := range c.NMODL {
 		field := fmt.Sprintf("nmodl[%d]", i)
 		if mf.File == "" {
 			return c.topErr(field+".file", "missing (the .mod file's name)")
 		}
-		m, err := mechanismFromNMODL(mf)
+		m, pt, err := fromNMODL(mf)
 		if err != nil {
 			var ne *nmodl.Error
 			if errors.As(err, &ne) {
@@ -46,14 +47,49 @@ func (c *Cell) loadNMODL() error {
 			}
 			return c.topErr(field, "%s: %v", mf.File, err)
 		}
-		if _, dup := local[m.Name]; dup {
-			return c.topErr(field, "%s: mechanism %s is defined twice", mf.File, m.Name)
+		name := ""
+		if m != nil {
+			name = m.Name
+		} else {
+			name = pt.Name
 		}
-		local[m.Name] = m
-		order = append(order, m.Name)
+		if _, dup := local[name]; dup {
+			return c.topErr(field, "%s: mechanism %s is defined twice", mf.File, name)
+		}
+		if _, dup := points[name]; dup {
+			return c.topErr(field, "%s: mechanism %s is defined twice", mf.File, name)
+		}
+		if m != nil {
+			local[m.Name] = m
+			order = append(order, m.Name)
+		} else {
+			points[pt.Name] = pt
+		}
 	}
-	c.local, c.localOrder = local, order
+	c.local, c.localOrder, c.localPts = local, order, points
 	return nil
+}
+
+// pointType is the point process a synapse names: the cell's own NMODL
+// POINT_PROCESS of that name, else a registered one.
+func (c *Cell) pointType(name string) (*PointType, bool) {
+	if p, ok := c.localPts[name]; ok {
+		return p, true
+	}
+	p, ok := pointTypes[name]
+	return p, ok
+}
+
+// synapseKinds lists the synapse kinds a cell's synapses may name.
+func (c *Cell) synapseKinds() []string {
+	kinds := SynapseKinds()
+	for n, p := range c.localPts {
+		if _, ok := pointTypes[n]; !ok && p.Synapse {
+			kinds = append(kinds, n)
+		}
+	}
+	sort.Strings(kinds)
+	return kinds
 }
 
 // mechanism is the density mechanism a section names: the cell's own
@@ -78,47 +114,112 @@ func (c *Cell) mechanismNames() []string {
 	return names
 }
 
-// mechanismFromNMODL compiles an NMODL file into a density mechanism.
-func mechanismFromNMODL(mf ModFile) (*Mechanism, error) {
+// fromNMODL compiles an NMODL file into a density mechanism, or into a
+// point process (a synapse when it has NET_RECEIVE).
+func fromNMODL(mf ModFile) (*Mechanism, *PointType, error) {
 	nm, err := nmodl.Load(mf.File, mf.Text)
 	if err != nil {
-		return nil, err
-	}
-	if nm.Point {
-		return nil, fmt.Errorf("%s: POINT_PROCESS %s: point processes from NMODL are not supported yet (density mechanisms are)", mf.File, nm.Name)
+		return nil, nil, err
 	}
 	if len(nm.Geometry) > 0 {
-		return nil, fmt.Errorf("%s: %s reads %s: geometry variables are not supported yet", mf.File, nm.Name, strings.Join(nm.Geometry, ", "))
+		return nil, nil, fmt.Errorf("%s: %s reads %s: geometry variables are not supported yet", mf.File, nm.Name, strings.Join(nm.Geometry, ", "))
 	}
 	var uses []IonUse
 	for _, u := range nm.Ions {
 		if !nmodlIons[u.Ion] {
-			return nil, fmt.Errorf("%s: USEION %s: the simulator carries na, k and ca only", mf.File, u.Ion)
+			return nil, nil, fmt.Errorf("%s: USEION %s: the simulator carries na, k and ca only", mf.File, u.Ion)
 		}
 		if u.Ion != "ca" && (u.ReadCi || u.ReadCo || u.WriteCi || u.WriteCo) {
-			return nil, fmt.Errorf("%s: USEION %s: concentrations of %s are not supported (those of ca are)", mf.File, u.Ion, u.Ion)
+			return nil, nil, fmt.Errorf("%s: USEION %s: concentrations of %s are not supported (those of ca are)", mf.File, u.Ion, u.Ion)
 		}
 		if u.WriteCo {
-			return nil, fmt.Errorf("%s: USEION %s WRITE %s: writing an outer concentration is not supported", mf.File, u.Ion, u.Co())
+			return nil, nil, fmt.Errorf("%s: USEION %s WRITE %s: writing an outer concentration is not supported", mf.File, u.Ion, u.Co())
 		}
 		uses = append(uses, IonUse{Ion: u.Ion, ReadI: u.ReadI, WriteConc: u.WriteCi})
 	}
 	for g := range mf.Globals {
 		if _, ok := nm.Global(g); !ok && g != "usetable" {
-			return nil, fmt.Errorf("%s: globals.%s: %s has no such GLOBAL parameter", mf.File, g, nm.Name)
+			return nil, nil, fmt.Errorf("%s: globals.%s: %s has no such GLOBAL parameter", mf.File, g, nm.Name)
 		}
 	}
 	if _, err := nm.New(1, mf.Globals, 6.3); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	m := &Mechanism{Name: nm.Name, Doc: "NMODL " + mf.File, Ions: uses}
+	var params []Param
 	for _, p := range nm.Params {
-		m.Params = append(m.Params, Param{Name: p.Name, Default: p.Default, Unit: p.Unit})
+		params = append(params, Param{Name: p.Name, Default: p.Default, Unit: p.Unit})
 	}
 	globals := mf.Globals
+	if nm.Point {
+		pt := &PointType{Name: nm.Name, Doc: "NMODL " + mf.File, Synapse: nm.Receives, Params: params}
+		pt.New = func(b *PointBuild) PointKernel { return newNMODLPoint(nm, globals, b) }
+		if len(uses) > 0 {
+			return nil, nil, fmt.Errorf("%s: POINT_PROCESS %s uses ions: not supported for point processes yet", mf.File, nm.Name)
+		}
+		return nil, pt, nil
+	}
+	m := &Mechanism{Name: nm.Name, Doc: "NMODL " + mf.File, Ions: uses, Params: params}
 	m.New = func(b *Build) Kernel { return newNMODLKernel(nm, globals, b) }
-	return m, nil
+	return m, nil, nil
 }
+
+// nmodlPoint runs an NMODL point process: currents in nA and
+// conductances in uS, turned into densities at each node (NEURON's
+// 1e2/area), and events to NET_RECEIVE.
+type nmodlPoint struct {
+	in   *nmodl.Instance
+	node []int32
+	v    []float64
+}
+
+func newNMODLPoint(nm *nmodl.Mechanism, globals map[string]float64, b *PointBuild) PointKernel {
+	in, err := nm.New(len(b.Nodes), globals, b.Celsius)
+	if err != nil {
+		panic("biophys: NMODL point process failed to compile after loading: " + err.Error())
+	}
+	for _, p := range nm.Params {
+		copy(in.Var(p.Name), b.P[p.Name])
+	}
+	return &nmodlPoint{in: in, node: b.Nodes, v: in.Var("v")}
+}
+
+func (p *nmodlPoint) gather(c *Ctx) {
+	for k, nd := range p.node {
+		p.v[k] = c.V[nd]
+	}
+}
+
+func (p *nmodlPoint) Init(c *Ctx) {
+	p.gather(c)
+	p.in.SetTime(c.T, c.Dt)
+	p.in.Init()
+}
+
+func (p *nmodlPoint) Current(c *Ctx) {
+	if !p.in.HasCurrent() {
+		return
+	}
+	p.gather(c)
+	p.in.SetTime(c.T, c.Dt)
+	p.in.Current()
+	cur, g := p.in.Cur, p.in.G
+	for k, nd := range p.node {
+		f := c.AreaFac[nd]
+		c.RHS[nd] -= cur[k] * f
+		c.D[nd] += g[k] * f
+	}
+}
+
+func (p *nmodlPoint) State(c *Ctx) {
+	if !p.in.HasState() {
+		return
+	}
+	p.gather(c)
+	p.in.SetTime(c.T, c.Dt)
+	p.in.State()
+}
+
+func (p *nmodlPoint) Receive(i int, w float64) { p.in.Receive(i, w) }
 
 // nmodlKernel runs an NMODL mechanism's instances: it gathers each
 // instance's v and ion values into the instance arrays, runs the compiled

@@ -80,3 +80,49 @@ func TestHayFromNMODL(t *testing.T) {
 		})
 	}
 }
+
+// ownModDir holds NMODL texts written for these tests (hh, ExpSyn, Exp2Syn;
+// testdata/nmodl/own/README.md).
+const ownModDir = "testdata/nmodl/own"
+
+// withOwnMod is cell c carrying hh, ExpSyn and Exp2Syn from ownModDir and
+// NMDA from testdata/neuron/NMDA.mod, in place of the hand-written ones.
+func withOwnMod(t *testing.T, c *biophys.Cell) *biophys.Cell {
+	t.Helper()
+	var cp biophys.Cell
+	if err := json.Unmarshal(c.JSON(), &cp); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{ownModDir + "/hh.mod", ownModDir + "/expsyn.mod", ownModDir + "/exp2syn.mod", neuronDir + "/NMDA.mod"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp.NMODL = append(cp.NMODL, biophys.ModFile{File: filepath.Base(f), Text: string(b)})
+	}
+	out, err := biophys.ParseCell(c.Name+"+mod", cp.JSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestOwnNMODLAgainstNEURON runs the hh cell with its channels (a TABLE,
+// a FUNCTION, cnexp) and synapses (point processes with NET_RECEIVE)
+// compiled from NMODL against NEURON's goldens: the five Poisson inputs
+// onto ExpSyn, and Exp2Syn and NMDA inputs. Spike times as NEURON's (1e-6
+// ms) and Vm within the goldens' rounding, as for the hand-written kernels.
+func TestOwnNMODLAgainstNEURON(t *testing.T) {
+	c := withOwnMod(t, loadCell(t, "hh"))
+	for _, input := range []string{"quiet", "low", "mid", "high", "block"} {
+		t.Run(input, func(t *testing.T) {
+			runGolden(t, c, input+".events.csv", input+".hh", 2000)
+		})
+	}
+	syn := withOwnMod(t, withSynapses(t, "hh"))
+	for _, input := range []string{"synlow", "synhigh"} {
+		t.Run(input, func(t *testing.T) {
+			runGolden(t, syn, input+".hh.events.csv", input+".hh", 1000)
+		})
+	}
+}

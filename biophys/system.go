@@ -209,7 +209,7 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 			kinds[p.kind] = append(kinds[p.kind], j)
 		}
 		for _, kind := range kindOrder {
-			pb := &PointBuild{P: map[string][]float64{}}
+			pb := &PointBuild{P: map[string][]float64{}, Celsius: t.Celsius}
 			var tg []int32
 			for _, ci := range g.cells {
 				c := &s.cells[ci]

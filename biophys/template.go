@@ -314,7 +314,7 @@ func Compile(c *Cell) (*Template, error) {
 	}
 
 	for i, s := range c.Synapses {
-		pt := pointTypes[s.Kind]
+		pt, _ := c.pointType(s.Kind)
 		params, _ := pt.resolve(s.Params)
 		t.synapses = append(t.synapses, pointInst{kind: pt, node: newIdx[synRaw[i]], params: params})
 	}
