@@ -58,6 +58,9 @@ type Ctx struct {
 	RHS, D []float64
 	// AreaFac converts nA (uS) at a node to mA/cm2 (S/cm2): 100/area_um2.
 	AreaFac []float64
+	// vStamp changes whenever V does (each step's solve, Init), so that
+	// kernels sharing a gather of V know when it is stale.
+	vStamp uint64
 }
 
 // Kernel steps all instances of one mechanism in a System.
@@ -77,6 +80,9 @@ type Build struct {
 	P       map[string][]float64
 	Celsius float64
 	Ions    map[string]*Ion
+	// gathers is shared by all kernels of a System: V gathered once per
+	// phase for each distinct list of nodes (NMODL kernels).
+	gathers map[string]*sharedGather
 }
 
 // Mechanism is a density mechanism type that cell files insert by name.

@@ -1,6 +1,7 @@
 package biophys
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -229,6 +230,33 @@ type nmodlKernel struct {
 	node []int32
 	v    []float64
 	ions []nmodlIon
+	sg   *sharedGather
+}
+
+// sharedGather is V at a list of nodes, gathered once per change of V for
+// every kernel whose instances sit on those nodes.
+type sharedGather struct {
+	nodes []int32
+	v     []float64
+	stamp uint64 // vStamp + 1 of the gather (0: never)
+}
+
+// sharedGatherFor is the System's gather of these nodes (nil without a
+// System's map).
+func sharedGatherFor(m map[string]*sharedGather, nodes []int32) *sharedGather {
+	if m == nil {
+		return nil
+	}
+	key := make([]byte, 4*len(nodes))
+	for i, nd := range nodes {
+		binary.LittleEndian.PutUint32(key[4*i:], uint32(nd))
+	}
+	sg := m[string(key)]
+	if sg == nil {
+		sg = &sharedGather{nodes: nodes, v: make([]float64, len(nodes))}
+		m[string(key)] = sg
+	}
+	return sg
 }
 
 type nmodlIon struct {
@@ -254,7 +282,7 @@ func newNMODLKernel(nm *nmodl.Mechanism, globals map[string]float64, b *Build) K
 	for _, p := range nm.Params {
 		copy(in.Var(p.Name), b.P[p.Name])
 	}
-	k := &nmodlKernel{in: in, node: b.Nodes, v: in.Var("v")}
+	k := &nmodlKernel{in: in, node: b.Nodes, v: in.Var("v"), sg: sharedGatherFor(b.gathers, b.Nodes)}
 	for _, u := range nm.Ions {
 		bi := nmodlIon{ion: b.Ions[u.Ion], use: u, e: in.Var(u.E()), i: in.Var(u.I()), ci: in.Var(u.Ci()), co: in.Var(u.Co()), conc: u.WriteCi}
 		k.ions = append(k.ions, bi)
@@ -266,9 +294,18 @@ func newNMODLKernel(nm *nmodl.Mechanism, globals map[string]float64, b *Build) K
 // phase reads the summed ion currents (State, for the mechanisms that
 // READ them).
 func (p *nmodlKernel) gather(c *Ctx, readI, init bool) {
-	V := c.V
-	for k, nd := range p.node {
-		p.v[k] = V[nd]
+	if sg := p.sg; sg != nil {
+		if sg.stamp != c.vStamp+1 {
+			for k, nd := range sg.nodes {
+				sg.v[k] = c.V[nd]
+			}
+			sg.stamp = c.vStamp + 1
+		}
+		copy(p.v, sg.v)
+	} else {
+		for k, nd := range p.node {
+			p.v[k] = c.V[nd]
+		}
 	}
 	for _, bi := range p.ions {
 		ion := bi.ion

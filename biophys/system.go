@@ -165,6 +165,7 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 	}
 	s.targets = make([]target, synBase)
 
+	gathers := map[string]*sharedGather{}
 	for _, g := range groups {
 		t := g.t
 		for name, ion := range ionByName {
@@ -188,7 +189,7 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 		}
 		// Density mechanisms.
 		for _, mg := range t.mechs {
-			b := &Build{Celsius: t.Celsius, Ions: ionByName, P: map[string][]float64{}}
+			b := &Build{Celsius: t.Celsius, Ions: ionByName, P: map[string][]float64{}, gathers: gathers}
 			for k, nd := range mg.nodes {
 				for j := range g.cells {
 					b.Nodes = append(b.Nodes, g.base+int32(j)+nd*stride)
@@ -271,6 +272,7 @@ func (s *System) Init() {
 			}
 		}
 	}
+	s.ctx.vStamp++
 	for _, ion := range s.ions {
 		for k, nd := range ion.atInit {
 			ion.E[nd] = Nernst(ion.ktfInit[k], ion.Charge, ion.Ci[nd], ion.Co[nd])
@@ -418,6 +420,7 @@ func (s *System) Step() error {
 	}
 	s.t += 0.5 * dt
 	c.T = s.t
+	c.vStamp++
 	if math.IsNaN(sum) || math.IsInf(sum, 0) {
 		return s.unstable()
 	}

@@ -419,19 +419,25 @@ func (c *compiler) store(dst []float64, v val) {
 // takes is skipped at run time (guards such as if (v == -38) {...} cost
 // one comparison when they do not fire).
 func (c *compiler) ifStmt(s *If) {
-	cond := c.expr(s.Cond, nil)
-	if cond.known {
-		if *cond.s != 0 {
-			c.block(s.Then)
-		} else {
-			c.block(s.Else)
-		}
-		return
-	}
 	parent := c.mask
 	yes, no := make([]bool, c.n), make([]bool, c.n)
-	guard := c.guard(s.Cond, yes, no)
-	cv := c.vector(cond)
+	var guard *guardMask
+	if parent == nil {
+		guard = c.guard(s.Cond, yes, no, len(s.Else) > 0)
+	}
+	var cv []float64
+	if guard == nil {
+		cond := c.expr(s.Cond, nil)
+		if cond.known {
+			if *cond.s != 0 {
+				c.block(s.Then)
+			} else {
+				c.block(s.Else)
+			}
+			return
+		}
+		cv = c.vector(cond)
+	}
 	outer := c.ops
 	var thenOps, elseOps []func()
 	c.mask = yes
@@ -442,13 +448,9 @@ func (c *compiler) ifStmt(s *If) {
 	c.block(s.Else)
 	c.mask = parent
 	c.ops = outer
-	if guard != nil && parent == nil {
-		// the comparison's operations are not needed: guard sets the masks
-		*c.ops = (*c.ops)[:guard.from]
-	}
 	c.emit(func() {
 		var anyYes, anyNo bool
-		if guard != nil && parent == nil {
+		if guard != nil {
 			anyYes, anyNo = guard.run()
 		} else {
 			for k, x := range cv {
@@ -464,7 +466,7 @@ func (c *compiler) ifStmt(s *If) {
 				op()
 			}
 		}
-		if anyNo {
+		if anyNo && len(elseOps) > 0 {
 			for _, op := range elseOps {
 				op()
 			}
@@ -475,98 +477,135 @@ func (c *compiler) ifStmt(s *If) {
 // guardMask sets an if's masks straight from a comparison of an array
 // with a number (if (v == -38) ...), the commonest condition.
 type guardMask struct {
-	from int // where the comparison's own operations start in the op list
-	run  func() (anyYes, anyNo bool)
+	run func() (anyYes, anyNo bool)
 }
 
-// guard compiles cond when it is array op number, else returns nil. It
-// must be called before cond itself is compiled (so that from marks the
-// start of cond's operations).
-func (c *compiler) guard(cond Expr, yes, no []bool) *guardMask {
+// guard compiles cond when it is a variable compared with a number, else
+// returns nil (without emitting anything). At run time it counts the
+// instances that take the branch first and writes the masks only when
+// some do (or when there is an else branch to mask), since guards such
+// as if (v == -38) {v = v + 0.0001} almost never fire.
+func (c *compiler) guard(cond Expr, yes, no []bool, hasElse bool) *guardMask {
 	b, ok := cond.(*Binary)
 	if !ok {
 		return nil
 	}
-	from := len(*c.ops)
-	mark := c.sp
-	x := c.expr(b.X, nil)
-	y := c.expr(b.Y, nil)
-	*c.ops = (*c.ops)[:from] // compiled again with the condition
-	c.sp = mark
-	clear(c.cse)
-	if !x.isVec() || y.isVec() || !y.known {
+	if _, ok := b.X.(*Name); !ok {
 		return nil
 	}
-	if _, ok := b.X.(*Name); !ok {
-		return nil // the operand's own operations would be dropped
+	from, mark := len(*c.ops), c.sp
+	x := c.expr(b.X, nil)
+	y := c.expr(b.Y, nil)
+	if len(*c.ops) != from || !x.isVec() || y.isVec() || !y.known {
+		*c.ops = (*c.ops)[:from] // compiled again as the condition
+		c.sp = mark
+		clear(c.cse)
+		return nil
 	}
 	xs, s := x.vec, *y.s
-	var run func() (bool, bool)
+	var count func() int
+	var fill func()
 	switch b.Op {
 	case "==":
-		run = func() (bool, bool) {
-			nYes := 0
+		count = func() int {
+			n := 0
+			for _, v := range xs {
+				if v == s {
+					n++
+				}
+			}
+			return n
+		}
+		fill = func() {
 			for k, v := range xs {
 				t := v == s
 				yes[k], no[k] = t, !t
-				if t {
-					nYes++
-				}
 			}
-			return nYes > 0, nYes < len(xs)
 		}
 	case "<":
-		run = func() (bool, bool) {
-			nYes := 0
+		count = func() int {
+			n := 0
+			for _, v := range xs {
+				if v < s {
+					n++
+				}
+			}
+			return n
+		}
+		fill = func() {
 			for k, v := range xs {
 				t := v < s
 				yes[k], no[k] = t, !t
-				if t {
-					nYes++
-				}
 			}
-			return nYes > 0, nYes < len(xs)
 		}
 	case ">":
-		run = func() (bool, bool) {
-			nYes := 0
+		count = func() int {
+			n := 0
+			for _, v := range xs {
+				if v > s {
+					n++
+				}
+			}
+			return n
+		}
+		fill = func() {
 			for k, v := range xs {
 				t := v > s
 				yes[k], no[k] = t, !t
-				if t {
-					nYes++
-				}
 			}
-			return nYes > 0, nYes < len(xs)
 		}
 	case "<=":
-		run = func() (bool, bool) {
-			nYes := 0
+		count = func() int {
+			n := 0
+			for _, v := range xs {
+				if v <= s {
+					n++
+				}
+			}
+			return n
+		}
+		fill = func() {
 			for k, v := range xs {
 				t := v <= s
 				yes[k], no[k] = t, !t
-				if t {
-					nYes++
-				}
 			}
-			return nYes > 0, nYes < len(xs)
 		}
 	case ">=":
-		run = func() (bool, bool) {
-			nYes := 0
+		count = func() int {
+			n := 0
+			for _, v := range xs {
+				if v >= s {
+					n++
+				}
+			}
+			return n
+		}
+		fill = func() {
 			for k, v := range xs {
 				t := v >= s
 				yes[k], no[k] = t, !t
-				if t {
-					nYes++
-				}
 			}
-			return nYes > 0, nYes < len(xs)
 		}
 	default:
 		return nil
 	}
-	return &guardMask{from: from, run: run}
+	noAll := false // no[] is all true from an earlier run
+	return &guardMask{run: func() (bool, bool) {
+		n := count()
+		if n == 0 {
+			if hasElse && !noAll {
+				clear(yes)
+				for k := range no {
+					no[k] = true
+				}
+				noAll = true
+			}
+			return false, len(xs) > 0
+		}
+		fill()
+		noAll = false
+		return true, n < len(xs)
+	}}
 }
 
 // lookup is the value of a name in an expression.
