@@ -253,6 +253,15 @@ func convertNEURONSection(c *Cell, secs []neuronSection, i int, secErr func(int,
 		}
 		s.L = exportF64(es.L)
 		s.Diam = Values{*es.DiamNoPt3d}
+		// A section tapered without 3-D points (diam(0:1) = a:b) has a
+		// diameter per segment; NEURON's sec.diam is the middle one's.
+		d := make([]float64, es.Nseg)
+		for j, seg := range es.Segments {
+			d[j] = seg.Diam
+		}
+		if d[0] > 0 && len(collapse(d)) > 1 {
+			s.Diam = collapse(d)
+		}
 	}
 	cm := make([]float64, es.Nseg)
 	for j, seg := range es.Segments {

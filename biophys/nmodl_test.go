@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	"neurosurrogate/biophys"
@@ -124,5 +126,86 @@ func TestOwnNMODLAgainstNEURON(t *testing.T) {
 		t.Run(input, func(t *testing.T) {
 			runGolden(t, syn, input+".hh.events.csv", input+".hh", 1000)
 		})
+	}
+}
+
+// importModel converts testdata/nmodl/NAME's NEURON export (made by
+// neuron_export.py) with its mod/ folder and synapses, as `import neuron
+// --mod` does.
+func importModel(t *testing.T, name string) *biophys.Cell {
+	t.Helper()
+	dir := filepath.Join("testdata", "nmodl", name)
+	export := readGz(t, filepath.Join(dir, "export.json.gz"))
+	syn, err := os.ReadFile(filepath.Join(dir, "synapses.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "mod", "*.mod"))
+	mod := map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mod[filepath.Base(f)] = string(b)
+	}
+	c, err := biophys.FromNEURONExportMod(export, syn, mod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestPublishedCellsFromNMODL imports two published ModelDB cells from
+// NEURON's export and their own .mod files and runs them against NEURON's
+// goldens (testdata/nmodl/NAME/README.md): current steps at the soma (100
+// to 900 ms of 1000) and Poisson input onto their synapses. Mainen &
+// Sejnowski's L3 pyramid (ModelDB 2488) has TABLEs, a calcium pool solved
+// by derivimplicit and a calcium reversal potential fixed by ion_style;
+// Khaliq, Gouwens & Raman's Purkinje soma (ModelDB 48332) a 13-state
+// KINETIC sodium channel with CONSERVE, a LINEAR initial state and a
+// calcium pool updated in BREAKPOINT. The issue asks for 95% of spikes
+// within 0.5 ms and a subthreshold RMSE of 0.5 mV; asked here is what NEURON
+// conformance means for the hand-written cells: the same spike times
+// (1e-6 ms) and subthreshold Vm within the goldens' rounding. Inside
+// Mainen's spikes Vm may differ by up to 0.17 mV (measured): NEURON
+// rescaled the dendrites' 3-D points when the model folded its spines into
+// them (L = L F^(2/3)), keeping arc lengths that the exported single-precision
+// coordinates give back only to 1e-7, so segment areas differ by that much.
+func TestPublishedCellsFromNMODL(t *testing.T) {
+	tols := map[string]vmTol{"mainen": {rmseSub: 1e-4, maxAll: 0.5}, "purkinje": hayTol}
+	for _, model := range []string{"mainen", "purkinje"} {
+		c := importModel(t, model)
+		dir := filepath.Join("testdata", "nmodl", model)
+		runs, _ := filepath.Glob(filepath.Join(dir, "*.trace.csv.gz"))
+		for _, tr := range runs {
+			run := strings.TrimSuffix(filepath.Base(tr), ".trace.csv.gz")
+			t.Run(model+"/"+run, func(t *testing.T) {
+				g := readGolden(t, filepath.Join(dir, run+".json"))
+				ts, vref := readTrace(t, tr)
+				var evs []biophys.Event
+				var clamps []biophys.Clamp
+				if amp, ok := strings.CutPrefix(run, "step_"); ok {
+					a, err := strconv.ParseFloat(amp, 64)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tm, err := biophys.Compile(c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					clamps = []biophys.Clamp{{Node: tm.SpikeNode, DelMS: 100, DurMS: 800, AmpNA: a}}
+				} else {
+					path := filepath.Join(dir, run+".events.csv.gz")
+					var err error
+					evs, err = biophys.ReadEvents(path, bytes.NewReader(readGz(t, path)), c)
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				spikes, vs := simulate(t, c, evs, clamps, 1000, 4)
+				checkNEURON(t, g.Spikes, spikes, ts, vref, vs, tols[model])
+			})
+		}
 	}
 }

@@ -271,6 +271,10 @@ func Compile(c *Cell) (*Template, error) {
 			t.mechs = append(t.mechs, *g)
 		}
 	}
+	// NEURON moves the mechanisms that write an ion concentration ahead of
+	// all others (nrn_writes_conc), so that in every phase the readers of
+	// a concentration see it as updated in the same step.
+	sort.SliceStable(t.mechs, func(i, j int) bool { return writesConc(t.mechs[i].m) && !writesConc(t.mechs[j].m) })
 	// The reversal rule of each node (NEURON's ion_style for ca).
 	for s := range c.Sections {
 		rule, given := c.Sections[s].Reversal["ca"]
@@ -320,6 +324,16 @@ func Compile(c *Cell) (*Template, error) {
 	}
 	t.levelOrder()
 	return t, nil
+}
+
+// writesConc says whether a mechanism writes an ion concentration.
+func writesConc(m *Mechanism) bool {
+	for _, u := range m.Ions {
+		if u.WriteConc {
+			return true
+		}
+	}
+	return false
 }
 
 // levelOrder renumbers the nodes by their depth in the tree (breadth

@@ -3,7 +3,7 @@ model's demofig1.hoc builds it for Figure 1c (ModelDB 2488; public GitHub mirror
 ModelDBRepository/2488), without its GUI (RunControl panel, PlotShape, graph) and without
 its IClamp.
 
-A setup module for /work/shared/reference/neuron_export.py (--setup cell.py) and for
+A setup module for the NEURON reference scripts' neuron_export.py (--setup cell.py) and for
 golden.py beside it. build() needs:
   - the environment variable MODEL: a folder holding the model's files (a checkout of the
     mirror; build() reads MODEL/cells/j8.hoc, the morphology, only);

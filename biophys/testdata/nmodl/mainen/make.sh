@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates every file in this folder from the model's public mirror:
-#   biophys/testdata/nmodl/mainen/make.sh [SRC]
-# SRC: a git clone or mirror of ModelDB 2488 (GitHub ModelDBRepository/2488; default
-# /work/.mirror/ModelDBRepository+2488/repo), read at commit $REV, or a plain folder with the
+#   EXPORTER=.../neuron_export.py biophys/testdata/nmodl/mainen/make.sh SRC
+# SRC: a git clone or mirror of ModelDB 2488 (GitHub ModelDBRepository/2488), read at commit $REV, or a plain folder with the
 # model's files. The model is checked out, and mod/ compiled, in a temporary folder under
 # /tmp (removed at the end); nothing but this folder's files is written.
 # Needs NEURON 8.2 with Python and numpy (/usr/bin/python3), nrnivmodl (neuron-dev) and
-# /work/shared/reference/neuron_export.py (override with EXPORTER=...). About 30 s.
+# EXPORTER: the NEURON reference scripts' neuron_export.py. About 30 s.
 #
 #   mod/              the model's NMODL files the cell uses, copied byte for byte
 #   export.json.gz    neuron_export.py --setup cell.py: the cell as NEURON built it
@@ -14,10 +13,10 @@
 #   step_AMP.*        golden.py step: IClamp AMP nA at soma(0.5), 100-900 ms of 1000 ms
 #   syn_NAME.*        inputs.py events + golden.py syn: Poisson input onto every synapse
 set -euo pipefail
-SRC=${1:-/work/.mirror/ModelDBRepository+2488/repo}
+SRC=${1:?usage: EXPORTER=neuron_export.py make.sh SRC}
 REV=${REV:-a9f14c410dbc5060bebebccb67fb54b4818e02a2}
 PY=${PY:-/usr/bin/python3}
-EXPORTER=${EXPORTER:-/work/shared/reference/neuron_export.py}
+EXPORTER=${EXPORTER:?set EXPORTER to the reference scripts' neuron_export.py}
 MODS="ca cad kca km kv na"
 V_INIT=-70
 cd "$(dirname "$0")"
@@ -37,7 +36,7 @@ fi
 export MODEL="$WORK/model"
 
 # mod/: the files the cell uses; compiled with Debian's nrnivmodl fixed (see
-# /work/shared/reference/README.md: it compiles, then fails to link; link by hand).
+# the reference scripts' README: it compiles, then fails to link; link by hand).
 mkdir -p mod "$WORK/mod"
 for m in $MODS; do
   cp "$MODEL/$m.mod" mod/

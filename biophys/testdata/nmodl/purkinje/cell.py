@@ -2,7 +2,7 @@
 model's resurgesim.hoc builds it (ModelDB 48332; public GitHub mirror
 ModelDBRepository/48332), without the voltage-clamp protocol and graphs of default.ses.
 
-A setup module for /work/shared/reference/neuron_export.py (--setup cell.py) and for
+A setup module for the NEURON reference scripts' neuron_export.py (--setup cell.py) and for
 golden.py beside it. build() needs the model's mechanisms already loaded: the library of
 mod/ compiled with nrnivmodl (neuron_export.py's --mechlib, golden.py's MECH argument);
 it reads no files and no environment variables.

@@ -10,7 +10,7 @@ step: an IClamp of AMP nA at soma(0.5), delay 100 ms, duration 800 ms.
 syn:  ExpSyn synapses at the sites of SYNAPSES.json (section = index into EXPORT's sections,
       matched to the built cell by name), driven by the events of EVENTS.csv (time_ms,
       synapse,weight_uS): one NetCon per synapse and weight, all its events queued with
-      NetCon.event from an FInitializeHandler (as /work/shared/reference/hay/hay_golden.py).
+      NetCon.event from an FInitializeHandler (as the NEURON reference scripts' hay/hay_golden.py).
 Writes OUT.trace.csv (t_ms,v_mV: soma(0.5) Vm every 0.1 ms from 0, Vector.record with Dt
 0.1, 4 decimals) and OUT.json {spikes (NetCon threshold cell.THRESHOLD on soma(0.5)._ref_v,
 nc.record: upward crossings, 4 decimals), tstop_ms, neuron (h.nrnversion()), command (the

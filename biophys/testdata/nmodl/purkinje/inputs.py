@@ -6,10 +6,10 @@
 synapses: N_EXC excitatory then N_INH inhibitory ExpSyn sites on the segments of the export's
 sections of type TYPE (soma, dend, apic, axon), drawn (numpy default_rng(SEED), with
 replacement) with probability proportional to segment length, as
-/work/shared/reference/hay/hay_synapses.py does; "section" is the index into the export's
+the NEURON reference scripts' hay/hay_synapses.py does; "section" is the index into the export's
 sections list, "x" the segment's centre. exc: tau 2 ms, e 0 mV; inh: tau 5 ms, e -80 mV.
 Writes {"synapses": [{name, kind, section, x, tau_ms, e_mV}], "type": "ExpSyn"}.
-events: the generator of /work/shared/reference/hay/hay_events.py: for each synapse (exc if
+events: the generator of the NEURON reference scripts' hay/hay_events.py: for each synapse (exc if
 its name starts with "exc"), Poisson(RATE * TSTOP / 1000) event times uniform in [0, TSTOP),
 weight W (uS); all events sorted by time; CSV time_ms,synapse,weight_uS (4 decimals)."""
 import gzip
