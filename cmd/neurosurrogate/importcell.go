@@ -46,6 +46,9 @@ func runImport(args []string, stdout io.Writer) error {
 		return usagef("import %s: give one input file", kind)
 	}
 	in := pos[0]
+	if kind != "neuron" && *modDir != "" {
+		return usagef("--mod is for import neuron")
+	}
 	if *out == "" {
 		return usagef("--out is required")
 	}
@@ -98,6 +101,13 @@ func runImport(args []string, stdout io.Writer) error {
 			if mod, err = readModDir(*modDir); err != nil {
 				return err
 			}
+			var ins []pathArg
+			for f := range mod {
+				ins = append(ins, pathArg{"--mod", filepath.Join(*modDir, f)})
+			}
+			if err := checkOverwrite([]pathArg{{"--out", *out}}, ins); err != nil {
+				return err
+			}
 		}
 		if cell, err = biophys.FromNEURONExportMod(cj, sj, mod); err != nil {
 			return fmt.Errorf("%s: %w", in, err)
@@ -109,9 +119,6 @@ func runImport(args []string, stdout io.Writer) error {
 		}
 	default:
 		return usagef("import %q: want swc or neuron", kind)
-	}
-	if kind != "neuron" && *modDir != "" {
-		return usagef("--mod is for import neuron")
 	}
 	// What cannot be simulated is refused here, not by the next command.
 	if _, err := biophys.Compile(cell); err != nil {

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// purkinjeDir holds a published cell's NEURON export, its .mod files and
+// NEURON's goldens (Khaliq, Gouwens & Raman 2003, ModelDB 48332: a
+// 13-state KINETIC sodium channel among nine NMODL mechanisms).
+const purkinjeDir = "../../biophys/testdata/nmodl/purkinje"
+
+// TestImportNMODLEndToEnd imports a NEURON cell with its .mod files as a
+// user would, checks the imported cell's spikes against NEURON's, and then
+// takes it through the whole pipeline, kept short: generate a few traces,
+// train a few steps, roll the model out.
+func TestImportNMODLEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	export := gunzipTo(t, filepath.Join(purkinjeDir, "export.json.gz"), dir)
+	cell := filepath.Join(dir, "purkinje.json")
+	code, stdout, errs := runT(t, "import", "neuron", export, "--mod", filepath.Join(purkinjeDir, "mod"),
+		"--synapses", filepath.Join(purkinjeDir, "synapses.json"), "--out", cell)
+	if code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errs)
+	}
+	if !strings.Contains(stdout, "9 NMODL mechanisms") || !strings.Contains(stdout, "rsg.mod") {
+		t.Errorf("import report %q does not list the NMODL files", stdout)
+	}
+
+	// The cell file alone (the NMODL inside it) gives NEURON's spikes.
+	code, stdout, errs = runT(t, "simulate", "--cell", cell, "--iclamp", "0.05,100,800", "--tstop", "1000", "--json")
+	if code != 0 {
+		t.Fatalf("simulate: exit %d: %s", code, errs)
+	}
+	var got struct {
+		Spikes []float64 `json:"spikes"`
+	}
+	if err := json.Unmarshal([]byte(lastLine(stdout)), &got); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(purkinjeDir, "step_0.05.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		Spikes []float64 `json:"spikes"`
+	}
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Spikes) != len(want.Spikes) {
+		t.Fatalf("%d spikes, NEURON %d", len(got.Spikes), len(want.Spikes))
+	}
+	for i := range want.Spikes {
+		if d := got.Spikes[i] - want.Spikes[i]; d > 1e-3 || d < -1e-3 {
+			t.Fatalf("spike %d at %v ms, NEURON %v", i, got.Spikes[i], want.Spikes[i])
+		}
+	}
+
+	data := filepath.Join(dir, "data")
+	if code, _, errs := runT(t, "generate", "--cell", cell, "--traces", "6", "--duration", "200", "--out", data, "--quiet"); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, errs)
+	}
+	model := filepath.Join(dir, "m.safetensors")
+	if code, _, errs := runT(t, "train", "--data", data, "--out", model, "--epochs", "1", "--hidden", "8", "--conv", "4",
+		"--batch", "2", "--seq", "50", "--val-traces", "2"); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errs)
+	}
+	events := gunzipTo(t, filepath.Join(purkinjeDir, "syn_mix.events.csv.gz"), dir)
+	code, stdout, errs = runT(t, "rollout", "--model", model, "--cell", cell, "--events", events, "--tstop", "200", "--json")
+	if code != 0 {
+		t.Fatalf("rollout: exit %d: %s", code, errs)
+	}
+	m := lastJSON(t, stdout)
+	if r, ok := m["rate_ref_hz"].(float64); !ok || !(r > 0) {
+		t.Errorf("rollout: reference rate %v; want the imported cell to fire", m["rate_ref_hz"])
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestImportNMODLErrors: a missing or empty --mod folder, and a .mod file
+// with what the executor cannot run, are errors naming the flag, or the
+// file, line and construct; a cell file whose NMODL is broken is refused
+// when loaded, naming the cell file's entry and the .mod line.
+func TestImportNMODLErrors(t *testing.T) {
+	dir := t.TempDir()
+	export := gunzipTo(t, filepath.Join(purkinjeDir, "export.json.gz"), dir)
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(dir, "broken")
+	if err := os.Mkdir(broken, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mods, _ := filepath.Glob(filepath.Join(purkinjeDir, "mod", "*.mod"))
+	for _, f := range mods {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filepath.Base(f) == "cadiff.mod" {
+			b = []byte(strings.Replace(string(b), "INITIAL {", "INITIAL {\nVERBATIM\nreturn 0;\nENDVERBATIM\n", 1))
+		}
+		if err := os.WriteFile(filepath.Join(broken, filepath.Base(f)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out.json")
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"no folder", []string{"import", "neuron", export, "--mod", filepath.Join(dir, "nope"), "--out", out}, []string{"--mod", "nope"}},
+		{"no mod files", []string{"import", "neuron", export, "--mod", empty, "--out", out}, []string{"--mod", "no .mod files"}},
+		{"verbatim", []string{"import", "neuron", export, "--mod", broken, "--out", out}, []string{"cadiff.mod", "VERBATIM"}},
+		{"mechanism without its file", []string{"import", "neuron", export, "--out", out}, []string{"bkpkj", "--mod"}},
+		{"mod with swc", []string{"import", "swc", "x.swc", "--mod", empty, "--out", out}, []string{"--mod"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errs := runT(t, tc.args...)
+			if code == 0 {
+				t.Fatal("exit 0")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("error %q lacks %q", errs, w)
+				}
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("%s written despite the error", out)
+			}
+		})
+	}
+
+	// A cell file whose NMODL text is broken.
+	cell := filepath.Join(dir, "cell.json")
+	if code, _, errs := runT(t, "import", "neuron", export, "--mod", filepath.Join(purkinjeDir, "mod"), "--out", cell); code != 0 {
+		t.Fatalf("import: %s", errs)
+	}
+	b, err := os.ReadFile(cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	b = []byte(strings.Replace(string(b), `SOLVE activation METHOD sparse`, `SOLVE activation METHOD runge`, 1))
+	if err := os.WriteFile(bad, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runT(t, "simulate", "--cell", bad, "--tstop", "10")
+	if code == 0 || !strings.Contains(errs, "bad.json") || !strings.Contains(errs, "nmodl[") || !strings.Contains(errs, "rsg.mod, line") || !strings.Contains(errs, "runge") {
+		t.Errorf("broken NMODL in a cell: exit %d, %q", code, errs)
+	}
+}
