@@ -7,7 +7,8 @@
 // A cell is data (Cell, read from JSON by LoadCell or from SWC and NEURON
 // exports): sections with geometry and segments, density mechanisms (pas,
 // hh, the Hay et al. 2011 channels) and synapses (ExpSyn, Exp2Syn, NMDA),
-// each registered by name. Compile turns a cell into a Template, the
+// each registered by name, or the cell's own NMODL files (Cell.NMODL,
+// compiled by package nmodl into array operations). Compile turns a cell into a Template, the
 // flattened tree the solver works on; a System steps many instances of
 // templates together in structure-of-arrays layout, delivering input
 // events (Event) at NEURON's half-step boundaries and reporting spikes at
