@@ -95,7 +95,20 @@ func lex(file, src string) ([]token, error) {
 				i = j + end + len("ENDCOMMENT")
 				continue
 			case "VERBATIM":
-				return nil, errf("VERBATIM block: C code inside NMODL is not supported (only NEURON's compiler can run it)")
+				end := strings.Index(src[j:], "ENDVERBATIM")
+				if end < 0 {
+					return nil, errf("VERBATIM without ENDVERBATIM")
+				}
+				body := strings.TrimSpace(src[j : j+end])
+				if body != "return 0;" {
+					return nil, errf("VERBATIM block: C code inside NMODL is not supported (only NEURON's compiler can run it)")
+				}
+				// "return 0;" ending a PROCEDURE (an old idiom) does nothing:
+				// a PROCEDURE returns 0 at its end anyway.
+				out = append(out, token{kind: tIdent, text: "\x00return", line: line})
+				line += strings.Count(src[j:j+end], "\n")
+				i = j + end + len("ENDVERBATIM")
+				continue
 			case "TITLE":
 				skipLine()
 				continue

@@ -507,6 +507,13 @@ func (p *parser) stmt(fn *Func) Stmt {
 		return c
 	case "COMPARTMENT":
 		p.failAt(t.line, "COMPARTMENT is not supported")
+	case "\x00return":
+		// VERBATIM return 0; ENDVERBATIM: only as a block's last statement.
+		p.next()
+		if !p.is("}") {
+			p.failAt(t.line, "VERBATIM return 0; ENDVERBATIM before the end of its block: C code inside NMODL is not supported")
+		}
+		return &Ignored{Line: t.line}
 	case "printf":
 		p.next()
 		p.expect("(")

@@ -40,6 +40,11 @@ func (c *compiler) solve(sv *Solve) stateStep {
 	default:
 		c.fail(sv.Line, "SOLVE %s: a %s block cannot be solved", sv.Block, fn.Kind)
 	}
+	if sv.Method == "cnexp" && !c.linearDerivs(fn.Body) {
+		// NEURON's nocmodl does the same (with a warning): cnexp needs
+		// each x' linear in x.
+		sv = &Solve{Block: sv.Block, Method: "derivimplicit", Line: sv.Line}
+	}
 	switch sv.Method {
 	case "cnexp":
 		c.block(c.cnexpBody(fn))
@@ -87,6 +92,26 @@ func (c *compiler) initSolve(sv *Solve) {
 	default:
 		c.fail(sv.Line, "SOLVE %s in INITIAL: supported are LINEAR blocks and KINETIC schemes with STEADYSTATE sparse", sv.Block)
 	}
+}
+
+// linearDerivs says whether every x' = f of the statements is linear in x.
+func (c *compiler) linearDerivs(ss []Stmt) bool {
+	for _, s := range ss {
+		switch s := s.(type) {
+		case *Assign:
+			if s.Prime {
+				b, ok := deriv(s.X, s.Name)
+				if !ok || depends(b, s.Name) {
+					return false
+				}
+			}
+		case *If:
+			if !c.linearDerivs(s.Then) || !c.linearDerivs(s.Else) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // cnexpBody rewrites each x' = f of a DERIVATIVE block as NEURON's cnexp
