@@ -101,13 +101,14 @@ type Section struct {
 	// Mechanisms maps an inserted density mechanism's name to its parameters;
 	// each parameter is one value for the section or one per segment.
 	Mechanisms map[string]map[string]Values `json:"mechanisms,omitempty"`
-	// Ions sets fixed ion values: ena, ek, eca (mV), cai0, cao (mM).
+	// Ions sets ion values: e<ion> (mV), <ion>i0 and <ion>o (mM), for na,
+	// k, ca and the ions the cell's NMODL files introduce (ena, cai0, ...).
 	Ions map[string]Values `json:"ions,omitempty"`
-	// Reversal says how an ion's reversal potential is found (NEURON's
-	// ion_style): "nernst" from the concentrations every step (the default
-	// where a mechanism writes the concentration), "nernst_init" once at
-	// the start, "fixed" the value of ions (the default elsewhere). Only
-	// ca has concentrations.
+	// Reversal says, per ion, how its reversal potential is found
+	// (NEURON's ion_style): "nernst" from the concentrations every step
+	// (the default where a mechanism writes a concentration of the ion),
+	// "nernst_init" once at the start, "fixed" the value of ions (the
+	// default elsewhere).
 	Reversal map[string]string `json:"reversal,omitempty"`
 }
 
@@ -662,9 +663,11 @@ func (c *Cell) validateSection(i int, names map[string]int) error {
 			return c.secErr(i, "mechanisms."+mname, "%v", err)
 		}
 	}
+	specs := c.ionSpecs()
+	defaults := ionDefaults(specs)
 	for _, ion := range sortedKeys(s.Reversal) {
-		if ion != "ca" {
-			return c.secErr(i, "reversal", "ion %q: only ca has concentrations to follow", ion)
+		if _, ok := specs[ion]; !ok {
+			return c.secErr(i, "reversal", "unknown ion %q (known: %s)", ion, strings.Join(sortedKeys(specs), ", "))
 		}
 		switch s.Reversal[ion] {
 		case ReversalNernst, ReversalNernstInit, ReversalFixed:
@@ -673,14 +676,14 @@ func (c *Cell) validateSection(i int, names map[string]int) error {
 		}
 	}
 	for _, ion := range sortedKeys(s.Ions) {
-		if _, ok := ionDefaults[ion]; !ok {
-			return c.secErr(i, "ions", "unknown ion value %q (known: %s)", ion, strings.Join(sortedKeys(ionDefaults), ", "))
+		if _, ok := defaults[ion]; !ok {
+			return c.secErr(i, "ions", "unknown ion value %q (known: %s)", ion, strings.Join(sortedKeys(defaults), ", "))
 		}
 		xs, err := s.Ions[ion].expand(nseg)
 		if err != nil {
 			return c.secErr(i, "ions."+ion, "%v", err)
 		}
-		if ion == "cai0" || ion == "cao" {
+		if isConcKey(ion, specs) {
 			for _, x := range xs {
 				if !(x >= 0) {
 					return c.secErr(i, "ions."+ion, "%g mM: a concentration must be at least 0", x)

@@ -16,23 +16,45 @@ const (
 	caoRest   = 2.0            // NEURON's default cao (mM)
 )
 
-// ionDefaults are NEURON's default ion values, overridable per section.
-var ionDefaults = map[string]float64{
-	"ena":  50,
-	"ek":   -77,
-	"eca":  ecaRest,
-	"cai0": caiRest,
-	"cao":  caoRest,
+// ionSpec is an ion's valence and NEURON's default values: reversal
+// potential (mV) and inner and outer concentrations (mM).
+type ionSpec struct {
+	charge, e, ci, co float64
 }
 
-// ionSpecies maps an ion to its valence and the names of its settable values.
-var ionSpecies = map[string]struct {
-	charge     float64
-	e, ci0, co string
-}{
-	"na": {1, "ena", "", ""},
-	"k":  {1, "ek", "", ""},
-	"ca": {2, "eca", "cai0", "cao"},
+// knownIons are the ions NEURON knows by name. An ion that a cell's NMODL
+// files introduce (USEION x ... VALENCE z) starts, as in NEURON, at
+// concentrations of 1 mM inside and out and a reversal potential of 0 mV,
+// unless its sections set them.
+var knownIons = map[string]ionSpec{
+	"na": {1, 50, 10, 140},
+	"k":  {1, -77, 54.4, 2.5},
+	"ca": {2, ecaRest, caiRest, caoRest},
+}
+
+// The names of an ion's settable values in a section's ions: its
+// reversal potential, initial inner concentration and outer concentration.
+func eKey(ion string) string  { return "e" + ion }
+func ciKey(ion string) string { return ion + "i0" }
+func coKey(ion string) string { return ion + "o" }
+
+// ionDefaults are the default values of the ions in specs, by key.
+func ionDefaults(specs map[string]ionSpec) map[string]float64 {
+	out := map[string]float64{}
+	for name, sp := range specs {
+		out[eKey(name)], out[ciKey(name)], out[coKey(name)] = sp.e, sp.ci, sp.co
+	}
+	return out
+}
+
+// isConcKey says whether key names a concentration of one of the ions.
+func isConcKey(key string, specs map[string]ionSpec) bool {
+	for name := range specs {
+		if key == ciKey(name) || key == coKey(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // Ion holds one ion species' per-node values in a System.

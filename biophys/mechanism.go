@@ -41,9 +41,11 @@ var Required = math.NaN()
 
 // IonUse says how a mechanism uses an ion (NMODL USEION).
 type IonUse struct {
-	Ion       string // na, k, ca
-	ReadI     bool   // reads the summed ion current (e.g. a calcium pool reads ica)
-	WriteConc bool   // writes the inner concentration (so E follows Nernst every step)
+	Ion       string  // na, k, ca, or another (then with its Valence)
+	ReadI     bool    // reads the summed ion current (e.g. a calcium pool reads ica)
+	WriteConc bool    // writes the inner concentration (so E follows Nernst every step)
+	WriteCo   bool    // writes the outer concentration (likewise)
+	Valence   float64 // the charge of an ion NEURON does not know by name
 }
 
 // Ctx is what kernels see while a System steps. Densities are per unit
@@ -193,6 +195,7 @@ type PointType struct {
 	Synapse bool // receives events
 	Params  []Param
 	New     func(b *PointBuild) PointKernel
+	ions    []IonUse // (none yet: NMODL point processes using ions are refused)
 }
 
 var pointTypes = map[string]*PointType{}

@@ -164,10 +164,14 @@ func FromNEURONExportMod(cellJSON, synapsesJSON []byte, mod map[string]string) (
 	if err := c.loadNMODL(); err != nil {
 		return nil, err
 	}
-	caInit, hasCaInit := 0.0, false
-	if g, ok := ex.Globals["ca_ion"]; ok {
-		if x, ok := g["cai0"].(float64); ok {
-			caInit, hasCaInit = x, true
+	// The ions' global initial inner concentrations (NEURON's finitialize
+	// starts every segment there: the exported values are after INITIAL).
+	ci0 := map[string]float64{}
+	for name, g := range ex.Globals {
+		if ion, ok := strings.CutSuffix(name, "_ion"); ok {
+			if x, ok := g[ciKey(ion)].(float64); ok {
+				ci0[ion] = x
+			}
 		}
 	}
 	secErr := func(i int, field, format string, args ...any) error {
@@ -182,9 +186,17 @@ func FromNEURONExportMod(cellJSON, synapsesJSON []byte, mod map[string]string) (
 		if err != nil {
 			return nil, err
 		}
-		if hasCaInit {
-			if _, ok := s.Ions["cai0"]; ok {
-				s.Ions["cai0"] = Values{caInit}
+		for _, ion := range sortedKeys(ci0) {
+			if _, here := ex.Sections[i].Ions[ion]; !here {
+				continue
+			}
+			if x := ci0[ion]; x != ionDefaults(c.ionSpecs())[ciKey(ion)] {
+				if s.Ions == nil {
+					s.Ions = map[string]Values{}
+				}
+				s.Ions[ciKey(ion)] = Values{x}
+			} else {
+				delete(s.Ions, ciKey(ion))
 			}
 		}
 		c.Sections[i] = s
@@ -269,7 +281,7 @@ func convertNEURONSection(c *Cell, secs []neuronSection, i int, secErr func(int,
 	}
 	s.Cm = collapse(cm)
 
-	writesCa := false
+	written := map[string]bool{} // ions whose concentrations a mechanism here writes
 	if len(es.Mechanisms) > 0 {
 		s.Mechanisms = map[string]map[string]Values{}
 	}
@@ -295,56 +307,68 @@ func convertNEURONSection(c *Cell, secs []neuronSection, i int, secErr func(int,
 		}
 		s.Mechanisms[mname] = params
 		for _, u := range m.Ions {
-			if u.Ion == "ca" && u.WriteConc {
-				writesCa = true
+			if u.WriteConc || u.WriteCo {
+				written[u.Ion] = true
 			}
 		}
 	}
-	caRule := ""
-	if st, ok := es.IonStyle["ca"]; ok {
+	// How each ion's reversal potential is found (NEURON's ion_style).
+	rules := map[string]string{}
+	for ion := range written {
+		rules[ion] = ReversalNernst
+	}
+	for _, ion := range sortedKeys(es.IonStyle) {
+		st := es.IonStyle[ion]
+		rule := ReversalFixed
 		switch {
 		case st.EStyle == 2 && st.EAdvance == 1:
-			caRule = ReversalNernst
+			rule = ReversalNernst
 		case st.EStyle == 2 && st.EInit == 1:
-			caRule = ReversalNernstInit
-		default:
-			caRule = ReversalFixed
+			rule = ReversalNernstInit
 		}
 		def := ReversalFixed
-		if writesCa {
+		if written[ion] {
 			def = ReversalNernst
 		}
-		if caRule != def {
-			s.Reversal = map[string]string{"ca": caRule}
+		if rule != def {
+			if s.Reversal == nil {
+				s.Reversal = map[string]string{}
+			}
+			s.Reversal[ion] = rule
 		}
-	} else if writesCa {
-		caRule = ReversalNernst
+		rules[ion] = rule
 	}
+	specs := c.ionSpecs()
+	defaults := ionDefaults(specs)
 	for _, ion := range sortedKeys(es.Ions) {
 		for _, key := range sortedKeys(es.Ions[ion]) {
-			if key == "eca" && caRule == ReversalNernst {
-				continue // computed from cai every step
-			}
+			target := ""
 			switch key {
-			case "cai":
-				key = "cai0" // replaced by the ion's global cai0 where known
-			case "nai", "nao", "ki", "ko":
-				continue // no mechanism here reads them (NMODL files that do are refused)
+			case eKey(ion):
+				if rules[ion] == ReversalNernst {
+					continue // computed from the concentrations every step
+				}
+				target = key
+			case ion + "i":
+				target = ciKey(ion) // the start value; the ion's global <ion>i0 where known
+			case ion + "o":
+				target = coKey(ion)
 			}
-			if _, ok := ionDefaults[key]; !ok {
-				return s, secErr(i, "ions."+ion, "unknown ion value %q (known: %s)", key, strings.Join(sortedKeys(ionDefaults), ", "))
+			def, ok := defaults[target]
+			if !ok {
+				return s, secErr(i, "ions."+ion, "unknown ion value %q (known: %s)", key, strings.Join(sortedKeys(defaults), ", "))
 			}
 			vals := es.Ions[ion][key]
-			if key == "cai0" {
-				vals = es.Ions[ion]["cai"]
-			}
 			if len(vals) != es.Nseg {
 				return s, secErr(i, "ions."+ion, "%s has %d values; want nseg=%d (one per segment)", key, len(vals), es.Nseg)
+			}
+			if target != eKey(ion) && len(collapse(vals)) == 1 && vals[0] == def {
+				continue // the default
 			}
 			if s.Ions == nil {
 				s.Ions = map[string]Values{}
 			}
-			s.Ions[key] = collapse(vals)
+			s.Ions[target] = collapse(vals)
 		}
 	}
 	return s, nil

@@ -23,9 +23,29 @@ type ModFile struct {
 	Globals map[string]float64 `json:"globals,omitempty"`
 }
 
-// nmodlIons are the ions the simulator carries; an NMODL file using others
-// is refused.
-var nmodlIons = map[string]bool{"na": true, "k": true, "ca": true}
+// ionSpecs are the ions of the cell: NEURON's na, k and ca, and those
+// its NMODL files introduce (with their valence).
+func (c *Cell) ionSpecs() map[string]ionSpec {
+	out := map[string]ionSpec{}
+	for k, v := range knownIons {
+		out[k] = v
+	}
+	for _, name := range sortedKeys(c.local) {
+		for _, u := range c.local[name].Ions {
+			if _, ok := out[u.Ion]; !ok {
+				out[u.Ion] = ionSpec{charge: u.Valence, e: 0, ci: 1, co: 1}
+			}
+		}
+	}
+	for _, name := range sortedKeys(c.localPts) {
+		for _, u := range c.localPts[name].ions {
+			if _, ok := out[u.Ion]; !ok {
+				out[u.Ion] = ionSpec{charge: u.Valence, e: 0, ci: 1, co: 1}
+			}
+		}
+	}
+	return out
+}
 
 // loadNMODL compiles the cell's NMODL files into mechanisms (once).
 func (c *Cell) loadNMODL() error {
@@ -127,16 +147,10 @@ func fromNMODL(mf ModFile) (*Mechanism, *PointType, error) {
 	}
 	var uses []IonUse
 	for _, u := range nm.Ions {
-		if !nmodlIons[u.Ion] {
-			return nil, nil, fmt.Errorf("%s: USEION %s: the simulator carries na, k and ca only", mf.File, u.Ion)
+		if k, ok := knownIons[u.Ion]; ok && k.charge != u.Valence {
+			return nil, nil, fmt.Errorf("%s: USEION %s VALENCE %g: %s has valence %g", mf.File, u.Ion, u.Valence, u.Ion, k.charge)
 		}
-		if u.Ion != "ca" && (u.ReadCi || u.ReadCo || u.WriteCi || u.WriteCo) {
-			return nil, nil, fmt.Errorf("%s: USEION %s: concentrations of %s are not supported (those of ca are)", mf.File, u.Ion, u.Ion)
-		}
-		if u.WriteCo {
-			return nil, nil, fmt.Errorf("%s: USEION %s WRITE %s: writing an outer concentration is not supported", mf.File, u.Ion, u.Co())
-		}
-		uses = append(uses, IonUse{Ion: u.Ion, ReadI: u.ReadI, WriteConc: u.WriteCi})
+		uses = append(uses, IonUse{Ion: u.Ion, ReadI: u.ReadI, WriteConc: u.WriteCi, WriteCo: u.WriteCo, Valence: u.Valence})
 	}
 	for g := range mf.Globals {
 		if _, ok := nm.Global(g); !ok && g != "usetable" {
@@ -157,6 +171,7 @@ func fromNMODL(mf ModFile) (*Mechanism, *PointType, error) {
 		if len(uses) > 0 {
 			return nil, nil, fmt.Errorf("%s: POINT_PROCESS %s uses ions: not supported for point processes yet", mf.File, nm.Name)
 		}
+		pt.ions = uses
 		return nil, pt, nil
 	}
 	m := &Mechanism{Name: nm.Name, Doc: "NMODL " + mf.File, Ions: uses, Params: params}
@@ -338,6 +353,11 @@ func (p *nmodlKernel) scatterConc() {
 		if bi.conc {
 			for k, nd := range p.node {
 				bi.ion.Ci[nd] = bi.ci[k]
+			}
+		}
+		if bi.use.WriteCo {
+			for k, nd := range p.node {
+				bi.ion.Co[nd] = bi.co[k]
 			}
 		}
 	}

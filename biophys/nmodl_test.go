@@ -3,6 +3,8 @@ package biophys_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -208,4 +210,73 @@ func TestPublishedCellsFromNMODL(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestNMODLIons: ions beyond NEURON's built-in use of na, k and ca. A
+// channel on an ion of its own (USEION h ... VALENCE 1) with a fixed
+// reversal potential set by the section; and a sodium "pump" that raises
+// nai at a fixed rate, read by a channel through ena, which then follows
+// Nernst every step. Both channels are strong beside the membrane's
+// capacitance, so Vm sits at their reversal potentials.
+func TestNMODLIons(t *testing.T) {
+	const chanH = `
+NEURON { SUFFIX hchan USEION h READ eh WRITE ih VALENCE 1 RANGE g }
+PARAMETER { g = 1 (S/cm2) }
+ASSIGNED { v eh ih }
+BREAKPOINT { ih = g*(v - eh) }`
+	const pump = `
+NEURON { SUFFIX napump USEION na READ nai WRITE nai RANGE rate }
+PARAMETER { rate = 0.01 (mM/ms) }
+ASSIGNED { }
+STATE { nai (mM) }
+BREAKPOINT { SOLVE s METHOD cnexp }
+DERIVATIVE s { nai' = rate }`
+	const chanNa = `
+NEURON { SUFFIX nachan USEION na READ ena WRITE ina RANGE g }
+PARAMETER { g = 1 (S/cm2) }
+ASSIGNED { v ena ina }
+BREAKPOINT { ina = g*(v - ena) }`
+	base := `{"name": "ions", "v_init_mV": -65, "spike_threshold_mV": 0, "celsius": 6.3,
+	  "spike_site": {"section": "soma", "x": 0.5},
+	  "sections": [{"name": "soma", "L": 10, "diam": 10, "Ra": 100, "cm": 1, %s}],
+	  "nmodl": %s}`
+	mod := func(files ...string) string {
+		var out []biophys.ModFile
+		for i, f := range files {
+			out = append(out, biophys.ModFile{File: fmt.Sprintf("m%d.mod", i), Text: f})
+		}
+		b, _ := json.Marshal(out)
+		return string(b)
+	}
+	t.Run("own ion", func(t *testing.T) {
+		c, err := biophys.ParseCell("h.json", []byte(fmt.Sprintf(base, `"mechanisms": {"hchan": {}}, "ions": {"eh": -30}`, mod(chanH))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, vs := simulate(t, c, nil, nil, 5, 1)
+		if v := vs[len(vs)-1]; math.Abs(v+30) > 1e-9 {
+			t.Errorf("Vm = %v, want eh = -30", v)
+		}
+	})
+	t.Run("sodium written", func(t *testing.T) {
+		c, err := biophys.ParseCell("na.json", []byte(fmt.Sprintf(base, `"mechanisms": {"napump": {}, "nachan": {}}`, mod(pump, chanNa))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		const tstop = 10.0
+		_, vs := simulate(t, c, nil, nil, tstop, 1)
+		// nai rises from NEURON's 10 mM by 0.01 mM/ms; E_na at nao 140 mM.
+		ena := func(nai float64) float64 { return biophys.Nernst(biophys.KTF(6.3), 1, nai, 140) }
+		want := ena(10 + 0.01*tstop)
+		if v := vs[len(vs)-1]; math.Abs(v-want) > 1e-3 {
+			t.Errorf("Vm = %v, want ena = %v (nai 10.1 mM); at the start ena = %v", v, want, ena(10))
+		}
+	})
+	t.Run("valence mismatch", func(t *testing.T) {
+		bad := strings.Replace(chanNa, "WRITE ina", "WRITE ina VALENCE 2", 1)
+		_, err := biophys.ParseCell("bad.json", []byte(fmt.Sprintf(base, `"mechanisms": {"nachan": {}}`, mod(bad))))
+		if err == nil || !strings.Contains(err.Error(), "valence") {
+			t.Errorf("na with valence 2: %v", err)
+		}
+	})
 }

@@ -103,17 +103,30 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 	areaFac := make([]float64, n)
 	s.ctx = Ctx{Dt: dtMS, V: s.v, RHS: make([]float64, n), D: make([]float64, n), AreaFac: areaFac}
 
-	// Ions: every System carries na, k and ca at every node.
+	// Ions: every System carries na, k and ca, and the ions its cells'
+	// NMODL files introduce, at every node.
 	ionByName := map[string]*Ion{}
-	for _, name := range []string{"na", "k", "ca"} {
-		sp := ionSpecies[name]
-		ion := &Ion{Name: name, Charge: sp.charge, E: make([]float64, n)}
-		if sp.ci0 != "" {
-			ion.Ci = make([]float64, n)
-			ion.Co = make([]float64, n)
+	addIon := func(name string, sp ionSpec) error {
+		if ion, ok := ionByName[name]; ok {
+			if ion.Charge != sp.charge {
+				return fmt.Errorf("ion %s has valence %g in one cell and %g in another", name, ion.Charge, sp.charge)
+			}
+			return nil
 		}
+		ion := &Ion{Name: name, Charge: sp.charge, E: make([]float64, n), Ci: make([]float64, n), Co: make([]float64, n)}
 		ionByName[name] = ion
 		s.ions = append(s.ions, ion)
+		return nil
+	}
+	for _, name := range []string{"na", "k", "ca"} {
+		addIon(name, knownIons[name])
+	}
+	for _, c := range cells {
+		for _, name := range sortedKeys(c.T.ions) {
+			if err := addIon(name, c.T.ions[name]); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	// Cells of the same template are interleaved node-major (node k of all
@@ -174,17 +187,22 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 			}
 		}
 		stride := int32(len(g.cells))
-		ca := ionByName["ca"]
-		for _, nd := range t.writeCa {
-			for j := range g.cells {
-				ca.computed = append(ca.computed, g.base+int32(j)+nd*stride)
-				ca.ktf = append(ca.ktf, KTF(t.Celsius))
+		for _, name := range sortedKeys(t.nernst) {
+			ion := ionByName[name]
+			for _, nd := range t.nernst[name] {
+				for j := range g.cells {
+					ion.computed = append(ion.computed, g.base+int32(j)+nd*stride)
+					ion.ktf = append(ion.ktf, KTF(t.Celsius))
+				}
 			}
 		}
-		for _, nd := range t.initCa {
-			for j := range g.cells {
-				ca.atInit = append(ca.atInit, g.base+int32(j)+nd*stride)
-				ca.ktfInit = append(ca.ktfInit, KTF(t.Celsius))
+		for _, name := range sortedKeys(t.initE) {
+			ion := ionByName[name]
+			for _, nd := range t.initE[name] {
+				for j := range g.cells {
+					ion.atInit = append(ion.atInit, g.base+int32(j)+nd*stride)
+					ion.ktfInit = append(ion.ktfInit, KTF(t.Celsius))
+				}
 			}
 		}
 		// Density mechanisms.
@@ -263,11 +281,12 @@ func (s *System) Init() {
 			g := c.base + int32(k)*c.stride
 			s.v[g] = v0
 			for _, ion := range s.ions {
-				sp := ionSpecies[ion.Name]
-				ion.E[g] = c.t.ionVal[sp.e][k]
-				if ion.Ci != nil {
-					ion.Ci[g] = c.t.ionVal[sp.ci0][k]
-					ion.Co[g] = c.t.ionVal[sp.co][k]
+				if vals, ok := c.t.ionVal[eKey(ion.Name)]; ok {
+					ion.E[g] = vals[k]
+					ion.Ci[g] = c.t.ionVal[ciKey(ion.Name)][k]
+					ion.Co[g] = c.t.ionVal[coKey(ion.Name)][k]
+				} else { // an ion only other cells of the System have
+					ion.E[g], ion.Ci[g], ion.Co[g] = 0, 1, 1
 				}
 			}
 		}

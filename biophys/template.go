@@ -24,9 +24,10 @@ type Template struct {
 	Geom []SectionGeometry
 
 	mechs    []mechGroup
-	ionVal   map[string][]float64 // ena, ek, eca, cai0, cao per node
-	writeCa  []int32              // nodes where eca follows Nernst every step
-	initCa   []int32              // nodes where eca is Nernst's at the start only
+	ions     map[string]ionSpec   // the cell's ions (na, k, ca and its NMODL files')
+	ionVal   map[string][]float64 // every ion's e, initial inner and outer concentration per node (eKey, ciKey, coKey)
+	nernst   map[string][]int32   // per ion, nodes where E follows Nernst every step
+	initE    map[string][]int32   // per ion, nodes where E is Nernst's at the start only
 	readI    map[string]bool      // ions whose summed current some mechanism reads
 	synapses []pointInst
 	secNodes [][]int32 // segment-centre nodes of each section, in order
@@ -226,7 +227,8 @@ func Compile(c *Cell) (*Template, error) {
 	// Mechanisms, grouped by name, instances in section then segment order.
 	groups := map[string]*mechGroup{}
 	t.readI = map[string]bool{}
-	writeCa := map[int32]bool{}
+	t.ions = c.ionSpecs()
+	written := map[string]map[int32]bool{} // ion -> nodes where a mechanism writes a concentration
 	for s := range c.Sections {
 		sec := &c.Sections[s]
 		for _, name := range sortedKeys(sec.Mechanisms) {
@@ -247,8 +249,11 @@ func Compile(c *Cell) (*Template, error) {
 					g.params[p.Name] = append(g.params[p.Name], vals[p.Name][j])
 				}
 				for _, u := range m.Ions {
-					if u.WriteConc && u.Ion == "ca" {
-						writeCa[nd] = true
+					if u.WriteConc || u.WriteCo {
+						if written[u.Ion] == nil {
+							written[u.Ion] = map[int32]bool{}
+						}
+						written[u.Ion][nd] = true
 					}
 				}
 			}
@@ -275,32 +280,33 @@ func Compile(c *Cell) (*Template, error) {
 	// all others (nrn_writes_conc), so that in every phase the readers of
 	// a concentration see it as updated in the same step.
 	sort.SliceStable(t.mechs, func(i, j int) bool { return writesConc(t.mechs[i].m) && !writesConc(t.mechs[j].m) })
-	// The reversal rule of each node (NEURON's ion_style for ca).
-	for s := range c.Sections {
-		rule, given := c.Sections[s].Reversal["ca"]
-		for _, raw := range centre[s] {
-			nd := newIdx[raw]
-			r := rule
-			if !given {
-				r = ReversalFixed
-				if writeCa[nd] {
-					r = ReversalNernst
+	// The reversal rule of each ion at each node (NEURON's ion_style).
+	t.nernst, t.initE = map[string][]int32{}, map[string][]int32{}
+	for _, ion := range sortedKeys(t.ions) {
+		for s := range c.Sections {
+			rule, given := c.Sections[s].Reversal[ion]
+			for _, raw := range centre[s] {
+				nd := newIdx[raw]
+				r := rule
+				if !given {
+					r = ReversalFixed
+					if written[ion][nd] {
+						r = ReversalNernst
+					}
 				}
-			}
-			switch r {
-			case ReversalNernst:
-				t.writeCa = append(t.writeCa, nd)
-			case ReversalNernstInit:
-				t.initCa = append(t.initCa, nd)
+				switch r {
+				case ReversalNernst:
+					t.nernst[ion] = append(t.nernst[ion], nd)
+				case ReversalNernstInit:
+					t.initE[ion] = append(t.initE[ion], nd)
+				}
 			}
 		}
 	}
-	sort.Slice(t.writeCa, func(i, j int) bool { return t.writeCa[i] < t.writeCa[j] })
-	sort.Slice(t.initCa, func(i, j int) bool { return t.initCa[i] < t.initCa[j] })
 
 	// Ion values per node.
 	t.ionVal = map[string][]float64{}
-	for name, def := range ionDefaults {
+	for name, def := range ionDefaults(t.ions) {
 		vs := make([]float64, cnt)
 		for k := range vs {
 			vs[k] = def
@@ -329,7 +335,7 @@ func Compile(c *Cell) (*Template, error) {
 // writesConc says whether a mechanism writes an ion concentration.
 func writesConc(m *Mechanism) bool {
 	for _, u := range m.Ions {
-		if u.WriteConc {
+		if u.WriteConc || u.WriteCo {
 			return true
 		}
 	}
@@ -387,11 +393,13 @@ func (t *Template) levelOrder() {
 		}
 		t.secEnd[s], t.secFrom[s] = remap(t.secEnd[s]), remap(t.secFrom[s])
 	}
-	for _, nodes := range [][]int32{t.writeCa, t.initCa} {
-		for i := range nodes {
-			nodes[i] = remap(nodes[i])
+	for _, m := range []map[string][]int32{t.nernst, t.initE} {
+		for _, nodes := range m {
+			for i := range nodes {
+				nodes[i] = remap(nodes[i])
+			}
+			sort.Slice(nodes, func(i, j int) bool { return nodes[i] < nodes[j] })
 		}
-		sort.Slice(nodes, func(i, j int) bool { return nodes[i] < nodes[j] })
 	}
 	for i := range t.synapses {
 		t.synapses[i].node = remap(t.synapses[i].node)
