@@ -82,6 +82,8 @@ type Build struct {
 	P       map[string][]float64
 	Celsius float64
 	Ions    map[string]*Ion
+	// AreaUM2 and DiamUM are each instance's segment area and diameter.
+	AreaUM2, DiamUM []float64
 	// gathers is shared by all kernels of a System: V gathered once per
 	// phase for each distinct list of nodes (NMODL kernels).
 	gathers map[string]*sharedGather
@@ -186,6 +188,8 @@ type PointBuild struct {
 	Nodes   []int32
 	P       map[string][]float64
 	Celsius float64
+	// AreaUM2 and DiamUM are the area and diameter of each instance's segment.
+	AreaUM2, DiamUM []float64
 }
 
 // PointType is a point-process kind (synapse or electrode) that cells name.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"neurosurrogate/biophys/nmodl"
 )
@@ -142,9 +141,6 @@ func fromNMODL(mf ModFile) (*Mechanism, *PointType, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(nm.Geometry) > 0 {
-		return nil, nil, fmt.Errorf("%s: %s reads %s: geometry variables are not supported yet", mf.File, nm.Name, strings.Join(nm.Geometry, ", "))
-	}
 	var uses []IonUse
 	for _, u := range nm.Ions {
 		if k, ok := knownIons[u.Ion]; ok && k.charge != u.Valence {
@@ -196,6 +192,7 @@ func newNMODLPoint(nm *nmodl.Mechanism, globals map[string]float64, b *PointBuil
 	for _, p := range nm.Params {
 		copy(in.Var(p.Name), b.P[p.Name])
 	}
+	setGeometry(in, b.AreaUM2, b.DiamUM)
 	return &nmodlPoint{in: in, node: b.Nodes, v: in.Var("v")}
 }
 
@@ -236,6 +233,17 @@ func (p *nmodlPoint) State(c *Ctx) {
 }
 
 func (p *nmodlPoint) Receive(i int, w float64) { p.in.Receive(i, w) }
+
+// setGeometry gives the instances that declare diam or area (ASSIGNED)
+// their segment's values, as NEURON does.
+func setGeometry(in *nmodl.Instance, area, diam []float64) {
+	if a := in.Var("area"); a != nil {
+		copy(a, area)
+	}
+	if d := in.Var("diam"); d != nil {
+		copy(d, diam)
+	}
+}
 
 // nmodlKernel runs an NMODL mechanism's instances: it gathers each
 // instance's v and ion values into the instance arrays, runs the compiled
@@ -297,6 +305,7 @@ func newNMODLKernel(nm *nmodl.Mechanism, globals map[string]float64, b *Build) K
 	for _, p := range nm.Params {
 		copy(in.Var(p.Name), b.P[p.Name])
 	}
+	setGeometry(in, b.AreaUM2, b.DiamUM)
 	k := &nmodlKernel{in: in, node: b.Nodes, v: in.Var("v"), sg: sharedGatherFor(b.gathers, b.Nodes)}
 	for _, u := range nm.Ions {
 		bi := nmodlIon{ion: b.Ions[u.Ion], use: u, e: in.Var(u.E()), i: in.Var(u.I()), ci: in.Var(u.Ci()), co: in.Var(u.Co()), conc: u.WriteCi}

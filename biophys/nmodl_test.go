@@ -280,3 +280,31 @@ BREAKPOINT { ina = g*(v - ena) }`
 		}
 	})
 }
+
+// TestNMODLGeometry: a mechanism that declares diam and area gets its
+// segment's, as NEURON gives them: a current of diam·area·1e-9 mA/cm2
+// per mV of depolarization beside a leak sets Vm where the two balance.
+func TestNMODLGeometry(t *testing.T) {
+	const geo = `
+NEURON { SUFFIX geo NONSPECIFIC_CURRENT i }
+PARAMETER { diam }
+ASSIGNED { v i area }
+BREAKPOINT { i = -1e-6*diam*area }`
+	b, _ := json.Marshal([]biophys.ModFile{{File: "geo.mod", Text: geo}})
+	src := fmt.Sprintf(`{"name": "geo", "v_init_mV": -65, "spike_threshold_mV": 0,
+	  "spike_site": {"section": "soma", "x": 0.5},
+	  "sections": [{"name": "soma", "L": 20, "diam": 5, "Ra": 100, "cm": 1,
+	    "mechanisms": {"geo": {}, "pas": {"g": 0.001, "e": -65}}}],
+	  "nmodl": %s}`, b)
+	c, err := biophys.ParseCell("geo.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, vs := simulate(t, c, nil, nil, 200, 1)
+	area := math.Pi * 5 * 20
+	// steady state: 0.001 (v + 65) = 1e-6 diam area
+	want := -65 + 1e-6*5*area/0.001
+	if v := vs[len(vs)-1]; math.Abs(v-want) > 1e-6 {
+		t.Errorf("Vm = %v, want %v (diam 5 um, area %v um2)", v, want, area)
+	}
+}

@@ -211,6 +211,8 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 			for k, nd := range mg.nodes {
 				for j := range g.cells {
 					b.Nodes = append(b.Nodes, g.base+int32(j)+nd*stride)
+					b.AreaUM2 = append(b.AreaUM2, t.Area[nd])
+					b.DiamUM = append(b.DiamUM, t.Diam[nd])
 					for name, vals := range mg.params {
 						b.P[name] = append(b.P[name], vals[k])
 					}
@@ -235,6 +237,8 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 				for _, j := range kinds[kind] {
 					p := t.synapses[j]
 					pb.Nodes = append(pb.Nodes, c.base+p.node*c.stride)
+					pb.AreaUM2 = append(pb.AreaUM2, t.Area[p.node])
+					pb.DiamUM = append(pb.DiamUM, t.Diam[p.node])
 					for _, q := range kind.Params {
 						pb.P[q.Name] = append(pb.P[q.Name], p.params[q.Name])
 					}

@@ -14,6 +14,7 @@ type Template struct {
 	N       int       // nodes
 	Parent  []int32   // parent node, -1 for the root; parent < child
 	Area    []float64 // um2; zero-area nodes carry NEURON's nominal 100
+	Diam    []float64 // segment diameter (um; 0 at zero-area nodes)
 	Cm      []float64 // uF/cm2; 0 at zero-area nodes
 	A, B    []float64 // NEURON's a (effect on parent row) and b (effect of parent)
 	NodeSec []int32   // section of each node
@@ -60,6 +61,7 @@ type rawNode struct {
 	seg    int
 	parent int
 	area   float64
+	diam   float64
 	ri     float64 // MOhm to parent
 	pinned bool
 }
@@ -120,7 +122,7 @@ func Compile(c *Cell) (*Template, error) {
 		}
 		prev := startNode[s]
 		for j, sg := range geom[s].Seg {
-			nodes = append(nodes, rawNode{sec: s, kind: nodeSeg, seg: j, parent: prev, area: sg.AreaUM2, ri: sg.RiMohm})
+			nodes = append(nodes, rawNode{sec: s, kind: nodeSeg, seg: j, parent: prev, area: sg.AreaUM2, diam: sg.Diam, ri: sg.RiMohm})
 			prev = len(nodes) - 1
 			centre[s] = append(centre[s], prev)
 		}
@@ -169,6 +171,7 @@ func Compile(c *Cell) (*Template, error) {
 	t := &Template{Cell: c, Celsius: c.CelsiusOrDefault(), N: int(cnt), Geom: geom}
 	t.Parent = make([]int32, cnt)
 	t.Area = make([]float64, cnt)
+	t.Diam = make([]float64, cnt)
 	t.Cm = make([]float64, cnt)
 	t.A = make([]float64, cnt)
 	t.B = make([]float64, cnt)
@@ -201,6 +204,7 @@ func Compile(c *Cell) (*Template, error) {
 		default:
 			t.NodeX[k] = (float64(n.seg) + 0.5) / float64(nseg)
 			t.Area[k] = n.area
+			t.Diam[k] = n.diam
 			t.Cm[k] = cms[n.sec][n.seg]
 		}
 		ri[k] = n.ri
@@ -372,13 +376,13 @@ func (t *Template) levelOrder() {
 		return pos[x]
 	}
 	parent, area, cm, a, b := make([]int32, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
-	sec, xs := make([]int32, n), make([]float64, n)
+	sec, xs, diam := make([]int32, n), make([]float64, n), make([]float64, n)
 	for nw, old := range order {
 		parent[nw] = remap(t.Parent[old])
 		area[nw], cm[nw], a[nw], b[nw] = t.Area[old], t.Cm[old], t.A[old], t.B[old]
-		sec[nw], xs[nw] = t.NodeSec[old], t.NodeX[old]
+		sec[nw], xs[nw], diam[nw] = t.NodeSec[old], t.NodeX[old], t.Diam[old]
 	}
-	t.Parent, t.Area, t.Cm, t.A, t.B, t.NodeSec, t.NodeX = parent, area, cm, a, b, sec, xs
+	t.Parent, t.Area, t.Cm, t.A, t.B, t.NodeSec, t.NodeX, t.Diam = parent, area, cm, a, b, sec, xs, diam
 	for name, vals := range t.ionVal {
 		nv := make([]float64, n)
 		for nw, old := range order {

@@ -178,6 +178,12 @@ func newMechanism(f *File) (*Mechanism, error) {
 		if special(p.Name) {
 			continue
 		}
+		if p.Name == "diam" || p.Name == "area" {
+			// the segment's, as NEURON gives it (declared here or in ASSIGNED)
+			m.Geometry = append(m.Geometry, p.Name)
+			m.vars[p.Name] = 0
+			continue
+		}
 		def := 0.0
 		if p.Value != nil {
 			def = *p.Value
