@@ -303,3 +303,23 @@ PROCEDURE p() {
 		t.Errorf("the PROCEDURE did not run: y = %v", in.Var("y")[0])
 	}
 }
+
+// TestSteadyState: SOLVE ... STEADYSTATE derivimplicit in INITIAL puts
+// the states where their derivatives vanish.
+func TestSteadyState(t *testing.T) {
+	in := mech(t, `
+NEURON { SUFFIX ss RANGE a }
+PARAMETER { a = 2 }
+STATE { x y }
+INITIAL { SOLVE s STEADYSTATE derivimplicit }
+BREAKPOINT { SOLVE s METHOD derivimplicit }
+DERIVATIVE s {
+	x' = a - x
+	y' = x*x - y
+}`, 1, nil)
+	in.SetTime(0, 0.025)
+	in.Init()
+	if x, y := in.Var("x")[0], in.Var("y")[0]; math.Abs(x-2) > 1e-9 || math.Abs(y-4) > 1e-9 {
+		t.Errorf("steady state x, y = %v, %v; want 2, 4", x, y)
+	}
+}

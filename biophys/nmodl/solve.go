@@ -89,8 +89,28 @@ func (c *compiler) initSolve(sv *Solve) {
 				sc.solve(n, 1e9)
 			}
 		})
+	case fn.Kind == "DERIVATIVE" && sv.Steady && (sv.Method == "derivimplicit" || sv.Method == "cnexp"):
+		// f(x) = 0, as the limit of backward Euler steps of 1e9 ms.
+		var ops []func()
+		outer := c.ops
+		c.ops = &ops
+		step := c.implicit(fn, func() {
+			for _, op := range ops {
+				op()
+			}
+		})
+		c.ops = outer
+		in := c.in
+		c.emit(func() {
+			dt := in.dt
+			in.dt = 1e9
+			for i := 0; i < 10; i++ {
+				step()
+			}
+			in.dt = dt
+		})
 	default:
-		c.fail(sv.Line, "SOLVE %s in INITIAL: supported are LINEAR blocks and KINETIC schemes with STEADYSTATE sparse", sv.Block)
+		c.fail(sv.Line, "SOLVE %s in INITIAL: supported are LINEAR blocks and steady states (STEADYSTATE sparse of a KINETIC scheme, STEADYSTATE derivimplicit of a DERIVATIVE block)", sv.Block)
 	}
 }
 
