@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,6 +78,24 @@ func TestImportNMODLEndToEnd(t *testing.T) {
 	m := lastJSON(t, stdout)
 	if r, ok := m["rate_ref_hz"].(float64); !ok || !(r > 0) {
 		t.Errorf("rollout: reference rate %v; want the imported cell to fire", m["rate_ref_hz"])
+	}
+
+	// A network of the imported cell's surrogates, checked against the
+	// whole reference network, which simulates the cell from its NMODL.
+	net := filepath.Join(dir, "net.json")
+	spec := fmt.Sprintf(`{"name": "pk", "seed": 3, "populations": [{"name": "P", "cell": %q, "model": %q, "count": 8,
+	  "background": [{"synapse": "exc_soma_0", "rate_hz": 40, "weight_uS": 0.001}, {"synapse": "inh_soma_0", "rate_hz": 40, "weight_uS": 0.001}]}],
+	  "projections": [{"from": "P", "to": "P", "synapse": "exc_soma_1", "rule": "probability", "p": 0.2, "weight_uS": 0.001, "delay_ms": 2}]}`, cell, model)
+	if err := os.WriteFile(net, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errs = runT(t, "network", "--network", net, "--tstop", "100", "--warmup", "0", "--reference", "full", "--json")
+	if code != 0 {
+		t.Fatalf("network: exit %d: %s", code, errs)
+	}
+	m = lastJSON(t, stdout)
+	if r, ok := m["rate_ref_hz"].(float64); !ok || !(r > 0) {
+		t.Errorf("network: reference rate %v; want the imported cells to fire", m["rate_ref_hz"])
 	}
 }
 
