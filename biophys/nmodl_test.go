@@ -308,3 +308,72 @@ BREAKPOINT { i = -1e-6*diam*area }`
 		t.Errorf("Vm = %v, want %v (diam 5 um, area %v um2)", v, want, area)
 	}
 }
+
+// TestRecorder: probes read what the simulator holds: Vm, an ion's summed
+// current (which equals its only writer's), a concentration and the NMODL
+// state it is copied from; and refuse what they cannot read.
+func TestRecorder(t *testing.T) {
+	c := importModel(t, "purkinje")
+	tm, err := biophys.Compile(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := biophys.NewSystem([]biophys.Instance{{T: tm, Clamps: []biophys.Clamp{{Node: tm.SpikeNode, DelMS: 5, DurMS: 50, AmpNA: 0.05}}}}, 0.025)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probes []biophys.Probe
+	for _, s := range []string{"v@soma", "ina@soma(0.5)", "naRsg.ina@soma", "cai@soma", "cadiff.ca@soma", "naRsg.O@soma"} {
+		p, err := biophys.ParseProbe(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		probes = append(probes, p)
+	}
+	r, err := sys.Recorder(0, probes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(r.Units, " "); got != "mV mA/cm2 milliamp/cm2 mM mM " {
+		t.Errorf("units %q", got)
+	}
+	var row []float64
+	moved := false
+	err = sys.Run(60, func(s *biophys.System) {
+		row = r.Sample(row[:0])
+		if row[0] != s.V(0) || row[1] != row[2] || row[3] != row[4] || !(row[5] >= 0 && row[5] <= 1) {
+			t.Fatalf("t = %v: v %v (system %v), ina %v vs naRsg.ina %v, cai %v vs cadiff.ca %v, O %v", s.T(), row[0], s.V(0), row[1], row[2], row[3], row[4], row[5])
+		}
+		moved = moved || row[3] > 1.0001e-4
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !moved {
+		t.Error("cai never rose above cadiff's floor while the cell fired")
+	}
+	for _, tc := range []struct{ probe, want string }{
+		{"v@dend", "no section"},
+		{"zz@soma", "unknown quantity"},
+		{"cadiff.zz@soma", "no variable zz"},
+		{"hh.m@soma", "not inserted"},
+	} {
+		p, _ := biophys.ParseProbe(tc.probe)
+		if _, err := sys.Recorder(0, []biophys.Probe{p}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("probe %s: %v, want an error with %q", tc.probe, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"v", "@soma", "v@soma(2)", "v@soma(x)"} {
+		if _, err := biophys.ParseProbe(bad); err == nil {
+			t.Errorf("ParseProbe(%q): no error", bad)
+		}
+	}
+	// A hand-written mechanism's variables are not reachable.
+	hay := loadCell(t, "hay-l5pc")
+	ht, _ := biophys.Compile(hay)
+	hs, _ := biophys.NewSystem([]biophys.Instance{{T: ht}}, 0.025)
+	p, _ := biophys.ParseProbe("NaTa_t.m@soma[0]")
+	if _, err := hs.Recorder(0, []biophys.Probe{p}); err == nil || !strings.Contains(err.Error(), "hand-written") {
+		t.Errorf("hand-written mechanism's variable: %v", err)
+	}
+}

@@ -64,8 +64,9 @@ type System struct {
 	parent  []int32
 	a, b    []float64
 	cfac    []float64 // cm * 1e-3 / dt per node
-	kernels []Kernel
-	points  []PointKernel
+	kernels  []Kernel
+	kernelOf []kernelInfo // what each kernel is, for Recorder
+	points   []PointKernel
 	ions    []*Ion
 	cells   []cellInfo
 	targets []target
@@ -219,6 +220,7 @@ func NewSystem(cells []Instance, dtMS float64) (*System, error) {
 				}
 			}
 			s.kernels = append(s.kernels, mg.m.New(b))
+			s.kernelOf = append(s.kernelOf, kernelInfo{mech: mg.m, t: t, nodes: b.Nodes})
 		}
 		// Synapses, one kernel per kind.
 		kinds := map[*PointType][]int{} // kind -> synapse indices in template

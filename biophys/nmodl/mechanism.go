@@ -275,6 +275,18 @@ func (m *Mechanism) Vars() []string {
 // HasVar says whether name is a per-instance variable.
 func (m *Mechanism) HasVar(name string) bool { _, ok := m.vars[name]; return ok }
 
+// Unit is the unit a variable is declared with ("" when none is given).
+func (m *Mechanism) Unit(name string) string {
+	for _, ds := range [][]VarDecl{m.File.Params, m.File.Assigned, m.File.States} {
+		for _, d := range ds {
+			if d.Name == name {
+				return d.Unit
+			}
+		}
+	}
+	return ""
+}
+
 // Global is the default of a global parameter.
 func (m *Mechanism) Global(name string) (float64, bool) {
 	for _, p := range m.Globals {

@@ -13,20 +13,30 @@ type traceWriter struct {
 	buf []byte
 }
 
-func newTraceWriter(path string) (*traceWriter, error) {
+// newTraceWriter writes the header t_ms,v_mV and any extra columns'.
+func newTraceWriter(path string, extra ...string) (*traceWriter, error) {
 	a, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, err
 	}
 	tw := &traceWriter{File: a}
-	fmt.Fprintln(a, "t_ms,v_mV")
+	fmt.Fprint(a, "t_ms,v_mV")
+	for _, h := range extra {
+		fmt.Fprint(a, ",", h)
+	}
+	fmt.Fprintln(a)
 	return tw, nil
 }
 
-func (t *traceWriter) add(tms, v float64) {
+// add writes a row: the time, Vm, and the extra columns' values.
+func (t *traceWriter) add(tms, v float64, extra ...float64) {
 	t.buf = strconv.AppendFloat(t.buf[:0], tms, 'f', 4, 64)
 	t.buf = append(t.buf, ',')
 	t.buf = strconv.AppendFloat(t.buf, v, 'f', 5, 64)
+	for _, x := range extra {
+		t.buf = append(t.buf, ',')
+		t.buf = strconv.AppendFloat(t.buf, x, 'g', 9, 64)
+	}
 	t.buf = append(t.buf, '\n')
 	t.Write(t.buf)
 }

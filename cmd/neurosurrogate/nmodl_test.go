@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -178,5 +179,52 @@ func TestImportNMODLErrors(t *testing.T) {
 	code, _, errs := runT(t, "simulate", "--cell", bad, "--tstop", "10")
 	if code == 0 || !strings.Contains(errs, "bad.json") || !strings.Contains(errs, "nmodl[") || !strings.Contains(errs, "rsg.mod, line") || !strings.Contains(errs, "runge") {
 		t.Errorf("broken NMODL in a cell: exit %d, %q", code, errs)
+	}
+}
+
+// TestSimulateRecord: --record adds columns of the named quantities with
+// their units, --optical the voltage-imaging and GCaMP readouts; both
+// need --trace, and a probe the cell cannot give is a usage error.
+func TestSimulateRecord(t *testing.T) {
+	dir := t.TempDir()
+	tr := filepath.Join(dir, "tr.csv")
+	code, _, errs := runT(t, "simulate", "--cell", "hay-l5pc", "--iclamp", "0.793,20,100", "--tstop", "60", "--trace", tr,
+		"--record", "v@apic[36](0.5);ica@soma[0];cai@soma[0]", "--optical")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	want := "t_ms,v_mV,v@apic[36](0.5)[mV],ica@soma[0](0.5)[mA/cm2],cai@soma[0](0.5)[mM],vimg_mV,gcamp_dff"
+	if lines[0] != want {
+		t.Fatalf("header %q, want %q", lines[0], want)
+	}
+	if n := len(lines) - 1; n != 60/0.025+1 {
+		t.Errorf("%d rows, want %d", n, int(60/0.025)+1)
+	}
+	last := strings.Split(lines[len(lines)-1], ",")
+	if len(last) != 7 {
+		t.Fatalf("row %q: want 7 columns", lines[len(lines)-1])
+	}
+	if dff, err := strconv.ParseFloat(last[6], 64); err != nil || !(dff > 0) {
+		t.Errorf("GCaMP ΔF/F at 60 ms, after spikes: %q", last[6])
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--record", "v@nowhere"}, "no section"},
+		{[]string{"--record", "v@soma[0]", "--trace", ""}, "--trace"},
+		{[]string{"--record", "NaTa_t.m@soma[0]"}, "hand-written"},
+		{[]string{"--record", "v@soma[0](7)"}, "[0, 1]"},
+	} {
+		args := append([]string{"simulate", "--cell", "hay-l5pc", "--tstop", "1", "--trace", filepath.Join(dir, "x.csv")}, tc.args...)
+		code, _, errs := runT(t, args...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
 	}
 }

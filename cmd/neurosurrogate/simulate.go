@@ -43,6 +43,8 @@ func runSimulate(args []string, stdout io.Writer) error {
 	tstop := fs.Float64("tstop", 1000, "simulated time (ms)")
 	dt := fs.Float64("dt", 0.025, "time step (ms)")
 	trace := fs.String("trace", "", "write cell 0's spike-site Vm every dt to this CSV (t_ms,v_mV)")
+	record := fs.String("record", "", "with --trace: more columns of cell 0, NAME@SECTION(X) separated by spaces or semicolons: v, an ion X's iX, eX, Xi, Xo, or MECH.VAR of an NMODL mechanism (e.g. 'v@apic[36](0.5);cai@soma(0.5);ica@soma')")
+	opticalOut := fs.Bool("optical", false, "with --trace: add voltage imaging of the spike-site Vm (15 Hz low-pass, vimg_mV) and GCaMP6f fluorescence of its calcium (gcamp_dff)")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object on the last line")
 	ncells := fs.Int("cells", 1, "number of cells (each gets its own Poisson streams)")
 	rateExc := fs.Float64("rate-exc", 0, "Poisson rate (Hz) onto every excitatory synapse")
@@ -138,12 +140,24 @@ func runSimulate(args []string, stdout io.Writer) error {
 	}
 
 	var tr *traceWriter
+	rec, err := recorderFor(pop, cell, *record, *opticalOut)
+	if err != nil {
+		return err
+	}
+	if (rec != nil || *opticalOut) && *trace == "" {
+		return usagef("--record and --optical write columns of --trace: give --trace FILE")
+	}
+	var rows traceRows
 	if *trace != "" {
-		if tr, err = newTraceWriter(*trace); err != nil {
+		var extra []string
+		if rec != nil {
+			extra = rec.columns(*opticalOut)
+		}
+		if tr, err = newTraceWriter(*trace, extra...); err != nil {
 			return err
 		}
 		defer tr.Abort()
-		tr.add(0, pop.Systems[0].V(0))
+		rows.add(0, pop.Systems[0].V(0), rec)
 	}
 	nsteps := biophys.StepsFor(*tstop, *dt)
 	bar := progress.New("simulate", int64(nsteps), "steps")
@@ -157,7 +171,7 @@ func runSimulate(args []string, stdout io.Writer) error {
 		if tr != nil {
 			after = func(i int, s *biophys.System) {
 				if i == 0 {
-					tr.add(s.T(), s.V(0))
+					rows.add(s.T(), s.V(0), rec)
 				}
 			}
 		}
@@ -173,6 +187,9 @@ func runSimulate(args []string, stdout io.Writer) error {
 	}
 	bar.Done()
 	if tr != nil {
+		if err := rows.write(tr, rec, *dt, *opticalOut); err != nil {
+			return err
+		}
 		if err := tr.Commit(); err != nil {
 			return err
 		}
