@@ -59,17 +59,17 @@ type System struct {
 	Dt float64
 	t  float64
 
-	ctx     Ctx
-	v       []float64
-	parent  []int32
-	a, b    []float64
-	cfac    []float64 // cm * 1e-3 / dt per node
+	ctx      Ctx
+	v        []float64
+	parent   []int32
+	a, b     []float64
+	cfac     []float64 // cm * 1e-3 / dt per node
 	kernels  []Kernel
 	kernelOf []kernelInfo // what each kernel is, for Recorder
 	points   []PointKernel
-	ions    []*Ion
-	cells   []cellInfo
-	targets []target
+	ions     []*Ion
+	cells    []cellInfo
+	targets  []target
 
 	queue   eventQueue
 	streams []streamSlot
