@@ -37,6 +37,9 @@ type Config struct {
 	// Timing adds a timing channel per synapse (Channel, ClassTiming): where
 	// in each sample bin the synapse's events came.
 	Timing bool
+	// Record lists probes (biophys.ParseProbe: NAME@SECTION(X)) recorded
+	// beside v_soma, a column each.
+	Record []string
 	// Workers is the number of simulations run in parallel (0: all cores).
 	// It never changes the output.
 	Workers int
@@ -156,10 +159,45 @@ func (c *Config) Settings() (*Settings, error) {
 		Compression:  comp,
 		Channels:     ch, Regimes: reg,
 	}
+	if len(c.Record) > 0 {
+		if st.Records, err = recordsFor(c.Cell, c.Record); err != nil {
+			return nil, err
+		}
+	}
 	if err := st.validate(); err != nil { // what a reader will check
 		return nil, err
 	}
 	return st, nil
+}
+
+// recordsFor checks the probes on a one-cell System of the cell and
+// names each record's unit.
+func recordsFor(cell *biophys.Cell, specs []string) ([]Record, error) {
+	tmpl, err := biophys.Compile(cell)
+	if err != nil {
+		return nil, err
+	}
+	sys, err := biophys.NewSystem([]biophys.Instance{{T: tmpl}}, 0.025)
+	if err != nil {
+		return nil, err
+	}
+	var probes []biophys.Probe
+	for _, s := range specs {
+		p, err := biophys.ParseProbe(s)
+		if err != nil {
+			return nil, err
+		}
+		probes = append(probes, p)
+	}
+	r, err := sys.Recorder(0, probes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Record, len(probes))
+	for i, p := range probes {
+		out[i] = Record{Name: p.String(), Unit: r.Units[i]}
+	}
+	return out, nil
 }
 
 // DefaultCompression is "none" for point cells (dense data that every Arrow

@@ -288,6 +288,7 @@ type batch struct {
 	rows       int
 	v          []float32   // rows*samples
 	drive      [][]float32 // per channel, rows*samples
+	records    [][]float32 // per record, rows*samples
 	spike      []uint8
 	params     []Params
 	used       uint64
@@ -434,6 +435,12 @@ func (b *batch) trace(i, row, n int) *Trace {
 	for c, x := range b.drive {
 		t.Drive[c] = append([]float32(nil), x[row*n:(row+1)*n]...)
 	}
+	if len(b.records) > 0 {
+		t.Rec = make([][]float32, len(b.records))
+		for r, x := range b.records {
+			t.Rec[r] = append([]float32(nil), x[row*n:(row+1)*n]...)
+		}
+	}
 	return t
 }
 
@@ -572,9 +579,9 @@ func extract(r arrow.Record, st *Settings, shard, rec, rows int) (*batch, error)
 	if int(r.NumRows()) != rows {
 		return nil, fmt.Errorf("%d rows, want %d", r.NumRows(), rows)
 	}
-	nc := len(st.Channels)
-	if int(r.NumCols()) != 5+nc {
-		return nil, fmt.Errorf("%d columns, want %d", r.NumCols(), 5+nc)
+	nc, nr := len(st.Channels), len(st.Records)
+	if int(r.NumCols()) != 5+nc+nr {
+		return nil, fmt.Errorf("%d columns, want %d", r.NumCols(), 5+nc+nr)
 	}
 	b := &batch{shard: shard, rec: rec, rows: rows}
 	col := func(k int) arrow.Array { return r.Column(k) }
@@ -629,7 +636,15 @@ func extract(r arrow.Record, st *Settings, shard, rec, rows int) (*batch, error)
 			return nil, err
 		}
 	}
-	k := 3 + nc
+	if nr > 0 {
+		b.records = make([][]float32, nr)
+	}
+	for i := range nr {
+		if b.records[i], err = f32(3 + nc + i); err != nil {
+			return nil, err
+		}
+	}
+	k := 3 + nc + nr
 	sl, ok := col(k).(*array.FixedSizeList)
 	if !ok {
 		return nil, fmt.Errorf("column %q: unexpected type", name(k))

@@ -117,6 +117,16 @@ type Settings struct {
 	Compression  string    `json:"compression"` // "none" or "lz4" (Arrow IPC buffer compression, LZ4 frame)
 	Channels     []Channel `json:"channels"`
 	Regimes      Regimes   `json:"regimes"`
+	// Records are quantities recorded beside v_soma (generate --record):
+	// one column each, named by its probe (biophys.ParseProbe).
+	Records []Record `json:"records,omitempty"`
+}
+
+// Record is a recorded column: a probe of the reference cell, sampled at
+// every t_k as v_soma is.
+type Record struct {
+	Name string `json:"name"` // the probe, NAME@SECTION(X)
+	Unit string `json:"unit"`
 }
 
 // ShardInfo is the per-file part of the metadata (key "shard").
@@ -193,6 +203,15 @@ func (s *Settings) validate() error {
 			return fmt.Errorf("channel %d: name %q is empty, reserved or repeated", i, c.Name)
 		}
 		seen[c.Name] = true
+	}
+	for i, r := range s.Records {
+		if seen[r.Name] || r.Name == ColClamp {
+			return fmt.Errorf("record %d: name %q is reserved or repeated", i, r.Name)
+		}
+		if _, err := biophys.ParseProbe(r.Name); err != nil {
+			return fmt.Errorf("record %d: %v", i, err)
+		}
+		seen[r.Name] = true
 	}
 	timed := map[string]bool{}
 	index := make(map[string]int, len(s.Channels))
@@ -373,6 +392,10 @@ func schemaFor(s *Settings, md *arrow.Metadata) *arrow.Schema {
 			keys, vals = append(keys, "of"), append(vals, c.Of)
 		}
 		fields = append(fields, arrow.Field{Name: c.Name, Type: listF32(n), Metadata: arrow.NewMetadata(keys, vals)})
+	}
+	for _, r := range s.Records {
+		fields = append(fields, arrow.Field{Name: r.Name, Type: listF32(n),
+			Metadata: arrow.NewMetadata([]string{"unit", "doc", "class"}, []string{r.Unit, "recorded at t_k (record[0] at the start)", "record"})})
 	}
 	fields = append(fields,
 		arrow.Field{Name: ColSpike, Type: listU8(n), Metadata: unit("count", "spike-site spikes in (t_k, t_k+1]")},

@@ -17,6 +17,8 @@ type Trace struct {
 	// weight (uS) per bin for synapses, current (nA) for i_clamp.
 	Drive [][]float32
 	Spike []uint8 // spikes in (t_k, t_k+1]
+	// Rec holds one series per record (Meta().Records), sampled as V.
+	Rec [][]float32
 	Params
 }
 
@@ -200,6 +202,20 @@ func (s *sim) once(ctx context.Context, pls []plan, abort []bool, simMS []float6
 		return nil, nil, err
 	}
 	acc := s.accumulators(len(pls))
+	recs, err := s.recorders(sys, len(pls))
+	if err != nil {
+		return nil, nil, err
+	}
+	var row []float64
+	sample := func(j, k int) {
+		if recs == nil {
+			return
+		}
+		row = recs[j].Sample(row[:0])
+		for r, x := range row {
+			trs[j].Rec[r][k] = float32(x)
+		}
+	}
 	trs = make([]*Trace, len(pls))
 	errs = make([]error, len(pls))
 	live := make([]bool, len(pls))
@@ -222,6 +238,13 @@ func (s *sim) once(ctx context.Context, pls []plan, abort []bool, simMS []float6
 		trs[j] = &Trace{Index: pl.index, V: make([]float32, n), Spike: make([]uint8, n), Params: pl.p}
 		trs[j].Spikes = 0
 		trs[j].V[0] = float32(sys.V(j))
+		if recs != nil {
+			trs[j].Rec = make([][]float32, len(st.Records))
+			for r := range trs[j].Rec {
+				trs[j].Rec[r] = make([]float32, n)
+			}
+			sample(j, 0)
+		}
 		live[j] = true
 	}
 	nLive := len(pls)
@@ -260,6 +283,7 @@ func (s *sim) once(ctx context.Context, pls []plan, abort []bool, simMS []float6
 			for j, ok := range live {
 				if ok {
 					trs[j].V[k+1] = float32(sys.V(j))
+					sample(j, k+1)
 				}
 			}
 		}
@@ -288,6 +312,31 @@ func (s *sim) once(ctx context.Context, pls []plan, abort []bool, simMS []float6
 		}
 	}
 	return trs, errs, nil
+}
+
+// recorders prepares every cell's probes of the settings' records (nil
+// without records).
+func (s *sim) recorders(sys *biophys.System, cells int) ([]*biophys.Recorder, error) {
+	if len(s.st.Records) == 0 {
+		return nil, nil
+	}
+	probes := make([]biophys.Probe, len(s.st.Records))
+	for i, r := range s.st.Records {
+		p, err := biophys.ParseProbe(r.Name)
+		if err != nil {
+			return nil, err
+		}
+		probes[i] = p
+	}
+	out := make([]*biophys.Recorder, cells)
+	for j := range out {
+		r, err := sys.Recorder(j, probes)
+		if err != nil {
+			return nil, err
+		}
+		out[j] = r
+	}
+	return out, nil
 }
 
 // EventSeeds returns the seed pair of the Poisson train of synapse syn in

@@ -53,6 +53,13 @@ func checkValues(b *batch, times []float32, st *Settings, shard, rec int) error 
 				return bad(ColV, k, "Vm %g mV outside [%d, %d] mV", v, VmMinMV, VmMaxMV)
 			}
 		}
+		for i, r := range st.Records {
+			for k, x := range b.records[i][lo:hi] {
+				if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+					return bad(r.Name, k, "%g is not finite", x)
+				}
+			}
+		}
 		for c, ch := range st.Channels {
 			d := b.drive[c][lo:hi]
 			switch {

@@ -133,6 +133,9 @@ func (sw *shardWriter) record(rows []*Trace) arrow.Record {
 	for c := range st.Channels {
 		cols = append(cols, f32(func(t *Trace) []float32 { return t.Drive[c] }))
 	}
+	for r := range st.Records {
+		cols = append(cols, f32(func(t *Trace) []float32 { return t.Rec[r] }))
+	}
 	spikes := make([]byte, 0, nr*n)
 	for _, t := range rows {
 		spikes = append(spikes, t.Spike...)

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 
 	"neurosurrogate/cmd/internal/progress"
@@ -48,6 +49,7 @@ func runGenerate(args []string, stdout io.Writer) error {
 	stepAmp := fs.String("step-amp", "", "current step amplitude range, lo:hi nA (default -0.1:0.3 point cells, -0.5:1.5 others)")
 	stepDur := fs.String("step-dur", "", "current step duration range, lo:hi ms (default 50:500)")
 	timing := fs.Bool("timing", false, "add a timing channel per synapse (SYN.timing: where in each sample bin its events came), for train --timing")
+	record := fs.String("record", "", "record more columns beside v_soma, NAME@SECTION(X) separated by spaces or semicolons: v, an ion X's iX, eX, Xi, Xo, or MECH.VAR of an NMODL mechanism (e.g. 'v@apic[36](0.5);cai@soma[0];ica@soma[0]')")
 	compress := fs.String("compress", "", "Arrow buffer compression: none or lz4 (default: none for point cells, lz4 for cells with more synapses)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	defaultUsage := fs.Usage
@@ -116,6 +118,7 @@ x 0.002:0.010 uS, inh 0:25 Hz x 0.0005:0.003 uS, core exc 5:25 Hz x
 		Cell: cell, Traces: *traces, DurationMS: *duration, DtMS: *dt, SampleDtMS: *sampleDt,
 		Seed: *seed, Shard: si, Shards: sn, Regimes: &reg, Workers: *workers, Batch: *batch, Compression: *compress,
 		Timing: *timing,
+		Record: strings.FieldsFunc(*record, func(r rune) bool { return r == ';' || r == ' ' }),
 		Notice: func(msg string) { fmt.Fprintf(os.Stderr, "neurosurrogate generate: %s\n", msg) },
 	}
 	if _, err := cfg.Settings(); err != nil {

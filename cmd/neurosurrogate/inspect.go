@@ -61,7 +61,15 @@ func runInspect(args []string, stdout io.Writer) error {
 	}
 	w.printf("channels   %d: %s\n", len(m.Channels), listClip(chans, 8))
 	cols := append([]string{dataset.ColTrace, dataset.ColTime, dataset.ColV}, m.ChannelNames()...)
+	var recs []string
+	for _, r := range m.Records {
+		cols = append(cols, r.Name)
+		recs = append(recs, r.Name+" ("+r.Unit+")")
+	}
 	cols = append(cols, dataset.ColSpike, dataset.ColParams)
+	if len(recs) > 0 {
+		w.printf("records    %d: %s\n", len(recs), listClip(recs, 8))
+	}
 	w.printf("columns    %s\n", listClip(cols, 12))
 	r := m.Regimes
 	var mix []string
