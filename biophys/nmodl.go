@@ -294,6 +294,8 @@ type nmodlIon struct {
 	// (set at Init, when every kernel of the System exists): E is then
 	// gathered every phase, else once at Init.
 	eMoves bool
+	// need[phase] says which of e, ci, co, i the phase touches.
+	need [3][4]bool
 }
 
 func newNMODLKernel(nm *nmodl.Mechanism, globals map[string]float64, b *Build) Kernel {
@@ -309,6 +311,11 @@ func newNMODLKernel(nm *nmodl.Mechanism, globals map[string]float64, b *Build) K
 	k := &nmodlKernel{in: in, node: b.Nodes, v: in.Var("v"), sg: sharedGatherFor(b.gathers, b.Nodes)}
 	for _, u := range nm.Ions {
 		bi := nmodlIon{ion: b.Ions[u.Ion], use: u, e: in.Var(u.E()), i: in.Var(u.I()), ci: in.Var(u.Ci()), co: in.Var(u.Co()), conc: u.WriteCi}
+		for ph := range bi.need {
+			for j, name := range []string{u.E(), u.Ci(), u.Co(), u.I()} {
+				bi.need[ph][j] = in.Reads(ph, name)
+			}
+		}
 		k.ions = append(k.ions, bi)
 	}
 	return k
@@ -318,6 +325,13 @@ func newNMODLKernel(nm *nmodl.Mechanism, globals map[string]float64, b *Build) K
 // phase reads the summed ion currents (State, for the mechanisms that
 // READ them).
 func (p *nmodlKernel) gather(c *Ctx, readI, init bool) {
+	phase := nmodl.PhaseState
+	switch {
+	case init:
+		phase = nmodl.PhaseInit
+	case !readI:
+		phase = nmodl.PhaseCurrent
+	}
 	if sg := p.sg; sg != nil {
 		if sg.stamp != c.vStamp+1 {
 			for k, nd := range sg.nodes {
@@ -333,22 +347,23 @@ func (p *nmodlKernel) gather(c *Ctx, readI, init bool) {
 	}
 	for _, bi := range p.ions {
 		ion := bi.ion
-		if bi.e != nil && (init || bi.eMoves) {
+		need := bi.need[phase]
+		if bi.e != nil && (init || bi.eMoves && need[0]) {
 			for k, nd := range p.node {
 				bi.e[k] = ion.E[nd]
 			}
 		}
-		if bi.ci != nil {
+		if bi.ci != nil && (init || need[1]) {
 			for k, nd := range p.node {
 				bi.ci[k] = ion.Ci[nd]
 			}
 		}
-		if bi.co != nil {
+		if bi.co != nil && (init || need[2]) {
 			for k, nd := range p.node {
 				bi.co[k] = ion.Co[nd]
 			}
 		}
-		if readI && bi.use.ReadI && ion.I != nil {
+		if readI && bi.use.ReadI && ion.I != nil && need[3] {
 			for k, nd := range p.node {
 				bi.i[k] = ion.I[nd]
 			}
@@ -357,14 +372,14 @@ func (p *nmodlKernel) gather(c *Ctx, readI, init bool) {
 }
 
 // scatterConc writes back the concentrations the mechanism writes.
-func (p *nmodlKernel) scatterConc() {
+func (p *nmodlKernel) scatterConc(phase int) {
 	for _, bi := range p.ions {
-		if bi.conc {
+		if bi.conc && bi.need[phase][1] {
 			for k, nd := range p.node {
 				bi.ion.Ci[nd] = bi.ci[k]
 			}
 		}
-		if bi.use.WriteCo {
+		if bi.use.WriteCo && bi.need[phase][2] {
 			for k, nd := range p.node {
 				bi.ion.Co[nd] = bi.co[k]
 			}
@@ -379,7 +394,7 @@ func (p *nmodlKernel) Init(c *Ctx) {
 	p.gather(c, true, true)
 	p.in.SetTime(c.T, c.Dt)
 	p.in.Init()
-	p.scatterConc()
+	p.scatterConc(nmodl.PhaseInit)
 }
 
 func (p *nmodlKernel) Current(c *Ctx) {
@@ -403,7 +418,7 @@ func (p *nmodlKernel) Current(c *Ctx) {
 			}
 		}
 	}
-	p.scatterConc() // NEURON's nrn_cur writes the concentrations back too
+	p.scatterConc(nmodl.PhaseCurrent) // NEURON's nrn_cur writes the concentrations back too
 }
 
 func (p *nmodlKernel) State(c *Ctx) {
@@ -413,5 +428,5 @@ func (p *nmodlKernel) State(c *Ctx) {
 	p.gather(c, true, false)
 	p.in.SetTime(c.T, c.Dt)
 	p.in.State()
-	p.scatterConc()
+	p.scatterConc(nmodl.PhaseState)
 }

@@ -25,7 +25,20 @@ type Instance struct {
 	vsave    []float64
 
 	receive func(w float64, k int)
+	// reads[phase] are the per-instance variables the phase reads.
+	reads [3]map[string]bool
 }
+
+// Phases of a step, for Reads.
+const (
+	PhaseInit = iota
+	PhaseCurrent
+	PhaseState
+)
+
+// Reads says whether the phase reads or writes the per-instance variable
+// name (a caller need not fill what a phase does not touch).
+func (in *Instance) Reads(phase int, name string) bool { return in.reads[phase][name] }
 
 // stateStep is one SOLVE of BREAKPOINT.
 type stateStep func()
@@ -41,6 +54,9 @@ func (in *Instance) Mechanism() *Mechanism { return in.m }
 // variable starts at its declared default.
 func (m *Mechanism) New(n int, globals map[string]float64, celsius float64) (*Instance, error) {
 	in := &Instance{N: n, m: m, vars: map[string][]float64{}, celsius: celsius}
+	for i := range in.reads {
+		in.reads[i] = map[string]bool{}
+	}
 	for name, def := range m.vars {
 		a := make([]float64, n)
 		for k := range a {
@@ -202,6 +218,9 @@ type compiler struct {
 	// inInitial: compiling INITIAL, where SOLVE runs a LINEAR block or a
 	// KINETIC steady state.
 	inInitial bool
+	// reads collects the per-instance variables the entry being compiled
+	// reads or writes (so that callers gather only those).
+	reads map[string]bool
 	// tableArg, when compiling a TABLE's function over its grid, is the
 	// one per-instance name the body may read (its argument).
 	forTable string
@@ -252,6 +271,7 @@ func (c *compiler) build() (err error) {
 		}
 	}
 	c.inInitial = true
+	c.reads = in.reads[PhaseInit]
 	c.block(f.Initial)
 	c.inInitial = false
 	c.ops = &in.body
@@ -261,12 +281,14 @@ func (c *compiler) build() (err error) {
 			body = append(body, s)
 		}
 	}
+	c.reads = in.reads[PhaseState]
 	for _, sv := range c.m.solves {
 		step := c.solve(sv)
 		in.states = append(in.states, step)
 	}
 	if len(c.m.Currents) > 0 {
 		c.ops = &in.body
+		c.reads = in.reads[PhaseCurrent]
 		c.block(body)
 	} else if len(body) > 0 {
 		// Without currents NEURON runs BREAKPOINT's statements once a
@@ -345,6 +367,9 @@ func (c *compiler) target(name string, line int) []float64 {
 		}
 	}
 	if a, ok := c.in.vars[name]; ok {
+		if c.reads != nil {
+			c.reads[name] = true // a masked write keeps the other values: they are needed too
+		}
 		return a
 	}
 	if c.forTable != "" && c.m.HasVar(name) {
@@ -616,6 +641,9 @@ func (c *compiler) lookup(name string, line int) val {
 		}
 	}
 	if a, ok := c.in.vars[name]; ok {
+		if c.reads != nil {
+			c.reads[name] = true
+		}
 		return val{vec: a}
 	}
 	if c.forTable != "" && c.m.HasVar(name) {
