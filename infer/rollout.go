@@ -9,6 +9,7 @@ import (
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/infer/metrics"
+	"neurosurrogate/infer/optical"
 	"neurosurrogate/surrogate"
 )
 
@@ -72,6 +73,18 @@ type Trace struct {
 	SampleDT float64
 	V        []float64
 	Spikes   []float64
+	// Out holds the model's outputs (surrogate.Model.Outputs) at samples
+	// 0..n: the reference's recorded, or the surrogate's predicted (its
+	// sample 0 is the reference's, the state it starts from).
+	Out [][]float64
+}
+
+// OutputResult compares one output of the surrogate with the reference's.
+type OutputResult struct {
+	Name string  `json:"-"`
+	Unit string  `json:"unit"`
+	RMSE float64 `json:"rmse"`
+	EV   float64 `json:"ev"`
 }
 
 // CellResult is a surrogate rollout beside the reference run.
@@ -87,6 +100,11 @@ type CellResult struct {
 	// DriftSur and DriftRef compare the first and last 10 s of runs of at
 	// least 20 s (nil for shorter runs).
 	DriftSur, DriftRef *metrics.Drift
+	// Outputs compare the model's extra outputs with the reference's, and
+	// Optical the readouts built on them: voltage imaging of Vm (vimg),
+	// and GCaMP6f fluorescence (gcamp) when an output is the spike site's
+	// calcium.
+	Outputs, Optical []OutputResult
 	// Floor compares the reference with itself run on the input as the
 	// model sees it (FloorInput): what any surrogate that sees the input
 	// that way could reach at best; Binned is that run and FloorWhat says
@@ -94,6 +112,65 @@ type CellResult struct {
 	Floor     metrics.Report
 	Binned    Trace
 	FloorWhat string
+}
+
+// compareOutputs compares each output over samples 1..n (sample 0 is the
+// state both start from), and the optical readouts: voltage imaging of the
+// spike-site Vm, and GCaMP6f of the spike site's calcium when it is an
+// output.
+func compareOutputs(m *surrogate.Model, c *biophys.Cell, ref, sur Trace) (outs, opt []OutputResult) {
+	for j, o := range m.Outputs {
+		r := OutputResult{Name: o.Name, Unit: o.Unit}
+		r.RMSE, r.EV = rmseEV(ref.Out[j][1:], sur.Out[j][1:])
+		outs = append(outs, r)
+	}
+	dt := ref.SampleDT
+	if vr, err := optical.VoltageImaging(ref.V, dt, 15); err == nil {
+		vs, _ := optical.VoltageImaging(sur.V, dt, 15)
+		r := OutputResult{Name: "vimg", Unit: "mV"}
+		r.RMSE, r.EV = rmseEV(vr, vs)
+		opt = append(opt, r)
+	}
+	site := biophys.Probe{Name: "cai", At: *c.SpikeSite}
+	for j, o := range m.Outputs {
+		if pr, err := biophys.ParseProbe(o.Name); err != nil || pr.String() != site.String() {
+			continue
+		}
+		caSur := append([]float64{ref.Out[j][0]}, sur.Out[j][1:]...)
+		fr, err1 := optical.GCaMP6f.Fluorescence(ref.Out[j], dt, optical.Noise{})
+		fs, err2 := optical.GCaMP6f.Fluorescence(caSur, dt, optical.Noise{})
+		if err1 == nil && err2 == nil {
+			r := OutputResult{Name: "gcamp", Unit: "dF/F"}
+			r.RMSE, r.EV = rmseEV(fr, fs)
+			opt = append(opt, r)
+		}
+	}
+	return outs, opt
+}
+
+// rmseEV is the RMSE of sur against ref and the variance of ref it explains
+// (1 − var(sur − ref)/var(ref); NaN for a constant ref).
+func rmseEV(ref, sur []float64) (rmse, ev float64) {
+	n := float64(len(ref))
+	if n == 0 {
+		return math.NaN(), math.NaN()
+	}
+	var se, s, s2, d, d2 float64
+	for k, r := range ref {
+		e := sur[k] - r
+		se += e * e
+		d, d2 = d+e, d2+e*e
+		s, s2 = s+r, s2+r*r
+	}
+	vr := s2/n - (s/n)*(s/n)
+	ve := d2/n - (d/n)*(d/n)
+	rmse = math.Sqrt(se / n)
+	if vr > 0 {
+		ev = 1 - ve/vr
+	} else {
+		ev = math.NaN()
+	}
+	return rmse, ev
 }
 
 // FloorInput is the input as model m sees it on cell c, and what was done
@@ -172,6 +249,11 @@ func BinnedEvents(evs []biophys.Event, sampleDT float64) []biophys.Event {
 // Reference runs the reference cell on events and samples its spike-site
 // Vm every sampleDT.
 func Reference(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT float64) (Trace, time.Duration, error) {
+	return ReferenceRecorded(c, evs, tstopMS, dtMS, sampleDT, nil)
+}
+
+// ReferenceRecorded is Reference that also samples probes (Trace.Out).
+func ReferenceRecorded(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT float64, probes []biophys.Probe) (Trace, time.Duration, error) {
 	per, ok := StepsPerSample(sampleDT, dtMS)
 	if !ok {
 		return Trace{}, 0, fmt.Errorf("sample step %g ms is not a whole number of time steps of %g ms", sampleDT, dtMS)
@@ -186,12 +268,31 @@ func Reference(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT flo
 	}
 	sys.AddEvents(0, evs)
 	tr := Trace{SampleDT: sampleDT, V: []float64{sys.V(0)}}
+	var rec *biophys.Recorder
+	var row []float64
+	sample := func() {
+		if rec == nil {
+			return
+		}
+		row = rec.Sample(row[:0])
+		for j, x := range row {
+			tr.Out[j] = append(tr.Out[j], x)
+		}
+	}
+	if len(probes) > 0 {
+		if rec, err = sys.Recorder(0, probes); err != nil {
+			return Trace{}, 0, err
+		}
+		tr.Out = make([][]float64, len(probes))
+		sample()
+	}
 	step := 0
 	start := time.Now()
 	err = sys.Run(tstopMS, func(s *biophys.System) {
 		step++
 		if step%per == 0 {
 			tr.V = append(tr.V, s.V(0))
+			sample()
 		}
 		for _, sp := range s.Spikes() {
 			tr.Spikes = append(tr.Spikes, sp.TimeMS)
@@ -208,16 +309,27 @@ func Surrogate(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, steps i
 	}
 	nIn := len(m.Arch.Inputs)
 	start := time.Now()
-	v, p := surrogate.Rollout(m, 1, steps, float32(c.VInit()), func(k int, dst []float32) {
-		copy(dst, drive[k*nIn:(k+1)*nIn])
-	})
-	wall := time.Since(start)
-	tr := Trace{SampleDT: m.Arch.SampleDT, V: make([]float64, len(v[0]))}
-	for k, x := range v[0] {
-		tr.V[k] = float64(x)
+	st := surrogate.NewStream(m, 1, float32(c.VInit()))
+	tr := Trace{SampleDT: m.Arch.SampleDT, V: make([]float64, 1, steps+1)}
+	tr.V[0] = float64(float32(c.VInit()))
+	p := make([]float32, 0, steps)
+	if len(m.Outputs) > 0 {
+		tr.Out = make([][]float64, len(m.Outputs))
+		for j := range tr.Out {
+			tr.Out[j] = append(make([]float64, 0, steps+1), math.NaN()) // sample 0: the reference's
+		}
 	}
-	tr.Spikes = m.Readout.Spikes(p[0], m.Arch.SampleDT)
-	return tr, p[0], wall, nil
+	for k := 0; k < steps; k++ {
+		st.Step(drive[k*nIn : (k+1)*nIn])
+		tr.V = append(tr.V, float64(st.V[0]))
+		p = append(p, st.P[0])
+		for j := range tr.Out {
+			tr.Out[j] = append(tr.Out[j], st.Output(m, 0, j))
+		}
+	}
+	wall := time.Since(start)
+	tr.Spikes = m.Readout.Spikes(p, m.Arch.SampleDT)
+	return tr, p, wall, nil
 }
 
 // RolloutCell runs the surrogate free and the reference on the same events
@@ -231,7 +343,15 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 		return nil, fmt.Errorf("--tstop %g ms is shorter than one sample (%g ms)", tstopMS, m.Arch.SampleDT)
 	}
 	tstop := float64(steps) * m.Arch.SampleDT
-	ref, wallRef, err := Reference(c, evs, tstop, dtMS, m.Arch.SampleDT)
+	var probes []biophys.Probe
+	for _, o := range m.Outputs {
+		pr, err := biophys.ParseProbe(o.Name)
+		if err != nil {
+			return nil, fmt.Errorf("model output %q: %v", o.Name, err)
+		}
+		probes = append(probes, pr)
+	}
+	ref, wallRef, err := ReferenceRecorded(c, evs, tstop, dtMS, m.Arch.SampleDT, probes)
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +367,7 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 	res := &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps, Binned: binned, FloorWhat: what,
 		Report: metrics.Compare(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop),
 		Floor:  metrics.Compare(ref.V, binned.V, m.Arch.SampleDT, ref.Spikes, binned.Spikes, tstop)}
+	res.Outputs, res.Optical = compareOutputs(m, c, ref, sur)
 	if tstop >= 20000 {
 		ds := metrics.MeasureDrift(sur.V, m.Arch.SampleDT, sur.Spikes, 10000)
 		dr := metrics.MeasureDrift(ref.V, m.Arch.SampleDT, ref.Spikes, 10000)

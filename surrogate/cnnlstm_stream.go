@@ -358,3 +358,9 @@ func (s *cnnLSTMStream) delayed(drive []float32) []float32 {
 
 // Outputs are the slices Step writes (Stepper).
 func (s *cnnLSTMStream) Outputs() (v, p []float32) { return s.V, s.P }
+
+// Hidden is cell i's last LSTM layer state after the last Step.
+func (s *cnnLSTMStream) Hidden(i int) []float32 {
+	last := s.xh[s.layers-1]
+	return last.Data[i*last.Stride+last.Cols-s.hd : i*last.Stride+last.Cols]
+}

@@ -330,6 +330,9 @@ type Model struct {
 	Norm    Norm
 	Readout Readout
 	W       map[string]*Tensor
+	// Outputs are extra quantities the model predicts beside Vm and
+	// spikes (train --outputs): linear readouts of its last layer's state.
+	Outputs []Output
 	// Info holds provenance as strings (JSON for structured values):
 	// cell_name, cell_hash, cell_v_init_mV, cell_threshold_mV, dataset,
 	// training, metrics.
@@ -429,6 +432,7 @@ const (
 	metaArch    = "architecture"
 	metaNorm    = "normalization"
 	metaReadout = "readout"
+	metaOutputs = "outputs"
 )
 
 // Write encodes the model as safetensors; extra tensors (e.g. optimizer
@@ -448,6 +452,14 @@ func (m *Model) Write(w io.Writer, extra map[string]*Tensor, extraMeta map[strin
 	all := map[string]*Tensor{}
 	for k, t := range m.W {
 		all[k] = t
+	}
+	if len(m.Outputs) > 0 {
+		ob, _ := json.Marshal(m.Outputs)
+		meta[metaOutputs] = string(ob)
+		for i, o := range m.Outputs {
+			all[OutW(i)] = &Tensor{Shape: []int{len(o.W), 1}, Data: o.W}
+			all[OutB(i)] = &Tensor{Shape: []int{1, 1}, Data: []float32{o.B}}
+		}
 	}
 	for k, t := range extra {
 		all[k] = t
@@ -517,9 +529,14 @@ func Decode(name string, data []byte) (*Model, map[string]*Tensor, map[string]st
 	}
 	for k, v := range meta {
 		switch k {
-		case metaFormat, metaArch, metaNorm, metaReadout:
+		case metaFormat, metaArch, metaNorm, metaReadout, metaOutputs:
 		default:
 			m.Info[k] = v
+		}
+	}
+	if ob, ok := meta[metaOutputs]; ok {
+		if err := m.decodeOutputs(ob, ts); err != nil {
+			return nil, nil, nil, bad("outputs: %v", err)
 		}
 	}
 	if err := m.checkDataset(); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/infer"
@@ -38,6 +39,10 @@ type rolloutJSON struct {
 	// Drift over runs of at least 20 s: first vs last 10 s.
 	DriftSur *metrics.Drift `json:"drift_sur,omitempty"`
 	DriftRef *metrics.Drift `json:"drift_ref,omitempty"`
+	// Outputs (the model's extra outputs) and Optical (vimg, gcamp): name
+	// -> {rmse, ev, unit}; absent for a model without outputs.
+	Outputs map[string]infer.OutputResult `json:"outputs,omitempty"`
+	Optical map[string]infer.OutputResult `json:"optical,omitempty"`
 }
 
 func runRollout(args []string, stdout io.Writer) error {
@@ -92,6 +97,14 @@ func runRollout(args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "  subthreshold Vm: RMSE %.3f mV, explained variance %.3f (%d samples)\n", r.RMSESubMV, r.EVSub, r.SubSamples)
 	fmt.Fprintf(stdout, "  binning floor (reference on %s vs reference): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n",
 		res.FloorWhat, res.Floor.F1At2ms, res.Floor.RMSESubMV)
+	for _, o := range res.Outputs {
+		fmt.Fprintf(stdout, "  output %s: RMSE %.4g %s, explained variance %.3f\n", o.Name, o.RMSE, o.Unit, o.EV)
+	}
+	if len(res.Outputs) > 0 {
+		for _, o := range res.Optical {
+			fmt.Fprintf(stdout, "  optical %s: RMSE %.4g %s, explained variance %.3f\n", o.Name, o.RMSE, o.Unit, o.EV)
+		}
+	}
 	fmt.Fprintf(stdout, "  wall: reference %.3f s, surrogate %.3f s\n", res.WallRef.Seconds(), res.WallSur.Seconds())
 	if d := res.DriftSur; d != nil {
 		fmt.Fprintf(stdout, "  drift (first vs last %.0f s): surrogate rate %.2f -> %.2f Hz, mean Vm %.2f -> %.2f mV; reference %.2f -> %.2f Hz, %.2f -> %.2f mV\n",
@@ -111,11 +124,32 @@ func runRollout(args []string, stdout io.Writer) error {
 		if res.WallSur > 0 {
 			out.SpeedupX = res.WallRef.Seconds() / res.WallSur.Seconds()
 		}
+		if len(res.Outputs) > 0 {
+			out.Outputs, out.Optical = map[string]infer.OutputResult{}, map[string]infer.OutputResult{}
+			for _, o := range res.Outputs {
+				out.Outputs[o.Name] = finiteOutput(o)
+			}
+			for _, o := range res.Optical {
+				out.Optical[o.Name] = finiteOutput(o)
+			}
+		}
 		if err := printJSON(stdout, out); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// finiteOutput writes an undefined figure (NaN: a constant reference) as
+// -1, so the JSON stays valid.
+func finiteOutput(o infer.OutputResult) infer.OutputResult {
+	if math.IsNaN(o.EV) {
+		o.EV = -1
+	}
+	if math.IsNaN(o.RMSE) {
+		o.RMSE = -1
+	}
+	return o
 }
 
 func nonNil(x []float64) []float64 {

@@ -76,6 +76,9 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run whose checkpoint is OUT.ckpt")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object on the last line")
 	recal := fs.Bool("recalibrate", false, "only re-derive the spike readout of the model at --out on its validation traces")
+	outputs := fs.String("outputs", "", "after training, fit readouts of these dataset records (generate --record), separated by spaces or semicolons, e.g. 'cai@soma[0](0.5);ina@soma[0](0.5)': the model predicts them beside Vm")
+	fitOnly := fs.Bool("fit-outputs", false, "only fit the --outputs readouts onto the model at --out (no training)")
+	outputTraces := fs.Int("output-traces", 256, "traces the --outputs readouts are fitted on (at most)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (go tool pprof)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -96,6 +99,30 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		if err := checkWritable(f.flag, f.path); err != nil {
 			return err
 		}
+	}
+	outNames := strings.FieldsFunc(*outputs, func(r rune) bool { return r == ';' || r == ' ' })
+	if *fitOnly && len(outNames) == 0 {
+		return usagef("--fit-outputs needs --outputs")
+	}
+	if *outputTraces < 1 {
+		return usagef("--output-traces %d: want at least 1", *outputTraces)
+	}
+	fit := func() ([]train.OutputFit, error) {
+		fits, err := train.FitOutputs(cfg.Data, cfg.Out, outNames, *outputTraces)
+		if err != nil {
+			return nil, flagNames(err)
+		}
+		for _, f := range fits {
+			fmt.Fprintf(stdout, "output %s: fitted on %d traces, free-running RMSE %.4g %s, explained variance %.3f\n", f.Name, f.Traces, f.RMSE, f.Unit, f.EV)
+		}
+		return fits, nil
+	}
+	if *fitOnly {
+		fits, err := fit()
+		if err == nil && *asJSON {
+			err = printJSON(stdout, map[string]any{"model": cfg.Out, "outputs": fitsJSON(fits)})
+		}
+		return err
 	}
 	if *recal {
 		rep, err := train.Recalibrate(cfg.Data, cfg.Out, cfg.RateTolerance)
@@ -162,6 +189,12 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	if err != nil {
 		return flagNames(err)
 	}
+	var fits []train.OutputFit
+	if len(outNames) > 0 {
+		if fits, err = fit(); err != nil {
+			return err
+		}
+	}
 	csv, png := train.CurvePaths(cfg.Out)
 	bestName := "the initial model" // epochs count from 1, as in the progress bar
 	if res.Best.Epoch >= 0 {
@@ -171,12 +204,25 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		cfg.Out, res.Params, bestName, res.Best.ValF1At2, res.Best.ValF1At10, res.Best.ValRMSESub, res.Checkpoint, res.Steps, res.Elapsed.Minutes(), res.StoppedBy)
 	fmt.Fprintf(stdout, "learning curve: %s, %s\n", csv, png)
 	if *asJSON {
-		if err := printJSON(stdout, map[string]any{"model": cfg.Out, "params": res.Params, "best": res.Best, "elapsed_s": res.Elapsed.Seconds(),
-			"steps": res.Steps, "samples": res.Samples, "samples_per_s": float64(res.Samples) / res.Elapsed.Seconds(), "stopped_by": res.StoppedBy}); err != nil {
+		out := map[string]any{"model": cfg.Out, "params": res.Params, "best": res.Best, "elapsed_s": res.Elapsed.Seconds(),
+			"steps": res.Steps, "samples": res.Samples, "samples_per_s": float64(res.Samples) / res.Elapsed.Seconds(), "stopped_by": res.StoppedBy}
+		if len(fits) > 0 {
+			out["outputs"] = fitsJSON(fits)
+		}
+		if err := printJSON(stdout, out); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fitsJSON is the outputs' fit as JSON: name -> {rmse, ev, unit, traces}.
+func fitsJSON(fits []train.OutputFit) map[string]any {
+	out := map[string]any{}
+	for _, f := range fits {
+		out[f.Name] = map[string]any{"rmse": f.RMSE, "ev": f.EV, "unit": f.Unit, "traces": f.Traces}
+	}
+	return out
 }
 
 // flagNames writes a training error's settings as this command's flags

@@ -1,0 +1,55 @@
+package surrogate
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestOutputsRoundTrip: a model's outputs (metadata and weights) come back
+// from its file as written, and a file whose outputs are broken is refused
+// with what is wrong.
+func TestOutputsRoundTrip(t *testing.T) {
+	m := testModel(t, testArch(2, 3))
+	w := make([]float32, m.Arch.Hidden)
+	for i := range w {
+		w[i] = float32(i) * 0.25
+	}
+	m.Outputs = []Output{{Name: "cai@soma(0.5)", Unit: "mM", Mean: 1e-4, Scale: 2e-5, W: w, B: -0.5}}
+	encode := func(m *Model) []byte {
+		var b bytes.Buffer
+		if err := m.Write(&b, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	got, extra, _, err := Decode("m", encode(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(extra) != 0 {
+		t.Errorf("extra tensors %v: the outputs' weights belong to the outputs", extra)
+	}
+	o := got.Outputs
+	if len(o) != 1 || o[0].Name != "cai@soma(0.5)" || o[0].Unit != "mM" || o[0].Mean != 1e-4 || o[0].Scale != 2e-5 || o[0].B != -0.5 || o[0].W[3] != 0.75 {
+		t.Fatalf("outputs after the round trip: %+v", o)
+	}
+	if _, ok := got.Info["outputs"]; ok {
+		t.Error("the outputs' metadata also landed in Info")
+	}
+	for _, tc := range []struct {
+		edit func(m *Model)
+		want string
+	}{
+		{func(m *Model) { m.Outputs[0].Scale = 0 }, "scale"},
+		{func(m *Model) { m.Outputs[0].W = m.Outputs[0].W[:3] }, "misshapen"},
+		{func(m *Model) { m.Outputs = append(m.Outputs, m.Outputs[0]) }, "repeated"},
+	} {
+		bad := *m
+		bad.Outputs = append([]Output(nil), m.Outputs...)
+		tc.edit(&bad)
+		if _, _, _, err := Decode("m", encode(&bad)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("broken outputs: %v, want an error with %q", err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,213 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"neurosurrogate/biophys"
+	"neurosurrogate/dataset"
+	"neurosurrogate/surrogate"
+)
+
+// OutputFit is what FitOutputs measured on the traces it fitted.
+type OutputFit struct {
+	Name   string
+	Unit   string
+	RMSE   float64 // of the free-running readout, in Unit
+	EV     float64 // explained variance
+	Traces int
+}
+
+// FitOutputs gives the model at modelPath readouts of the dataset's records
+// names (generate --record): for each, the linear map from the model's last
+// LSTM layer state after a step to the record at the next sample, fitted by
+// least squares (a small ridge) on the free-running model over up to
+// maxTraces of the dataset's traces, targets standardized. The model file
+// is rewritten with its outputs (replacing earlier ones).
+func FitOutputs(dataDir, modelPath string, names []string, maxTraces int) ([]OutputFit, error) {
+	m, err := surrogate.Load(modelPath)
+	if err != nil {
+		return nil, err
+	}
+	if !m.HasHidden() {
+		return nil, settingf("{outputs}: architecture family %s does not show its state to output readouts", m.Arch.FamilyName())
+	}
+	ds, err := dataset.Open(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	defer ds.Close()
+	cell, err := ds.Meta().Cell()
+	if err != nil {
+		return nil, err
+	}
+	if h := m.Info["cell_hash"]; h != "" && h != cell.Hash() {
+		return nil, fmt.Errorf("%s was trained for another cell than %s's", modelPath, dataDir)
+	}
+	recs := ds.Meta().Records
+	cols := make([]int, len(names))
+	units := make([]string, len(names))
+	for i, n := range names {
+		p, err := biophys.ParseProbe(n)
+		if err != nil {
+			return nil, settingf("{outputs}: %v", err)
+		}
+		cols[i] = -1
+		for j, r := range recs {
+			if r.Name == p.String() {
+				cols[i], units[i] = j, r.Unit
+			}
+		}
+		if cols[i] < 0 {
+			var have []string
+			for _, r := range recs {
+				have = append(have, r.Name)
+			}
+			return nil, settingf("{outputs}: %s is not recorded in %s (it has %v; make the data with generate --record)", p, dataDir, have)
+		}
+		names[i] = p.String()
+	}
+	nt := min(ds.NumTraces(), max(1, maxTraces))
+	idx := make([]int, nt)
+	for i := range idx {
+		idx[i] = i
+	}
+	parts := m.Arch.Parts()
+	set, err := load(ds, idx, m.Arch.Inputs, parts)
+	if err != nil {
+		return nil, err
+	}
+	// The records at the model's samples: target[o][trace][k].
+	target := make([][][]float32, len(names))
+	for o := range names {
+		target[o] = make([][]float32, nt)
+	}
+	for t, i := range idx {
+		tr, err := ds.Trace(i)
+		if err != nil {
+			return nil, err
+		}
+		n := len(tr.V) / parts
+		for o, c := range cols {
+			y := make([]float32, n)
+			for k := range y {
+				y[k] = tr.Rec[c][k*parts]
+			}
+			target[o][t] = y
+		}
+	}
+	// Standardize the targets.
+	mean, sd := make([]float64, len(names)), make([]float64, len(names))
+	for o := range names {
+		var s, s2, cnt float64
+		for _, y := range target[o] {
+			for _, x := range y[1:] {
+				s, s2, cnt = s+float64(x), s2+float64(x)*float64(x), cnt+1
+			}
+		}
+		mean[o] = s / cnt
+		sd[o] = math.Sqrt(max(s2/cnt-mean[o]*mean[o], 0))
+		if !(sd[o] > 0) {
+			sd[o] = 1
+		}
+	}
+	// Normal equations over x = [h, 1], batched rollouts of the traces.
+	H := m.Arch.Hidden
+	d := H + 1
+	G := mat.NewSymDense(d, nil)
+	rhs := mat.NewDense(d, len(names), nil)
+	x := make([]float64, d)
+	x[H] = 1
+	const batch = 64
+	vInit := float32(cell.VInit())
+	for b0 := 0; b0 < nt; b0 += batch {
+		sub := set[b0:min(nt, b0+batch)]
+		rolloutsVisit(m, sub, vInit, func(k int, s *surrogate.Stream) {
+			for i := range sub {
+				h := s.Hidden(i)
+				for j, v := range h {
+					x[j] = float64(v)
+				}
+				for a := 0; a < d; a++ {
+					for b := a; b < d; b++ {
+						G.SetSym(a, b, G.At(a, b)+x[a]*x[b])
+					}
+				}
+				for o := range names {
+					y := (float64(target[o][b0+i][k+1]) - mean[o]) / sd[o]
+					for a := 0; a < d; a++ {
+						rhs.Set(a, o, rhs.At(a, o)+x[a]*y)
+					}
+				}
+			}
+		})
+	}
+	tr := 0.0
+	for a := 0; a < d; a++ {
+		tr += G.At(a, a)
+	}
+	lambda := 1e-6 * tr / float64(d)
+	for a := 0; a < H; a++ { // the bias is not shrunk
+		G.SetSym(a, a, G.At(a, a)+lambda)
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(G) {
+		return nil, fmt.Errorf("outputs: the model's states are degenerate on this data (least squares has no solution)")
+	}
+	var w mat.Dense
+	if err := ch.SolveTo(&w, rhs); err != nil {
+		return nil, fmt.Errorf("outputs: %v", err)
+	}
+	m.Outputs = nil
+	for o, n := range names {
+		out := surrogate.Output{Name: n, Unit: units[o], Mean: mean[o], Scale: sd[o], W: make([]float32, H), B: float32(w.At(H, o))}
+		for j := 0; j < H; j++ {
+			out.W[j] = float32(w.At(j, o))
+		}
+		m.Outputs = append(m.Outputs, out)
+	}
+	// What the fit reaches, free-running, on the same traces.
+	fits := make([]OutputFit, len(names))
+	for o := range names {
+		var se, s, s2, cnt float64
+		for b0 := 0; b0 < nt; b0 += batch {
+			sub := set[b0:min(nt, b0+batch)]
+			rolloutsVisit(m, sub, vInit, func(k int, st *surrogate.Stream) {
+				for i := range sub {
+					y := float64(target[o][b0+i][k+1])
+					e := st.Output(m, i, o) - y
+					se, s, s2, cnt = se+e*e, s+y, s2+y*y, cnt+1
+				}
+			})
+		}
+		v := s2/cnt - (s/cnt)*(s/cnt)
+		fits[o] = OutputFit{Name: names[o], Unit: units[o], RMSE: math.Sqrt(se / cnt), EV: 1 - (se/cnt)/v, Traces: nt}
+	}
+	return fits, m.Save(modelPath)
+}
+
+// rolloutsVisit runs the traces of set free from rest, batched, and calls
+// visit after every step k (the stream holds each cell's state then).
+func rolloutsVisit(m *surrogate.Model, set []*series, vInit float32, visit func(k int, s *surrogate.Stream)) {
+	steps := len(set[0].v) - 1
+	nIn := len(m.Arch.Inputs)
+	s := surrogate.NewStream(m, len(set), vInit)
+	drive := make([]float32, len(set)*nIn)
+	next := make([]int, len(set)*nIn)
+	for k := 0; k < steps; k++ {
+		clear(drive)
+		for i, sr := range set {
+			for j := 0; j < nIn; j++ {
+				at, val := sr.input(j)
+				if c := next[i*nIn+j]; c < len(at) && int(at[c]) == k {
+					drive[i*nIn+j] = val[c]
+					next[i*nIn+j]++
+				}
+			}
+		}
+		s.Step(drive)
+		visit(k, s)
+	}
+}
