@@ -119,17 +119,38 @@ type CellResult struct {
 // spike-site Vm, and GCaMP6f of the spike site's calcium when it is an
 // output.
 func compareOutputs(m *surrogate.Model, c *biophys.Cell, ref, sur Trace) (outs, opt []OutputResult) {
+	for _, sr := range OutputSeries(m, c, ref, sur) {
+		r := OutputResult{Name: sr.Name, Unit: sr.Unit}
+		r.RMSE, r.EV = RMSEEV(sr.Ref, sr.Sur)
+		if sr.Optical {
+			opt = append(opt, r)
+		} else {
+			outs = append(outs, r)
+		}
+	}
+	return outs, opt
+}
+
+// Series is one output of a rollout, reference beside surrogate.
+type Series struct {
+	Name, Unit string
+	Optical    bool // a readout built on the outputs (vimg, gcamp)
+	Ref, Sur   []float64
+}
+
+// OutputSeries lists a rollout's outputs over samples 1..n and the optical
+// readouts over the whole run: voltage imaging of the spike-site Vm (vimg,
+// a 15 Hz low-pass), and GCaMP6f fluorescence (gcamp) when an output is the
+// spike site's calcium.
+func OutputSeries(m *surrogate.Model, c *biophys.Cell, ref, sur Trace) []Series {
+	var out []Series
 	for j, o := range m.Outputs {
-		r := OutputResult{Name: o.Name, Unit: o.Unit}
-		r.RMSE, r.EV = rmseEV(ref.Out[j][1:], sur.Out[j][1:])
-		outs = append(outs, r)
+		out = append(out, Series{Name: o.Name, Unit: o.Unit, Ref: ref.Out[j][1:], Sur: sur.Out[j][1:]})
 	}
 	dt := ref.SampleDT
 	if vr, err := optical.VoltageImaging(ref.V, dt, 15); err == nil {
 		vs, _ := optical.VoltageImaging(sur.V, dt, 15)
-		r := OutputResult{Name: "vimg", Unit: "mV"}
-		r.RMSE, r.EV = rmseEV(vr, vs)
-		opt = append(opt, r)
+		out = append(out, Series{Name: "vimg", Unit: "mV", Optical: true, Ref: vr, Sur: vs})
 	}
 	site := biophys.Probe{Name: "cai", At: *c.SpikeSite}
 	for j, o := range m.Outputs {
@@ -140,17 +161,15 @@ func compareOutputs(m *surrogate.Model, c *biophys.Cell, ref, sur Trace) (outs, 
 		fr, err1 := optical.GCaMP6f.Fluorescence(ref.Out[j], dt, optical.Noise{})
 		fs, err2 := optical.GCaMP6f.Fluorescence(caSur, dt, optical.Noise{})
 		if err1 == nil && err2 == nil {
-			r := OutputResult{Name: "gcamp", Unit: "dF/F"}
-			r.RMSE, r.EV = rmseEV(fr, fs)
-			opt = append(opt, r)
+			out = append(out, Series{Name: "gcamp", Unit: "dF/F", Optical: true, Ref: fr, Sur: fs})
 		}
 	}
-	return outs, opt
+	return out
 }
 
-// rmseEV is the RMSE of sur against ref and the variance of ref it explains
-// (1 − var(sur − ref)/var(ref); NaN for a constant ref).
-func rmseEV(ref, sur []float64) (rmse, ev float64) {
+// RMSEEV is the RMSE of sur against ref and the variance of ref it
+// explains (1 − var(sur − ref)/var(ref); NaN for a constant ref).
+func RMSEEV(ref, sur []float64) (rmse, ev float64) {
 	n := float64(len(ref))
 	if n == 0 {
 		return math.NaN(), math.NaN()

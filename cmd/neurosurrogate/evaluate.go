@@ -61,6 +61,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	var wallRef, wallSur float64
 	var seen string // what the floor did to the input (the same for every file)
 	var fileRMSE, floorRMSE []float64
+	var pooled []infer.Series // the outputs over every file
 	fmt.Fprintf(stdout, "%-24s %6s %6s %7s %7s %7s %7s %7s %8s %8s\n", "events", "ref Hz", "sur Hz", "F1 2ms", "F1 5ms", "F1 10ms", "RMSE", "EV", "floor F1", "floor RMSE")
 	for i, f := range files {
 		res, err := infer.RolloutCell(m, cell, inputs[i], *tstop, *dt)
@@ -70,6 +71,13 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		r := pool.Add(res.Ref.V, res.Sur.V, m.Arch.SampleDT, res.Ref.Spikes, res.Sur.Spikes, res.TstopMS)
 		floor.Add(res.Ref.V, res.Binned.V, m.Arch.SampleDT, res.Ref.Spikes, res.Binned.Spikes, res.TstopMS)
 		seen = res.FloorWhat
+		for j, sr := range infer.OutputSeries(m, cell, res.Ref, res.Sur) {
+			if j == len(pooled) {
+				pooled = append(pooled, infer.Series{Name: sr.Name, Unit: sr.Unit, Optical: sr.Optical})
+			}
+			pooled[j].Ref = append(pooled[j].Ref, sr.Ref...)
+			pooled[j].Sur = append(pooled[j].Sur, sr.Sur...)
+		}
 		fileRMSE = append(fileRMSE, r.RMSESubMV)
 		floorRMSE = append(floorRMSE, res.Floor.RMSESubMV)
 		wallRef += res.WallRef.Seconds()
@@ -85,18 +93,35 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	sf, sfl := spreadOf(fileRMSE), spreadOf(floorRMSE)
 	fmt.Fprintf(stdout, "subthreshold RMSE per file: median %.3f, mean %.3f, worst %.3f mV (binning floor: median %.3f, mean %.3f, worst %.3f mV)\n",
 		sf.Median, sf.Mean, sf.Max, sfl.Median, sfl.Mean, sfl.Max)
+	var outs, opt map[string]infer.OutputResult
+	if len(m.Outputs) > 0 {
+		outs, opt = map[string]infer.OutputResult{}, map[string]infer.OutputResult{}
+		for _, sr := range pooled {
+			r := infer.OutputResult{Name: sr.Name, Unit: sr.Unit}
+			r.RMSE, r.EV = infer.RMSEEV(sr.Ref, sr.Sur)
+			kind := "output"
+			if sr.Optical {
+				kind, opt[sr.Name] = "optical", finiteOutput(r)
+			} else {
+				outs[sr.Name] = finiteOutput(r)
+			}
+			fmt.Fprintf(stdout, "pooled %s %s: RMSE %.4g %s, explained variance %.3f\n", kind, sr.Name, r.RMSE, r.Unit, r.EV)
+		}
+	}
 	fmt.Fprintf(stdout, "wall: reference %.2f s, surrogate %.2f s\n", wallRef, wallSur)
 	if *asJSON {
 		if err := printJSON(stdout, struct {
 			metrics.Report
-			Files      int            `json:"files"`
-			Floor      metrics.Report `json:"binning_floor"`
-			FloorInput string         `json:"binning_floor_input"`
-			PerFile    spread         `json:"rmse_sub_mV_per_file"`
-			FloorFile  spread         `json:"binning_floor_rmse_sub_mV_per_file"`
-			WallRefS   float64        `json:"wall_ref_s"`
-			WallSurS   float64        `json:"wall_sur_s"`
-		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur}); err != nil {
+			Files      int                           `json:"files"`
+			Floor      metrics.Report                `json:"binning_floor"`
+			FloorInput string                        `json:"binning_floor_input"`
+			PerFile    spread                        `json:"rmse_sub_mV_per_file"`
+			FloorFile  spread                        `json:"binning_floor_rmse_sub_mV_per_file"`
+			WallRefS   float64                       `json:"wall_ref_s"`
+			WallSurS   float64                       `json:"wall_sur_s"`
+			Outputs    map[string]infer.OutputResult `json:"outputs,omitempty"`
+			Optical    map[string]infer.OutputResult `json:"optical,omitempty"`
+		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur, outs, opt}); err != nil {
 			return err
 		}
 	}
