@@ -9,5 +9,5 @@ import (
 // The shipped models, by the names every command accepts.
 func ExampleNames() {
 	fmt.Println(artifacts.Names("models", ".safetensors"))
-	// Output: [ballstick hay-l5pc hh]
+	// Output: [ballstick hay-l5pc hay-l5pc-multi hh]
 }

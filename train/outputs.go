@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -160,6 +161,10 @@ func FitOutputs(dataDir, modelPath string, names []string, maxTraces int) ([]Out
 	if err := ch.SolveTo(&w, rhs); err != nil {
 		return nil, fmt.Errorf("outputs: %v", err)
 	}
+	st := ds.Meta().Settings
+	prov, _ := json.Marshal(map[string]any{"traces": nt, "dataset_seed": st.Seed, "duration_ms": st.DurationMS, "sample_dt_ms": st.SampleDtMS,
+		"records": names, "ridge": lambda, "method": "least squares on the free-running model's last LSTM state"})
+	m.Info["outputs_fit"] = string(prov)
 	m.Outputs = nil
 	for o, n := range names {
 		out := surrogate.Output{Name: n, Unit: units[o], Mean: mean[o], Scale: sd[o], W: make([]float32, H), B: float32(w.At(H, o))}
