@@ -63,12 +63,53 @@ func WriteRolloutPNG(path string, r *CellResult, title string) error {
 		p.Legend.Add([]string{"reference (spikes: upper row 1)", "surrogate (spikes: upper row 2)"}[i], ln)
 	}
 	p.Legend.Top = true
-	return atomicfile.Write(path, func(w io.Writer) error {
-		wt, err := p.WriterTo(14*vg.Inch, 5*vg.Inch, "png")
-		if err != nil {
+	if len(r.Series) == 0 {
+		return atomicfile.Write(path, func(w io.Writer) error {
+			wt, err := p.WriterTo(14*vg.Inch, 5*vg.Inch, "png")
+			if err != nil {
+				return err
+			}
+			_, err = wt.WriteTo(w)
 			return err
+		})
+	}
+	// A panel per output and optical readout under the Vm.
+	plots := [][]*plot.Plot{{p}}
+	for _, sr := range r.Series {
+		q := plot.New()
+		q.Title.Text = fmt.Sprintf("%s (%s)", sr.Name, sr.Unit)
+		q.X.Label.Text = "time (ms)"
+		q.X.Min, q.X.Max = 0, float64(len(r.Ref.V)-1)*r.Ref.SampleDT
+		off := 0 // outputs start at sample 1, optical readouts at 0
+		if !sr.Optical {
+			off = 1
 		}
-		_, err = wt.WriteTo(w)
+		for i, ys := range [][]float64{sr.Ref, sr.Sur} {
+			xy := make(plotter.XYs, len(ys))
+			for k, y := range ys {
+				xy[k] = plotter.XY{X: float64(k+off) * r.Ref.SampleDT, Y: y}
+			}
+			ln, err := plotter.NewLine(xy)
+			if err != nil {
+				return err
+			}
+			ln.LineStyle.Color = []color.Color{refColor, surColor}[i]
+			ln.LineStyle.Width = vg.Points(0.6)
+			q.Add(ln)
+		}
+		plots = append(plots, []*plot.Plot{q})
+	}
+	p.X.Min, p.X.Max = 0, float64(len(r.Ref.V)-1)*r.Ref.SampleDT
+	w, h := 14*vg.Inch, vg.Length(3+2*len(r.Series))*vg.Inch
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Points(6), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
+	canvases := plot.Align(plots, tiles, dc)
+	for i, row := range plots {
+		row[0].Draw(canvases[i][0])
+	}
+	return atomicfile.Write(path, func(wr io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(wr)
 		return err
 	})
 }

@@ -105,6 +105,8 @@ type CellResult struct {
 	// and GCaMP6f fluorescence (gcamp) when an output is the spike site's
 	// calcium.
 	Outputs, Optical []OutputResult
+	// Series are the outputs and optical readouts themselves.
+	Series []Series
 	// Floor compares the reference with itself run on the input as the
 	// model sees it (FloorInput): what any surrogate that sees the input
 	// that way could reach at best; Binned is that run and FloorWhat says
@@ -114,12 +116,9 @@ type CellResult struct {
 	FloorWhat string
 }
 
-// compareOutputs compares each output over samples 1..n (sample 0 is the
-// state both start from), and the optical readouts: voltage imaging of the
-// spike-site Vm, and GCaMP6f of the spike site's calcium when it is an
-// output.
-func compareOutputs(m *surrogate.Model, c *biophys.Cell, ref, sur Trace) (outs, opt []OutputResult) {
-	for _, sr := range OutputSeries(m, c, ref, sur) {
+// compareOutputs measures each output and optical readout of series.
+func compareOutputs(series []Series) (outs, opt []OutputResult) {
+	for _, sr := range series {
 		r := OutputResult{Name: sr.Name, Unit: sr.Unit}
 		r.RMSE, r.EV = RMSEEV(sr.Ref, sr.Sur)
 		if sr.Optical {
@@ -386,7 +385,10 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 	res := &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps, Binned: binned, FloorWhat: what,
 		Report: metrics.Compare(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop),
 		Floor:  metrics.Compare(ref.V, binned.V, m.Arch.SampleDT, ref.Spikes, binned.Spikes, tstop)}
-	res.Outputs, res.Optical = compareOutputs(m, c, ref, sur)
+	if len(m.Outputs) > 0 {
+		res.Series = OutputSeries(m, c, ref, sur)
+		res.Outputs, res.Optical = compareOutputs(res.Series)
+	}
 	if tstop >= 20000 {
 		ds := metrics.MeasureDrift(sur.V, m.Arch.SampleDT, sur.Spikes, 10000)
 		dr := metrics.MeasureDrift(ref.V, m.Arch.SampleDT, ref.Spikes, 10000)

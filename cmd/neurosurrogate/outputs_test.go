@@ -40,6 +40,12 @@ func TestOutputsCommands(t *testing.T) {
 	if !strings.Contains(stdout, "output ina@soma(0.5): RMSE") || !strings.Contains(stdout, "optical vimg") {
 		t.Errorf("rollout text lacks the outputs: %s", stdout)
 	}
+	// --plot adds a panel per output and optical readout under the Vm.
+	png := filepath.Join(dir, "r.png")
+	if code, _, errs := runT(t, "rollout", "--model", model, "--cell", "hh", "--events", "../../infer/testdata/eval/hh/ev0.csv.gz", "--tstop", "100", "--plot", png); code != 0 {
+		t.Fatalf("rollout --plot: %s", errs)
+	}
+	decodePNG(t, png, 1344, 96*(3+2*3)) // Vm and 3 panels: ina, ik, voltage imaging
 	m = lastJSON(t, stdout)
 	outs, _ := m["outputs"].(map[string]any)
 	ina, _ := outs["ina@soma(0.5)"].(map[string]any)
