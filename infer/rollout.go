@@ -107,6 +107,9 @@ type CellResult struct {
 	Outputs, Optical []OutputResult
 	// Series are the outputs and optical readouts themselves.
 	Series []Series
+	// Shape compares the action potentials at matched spikes: in the
+	// model's Vm, or in its Vm readout at the spike site when it has one.
+	Shape SpikeShape
 	// Floor compares the reference with itself run on the input as the
 	// model sees it (FloorInput): what any surrogate that sees the input
 	// that way could reach at best; Binned is that run and FloorWhat says
@@ -389,6 +392,15 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 		res.Series = OutputSeries(m, c, ref, sur)
 		res.Outputs, res.Optical = compareOutputs(res.Series)
 	}
+	vs, name := sur.V, "vm"
+	site := biophys.Probe{Name: "v", At: *c.SpikeSite}
+	for j, o := range m.Outputs {
+		if pr, err := biophys.ParseProbe(o.Name); err == nil && pr.String() == site.String() {
+			vs = append([]float64{ref.V[0]}, sur.Out[j][1:]...)
+			name = o.Name
+		}
+	}
+	res.Shape = CompareSpikeShapes(ref.V, vs, m.Arch.SampleDT, ref.Spikes, sur.Spikes, name)
 	if tstop >= 20000 {
 		ds := metrics.MeasureDrift(sur.V, m.Arch.SampleDT, sur.Spikes, 10000)
 		dr := metrics.MeasureDrift(ref.V, m.Arch.SampleDT, ref.Spikes, 10000)

@@ -61,7 +61,9 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	var wallRef, wallSur float64
 	var seen string // what the floor did to the input (the same for every file)
 	var fileRMSE, floorRMSE []float64
-	var pooled []infer.Series // the outputs over every file
+	var pooled []infer.Series  // the outputs over every file
+	var shape infer.SpikeShape // summed over files, weighted by matched spikes
+	shapeW := 0.0
 	fmt.Fprintf(stdout, "%-24s %6s %6s %7s %7s %7s %7s %7s %8s %8s\n", "events", "ref Hz", "sur Hz", "F1 2ms", "F1 5ms", "F1 10ms", "RMSE", "EV", "floor F1", "floor RMSE")
 	for i, f := range files {
 		res, err := infer.RolloutCell(m, cell, inputs[i], *tstop, *dt)
@@ -78,6 +80,16 @@ func runEvaluate(args []string, stdout io.Writer) error {
 			pooled[j].Ref = append(pooled[j].Ref, sr.Ref...)
 			pooled[j].Sur = append(pooled[j].Sur, sr.Sur...)
 		}
+		if sh := res.Shape; sh.Matched > 0 && !math.IsNaN(sh.HalfWidthErrMS) {
+			w := float64(sh.Matched)
+			shape.Trace, shape.Matched, shapeW = sh.Trace, shape.Matched+sh.Matched, shapeW+w
+			shape.PeakRefMV += w * sh.PeakRefMV
+			shape.PeakSurMV += w * sh.PeakSurMV
+			shape.PeakErrMV += w * sh.PeakErrMV
+			shape.HalfWidthRefMS += w * sh.HalfWidthRefMS
+			shape.HalfWidthSurMS += w * sh.HalfWidthSurMS
+			shape.HalfWidthErrMS += w * sh.HalfWidthErrMS
+		}
 		fileRMSE = append(fileRMSE, r.RMSESubMV)
 		floorRMSE = append(floorRMSE, res.Floor.RMSESubMV)
 		wallRef += res.WallRef.Seconds()
@@ -93,6 +105,12 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	sf, sfl := spreadOf(fileRMSE), spreadOf(floorRMSE)
 	fmt.Fprintf(stdout, "subthreshold RMSE per file: median %.3f, mean %.3f, worst %.3f mV (binning floor: median %.3f, mean %.3f, worst %.3f mV)\n",
 		sf.Median, sf.Mean, sf.Max, sfl.Median, sfl.Mean, sfl.Max)
+	for _, x := range []*float64{&shape.PeakRefMV, &shape.PeakSurMV, &shape.PeakErrMV, &shape.HalfWidthRefMS, &shape.HalfWidthSurMS, &shape.HalfWidthErrMS} {
+		*x /= shapeW // NaN without a matched spike
+	}
+	shape.MatchWindowMS = 2
+	fmt.Fprintf(stdout, "spike shape (%s) on %d matched spikes: peak %.1f vs %.1f mV (mean error %.1f mV), half-width %.2f vs %.2f ms (mean error %.2f ms)\n",
+		shape.Trace, shape.Matched, shape.PeakSurMV, shape.PeakRefMV, shape.PeakErrMV, shape.HalfWidthSurMS, shape.HalfWidthRefMS, shape.HalfWidthErrMS)
 	var outs, opt map[string]infer.OutputResult
 	if len(m.Outputs) > 0 {
 		outs, opt = map[string]infer.OutputResult{}, map[string]infer.OutputResult{}
@@ -121,7 +139,8 @@ func runEvaluate(args []string, stdout io.Writer) error {
 			WallSurS   float64                       `json:"wall_sur_s"`
 			Outputs    map[string]infer.OutputResult `json:"outputs,omitempty"`
 			Optical    map[string]infer.OutputResult `json:"optical,omitempty"`
-		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur, outs, opt}); err != nil {
+			SpikeShape infer.SpikeShape              `json:"spike_shape"`
+		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur, outs, opt, finiteShape(shape)}); err != nil {
 			return err
 		}
 	}

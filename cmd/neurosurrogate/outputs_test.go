@@ -55,6 +55,12 @@ func TestOutputsCommands(t *testing.T) {
 	if opt, _ := m["optical"].(map[string]any); opt["vimg"] == nil {
 		t.Errorf("rollout JSON optical: %v", m["optical"])
 	}
+	// The hh surrogate's own Vm has action potentials of the reference's
+	// shape (measured on this file: peak within 2.7 mV, half-width 0.05 ms).
+	sh, _ := m["spike_shape"].(map[string]any)
+	if n, _ := sh["matched"].(float64); n < 10 || sh["trace"] != "vm" || sh["peak_err_mV"].(float64) > 5 || sh["halfwidth_err_ms"].(float64) > 0.2 {
+		t.Errorf("rollout JSON spike_shape: %v", sh)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string

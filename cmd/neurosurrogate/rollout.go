@@ -43,6 +43,9 @@ type rolloutJSON struct {
 	// -> {rmse, ev, unit}; absent for a model without outputs.
 	Outputs map[string]infer.OutputResult `json:"outputs,omitempty"`
 	Optical map[string]infer.OutputResult `json:"optical,omitempty"`
+	// SpikeShape compares the action potentials at matched spikes (-1 for
+	// undefined figures).
+	SpikeShape infer.SpikeShape `json:"spike_shape"`
 }
 
 func runRollout(args []string, stdout io.Writer) error {
@@ -105,6 +108,9 @@ func runRollout(args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "  optical %s: RMSE %.4g %s, explained variance %.3f\n", o.Name, o.RMSE, o.Unit, o.EV)
 		}
 	}
+	sh := res.Shape
+	fmt.Fprintf(stdout, "  spike shape (%s) on %d matched spikes: peak %.1f vs %.1f mV (mean error %.1f mV), half-width %.2f vs %.2f ms (mean error %.2f ms)\n",
+		sh.Trace, sh.Matched, sh.PeakSurMV, sh.PeakRefMV, sh.PeakErrMV, sh.HalfWidthSurMS, sh.HalfWidthRefMS, sh.HalfWidthErrMS)
 	fmt.Fprintf(stdout, "  wall: reference %.3f s, surrogate %.3f s\n", res.WallRef.Seconds(), res.WallSur.Seconds())
 	if d := res.DriftSur; d != nil {
 		fmt.Fprintf(stdout, "  drift (first vs last %.0f s): surrogate rate %.2f -> %.2f Hz, mean Vm %.2f -> %.2f mV; reference %.2f -> %.2f Hz, %.2f -> %.2f mV\n",
@@ -124,6 +130,7 @@ func runRollout(args []string, stdout io.Writer) error {
 		if res.WallSur > 0 {
 			out.SpeedupX = res.WallRef.Seconds() / res.WallSur.Seconds()
 		}
+		out.SpikeShape = finiteShape(res.Shape)
 		if len(res.Outputs) > 0 {
 			out.Outputs, out.Optical = map[string]infer.OutputResult{}, map[string]infer.OutputResult{}
 			for _, o := range res.Outputs {
@@ -150,6 +157,16 @@ func finiteOutput(o infer.OutputResult) infer.OutputResult {
 		o.RMSE = -1
 	}
 	return o
+}
+
+// finiteShape writes the undefined figures (no matched spike) as -1.
+func finiteShape(s infer.SpikeShape) infer.SpikeShape {
+	for _, x := range []*float64{&s.PeakRefMV, &s.PeakSurMV, &s.PeakErrMV, &s.HalfWidthRefMS, &s.HalfWidthSurMS, &s.HalfWidthErrMS} {
+		if math.IsNaN(*x) {
+			*x = -1
+		}
+	}
+	return s
 }
 
 func nonNil(x []float64) []float64 {
