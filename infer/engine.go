@@ -47,6 +47,10 @@ type RunResult struct {
 	// (background and recurrent), by time; the warm-up's are negative.
 	Inputs map[int][]biophys.Event
 	V      map[int][]float32 // recorded Vm traces, one sample per step from time 0
+	// Out holds, for each cell of RecordV whose model has outputs
+	// (surrogate.Model.Outputs), each output's trace, sampled as V (the
+	// sample at time 0 is NaN: no prediction yet).
+	Out map[int][][]float32
 }
 
 // SimulatedMS is the simulated time per cell, warm-up included.
@@ -234,6 +238,17 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		if warm == 0 {
 			res.V[c] = []float32{float32(p.Cell.VInit())}
 		}
+		if no := len(p.Model.Outputs); no > 0 {
+			if res.Out == nil {
+				res.Out = map[int][][]float32{}
+			}
+			res.Out[c] = make([][]float32, no)
+			if warm == 0 {
+				for j := range res.Out[c] {
+					res.Out[c][j] = []float32{float32(math.NaN())}
+				}
+			}
+		}
 	}
 	popOf := make([]uint16, b.Cells)
 	for pi, p := range b.Pops {
@@ -330,6 +345,9 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			for _, ch := range pe.chunks {
 				if local >= ch.lo && local < ch.hi {
 					res.V[c] = append(res.V[c], ch.s.V[local-ch.lo])
+					for j := range res.Out[c] {
+						res.Out[c][j] = append(res.Out[c][j], float32(ch.s.Output(pe.p.Model, local-ch.lo, j)))
+					}
 				}
 			}
 		}

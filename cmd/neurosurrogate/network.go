@@ -37,6 +37,8 @@ func runNetwork(args []string, stdout io.Writer) error {
 	workers := fs.Int("workers", 0, "worker threads (0: one per core)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object on the last line")
 	raster := fs.String("raster", "", "write a PNG spike raster with population rates")
+	traces := fs.String("traces", "", "write the Vm and model outputs of --trace-cells sampled cells to this Arrow file (one row per cell)")
+	traceCells := fs.Int("trace-cells", 8, "cells whose traces --traces keeps (evenly spread over the network)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -52,6 +54,12 @@ func runNetwork(args []string, stdout io.Writer) error {
 		return err
 	}
 	if err := checkWorkers(*workers); err != nil {
+		return err
+	}
+	if *traceCells < 1 {
+		return usagef("--trace-cells %d: want at least 1", *traceCells)
+	}
+	if err := checkWritable("traces", *traces); err != nil {
 		return err
 	}
 	if err := checkWritable("raster", *raster); err != nil {
@@ -90,7 +98,7 @@ func runNetwork(args []string, stdout io.Writer) error {
 		ins = append(ins, pathArg{fmt.Sprintf("populations[%d].cell", i), artifactFile(p.Cell, base, "cells", ".json")},
 			pathArg{fmt.Sprintf("populations[%d].model", i), artifactFile(p.Model, base, "models", ".safetensors")})
 	}
-	if err := checkOverwrite([]pathArg{{"--raster", *raster}}, ins); err != nil {
+	if err := checkOverwrite([]pathArg{{"--raster", *raster}, {"--traces", *traces}}, ins); err != nil {
 		return err
 	}
 	b, err := infer.Build(net, artifacts.Resolver{})
@@ -138,13 +146,26 @@ func runNetwork(args []string, stdout io.Writer) error {
 			sample = append(sample, int((int64(i)*int64(b.Cells)+int64(b.Cells)/2)/int64(k)))
 		}
 	}
+	var traced []int
+	if *traces != "" {
+		k := min(*traceCells, b.Cells)
+		for i := 0; i < k; i++ {
+			traced = append(traced, int((int64(i)*int64(b.Cells)+int64(b.Cells)/2)/int64(k)))
+		}
+	}
 	steps := int(math.Round(*tstop/b.SampleDT)) + int(math.Round(net.WarmupMS/b.SampleDT))
 	bar := progress.New("surrogate network", int64(steps), "steps")
-	run, err := infer.RunSurrogate(b, *tstop, infer.EngineOptions{Workers: *workers, WarmupMS: net.WarmupMS, Record: sample, ProgressEvery: max(1, steps/100),
+	run, err := infer.RunSurrogate(b, *tstop, infer.EngineOptions{Workers: *workers, WarmupMS: net.WarmupMS, Record: sample, RecordV: traced, ProgressEvery: max(1, steps/100),
 		Progress: func(k, n, spikes int) { bar.Set(int64(k), fmt.Sprintf("%d spikes", spikes)) }})
 	bar.Done()
 	if err != nil {
 		return err
+	}
+	if *traces != "" {
+		if err := infer.WriteNetworkTraces(*traces, b, run); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "traces of %d cells: %s\n", len(traced), *traces)
 	}
 	var replay *infer.ReplayResult
 	var full *infer.RunResult

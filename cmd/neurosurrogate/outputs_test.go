@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
 )
 
 // TestOutputsCommands: generate --record, train --fit-outputs onto the
@@ -73,5 +76,50 @@ func TestOutputsCommands(t *testing.T) {
 		if code, _, errs := runT(t, args...); code == 0 || !strings.Contains(errs, tc.want) {
 			t.Errorf("%v: exit %d, %q; want an error with %q", tc.args, code, errs, tc.want)
 		}
+	}
+}
+
+// TestNetworkTraces: network --traces keeps the Vm and the model outputs
+// of a sample of cells in an Arrow file, one row per cell.
+func TestNetworkTraces(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tr.arrow")
+	code, _, errs := runT(t, "network", "--network", "rett-stp", "--model", "hay-l5pc-multi", "--tstop", "50", "--warmup", "20",
+		"--reference", "none", "--traces", path, "--trace-cells", "3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ipc.NewFileReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rec, err := r.Record(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rec.Schema()
+	if rec.NumRows() != 3 || s.NumFields() != 4+8 || s.Field(3).Name != "v" || s.Field(4).Name != "v@soma[0](0.5)" {
+		t.Fatalf("%d rows, fields %v", rec.NumRows(), s)
+	}
+	if u, _ := s.Field(8).Metadata.GetValue("unit"); s.Field(8).Name != "cai@soma[0](0.5)" || u != "mM" {
+		t.Errorf("field 8 %q unit %q", s.Field(8).Name, u)
+	}
+	ca := rec.Column(8).(*array.FixedSizeList).ListValues().(*array.Float32).Float32Values()
+	v := rec.Column(3).(*array.FixedSizeList).ListValues().(*array.Float32).Float32Values()
+	if len(v) != 3*101 || len(ca) != len(v) {
+		t.Fatalf("%d Vm and %d calcium samples, want 3 x 101 (50 ms at 0.5 ms, from the end of the warm-up)", len(v), len(ca))
+	}
+	for k, x := range ca {
+		if !(x > 0 && x < 0.01) || !(v[k] > -120 && v[k] < 60) {
+			t.Fatalf("sample %d: Vm %v mV, cai %v mM", k, v[k], x)
+		}
+	}
+	if code, _, errs := runT(t, "network", "--network", "rett-stp", "--tstop", "10", "--reference", "none", "--traces", path, "--trace-cells", "0"); code != 2 || !strings.Contains(errs, "--trace-cells") {
+		t.Errorf("--trace-cells 0: exit %d, %q", code, errs)
 	}
 }

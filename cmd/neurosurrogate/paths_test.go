@@ -74,6 +74,8 @@ func TestOutputOverwritesInput(t *testing.T) {
 		{"network raster = a population's cell", []string{"network", "--network", net, "--reference", "none", "--raster", "OUT"}, cell, []string{"--raster", "populations[0].cell"}},
 		{"network raster = a population's model", []string{"network", "--network", net, "--reference", "none", "--raster", "OUT"}, model, []string{"--raster", "populations[0].model"}},
 		{"network raster = --model", []string{"network", "--network", "hh-ei", "--model", model, "--reference", "none", "--raster", "OUT"}, model, []string{"--raster", "--model"}},
+		{"network traces = network", []string{"network", "--network", net, "--reference", "none", "--traces", "OUT"}, net, []string{"--traces", "--network"}},
+		{"network traces = a population's model", []string{"network", "--network", net, "--reference", "none", "--traces", "OUT"}, model, []string{"--traces", "populations[0].model"}},
 		{"sweep out = network", []string{"sweep", "--network", net, "--axis", "seed=1,2", "--out", "OUT"}, net, []string{"--out", "--network"}},
 		{"sweep plan.json = network", []string{"sweep", "--network", sweepNet, "--axis", "seed=1,2", "--out", filepath.Dir(sweepNet)}, sweepNet, []string{"plan.json", "--network"}},
 		{"sweep heat map = a population's model", []string{"sweep", "--network", hmNet, "--axis", "seed=1,2", "--out", filepath.Dir(rateModel)}, rateModel, []string{"rate_hz.A.png", "populations[0].model"}},
