@@ -473,13 +473,18 @@ func (c *compiler) ifStmt(s *If) {
 	c.block(s.Else)
 	c.mask = parent
 	c.ops = outer
+	hasElse := len(elseOps) > 0
+	var uniform uniformMasks
 	c.emit(func() {
 		var anyYes, anyNo bool
-		if guard != nil {
+		switch {
+		case guard != nil:
 			anyYes, anyNo = guard.run()
-		} else {
+		case parent == nil:
+			anyYes, anyNo = uniform.set(cv, yes, no, hasElse)
+		default:
 			for k, x := range cv {
-				p := parent == nil || parent[k]
+				p := parent[k]
 				y, n := p && x != 0, p && x == 0
 				yes[k], no[k] = y, n
 				anyYes = anyYes || y
@@ -497,6 +502,48 @@ func (c *compiler) ifStmt(s *If) {
 			}
 		}
 	})
+}
+
+// uniformMasks sets an unnested if's masks from its condition's values,
+// counting first: when every instance goes the same way (a floor on a
+// time constant that seldom bites, a series expansion near a
+// singularity), the masks are written only when they change.
+type uniformMasks struct {
+	state int // 0: unknown, 1: all yes, 2: all no (as the masks hold them)
+}
+
+func (u *uniformMasks) set(cv []float64, yes, no []bool, hasElse bool) (anyYes, anyNo bool) {
+	nYes := 0
+	for _, x := range cv {
+		if x != 0 {
+			nYes++
+		}
+	}
+	switch {
+	case nYes == 0:
+		if hasElse && u.state != 2 {
+			clear(yes)
+			for k := range no {
+				no[k] = true
+			}
+			u.state = 2
+		}
+		return false, len(cv) > 0
+	case nYes == len(cv):
+		if u.state != 1 {
+			for k := range yes {
+				yes[k] = true
+			}
+			clear(no)
+			u.state = 1
+		}
+		return true, false
+	}
+	for k, x := range cv {
+		yes[k], no[k] = x != 0, x == 0
+	}
+	u.state = 0
+	return true, true
 }
 
 // guardMask sets an if's masks straight from a comparison of an array
