@@ -234,6 +234,14 @@ func (p *nmodlPoint) State(c *Ctx) {
 
 func (p *nmodlPoint) Receive(i int, w float64) { p.in.Receive(i, w) }
 
+// ReceiveAt delivers an event at its time, which NET_RECEIVE sees as t.
+func (p *nmodlPoint) ReceiveAt(i int, w, tMS float64) { p.in.ReceiveAt(i, w, tMS) }
+
+// receiverAt is a point kernel that wants each event's time.
+type receiverAt interface {
+	ReceiveAt(i int, w, tMS float64)
+}
+
 // setGeometry gives the instances that declare diam or area (ASSIGNED)
 // their segment's values, as NEURON does.
 func setGeometry(in *nmodl.Instance, area, diam []float64) {
@@ -363,7 +371,7 @@ func (p *nmodlKernel) gather(c *Ctx, readI, init bool) {
 				bi.co[k] = ion.Co[nd]
 			}
 		}
-		if readI && bi.use.ReadI && ion.I != nil && need[3] {
+		if bi.use.ReadI && ion.I != nil && (init || need[3]) { // the sum so far, as NEURON's nrn_cur reads it
 			for k, nd := range p.node {
 				bi.i[k] = ion.I[nd]
 			}

@@ -1,6 +1,9 @@
 package nmodl
 
-import "maps"
+import (
+	"maps"
+	"math"
+)
 
 // Instance is n instances of a mechanism compiled into array operations:
 // every statement runs over all instances at once (a conditional as a
@@ -25,6 +28,7 @@ type Instance struct {
 	vsave    []float64
 
 	receive func(w float64, k int)
+	eventT  float64 // the event being received (NaN: none given)
 	// reads[phase] are the per-instance variables the phase reads.
 	reads [3]map[string]bool
 }
@@ -190,10 +194,18 @@ func (in *Instance) State() {
 	}
 }
 
-// Receive runs NET_RECEIVE for instance k with weight w.
+// Receive runs NET_RECEIVE for instance k with weight w (t is the step's).
 func (in *Instance) Receive(k int, w float64) {
+	in.ReceiveAt(k, w, math.NaN())
+}
+
+// ReceiveAt runs NET_RECEIVE for instance k with weight w at event time
+// tMS, which the block sees as t (NEURON's NetCon delivery sets t).
+func (in *Instance) ReceiveAt(k int, w, tMS float64) {
 	if in.receive != nil {
+		in.eventT = tMS
 		in.receive(w, k)
+		in.eventT = math.NaN()
 	}
 }
 
@@ -221,6 +233,8 @@ type compiler struct {
 	// reads collects the per-instance variables the entry being compiled
 	// reads or writes (so that callers gather only those).
 	reads map[string]bool
+	// writes collects the per-instance variables assigned (a TABLE's build).
+	writes map[string]bool
 	// tableArg, when compiling a TABLE's function over its grid, is the
 	// one per-instance name the body may read (its argument).
 	forTable string
@@ -370,6 +384,9 @@ func (c *compiler) target(name string, line int) []float64 {
 		if c.reads != nil {
 			c.reads[name] = true // a masked write keeps the other values: they are needed too
 		}
+		if c.writes != nil {
+			c.writes[name] = true
+		}
 		return a
 	}
 	if c.forTable != "" && c.m.HasVar(name) {
@@ -401,9 +418,7 @@ func (c *compiler) store(dst []float64, v val) {
 	mask := c.mask
 	switch {
 	case v.isVec() && len(dst) > 0 && &v.vec[0] == &dst[0]:
-		if mask != nil {
-			panic("nmodl: masked store in place")
-		}
+		// x = x: nothing to do, masked or not
 	case v.isVec():
 		src := v.vec
 		if mask == nil {

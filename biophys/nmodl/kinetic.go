@@ -52,6 +52,9 @@ func (c *compiler) kineticBlock(fn *Func) *scheme {
 		}
 		index[name] = len(sc.states)
 		sc.states = append(sc.states, c.in.vars[name])
+		if c.reads != nil {
+			c.reads[name] = true // a concentration STATE is the ion's: gather and write it back
+		}
 		return index[name]
 	}
 	terms := func(ts []Term, line int) []rterm {
@@ -69,9 +72,11 @@ func (c *compiler) kineticBlock(fn *Func) *scheme {
 		}
 		dst := make([]float64, c.n)
 		mark := c.sp
+		clear(c.cse) // each rate is a statement of its own
 		v := c.expr(e, dst)
 		c.store(dst, v)
 		c.sp = mark
+		clear(c.cse)
 		return dst
 	}
 	c.scopes = append(c.scopes, map[string]val{})
@@ -293,13 +298,18 @@ func (c *compiler) linearBlock(fn *Func) *linearSystem {
 	}
 	for _, name := range names {
 		ls.states = append(ls.states, c.in.vars[name])
+		if c.reads != nil {
+			c.reads[name] = true
+		}
 	}
 	coef := func(e Expr, line int) []float64 {
 		dst := make([]float64, c.n)
 		mark := c.sp
+		clear(c.cse)
 		v := c.expr(simplify(e), dst)
 		c.store(dst, v)
 		c.sp = mark
+		clear(c.cse)
 		return dst
 	}
 	for _, eq := range eqs {

@@ -283,15 +283,22 @@ func powAll(dst, x []float64, y float64) {
 		}
 		return
 	}
+	// The lanes exp(y log x) does not serve, noted before dst (which may
+	// be x) is overwritten.
+	var odd []int
+	var oddX []float64
+	for k, v := range x {
+		if !(v > 0) || math.IsInf(v, 1) {
+			odd, oddX = append(odd, k), append(oddX, v)
+		}
+	}
 	fastlog.LogAll(dst, x)
 	for k := range dst {
 		dst[k] *= y
 	}
 	fastexp.ExpAll(dst, dst)
-	for k, v := range x {
-		if !(v > 0) || math.IsInf(v, 1) {
-			dst[k] = math.Pow(v, y)
-		}
+	for i, k := range odd {
+		dst[k] = math.Pow(oddX[i], y)
 	}
 }
 

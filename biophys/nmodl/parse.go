@@ -37,10 +37,24 @@ func Parse(file, src string) (*File, error) {
 }
 
 type parser struct {
-	file string
-	toks []token
-	pos  int
+	file  string
+	toks  []token
+	pos   int
+	depth int // nesting of blocks and parentheses
 }
+
+// maxDepth bounds nesting, so that a pathological file is an error, not
+// a stack overflow.
+const maxDepth = 200
+
+func (p *parser) enter() {
+	p.depth++
+	if p.depth > maxDepth {
+		p.fail("nesting deeper than %d levels", maxDepth)
+	}
+}
+
+func (p *parser) leave() { p.depth-- }
 
 // bail is what a parse error panics with; parseFile recovers it.
 type bail struct{ err error }
@@ -411,6 +425,8 @@ func (p *parser) block() []Stmt {
 // stmts reads statements up to the closing brace; fn (if not nil) takes a
 // TABLE statement.
 func (p *parser) stmts(fn *Func) []Stmt {
+	p.enter()
+	defer p.leave()
 	var out []Stmt
 	for !p.accept("}") {
 		if p.peek().kind == tEOF {
@@ -675,6 +691,8 @@ func (p *parser) mulExpr() Expr {
 }
 
 func (p *parser) unary() Expr {
+	p.enter()
+	defer p.leave()
 	if p.is("-") || p.is("!") || p.is("+") {
 		t := p.next()
 		x := p.unary()

@@ -9,6 +9,19 @@ type table struct {
 	tmin, mfac float64
 	n          int
 	cols       [][]float64 // one per tabulated name, or the FUNCTION's value
+	// build computes the columns (at the first lookup, and again when dt
+	// has changed, as NEURON rebuilds a table whose DEPEND values moved).
+	build   func()
+	builtDt float64
+	built   bool
+}
+
+// ensure builds the table for time step dt if it is not built for it.
+func (tb *table) ensure(dt float64) {
+	if !tb.built || tb.builtDt != dt {
+		tb.build()
+		tb.built, tb.builtDt = true, dt
+	}
 }
 
 // tableCall compiles a call of a tabulated PROCEDURE (writing its TABLE
@@ -34,7 +47,9 @@ func (c *compiler) tableCall(fn *Func, args []val, line int) val {
 		}
 	}
 	mask := c.mask
+	dt := &c.in.dt
 	c.emit(func() {
+		tb.ensure(*dt)
 		for k, lv := range x {
 			if mask != nil && !mask[k] {
 				continue
@@ -87,35 +102,55 @@ func (c *compiler) buildTable(fn *Func) *table {
 		grid[i] = x
 		x += dx
 	}
-	// The function runs over the grid as n+1 instances of its own: the
-	// tabulated names are its columns; other variables it assigns (such as
-	// a GLOBAL tadj) are scratch, and those it reads start at their
-	// declared values.
+	// The function runs over the grid as n+1 instances of its own, as
+	// NEURON's table build calls it for each point on one instance: the
+	// variables it reads start at instance 0's values (and dt, t are the
+	// run's); the tabulated names are its columns; what else it assigns
+	// (a GLOBAL tadj) is left, as in NEURON, at its value for the last
+	// point, in every instance.
 	sub := &Instance{N: n + 1, m: c.m, vars: map[string][]float64{}, celsius: c.in.celsius}
-	for name, def := range c.m.vars {
-		a := make([]float64, n+1)
-		for k := range a {
-			a[k] = def
-		}
-		sub.vars[name] = a
-	}
-	for name, a := range c.in.vars { // globals written in code keep their values
-		if len(a) > 0 && c.m.vars[name] != a[0] && !c.isState(name) {
-			for k := range sub.vars[name] {
-				sub.vars[name][k] = a[0]
-			}
-		}
+	for name := range c.m.vars {
+		sub.vars[name] = make([]float64, n+1)
 	}
 	var ops []func()
+	writes := map[string]bool{}
 	sc := &compiler{m: c.m, in: sub, n: n + 1, consts: c.consts, usetable: c.usetable, tables: map[string]*table{},
-		ops: &ops, forTable: fn.Name, stack: []string{}}
+		ops: &ops, forTable: fn.Name, stack: []string{}, writes: writes}
 	sc.scopes = []map[string]val{{"\x00grid": {vec: grid}}}
 	call := &Call{Fn: fn.Name, Args: []Expr{&Name{Name: "\x00grid"}}, Line: t.Line}
 	ret := sc.inline(fn, call.Args, t.Line)
-	for _, op := range ops {
-		op()
-	}
 	tb := &table{tmin: tmin, mfac: 1 / dx, n: n}
+	in := c.in
+	tabulated := map[string]bool{}
+	for _, name := range t.Names {
+		tabulated[name] = true
+	}
+	tb.build = func() {
+		sub.t, sub.dt = in.t, in.dt
+		for name, a := range sub.vars {
+			x := 0.0
+			if src := in.vars[name]; len(src) > 0 {
+				x = src[0]
+			}
+			for k := range a {
+				a[k] = x
+			}
+		}
+		for _, op := range ops {
+			op()
+		}
+		for name := range writes {
+			if tabulated[name] {
+				continue
+			}
+			if dst, ok := in.vars[name]; ok {
+				last := sub.vars[name][n]
+				for k := range dst {
+					dst[k] = last
+				}
+			}
+		}
+	}
 	if fn.Kind == "FUNCTION" {
 		tb.cols = [][]float64{ret.vec}
 	} else {
@@ -142,12 +177,15 @@ func (c *compiler) netReceive(fn *Func) {
 	sc := &compiler{m: c.m, in: one, n: 1, consts: c.consts, usetable: c.usetable, tables: c.tables, ops: &ops}
 	var w float64
 	scope := map[string]val{}
+	var extra [][]float64
 	for i, p := range fn.Params {
 		if i == 0 {
 			scope[p] = val{s: &w}
 			continue
 		}
-		scope[p] = val{vec: make([]float64, 1)}
+		a := make([]float64, 1)
+		extra = append(extra, a)
+		scope[p] = val{vec: a}
 	}
 	sc.scopes = []map[string]val{scope}
 	for _, s := range fn.Body {
@@ -161,7 +199,13 @@ func (c *compiler) netReceive(fn *Func) {
 	}
 	in.receive = func(weight float64, k int) {
 		one.t, one.dt = in.t, in.dt
+		if in.eventT == in.eventT { // an event time given (ReceiveAt)
+			one.t = in.eventT
+		}
 		w = weight
+		for _, a := range extra { // NEURON keeps them per NetCon; here each event starts at 0
+			a[0] = 0
+		}
 		for i := range src {
 			dst[i][0] = src[i][k]
 		}
