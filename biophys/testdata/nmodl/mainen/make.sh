@@ -16,7 +16,7 @@ set -euo pipefail
 SRC=${1:?usage: EXPORTER=neuron_export.py make.sh SRC}
 REV=${REV:-a9f14c410dbc5060bebebccb67fb54b4818e02a2}
 PY=${PY:-/usr/bin/python3}
-EXPORTER=${EXPORTER:?set EXPORTER to the reference scripts' neuron_export.py}
+EXPORTER=${EXPORTER:?set EXPORTER to neuron_export.py of the NEURON reference scripts}
 MODS="ca cad kca km kv na"
 V_INIT=-70
 cd "$(dirname "$0")"

@@ -16,7 +16,7 @@ set -euo pipefail
 SRC=${1:?usage: EXPORTER=neuron_export.py make.sh SRC}
 REV=${REV:-c96405173a17d18999d2a8d63d40899a76d02bdf}
 PY=${PY:-/usr/bin/python3}
-EXPORTER=${EXPORTER:?set EXPORTER to the reference scripts' neuron_export.py}
+EXPORTER=${EXPORTER:?set EXPORTER to neuron_export.py of the NEURON reference scripts}
 MODS="bkpkj cadiff cap ihpkj kpkj kpkj2 kpkjslow pkjlk rsg"
 V_INIT=-65
 cd "$(dirname "$0")"
