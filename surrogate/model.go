@@ -115,6 +115,12 @@ type Arch struct {
 	// fed back as a second conv input beside its Vm, so it knows when it
 	// fired.
 	FeedSpike bool `json:"feed_spike,omitempty"`
+	// InputDriven: the model does not hear its own Vm or spikes; it is a
+	// function of its inputs alone, so its errors cannot compound through
+	// what it feeds back. The convolution's Vm and spike rows (FedBack) are
+	// zero and stay zero (training gives them no gradient; loading checks
+	// them), and the Vm head predicts Vm itself (Residual is refused).
+	InputDriven bool `json:"input_driven,omitempty"`
 	// InputLags, if set, are the lags (in samples, increasing, from 0) at
 	// which the convolution reads the inputs, in place of 0..Kernel-1: e.g.
 	// 0, 1, 2, 3, 5, 8, 12, ..., 100 hears each synapse for 50 ms at the
@@ -253,6 +259,13 @@ func (a Arch) Validate() error {
 		return fmt.Errorf("architecture: %d input_lags, at most %d", len(a.InputLags), MaxTaps)
 	case a.SubBins < 0 || a.SubBins > MaxSubBins:
 		return fmt.Errorf("architecture: sub_bins %d outside [0, %d]", a.SubBins, MaxSubBins)
+	case a.InputDriven && a.Residual:
+		return fmt.Errorf("architecture: input_driven and residual: an input-driven model predicts Vm, not its change from a Vm it does not hear")
+	}
+	if a.InputDriven {
+		if _, ok := a.Layout().Tensor(WConvVm); !ok {
+			return fmt.Errorf("architecture family %s: input_driven needs the fed-back weights %s, which the family does not have", a.FamilyName(), WConvVm)
+		}
 	}
 	for i, l := range a.InputLags {
 		if l < 0 || l > MaxInputLag || i == 0 && l != 0 || i > 0 && l <= a.InputLags[i-1] {
@@ -398,7 +411,31 @@ func New(a Arch, norm Norm, seed uint64) (*Model, error) {
 			spec.Init(m.W[spec.Name].Data)
 		}
 	}
+	if a.InputDriven {
+		m.MakeInputDriven()
+	}
 	return m, nil
+}
+
+// FedBack names the weights through which a model hears its own Vm and
+// spikes: zero in an input-driven model (Arch.InputDriven).
+func (a Arch) FedBack() []string {
+	if a.FeedSpike {
+		return []string{WConvVm, WConvSpike}
+	}
+	return []string{WConvVm}
+}
+
+// MakeInputDriven makes the model deaf to its own Vm and spikes: it zeroes
+// the weights that hear them and marks the architecture InputDriven. What a
+// model with feedback did with them is lost; training must make up for it.
+func (m *Model) MakeInputDriven() {
+	m.Arch.InputDriven = true
+	for _, name := range m.Arch.FedBack() {
+		if t := m.W[name]; t != nil {
+			clear(t.Data)
+		}
+	}
 }
 
 // Clone deep-copies the model.
@@ -557,6 +594,13 @@ func Decode(name string, data []byte) (*Model, map[string]*Tensor, map[string]st
 		}
 		m.W[name] = t
 		delete(ts, name)
+	}
+	if m.Arch.InputDriven {
+		for _, name := range m.Arch.FedBack() {
+			if t := m.W[name]; t != nil && slices.ContainsFunc(t.Data, func(x float32) bool { return x != 0 }) {
+				return nil, nil, nil, bad("weight %q of an input-driven model is not zero (it would hear its own Vm)", name)
+			}
+		}
 	}
 	return m, ts, meta, nil
 }

@@ -122,6 +122,9 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 	case "scheduled":
 		pTeach = math.Max(0, 1-frac/0.6)
 	}
+	if f.arch.InputDriven {
+		pTeach, noise = 1, 0 // the teacher Vm and spike are 0: nothing is fed back
+	}
 	win := int(math.Ceil(cfg.SpikeVmWindowMS/f.arch.SampleDT - 1e-9))
 	f.gather(k0)
 	for t := 0; t < f.t; t++ {
@@ -138,7 +141,7 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 				f.taps(d, b, t, taps)
 			}
 			f.steach[row] = 0
-			if k > 0 && k-1 < len(s.spike) {
+			if k > 0 && k-1 < len(s.spike) && !f.arch.InputDriven {
 				f.steach[row] = s.spike[k-1]
 			}
 			if !valid {
@@ -151,6 +154,9 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 			if teach {
 				f.mask[row], f.inv[row] = 1, 0
 				f.vteach[row] = f.vn(s.v[k]) + float32(noise*rng.NormFloat64())
+				if f.arch.InputDriven {
+					f.vteach[row] = 0
+				}
 			} else {
 				f.mask[row], f.inv[row] = 0, 1
 				f.vteach[row] = 0

@@ -194,7 +194,7 @@ func (r *run) makeModel(inputs []surrogate.Input, settings *dataset.Settings, st
 			return err
 		}
 	} else {
-		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: stepDT, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike, SubBins: cfg.SubBins, InputLags: cfg.InputLags}
+		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: stepDT, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike, InputDriven: cfg.InputDriven, SubBins: cfg.SubBins, InputLags: cfg.InputLags}
 		if len(cfg.TracesMS) > 0 {
 			arch.Family, arch.TracesMS = surrogate.TraceFamily, cfg.TracesMS
 		}
@@ -482,6 +482,11 @@ func (r *run) step(c int) error {
 	}
 	if math.IsNaN(loss[0]) || math.IsInf(loss[0], 0) {
 		return settingf("%w at step %d (epoch %d); the last good checkpoint is %s; try a lower {lr}", ErrNaN, st.Step, st.Epoch, r.ckpt)
+	}
+	if r.model.Arch.InputDriven {
+		for _, name := range r.model.Arch.FedBack() {
+			clear(grads[name]) // (they hear nothing: zero weights stay zero)
+		}
 	}
 	clipNorm(grads, cfg.Clip)
 	r.adam.update(r.model.W, grads, lr)

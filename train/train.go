@@ -72,6 +72,12 @@ type Config struct {
 	Layers    int  `json:"layers"`
 	Residual  bool `json:"residual"`
 	FeedSpike bool `json:"feed_spike"`
+	// InputDriven makes (or, with Init, turns the starting model into) a
+	// model that does not hear its own Vm or spikes
+	// (surrogate.Arch.InputDriven): trained on whole sequences of its
+	// inputs, it runs in use exactly as in training. Feedback and NoiseMV do
+	// not apply. A starting model that is input-driven stays so.
+	InputDriven bool `json:"input_driven,omitempty"`
 
 	Seq    int    `json:"seq"`
 	Batch  int    `json:"batch"`
@@ -216,6 +222,8 @@ func (c *Config) Validate() error {
 		return settingf("{ema} %v: the decay must be below 1 (0: off)", c.EMA)
 	case !surrogate.HasEngine(surrogate.DefaultFamily, c.Engine):
 		return settingf("{engine} %q: want one of %v", c.Engine, surrogate.Engines(surrogate.DefaultFamily))
+	case c.InputDriven && c.Residual:
+		return settingf("{input_driven} and {residual}: an input-driven model predicts Vm, not its change from a Vm it does not hear")
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
 		return settingf("{feedback} %q: want free, teacher or scheduled", c.Feedback)
 	case c.ValFrac <= 0 || c.TestFrac < 0 || c.ValFrac+c.TestFrac >= 1:
@@ -519,7 +527,14 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 			return nil, settingf("{init} %s with {traces_ms}: %w", cfg.Init, err)
 		}
 	}
+	if cfg.InputDriven || r.Arch.InputDriven {
+		if r.Arch.Residual {
+			return nil, settingf("{init} %s: the model is residual (its Vm head predicts a change of the Vm it hears); {input_driven} needs one that predicts Vm", cfg.Init)
+		}
+		r.MakeInputDriven() // (also zeroes what widening added to a model that was)
+	}
 	a := r.Arch
+	cfg.InputDriven = a.InputDriven
 	cfg.Hidden, cfg.Conv, cfg.Kernel, cfg.Layers, cfg.Residual, cfg.FeedSpike = a.Hidden, a.Conv, a.Kernel, a.Layers, a.Residual, a.FeedSpike
 	r.Info = map[string]string{}
 	return r, nil

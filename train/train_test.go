@@ -1026,3 +1026,65 @@ func TestTraces(t *testing.T) {
 		}
 	}
 }
+
+// TestInputDriven trains an input-driven model from scratch (its loss
+// falls, its fed-back weights stay zero while the others move) and turns a
+// model with feedback into one with --init: the starting model's
+// fed-back weights are zeroed, and a residual one is refused.
+func TestInputDriven(t *testing.T) {
+	dir := t.TempDir()
+	cfg := tinyConfig(t, filepath.Join(dir, "id.safetensors"))
+	cfg.Epochs, cfg.Patience = 4, 0
+	cfg.InputDriven, cfg.FeedSpike = true, true
+	res, err := Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := res.History; len(h) != 4 || !(h[3].TrainLoss < 0.8*h[0].TrainLoss) {
+		t.Errorf("training loss did not fall: %+v", h)
+	}
+	zero := func(m *surrogate.Model) bool {
+		for _, name := range m.Arch.FedBack() {
+			if slices.ContainsFunc(m.W[name].Data, func(x float32) bool { return x != 0 }) {
+				return false
+			}
+		}
+		return true
+	}
+	m, err := surrogate.Load(cfg.Out)
+	if err != nil || !m.Arch.InputDriven || !zero(m) {
+		t.Fatalf("trained model: %v, input driven %v", err, m != nil && m.Arch.InputDriven)
+	}
+	fresh, err := surrogate.New(m.Arch, m.Norm, cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(fresh.W[surrogate.WConvInputs].Data, m.W[surrogate.WConvInputs].Data) {
+		t.Error("the input weights did not move")
+	}
+
+	fb := tinyConfig(t, filepath.Join(dir, "fb.safetensors"))
+	fb.Epochs = 1
+	if _, err := Run(context.Background(), fb, nil); err != nil {
+		t.Fatal(err)
+	}
+	conv := tinyConfig(t, filepath.Join(dir, "conv.safetensors"))
+	conv.Init, conv.InputDriven, conv.Epochs = fb.Out, true, 1
+	if _, err := Run(context.Background(), conv, nil); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := surrogate.Load(conv.Out); err != nil || !m.Arch.InputDriven || !zero(m) {
+		t.Errorf("--init with --input-driven: %v, input driven %v", err, m != nil && m.Arch.InputDriven)
+	}
+
+	res2 := tinyConfig(t, filepath.Join(dir, "res.safetensors"))
+	res2.Residual, res2.Epochs = true, 1
+	if _, err := Run(context.Background(), res2, nil); err != nil {
+		t.Fatal(err)
+	}
+	bad := tinyConfig(t, filepath.Join(dir, "bad.safetensors"))
+	bad.Init, bad.InputDriven = res2.Out, true
+	if _, err := Run(context.Background(), bad, nil); err == nil || !strings.Contains(err.Error(), "residual") {
+		t.Errorf("--input-driven from a residual model: %v", err)
+	}
+}

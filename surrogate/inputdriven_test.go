@@ -1,0 +1,88 @@
+package surrogate
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestInputDriven: an input-driven model's outputs are a function of its
+// inputs alone. Streams started at other resting potentials, with their
+// fed-back Vm overridden along the way, give the same Vm and spike
+// predictions bit for bit; a model with feedback (the same weights before
+// MakeInputDriven) does not. Its fed-back weights are zero from New and
+// MakeInputDriven, survive a save and load, and a file whose fed-back
+// weights are not zero is refused.
+func TestInputDriven(t *testing.T) {
+	for _, feedSpike := range []bool{false, true} {
+		a := testArch(2, 4)
+		a.FeedSpike = feedSpike
+		fb := testModel(t, a)
+		m := fb.Clone()
+		m.MakeInputDriven()
+		if !m.Arch.InputDriven || fb.Arch.InputDriven {
+			t.Fatalf("MakeInputDriven: flag %v on the copy, %v on the original", m.Arch.InputDriven, fb.Arch.InputDriven)
+		}
+		for _, name := range m.Arch.FedBack() {
+			for _, x := range m.W[name].Data {
+				if x != 0 {
+					t.Fatalf("%s not zeroed", name)
+				}
+			}
+		}
+		const n, steps = 5, 400
+		rng := rand.New(rand.NewPCG(8, 1))
+		drive := make([][]float32, steps)
+		for k := range drive {
+			drive[k] = make([]float32, n*2)
+			for i := range drive[k] {
+				if rng.Float64() < 0.3 {
+					drive[k][i] = float32(rng.ExpFloat64() * 0.004)
+				}
+			}
+		}
+		run := func(m *Model, vInit float32, poke bool) (v, p []float32) {
+			s := NewStream(m, n, vInit)
+			for k, d := range drive {
+				if poke && k%50 == 7 {
+					s.SetVm(k%n, 30)
+				}
+				s.Step(d)
+				v, p = append(v, s.V...), append(p, s.P...)
+			}
+			return v, p
+		}
+		v0, p0 := run(m, -65, false)
+		v1, p1 := run(m, -40, true)
+		if !slices.Equal(v0, v1) || !slices.Equal(p0, p1) {
+			t.Errorf("feed spike %v: the input-driven model's outputs depend on its own Vm", feedSpike)
+		}
+		w0, _ := run(fb, -65, false)
+		w1, _ := run(fb, -40, true)
+		if slices.Equal(w0, w1) {
+			t.Errorf("feed spike %v: the model with feedback does not hear its Vm either (the test would pass vacuously)", feedSpike)
+		}
+		got, _, _, err := Decode("m", encoded(t, m))
+		if err != nil || !got.Arch.InputDriven {
+			t.Fatalf("round trip: %v, input driven %v", err, got != nil && got.Arch.InputDriven)
+		}
+		bad := m.Clone()
+		bad.W[WConvVm].Data[1] = 0.5
+		if _, _, _, err := Decode("bad", encoded(t, bad)); err == nil || !strings.Contains(err.Error(), WConvVm) {
+			t.Errorf("non-zero fed-back weight accepted: %v", err)
+		}
+	}
+	r := testArch(1, 3)
+	r.InputDriven, r.Residual = true, true
+	if _, err := New(r, Norm{VScale: 1, InputScale: []float32{1, 1}}, 1); err == nil || !strings.Contains(err.Error(), "residual") {
+		t.Errorf("input_driven with residual: %v", err)
+	}
+	n := testArch(1, 3)
+	n.InputDriven = true
+	m, err := New(n, Norm{VScale: 1, InputScale: []float32{1, 1}}, 1)
+	if err != nil || !bytes.Equal(f32bytes(m.W[WConvVm].Data), make([]byte, 4*len(m.W[WConvVm].Data))) {
+		t.Errorf("New(input_driven): %v, Vm weights %v", err, m.W[WConvVm].Data)
+	}
+}
