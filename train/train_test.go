@@ -1027,22 +1027,14 @@ func TestTraces(t *testing.T) {
 	}
 }
 
-// TestInputDriven trains an input-driven model from scratch (its loss
-// falls, its fed-back weights stay zero while the others move) and turns a
-// model with feedback into one with --init: the starting model's
-// fed-back weights are zeroed, and a residual one is refused.
+// TestInputDriven trains input-driven models from scratch, a CNN-LSTM on
+// both engines and a trace-LSTM (their loss falls, their fed-back weights
+// stay zero while the others move, and the two engines end on the same
+// weights), and turns a model with feedback into one with --init: the
+// starting model's fed-back weights are zeroed, and a residual one is
+// refused.
 func TestInputDriven(t *testing.T) {
 	dir := t.TempDir()
-	cfg := tinyConfig(t, filepath.Join(dir, "id.safetensors"))
-	cfg.Epochs, cfg.Patience = 4, 0
-	cfg.InputDriven, cfg.FeedSpike = true, true
-	res, err := Run(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h := res.History; len(h) != 4 || !(h[3].TrainLoss < 0.8*h[0].TrainLoss) {
-		t.Errorf("training loss did not fall: %+v", h)
-	}
 	zero := func(m *surrogate.Model) bool {
 		for _, name := range m.Arch.FedBack() {
 			if slices.ContainsFunc(m.W[name].Data, func(x float32) bool { return x != 0 }) {
@@ -1051,16 +1043,42 @@ func TestInputDriven(t *testing.T) {
 		}
 		return true
 	}
-	m, err := surrogate.Load(cfg.Out)
-	if err != nil || !m.Arch.InputDriven || !zero(m) {
-		t.Fatalf("trained model: %v, input driven %v", err, m != nil && m.Arch.InputDriven)
+	trained := map[string]*surrogate.Model{}
+	for _, tc := range []struct {
+		name, engine string
+		traces       []float64
+	}{{"cnn-unrolled", "unrolled", nil}, {"cnn-gorgonia", "gorgonia", nil}, {"trace", "unrolled", []float64{0, 2, 8}}} {
+		cfg := tinyConfig(t, filepath.Join(dir, tc.name+".safetensors"))
+		cfg.Epochs, cfg.Patience, cfg.Engine, cfg.TracesMS = 4, 0, tc.engine, tc.traces
+		cfg.InputDriven, cfg.FeedSpike = true, true
+		res, err := Run(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := res.History; len(h) != 4 || !(h[3].TrainLoss < 0.8*h[0].TrainLoss) {
+			t.Errorf("%s: training loss did not fall: %+v", tc.name, h)
+		}
+		m, err := surrogate.Load(cfg.Out)
+		if err != nil || !m.Arch.InputDriven || !zero(m) {
+			t.Fatalf("%s: trained model: %v, input driven %v", tc.name, err, m != nil && m.Arch.InputDriven)
+		}
+		fresh, err := surrogate.New(m.Arch, m.Norm, cfg.Seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Equal(fresh.W[surrogate.WConvInputs].Data, m.W[surrogate.WConvInputs].Data) {
+			t.Errorf("%s: the input weights did not move", tc.name)
+		}
+		trained[tc.name] = m
 	}
-	fresh, err := surrogate.New(m.Arch, m.Norm, cfg.Seed)
-	if err != nil {
-		t.Fatal(err)
+	worst := 0.0
+	for name, w := range trained["cnn-gorgonia"].W {
+		for i, x := range w.Data {
+			worst = math.Max(worst, math.Abs(float64(trained["cnn-unrolled"].W[name].Data[i]-x)))
+		}
 	}
-	if slices.Equal(fresh.W[surrogate.WConvInputs].Data, m.W[surrogate.WConvInputs].Data) {
-		t.Error("the input weights did not move")
+	if !(worst <= 1e-4) {
+		t.Errorf("engines' weights differ by up to %g", worst)
 	}
 
 	fb := tinyConfig(t, filepath.Join(dir, "fb.safetensors"))
