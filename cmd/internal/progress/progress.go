@@ -83,9 +83,15 @@ func (b *Bar) Done() {
 func (b *Bar) draw(final bool) {
 	el := time.Since(b.start)
 	run := b.done - b.base // units done by this process
-	rate := float64(run) / el.Seconds()
+	// A rate over less than a second says nothing (a resumed run's first
+	// update comes one step after the bar starts): rate and ETA wait.
+	measured := el >= minMeasure || final
+	rate := "?"
+	if measured {
+		rate = fmt.Sprintf("%.4g", float64(run)/el.Seconds())
+	}
 	eta := "?"
-	if run > 0 && b.total > 0 {
+	if measured && run > 0 && b.total > 0 {
 		rem := time.Duration(float64(el) * float64(b.total-b.done) / float64(run))
 		eta = fmtDur(rem)
 	}
@@ -107,14 +113,17 @@ func (b *Bar) draw(final bool) {
 		fill := int(pct / 100 * width)
 		fill = max(0, min(width, fill))
 		bar := strings.Repeat("█", fill) + strings.Repeat("░", width-fill)
-		fmt.Fprintf(b.w, "\r\033[K%s %s %d/%d %s (%.4g %s/s) %s%s", b.label, bar, b.done, b.total, b.unit, rate, b.unit, eta, status)
+		fmt.Fprintf(b.w, "\r\033[K%s %s %d/%d %s (%s %s/s) %s%s", b.label, bar, b.done, b.total, b.unit, rate, b.unit, eta, status)
 		if final {
 			fmt.Fprintln(b.w)
 		}
 		return
 	}
-	fmt.Fprintf(b.w, "%s: %d/%d %s (%.1f%%, %.4g %s/s) %s%s\n", b.label, b.done, b.total, b.unit, pct, rate, b.unit, eta, status)
+	fmt.Fprintf(b.w, "%s: %d/%d %s (%.1f%%, %s %s/s) %s%s\n", b.label, b.done, b.total, b.unit, pct, rate, b.unit, eta, status)
 }
+
+// minMeasure is the shortest time a rate and an ETA are computed over.
+const minMeasure = time.Second
 
 func fmtDur(d time.Duration) string {
 	if d < time.Minute {

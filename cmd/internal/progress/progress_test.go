@@ -45,3 +45,14 @@ func TestResumedRateCountsOnlyNewWork(t *testing.T) {
 		t.Fatalf("resumed bar: %q", out)
 	}
 }
+
+func TestNoRateFromAnInstant(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewTo(&buf, false, "train", 8000, "steps")
+	b.StartAt(2400)
+	b.Set(2401, "") // one step a few microseconds after the bar started
+	out := buf.String()
+	if !strings.Contains(out, "2401/8000 steps (30.0%, ? steps/s) ETA ?") {
+		t.Fatalf("a rate from an instant: %q", out)
+	}
+}
