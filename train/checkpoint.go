@@ -164,6 +164,9 @@ func decodeCheckpoint(path string, data []byte, st *checkpointState, m *surrogat
 	}
 	// A changed setting says more than the weight shapes it changes.
 	if d := configDiff(s.Config, st.Config); d != "" {
+		if s.Config.Epochs != st.Config.Epochs {
+			return nil, settingf("{resume}: %s: checkpoint was made with different settings: %s (the learning-rate schedule spans the run's epochs, so a run cannot be lengthened; to train on, start a new run from its model with {init})", path, d)
+		}
 		return nil, fmt.Errorf("%s: checkpoint was made with different settings: %s", path, d)
 	}
 	for name, t := range m.W {

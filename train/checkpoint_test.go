@@ -292,3 +292,37 @@ func TestLostLockStopsWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeRefusesChangedSettings: a resumed run must be the run that was
+// stopped; each setting that would change it is refused by name, and a
+// longer run is pointed to --init.
+func TestResumeRefusesChangedSettings(t *testing.T) {
+	cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
+	cfg.CheckpointEvery, cfg.StopAfterSteps = 0, 25
+	if _, err := Run(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), "stopped after") {
+		t.Fatalf("want the test stop, got %v", err)
+	}
+	for _, tc := range []struct {
+		name, want string
+		change     func(*Config)
+	}{
+		{"epochs", "epochs was 2, now 5", func(c *Config) { c.Epochs = 5 }},
+		{"input-driven", "input_driven was false, now true", func(c *Config) { c.InputDriven = true }},
+		{"feed spike", "feed_spike was", func(c *Config) { c.FeedSpike = !c.FeedSpike }},
+		{"clip", "clip was", func(c *Config) { c.Clip *= 2 }},
+		{"validation traces", "val_max was", func(c *Config) { c.ValMax++ }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := cfg
+			c.StopAfterSteps, c.Resume = 0, true
+			tc.change(&c)
+			_, err := Run(context.Background(), c, nil)
+			if err == nil || !strings.Contains(err.Error(), "different settings: "+tc.want) {
+				t.Fatalf("error %v, want one naming %q", err, tc.want)
+			}
+			if tc.name == "epochs" && !strings.Contains(asFlags(err), "with --init") {
+				t.Errorf("a longer run is not pointed to --init: %s", asFlags(err))
+			}
+		})
+	}
+}

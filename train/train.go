@@ -553,7 +553,10 @@ func configDiff(a, b Config) string {
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
-		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight}} {
+		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight},
+		{"hidden", a.Hidden, b.Hidden}, {"conv", a.Conv, b.Conv}, {"kernel", a.Kernel, b.Kernel}, {"layers", a.Layers, b.Layers},
+		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven},
+		{"clip", a.Clip, b.Clip}, {"val_max", a.ValMax, b.ValMax}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}
