@@ -273,12 +273,16 @@ func runSweep(args []string, stdout io.Writer) error {
 		pts := infer.CheckPoints(dims, *check)
 		var checks []infer.CheckRow
 		cb := progress.New("reference checks", int64(len(pts)), "variants")
+		resumed := 0 // checks read back, which the rate and ETA leave out
 		for i, v := range pts {
 			c, ok, err := sd.Check(v, *dt)
 			if err != nil {
 				return err
 			}
-			if !ok {
+			if ok {
+				resumed++
+				cb.StartAt(int64(resumed))
+			} else {
 				c, err = plan.RunCheck(v, r, *dt, *workers, func(ms float64) {
 					cb.Set(int64(i), fmt.Sprintf("variant %d: %.0f ms", v, ms))
 				})

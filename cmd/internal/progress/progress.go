@@ -50,7 +50,9 @@ func NewTo(w io.Writer, tty bool, label string, total int64, unit string) *Bar {
 }
 
 // StartAt declares that done units were finished before the bar started
-// (a resumed job), so rate and ETA count only the work done since.
+// (a resumed job), so rate and ETA count only the work done since. A job
+// that finds its finished units as it goes calls it again with the count
+// found so far.
 func (b *Bar) StartAt(done int64) {
 	b.mu.Lock()
 	b.base, b.done = done, max(b.done, done)

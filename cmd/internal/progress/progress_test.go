@@ -56,3 +56,18 @@ func TestNoRateFromAnInstant(t *testing.T) {
 		t.Fatalf("a rate from an instant: %q", out)
 	}
 }
+
+func TestResumedUnitsFoundAsTheJobGoes(t *testing.T) {
+	var buf bytes.Buffer
+	b := NewTo(&buf, false, "checks", 10, "variants")
+	b.start = b.start.Add(-60 * time.Second)
+	b.Set(1, "") // one run in this process
+	b.StartAt(1) // then one read back from an earlier run...
+	b.StartAt(2) // ...and another
+	b.last = time.Time{}
+	b.Set(4, "") // and one more run: 2 run in 60 s
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, "4/10 variants (40.0%, 0.03333 variants/s) ETA 3m0s") {
+		t.Fatalf("rate over the units run here: %q", last)
+	}
+}
