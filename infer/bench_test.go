@@ -151,3 +151,44 @@ func BenchmarkRollout(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEngineOutputs is the cost of extra output heads (issue goal: at
+// most 20% more per cell-step): 1000 Hay cells of the default network's
+// drive, every cell's Vm recorded, with the hay-l5pc model (no heads) and
+// with hay-l5pc-multi (the same network plus its output heads, evaluated
+// for every recorded cell at every step).
+func BenchmarkEngineOutputs(b *testing.B) {
+	for _, model := range []string{"hay-l5pc", "hay-l5pc-multi"} {
+		b.Run(model, func(b *testing.B) {
+			const n = 1000
+			net, err := ParseNetwork("bench.json", netJSON(fmt.Sprintf(`"populations": [{"name": "L5PC", "cell": "hay-l5pc", "model": %q, "count": %d,
+			  "background": [{"class": "exc", "rate_hz": 12, "weight_uS": 0.006}, {"class": "inh", "rate_hz": 8, "weight_uS": 0.0015}]}],
+			  "projections": [{"from": "L5PC", "to": "L5PC", "class": "exc", "rule": "probability", "p": 0.05, "weight_uS": 0.001,
+			    "delay_ms": {"dist": "uniform", "min": 1, "max": 5}}]`, model, n)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			bl, err := Build(net, artifacts.Resolver{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			all := make([]int, n)
+			for i := range all {
+				all[i] = i
+			}
+			steps := 400
+			var wall time.Duration
+			outs := 0
+			for b.Loop() {
+				r, err := RunSurrogate(bl, float64(steps)*bl.SampleDT, EngineOptions{RecordV: all})
+				if err != nil {
+					b.Fatal(err)
+				}
+				wall += r.Wall
+				outs = len(r.Out[0])
+			}
+			b.ReportMetric(wall.Seconds()*1e6/float64(b.N)/float64(n)/float64(steps), "us/cell-step")
+			b.ReportMetric(float64(outs), "outputs")
+		})
+	}
+}

@@ -74,6 +74,10 @@ type chunk struct {
 	// calendarSteps lists those whose next event falls in step k, or
 	// later for events beyond the calendar's span.
 	due [][]int32
+	// outs holds, after each step, the model's outputs of the recorded
+	// cells listed in recOut (local to the chunk), len(Outputs) per cell.
+	recOut []int
+	outs   []float64
 }
 
 // ringEv adds W to the chunk's drive at At.
@@ -229,6 +233,12 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		}
 		pes = append(pes, pe)
 	}
+	popOf := make([]uint16, b.Cells)
+	for pi, p := range b.Pops {
+		for c := 0; c < p.N; c++ {
+			popOf[p.First+c] = uint16(pi)
+		}
+	}
 	for _, c := range opt.RecordV {
 		p, _ := b.PopOf(c)
 		if p == nil || c >= b.Cells {
@@ -242,18 +252,21 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			if res.Out == nil {
 				res.Out = map[int][][]float32{}
 			}
+			if _, dup := res.Out[c]; !dup {
+				pe := pes[popOf[c]]
+				local := c - p.First
+				ch := pe.chunks[pe.chunkOf[local]]
+				ch.recOut = append(ch.recOut, local-ch.lo)
+				if ch.outs == nil {
+					ch.outs = make([]float64, no*(ch.hi-ch.lo))
+				}
+			}
 			res.Out[c] = make([][]float32, no)
 			if warm == 0 {
 				for j := range res.Out[c] {
 					res.Out[c][j] = []float32{float32(math.NaN())}
 				}
 			}
-		}
-	}
-	popOf := make([]uint16, b.Cells)
-	for pi, p := range b.Pops {
-		for c := 0; c < p.N; c++ {
-			popOf[p.First+c] = uint16(pi)
 		}
 	}
 	var recMu sync.Mutex
@@ -288,6 +301,11 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 						}
 						ch.s.Step(ch.drive)
 						clear(ch.drive)
+						if no := len(p.Model.Outputs); len(ch.recOut) > 0 && k >= warm-1 {
+							for _, i := range ch.recOut {
+								ch.s.Outputs(p.Model, i, ch.outs[i*no:(i+1)*no])
+							}
+						}
 						ch.spikes = ch.spikes[:0]
 						ro := p.Model.Readout
 						ts := (float64(k)+0.5)*dt + ro.ShiftMS
@@ -345,8 +363,9 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			for _, ch := range pe.chunks {
 				if local >= ch.lo && local < ch.hi {
 					res.V[c] = append(res.V[c], ch.s.V[local-ch.lo])
-					for j := range res.Out[c] {
-						res.Out[c][j] = append(res.Out[c][j], float32(ch.s.Output(pe.p.Model, local-ch.lo, j)))
+					no := len(res.Out[c])
+					for j, o := range ch.outs[(local-ch.lo)*no : (local-ch.lo+1)*no] {
+						res.Out[c][j] = append(res.Out[c][j], float32(o))
 					}
 				}
 			}

@@ -88,3 +88,23 @@ func (s *Stream) Output(m *Model, i, j int) float64 {
 	}
 	return o.Mean + o.Scale*acc
 }
+
+// Outputs writes every output of cell i after the last Step into dst
+// (len(m.Outputs) values), each exactly as Output computes it; the state
+// is read once for all of them.
+func (s *Stream) Outputs(m *Model, i int, dst []float64) {
+	h := s.Hidden(i)
+	for j := range m.Outputs {
+		dst[j] = float64(m.Outputs[j].B)
+	}
+	for k, x := range h {
+		x := float64(x)
+		for j := range m.Outputs {
+			dst[j] += x * float64(m.Outputs[j].W[k])
+		}
+	}
+	for j := range m.Outputs {
+		o := &m.Outputs[j]
+		dst[j] = o.Mean + o.Scale*dst[j]
+	}
+}

@@ -53,3 +53,35 @@ func TestOutputsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputsEqualOutput: all of a cell's outputs at once are, bit for bit,
+// each output on its own (the network engine uses the first, rollouts the
+// second).
+func TestOutputsEqualOutput(t *testing.T) {
+	m := testModel(t, testArch(2, 3))
+	for j := range 3 {
+		w := make([]float32, m.Arch.Hidden)
+		for i := range w {
+			w[i] = float32((i*7+j*3)%11)*0.1 - 0.5
+		}
+		m.Outputs = append(m.Outputs, Output{Name: string(rune('a' + j)), Unit: "mV", Mean: float64(j) - 60, Scale: 1.5 + float64(j), W: w, B: float32(j) * 0.1})
+	}
+	const n = 4
+	s := NewStream(m, n, -65)
+	drive := make([]float32, n*len(m.Arch.Inputs))
+	for step := range 5 {
+		for i := range drive {
+			drive[i] = float32((i+step)%3) * 0.01
+		}
+		s.Step(drive)
+		got := make([]float64, len(m.Outputs))
+		for i := range n {
+			s.Outputs(m, i, got)
+			for j := range m.Outputs {
+				if want := s.Output(m, i, j); got[j] != want || want == m.Outputs[j].Mean {
+					t.Fatalf("step %d cell %d output %d: %v at once, %v alone", step, i, j, got[j], want)
+				}
+			}
+		}
+	}
+}
