@@ -74,10 +74,34 @@ type chunk struct {
 	// calendarSteps lists those whose next event falls in step k, or
 	// later for events beyond the calendar's span.
 	due [][]int32
-	// outs holds, after each step, the model's outputs of the recorded
-	// cells listed in recOut (local to the chunk), len(Outputs) per cell.
-	recOut []int
-	outs   []float64
+	// rec lists the chunk's recorded cells (local to the chunk); recV and
+	// recOut are their Vm and output traces, and outs the scratch of the
+	// outputs of all the chunk's cells (len(Outputs) per cell).
+	rec    []int
+	recV   [][]float32
+	recOut [][][]float32
+	outs   []float32
+}
+
+// recCell is a recorded cell: its place among its chunk's recorded cells.
+type recCell struct {
+	c   int
+	ch  *chunk
+	idx int
+}
+
+// record appends the recorded cells' Vm and outputs after a step.
+func (ch *chunk) record(m *surrogate.Model) {
+	no := len(m.Outputs)
+	if no > 0 {
+		ch.s.OutputRows(m, ch.outs)
+	}
+	for idx, i := range ch.rec {
+		ch.recV[idx] = append(ch.recV[idx], ch.s.V[i])
+		for j, x := range ch.outs[i*no : i*no+no] {
+			ch.recOut[idx][j] = append(ch.recOut[idx][j], x)
+		}
+	}
 }
 
 // ringEv adds W to the chunk's drive at At.
@@ -233,6 +257,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		}
 		pes = append(pes, pe)
 	}
+	var recCells []recCell
 	popOf := make([]uint16, b.Cells)
 	for pi, p := range b.Pops {
 		for c := 0; c < p.N; c++ {
@@ -244,29 +269,33 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		if p == nil || c >= b.Cells {
 			return nil, fmt.Errorf("record V: cell %d out of range", c)
 		}
-		res.V[c] = nil // the sample at time 0: v_init, or the state after the warm-up
-		if warm == 0 {
-			res.V[c] = []float32{float32(p.Cell.VInit())}
+		if slices.ContainsFunc(recCells, func(r recCell) bool { return r.c == c }) {
+			continue
 		}
-		if no := len(p.Model.Outputs); no > 0 {
-			if res.Out == nil {
-				res.Out = map[int][][]float32{}
+		pe := pes[popOf[c]]
+		local := c - p.First
+		ch := pe.chunks[pe.chunkOf[local]]
+		no := len(p.Model.Outputs)
+		recCells = append(recCells, recCell{c: c, ch: ch, idx: len(ch.rec)})
+		ch.rec = append(ch.rec, local-ch.lo)
+		var v []float32 // the sample at time 0: v_init, or the state after the warm-up
+		if warm == 0 {
+			v = []float32{float32(p.Cell.VInit())}
+		}
+		ch.recV = append(ch.recV, v)
+		if no == 0 {
+			ch.recOut = append(ch.recOut, nil)
+			continue
+		}
+		out := make([][]float32, no)
+		if warm == 0 {
+			for j := range out {
+				out[j] = []float32{float32(math.NaN())}
 			}
-			if _, dup := res.Out[c]; !dup {
-				pe := pes[popOf[c]]
-				local := c - p.First
-				ch := pe.chunks[pe.chunkOf[local]]
-				ch.recOut = append(ch.recOut, local-ch.lo)
-				if ch.outs == nil {
-					ch.outs = make([]float64, no*(ch.hi-ch.lo))
-				}
-			}
-			res.Out[c] = make([][]float32, no)
-			if warm == 0 {
-				for j := range res.Out[c] {
-					res.Out[c][j] = []float32{float32(math.NaN())}
-				}
-			}
+		}
+		ch.recOut = append(ch.recOut, out)
+		if ch.outs == nil {
+			ch.outs = make([]float32, no*(ch.hi-ch.lo))
 		}
 	}
 	var recMu sync.Mutex
@@ -301,10 +330,8 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 						}
 						ch.s.Step(ch.drive)
 						clear(ch.drive)
-						if no := len(p.Model.Outputs); len(ch.recOut) > 0 && k >= warm-1 {
-							for _, i := range ch.recOut {
-								ch.s.Outputs(p.Model, i, ch.outs[i*no:(i+1)*no])
-							}
+						if len(ch.rec) > 0 && k >= warm-1 {
+							ch.record(p.Model)
 						}
 						ch.spikes = ch.spikes[:0]
 						ro := p.Model.Readout
@@ -354,27 +381,20 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			}
 		}
 		res.Deliver += time.Since(t0)
-		for c := range res.V {
-			if k < warm-1 {
-				break
-			}
-			pe := pes[popOf[c]]
-			local := c - pe.p.First
-			for _, ch := range pe.chunks {
-				if local >= ch.lo && local < ch.hi {
-					res.V[c] = append(res.V[c], ch.s.V[local-ch.lo])
-					no := len(res.Out[c])
-					for j, o := range ch.outs[(local-ch.lo)*no : (local-ch.lo+1)*no] {
-						res.Out[c][j] = append(res.Out[c][j], float32(o))
-					}
-				}
-			}
-		}
 		if opt.Progress != nil && opt.ProgressEvery > 0 && (k+1)%opt.ProgressEvery == 0 {
 			opt.Progress(k+1, warm+steps, len(res.Spikes))
 		}
 	}
 	res.Wall = time.Since(start)
+	for _, r := range recCells {
+		res.V[r.c] = r.ch.recV[r.idx]
+		if out := r.ch.recOut[r.idx]; out != nil {
+			if res.Out == nil {
+				res.Out = map[int][][]float32{}
+			}
+			res.Out[r.c] = out
+		}
+	}
 	for c, evs := range res.Inputs {
 		res.Inputs[c] = biophys.MergeEvents(evs)
 	}

@@ -181,6 +181,19 @@ func testOneCellMatchesRollout(t *testing.T, model string) {
 	  "background": [{"synapse": "exc", "rate_hz": 1500, "weight_uS": 0.002}, {"synapse": "inh", "rate_hz": 400, "weight_uS": 0.003}]}]`))
 	p := b.Pops[0]
 	p.Model.Readout.ShiftMS = 1 // a shifted readout must not change the equality
+	if !p.Model.HasHidden() {
+		t.Fatalf("%s shows no state for extra outputs", model)
+	}
+	{ // extra outputs, traced in the network as in the rollout
+		for j := range 2 {
+			w := make([]float32, p.Model.Arch.Hidden)
+			for i := range w {
+				w[i] = float32((i*5+j*3)%7)*0.2 - 0.6
+			}
+			p.Model.Outputs = append(p.Model.Outputs, surrogate.Output{Name: fmt.Sprint("o", j), Unit: "mV", Mean: -60, Scale: 2, W: w, B: 0.1})
+		}
+		defer func() { p.Model.Outputs = nil }()
+	}
 	run, err := RunSurrogate(b, 500, EngineOptions{Record: []int{1}, RecordV: []int{1}})
 	if err != nil {
 		t.Fatal(err)
@@ -209,6 +222,19 @@ func testOneCellMatchesRollout(t *testing.T, model string) {
 	}
 	if worst > 1e-3 {
 		t.Errorf("Vm differs by up to %g mV", worst)
+	}
+	if len(run.Out[1]) != len(p.Model.Outputs) || len(tr.Out) != len(p.Model.Outputs) {
+		t.Fatalf("%d outputs traced in the network, %d in the rollout, for %d", len(run.Out[1]), len(tr.Out), len(p.Model.Outputs))
+	}
+	for j, o := range run.Out[1] {
+		if len(o) != len(tr.Out[j]) {
+			t.Fatalf("output %d: %d samples in the network, %d in the rollout", j, len(o), len(tr.Out[j]))
+		}
+		for k := 1; k < len(o); k++ {
+			if float64(o[k]) != tr.Out[j][k] {
+				t.Fatalf("output %d sample %d: %v in the network, %v in the rollout", j, k, o[k], tr.Out[j][k])
+			}
+		}
 	}
 	// A shift longer than part of the run: spikes it puts past tstop are
 	// not reported, by the network or the rollout.

@@ -340,12 +340,16 @@ func Surrogate(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, steps i
 			tr.Out[j] = append(make([]float64, 0, steps+1), math.NaN()) // sample 0: the reference's
 		}
 	}
+	outs := make([]float32, len(m.Outputs))
 	for k := 0; k < steps; k++ {
 		st.Step(drive[k*nIn : (k+1)*nIn])
 		tr.V = append(tr.V, float64(st.V[0]))
 		p = append(p, st.P[0])
-		for j := range tr.Out {
-			tr.Out[j] = append(tr.Out[j], st.Output(m, 0, j))
+		if len(outs) > 0 {
+			st.OutputRows(m, outs) // as the network engine computes them
+			for j, x := range outs {
+				tr.Out[j] = append(tr.Out[j], float64(x))
+			}
 		}
 	}
 	wall := time.Since(start)

@@ -364,3 +364,10 @@ func (s *cnnLSTMStream) Hidden(i int) []float32 {
 	last := s.xh[s.layers-1]
 	return last.Data[i*last.Stride+last.Cols-s.hd : i*last.Stride+last.Cols]
 }
+
+// HiddenRows is every cell's last-layer state as one matrix: cell i's
+// state is data[i*stride:][:Hidden].
+func (s *cnnLSTMStream) HiddenRows() (data []float32, stride int) {
+	last := s.xh[s.layers-1]
+	return last.Data[last.Cols-s.hd:], last.Stride
+}

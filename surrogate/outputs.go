@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+
+	"neurosurrogate/internal/gemm"
 )
 
 // Output is an extra quantity a model predicts beside Vm and spikes (a
@@ -89,22 +91,56 @@ func (s *Stream) Output(m *Model, i, j int) float64 {
 	return o.Mean + o.Scale*acc
 }
 
-// Outputs writes every output of cell i after the last Step into dst
-// (len(m.Outputs) values), each exactly as Output computes it; the state
-// is read once for all of them.
-func (s *Stream) Outputs(m *Model, i int, dst []float64) {
-	h := s.Hidden(i)
-	for j := range m.Outputs {
-		dst[j] = float64(m.Outputs[j].B)
+// headsGemm holds a model's output weights packed for one matrix product
+// over a stream's cells.
+type headsGemm struct {
+	m    *Model
+	w    *gemm.PackedB // Hidden x len(Outputs): column j is output j's W
+	tile []float32
+	acc  []float32
+}
+
+// hiddenRows is a family whose last-layer states form one strided matrix.
+type hiddenRows interface {
+	HiddenRows() (data []float32, stride int)
+}
+
+// OutputRows writes every output of every cell after the last Step into
+// dst (cell i's output j at dst[i*len(m.Outputs)+j]), as one float32
+// matrix product of the cells' states and the outputs' weights: the form
+// for many cells (networks) and the one rollouts use too, so that a
+// network's traced cell and its rollout give the same values. It differs
+// from Output, which sums in float64, by rounding.
+func (s *Stream) OutputRows(m *Model, dst []float32) {
+	no := len(m.Outputs)
+	if no == 0 {
+		return
 	}
-	for k, x := range h {
-		x := float64(x)
-		for j := range m.Outputs {
-			dst[j] += x * float64(m.Outputs[j].W[k])
+	hs, ok := s.st.(hiddenRows)
+	if !ok {
+		for i := range s.N {
+			for j := range no {
+				dst[i*no+j] = float32(s.Output(m, i, j))
+			}
 		}
+		return
 	}
-	for j := range m.Outputs {
-		o := &m.Outputs[j]
-		dst[j] = o.Mean + o.Scale*dst[j]
+	if s.heads == nil || s.heads.m != m {
+		hd := m.Arch.Hidden
+		w := make([]float32, hd*no)
+		for j, o := range m.Outputs {
+			for k, x := range o.W {
+				w[k*no+j] = x
+			}
+		}
+		s.heads = &headsGemm{m: m, w: gemm.NewPackedB(w, hd, no), tile: make([]float32, gemm.TileScratch(max(hd, no))), acc: make([]float32, s.N*no)}
+	}
+	data, stride := hs.HiddenRows()
+	s.heads.w.MulTile(s.N, data, stride, s.heads.acc, no, s.heads.tile)
+	for i := range s.N {
+		for j := range no {
+			o := &m.Outputs[j]
+			dst[i*no+j] = float32(o.Mean + o.Scale*float64(s.heads.acc[i*no+j]+o.B))
+		}
 	}
 }

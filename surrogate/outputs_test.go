@@ -2,6 +2,7 @@ package surrogate
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 )
@@ -54,10 +55,10 @@ func TestOutputsRoundTrip(t *testing.T) {
 	}
 }
 
-// TestOutputsEqualOutput: all of a cell's outputs at once are, bit for bit,
-// each output on its own (the network engine uses the first, rollouts the
-// second).
-func TestOutputsEqualOutput(t *testing.T) {
+// TestOutputRows: all cells' outputs in one float32 matrix product agree
+// with each output computed alone in float64 to float32 rounding, on
+// cells in different states.
+func TestOutputRows(t *testing.T) {
 	m := testModel(t, testArch(2, 3))
 	for j := range 3 {
 		w := make([]float32, m.Arch.Hidden)
@@ -66,22 +67,28 @@ func TestOutputsEqualOutput(t *testing.T) {
 		}
 		m.Outputs = append(m.Outputs, Output{Name: string(rune('a' + j)), Unit: "mV", Mean: float64(j) - 60, Scale: 1.5 + float64(j), W: w, B: float32(j) * 0.1})
 	}
-	const n = 4
+	const n = 7 // more rows than one kernel tile holds, and a partial tile
 	s := NewStream(m, n, -65)
 	drive := make([]float32, n*len(m.Arch.Inputs))
+	got := make([]float32, n*len(m.Outputs))
 	for step := range 5 {
 		for i := range drive {
-			drive[i] = float32((i+step)%3) * 0.01
+			drive[i] = float32((i*3+step)%5) * 0.01
 		}
 		s.Step(drive)
-		got := make([]float64, len(m.Outputs))
+		s.OutputRows(m, got)
+		varied := false
 		for i := range n {
-			s.Outputs(m, i, got)
 			for j := range m.Outputs {
-				if want := s.Output(m, i, j); got[j] != want || want == m.Outputs[j].Mean {
-					t.Fatalf("step %d cell %d output %d: %v at once, %v alone", step, i, j, got[j], want)
+				want := s.Output(m, i, j)
+				if d := math.Abs(float64(got[i*len(m.Outputs)+j]) - want); d > 1e-5*math.Abs(want) {
+					t.Fatalf("step %d cell %d output %d: %v from the rows, %v alone", step, i, j, got[i*len(m.Outputs)+j], want)
 				}
+				varied = varied || want != s.Output(m, 0, j)
 			}
+		}
+		if step > 0 && !varied {
+			t.Fatalf("step %d: every cell's outputs are cell 0's; the test cannot tell rows apart", step)
 		}
 	}
 }

@@ -24,6 +24,8 @@ type Stream struct {
 	// its probability of a spike within the bin just stepped.
 	V, P []float32
 	st   Stepper
+	// heads caches OutputRows's packed weights and scratch.
+	heads *headsGemm
 }
 
 // NewStream prepares a batch of n cells, all at rest (Vm = vInitMV, zero
