@@ -258,6 +258,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		pes = append(pes, pe)
 	}
 	var recCells []recCell
+	recSeen := map[int]bool{}
 	popOf := make([]uint16, b.Cells)
 	for pi, p := range b.Pops {
 		for c := 0; c < p.N; c++ {
@@ -269,9 +270,10 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		if p == nil || c >= b.Cells {
 			return nil, fmt.Errorf("record V: cell %d out of range", c)
 		}
-		if slices.ContainsFunc(recCells, func(r recCell) bool { return r.c == c }) {
+		if recSeen[c] {
 			continue
 		}
+		recSeen[c] = true
 		pe := pes[popOf[c]]
 		local := c - p.First
 		ch := pe.chunks[pe.chunkOf[local]]

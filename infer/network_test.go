@@ -194,11 +194,15 @@ func testOneCellMatchesRollout(t *testing.T, model string) {
 		}
 		defer func() { p.Model.Outputs = nil }()
 	}
-	run, err := RunSurrogate(b, 500, EngineOptions{Record: []int{1}, RecordV: []int{1}})
+	// Cell 1 named twice is traced once.
+	run, err := RunSurrogate(b, 500, EngineOptions{Record: []int{1}, RecordV: []int{1, 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tr, _, _, err := Surrogate(p.Model, p.Cell, run.Inputs[1], run.Steps)
+	if len(run.V[1]) != len(tr.V) {
+		t.Fatalf("%d Vm samples traced in the network, %d in the rollout", len(run.V[1]), len(tr.V))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
