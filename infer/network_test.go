@@ -200,11 +200,11 @@ func testOneCellMatchesRollout(t *testing.T, model string) {
 		t.Fatal(err)
 	}
 	tr, _, _, err := Surrogate(p.Model, p.Cell, run.Inputs[1], run.Steps)
-	if len(run.V[1]) != len(tr.V) {
-		t.Fatalf("%d Vm samples traced in the network, %d in the rollout", len(run.V[1]), len(tr.V))
-	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(run.V[1]) != len(tr.V) {
+		t.Fatalf("%d Vm samples traced in the network, %d in the rollout", len(run.V[1]), len(tr.V))
 	}
 	var netSpikes []float64
 	for _, s := range run.Spikes {
