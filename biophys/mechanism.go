@@ -179,8 +179,9 @@ func paramNames(ps []Param) string {
 // PointKernel steps all instances of one point-process kind in a System.
 type PointKernel interface {
 	Kernel
-	// Receive delivers an event of weight w to instance i (NET_RECEIVE).
-	Receive(i int, w float64)
+	// Receive delivers an event of weight w to instance i at its time tMS
+	// (NET_RECEIVE, which sees it as t).
+	Receive(i int, w, tMS float64)
 }
 
 // PointBuild is what a point process's constructor gets.

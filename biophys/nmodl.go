@@ -232,15 +232,7 @@ func (p *nmodlPoint) State(c *Ctx) {
 	p.in.State()
 }
 
-func (p *nmodlPoint) Receive(i int, w float64) { p.in.Receive(i, w) }
-
-// ReceiveAt delivers an event at its time, which NET_RECEIVE sees as t.
-func (p *nmodlPoint) ReceiveAt(i int, w, tMS float64) { p.in.ReceiveAt(i, w, tMS) }
-
-// receiverAt is a point kernel that wants each event's time.
-type receiverAt interface {
-	ReceiveAt(i int, w, tMS float64)
-}
+func (p *nmodlPoint) Receive(i int, w, tMS float64) { p.in.ReceiveAt(i, w, tMS) }
 
 // setGeometry gives the instances that declare diam or area (ASSIGNED)
 // their segment's values, as NEURON does.

@@ -67,7 +67,7 @@ func (s *expSyn) Init(c *Ctx) {
 	}
 }
 
-func (s *expSyn) Receive(i int, w float64) { s.g[i] += w }
+func (s *expSyn) Receive(i int, w, _ float64) { s.g[i] += w }
 
 func (s *expSyn) Current(c *Ctx) {
 	for k, nd := range s.node {
@@ -124,7 +124,7 @@ func (s *exp2) Init(c *Ctx) {
 	}
 }
 
-func (s *exp2) Receive(i int, w float64) {
+func (s *exp2) Receive(i int, w, _ float64) {
 	s.a[i] += w * s.factor[i]
 	s.b[i] += w * s.factor[i]
 }
@@ -166,9 +166,9 @@ type iClamp struct {
 	del, dur, amp []float64
 }
 
-func (s *iClamp) Init(*Ctx)            {}
-func (s *iClamp) State(*Ctx)           {}
-func (s *iClamp) Receive(int, float64) {}
+func (s *iClamp) Init(*Ctx)                     {}
+func (s *iClamp) State(*Ctx)                    {}
+func (s *iClamp) Receive(int, float64, float64) {}
 
 func (s *iClamp) Current(c *Ctx) {
 	for k, nd := range s.node {

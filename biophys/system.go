@@ -391,11 +391,7 @@ func (s *System) Step() error {
 	for len(s.queue) > 0 && s.queue[0].t <= tm {
 		e := s.queue.pop()
 		tg := s.targets[e.target]
-		if ra, ok := tg.k.(receiverAt); ok {
-			ra.ReceiveAt(int(tg.inst), e.w, e.t)
-		} else {
-			tg.k.Receive(int(tg.inst), e.w)
-		}
+		tg.k.Receive(int(tg.inst), e.w, e.t)
 		if e.stream >= 0 {
 			s.pull(e.stream)
 		}

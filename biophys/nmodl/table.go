@@ -199,7 +199,7 @@ func (c *compiler) netReceive(fn *Func) {
 	}
 	in.receive = func(weight float64, k int) {
 		one.t, one.dt = in.t, in.dt
-		if in.eventT == in.eventT { // an event time given (ReceiveAt)
+		if !math.IsNaN(in.eventT) { // an event time given (ReceiveAt)
 			one.t = in.eventT
 		}
 		w = weight
