@@ -20,38 +20,8 @@ EXPORTER=${EXPORTER:?set EXPORTER to neuron_export.py of the NEURON reference sc
 MODS="bkpkj cadiff cap ihpkj kpkj kpkj2 kpkjslow pkjlk rsg"
 V_INIT=-65
 cd "$(dirname "$0")"
-WORK=$(mktemp -d /tmp/purkinje-make.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-gz() { gzip -n -9 -f "$1"; }
-# NEURON's stdout (hoc echoes) is dropped; its stderr without the no-DISPLAY notices is kept.
-quiet() { "$@" 2>&1 >/dev/null | { grep -v -e DISPLAY -e 'No graphics' || true; } >&2; }
-
-# The model's files.
-mkdir "$WORK/model"
-if git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1; then
-  git -C "$SRC" archive "$REV" | tar -x -C "$WORK/model"
-else
-  cp -R "$SRC/." "$WORK/model"
-fi
-MODEL="$WORK/model"  # cell.py itself needs no model files
-
-# mod/: the files the cell uses; compiled with Debian's nrnivmodl fixed (see
-# the reference scripts' README: it compiles, then fails to link; link by hand).
-mkdir -p mod "$WORK/mod"
-for m in $MODS; do
-  cp "$MODEL/$m.mod" mod/
-  cp "$MODEL/$m.mod" "$WORK/mod/"
-done
-sed 's#${bindir}/nrnmech_makefile#/usr/lib/nrn/nrnmech_makefile#' "$(command -v nrnivmodl)" > "$WORK/nrnivmodl-fixed"
-chmod +x "$WORK/nrnivmodl-fixed"
-(cd "$WORK/mod" && ../nrnivmodl-fixed > "$WORK/nrnivmodl.log" 2>&1 || true)
-ARCH=$(uname -m)
-(cd "$WORK/mod/$ARCH" && g++ -shared -o libnrnmech.so ./*.o -L/usr/lib/nrn -lnrniv -Wl,-rpath,/usr/lib/nrn)
-MECH="$WORK/mod/$ARCH/libnrnmech.so"
-
-# The export.
-quiet $PY "$EXPORTER" --mechlib "$MECH" --setup cell.py --out export.json --v-init $V_INIT --threshold -10
-gz export.json
+# shellcheck source=../modeldb.sh
+. ../modeldb.sh  # the model checked out as $MODEL, mod/ compiled as $MECH, export.json.gz
 
 # Synapse sites: 10 exc + 10 inh on the soma (one segment: all at soma(0.5)), seed 1.
 $PY inputs.py synapses export.json.gz synapses.json 1 soma 10 10
