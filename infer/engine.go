@@ -266,7 +266,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		}
 	}
 	for _, c := range opt.RecordV {
-		p, _ := b.PopOf(c)
+		p, local := b.PopOf(c)
 		if p == nil || c >= b.Cells {
 			return nil, fmt.Errorf("record V: cell %d out of range", c)
 		}
@@ -275,7 +275,6 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		}
 		recSeen[c] = true
 		pe := pes[popOf[c]]
-		local := c - p.First
 		ch := pe.chunks[pe.chunkOf[local]]
 		no := len(p.Model.Outputs)
 		recCells = append(recCells, recCell{c: c, ch: ch, idx: len(ch.rec)})

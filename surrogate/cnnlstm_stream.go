@@ -361,8 +361,8 @@ func (s *cnnLSTMStream) Outputs() (v, p []float32) { return s.V, s.P }
 
 // Hidden is cell i's last LSTM layer state after the last Step.
 func (s *cnnLSTMStream) Hidden(i int) []float32 {
-	last := s.xh[s.layers-1]
-	return last.Data[i*last.Stride+last.Cols-s.hd : i*last.Stride+last.Cols]
+	data, stride := s.HiddenRows()
+	return data[i*stride : i*stride+s.hd]
 }
 
 // HiddenRows is every cell's last-layer state as one matrix: cell i's

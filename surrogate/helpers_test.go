@@ -31,6 +31,22 @@ func testModel(t testing.TB, a Arch) *Model {
 	return m
 }
 
+// randomDrive is steps bins of drive for n cells of nIn inputs: each
+// entry, with probability density (all of them at 1), an exponential
+// weight of mean 0.004 uS.
+func randomDrive(rng *rand.Rand, steps, n, nIn int, density float64) [][]float32 {
+	drive := make([][]float32, steps)
+	for k := range drive {
+		drive[k] = make([]float32, n*nIn)
+		for i := range drive[k] {
+			if density >= 1 || rng.Float64() < density {
+				drive[k][i] = float32(rng.ExpFloat64() * 0.004)
+			}
+		}
+	}
+	return drive
+}
+
 // TestStreamKernels runs the same two-layer model on a batch big enough
 // for whole tiles of every kernel (and a partial one) with the pure-Go
 // path and each vector path: the Vm predictions must agree to float32
@@ -40,14 +56,7 @@ func TestStreamKernels(t *testing.T) {
 	a.Hidden, a.Conv = 24, 10
 	m := testModel(t, a)
 	const n, steps = 29, 300
-	rng := rand.New(rand.NewPCG(6, 1))
-	drive := make([][]float32, steps)
-	for k := range drive {
-		drive[k] = make([]float32, n*2)
-		for i := range drive[k] {
-			drive[k][i] = float32(rng.ExpFloat64() * 0.004)
-		}
-	}
+	drive := randomDrive(rand.New(rand.NewPCG(6, 1)), steps, n, 2, 1)
 	run := func(kern cpu.Level) (v, p [][]float32) {
 		s := newCNNLSTMStream(kern, m, n, -65)
 		for k := 0; k < steps; k++ {

@@ -33,16 +33,7 @@ func TestInputDriven(t *testing.T) {
 			}
 		}
 		const n, steps = 5, 400
-		rng := rand.New(rand.NewPCG(8, 1))
-		drive := make([][]float32, steps)
-		for k := range drive {
-			drive[k] = make([]float32, n*2)
-			for i := range drive[k] {
-				if rng.Float64() < 0.3 {
-					drive[k][i] = float32(rng.ExpFloat64() * 0.004)
-				}
-			}
-		}
+		drive := randomDrive(rand.New(rand.NewPCG(8, 1)), steps, n, 2, 0.3)
 		run := func(m *Model, vInit float32, poke bool) (v, p []float32) {
 			s := NewStream(m, n, vInit)
 			for k, d := range drive {
