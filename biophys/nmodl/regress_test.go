@@ -11,21 +11,9 @@ import (
 // TestRegressions covers what a review found: each case failed before its
 // fix.
 func TestRegressions(t *testing.T) {
-	load := func(t *testing.T, src string, n int, g map[string]float64) *nmodl.Instance {
-		t.Helper()
-		m, err := nmodl.Load("r.mod", src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		in, err := m.New(n, g, 6.3)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return in
-	}
 	t.Run("kinetic rates do not share a stale subexpression", func(t *testing.T) {
 		run := func(rates string) []float64 {
-			in := load(t, `
+			in := mech(t, `
 NEURON { SUFFIX mk RANGE am, bm, tadj }
 PARAMETER { am = 0.3 bm = 0.05 tadj = 1.5 }
 STATE { C1 C2 O I1 I2 I3 }
@@ -46,7 +34,7 @@ KINETIC kin {`+rates+`}`, 1, nil)
 		}
 	})
 	t.Run("LINEAR coefficients do not share a stale subexpression", func(t *testing.T) {
-		in := load(t, `
+		in := mech(t, `
 NEURON { SUFFIX k RANGE a, b, c, d }
 PARAMETER { a = 2 b = 3 c = 5 d = 7 }
 STATE { A B }
@@ -61,7 +49,7 @@ LINEAR ss {
 		}
 	})
 	t.Run("x = x^y in place", func(t *testing.T) {
-		in := load(t, `
+		in := mech(t, `
 NEURON { SUFFIX p RANGE x, w }
 ASSIGNED { x w }
 BREAKPOINT { SOLVE s }
@@ -72,7 +60,7 @@ PROCEDURE s() { x = -2  x = x^3  w = 0  w = w^(-1) }`, 1, nil)
 		}
 	})
 	t.Run("a = a inside if", func(t *testing.T) {
-		in := load(t, `
+		in := mech(t, `
 NEURON { SUFFIX q RANGE a }
 ASSIGNED { a v }
 BREAKPOINT { SOLVE s }
@@ -80,7 +68,7 @@ PROCEDURE s() { if (v > 0) { a = a } }`, 2, nil)
 		in.State()
 	})
 	t.Run("a KINETIC concentration state is the ion's", func(t *testing.T) {
-		in := load(t, `
+		in := mech(t, `
 NEURON { SUFFIX buf USEION ca READ cai WRITE cai RANGE kf, kb }
 PARAMETER { kf = 1 kb = 0.1 }
 STATE { cai (mM) CaB (mM) }
@@ -91,7 +79,7 @@ KINETIC sch { ~ cai <-> CaB (kf, kb) }`, 1, nil)
 		}
 	})
 	t.Run("a TABLE's side effects reach the instances", func(t *testing.T) {
-		in := load(t, `
+		in := mech(t, `
 NEURON { SUFFIX kv USEION k READ ek WRITE ik RANGE gk, gbar GLOBAL tadj, q10, temp, vmin, vmax }
 PARAMETER { gbar = 5 temp = 23 q10 = 2.3 vmin = -120 vmax = 100 }
 ASSIGNED { v ik ek gk ninf ntau tadj }
@@ -110,7 +98,7 @@ PROCEDURE rates(v) { tadj = q10^((celsius - temp)/10)  ninf = 1/(1+exp(-(v-25)/9
 	t.Run("a TABLE that DEPENDs on dt sees it", func(t *testing.T) {
 		var ms [2]float64
 		for i, ut := range []float64{1, 0} {
-			in := load(t, `
+			in := mech(t, `
 NEURON { SUFFIX oldhh RANGE m }
 ASSIGNED { v minf mexp }
 STATE { m }
@@ -134,7 +122,7 @@ PROCEDURE rates(v) {
 		}
 	})
 	t.Run("NET_RECEIVE sees the event's time", func(t *testing.T) {
-		in := load(t, `
+		in := mech(t, `
 NEURON { POINT_PROCESS s RANGE tl }
 ASSIGNED { tl }
 NET_RECEIVE(w) { tl = t }`, 1, nil)
