@@ -236,9 +236,34 @@ func (s *Settings) validate() error {
 
 var reservedColumns = []string{ColTrace, ColTime, ColV, ColSpike, ColParams}
 
+// TrainTogether says whether two datasets can be trained on as one (their
+// traces numbered one after another): the same cell, steps, sampling,
+// length, channels and records. They may differ in how and how many
+// traces were drawn (seed, traces, input regimes) and in how they are
+// stored (shards, batches, compression). It returns "" or the settings
+// that differ, as "path a vs b".
+func TrainTogether(a, b *Settings) string {
+	free := func(path string) bool {
+		root, _, _ := strings.Cut(path, ".")
+		root, _, _ = strings.Cut(root, "[")
+		switch root {
+		case "seed", "traces", "regimes", "shards", "shard_rule", "rows_per_batch", "compression", "generator":
+			return true
+		}
+		return false
+	}
+	return diffLeaves(a, b, free)
+}
+
 // diffSettings names the settings that differ between two shards, as
 // "path a vs b" for each differing leaf (at most 6).
 func diffSettings(a, b *Settings) string {
+	return diffLeaves(a, b, func(string) bool { return false })
+}
+
+// diffLeaves names the differing leaves of two settings, except those
+// skip says to leave out.
+func diffLeaves(a, b *Settings, skip func(path string) bool) string {
 	var ja, jb any
 	json.Unmarshal([]byte(a.json()), &ja)
 	json.Unmarshal([]byte(b.json()), &jb)
@@ -254,7 +279,7 @@ func diffSettings(a, b *Settings) string {
 	}
 	var names []string
 	for k := range keys {
-		if fa[k] != fb[k] {
+		if fa[k] != fb[k] && !skip(k) {
 			names = append(names, k)
 		}
 	}

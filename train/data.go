@@ -190,7 +190,7 @@ func timedIn(st *dataset.Settings) func(string) bool {
 // model step, step k is dataset samples k·parts .. k·parts+parts−1: its Vm
 // is the first one's, input Part q reads sample k·parts+q, and it has a
 // spike target if any of them has one.
-func load(ds *dataset.Dataset, idx []int, inputs []surrogate.Input, parts int) ([]*series, error) {
+func load(ds *corpus, idx []int, inputs []surrogate.Input, parts int) ([]*series, error) {
 	st := &ds.Meta().Settings
 	names := st.ChannelNames()
 	a := surrogate.Arch{Inputs: inputs, SubBins: parts}

@@ -8,7 +8,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"neurosurrogate/biophys"
-	"neurosurrogate/dataset"
 	"neurosurrogate/surrogate"
 )
 
@@ -35,7 +34,7 @@ func FitOutputs(dataDir, modelPath string, names []string, maxTraces int) ([]Out
 	if !m.HasHidden() {
 		return nil, settingf("{outputs}: architecture family %s does not show its state to output readouts", m.Arch.FamilyName())
 	}
-	ds, err := dataset.Open(dataDir)
+	ds, err := openCorpus(dataDir)
 	if err != nil {
 		return nil, err
 	}

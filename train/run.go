@@ -87,7 +87,7 @@ func setup(cfg Config, progress func(Status)) (*run, error) {
 // prepare is setup's work after the settings are checked.
 func (r *run) prepare() error {
 	cfg := r.cfg
-	ds, err := dataset.Open(cfg.Data)
+	ds, err := openCorpus(cfg.Data)
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func (r *run) prepare() error {
 	if cfg.MaxTraces > 0 {
 		nTraces = min(nTraces, cfg.MaxTraces)
 	}
-	trIdx, valIdx, testIdx, err := r.split(nTraces, meta.Seed)
+	trIdx, valIdx, testIdx, err := r.split(ds, nTraces)
 	if err != nil {
 		return err
 	}
@@ -132,6 +132,11 @@ func (r *run) prepare() error {
 	}
 	if err := r.makeModel(inputs, &meta.Settings, meta.SampleDtMS*float64(parts)); err != nil {
 		return err
+	}
+	if more := ds.moreSettings(); more != "" {
+		r.model.Info[InfoMoreDatasets] = more
+	} else {
+		delete(r.model.Info, InfoMoreDatasets) // (of a starting model trained on several)
 	}
 	split, _ := json.Marshal(map[string][]int{"validation": valIdx, "test": testIdx})
 	r.model.Info["split"] = string(split)
@@ -160,11 +165,12 @@ func (r *run) prepare() error {
 	return nil
 }
 
-// split divides the traces into training, validation (at most ValMax) and
-// test sets, or says how many traces a split needs.
-func (r *run) split(nTraces int, dataSeed uint64) (trIdx, valIdx, testIdx []int, err error) {
+// split divides the first nTraces traces into training, validation (at most
+// ValMax, the first dataset's first) and test sets, or says how many
+// traces a split needs.
+func (r *run) split(ds *corpus, nTraces int) (trIdx, valIdx, testIdx []int, err error) {
 	cfg := r.cfg
-	trIdx, valIdx, testIdx, err = dataset.Split(nTraces, dataSeed^cfg.Seed, cfg.ValFrac, cfg.TestFrac)
+	trIdx, valIdx, testIdx, err = ds.split(nTraces, cfg.Seed, cfg.ValFrac, cfg.TestFrac)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -572,7 +572,7 @@ func Recalibrate(dataDir, modelPath string, rateTol float64) (metrics.Report, er
 	if err != nil {
 		return metrics.Report{}, err
 	}
-	ds, err := dataset.Open(dataDir)
+	ds, err := openCorpus(dataDir)
 	if err != nil {
 		return metrics.Report{}, err
 	}
@@ -590,8 +590,9 @@ func Recalibrate(dataDir, modelPath string, rateTol float64) (metrics.Report, er
 	if err := json.Unmarshal([]byte(m.Info["split"]), &split); err != nil || len(split.Validation) == 0 {
 		return metrics.Report{}, fmt.Errorf("%s: no validation split in the model's metadata", modelPath)
 	}
-	if st, err := json.Marshal(ds.Meta().Settings); err == nil && m.Info["dataset"] != "" && m.Info["dataset"] != string(st) {
-		return metrics.Report{}, fmt.Errorf("%s was trained on another dataset than %s (settings differ): recalibrate on the data it was trained on", modelPath, dataDir)
+	if st, err := json.Marshal(ds.Meta().Settings); err == nil && m.Info["dataset"] != "" &&
+		(m.Info["dataset"] != string(st) || m.Info[InfoMoreDatasets] != ds.moreSettings()) {
+		return metrics.Report{}, fmt.Errorf("%s was trained on other data than %s (settings differ): recalibrate on the data it was trained on, folders in the same order", modelPath, dataDir)
 	}
 	set, err := load(ds, split.Validation, m.Arch.Inputs, m.Arch.Parts())
 	if err != nil {

@@ -59,6 +59,10 @@ func tinyFineData(t *testing.T) string {
 }
 
 func makeTinyData(timing bool, sampleDT float64) (string, error) {
+	return makeTinyDataSeed(timing, sampleDT, 16, 3)
+}
+
+func makeTinyDataSeed(timing bool, sampleDT float64, traces int, seed uint64) (string, error) {
 	dir, err := os.MkdirTemp("", "ns-train-data-*")
 	if err != nil {
 		return "", err
@@ -67,8 +71,8 @@ func makeTinyData(timing bool, sampleDT float64) (string, error) {
 	if err != nil {
 		return dir, err
 	}
-	_, err = dataset.Generate(context.Background(), dir, dataset.Config{Cell: c, Traces: 16, DurationMS: 300,
-		DtMS: 0.025, SampleDtMS: sampleDT, Seed: 3, Shards: 1, Timing: timing})
+	_, err = dataset.Generate(context.Background(), dir, dataset.Config{Cell: c, Traces: traces, DurationMS: 300,
+		DtMS: 0.025, SampleDtMS: sampleDT, Seed: seed, Shards: 1, Timing: timing})
 	return dir, err
 }
 
@@ -656,7 +660,7 @@ func TestSelectReadout(t *testing.T) {
 // are refused.
 func TestTiming(t *testing.T) {
 	dir := t.TempDir()
-	ds, err := dataset.Open(tinyTimingData(t))
+	ds, err := openCorpus(tinyTimingData(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -752,8 +756,8 @@ func TestTiming(t *testing.T) {
 // bin), its Vm and spike targets are the 0.5 ms data's, and training
 // writes such a model.
 func TestSubBins(t *testing.T) {
-	open := func(dir string) *dataset.Dataset {
-		ds, err := dataset.Open(dir)
+	open := func(dir string) *corpus {
+		ds, err := openCorpus(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
