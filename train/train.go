@@ -226,7 +226,9 @@ func (c *Config) Validate() error {
 		return settingf("{input_driven} and {residual}: an input-driven model predicts Vm, not its change from a Vm it does not hear")
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
 		return settingf("{feedback} %q: want free, teacher or scheduled", c.Feedback)
-	case c.ValFrac <= 0 || c.TestFrac < 0 || c.ValFrac+c.TestFrac >= 1:
+	case !(c.ValFrac > 0) || !(c.TestFrac >= 0):
+		return settingf("{val_frac} %g and {test_frac} %g: want a validation fraction above 0 and a test fraction of 0 or more", c.ValFrac, c.TestFrac)
+	case !(c.ValFrac+c.TestFrac < 1):
 		return settingf("{val_frac} %g and {test_frac} %g must leave traces to train on", c.ValFrac, c.TestFrac)
 	case c.TimeBudget < 0:
 		return settingf("{time_budget} %v: must not be negative", c.TimeBudget)

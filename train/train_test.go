@@ -357,6 +357,9 @@ func TestTrainBadInput(t *testing.T) {
 		{"traces of one sample", func(c *Config) { c.Data = oneSampleData(t) }, "traces of 1 model steps"},
 		{"traces shorter than seq+1", func(c *Config) { c.Seq = 600 }, "holds traces of 600 model steps (300 ms every 0.5 ms), too short: one optimizer step unrolls --seq steps, each predicting the next sample, so it needs traces of --seq+1 = 601; use --seq 599 or less"},
 		{"sub-bins make traces too short", func(c *Config) { c.Seq, c.SubBins = 300, 2 }, "traces of 300 model steps (300 ms every 1 ms, 2 dataset samples per model step with --sub-bins 2)"},
+		{"no validation", func(c *Config) { c.ValFrac = 0 }, "--val-frac 0 and --test-frac 0.1: want a validation fraction above 0"},
+		{"negative test fraction", func(c *Config) { c.TestFrac = -0.1 }, "--test-frac -0.1: want"},
+		{"fractions leave nothing", func(c *Config) { c.ValFrac, c.TestFrac = 0.5, 0.5 }, "--val-frac 0.5 and --test-frac 0.5 must leave traces to train on"},
 		{"no step within the time budget", func(c *Config) { c.TimeBudget = time.Nanosecond }, "before the first optimizer step: no model written; raise --time-budget"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

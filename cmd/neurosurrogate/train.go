@@ -73,6 +73,8 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.Float64Var(&cfg.SelectRMSEWeight, "select-rmse-weight", d.SelectRMSEWeight, "model selection scores each validation as spike F1 at ±2 ms less this much per mV of subthreshold RMSE")
 	fs.Float64Var(&cfg.RateTolerance, "rate-tolerance", d.RateTolerance, "calibrate the spike readout for the best F1 among readouts whose validation firing rate is within this fraction of the reference's (0: best F1 at any rate)")
 	fs.IntVar(&cfg.ValMax, "val-traces", d.ValMax, "validation traces rolled out after each epoch (at most)")
+	fs.Float64Var(&cfg.ValFrac, "val-frac", d.ValFrac, "fraction of each dataset's traces set aside for validation (--val-traces of them are used)")
+	fs.Float64Var(&cfg.TestFrac, "test-frac", d.TestFrac, "fraction of each dataset's traces held back as test traces, never trained on (their indices are stored in the model; 0: none, e.g. when held-out files test the model)")
 	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", d.CheckpointEvery, "checkpoint interval (also at every epoch end; 0: after every batch)")
 	fs.BoolVar(&cfg.Resume, "resume", false, "continue the run whose checkpoint is OUT.ckpt")
 	asJSON := fs.Bool("json", false, "print the result as one JSON object on the last line")
@@ -245,10 +247,6 @@ func trainFlag(setting string) string {
 		return "--noise"
 	case "spike_vm_window_ms":
 		return "--spike-vm-window"
-	case "val_frac":
-		return "the validation fraction"
-	case "test_frac":
-		return "the test fraction"
 	case "traces_ms":
 		return "--traces"
 	}
