@@ -562,7 +562,7 @@ func (r *run) finish(stoppedBy string) (*Result, error) {
 	}
 	best := r.best
 	// The spike readout is calibrated on the validation traces.
-	cal := calibrateReadout(best, r.valSet, r.vInit, r.cfg.RateTolerance)
+	cal := calibrateReadout(best, r.valSet, r.vInit, r.cfg.RateTolerance, r.cfg.RateSettleMS)
 	res := &Result{Model: best, History: st.History, Params: r.model.Arch.ParamCount(), Checkpoint: r.ckpt,
 		Elapsed: r.elapsed(), Steps: st.Step, Samples: st.Samples, StoppedBy: stoppedBy, Calibrated: cal}
 	for _, h := range st.History {

@@ -129,6 +129,12 @@ type Config struct {
 	// readouts whose firing rate on the validation traces is within this
 	// fraction of the reference's (0: best F1, whatever the rate).
 	RateTolerance float64 `json:"rate_tolerance"`
+	// RateSettleMS: the rate the readout matches is counted from this far
+	// into each validation trace (at most half of it; 0: the whole trace),
+	// where a network's measured time or a long run sits, past the onset
+	// transient every trace starts with (a model can time the onset well and
+	// still fire too little once settled; the whole-trace rate hides that).
+	RateSettleMS float64 `json:"rate_settle_ms"`
 
 	TimeBudget      time.Duration `json:"-"`
 	CheckpointEvery time.Duration `json:"-"`
@@ -147,7 +153,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{Inputs: "prefix", Hidden: 64, Conv: 16, Kernel: 8, Layers: 1, Seq: 128, Batch: 32, Epochs: 30, Seed: 1,
 		LR: 3e-3, LRMin: 1e-4, Clip: 1, Feedback: "free", Engine: "unrolled", NoiseMV: 1, SpikeWeight: 1, SpikePosWeight: 5, SpikeVmWeight: 0.2, SpikeVmWindowMS: 2,
-		ValFrac: 0.1, TestFrac: 0.1, ValMax: 32, Patience: 8, RateTolerance: 0.1, SelectRMSEWeight: 0.02, TimeBudget: 25 * time.Minute, CheckpointEvery: 3 * time.Minute}
+		ValFrac: 0.1, TestFrac: 0.1, ValMax: 32, Patience: 8, RateTolerance: 0.05, RateSettleMS: 500, SelectRMSEWeight: 0.02, TimeBudget: 25 * time.Minute, CheckpointEvery: 3 * time.Minute}
 }
 
 // Validate checks the settings; its messages name the command-line flag.
@@ -176,7 +182,7 @@ func (c *Config) Validate() error {
 		positive bool
 	}{
 		{"lr", c.LR, true}, {"lr_min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise_mV", c.NoiseMV, false}, {"ema", c.EMA, false},
-		{"spike_weight", c.SpikeWeight, false}, {"rate_tolerance", c.RateTolerance, false}, {"spike_pos_weight", c.SpikePosWeight, false}, {"spike_vm_weight", c.SpikeVmWeight, false},
+		{"spike_weight", c.SpikeWeight, false}, {"rate_tolerance", c.RateTolerance, false}, {"rate_settle_ms", c.RateSettleMS, false}, {"spike_pos_weight", c.SpikePosWeight, false}, {"spike_vm_weight", c.SpikeVmWeight, false},
 		{"spike_vm_window_ms", c.SpikeVmWindowMS, true}, {"select_rmse_weight", c.SelectRMSEWeight, false},
 	}
 	for _, f := range floats {
@@ -413,23 +419,59 @@ func validate(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
 
 // calibrateReadout picks the spike readout (probability threshold,
 // refractory time, and a shift of 0-5 ms for a head that fires early) that
-// maximizes F1 at ±2 ms on the validation rollouts among those whose pooled
-// firing rate is within rateTol (a fraction) of the reference's; with
-// rateTol 0, or if no readout gets the rate that close, the best F1 overall.
-// Matching the rate matters beyond F1: a surrogate that fires too much
-// drives its targets too hard in a network.
-func calibrateReadout(m *surrogate.Model, set []*series, vInit float32, rateTol float64) metrics.Report {
+// maximizes F1 at ±2 ms on the validation rollouts among those whose firing
+// rate from settleMS into each trace on (settledCounts) is within rateTol (a
+// fraction) of the reference's; with rateTol 0, or if no readout gets the
+// rate that close, the best F1 overall. Matching the rate matters beyond F1:
+// a surrogate that fires too much drives its targets too hard in a network,
+// one that fires too little starves them.
+func calibrateReadout(m *surrogate.Model, set []*series, vInit float32, rateTol, settleMS float64) metrics.Report {
 	v, p := rollouts(m, set, vInit)
-	r, rep := selectReadout(m.Readout, m.Arch.SampleDT, rateTol, func(r surrogate.Readout) metrics.Report {
-		return pooled(set, v, p, r, m.Arch.SampleDT)
+	dt := m.Arch.SampleDT
+	r, rep := selectReadout(m.Readout, dt, rateTol, func(r surrogate.Readout) readoutEval {
+		ref, sur := settledCounts(set, p, r, dt, settleMS)
+		return readoutEval{pooled(set, v, p, r, dt), ref, sur}
 	})
 	m.Readout = r
 	return rep
 }
 
+// readoutEval is a candidate readout's validation: the pooled report and
+// the spike counts whose rates it must match (reference, surrogate).
+type readoutEval struct {
+	rep      metrics.Report
+	ref, sur float64
+}
+
+// settledCounts counts the reference's and the readout's spikes from
+// settleMS into each trace on (at most half the trace; all of it if no
+// reference spike falls there).
+func settledCounts(set []*series, p [][]float32, r surrogate.Readout, dt, settleMS float64) (ref, sur float64) {
+	count := func(from float64) (ref, sur float64) {
+		for i, s := range set {
+			from := min(from, float64(len(s.spike))*dt/2)
+			for k, x := range s.spike {
+				if x > 0 && (float64(k)+0.5)*dt >= from {
+					ref++
+				}
+			}
+			for _, t := range r.Spikes(p[i], dt) {
+				if t >= from {
+					sur++
+				}
+			}
+		}
+		return ref, sur
+	}
+	if ref, sur = count(settleMS); ref == 0 {
+		return count(0)
+	}
+	return ref, sur
+}
+
 // selectReadout searches the readout grid (and start) as calibrateReadout
 // describes, scoring each candidate with eval.
-func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surrogate.Readout) metrics.Report) (surrogate.Readout, metrics.Report) {
+func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surrogate.Readout) readoutEval) (surrogate.Readout, metrics.Report) {
 	type pick struct {
 		rep metrics.Report
 		r   surrogate.Readout
@@ -437,16 +479,17 @@ func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surro
 	}
 	var anyRate, near pick
 	consider := func(r surrogate.Readout) {
-		rep := eval(r)
+		e := eval(r)
+		rep := e.rep
 		if !anyRate.ok || rep.F1At2ms > anyRate.rep.F1At2ms+1e-9 {
 			anyRate = pick{rep, r, true}
 		}
-		if rateTol > 0 && math.Abs(rep.RateSurHz-rep.RateRefHz) <= rateTol*rep.RateRefHz && (!near.ok || rep.F1At2ms > near.rep.F1At2ms+1e-9) {
+		if rateTol > 0 && math.Abs(e.sur-e.ref) <= rateTol*e.ref && (!near.ok || rep.F1At2ms > near.rep.F1At2ms+1e-9) {
 			near = pick{rep, r, true}
 		}
 	}
 	consider(start)
-	for _, pr := range []float32{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9} {
+	for _, pr := range []float32{0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95} {
 		for _, ref := range []float64{1, 1.5, 2, 3, 4, 6, 8, 10, 15} {
 			for sh := 0; sh <= int(5/dt); sh++ {
 				consider(surrogate.Readout{P: pr, RefractoryMS: ref, ShiftMS: float64(sh) * dt})
@@ -569,7 +612,7 @@ func configDiff(a, b Config) string {
 // Recalibrate re-derives the spike readout of an existing model from
 // free-running rollouts on its own validation traces (the split stored in
 // the model) and rewrites the model file.
-func Recalibrate(dataDir, modelPath string, rateTol float64) (metrics.Report, error) {
+func Recalibrate(dataDir, modelPath string, rateTol, settleMS float64) (metrics.Report, error) {
 	m, err := surrogate.Load(modelPath)
 	if err != nil {
 		return metrics.Report{}, err
@@ -600,7 +643,7 @@ func Recalibrate(dataDir, modelPath string, rateTol float64) (metrics.Report, er
 	if err != nil {
 		return metrics.Report{}, err
 	}
-	rep := calibrateReadout(m, set, float32(cell.VInit()), rateTol)
+	rep := calibrateReadout(m, set, float32(cell.VInit()), rateTol, settleMS)
 	rj, _ := json.Marshal(map[string]any{"readout": m.Readout, "validation": sanitizeReport(rep)})
 	m.Info["readout_recalibrated"] = string(rj)
 	return rep, m.Save(modelPath)

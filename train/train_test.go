@@ -641,7 +641,7 @@ func TestSelectReadout(t *testing.T) {
 		{0.35, 0.3},  // 13 Hz is within 35%
 		{0.001, 0.6}, // only p = 0.6 fires at 10 Hz
 	} {
-		r, rep := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, tc.tol, eval)
+		r, rep := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, tc.tol, rates(eval))
 		if math.Abs(float64(r.P-tc.wantP)) > 1e-6 || r.RefractoryMS != 2 || r.ShiftMS != 0 {
 			t.Errorf("tolerance %v: readout %+v (%+v), want p %v", tc.tol, r, rep, tc.wantP)
 		}
@@ -652,8 +652,64 @@ func TestSelectReadout(t *testing.T) {
 		rep.RateSurHz += 100
 		return rep
 	}
-	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, 0.1, far); r.P != 0.3 {
+	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, 0.1, rates(far)); r.P != 0.3 {
 		t.Errorf("nothing within tolerance: p %v, want the best F1's 0.3", r.P)
+	}
+	// The rate matched is the one eval gives beside the report (the settled
+	// rate), not the report's: here 10 Hz at p = 0.3.
+	settled := func(r surrogate.Readout) readoutEval {
+		return readoutEval{eval(r), 10, 10 - 10*(float64(r.P)-0.3)}
+	}
+	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, 0.01, settled); math.Abs(float64(r.P-0.3)) > 1e-6 {
+		t.Errorf("settled rate matched at p 0.3: got p %v", r.P)
+	}
+}
+
+// rates scores a readout with the report's own rates.
+func rates(eval func(surrogate.Readout) metrics.Report) func(surrogate.Readout) readoutEval {
+	return func(r surrogate.Readout) readoutEval {
+		rep := eval(r)
+		return readoutEval{rep, rep.RateRefHz, rep.RateSurHz}
+	}
+}
+
+// TestSettledCounts: spikes are counted from the settling time on, at
+// most half of each trace, and over whole traces when the reference has
+// none there.
+func TestSettledCounts(t *testing.T) {
+	const dt = 0.5
+	mk := func(n int, spikes ...int) *series {
+		s := &series{spike: make([]float32, n)}
+		for _, k := range spikes {
+			s.spike[k] = 1
+		}
+		return s
+	}
+	prob := func(n int, bins ...int) []float32 {
+		p := make([]float32, n)
+		for _, k := range bins {
+			p[k] = 0.9
+		}
+		return p
+	}
+	r := surrogate.Readout{P: 0.5, RefractoryMS: 1}
+	for _, tc := range []struct {
+		name     string
+		set      []*series
+		p        [][]float32
+		settle   float64
+		ref, sur float64
+	}{
+		// 400 bins = 200 ms; settling at 50 ms = bin 100.
+		{"onset left out", []*series{mk(400, 10, 20, 150, 300)}, [][]float32{prob(400, 11, 21, 31, 151)}, 50, 2, 1},
+		{"whole trace", []*series{mk(400, 10, 20, 150, 300)}, [][]float32{prob(400, 11, 21, 31, 151)}, 0, 4, 4},
+		{"at most half the trace", []*series{mk(400, 10, 250)}, [][]float32{prob(400, 10, 210, 390)}, 1000, 1, 2},
+		{"no settled reference spike", []*series{mk(400, 10)}, [][]float32{prob(400, 10, 300)}, 50, 1, 2},
+	} {
+		ref, sur := settledCounts(tc.set, tc.p, r, dt, tc.settle)
+		if ref != tc.ref || sur != tc.sur {
+			t.Errorf("%s: counts %v, %v, want %v, %v", tc.name, ref, sur, tc.ref, tc.sur)
+		}
 	}
 }
 
