@@ -275,6 +275,12 @@ func Reference(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT flo
 
 // ReferenceRecorded is Reference that also samples probes (Trace.Out).
 func ReferenceRecorded(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT float64, probes []biophys.Probe) (Trace, time.Duration, error) {
+	return referenceRun(c, evs, tstopMS, dtMS, sampleDT, probes, nil)
+}
+
+// referenceRun is ReferenceRecorded that calls tick (if not nil) with the
+// simulated time after every 100 ms of it, and at the end.
+func referenceRun(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT float64, probes []biophys.Probe, tick func(ms float64)) (Trace, time.Duration, error) {
 	per, ok := StepsPerSample(sampleDT, dtMS)
 	if !ok {
 		return Trace{}, 0, fmt.Errorf("sample step %g ms is not a whole number of time steps of %g ms", sampleDT, dtMS)
@@ -308,6 +314,7 @@ func ReferenceRecorded(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, samp
 		sample()
 	}
 	step := 0
+	tickEvery := max(1, int(math.Round(100/dtMS)))
 	start := time.Now()
 	err = sys.Run(tstopMS, func(s *biophys.System) {
 		step++
@@ -315,10 +322,16 @@ func ReferenceRecorded(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, samp
 			tr.V = append(tr.V, s.V(0))
 			sample()
 		}
+		if tick != nil && step%tickEvery == 0 {
+			tick(float64(step) * dtMS)
+		}
 		for _, sp := range s.Spikes() {
 			tr.Spikes = append(tr.Spikes, sp.TimeMS)
 		}
 	})
+	if tick != nil && err == nil {
+		tick(tstopMS)
+	}
 	return tr, time.Since(start), err
 }
 
@@ -360,6 +373,14 @@ func Surrogate(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, steps i
 // RolloutCell runs the surrogate free and the reference on the same events
 // for tstopMS and compares them.
 func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS float64) (*CellResult, error) {
+	return RolloutCellProgress(m, c, evs, tstopMS, dtMS, nil)
+}
+
+// RolloutCellProgress is RolloutCell that reports its progress: progress
+// (if not nil) is called now and then with the reference time simulated
+// so far and the total (the reference runs twice: on the events, then on
+// the input as the model sees it), from the calling goroutine.
+func RolloutCellProgress(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS float64, progress func(doneMS, totalMS float64)) (*CellResult, error) {
 	if err := CheckModel(m, c, dtMS); err != nil {
 		return nil, err
 	}
@@ -376,7 +397,11 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 		}
 		probes = append(probes, pr)
 	}
-	ref, wallRef, err := ReferenceRecorded(c, evs, tstop, dtMS, m.Arch.SampleDT, probes)
+	var tick func(float64)
+	if progress != nil {
+		tick = func(ms float64) { progress(ms, 2*tstop) }
+	}
+	ref, wallRef, err := referenceRun(c, evs, tstop, dtMS, m.Arch.SampleDT, probes, tick)
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +410,10 @@ func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstop
 		return nil, err
 	}
 	seen, what := FloorInput(m, c, evs)
-	binned, _, err := Reference(c, seen, tstop, dtMS, m.Arch.SampleDT)
+	if progress != nil {
+		tick = func(ms float64) { progress(tstop+ms, 2*tstop) }
+	}
+	binned, _, err := referenceRun(c, seen, tstop, dtMS, m.Arch.SampleDT, nil, tick)
 	if err != nil {
 		return nil, err
 	}

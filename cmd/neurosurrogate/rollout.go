@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"neurosurrogate/biophys"
+	"neurosurrogate/cmd/internal/progress"
 	"neurosurrogate/infer"
 	"neurosurrogate/infer/metrics"
 )
@@ -88,9 +89,18 @@ func runRollout(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := infer.RolloutCell(m, cell, evs, *tstop, *dt)
+	var bar *progress.Bar
+	res, err := infer.RolloutCellProgress(m, cell, evs, *tstop, *dt, func(done, total float64) {
+		if bar == nil {
+			bar = progress.New("rollout: reference", int64(math.Round(total)), "simulated ms")
+		}
+		bar.Set(int64(math.Round(done)), "")
+	})
 	if err != nil {
 		return err
+	}
+	if bar != nil {
+		bar.Done()
 	}
 	r := res.Report
 	fmt.Fprintf(stdout, "%s on %s, %.0f ms: reference %d spikes (%.1f Hz), surrogate %d (%.1f Hz)\n",
