@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"runtime"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/infer"
@@ -65,8 +66,36 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	var shape infer.SpikeShape // summed over files, weighted by matched spikes
 	shapeW := 0.0
 	fmt.Fprintf(stdout, "%-24s %6s %6s %7s %7s %7s %7s %7s %8s %8s\n", "events", "ref Hz", "sur Hz", "F1 2ms", "F1 5ms", "F1 10ms", "RMSE", "EV", "floor F1", "floor RMSE")
+	// Files run in parallel, one per core; rows are written in file order
+	// as each file's turn comes.
+	type outcome struct {
+		res *infer.CellResult
+		err error
+	}
+	ready := make([]chan outcome, len(files))
+	for i := range ready {
+		ready[i] = make(chan outcome, 1)
+	}
+	sem := make(chan struct{}, max(1, runtime.NumCPU()))
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for i := range files {
+			select {
+			case sem <- struct{}{}:
+			case <-stop:
+				return
+			}
+			go func(i int) {
+				res, err := infer.RolloutCell(m, cell, inputs[i], *tstop, *dt)
+				<-sem
+				ready[i] <- outcome{res, err}
+			}(i)
+		}
+	}()
 	for i, f := range files {
-		res, err := infer.RolloutCell(m, cell, inputs[i], *tstop, *dt)
+		o := <-ready[i]
+		res, err := o.res, o.err
 		if err != nil {
 			return err
 		}
