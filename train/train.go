@@ -390,9 +390,18 @@ func rollouts(m *surrogate.Model, set []*series, vInit float32) (v, p [][]float3
 	})
 }
 
-// score pools the metrics of rollouts against their reference traces,
-// reading spikes with readout r.
-func pooled(set []*series, v, p [][]float32, r surrogate.Readout, dt float64) metrics.Report {
+// readoutSpikes reads each rollout's spike times with readout r.
+func readoutSpikes(p [][]float32, r surrogate.Readout, dt float64) [][]float64 {
+	out := make([][]float64, len(p))
+	for i, x := range p {
+		out[i] = r.Spikes(x, dt)
+	}
+	return out
+}
+
+// pooled pools the metrics of rollouts (Vm v, spike times surSp) against
+// their reference traces.
+func pooled(set []*series, v [][]float32, surSp [][]float64, dt float64) metrics.Report {
 	var pool metrics.Pool
 	for i, s := range set {
 		ref := make([]float64, len(s.v))
@@ -405,7 +414,7 @@ func pooled(set []*series, v, p [][]float32, r surrogate.Readout, dt float64) me
 				refSp = append(refSp, (float64(k)+0.5)*dt)
 			}
 		}
-		pool.Add(ref, sur, dt, refSp, r.Spikes(p[i], dt), float64(len(s.v)-1)*dt)
+		pool.Add(ref, sur, dt, refSp, surSp[i], float64(len(s.v)-1)*dt)
 	}
 	return pool.Report()
 }
@@ -414,7 +423,7 @@ func pooled(set []*series, v, p [][]float32, r surrogate.Readout, dt float64) me
 // the metrics.
 func validate(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
 	v, p := rollouts(m, set, vInit)
-	return pooled(set, v, p, m.Readout, m.Arch.SampleDT)
+	return pooled(set, v, readoutSpikes(p, m.Readout, m.Arch.SampleDT), m.Arch.SampleDT)
 }
 
 // calibrateReadout picks the spike readout (probability threshold,
@@ -429,8 +438,9 @@ func calibrateReadout(m *surrogate.Model, set []*series, vInit float32, rateTol,
 	v, p := rollouts(m, set, vInit)
 	dt := m.Arch.SampleDT
 	r, rep := selectReadout(m.Readout, dt, rateTol, func(r surrogate.Readout) readoutEval {
-		ref, sur := settledCounts(set, p, r, dt, settleMS)
-		return readoutEval{pooled(set, v, p, r, dt), ref, sur}
+		sp := readoutSpikes(p, r, dt)
+		ref, sur := settledCounts(set, sp, dt, settleMS)
+		return readoutEval{pooled(set, v, sp, dt), ref, sur}
 	})
 	m.Readout = r
 	return rep
@@ -443,10 +453,10 @@ type readoutEval struct {
 	ref, sur float64
 }
 
-// settledCounts counts the reference's and the readout's spikes from
-// settleMS into each trace on (at most half the trace; all of it if no
-// reference spike falls there).
-func settledCounts(set []*series, p [][]float32, r surrogate.Readout, dt, settleMS float64) (ref, sur float64) {
+// settledCounts counts the reference's and the surrogate's spikes (surSp)
+// from settleMS into each trace on (at most half the trace; all of it if
+// no reference spike falls there).
+func settledCounts(set []*series, surSp [][]float64, dt, settleMS float64) (ref, sur float64) {
 	count := func(from float64) (ref, sur float64) {
 		for i, s := range set {
 			from := min(from, float64(len(s.spike))*dt/2)
@@ -455,7 +465,7 @@ func settledCounts(set []*series, p [][]float32, r surrogate.Readout, dt, settle
 					ref++
 				}
 			}
-			for _, t := range r.Spikes(p[i], dt) {
+			for _, t := range surSp[i] {
 				if t >= from {
 					sur++
 				}

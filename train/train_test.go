@@ -706,7 +706,7 @@ func TestSettledCounts(t *testing.T) {
 		{"at most half the trace", []*series{mk(400, 10, 250)}, [][]float32{prob(400, 10, 210, 390)}, 1000, 1, 2},
 		{"no settled reference spike", []*series{mk(400, 10)}, [][]float32{prob(400, 10, 300)}, 50, 1, 2},
 	} {
-		ref, sur := settledCounts(tc.set, tc.p, r, dt, tc.settle)
+		ref, sur := settledCounts(tc.set, readoutSpikes(tc.p, r, dt), dt, tc.settle)
 		if ref != tc.ref || sur != tc.sur {
 			t.Errorf("%s: counts %v, %v, want %v, %v", tc.name, ref, sur, tc.ref, tc.sur)
 		}
