@@ -302,3 +302,65 @@ func (m *Model) WithInputLags(lags []int) (*Model, error) {
 	c.W[WConvInputs] = wd
 	return c, nil
 }
+
+// WidenHidden returns a copy of m with hidden LSTM units per layer and the
+// same function: every new unit's gates get small seeded random weights
+// from the layer's inputs and state (so that it carries signal from the
+// start), its forget gate a bias of 1, and it reaches nothing yet — its
+// weights into the old units' gates, into the next layer and into the heads
+// start at zero — so the output does not change, and
+// training decides what the new units become (train --init with
+// --widen-hidden).
+func (m *Model) WidenHidden(hidden int, seed uint64) (*Model, error) {
+	H := m.Arch.Hidden
+	if hidden < H {
+		return nil, fmt.Errorf("widen: %d hidden units is fewer than the model's %d", hidden, H)
+	}
+	c := m.Clone()
+	c.Arch.Hidden = hidden
+	if err := c.Arch.Validate(); err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x41d3))
+	in, newIn := m.Arch.Conv, m.Arch.Conv
+	for l := 0; l < m.Arch.Layers; l++ {
+		lim := 1 / math.Sqrt(float64(newIn+hidden))
+		// Rows: the layer's input (the convolution or the layer below),
+		// then its own state; old rows keep their place in each block.
+		rowOf := func(r int) int {
+			if r < in {
+				return r
+			}
+			return newIn + r - in
+		}
+		for _, g := range Gates {
+			name := WLSTM(l, g)
+			old := m.W[name]
+			t := NewTensor(newIn+hidden, hidden)
+			for r := 0; r < in+H; r++ {
+				copy(t.Data[rowOf(r)*hidden:rowOf(r)*hidden+H], old.Data[r*H:(r+1)*H])
+			}
+			for r := 0; r < newIn+hidden; r++ {
+				for j := H; j < hidden; j++ {
+					t.Data[r*hidden+j] = float32((2*rng.Float64() - 1) * lim)
+				}
+			}
+			c.W[name] = t
+			b := NewTensor(1, hidden)
+			copy(b.Data, m.W[WLSTMBias(l, g)].Data)
+			if g == "f" {
+				for j := H; j < hidden; j++ {
+					b.Data[j] = 1
+				}
+			}
+			c.W[WLSTMBias(l, g)] = b
+		}
+		in, newIn = H, hidden
+	}
+	for _, name := range []string{WHeadVm, WHeadSpike} {
+		t := NewTensor(hidden, 1)
+		copy(t.Data, m.W[name].Data)
+		c.W[name] = t
+	}
+	return c, nil
+}

@@ -433,3 +433,70 @@ func TestWithInputLags(t *testing.T) {
 		t.Error("lengthening the kernel of a model with input lags is accepted")
 	}
 }
+
+// TestWidenHidden: a model with more LSTM units computes the same
+// trajectory as the original (one and two layers, taps and traces), while
+// its new units carry signal; narrowing is refused.
+func TestWidenHidden(t *testing.T) {
+	in := []Input{{Name: "exc", Channels: []string{"e0"}}, {Name: "inh", Channels: []string{"i0"}}}
+	cases := []struct {
+		name string
+		a    Arch
+	}{
+		{"one layer", Arch{Inputs: in, Kernel: 3, Conv: 6, Hidden: 8, Layers: 1, SampleDT: 0.5}},
+		{"two layers, spike fed back", Arch{Inputs: in, Kernel: 3, Conv: 6, Hidden: 8, Layers: 2, SampleDT: 0.5, FeedSpike: true}},
+		{"traces", Arch{Family: TraceFamily, TracesMS: []float64{0, 2, 8}, Inputs: in, Kernel: 2, Conv: 5, Hidden: 7, Layers: 1, SampleDT: 0.5}},
+	}
+	for _, c := range cases {
+		m := testModel(t, c.a)
+		H := c.a.Hidden
+		w, err := m.WidenHidden(H+5, 1)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for name, sh := range w.Arch.Shapes() {
+			if w.W[name] == nil || !equalShape(w.W[name].Shape, sh) {
+				t.Fatalf("%s: %s: widened weight %v, architecture needs %v", c.name, name, w.W[name], sh)
+			}
+		}
+		if w.Arch.Hidden != H+5 || m.Arch.Hidden != H {
+			t.Fatalf("%s: widened to %d (original %d)", c.name, w.Arch.Hidden, m.Arch.Hidden)
+		}
+		const n, steps = 2, 200
+		so, sw := NewStream(m, n, -65), NewStream(w, n, -65)
+		rng := rand.New(rand.NewPCG(3, 4))
+		drive := make([]float32, n*len(in))
+		maxDiff, newState := 0.0, 0.0
+		for k := 0; k < steps; k++ {
+			for i := range drive {
+				drive[i] = 0
+				if rng.Float64() < 0.3 {
+					drive[i] = float32(0.02 * rng.Float64())
+				}
+			}
+			so.Step(drive)
+			sw.Step(drive)
+			for i := 0; i < n; i++ {
+				maxDiff = math.Max(maxDiff, math.Abs(float64(so.V[i]-sw.V[i])))
+				maxDiff = math.Max(maxDiff, 100*math.Abs(float64(so.P[i]-sw.P[i])))
+				for _, h := range sw.Hidden(i)[H:] {
+					newState = math.Max(newState, math.Abs(float64(h)))
+				}
+			}
+		}
+		// Measured equal; 4e-5 is a few float32 steps of Vm.
+		if !(maxDiff <= 4e-5) {
+			t.Errorf("%s: widened model differs by %g", c.name, maxDiff)
+		}
+		if !(newState > 0.01) {
+			t.Errorf("%s: the new units' state stays at %g", c.name, newState)
+		}
+	}
+	m := testModel(t, cases[0].a)
+	if _, err := m.WidenHidden(4, 1); err == nil || !strings.Contains(err.Error(), "fewer") {
+		t.Errorf("narrowing: %v", err)
+	}
+	if _, err := m.WidenHidden(5000, 1); err == nil || !strings.Contains(err.Error(), "hidden 5000") {
+		t.Errorf("beyond the architecture's limit: %v", err)
+	}
+}

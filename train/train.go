@@ -39,6 +39,10 @@ type Config struct {
 	// WidenConv, with Init, gives the starting model this many convolution
 	// channels (surrogate.Model.Widen: the new ones start with no effect).
 	WidenConv int `json:"widen_conv,omitempty"`
+	// WidenHidden, with Init, gives the starting model this many LSTM units
+	// per layer (surrogate.Model.WidenHidden: the new ones start with no
+	// effect).
+	WidenHidden int `json:"widen_hidden,omitempty"`
 	// InputLags, if set, are the lags (samples, increasing from 0) at which
 	// the convolution reads the inputs (surrogate.Arch.InputLags); with Init
 	// they must include the model's, and the new ones start at zero weight
@@ -166,7 +170,7 @@ func (c *Config) Validate() error {
 		{"hidden", c.Hidden, 1}, {"conv", c.Conv, 1}, {"kernel", c.Kernel, 1}, {"layers", c.Layers, 1},
 		{"seq", c.Seq, 2}, {"batch", c.Batch, 1}, {"epochs", c.Epochs, 1},
 		{"replicas", c.Replicas, 0}, {"patience", c.Patience, 0}, {"val_max", c.ValMax, 1}, {"max_traces", c.MaxTraces, 0},
-		{"widen_conv", c.WidenConv, 0}, {"widen_kernel", c.WidenKernel, 0}, {"sub_bins", c.SubBins, 0},
+		{"widen_conv", c.WidenConv, 0}, {"widen_hidden", c.WidenHidden, 0}, {"widen_kernel", c.WidenKernel, 0}, {"sub_bins", c.SubBins, 0},
 	}
 	for _, f := range ints {
 		if f.v < f.min {
@@ -216,6 +220,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.WidenConv > 0 && c.Init == "":
 		return settingf("{widen_conv} %d needs a starting model, {init} (it widens that model)", c.WidenConv)
+	case c.WidenHidden > 0 && c.Init == "":
+		return settingf("{widen_hidden} %d needs a starting model, {init} (it widens that model)", c.WidenHidden)
 	case c.WidenKernel > 0 && c.Init == "":
 		return settingf("{widen_kernel} %d needs a starting model, {init} (it lengthens that model's kernel)", c.WidenKernel)
 	case c.InputDelay != "" && c.InputDelay != "psp":
@@ -572,6 +578,11 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 			return nil, settingf("{init} %s with {widen_conv} %d {widen_kernel} %d: %w", cfg.Init, cfg.WidenConv, cfg.WidenKernel, err)
 		}
 	}
+	if cfg.WidenHidden > 0 {
+		if r, err = r.WidenHidden(cfg.WidenHidden, cfg.Seed); err != nil {
+			return nil, settingf("{init} %s with {widen_hidden} %d: %w", cfg.Init, cfg.WidenHidden, err)
+		}
+	}
 	if len(cfg.InputLags) > 0 {
 		if r, err = r.WithInputLags(cfg.InputLags); err != nil {
 			return nil, settingf("{init} %s with {input_lags}: %w", cfg.Init, err)
@@ -606,7 +617,7 @@ func configDiff(a, b Config) string {
 		{"lr_min", a.LRMin, b.LRMin}, {"feedback", a.Feedback, b.Feedback}, {"noise", a.NoiseMV, b.NoiseMV},
 		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
-		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv},
+		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv}, {"widen_hidden", a.WidenHidden, b.WidenHidden},
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
 		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight},
 		{"hidden", a.Hidden, b.Hidden}, {"conv", a.Conv, b.Conv}, {"kernel", a.Kernel, b.Kernel}, {"layers", a.Layers, b.Layers},

@@ -344,6 +344,7 @@ func TestTrainBadInput(t *testing.T) {
 		{"too few traces", func(c *Config) { c.MaxTraces = 2 }, "2 traces are too few"},
 		{"negative max traces", func(c *Config) { c.MaxTraces = -1 }, "--max-traces -1"},
 		{"widen without init", func(c *Config) { c.WidenConv = 32 }, "--widen-conv 32 needs a starting model, --init"},
+		{"widen hidden without init", func(c *Config) { c.WidenHidden = 96 }, "--widen-hidden 96 needs a starting model, --init"},
 		{"lengthen without init", func(c *Config) { c.WidenKernel = 16 }, "--widen-kernel 16 needs a starting model, --init"},
 		{"negative kernel widening", func(c *Config) { c.Init, c.WidenKernel = "m.safetensors", -1 }, "--widen-kernel -1"},
 		{"zero hidden", func(c *Config) { c.Hidden = 0 }, "--hidden 0"},
@@ -568,14 +569,14 @@ func TestInit(t *testing.T) {
 		t.Errorf("learning curve %s: %v\n%s", curve, err, data)
 	}
 
-	// Widening the starting model's convolution keeps its function.
+	// Widening the starting model's convolution and LSTM keeps its function.
 	w := tinyConfig(t, filepath.Join(dir, "w.safetensors"))
-	w.Init, w.Inputs, w.WidenConv, w.WidenKernel, w.Epochs, w.LR = a.Out, "channels", a.Conv+3, a.Kernel+2, 1, 1e-3
+	w.Init, w.Inputs, w.WidenConv, w.WidenKernel, w.WidenHidden, w.Epochs, w.LR = a.Out, "channels", a.Conv+3, a.Kernel+2, a.Hidden+4, 1, 1e-3
 	rw, err := Run(context.Background(), w, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mw, err := surrogate.Load(w.Out); err != nil || mw.Arch.Conv != a.Conv+3 || mw.Arch.Kernel != a.Kernel+2 {
+	if mw, err := surrogate.Load(w.Out); err != nil || mw.Arch.Conv != a.Conv+3 || mw.Arch.Kernel != a.Kernel+2 || mw.Arch.Hidden != a.Hidden+4 {
 		t.Fatalf("widened model: %v, %v", err, mw)
 	}
 	if h0, want := rw.History[0], ra.Calibrated; math.Abs(h0.ValRMSESub-want.RMSESubMV) > 1e-6 || math.Abs(h0.ValF1At2-want.F1At2ms) > 1e-9 {

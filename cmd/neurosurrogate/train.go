@@ -43,6 +43,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.IntVar(&cfg.SubBins, "sub-bins", d.SubBins, "split every model step into this many sub-bins, each with its own inputs: the model steps every N dataset samples and hears each apart (data at 0.25 ms with --sub-bins 2: a 0.5 ms model that knows which quarter-millisecond its input came in)")
 	traces := fs.String("traces", "", "make a trace-lstm model: it hears every input through exponential traces of these time constants (ms), a list (0,1,2,4,8,16,32,64) or geom:N:LO:HI (0, then N-1 from LO to HI ms in geometric steps; geom:8:1:64 is that list); with --init, the model's input stage is fitted onto the traces")
 	inputLags := fs.String("input-lags", "", "read the inputs at these lags (samples) instead of 0..kernel-1: a list (0,1,2,4,8,...) or geom:N:MAX (0..N-1, then growing 1.4x to MAX; geom:8:100 hears 50 ms at 0.5 ms samples); with --init the list must include the model's lags, the new ones start at zero weight")
+	fs.IntVar(&cfg.WidenHidden, "widen-hidden", 0, "with --init: give the starting model this many LSTM units per layer (the new ones start with no effect on its output)")
 	fs.IntVar(&cfg.WidenKernel, "widen-kernel", 0, "with --init: lengthen the starting model's convolution to this many samples (the older lags start at zero weight)")
 	fs.IntVar(&cfg.Hidden, "hidden", d.Hidden, "LSTM units per layer")
 	fs.IntVar(&cfg.Conv, "conv", d.Conv, "causal convolution channels")
