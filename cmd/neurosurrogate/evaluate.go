@@ -6,6 +6,8 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/infer"
@@ -27,6 +29,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	tstop := fs.Float64("tstop", 2000, "simulated time per file (ms)")
 	dt := fs.Float64("dt", 0.025, "reference time step (ms)")
 	asJSON := fs.Bool("json", false, "print the pooled metrics as one JSON object on the last line")
+	windowsArg := fs.String("windows", "", "also pool rates and F1 by window of time from the start of every file: edges in ms, e.g. 0,100,500,1000,2000 (the onset beside the settled rate)")
 	files, err := parseArgs(fs, args, 1<<20)
 	if err != nil {
 		return err
@@ -36,6 +39,12 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	}
 	if err := checkTime(*tstop, *dt); err != nil {
 		return err
+	}
+	var windows *metrics.Windows
+	if *windowsArg != "" {
+		if windows, err = parseWindows(*windowsArg, *tstop); err != nil {
+			return usagef("--windows %s: %v", *windowsArg, err)
+		}
 	}
 	m, err := loadModel(*modelArg)
 	if err != nil {
@@ -101,6 +110,9 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		}
 		r := pool.Add(res.Ref.V, res.Sur.V, m.Arch.SampleDT, res.Ref.Spikes, res.Sur.Spikes, res.TstopMS)
 		floor.Add(res.Ref.V, res.Binned.V, m.Arch.SampleDT, res.Ref.Spikes, res.Binned.Spikes, res.TstopMS)
+		if windows != nil {
+			windows.Add(res.Ref.Spikes, res.Sur.Spikes)
+		}
 		seen = res.FloorWhat
 		for j, sr := range infer.OutputSeries(m, cell, res.Ref, res.Sur) {
 			if j == len(pooled) {
@@ -130,6 +142,14 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	fl := floor.Report()
 	fmt.Fprintf(stdout, "pooled over %d files: F1 ±2 ms %.3f (precision %.3f, recall %.3f), ±5 ms %.3f (precision %.3f, recall %.3f), ±10 ms %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f; subthreshold RMSE %.3f mV, EV %.3f; rates %.2f / %.2f Hz\n",
 		len(files), p.F1At2ms, p.PrecisionAt2ms, p.RecallAt2ms, p.F1At5ms, p.Precision5ms, p.Recall5ms, p.F1At10ms, p.Precision10ms, p.Recall10ms, p.ShiftMeanMS, p.ShiftSDMS, p.Gamma, p.RMSESubMV, p.EVSub, p.RateRefHz, p.RateSurHz)
+	var byWindow []metrics.WindowReport
+	if windows != nil {
+		byWindow = windows.Report()
+		fmt.Fprintf(stdout, "%-16s %8s %8s %8s %7s %7s\n", "window (ms)", "ref Hz", "sur Hz", "rate", "F1 2ms", "F1 5ms")
+		for _, w := range byWindow {
+			fmt.Fprintf(stdout, "%-16s %8.2f %8.2f %+7.1f%% %7.3f %7.3f\n", fmt.Sprintf("%g-%g", w.FromMS, w.ToMS), w.RateRefHz, w.RateSurHz, 100*w.RateError, w.F1At2ms, w.F1At5ms)
+		}
+	}
 	fmt.Fprintf(stdout, "binning floor (reference on %s): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n", seen, fl.F1At2ms, fl.RMSESubMV)
 	sf, sfl := spreadOf(fileRMSE), spreadOf(floorRMSE)
 	fmt.Fprintf(stdout, "subthreshold RMSE per file: median %.3f, mean %.3f, worst %.3f mV (binning floor: median %.3f, mean %.3f, worst %.3f mV)\n",
@@ -169,7 +189,8 @@ func runEvaluate(args []string, stdout io.Writer) error {
 			Outputs    map[string]infer.OutputResult `json:"outputs,omitempty"`
 			Optical    map[string]infer.OutputResult `json:"optical,omitempty"`
 			SpikeShape infer.SpikeShape              `json:"spike_shape"`
-		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur, outs, opt, finiteShape(shape)}); err != nil {
+			Windows    []windowJSON                  `json:"windows,omitempty"`
+		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur, outs, opt, finiteShape(shape), windowsJSON(byWindow)}); err != nil {
 			return err
 		}
 	}
@@ -201,4 +222,44 @@ func spreadOf(xs []float64) spread {
 	}
 	q := metrics.Quantiles(ok, 0.5, 1)
 	return spread{q[0], sum / float64(len(ok)), q[1], len(ok)}
+}
+
+// parseWindows reads --windows: comma-separated edges (ms) within the
+// simulated time of every file.
+func parseWindows(arg string, tstopMS float64) (*metrics.Windows, error) {
+	var edges []float64
+	for _, f := range strings.Split(arg, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a time in ms", f)
+		}
+		edges = append(edges, v)
+	}
+	w, err := metrics.NewWindows(edges)
+	if err != nil {
+		return nil, err
+	}
+	if last := edges[len(edges)-1]; last > tstopMS {
+		return nil, fmt.Errorf("the last edge %g ms lies beyond --tstop %g ms", last, tstopMS)
+	}
+	return w, nil
+}
+
+// windowJSON is a window's report with an undefined rate error as null.
+type windowJSON struct {
+	metrics.WindowReport
+	RateError *float64 `json:"rate_error"`
+}
+
+func windowsJSON(ws []metrics.WindowReport) []windowJSON {
+	var out []windowJSON
+	for _, w := range ws {
+		j := windowJSON{WindowReport: w}
+		if !math.IsNaN(w.RateError) {
+			e := w.RateError
+			j.RateError = &e
+		}
+		out = append(out, j)
+	}
+	return out
 }

@@ -126,6 +126,9 @@ func TestBadInput(t *testing.T) {
 		{"network warm-up off the sample grid", []string{"network", "--warmup", "100.3"}, 2, []string{"--warmup 100.3 ms", "not a multiple of the sample step"}},
 		{"network endless run", []string{"network", "--reference", "none", "--dt", "1", "--tstop", "2e8", "--warmup", "4e8"}, 2, []string{"--tstop 2e+08 ms after a 4e+08 ms warm-up", "sample steps"}},
 		{"network endless reference", []string{"network", "--reference", "full", "--tstop", "1e4", "--warmup", "1e8"}, 2, []string{"--tstop 10000 ms after a 1e+08 ms warm-up at --dt 0.025", "steps"}},
+		{"evaluate windows past tstop", []string{"evaluate", "--model", "hh", "--cell", "hh", "--tstop", "300", "--windows", "0,500", "testdata/good.csv"}, 2, []string{"--windows 0,500", "beyond --tstop 300"}},
+		{"evaluate windows not numbers", []string{"evaluate", "--model", "hh", "--cell", "hh", "--windows", "0,soon", "testdata/good.csv"}, 2, []string{`"soon" is not a time`}},
+		{"evaluate windows decreasing", []string{"evaluate", "--model", "hh", "--cell", "hh", "--windows", "0,500,100", "testdata/good.csv"}, 2, []string{"must increase"}},
 		{"evaluate dt zero", []string{"evaluate", "--model", "hh", "--cell", "hh", "--dt", "0", "testdata/good.csv"}, 2, []string{"--dt"}},
 		{"evaluate bad second file", []string{"evaluate", "--model", "hh", "--cell", "hh", "testdata/good.csv", "testdata/malformed.csv"}, 1, []string{"malformed.csv:3"}},
 		{"sensitivity unknown perturbation", []string{"sensitivity", "--cell", "hh", "--perturb", "bin:0.5,shift:1", "testdata/good.csv"}, 2, []string{"--perturb", `unknown kind "shift"`}},
@@ -234,7 +237,7 @@ func TestImportSWC(t *testing.T) {
 }
 
 func TestEvaluate(t *testing.T) {
-	code, out, errs := runT(t, "evaluate", "--model", "hh", "--cell", "hh", "--tstop", "300", "--json",
+	code, out, errs := runT(t, "evaluate", "--model", "hh", "--cell", "hh", "--tstop", "300", "--json", "--windows", "0,100,300",
 		"../../infer/testdata/eval/hh/ev0.csv.gz", "../../infer/testdata/eval/hh/ev1.csv.gz")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -252,6 +255,22 @@ func TestEvaluate(t *testing.T) {
 	}
 	if !strings.Contains(out, "subthreshold RMSE per file: median") {
 		t.Errorf("no per-file line in:\n%s", out)
+	}
+	// The windows cover the files' whole time: their spikes add up to the
+	// pooled counts, and each rate is its spikes over 2 files' window.
+	ws, _ := m["windows"].([]any)
+	var nRef, nSur float64
+	for i, x := range ws {
+		w := x.(map[string]any)
+		span := w["to_ms"].(float64) - w["from_ms"].(float64)
+		nRef += w["spikes_ref"].(float64)
+		nSur += w["spikes_sur"].(float64)
+		if r := w["spikes_ref"].(float64) / (2 * span / 1000); math.Abs(w["rate_ref_hz"].(float64)-r) > 1e-9 || w["f1_5ms"] == nil {
+			t.Errorf("window %d: %v, want rate %v", i, w, r)
+		}
+	}
+	if len(ws) != 2 || nRef != m["spikes_ref"].(float64) || nSur != m["spikes_sur"].(float64) || nRef == 0 || !strings.Contains(out, "100-300") {
+		t.Errorf("windows %v: %v and %v spikes, pooled %v and %v", ws, nRef, nSur, m["spikes_ref"], m["spikes_sur"])
 	}
 	if code, _, errs := runT(t, "evaluate", "--model", "hh", "--cell", "hh"); code != 2 || !strings.Contains(errs, "event files") {
 		t.Errorf("no files: exit %d %q", code, errs)
