@@ -371,3 +371,33 @@ func (s *cnnLSTMStream) HiddenRows() (data []float32, stride int) {
 	last := s.xh[s.layers-1]
 	return last.Data[last.Cols-s.hd:], last.Stride
 }
+
+// CopyCell gives cell i the whole state of cell j of src, a stream of the
+// same model that has stepped as many samples (CellCopier): its input and
+// Vm history, the inputs already scattered ahead, its LSTM state and its
+// last outputs.
+func (s *cnnLSTMStream) CopyCell(i int, src Stepper, j int) error {
+	o, ok := src.(*cnnLSTMStream)
+	if !ok || o.m != s.m {
+		return errOtherModel
+	}
+	// Arrays of slots, each slot N cells of w values.
+	rows := func(dst, from []float32, w int) {
+		if w == 0 || len(dst) == 0 {
+			return
+		}
+		for slot := 0; slot < len(dst)/(s.N*w); slot++ {
+			copy(dst[(slot*s.N+i)*w:][:w], from[(slot*o.N+j)*w:][:w])
+		}
+	}
+	rows(s.ring, o.ring, s.rc)
+	rows(s.acc, o.acc, s.f)
+	rows(s.dring, o.dring, s.nIn)
+	for l := range s.xh {
+		rows(s.xh[l].Data, o.xh[l].Data, s.xh[l].Stride)
+		rows(s.c[l], o.c[l], s.hd)
+	}
+	s.vNorm[i], s.V[i], s.P[i] = o.vNorm[j], o.V[j], o.P[j]
+	s.pos, s.apos, s.dpos, s.tick = o.pos, o.apos, o.dpos, o.tick
+	return nil
+}
