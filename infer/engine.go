@@ -24,6 +24,14 @@ type EngineOptions struct {
 	// Progress, if not nil, is called every ProgressEvery steps.
 	Progress      func(step, steps, spikes int)
 	ProgressEvery int
+	// After, if set, takes over at the end of the warm-up: spikes from then
+	// on are delivered with its connection weights and plasticity (its
+	// plastic synapses start fresh, R = 1 and u = U, as in a run started
+	// then), and its stimuli replace the network's from then on. It must be
+	// the same network in all else (CheckSwitch): a variant of it whose
+	// numbers act only after the warm-up, which a sweep's variants can then
+	// share (ForkSurrogate).
+	After *Built
 }
 
 // NetSpike is a spike of a network cell.
@@ -67,8 +75,11 @@ type chunk struct {
 	drive  []float32 // this step's input drive, cell by cell (zero between steps)
 	// ring holds recurrent input by the step it arrives in, modulo its
 	// length: additions to drive, in the order they were delivered.
-	ring   [][]ringEv
-	spikes []NetSpike
+	ring [][]ringEv
+	// ringSeq, while a fork is prepared (ForkSurrogate), tags every ring
+	// event with the delivery it came from, in the order of delivery.
+	ringSeq [][]int64
+	spikes  []NetSpike
 	// due is a calendar of background streams (indices into the
 	// population's streams, from the chunk's first): bucket k mod
 	// calendarSteps lists those whose next event falls in step k, or
@@ -174,6 +185,55 @@ func CheckWarmup(warmupMS, dt float64) error {
 // add nothing to timing inputs (with an even number of sub-bins they start
 // the middle one: offset −½ in it); background events add their offset.
 func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, error) {
+	r, err := newEngineRun(b, tstopMS, opt)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	for k := 0; k < r.warm+r.steps; k++ {
+		r.step(k)
+	}
+	r.res.Wall = time.Since(start)
+	return r.finish(), nil
+}
+
+// engineRun is the state of a surrogate network run between steps.
+type engineRun struct {
+	b   *Built
+	opt EngineOptions
+	// after, if set, is the network whose weights, plasticity and stimuli
+	// take over at the end of the warm-up (EngineOptions.After), with its
+	// own fresh plasticity plAfter.
+	after           *Built
+	pl, plAfter     *plasticity
+	stim            [][]stimEvent // the stimulus events the run applies
+	dt, warmMS      float64
+	steps, warm     int
+	workers, R      int
+	shiftSteps      []int
+	res             *RunResult
+	recorded        map[int]bool
+	pes             []*popEngine
+	recCells        []recCell
+	popOf           []uint16
+	recMu           sync.Mutex
+	// hold keeps the spikes from the end of the warm-up on in held instead
+	// of delivering them (the warm-up a fork shares, ForkSurrogate); seq
+	// numbers deliveries, held or not, for the chunks' ringSeq.
+	hold bool
+	held []heldSpike
+	seq  int64
+}
+
+// heldSpike is a spike of step k held back for the runs a warm-up forks
+// into; seq is its place among the warm-up's deliveries.
+type heldSpike struct {
+	k, pop int
+	sp     NetSpike
+	seq    int64
+}
+
+func newEngineRun(b *Built, tstopMS float64, opt EngineOptions) (*engineRun, error) {
 	if !(tstopMS > 0) || math.IsInf(tstopMS, 0) {
 		return nil, fmt.Errorf("tstop %v ms: must be positive", tstopMS)
 	}
@@ -188,15 +248,22 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 	if float64(steps)+opt.WarmupMS/dt > MaxSteps {
 		return nil, fmt.Errorf("warm-up %g ms + tstop %g ms at %g ms per step: more than %.0e steps", opt.WarmupMS, tstopMS, dt, float64(MaxSteps))
 	}
-	warm := int(math.Round(opt.WarmupMS / dt))
-	warmMS := float64(warm) * dt
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	r := &engineRun{b: b, opt: opt, dt: dt, steps: steps, stim: b.Stim}
+	if opt.After != nil {
+		if err := CheckSwitch(b, opt.After); err != nil {
+			return nil, err
+		}
+		r.after, r.plAfter, r.stim = opt.After, newPlasticity(opt.After), switchedStimuli(b, opt.After)
+	}
+	r.warm = int(math.Round(opt.WarmupMS / dt))
+	r.warmMS = float64(r.warm) * dt
+	r.workers = opt.Workers
+	if r.workers <= 0 {
+		r.workers = runtime.GOMAXPROCS(0)
 	}
 	// A readout shift postpones delivery: ring slots cover delay + shift.
-	R := b.MaxDelay + 1
-	shiftSteps := make([]int, len(b.Pops))
+	r.R = b.MaxDelay + 1
+	r.shiftSteps = make([]int, len(b.Pops))
 	for pi, p := range b.Pops {
 		s, ok := StepsPerSample(p.Model.Readout.ShiftMS, dt)
 		if p.Model.Readout.ShiftMS == 0 {
@@ -205,19 +272,18 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		if !ok || p.Model.Readout.ShiftMS < 0 {
 			return nil, fmt.Errorf("population %s: readout shift %g ms is not a non-negative multiple of the sample step", p.Name, p.Model.Readout.ShiftMS)
 		}
-		shiftSteps[pi] = s
-		R = max(R, b.MaxDelay+s+1)
+		r.shiftSteps[pi] = s
+		r.R = max(r.R, b.MaxDelay+s+1)
 	}
-	res := &RunResult{Steps: warm + steps, TstopMS: float64(steps) * dt, WarmupMS: warmMS, Inputs: map[int][]biophys.Event{}, V: map[int][]float32{}}
-	recorded := map[int]bool{}
+	r.res = &RunResult{Steps: r.warm + steps, TstopMS: float64(steps) * dt, WarmupMS: r.warmMS, Inputs: map[int][]biophys.Event{}, V: map[int][]float32{}}
+	r.recorded = map[int]bool{}
 	for _, c := range opt.Record {
 		if c < 0 || c >= b.Cells {
 			return nil, fmt.Errorf("record: cell %d out of range", c)
 		}
-		recorded[c] = true
-		res.Inputs[c] = nil
+		r.recorded[c] = true
+		r.res.Inputs[c] = nil
 	}
-	var pes []*popEngine
 	for pi, p := range b.Pops {
 		pe := &popEngine{p: p, nIn: len(p.Model.Arch.Inputs), last: make([]float64, p.N), vInit: float32(p.Cell.VInit()), stim: make([]int, p.N)}
 		for i := range pe.last {
@@ -225,12 +291,12 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 		}
 		// Tiles of at most TileCells cells keep a stream's buffers in
 		// cache; the workers share them out.
-		w := max(min(workers, p.N), (p.N+TileCells-1)/TileCells)
+		w := max(min(r.workers, p.N), (p.N+TileCells-1)/TileCells)
 		for c := 0; c < w; c++ {
 			lo, hi := c*p.N/w, (c+1)*p.N/w
 			if hi > lo {
 				pe.chunks = append(pe.chunks, &chunk{lo: lo, hi: hi, s: surrogate.NewStream(p.Model, hi-lo, pe.vInit),
-					drive: make([]float32, (hi-lo)*pe.nIn), ring: make([][]ringEv, R), due: make([][]int32, calendarSteps)})
+					drive: make([]float32, (hi-lo)*pe.nIn), ring: make([][]ringEv, r.R), due: make([][]int32, calendarSteps)})
 				for c := lo; c < hi; c++ {
 					pe.chunkOf = append(pe.chunkOf, int32(len(pe.chunks)-1))
 				}
@@ -255,14 +321,13 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 				}
 			}
 		}
-		pes = append(pes, pe)
+		r.pes = append(r.pes, pe)
 	}
-	var recCells []recCell
 	recSeen := map[int]bool{}
-	popOf := make([]uint16, b.Cells)
+	r.popOf = make([]uint16, b.Cells)
 	for pi, p := range b.Pops {
 		for c := 0; c < p.N; c++ {
-			popOf[p.First+c] = uint16(pi)
+			r.popOf[p.First+c] = uint16(pi)
 		}
 	}
 	for _, c := range opt.RecordV {
@@ -274,13 +339,13 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			continue
 		}
 		recSeen[c] = true
-		pe := pes[popOf[c]]
+		pe := r.pes[r.popOf[c]]
 		ch := pe.chunks[pe.chunkOf[local]]
 		no := len(p.Model.Outputs)
-		recCells = append(recCells, recCell{c: c, ch: ch, idx: len(ch.rec)})
+		r.recCells = append(r.recCells, recCell{c: c, ch: ch, idx: len(ch.rec)})
 		ch.rec = append(ch.rec, local-ch.lo)
 		var v []float32 // the sample at time 0: v_init, or the state after the warm-up
-		if warm == 0 {
+		if r.warm == 0 {
 			v = []float32{float32(p.Cell.VInit())}
 		}
 		ch.recV = append(ch.recV, v)
@@ -289,7 +354,7 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			continue
 		}
 		out := make([][]float32, no)
-		if warm == 0 {
+		if r.warm == 0 {
 			for j := range out {
 				out[j] = []float32{float32(math.NaN())}
 			}
@@ -299,107 +364,141 @@ func RunSurrogate(b *Built, tstopMS float64, opt EngineOptions) (*RunResult, err
 			ch.outs = make([]float32, no*(ch.hi-ch.lo))
 		}
 	}
-	var recMu sync.Mutex
-	pl := newPlasticity(b)
-	start := time.Now()
-	for k := 0; k < warm+steps; k++ {
-		t1 := float64(k+1) * dt
-		slot := k % R
-		for _, pe := range pes {
-			p := pe.p
-			var wg sync.WaitGroup
-			var next atomic.Int64
-			for range min(workers, len(pe.chunks)) {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for {
-						i := int(next.Add(1) - 1)
-						if i >= len(pe.chunks) {
-							return
-						}
-						ch := pe.chunks[i]
-						for _, e := range ch.ring[slot] {
-							ch.drive[e.At] += e.W
-						}
-						ch.ring[slot] = ch.ring[slot][:0]
-						if pe.nstream > 0 {
-							pe.background(ch, k, t1, dt, warmMS, recorded, res, &recMu)
-						}
-						if b.Stim != nil {
-							pe.stimulate(ch, k, t1, warmMS, b.Stim, recorded, res, &recMu)
-						}
-						ch.s.Step(ch.drive)
-						clear(ch.drive)
-						if len(ch.rec) > 0 && k >= warm-1 {
-							ch.record(p.Model)
-						}
-						ch.spikes = ch.spikes[:0]
-						ro := p.Model.Readout
-						ts := (float64(k)+0.5)*dt + ro.ShiftMS
-						for i, pr := range ch.s.P {
-							c := ch.lo + i
-							if pr > ro.P && ts-pe.last[c] >= ro.RefractoryMS {
-								pe.last[c] = ts
-								ch.spikes = append(ch.spikes, NetSpike{Cell: int32(p.First + c), TimeMS: ts})
-							}
-						}
+	r.pl = newPlasticity(b)
+	return r, nil
+}
+
+// step advances every cell one sample step (k from 0, warm-up included)
+// and delivers the step's spikes.
+func (r *engineRun) step(k int) {
+	dt, warm := r.dt, r.warm
+	t1 := float64(k+1) * dt
+	slot := k % r.R
+	for _, pe := range r.pes {
+		p := pe.p
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		for range min(r.workers, len(pe.chunks)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= len(pe.chunks) {
+						return
 					}
-				}()
-			}
-			wg.Wait()
-		}
-		// Deliver this step's spikes (serially, in cell order).
-		t0 := time.Now()
-		for pi, pe := range pes {
-			for _, ch := range pe.chunks {
-				for _, sp := range ch.spikes {
-					// The readout shift can put a spike of the last steps
-					// past tstop: delivered (to nobody in time), not reported.
-					if sp.TimeMS >= warmMS && sp.TimeMS < warmMS+res.TstopMS {
-						res.Spikes = append(res.Spikes, NetSpike{Cell: sp.Cell, TimeMS: sp.TimeMS - warmMS})
+					ch := pe.chunks[i]
+					for _, e := range ch.ring[slot] {
+						ch.drive[e.At] += e.W
 					}
-					for ei := b.Offsets[sp.Cell]; ei < b.Offsets[sp.Cell+1]; ei++ {
-						e := &b.Edges[ei]
-						w := pl.weight(b, ei, sp.TimeMS)
-						tp := pes[popOf[e.Target]]
-						local := int(e.Target) - tp.p.First
-						tc := tp.chunks[tp.chunkOf[local]]
-						r := &tc.ring[(k+int(e.Delay)+shiftSteps[pi])%R]
-						at := int32((local - tc.lo) * tp.nIn)
-						*r = append(*r, ringEv{at + int32(e.Input), w})
-						if tp.p.midOff != 0 {
-							if j := tp.p.timing[tp.p.mid][e.Syn]; j >= 0 {
-								*r = append(*r, ringEv{at + int32(j), w * float32(tp.p.midOff)})
-							}
-						}
-						if recorded[int(e.Target)] {
-							res.Inputs[int(e.Target)] = append(res.Inputs[int(e.Target)],
-								biophys.Event{TimeMS: sp.TimeMS + float64(e.Delay)*dt - warmMS, Syn: int(e.Syn), WeightUS: float64(w)})
+					ch.ring[slot] = ch.ring[slot][:0]
+					if ch.ringSeq != nil {
+						ch.ringSeq[slot] = ch.ringSeq[slot][:0]
+					}
+					if pe.nstream > 0 {
+						pe.background(ch, k, t1, dt, r.warmMS, r.recorded, r.res, &r.recMu)
+					}
+					if r.stim != nil {
+						pe.stimulate(ch, k, t1, r.warmMS, r.stim, r.recorded, r.res, &r.recMu)
+					}
+					ch.s.Step(ch.drive)
+					clear(ch.drive)
+					if len(ch.rec) > 0 && k >= warm-1 {
+						ch.record(p.Model)
+					}
+					ch.spikes = ch.spikes[:0]
+					ro := p.Model.Readout
+					ts := (float64(k)+0.5)*dt + ro.ShiftMS
+					for i, pr := range ch.s.P {
+						c := ch.lo + i
+						if pr > ro.P && ts-pe.last[c] >= ro.RefractoryMS {
+							pe.last[c] = ts
+							ch.spikes = append(ch.spikes, NetSpike{Cell: int32(p.First + c), TimeMS: ts})
 						}
 					}
 				}
+			}()
+		}
+		wg.Wait()
+	}
+	// Deliver this step's spikes (serially, in cell order).
+	t0 := time.Now()
+	for pi, pe := range r.pes {
+		for _, ch := range pe.chunks {
+			for _, sp := range ch.spikes {
+				r.seq++
+				if r.hold && sp.TimeMS >= r.warmMS {
+					r.held = append(r.held, heldSpike{k: k, pop: pi, sp: sp, seq: r.seq})
+					continue
+				}
+				r.deliver(k, pi, sp)
 			}
 		}
-		res.Deliver += time.Since(t0)
-		if opt.Progress != nil && opt.ProgressEvery > 0 && (k+1)%opt.ProgressEvery == 0 {
-			opt.Progress(k+1, warm+steps, len(res.Spikes))
+	}
+	r.res.Deliver += time.Since(t0)
+	if r.opt.Progress != nil && r.opt.ProgressEvery > 0 && (k+1)%r.opt.ProgressEvery == 0 {
+		r.opt.Progress(k+1, warm+r.steps, len(r.res.Spikes))
+	}
+}
+
+// deliver reports spike sp of population pi, made in step k, and files
+// its events into the rings of its targets; from the end of the warm-up
+// on, a switched run delivers it with the network after the switch.
+func (r *engineRun) deliver(k, pi int, sp NetSpike) {
+	b, wb, pl := r.b, r.b, r.pl
+	if r.after != nil && sp.TimeMS >= r.warmMS {
+		wb, pl = r.after, r.plAfter
+	}
+	// The readout shift can put a spike of the last steps past tstop:
+	// delivered (to nobody in time), not reported.
+	if sp.TimeMS >= r.warmMS && sp.TimeMS < r.warmMS+r.res.TstopMS {
+		r.res.Spikes = append(r.res.Spikes, NetSpike{Cell: sp.Cell, TimeMS: sp.TimeMS - r.warmMS})
+	}
+	for ei := b.Offsets[sp.Cell]; ei < b.Offsets[sp.Cell+1]; ei++ {
+		e := &b.Edges[ei]
+		w := pl.weight(wb, ei, sp.TimeMS)
+		tp := r.pes[r.popOf[e.Target]]
+		local := int(e.Target) - tp.p.First
+		tc := tp.chunks[tp.chunkOf[local]]
+		ring := &tc.ring[(k+int(e.Delay)+r.shiftSteps[pi])%r.R]
+		at := int32((local - tc.lo) * tp.nIn)
+		*ring = append(*ring, ringEv{at + int32(e.Input), w})
+		n := 1
+		if tp.p.midOff != 0 {
+			if j := tp.p.timing[tp.p.mid][e.Syn]; j >= 0 {
+				*ring = append(*ring, ringEv{at + int32(j), w * float32(tp.p.midOff)})
+				n++
+			}
+		}
+		if tc.ringSeq != nil {
+			tags := &tc.ringSeq[(k+int(e.Delay)+r.shiftSteps[pi])%r.R]
+			for range n {
+				*tags = append(*tags, r.seq)
+			}
+		}
+		if r.recorded[int(e.Target)] {
+			r.res.Inputs[int(e.Target)] = append(r.res.Inputs[int(e.Target)],
+				biophys.Event{TimeMS: sp.TimeMS + float64(e.Delay)*r.dt - r.warmMS, Syn: int(e.Syn), WeightUS: float64(w)})
 		}
 	}
-	res.Wall = time.Since(start)
-	for _, r := range recCells {
-		res.V[r.c] = r.ch.recV[r.idx]
-		if out := r.ch.recOut[r.idx]; out != nil {
+}
+
+// finish collects the recorded traces and inputs into the result.
+func (r *engineRun) finish() *RunResult {
+	res := r.res
+	for _, rc := range r.recCells {
+		res.V[rc.c] = rc.ch.recV[rc.idx]
+		if out := rc.ch.recOut[rc.idx]; out != nil {
 			if res.Out == nil {
 				res.Out = map[int][][]float32{}
 			}
-			res.Out[r.c] = out
+			res.Out[rc.c] = out
 		}
 	}
 	for c, evs := range res.Inputs {
 		res.Inputs[c] = biophys.MergeEvents(evs)
 	}
-	return res, nil
+	return res
 }
 
 // stimulate adds the stimulus events of the chunk's cells that fall in step
