@@ -204,19 +204,19 @@ type engineRun struct {
 	// after, if set, is the network whose weights, plasticity and stimuli
 	// take over at the end of the warm-up (EngineOptions.After), with its
 	// own fresh plasticity plAfter.
-	after           *Built
-	pl, plAfter     *plasticity
-	stim            [][]stimEvent // the stimulus events the run applies
-	dt, warmMS      float64
-	steps, warm     int
-	workers, R      int
-	shiftSteps      []int
-	res             *RunResult
-	recorded        map[int]bool
-	pes             []*popEngine
-	recCells        []recCell
-	popOf           []uint16
-	recMu           sync.Mutex
+	after       *Built
+	pl, plAfter *plasticity
+	stim        [][]stimEvent // the stimulus events the run applies
+	dt, warmMS  float64
+	steps, warm int
+	workers, R  int
+	shiftSteps  []int
+	res         *RunResult
+	recorded    map[int]bool
+	pes         []*popEngine
+	recCells    []recCell
+	popOf       []uint16
+	recMu       sync.Mutex
 	// hold keeps the spikes from the end of the warm-up on in held instead
 	// of delivering them (the warm-up a fork shares, ForkSurrogate); seq
 	// numbers deliveries, held or not, for the chunks' ringSeq.
