@@ -115,7 +115,18 @@ func Replay(b *Built, run *RunResult, cells []int, dtMS float64, workers int) (*
 // warmupMS are simulated and left out of the result, as in RunSurrogate;
 // progress gets the simulated time from the start of the warm-up.
 func RunReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, progress func(doneMS float64, spikes int)) (*RunResult, error) {
-	return runReference(b, tstopMS, warmupMS, dtMS, workers, 0, progress)
+	return runReference(b, nil, tstopMS, warmupMS, dtMS, workers, 0, progress)
+}
+
+// RunReferenceSwitched is RunReference with after taking over at the end of
+// the warm-up, as EngineOptions.After does in the surrogate engine: spikes
+// from then on are delivered with after's weights and plasticity (its
+// plastic synapses starting fresh), and after's stimuli replace b's.
+func RunReferenceSwitched(b, after *Built, tstopMS, warmupMS, dtMS float64, workers int, progress func(doneMS float64, spikes int)) (*RunResult, error) {
+	if err := CheckSwitch(b, after); err != nil {
+		return nil, err
+	}
+	return runReference(b, after, tstopMS, warmupMS, dtMS, workers, 0, progress)
 }
 
 // CeilingDrop is the fraction of background events RunCeiling leaves out.
@@ -126,10 +137,10 @@ const CeilingDrop = 0.01
 // it measures how far a sensitive network moves on a change of its input
 // that small — what agreement a surrogate network can hope for.
 func RunCeiling(b *Built, tstopMS, warmupMS, dtMS float64, workers int, progress func(doneMS float64, spikes int)) (*RunResult, error) {
-	return runReference(b, tstopMS, warmupMS, dtMS, workers, CeilingDrop, progress)
+	return runReference(b, nil, tstopMS, warmupMS, dtMS, workers, CeilingDrop, progress)
 }
 
-func runReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, drop float64, progress func(doneMS float64, spikes int)) (*RunResult, error) {
+func runReference(b, after *Built, tstopMS, warmupMS, dtMS float64, workers int, drop float64, progress func(doneMS float64, spikes int)) (*RunResult, error) {
 	if err := CheckWarmup(warmupMS, b.SampleDT); err != nil {
 		return nil, fmt.Errorf("warm-up: %v", err)
 	}
@@ -180,7 +191,11 @@ func runReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, drop f
 	warm := biophys.StepsFor(warmupMS, dtMS)
 	total := warm + biophys.StepsFor(tstopMS, dtMS)
 	warmMS := float64(warm) * dtMS
-	for c, ev := range b.Stim {
+	stim := b.Stim
+	if after != nil {
+		stim = switchedStimuli(b, after)
+	}
+	for c, ev := range stim {
 		sys, local := pop.Locate(c)
 		for _, e := range ev {
 			if t := e.TimeMS + warmMS; t >= 0 {
@@ -191,6 +206,10 @@ func runReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, drop f
 	res := &RunResult{TstopMS: float64(total-warm) * dtMS, WarmupMS: warmMS}
 	var buf []biophys.Spike
 	pl := newPlasticity(b)
+	var plAfter *plasticity
+	if after != nil {
+		plAfter = newPlasticity(after)
+	}
 	start := time.Now()
 	for done := 0; done < total; {
 		k := min(interval, total-done)
@@ -206,10 +225,14 @@ func runReference(b *Built, tstopMS, warmupMS, dtMS float64, workers int, drop f
 			if sp.TimeMS >= warmMS {
 				res.Spikes = append(res.Spikes, NetSpike{Cell: int32(sp.Cell), TimeMS: sp.TimeMS - warmMS})
 			}
+			wb, wpl := b, pl
+			if after != nil && sp.TimeMS >= warmMS {
+				wb, wpl = after, plAfter
+			}
 			for ei := b.Offsets[sp.Cell]; ei < b.Offsets[sp.Cell+1]; ei++ {
 				e := &b.Edges[ei]
 				sys, local := pop.Locate(int(e.Target))
-				sys.Queue(sys.SynapseID(local, int(e.Syn)), sp.TimeMS+float64(e.Delay)*b.SampleDT, float64(pl.weight(b, ei, sp.TimeMS)))
+				sys.Queue(sys.SynapseID(local, int(e.Syn)), sp.TimeMS+float64(e.Delay)*b.SampleDT, float64(wpl.weight(wb, ei, sp.TimeMS)))
 			}
 		}
 		if progress != nil {

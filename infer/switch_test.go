@@ -164,6 +164,33 @@ func TestSwitch(t *testing.T) {
 			t.Errorf("%s -> %s: error %v, want %q", c.from, c.to, err, c.want)
 		}
 	}
+	// The reference simulator switches the same way.
+	ref := func(b, after *Built) []NetSpike {
+		t.Helper()
+		var res *RunResult
+		var err error
+		if after == nil {
+			res, err = RunReference(b, 60, 20, 0.025, 0, nil)
+		} else {
+			res, err = RunReferenceSwitched(b, after, 60, 20, 0.025, 0, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Spikes) == 0 {
+			t.Fatal("no reference spikes; the test needs an active network")
+		}
+		return res.Spikes
+	}
+	if !slices.Equal(ref(static, nil), ref(static, static)) {
+		t.Errorf("reference: switching to the same static network changed the run")
+	}
+	if slices.Equal(ref(base, nil), ref(base, base)) {
+		t.Errorf("reference: switching to the same plastic network changed nothing")
+	}
+	if _, err := RunReferenceSwitched(static, base, 60, 20, 0.025, 0, nil); err == nil || !strings.Contains(err.Error(), "differ") {
+		t.Errorf("reference switched to another network: %v", err)
+	}
 	st, _ := Stack([]*Built{static})
 	if _, err := ForkSurrogate(build(stackBase), st, 100, EngineOptions{WarmupMS: 20}); err == nil || !strings.Contains(err.Error(), "variant 0") {
 		t.Errorf("forking into a network that differs: %v", err)
