@@ -14,7 +14,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"neurosurrogate/infer/metrics"
@@ -40,6 +42,66 @@ type SweepPlan struct {
 	PSTH  bool `json:"psth"`
 	// WarmupMS, if set, replaces the base network's warmup_ms.
 	WarmupMS *float64 `json:"warmup_ms,omitempty"`
+	// SharedWarmup runs the base network's warm-up once per pass and lets
+	// every variant take over at its end (ForkSurrogate): possible when every
+	// axis acts only after the warm-up (AfterWarmup).
+	SharedWarmup bool `json:"shared_warmup,omitempty"`
+}
+
+// afterWarmup matches the fields a variant can take over at the end of a
+// shared warm-up: recurrent weights and plasticity, and stimuli.
+var afterWarmup = regexp.MustCompile(`^(projections\.[0-9]+\.(weight_uS|stp\.(U|tau_rec_ms|tau_facil_ms))|stimuli\.[0-9]+\.[a-zA-Z_]+)$`)
+
+// AfterWarmup says whether a swept field acts only after the warm-up, so
+// that variants of it can share one: a projection's weight_uS or
+// plasticity (stp.U, stp.tau_rec_ms, stp.tau_facil_ms), or a stimulus's
+// numbers (its events must still come after the warm-up).
+func AfterWarmup(path string) bool { return afterWarmup.MatchString(path) }
+
+// Warm-up modes of a sweep (SetWarmupMode).
+const (
+	WarmupAuto   = "auto"   // shared when every axis allows it, else own
+	WarmupShared = "shared" // one warm-up of the base network per pass
+	WarmupOwn    = "own"    // every variant warms up as itself
+)
+
+// SetWarmupMode chooses how the sweep's variants warm up (WarmupAuto,
+// WarmupShared, WarmupOwn); shared is refused for an axis that acts
+// before the end of the warm-up.
+func (p *SweepPlan) SetWarmupMode(mode string) error {
+	var before []string
+	for _, a := range p.Axes {
+		if !AfterWarmup(a.Path) {
+			before = append(before, a.Path)
+		}
+	}
+	switch mode {
+	case WarmupOwn:
+		p.SharedWarmup = false
+	case WarmupAuto:
+		p.SharedWarmup = len(before) == 0
+	case WarmupShared:
+		if len(before) > 0 {
+			return fmt.Errorf("a shared warm-up needs axes that act after it (projections.N.weight_uS, projections.N.stp.*, stimuli.N.*); %s changes the network before", strings.Join(before, ", "))
+		}
+		p.SharedWarmup = true
+	default:
+		return fmt.Errorf("%q: want %s, %s or %s", mode, WarmupAuto, WarmupShared, WarmupOwn)
+	}
+	return nil
+}
+
+// BaseBuilt builds the base network, the one a shared warm-up runs.
+func (p *SweepPlan) BaseBuilt(r Resolver) (*Built, error) {
+	net, err := ParseNetwork(p.Name, p.Base)
+	if err != nil {
+		return nil, err
+	}
+	net.lines = nil
+	if p.WarmupMS != nil {
+		net.WarmupMS = *p.WarmupMS
+	}
+	return Build(net, r)
 }
 
 // SweepAxis is Axis in the plan's JSON.
@@ -260,19 +322,35 @@ func (p *SweepPlan) RunBatch(lo, hi int, r Resolver, workers int, progress func(
 	if err != nil {
 		return nil, err
 	}
+	var base *Built
+	if p.SharedWarmup {
+		if base, err = p.BaseBuilt(r); err != nil {
+			return nil, err
+		}
+	}
 	build := time.Since(start)
 	warm := vs[0].Net.WarmupMS
 	steps := int(math.Round((p.Tstop + warm) / st.SampleDT))
-	run, err := RunSurrogate(st.Built, p.Tstop, EngineOptions{Workers: workers, WarmupMS: warm, ProgressEvery: max(1, steps/50),
+	opt := EngineOptions{Workers: workers, WarmupMS: warm, ProgressEvery: max(1, steps/50),
 		Progress: func(k, n, _ int) {
 			if progress != nil {
 				progress(k, n)
 			}
-		}})
+		}}
+	var run *RunResult
+	if base != nil {
+		run, err = ForkSurrogate(base, st, p.Tstop, opt)
+	} else {
+		run, err = RunSurrogate(st.Built, p.Tstop, opt)
+	}
 	if err != nil {
 		return nil, err
 	}
 	out := &BatchRun{Build: build, Wall: run.Wall, Deliver: run.Deliver, CellSteps: float64(st.Cells) * float64(run.Steps)}
+	if base != nil { // the warm-up stepped the base network's cells only
+		w := math.Round(run.WarmupMS / st.SampleDT)
+		out.CellSteps = float64(base.Cells)*w + float64(st.Cells)*(float64(run.Steps)-w)
+	}
 	start = time.Now()
 	for v, vr := range st.Split(run) {
 		ro, psth := p.readouts(vs[v], vr)
@@ -347,11 +425,24 @@ func (p *SweepPlan) RunCheck(i int, r Resolver, dtMS float64, workers int, progr
 	if err != nil {
 		return CheckRow{}, err
 	}
-	run, err := RunReference(b, p.Tstop, b.Net.WarmupMS, dtMS, workers, func(ms float64, _ int) {
+	prog := func(ms float64, _ int) {
 		if progress != nil {
 			progress(ms)
 		}
-	})
+	}
+	var run *RunResult
+	if p.SharedWarmup {
+		base, err := p.BaseBuilt(r)
+		if err != nil {
+			return CheckRow{}, err
+		}
+		run, err = RunReferenceSwitched(base, b, p.Tstop, b.Net.WarmupMS, dtMS, workers, prog)
+		if err != nil {
+			return CheckRow{}, fmt.Errorf("variant %s: %w", describe(p.paths(), p.Point(i)), err)
+		}
+	} else {
+		run, err = RunReference(b, p.Tstop, b.Net.WarmupMS, dtMS, workers, prog)
+	}
 	if err != nil {
 		return CheckRow{}, err
 	}

@@ -474,3 +474,77 @@ func TestSweepArrowNode(t *testing.T) {
 		t.Errorf("NaN synchrony reads as %v", js.Rows[2]["synchrony"])
 	}
 }
+
+// TestSweepSharedWarmup: with a shared warm-up every row is its variant
+// taking over from the base network at the end of the warm-up (a switched
+// run alone, read out), the cell-steps count one warm-up per pass, and the
+// modes are chosen and refused by axis.
+func TestSweepSharedWarmup(t *testing.T) {
+	axes := []Axis{mustAxis(t, "projections.0.stp.U=0.1,0.9"), mustAxis(t, "stimuli.0.weight_uS=0.005,0.01,0.02")}
+	p, err := NewSweepPlan("stack.json", []byte(stackBase), axes, 150, 40, 5, 100, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetWarmupMode(WarmupAuto); err != nil || !p.SharedWarmup {
+		t.Fatalf("auto over plasticity and stimuli: shared %v, %v", p.SharedWarmup, err)
+	}
+	r := &CachedResolver{R: artifacts.Resolver{}}
+	base, err := p.BaseBuilt(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm := math.Round(20 / base.SampleDT)
+	steps := math.Round(150 / base.SampleDT)
+	distinct := map[int]bool{}
+	for lo := 0; lo < p.Len(); lo += p.Batch {
+		got, err := p.RunBatch(lo, min(p.Len(), lo+p.Batch), r, 2, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 50*warm + float64(50*len(got.Rows))*steps; got.CellSteps != want {
+			t.Fatalf("cell-steps %g, want %g", got.CellSteps, want)
+		}
+		for _, row := range got.Rows {
+			b, err := p.Variant(row.Variant, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, err := RunSurrogate(base, p.Tstop, EngineOptions{WarmupMS: 20, After: b})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := ComputeReadouts(b, run, ReadoutOptions{StimMS: 60, WindowMS: 40, BinMS: 5})
+			for _, n := range ReadoutNames([]string{"E", "I"}) {
+				if g, w := row.R.Value(n), want.Value(n); g != w && !(math.IsNaN(g) && math.IsNaN(w)) {
+					t.Errorf("variant %d %s: %g, switched run alone %g", row.Variant, n, g, w)
+				}
+			}
+			if row.Spikes != len(run.Spikes) {
+				t.Errorf("variant %d: %d spikes, switched run alone %d", row.Variant, row.Spikes, len(run.Spikes))
+			}
+			distinct[row.Spikes] = true
+		}
+	}
+	if len(distinct) < 3 {
+		t.Errorf("spike counts %v: the axes must matter", distinct)
+	}
+	own := smallPlan(t, false) // sweeps a background rate
+	if err := own.SetWarmupMode(WarmupAuto); err != nil || own.SharedWarmup {
+		t.Errorf("auto over a background rate: shared %v, %v", own.SharedWarmup, err)
+	}
+	if err := own.SetWarmupMode(WarmupShared); err == nil || !strings.Contains(err.Error(), "populations.0.background.0.rate_hz changes the network before") {
+		t.Errorf("shared over a background rate: %v", err)
+	}
+	if err := p.SetWarmupMode("sometimes"); err == nil || !strings.Contains(err.Error(), `"sometimes"`) {
+		t.Errorf("unknown mode: %v", err)
+	}
+	if err := p.SetWarmupMode(WarmupOwn); err != nil || p.SharedWarmup {
+		t.Errorf("own: shared %v, %v", p.SharedWarmup, err)
+	}
+	for path, after := range map[string]bool{"projections.3.weight_uS": true, "projections.0.stp.tau_facil_ms": true, "stimuli.1.rate_hz": true,
+		"projections.0.p": false, "projections.0.delay_ms": false, "seed": false, "populations.0.count": false, "stimuli.0": false} {
+		if AfterWarmup(path) != after {
+			t.Errorf("AfterWarmup(%s) = %v", path, !after)
+		}
+	}
+}

@@ -65,6 +65,7 @@ func runSweep(args []string, stdout io.Writer) error {
 	dt := fs.Float64("dt", 0.025, "reference time step for --check (ms)")
 	batchCells := fs.Int("batch-cells", 65536, "about this many cells (variants x cells per variant) run together in one engine pass")
 	warmup := fs.Float64("warmup", 0, "simulated time before the measured period, left out of every readout (ms, a multiple of the sample step; default: the network's warmup_ms)")
+	warmMode := fs.String("warmup-mode", infer.WarmupAuto, "shared: the base network warms up once per engine pass and every variant takes over at the end of the warm-up (its recurrent weights and plasticity, restarting fresh, and stimuli act from then on); own: every variant warms up as itself; auto: shared when every axis acts after the warm-up (projections.N.weight_uS, projections.N.stp.*, stimuli.N.*)")
 	workers := fs.Int("workers", 0, "worker threads (0: one per core)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object on the last line")
 	if err := parseFlags(fs, args, 0); err != nil {
@@ -122,6 +123,9 @@ func runSweep(args []string, stdout io.Writer) error {
 	plan, err := infer.NewSweepPlan(name, data, axes, *tstop, *window, *bin, *batchCells, *psth, warm)
 	if err != nil {
 		return usagef("--axis: %v", err)
+	}
+	if err := plan.SetWarmupMode(*warmMode); err != nil {
+		return usagef("--warmup-mode %v", err)
 	}
 	r := &infer.CachedResolver{R: artifacts.Resolver{}}
 	if warm != nil {
@@ -189,8 +193,12 @@ func runSweep(args []string, stdout io.Writer) error {
 	}
 	n := plan.Len()
 	nb := (n + plan.Batch - 1) / plan.Batch
-	fmt.Fprintf(stdout, "sweep of %s: %d variants (%s) of %d cells, %g ms each after a %g ms warm-up, %d per engine pass; results in %s\n",
-		net.Name, n, gridShape(plan), first.Cells, *tstop, first.Net.WarmupMS, plan.Batch, dir)
+	warmHow := "its own"
+	if plan.SharedWarmup {
+		warmHow = "the base network's, shared"
+	}
+	fmt.Fprintf(stdout, "sweep of %s: %d variants (%s) of %d cells, %g ms each after a %g ms warm-up (%s), %d per engine pass; results in %s\n",
+		net.Name, n, gridShape(plan), first.Cells, *tstop, first.Net.WarmupMS, warmHow, plan.Batch, dir)
 
 	// Batches already done (a resumed sweep) are read back, the rest run.
 	var rows []infer.SweepRow
@@ -247,7 +255,7 @@ func runSweep(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep := sweepReport{Network: net.Name, Variants: n, Cells: first.Cells, TstopMS: *tstop, WarmupMS: first.Net.WarmupMS, Batch: plan.Batch,
+	rep := sweepReport{Network: net.Name, Variants: n, Cells: first.Cells, TstopMS: *tstop, WarmupMS: first.Net.WarmupMS, SharedWarmup: plan.SharedWarmup, Batch: plan.Batch,
 		Passes: len(todo), Resumed: nb - len(todo), WallS: elapsed.Seconds(), EngineS: engine.Seconds(), DeliverS: deliver.Seconds(),
 		BuildS: build.Seconds(), ReadoutS: readout.Seconds(), Out: dir, Table: table, Plots: plots}
 	if cellSteps > 0 {
@@ -327,6 +335,7 @@ type sweepReport struct {
 	Cells         int               `json:"cells_per_variant"`
 	TstopMS       float64           `json:"tstop_ms"`
 	WarmupMS      float64           `json:"warmup_ms"`
+	SharedWarmup  bool              `json:"shared_warmup"`
 	Batch         int               `json:"variants_per_pass"`
 	Passes        int               `json:"passes_run"`
 	Resumed       int               `json:"passes_resumed"`

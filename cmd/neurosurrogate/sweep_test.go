@@ -42,7 +42,7 @@ func TestSweepCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s%s", code, stdout, errs)
 	}
 	m := lastJSON(t, stdout)
-	if m["variants"] != 4.0 || m["variants_per_pass"] != 2.0 || m["passes_run"] != 2.0 || m["passes_resumed"] != 0.0 || len(m["plots"].([]any)) != 8 {
+	if m["variants"] != 4.0 || m["variants_per_pass"] != 2.0 || m["passes_run"] != 2.0 || m["passes_resumed"] != 0.0 || len(m["plots"].([]any)) != 8 || m["shared_warmup"] != false {
 		t.Errorf("report %v", m)
 	}
 	if eng, del := m["engine_s"].(float64), m["deliver_s"].(float64); !(eng > 0 && del > 0 && del < eng && m["build_s"].(float64) > 0 && m["readouts_s"].(float64) > 0) {
@@ -77,6 +77,11 @@ func TestSweepCommand(t *testing.T) {
 	code, stdout, errs = runT(t, "sweep", "--network", net, "--axis", "seed=1,2", "--warmup", "0", "--tstop", "50", "--out", filepath.Join(dir, "w0"), "--json")
 	if m := lastJSON(t, stdout); code != 0 || m["warmup_ms"] != 0.0 {
 		t.Errorf("--warmup 0: exit %d: %v %s", code, m, errs)
+	}
+	// Plasticity alone: the variants share the base network's warm-up.
+	code, stdout, errs = runT(t, "sweep", "--network", net, "--axis", "projections.0.stp.U=0.1,0.9", "--tstop", "50", "--check", "1", "--out", filepath.Join(dir, "shared"), "--json")
+	if m := lastJSON(t, stdout); code != 0 || m["shared_warmup"] != true || !strings.Contains(stdout, "warm-up (the base network's, shared)") || len(m["check"].([]any)) != 8 {
+		t.Errorf("shared warm-up: exit %d: %v %s", code, m, errs)
 	}
 	other := append([]string{}, args...)
 	other[8] = "200" // --tstop
@@ -113,6 +118,8 @@ func TestSweepErrors(t *testing.T) {
 		{[]string{"--network", net, "--axis", "seed=1,2", "--warmup", "-1"}, "--warmup"},
 		{[]string{"--network", net, "--axis", "seed=1,2", "--warmup", "0.01"}, "not a multiple of the sample step"},
 		{[]string{"--network", net, "--axis", "seed=1,2", "--out", file}, "a file, not a folder"},
+		{[]string{"--network", net, "--axis", "seed=1,2", "--warmup-mode", "shared"}, "--warmup-mode a shared warm-up needs axes that act after it"},
+		{[]string{"--network", net, "--axis", "seed=1,2", "--warmup-mode", "maybe"}, `--warmup-mode "maybe"`},
 		{[]string{"--network", filepath.Join(dir, "none.json"), "--axis", "seed=1,2"}, "none.json"},
 	} {
 		code, _, errs := runT(t, append([]string{"sweep"}, tc.args...)...)
@@ -148,6 +155,9 @@ func TestDefaultSweepPlan(t *testing.T) {
 	}
 	if n := len(p.Points()); n != 400 || p.Batch != 400 {
 		t.Errorf("%d variants, %d per pass; want 400 in one pass", n, p.Batch)
+	}
+	if err := p.SetWarmupMode(infer.WarmupAuto); err != nil || !p.SharedWarmup {
+		t.Errorf("the default study's variants should share a warm-up: %v %v", p.SharedWarmup, err)
 	}
 	b, err := p.Variant(399, &infer.CachedResolver{R: artifacts.Resolver{}})
 	if err != nil {
