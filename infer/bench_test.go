@@ -192,3 +192,28 @@ func BenchmarkEngineOutputs(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBuildVariant builds one variant of the default sweep study (the
+// shipped rett-stp network: 150 Hay surrogates): the per-variant cost of
+// a sweep besides the engine.
+func BenchmarkBuildVariant(b *testing.B) {
+	data, name, err := artifacts.ReadNetwork("rett-stp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	axes := []Axis{{Path: "projections.0.stp.U", Values: []float64{0.1, 0.5, 0.9}}}
+	p, err := NewSweepPlan(name, data, axes, 300, 50, 5, 65536, false, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &CachedResolver{R: artifacts.Resolver{}}
+	if _, err := p.Variant(0, r); err != nil { // resolve the cell and model once
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Variant(i%3, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

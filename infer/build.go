@@ -223,7 +223,11 @@ func Build(n *Network, r Resolver) (*Built, error) {
 		if err != nil {
 			return nil, n.errf(f+".model", "%v", err)
 		}
-		if err := CheckModel(m, cell, 0.025); err != nil {
+		check := CheckModel
+		if c, ok := r.(*CachedResolver); ok {
+			check = c.checkModel
+		}
+		if err := check(m, cell, 0.025); err != nil {
 			return nil, n.errf(f+".model", "%v", err)
 		}
 		cells[i], models[i] = cell, m

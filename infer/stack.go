@@ -152,6 +152,35 @@ type CachedResolver struct {
 	mu     sync.Mutex
 	cells  map[[2]string]*biophys.Cell
 	models map[[2]string]*surrogate.Model
+	// fits remembers CheckModel's verdict on the pairs it resolved (the
+	// cell's fingerprint hashes its whole description, most of the cost of
+	// building a small network of detailed cells).
+	fits map[fitKey]error
+}
+
+type fitKey struct {
+	m    *surrogate.Model
+	c    *biophys.Cell
+	dtMS float64
+}
+
+// checkModel is CheckModel, once per model, cell and time step.
+func (c *CachedResolver) checkModel(m *surrogate.Model, cell *biophys.Cell, dtMS float64) error {
+	k := fitKey{m, cell, dtMS}
+	c.mu.Lock()
+	err, ok := c.fits[k]
+	c.mu.Unlock()
+	if ok {
+		return err
+	}
+	err = CheckModel(m, cell, dtMS)
+	c.mu.Lock()
+	if c.fits == nil {
+		c.fits = map[fitKey]error{}
+	}
+	c.fits[k] = err
+	c.mu.Unlock()
+	return err
 }
 
 // Cell resolves a cell through R the first time it is asked for.
