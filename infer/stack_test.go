@@ -238,3 +238,22 @@ func TestSilentBackground(t *testing.T) {
 		t.Fatalf("%d inputs, %d spikes from a silent background", len(run.Inputs[0]), len(run.Spikes))
 	}
 }
+
+// TestCachedResolverChecks: a cached resolver remembers whether a model
+// fits a cell, and a misfit stays refused on every build.
+func TestCachedResolverChecks(t *testing.T) {
+	r := &CachedResolver{R: artifacts.Resolver{}}
+	for _, c := range []struct{ cell, want string }{{"ballstick", "trained for cell"}, {"hh", ""}, {"ballstick", "trained for cell"}, {"hh", ""}} {
+		net, err := ParseNetwork("c.json", []byte(`{"name": "c", "seed": 1, "populations": [{"name": "E", "cell": "`+c.cell+`", "model": "hh", "count": 2}]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Build(net, r)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("model hh on cell %s: %v, want %q", c.cell, err, c.want)
+		}
+	}
+	if len(r.fits) != 2 {
+		t.Errorf("%d pairs checked, want 2", len(r.fits))
+	}
+}
