@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"neurosurrogate/surrogate"
 )
 
 // CheckSwitch says whether after can take over from b at the end of a
@@ -54,6 +56,24 @@ func CheckSwitch(b, after *Built) error {
 	return nil
 }
 
+// CanFork says whether variants of b can share its warm-up
+// (ForkSurrogate): every population's model must be able to copy a
+// cell's state (surrogate.Stream.CopyCell), and each of vs must be able to
+// take over from b (CheckSwitch).
+func CanFork(b *Built, vs ...*Built) error {
+	for _, p := range b.Pops {
+		if !surrogate.NewStream(p.Model, 1, float32(p.Cell.VInit())).CanCopyCells() {
+			return fmt.Errorf("population %s: the model's architecture family (%s) cannot copy a cell's state", p.Name, p.Model.Arch.FamilyName())
+		}
+	}
+	for _, v := range vs {
+		if err := CheckSwitch(b, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // switchedStimuli is what a switched run applies: b's stimulus events
 // within the warm-up, then after's.
 func switchedStimuli(b, after *Built) [][]stimEvent {
@@ -86,6 +106,9 @@ func switchedStimuli(b, after *Built) [][]stimEvent {
 func ForkSurrogate(base *Built, s *Stacked, tstopMS float64, opt EngineOptions) (*RunResult, error) {
 	if len(opt.Record) > 0 || len(opt.RecordV) > 0 || opt.After != nil {
 		return nil, fmt.Errorf("fork: runs that share a warm-up do not record cells or switch again")
+	}
+	if err := CanFork(base); err != nil {
+		return nil, err
 	}
 	for v, vb := range s.Variants {
 		if err := CheckSwitch(base, vb); err != nil {

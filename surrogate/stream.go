@@ -80,3 +80,9 @@ func (s *Stream) CopyCell(i int, src *Stream, j int) error {
 	}
 	return c.CopyCell(i, src.st, j)
 }
+
+// CanCopyCells says whether the stream's family can copy cells (CopyCell).
+func (s *Stream) CanCopyCells() bool {
+	_, ok := s.st.(CellCopier)
+	return ok
+}

@@ -144,6 +144,25 @@ func runSweep(args []string, stdout io.Writer) error {
 	if err := checkSampleGrid(*tstop, first.SampleDT, "models'"); err != nil {
 		return err
 	}
+	if plan.SharedWarmup {
+		// The grid's corners must be able to take over from the base
+		// network, and its models to copy their state: auto falls back
+		// to own warm-ups, shared says why it cannot.
+		base, err := plan.BaseBuilt(r)
+		if err != nil {
+			return err
+		}
+		last, err := plan.Variant(plan.Len()-1, r)
+		if err != nil {
+			return err
+		}
+		if err := infer.CanFork(base, first, last); err != nil {
+			if *warmMode == infer.WarmupShared {
+				return usagef("--warmup-mode shared: %v", err)
+			}
+			plan.SharedWarmup = false
+		}
+	}
 	if *check > 0 {
 		if err := checkModelTime(first.SampleDT, *tstop, *dt); err != nil {
 			return err
@@ -186,7 +205,7 @@ func runSweep(args []string, stdout io.Writer) error {
 	}
 	sd, err := infer.OpenSweepDir(dir, plan)
 	if errors.Is(err, infer.ErrOtherSweep) {
-		return usagef("--out %v", err)
+		return usagef("--out %v (a folder of a sweep made before --warmup-mode existed resumes with --warmup-mode own)", err)
 	}
 	if err != nil {
 		return err

@@ -83,6 +83,20 @@ func TestSweepCommand(t *testing.T) {
 	if m := lastJSON(t, stdout); code != 0 || m["shared_warmup"] != true || !strings.Contains(stdout, "warm-up (the base network's, shared)") || len(m["check"].([]any)) != 8 {
 		t.Errorf("shared warm-up: exit %d: %v %s", code, m, errs)
 	}
+	// A volley jittered around the end of the warm-up cannot be taken
+	// over: auto warms every variant up as itself, shared says why not.
+	early := filepath.Join(dir, "early.json")
+	if err := os.WriteFile(early, []byte(strings.Replace(sweepNet, `"time_ms": 60,`, `"time_ms": 0, "jitter_ms": 2,`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errs = runT(t, "sweep", "--network", early, "--axis", "stimuli.0.weight_uS=0.01,0.02", "--tstop", "50", "--out", filepath.Join(dir, "early"), "--json")
+	if m := lastJSON(t, stdout); code != 0 || m["shared_warmup"] != false {
+		t.Errorf("auto with a volley before the switch: exit %d: %v %s", code, m, errs)
+	}
+	code, _, errs = runT(t, "sweep", "--network", early, "--axis", "stimuli.0.weight_uS=0.01,0.02", "--tstop", "50", "--warmup-mode", "shared", "--out", filepath.Join(dir, "early2"))
+	if code != 2 || !strings.Contains(errs, "--warmup-mode shared") || !strings.Contains(errs, "before the end of the warm-up") {
+		t.Errorf("shared with a volley before the switch: exit %d: %s", code, errs)
+	}
 	other := append([]string{}, args...)
 	other[8] = "200" // --tstop
 	if code, _, errs := runT(t, other...); code != 2 || !strings.Contains(errs, "another sweep") {

@@ -56,6 +56,11 @@ func TestSaveLoad(t *testing.T) {
 	}
 	const B, T = 3, 200
 	s1, s2 := surrogate.NewStream(m, B, -70), surrogate.NewStream(l, B, -70)
+	// The family does not copy cells: a network of it cannot share a
+	// warm-up between sweep variants, and says so.
+	if s1.CanCopyCells() || s1.CopyCell(0, s2, 0) == nil {
+		t.Errorf("a gru stream claims to copy cells")
+	}
 	rng := rand.New(rand.NewPCG(2, 2))
 	drive := make([]float32, 2*B)
 	lo, hi := s1.V[0], s1.V[0]
