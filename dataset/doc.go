@@ -98,6 +98,11 @@
 //	switching     (10%) weights fixed, rates redrawn every segment_ms (100-500 ms):
 //	                    20% pauses (no excitation), 40% core, 40% full ranges; onsets and
 //	                    offsets a network will produce
+//	volleys       (0%)  core input plus synchronous excitatory volleys at 2-20 Hz (a Poisson
+//	                    train), each joined by every excitatory synapse with probability
+//	                    5-25% at the volley's time plus a Gaussian jitter of sd 0.5-3 ms (all
+//	                    three drawn per trace): the correlated input a recurrent network
+//	                    delivers; only with --mix
 //
 // Weights and rates are uniform in their ranges. Like the curriculum of
 // Oláh et al. 2022, the mix puts most traces where the surrogate will be
@@ -118,7 +123,9 @@
 //
 // The events of synapse s in segment j of trace i are exactly
 // biophys.NewPoisson(rate, weight, segment length, EventSeeds(seed, i, s, j))
-// shifted by the segment's start, so any trace's input can be rebuilt.
+// shifted by the segment's start, plus for a volleys trace the synapse's
+// VolleyEvents (times redrawn from the settings by DrawnVolleys, not
+// stored), so any trace's input can be rebuilt.
 //
 // # Reading
 //

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -259,7 +260,7 @@ func testSamplingSemantics(t *testing.T, timing bool) {
 	dir := t.TempDir()
 	cfg := smallConfig(t, 6)
 	reg := DefaultRegimes(cfg.Cell)
-	reg.Mix = mustMix(t, "core=0.5,switching=0.5")
+	reg.Mix = mustMix(t, "core=0.25,switching=0.25,volleys=0.5")
 	reg.SegmentMS = Range{20, 40}
 	cfg.Regimes = &reg
 	cfg.Timing = timing
@@ -279,7 +280,7 @@ func testSamplingSemantics(t *testing.T, timing bool) {
 		t.Fatalf("timing %v: channels %v", timing, m.ChannelNames())
 	}
 	timingOf := m.TimingOf()
-	switching, rebuiltEvents, rebuiltSpikes := 0, 0, 0
+	switching, volleys, rebuiltEvents, rebuiltSpikes := 0, 0, 0, 0
 	for i := 0; i < ds.NumTraces(); i++ {
 		tr, err := ds.Trace(i)
 		if err != nil {
@@ -288,12 +289,29 @@ func testSamplingSemantics(t *testing.T, timing bool) {
 		if len(tr.Segments) > 1 {
 			switching++
 		}
+		DrawnVolleys(&m.Settings, i, &tr.Params)
+		if len(tr.VolleysMS) > 0 {
+			volleys++
+		}
 		var events []biophys.Event
 		drive := make([][]float64, len(m.Channels))
 		for c := range drive {
 			drive[c] = make([]float64, n)
 		}
 		for s, syn := range cfg.Cell.Synapses {
+			add := func(te, we float64) {
+				events = append(events, biophys.Event{TimeMS: te, Syn: s, WeightUS: we})
+				k := int(math.Floor(te / sdt))
+				drive[s][k] += we
+				if c, ok := timingOf[syn.Name]; ok {
+					drive[c][k] += we * (te/sdt - float64(k) - 0.5)
+				}
+			}
+			if SynapseClass(syn) == "exc" {
+				for _, te := range VolleyEvents(m.Seed, i, s, tr.Params, m.DurationMS) {
+					add(te, tr.ExcWeightUS)
+				}
+			}
 			for j, seg := range tr.Segments {
 				end := m.DurationMS
 				if j+1 < len(tr.Segments) {
@@ -310,13 +328,7 @@ func testSamplingSemantics(t *testing.T, timing bool) {
 					if !ok {
 						break
 					}
-					te += seg.StartMS
-					events = append(events, biophys.Event{TimeMS: te, Syn: s, WeightUS: we})
-					k := int(math.Floor(te / sdt))
-					drive[s][k] += we
-					if c, ok := timingOf[syn.Name]; ok {
-						drive[c][k] += we * (te/sdt - float64(k) - 0.5)
-					}
+					add(te+seg.StartMS, we)
 				}
 			}
 		}
@@ -366,8 +378,8 @@ func testSamplingSemantics(t *testing.T, timing bool) {
 		}
 		rebuiltSpikes += total
 	}
-	if switching == 0 || rebuiltEvents == 0 || rebuiltSpikes == 0 {
-		t.Fatalf("checked %d switching traces, %d events, %d spikes; want some of each", switching, rebuiltEvents, rebuiltSpikes)
+	if switching == 0 || volleys == 0 || rebuiltEvents == 0 || rebuiltSpikes == 0 {
+		t.Fatalf("checked %d switching and %d volley traces, %d events, %d spikes; want some of each", switching, volleys, rebuiltEvents, rebuiltSpikes)
 	}
 }
 
@@ -764,5 +776,36 @@ func TestInterruptedRunLeavesNoShard(t *testing.T) {
 	_, err = Open(dir)
 	if err == nil || !strings.Contains(err.Error(), "no shard files") || !strings.Contains(err.Error(), "1 unfinished temporary") {
 		t.Fatalf("error %v", err)
+	}
+}
+
+// TestVolleyEvents: an excitatory synapse joins about VolleyFrac of the
+// volleys, near their times, the same way every time; no volleys, no
+// events.
+func TestVolleyEvents(t *testing.T) {
+	p := Params{VolleyFrac: 0.2, VolleyJitterMS: 1}
+	for v := 0; v < 100; v++ {
+		p.VolleysMS = append(p.VolleysMS, 10+20*float64(v))
+	}
+	joined := 0
+	for syn := 0; syn < 200; syn++ {
+		ev := VolleyEvents(3, 7, syn, p, 2000)
+		if !slices.Equal(ev, VolleyEvents(3, 7, syn, p, 2000)) || !slices.IsSorted(ev) {
+			t.Fatalf("synapse %d: events not reproducible or not sorted", syn)
+		}
+		for _, te := range ev {
+			near := math.Mod(te-10+1000*20, 20) // distance past the nearest volley below
+			if d := math.Min(near, 20-near); d > 6 {
+				t.Fatalf("synapse %d: event at %g ms, %g ms from every volley (jitter sd 1 ms)", syn, te, d)
+			}
+		}
+		joined += len(ev)
+	}
+	// 200 synapses x 100 volleys x 0.2: 4000 expected, sd about 57.
+	if joined < 3700 || joined > 4300 {
+		t.Errorf("%d events joined, want about 4000", joined)
+	}
+	if len(VolleyEvents(3, 7, 0, Params{}, 2000)) != 0 {
+		t.Errorf("events without volleys")
 	}
 }

@@ -65,10 +65,20 @@ const (
 	Core         = "core"         // stationary, uniform in the core (acceptance) box
 	Driven       = "driven"       // strong excitation, weak inhibition
 	Switching    = "switching"    // rates redrawn in segments (onsets, offsets)
+	Volleys      = "volleys"      // core input plus synchronous excitatory volleys
+)
+
+// The volleys regime's ranges: volleys at VolleyRateHz (a Poisson train),
+// each joined by every excitatory synapse with probability VolleyFrac, its
+// event jittered by a Gaussian of sd VolleyJitterMS.
+var (
+	VolleyRateHz   = Range{2, 20}
+	VolleyFrac     = Range{0.05, 0.25}
+	VolleyJitterMS = Range{0.5, 3}
 )
 
 // RegimeNames lists the known regimes in canonical order.
-var RegimeNames = []string{Silent, Sparse, Subthreshold, Core, Driven, Switching}
+var RegimeNames = []string{Silent, Sparse, Subthreshold, Core, Driven, Switching, Volleys}
 
 // MixEntry is one regime's share of the traces.
 type MixEntry struct {
@@ -279,6 +289,14 @@ type Params struct {
 	Attempts int `json:"attempts"`
 	// Spikes is the number of spikes in the trace.
 	Spikes int `json:"spikes"`
+	// VolleysMS (volleys regime) are the times of synchronous excitatory
+	// volleys: each excitatory synapse joins each with probability
+	// VolleyFrac, at a time jittered with sd VolleyJitterMS (VolleyEvents).
+	// They are drawn from (seed, trace) and not stored in the table: a
+	// read trace has them from DrawnVolleys.
+	VolleysMS      []float64 `json:"volleys_ms,omitempty"`
+	VolleyFrac     float64   `json:"volley_frac,omitempty"`
+	VolleyJitterMS float64   `json:"volley_jitter_ms,omitempty"`
 }
 
 // SynapseClass is "exc" or "inh".
@@ -369,6 +387,18 @@ func drawParams(st *Settings, i int) plan {
 		ir := Range{r.Inh.RateHz[0], math.Max(r.Inh.RateHz[0], r.CoreInh.RateHz[0])}.draw(rng)
 		p.InhWeightUS = r.Inh.WeightUS.draw(rng)
 		stationary(er, ir)
+	case Volleys:
+		er := r.CoreExc.RateHz.draw(rng)
+		p.ExcWeightUS = r.CoreExc.WeightUS.draw(rng)
+		ir := r.CoreInh.RateHz.draw(rng)
+		p.InhWeightUS = r.CoreInh.WeightUS.draw(rng)
+		stationary(er, ir)
+		rate := VolleyRateHz.draw(rng)
+		p.VolleyFrac = VolleyFrac.draw(rng)
+		p.VolleyJitterMS = VolleyJitterMS.draw(rng)
+		for t := rng.ExpFloat64() * 1000 / rate; t < st.DurationMS; t += rng.ExpFloat64() * 1000 / rate {
+			p.VolleysMS = append(p.VolleysMS, t)
+		}
 	case Switching:
 		p.ExcWeightUS = r.Exc.WeightUS.draw(rng)
 		p.InhWeightUS = r.Inh.WeightUS.draw(rng)
@@ -424,3 +454,15 @@ func (pl *plan) setEnds(dur float64) {
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// DrawnVolleys sets trace i's volleys (Params.VolleysMS, VolleyFrac,
+// VolleyJitterMS) as the generator drew them from the dataset's settings:
+// they are not stored with the trace. A trace of another regime has none.
+func DrawnVolleys(st *Settings, i int, p *Params) {
+	if p.Regime != Volleys {
+		p.VolleysMS, p.VolleyFrac, p.VolleyJitterMS = nil, 0, 0
+		return
+	}
+	d := drawParams(st, i).p
+	p.VolleysMS, p.VolleyFrac, p.VolleyJitterMS = d.VolleysMS, d.VolleyFrac, d.VolleyJitterMS
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"slices"
 
 	"neurosurrogate/biophys"
 )
@@ -230,6 +232,9 @@ func (s *sim) once(ctx context.Context, pls []plan, abort []bool, simMS []float6
 				segs: pl.p.Segments, ends: pl.ends, w: w,
 				bins: acc[j][ch], sampleDt: st.SampleDtMS,
 			}
+			if class != "inh" {
+				ss.vol = VolleyEvents(st.Seed, pl.index, syn, pl.p, st.DurationMS)
+			}
 			if t := s.timeChan[syn]; t >= 0 {
 				ss.timing = acc[j][t]
 			}
@@ -362,9 +367,44 @@ type segStream struct {
 
 	j   int
 	cur *biophys.Poisson
+	// vol are the synapse's volley events (VolleyEvents) still to come;
+	// pt, pw, pok its next Poisson event once peeked.
+	vol         []float64
+	peeked, pok bool
+	pt, pw      float64
 }
 
 func (p *segStream) Next() (float64, float64, bool) {
+	if !p.peeked {
+		p.pt, p.pw, p.pok = p.poisson()
+		p.peeked = true
+	}
+	var t, w float64
+	switch {
+	case len(p.vol) > 0 && (!p.pok || p.vol[0] < p.pt):
+		t, w = p.vol[0], p.w
+		p.vol = p.vol[1:]
+	case p.pok:
+		t, w = p.pt, p.pw
+		p.peeked = false
+	default:
+		return 0, 0, false
+	}
+	x := t / p.sampleDt
+	k := int(x)
+	if k >= len(p.bins) {
+		k = len(p.bins) - 1
+	}
+	p.bins[k] += w
+	if p.timing != nil {
+		// as surrogate.BinTiming: the offset from the bin's middle
+		p.timing[k] += w * (min(x-float64(k), 1) - 0.5)
+	}
+	return t, w, true
+}
+
+// poisson is the synapse's next Poisson event, segment after segment.
+func (p *segStream) poisson() (float64, float64, bool) {
 	for p.j < len(p.segs) {
 		seg := p.segs[p.j]
 		if p.cur == nil {
@@ -381,18 +421,30 @@ func (p *segStream) Next() (float64, float64, bool) {
 			p.j++
 			continue
 		}
-		te := seg.StartMS + t
-		x := te / p.sampleDt
-		k := int(x)
-		if k >= len(p.bins) {
-			k = len(p.bins) - 1
-		}
-		p.bins[k] += w
-		if p.timing != nil {
-			// as surrogate.BinTiming: the offset from the bin's middle
-			p.timing[k] += w * (min(x-float64(k), 1) - 0.5)
-		}
-		return te, w, true
+		return seg.StartMS + t, w, true
 	}
 	return 0, 0, false
+}
+
+// VolleyEvents are excitatory synapse syn's events of trace i's volleys
+// (Params.VolleysMS), sorted: the synapse joins each volley with
+// probability VolleyFrac, at the volley's time plus a Gaussian jitter of
+// sd VolleyJitterMS, drawn from (seed, i, syn) alone; events outside
+// [0, durationMS) are dropped. Its Poisson events come beside them.
+func VolleyEvents(seed uint64, i, syn int, p Params, durationMS float64) []float64 {
+	if len(p.VolleysMS) == 0 {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(biophys.Seed(seed, uint64(i), 4, uint64(syn)), biophys.Seed(seed, uint64(i), 5, uint64(syn))))
+	var out []float64
+	for _, v := range p.VolleysMS {
+		if rng.Float64() >= p.VolleyFrac {
+			continue
+		}
+		if t := v + p.VolleyJitterMS*rng.NormFloat64(); t >= 0 && t < durationMS {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
