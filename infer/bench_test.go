@@ -217,3 +217,54 @@ func BenchmarkBuildVariant(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSharedWarmup runs 16 variants of a 50-cell hh network (200 ms
+// warm-up, 100 ms measured) as one stacked pass, each warming up as itself
+// (own) or all forked from one warm-up of the base network (shared).
+func BenchmarkSharedWarmup(b *testing.B) {
+	r := &CachedResolver{R: artifacts.Resolver{}}
+	body := strings.Replace(stackBase, `"warmup_ms": 20`, `"warmup_ms": 200`, 1)
+	net, err := ParseNetwork("bench.json", []byte(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	base, err := Build(net, r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var vs []*Built
+	for _, vals := range Grid([]Axis{{Path: "projections.0.stp.U", Values: []float64{0.1, 0.3, 0.5, 0.7}}, {Path: "projections.0.stp.tau_rec_ms", Values: []float64{50, 200, 500, 1000}}}) {
+		data, err := SetFields([]byte(body), []string{"projections.0.stp.U", "projections.0.stp.tau_rec_ms"}, vals)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := ParseNetwork("bench.json", data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v, err := Build(n, r)
+		if err != nil {
+			b.Fatal(err)
+		}
+		vs = append(vs, v)
+	}
+	st, err := Stack(vs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt := EngineOptions{WarmupMS: 200}
+	b.Run("own", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := RunSurrogate(st.Built, 100, opt); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("shared", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := ForkSurrogate(base, st, 100, opt); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
