@@ -216,6 +216,8 @@ func (r *engineRun) takeOver(br *engineRun, s *Stacked) error {
 			}
 		}
 	}
+	t0 := time.Now()
+	defer func() { r.res.Deliver += time.Since(t0) }()
 	for _, h := range br.held {
 		r.seq = h.seq
 		for v := range s.Variants {
