@@ -375,30 +375,26 @@ func drawParams(st *Settings, i int) plan {
 		ir := Range{r.Inh.RateHz.Mid(), r.Inh.RateHz[1]}.draw(rng)
 		p.InhWeightUS = Range{r.Inh.WeightUS.Mid(), r.Inh.WeightUS[1]}.draw(rng)
 		stationary(er, ir)
-	case Core:
+	case Core, Volleys:
 		er := r.CoreExc.RateHz.draw(rng)
 		p.ExcWeightUS = r.CoreExc.WeightUS.draw(rng)
 		ir := r.CoreInh.RateHz.draw(rng)
 		p.InhWeightUS = r.CoreInh.WeightUS.draw(rng)
 		stationary(er, ir)
+		if regime == Volleys { // then the volleys on top
+			rate := VolleyRateHz.draw(rng)
+			p.VolleyFrac = VolleyFrac.draw(rng)
+			p.VolleyJitterMS = VolleyJitterMS.draw(rng)
+			for t := rng.ExpFloat64() * 1000 / rate; t < st.DurationMS; t += rng.ExpFloat64() * 1000 / rate {
+				p.VolleysMS = append(p.VolleysMS, t)
+			}
+		}
 	case Driven:
 		er := Range{r.Exc.RateHz.Mid(), r.Exc.RateHz[1]}.draw(rng)
 		p.ExcWeightUS = Range{r.Exc.WeightUS.Mid(), r.Exc.WeightUS[1]}.draw(rng)
 		ir := Range{r.Inh.RateHz[0], math.Max(r.Inh.RateHz[0], r.CoreInh.RateHz[0])}.draw(rng)
 		p.InhWeightUS = r.Inh.WeightUS.draw(rng)
 		stationary(er, ir)
-	case Volleys:
-		er := r.CoreExc.RateHz.draw(rng)
-		p.ExcWeightUS = r.CoreExc.WeightUS.draw(rng)
-		ir := r.CoreInh.RateHz.draw(rng)
-		p.InhWeightUS = r.CoreInh.WeightUS.draw(rng)
-		stationary(er, ir)
-		rate := VolleyRateHz.draw(rng)
-		p.VolleyFrac = VolleyFrac.draw(rng)
-		p.VolleyJitterMS = VolleyJitterMS.draw(rng)
-		for t := rng.ExpFloat64() * 1000 / rate; t < st.DurationMS; t += rng.ExpFloat64() * 1000 / rate {
-			p.VolleysMS = append(p.VolleysMS, t)
-		}
 	case Switching:
 		p.ExcWeightUS = r.Exc.WeightUS.draw(rng)
 		p.InhWeightUS = r.Inh.WeightUS.draw(rng)

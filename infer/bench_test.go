@@ -224,30 +224,8 @@ func BenchmarkBuildVariant(b *testing.B) {
 func BenchmarkSharedWarmup(b *testing.B) {
 	r := &CachedResolver{R: artifacts.Resolver{}}
 	body := strings.Replace(stackBase, `"warmup_ms": 20`, `"warmup_ms": 200`, 1)
-	net, err := ParseNetwork("bench.json", []byte(body))
-	if err != nil {
-		b.Fatal(err)
-	}
-	base, err := Build(net, r)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var vs []*Built
-	for _, vals := range Grid([]Axis{{Path: "projections.0.stp.U", Values: []float64{0.1, 0.3, 0.5, 0.7}}, {Path: "projections.0.stp.tau_rec_ms", Values: []float64{50, 200, 500, 1000}}}) {
-		data, err := SetFields([]byte(body), []string{"projections.0.stp.U", "projections.0.stp.tau_rec_ms"}, vals)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n, err := ParseNetwork("bench.json", data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		v, err := Build(n, r)
-		if err != nil {
-			b.Fatal(err)
-		}
-		vs = append(vs, v)
-	}
+	base := buildWith(b, r, []byte(body))
+	vs := buildVariants(b, r, []byte(body), []Axis{{Path: "projections.0.stp.U", Values: []float64{0.1, 0.3, 0.5, 0.7}}, {Path: "projections.0.stp.tau_rec_ms", Values: []float64{50, 200, 500, 1000}}})
 	st, err := Stack(vs)
 	if err != nil {
 		b.Fatal(err)

@@ -27,15 +27,40 @@ const twoPops = `"populations": [
 
 func build(t *testing.T, data []byte) *Built {
 	t.Helper()
+	return buildWith(t, artifacts.Resolver{}, data)
+}
+
+// buildWith parses and builds a network description through r.
+func buildWith(t testing.TB, r Resolver, data []byte) *Built {
+	t.Helper()
 	n, err := ParseNetwork("net.json", data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Build(n, artifacts.Resolver{})
+	b, err := Build(n, r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// buildVariants builds body with the axes set to every point of their
+// grid, in grid order.
+func buildVariants(t testing.TB, r Resolver, body []byte, axes []Axis) []*Built {
+	t.Helper()
+	var paths []string
+	for _, a := range axes {
+		paths = append(paths, a.Path)
+	}
+	var vs []*Built
+	for _, vals := range Grid(axes) {
+		data, err := SetFields(body, paths, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs = append(vs, buildWith(t, r, data))
+	}
+	return vs
 }
 
 // TestConnectivity: the rules give what they promise and the same seed

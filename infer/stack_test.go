@@ -37,28 +37,10 @@ func TestStackEqualsSeparateRuns(t *testing.T) {
 		{Path: "populations.0.background.0.rate_hz", Values: []float64{600, 1200}},
 		{Path: "projections.2.p", Values: []float64{0, 0.5}},
 	}
-	paths := []string{}
-	for _, a := range axes {
-		paths = append(paths, a.Path)
-	}
-	r := &CachedResolver{R: artifacts.Resolver{}}
-	var vs []*Built
+	vs := buildVariants(t, &CachedResolver{R: artifacts.Resolver{}}, []byte(stackBase), axes)
 	var alone []*RunResult
-	for _, vals := range Grid(axes) {
-		data, err := SetFields([]byte(stackBase), paths, vals)
-		if err != nil {
-			t.Fatal(err)
-		}
-		net, err := ParseNetwork("stack.json", data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := Build(net, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vs = append(vs, b)
-		run, err := RunSurrogate(b, 150, EngineOptions{WarmupMS: net.WarmupMS, Workers: 1})
+	for _, b := range vs {
+		run, err := RunSurrogate(b, 150, EngineOptions{WarmupMS: b.Net.WarmupMS, Workers: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +54,13 @@ func TestStackEqualsSeparateRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	split := st.Split(run)
+	checkSplit(t, st.Split(run), alone, "stacked run")
+}
+
+// checkSplit: every variant's part of a stacked run is, spike for spike,
+// its run alone, active, and the variants' runs all differ.
+func checkSplit(t *testing.T, split, alone []*RunResult, what string) {
+	t.Helper()
 	distinct := map[string]bool{}
 	for v, got := range split {
 		want := alone[v].Spikes
@@ -80,7 +68,7 @@ func TestStackEqualsSeparateRuns(t *testing.T) {
 			t.Fatalf("variant %d: no spikes; the test needs active networks", v)
 		}
 		if !slices.Equal(got.Spikes, want) {
-			t.Fatalf("variant %d: stacked run has %d spikes, alone %d; first difference at %d", v, len(got.Spikes), len(want), firstDiff(got.Spikes, want))
+			t.Fatalf("variant %d: %s has %d spikes, alone %d; first difference at %d", v, what, len(got.Spikes), len(want), firstDiff(got.Spikes, want))
 		}
 		distinct[fmt.Sprint(want)] = true
 	}

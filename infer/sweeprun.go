@@ -93,13 +93,9 @@ func (p *SweepPlan) SetWarmupMode(mode string) error {
 
 // BaseBuilt builds the base network, the one a shared warm-up runs.
 func (p *SweepPlan) BaseBuilt(r Resolver) (*Built, error) {
-	net, err := ParseNetwork(p.Name, p.Base)
+	net, err := p.network(nil)
 	if err != nil {
 		return nil, err
-	}
-	net.lines = nil
-	if p.WarmupMS != nil {
-		net.WarmupMS = *p.WarmupMS
 	}
 	return Build(net, r)
 }
@@ -222,11 +218,15 @@ func (p *SweepPlan) paths() []string {
 	return s
 }
 
-// network is the base network with the axes set to vals.
+// network is the base network with the axes set to vals (nil: the base
+// network itself).
 func (p *SweepPlan) network(vals []float64) (*Network, error) {
-	data, err := SetFields(p.Base, p.paths(), vals)
-	if err != nil {
-		return nil, err
+	data := []byte(p.Base)
+	if vals != nil {
+		var err error
+		if data, err = SetFields(p.Base, p.paths(), vals); err != nil {
+			return nil, err
+		}
 	}
 	net, err := ParseNetwork(p.Name, data)
 	if err != nil {

@@ -1,7 +1,6 @@
 package infer
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -42,28 +41,9 @@ func switchVariants(t *testing.T, axes []Axis) (base *Built, vs []*Built, r Reso
 	body := strings.Replace(stackBase, `{"name": "I", "cell": "hh", "model": "hh"`, `{"name": "I", "cell": "hh", "model": "hh-shifted"`, 1)
 	body = strings.Replace(body, `"rule": "indegree", "k": 8, "weight_uS": 0.002, "delay_ms": 1}`,
 		`"rule": "indegree", "k": 8, "weight_uS": 0.002, "delay_ms": 1, "stp": {"U": 0.5, "tau_rec_ms": 100, "tau_facil_ms": 0}}`, 1)
-	build := func(data []byte) *Built {
-		net, err := ParseNetwork("switch.json", data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := Build(net, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	base = build([]byte(body))
-	var paths []string
-	for _, a := range axes {
-		paths = append(paths, a.Path)
-	}
-	for _, vals := range Grid(axes) {
-		data, err := SetFields([]byte(body), paths, vals)
-		if err != nil {
-			t.Fatal(err)
-		}
-		vs = append(vs, build(data))
+	base = buildWith(t, r, []byte(body))
+	if len(axes) > 0 {
+		vs = buildVariants(t, r, []byte(body), axes)
 	}
 	return base, vs, r
 }
@@ -99,20 +79,7 @@ func TestForkEqualsSwitchedRuns(t *testing.T) {
 	if run.Steps != alone[0].Steps || run.WarmupMS != warm {
 		t.Errorf("fork: %d steps, warm-up %v ms; alone %d steps", run.Steps, run.WarmupMS, alone[0].Steps)
 	}
-	distinct := map[string]bool{}
-	for v, got := range st.Split(run) {
-		want := alone[v].Spikes
-		if len(want) == 0 {
-			t.Fatalf("variant %d: no spikes; the test needs active networks", v)
-		}
-		if !slices.Equal(got.Spikes, want) {
-			t.Fatalf("variant %d: forked run has %d spikes, switched run alone %d; first difference at %d", v, len(got.Spikes), len(want), firstDiff(got.Spikes, want))
-		}
-		distinct[fmt.Sprint(want)] = true
-	}
-	if len(distinct) != len(vs) {
-		t.Fatalf("only %d distinct runs among %d variants: the axes must matter", len(distinct), len(vs))
-	}
+	checkSplit(t, st.Split(run), alone, "forked run")
 }
 
 // TestSwitch: switching to the same network is no switch at all when no
@@ -135,18 +102,7 @@ func TestSwitch(t *testing.T) {
 	if slices.Equal(run(base, nil), run(base, base)) {
 		t.Errorf("switching to the same plastic network changed nothing: its synapses should restart fresh")
 	}
-	build := func(body string) *Built {
-		t.Helper()
-		net, err := ParseNetwork("s.json", []byte(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := Build(net, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	build := func(body string) *Built { return buildWith(t, r, []byte(body)) }
 	static := build(strings.Replace(stackBase, `,
    "stp": {"U": 0.38, "tau_rec_ms": 365.6, "tau_facil_ms": 25.71}`, "", 1))
 	if !slices.Equal(run(static, nil), run(static, static)) {

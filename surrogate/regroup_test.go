@@ -462,28 +462,15 @@ func TestWidenHidden(t *testing.T) {
 		if w.Arch.Hidden != H+5 || m.Arch.Hidden != H {
 			t.Fatalf("%s: widened to %d (original %d)", c.name, w.Arch.Hidden, m.Arch.Hidden)
 		}
-		const n, steps = 2, 200
-		so, sw := NewStream(m, n, -65), NewStream(w, n, -65)
-		rng := rand.New(rand.NewPCG(3, 4))
-		drive := make([]float32, n*len(in))
-		maxDiff, newState := 0.0, 0.0
-		for k := 0; k < steps; k++ {
-			for i := range drive {
-				drive[i] = 0
-				if rng.Float64() < 0.3 {
-					drive[i] = float32(0.02 * rng.Float64())
-				}
-			}
-			so.Step(drive)
-			sw.Step(drive)
-			for i := 0; i < n; i++ {
-				maxDiff = math.Max(maxDiff, math.Abs(float64(so.V[i]-sw.V[i])))
-				maxDiff = math.Max(maxDiff, 100*math.Abs(float64(so.P[i]-sw.P[i])))
+		// The widened model's new units: their largest state after each step.
+		newState := 0.0
+		maxDiff, _ := runStreams(m, w, 200, 3, func(sw *Stream) {
+			for i := range sw.N {
 				for _, h := range sw.Hidden(i)[H:] {
 					newState = math.Max(newState, math.Abs(float64(h)))
 				}
 			}
-		}
+		})
 		// Measured equal; 4e-5 is a few float32 steps of Vm.
 		if !(maxDiff <= 4e-5) {
 			t.Errorf("%s: widened model differs by %g", c.name, maxDiff)

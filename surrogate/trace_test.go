@@ -63,8 +63,9 @@ func TestGeomTraces(t *testing.T) {
 
 // runStreams steps the streams on the same random sparse drive and
 // returns the largest difference of their Vm (mV) and spike
-// probabilities (×100), and how far the first one's Vm moved.
-func runStreams(a, b *Model, steps int, seed uint64) (maxDiff, spread float64) {
+// probabilities (×100), and how far the first one's Vm moved; each, if
+// given, sees the second stream after every step.
+func runStreams(a, b *Model, steps int, seed uint64, each ...func(sb *Stream)) (maxDiff, spread float64) {
 	const n = 3
 	nIn := len(a.Arch.Inputs)
 	sa, sb := NewStream(a, n, -65), NewStream(b, n, -65)
@@ -79,6 +80,9 @@ func runStreams(a, b *Model, steps int, seed uint64) (maxDiff, spread float64) {
 		}
 		sa.Step(drive)
 		sb.Step(drive)
+		for _, f := range each {
+			f(sb)
+		}
 		for i := range sa.V {
 			maxDiff = max(maxDiff, math.Abs(float64(sa.V[i]-sb.V[i])), 100*math.Abs(float64(sa.P[i]-sb.P[i])))
 			spread = max(spread, math.Abs(float64(sa.V[i]+65)))

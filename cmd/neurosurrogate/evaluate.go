@@ -189,8 +189,8 @@ func runEvaluate(args []string, stdout io.Writer) error {
 			Outputs    map[string]infer.OutputResult `json:"outputs,omitempty"`
 			Optical    map[string]infer.OutputResult `json:"optical,omitempty"`
 			SpikeShape infer.SpikeShape              `json:"spike_shape"`
-			Windows    []windowJSON                  `json:"windows,omitempty"`
-		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur, outs, opt, finiteShape(shape), windowsJSON(byWindow)}); err != nil {
+			Windows    []metrics.WindowReport        `json:"windows,omitempty"`
+		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur, outs, opt, finiteShape(shape), byWindow}); err != nil {
 			return err
 		}
 	}
@@ -243,23 +243,4 @@ func parseWindows(arg string, tstopMS float64) (*metrics.Windows, error) {
 		return nil, fmt.Errorf("the last edge %g ms lies beyond --tstop %g ms", last, tstopMS)
 	}
 	return w, nil
-}
-
-// windowJSON is a window's report with an undefined rate error as null.
-type windowJSON struct {
-	metrics.WindowReport
-	RateError *float64 `json:"rate_error"`
-}
-
-func windowsJSON(ws []metrics.WindowReport) []windowJSON {
-	var out []windowJSON
-	for _, w := range ws {
-		j := windowJSON{WindowReport: w}
-		if !math.IsNaN(w.RateError) {
-			e := w.RateError
-			j.RateError = &e
-		}
-		out = append(out, j)
-	}
-	return out
 }
