@@ -8,22 +8,25 @@ import (
 
 // The CNN-LSTM's weights, by name (its Layout says their shapes and joins).
 const (
-	WConvInputs = "conv.wd"  // taps·nIn x F: the inputs, row tap·nIn + j (Arch.Taps)
-	WConvVm     = "conv.wv"  // K x F: the fed-back Vm, row = lag
-	WConvSpike  = "conv.wsp" // K x F: the fed-back spike (FeedSpike), row = lag
-	WConvBias   = "conv.b"   // 1 x F
-	WHeadVm     = "head.v.w" // H x 1
-	WHeadVmB    = "head.v.b" // 1 x 1
-	WHeadSpike  = "head.s.w" // H x 1
-	WHeadSpikeB = "head.s.b" // 1 x 1
+	WConvInputs = "conv.wd"    // taps·nIn x F: the inputs, row tap·nIn + j (Arch.Taps)
+	WConvVm     = "conv.wv"    // K x F: the fed-back Vm, row = lag
+	WConvSpike  = "conv.wsp"   // K x F: the fed-back spike (FeedSpike), row = lag
+	WConvBias   = "conv.b"     // 1 x F
+	WHeadVm     = "head.v.w"   // H x 1
+	WHeadVmB    = "head.v.b"   // 1 x 1
+	WHeadSpike  = "head.s.w"   // H x 1
+	WHeadSpikeB = "head.s.b"   // 1 x 1
+	WHeadAux    = "head.aux.w" // H x AuxHeads: the training heads (Arch.AuxHeads)
+	WHeadAuxB   = "head.aux.b" // 1 x AuxHeads
 )
 
 // The CNN-LSTM's joined matrices: the convolution over [inputs, Vm, spike,
 // 1] (rows in that order), each LSTM layer's [x h 1] x 4H gates (JoinLSTM),
 // and the heads' [h 1] x 2 (Vm, spike).
 const (
-	JoinConv = "conv"
-	JoinHead = "head"
+	JoinConv    = "conv"
+	JoinHead    = "head"
+	JoinHeadAux = "head.aux" // [h 1] x AuxHeads
 )
 
 // JoinLSTM names LSTM layer l's joined gate matrix.
@@ -106,6 +109,9 @@ func (cnnLSTM) Layout(a Arch) Layout {
 		{vm, add(WHeadSpike, H, 1, H)},
 		{add(WHeadVmB, 1, 1, H), add(WHeadSpikeB, 1, 1, H)},
 	}})
+	if n := a.AuxHeads; n > 0 {
+		l.Joins = append(l.Joins, Join{Name: JoinHeadAux, Rows: [][]string{{add(WHeadAux, H, n, H)}, {add(WHeadAuxB, 1, n, H)}}})
+	}
 	return l
 }
 

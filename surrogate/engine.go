@@ -15,7 +15,9 @@ type Engine interface {
 	// Run computes the chunk and replaces its carried state (VIn, VHist,
 	// SIn, SHist, H, C) with the state after its last step.
 	Run(c *Chunk) error
-	// Loss is the last Run's loss and its Vm and spike parts.
+	// Loss is the last Run's loss and its Vm and spike parts; the total
+	// also holds the training heads' part (Arch.AuxHeads), Σ WA (aux −
+	// Aux)², which is total − vm − spike.
 	Loss() (total, vm, spike float64)
 	// Grads is each weight's gradient after Run, by name (the engine's
 	// memory: valid until the next Run).
@@ -42,6 +44,9 @@ type Chunk struct {
 	Y       []float32 // T*B: spike targets (0/1)
 	WS      []float32 // T*B: weight of each spike term
 	STeach  []float32 // FeedSpike, T*B: the previous bin's spike
+	// Aux and WA (Arch.AuxHeads > 0), T*B x AuxHeads: the training heads'
+	// targets (standardized) and the weight of each one's squared error.
+	Aux, WA []float32
 
 	VIn   []float32   // B: own prediction feeding step 0
 	VHist []float32   // B x (K-1): Vm inputs before step 0, column l-1 at lag l
@@ -66,6 +71,9 @@ func (c *Chunk) Check(a Arch, B, T int) error {
 		{"VIn", c.VIn, B}, {"VHist", c.VHist, B * (K - 1)}}
 	if a.FeedSpike {
 		as = append(as, arr{"STeach", c.STeach, rows}, arr{"SIn", c.SIn, B}, arr{"SHist", c.SHist, B * (K - 1)})
+	}
+	if n := a.AuxHeads; n > 0 {
+		as = append(as, arr{"Aux", c.Aux, rows * n}, arr{"WA", c.WA, rows * n})
 	}
 	for _, x := range as {
 		if len(x.s) != x.n {

@@ -137,6 +137,12 @@ type Arch struct {
 	// hears when in the bin its input came at SampleDT/SubBins. 0 or 1: no
 	// split.
 	SubBins int `json:"sub_bins,omitempty"`
+	// AuxHeads is the number of training heads: while a model trains, its
+	// last layer's state also predicts that many extra targets (dataset
+	// records, standardized: train --outputs with --output-weight), so the
+	// state learns them beside Vm and spikes. Inference does not use them,
+	// and train drops them (StripAux) from the model it writes. 0: none.
+	AuxHeads int `json:"aux_heads,omitempty"`
 }
 
 // MaxInputLag bounds Arch.InputLags (samples), MaxTaps their number.
@@ -144,6 +150,9 @@ const (
 	MaxInputLag = 1000
 	MaxTaps     = 64
 )
+
+// MaxAuxHeads bounds Arch.AuxHeads.
+const MaxAuxHeads = 64
 
 // Taps are the lags at which the convolution reads the inputs:
 // InputLags, or 0..Kernel-1.
@@ -259,6 +268,8 @@ func (a Arch) Validate() error {
 		return fmt.Errorf("architecture: %d input_lags, at most %d", len(a.InputLags), MaxTaps)
 	case a.SubBins < 0 || a.SubBins > MaxSubBins:
 		return fmt.Errorf("architecture: sub_bins %d outside [0, %d]", a.SubBins, MaxSubBins)
+	case a.AuxHeads < 0 || a.AuxHeads > MaxAuxHeads:
+		return fmt.Errorf("architecture: aux_heads %d outside [0, %d]", a.AuxHeads, MaxAuxHeads)
 	case a.InputDriven && a.Residual:
 		return fmt.Errorf("architecture: input_driven and residual: an input-driven model predicts Vm, not its change from a Vm it does not hear")
 	}
@@ -655,4 +666,32 @@ func equalShape(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// WithAuxHeads is a copy of the model with n training heads (Arch.AuxHeads)
+// drawn afresh as New draws them (seeded); its function is unchanged, as
+// inference does not use them. n = 0 drops them (StripAux).
+func (m *Model) WithAuxHeads(n int, seed uint64) (*Model, error) {
+	a := m.Arch
+	a.AuxHeads = n
+	fresh, err := New(a, m.Norm, seed)
+	if err != nil {
+		return nil, err
+	}
+	c := m.Clone()
+	c.Outputs = m.Outputs
+	c.StripAux()
+	c.Arch.AuxHeads = n
+	if n > 0 {
+		c.W[WHeadAux], c.W[WHeadAuxB] = fresh.W[WHeadAux], fresh.W[WHeadAuxB]
+	}
+	return c, nil
+}
+
+// StripAux drops the training heads: the model then computes the same
+// (inference never used them) with none of its weights left for them.
+func (m *Model) StripAux() {
+	m.Arch.AuxHeads = 0
+	delete(m.W, WHeadAux)
+	delete(m.W, WHeadAuxB)
 }

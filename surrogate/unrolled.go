@@ -46,6 +46,7 @@ type Unrolled struct {
 	whs  []float32   // H: head.s's weights
 	bv   float32     // head.v's bias
 	bs   float32     // head.s's bias
+	wa   []float32   // (H+1) x AuxHeads: the training heads, bias last
 	wcP  *gemm.PackedB
 	wP   []*gemm.PackedB // w, for the forward products
 	wTP  []*gemm.PackedB // w transposed, for the backward ones
@@ -60,11 +61,13 @@ type Unrolled struct {
 	out    []float32   // T*B x 2: predicted Vm (normalized), spike logit
 	vin    []float32   // T*B: each step's Vm input
 	sin    []float32   // T*B: each step's spike input (FeedSpike)
+	aux    []float32   // T*B x AuxHeads: the training heads' outputs
 
 	// Backward values.
 	dz     [][]float32 // per layer T*B x 4H: gradient in the gate pre-activations
 	dpre   []float32   // T*B x F: gradient in the conv pre-activations
 	dout   []float32   // T*B x 2
+	daux   []float32   // T*B x AuxHeads
 	dvin   []float32   // T*B: gradient in each step's Vm input
 	dsin   []float32   // T*B
 	dx     []float32   // B x (widest layer input + H + 1)
@@ -80,6 +83,7 @@ type Unrolled struct {
 	grads map[string][]float32
 
 	loss, lossV, lossS float64 // after Run (as Graph's Loss, LossV, LossS)
+	na                 int     // Arch.AuxHeads
 }
 
 // Loss is the last Run's loss and its Vm and spike parts.
@@ -129,6 +133,10 @@ func NewUnrolled(m *Model, B, T int) (*Unrolled, error) {
 	}
 	u.out = make([]float32, rows*2)
 	u.dout = make([]float32, rows*2)
+	u.na = a.AuxHeads
+	u.wa = make([]float32, (H+1)*u.na)
+	u.aux = make([]float32, rows*u.na)
+	u.daux = make([]float32, rows*u.na)
 	u.vin = make([]float32, rows)
 	u.dvin = make([]float32, rows)
 	u.sin = make([]float32, rows)
@@ -162,6 +170,9 @@ func (u *Unrolled) joinWeights() {
 	}
 	u.whv, u.whs = W[WHeadVm].Data[:H], W[WHeadSpike].Data[:H]
 	u.bv, u.bs = W[WHeadVmB].Data[0], W[WHeadSpikeB].Data[0]
+	if u.na > 0 {
+		u.lay.Join(JoinHeadAux).Gather(W, u.wa, u.na)
+	}
 	u.wcP = gemm.Repack(u.wcP, u.wc, u.cw, F, false)
 	if u.wP == nil {
 		u.wP = make([]*gemm.PackedB, u.layers)
@@ -211,7 +222,7 @@ func (u *Unrolled) Run(c *Chunk) error {
 // forward runs the T steps, keeping what the backward pass needs.
 func (u *Unrolled) forward(c *Chunk) {
 	B, K, F, H, cw, dw := u.B, u.k, u.f, u.hd, u.cw, u.drive
-	var lv, ls float64
+	var lv, ls, la float64
 	for t := 0; t < u.T; t++ {
 		r0 := t * B
 		// The Vm (and spike) input: the teacher's or the model's own.
@@ -290,10 +301,35 @@ func (u *Unrolled) forward(c *Chunk) {
 			x := float64(os)
 			ls += float64(c.WS[r]) * (activate.Softplus(x) - float64(c.Y[r])*x)
 		}
+		if u.na > 0 {
+			la += u.auxForward(c, hL[r0*H:(r0+B)*H], r0)
+		}
 	}
 	// As Graph's loss op: summed in float64, reported in float32.
 	u.lossV, u.lossS = float64(float32(lv)), float64(float32(ls))
-	u.loss = float64(float32(lv) + float32(ls))
+	u.loss = float64(float32(lv) + float32(ls) + float32(la))
+}
+
+// auxForward computes the training heads of the B rows from r0 (their
+// last-layer states h) and returns their loss, Σ WA (aux − Aux)², keeping
+// each error's gradient 2 WA (aux − Aux) for the backward pass.
+func (u *Unrolled) auxForward(c *Chunk, h []float32, r0 int) float64 {
+	B, H, n := u.B, u.hd, u.na
+	out := u.aux[r0*n : (r0+B)*n]
+	bias := u.wa[H*n:]
+	for b := 0; b < B; b++ {
+		copy(out[b*n:(b+1)*n], bias)
+	}
+	bl := gemm.BLAS{}
+	bl.Sgemm(blas.NoTrans, blas.NoTrans, B, n, H, 1, h, H, u.wa, n, 1, out, n)
+	var l float64
+	for i, y := range out {
+		r := r0*n + i
+		e := y - c.Aux[r]
+		l += float64(c.WA[r]) * float64(e) * float64(e)
+		u.daux[r] = 2 * c.WA[r] * e
+	}
+	return l
 }
 
 // dot is the dot product of a and b[:len(a)].
@@ -361,6 +397,12 @@ func (u *Unrolled) backward(c *Chunk) {
 			for j := range dh {
 				dh[j] = gv*hv[j] + gs*hs[j] + dn[j]
 			}
+			if n := u.na; n > 0 {
+				ga := u.daux[(r0+b)*n : (r0+b+1)*n]
+				for j := range dh {
+					dh[j] += dot(ga, u.wa[j*n:(j+1)*n])
+				}
+			}
 		}
 		for l := last; l >= 0; l-- {
 			in, xw := u.inW[l], u.inW[l]+H+1
@@ -427,6 +469,17 @@ func (u *Unrolled) backward(c *Chunk) {
 		}
 		vb[0] += gv
 		sb[0] += gs
+	}
+	if n := u.na; n > 0 {
+		// [h 1]ᵀ daux, split into the weights and the bias.
+		aw, ab := u.grads[WHeadAux], u.grads[WHeadAuxB]
+		u.gradProduct(aw, hL, H, u.daux, n, rows)
+		clear(ab)
+		for r := 0; r < rows; r++ {
+			for o, g := range u.daux[r*n : (r+1)*n] {
+				ab[o] += g
+			}
+		}
 	}
 }
 
@@ -504,6 +557,15 @@ func (u *Unrolled) Grads() map[string][]float32 { return u.grads }
 // PredVm is the predicted next Vm (normalized) of each cell at step t,
 // after Run.
 func (u *Unrolled) PredVm(t int) []float32 { return column(u.out[2*t*u.B:2*(t+1)*u.B], 2, 0) }
+
+// AuxPred is the training heads' outputs at step t (B x AuxHeads, row
+// major), after Run; nil without them.
+func (u *Unrolled) AuxPred(t int) []float32 {
+	if u.na == 0 {
+		return nil
+	}
+	return u.aux[t*u.B*u.na : (t+1)*u.B*u.na]
+}
 
 // Logit is the spike logit of each cell at step t, after Run.
 func (u *Unrolled) Logit(t int) []float32 { return column(u.out[2*t*u.B:2*(t+1)*u.B], 2, 1) }

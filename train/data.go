@@ -26,6 +26,9 @@ type series struct {
 	off []int
 	at  []int32
 	val []float32
+	// rec holds the records the training heads learn (Config.Targets), per
+	// target, as v.
+	rec [][]float32
 }
 
 // newSeries makes a series of Vm v, spike targets spike and the dense
@@ -190,7 +193,7 @@ func timedIn(st *dataset.Settings) func(string) bool {
 // model step, step k is dataset samples k·parts .. k·parts+parts−1: its Vm
 // is the first one's, input Part q reads sample k·parts+q, and it has a
 // spike target if any of them has one.
-func load(ds *corpus, idx []int, inputs []surrogate.Input, parts int) ([]*series, error) {
+func load(ds *corpus, idx []int, inputs []surrogate.Input, parts int, recs []int) ([]*series, error) {
 	st := &ds.Meta().Settings
 	names := st.ChannelNames()
 	a := surrogate.Arch{Inputs: inputs, SubBins: parts}
@@ -247,6 +250,16 @@ func load(ds *corpus, idx []int, inputs []surrogate.Input, parts int) ([]*series
 			}
 		}
 		s := newSeries(i, v, spike, in)
+		for _, c := range recs {
+			y := make([]float32, n)
+			for k := range y {
+				y[k] = tr.Rec[c][k*parts]
+				if math.IsNaN(float64(y[k])) || math.IsInf(float64(y[k]), 0) {
+					return nil, fmt.Errorf("%s: trace %d has a non-finite %s", ds.Meta().Dir, i, ds.Meta().Records[c].Name)
+				}
+			}
+			s.rec = append(s.rec, y)
+		}
 		for _, x := range s.v {
 			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
 				return nil, fmt.Errorf("%s: trace %d has a non-finite Vm", ds.Meta().Dir, i)
@@ -290,4 +303,29 @@ func normalization(tr []*series, nIn int) surrogate.Norm {
 		}
 	}
 	return norm
+}
+
+// meanScale standardizes a quantity: (x − Mean)/Scale.
+type meanScale struct{ Mean, Scale float64 }
+
+// standardize is the mean and standard deviation of each of the n records
+// the series hold (series.rec) over all their samples; a record that never
+// changes gets scale 1.
+func standardize(set []*series, n int) []meanScale {
+	out := make([]meanScale, n)
+	for o := range out {
+		var s, s2, cnt float64
+		for _, tr := range set {
+			for _, x := range tr.rec[o] {
+				s, s2, cnt = s+float64(x), s2+float64(x)*float64(x), cnt+1
+			}
+		}
+		mean := s / max(cnt, 1)
+		sd := math.Sqrt(max(0, s2/max(cnt, 1)-mean*mean))
+		if !(sd > 0) {
+			sd = 1
+		}
+		out[o] = meanScale{mean, sd}
+	}
+	return out
 }

@@ -79,7 +79,7 @@ func TestFeedDelays(t *testing.T) {
 	s := newSeries(0, v, make([]float32, T+1), in)
 	cfg := DefaultConfig()
 	cfg.Feedback, cfg.Seq = "teacher", T
-	f, err := newFeed(m, 1, a, m.Norm, cfg)
+	f, err := newFeed(m, 1, a, m.Norm, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestFeedSpikeVmWindow(t *testing.T) {
 	}{{2, 4}, {5, 10}, {0.5, 1}, {1.2, 3}} {
 		cfg := DefaultConfig()
 		cfg.SpikeVmWeight, cfg.SpikeVmWindowMS, cfg.Seq = 0.2, tc.windowMS, T
-		f, err := newFeed(m, 1, a, m.Norm, cfg)
+		f, err := newFeed(m, 1, a, m.Norm, cfg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ func TestFeedTraces(t *testing.T) {
 	s := newSeries(0, v, make([]float32, n), in)
 	cfg := DefaultConfig()
 	cfg.Feedback, cfg.Seq = "teacher", T
-	f, err := newFeed(m, 1, a, m.Norm, cfg)
+	f, err := newFeed(m, 1, a, m.Norm, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

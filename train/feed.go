@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -30,6 +31,8 @@ type feed struct {
 	decay, floor                                []float32   // trace-lstm: the traces' decays per step (Arch.TraceDecays) and flush thresholds
 	trace                                       []float32   // trace-lstm: B x traces x nIn, each input's traces after the last sample filled
 	h, c                                        [][]float32 // layers x B*H
+	aux, wa                                     []float32   // AuxHeads: T*B x targets
+	targetNorm                                  []meanScale
 
 	grads map[string][]float32
 	loss  [3]float64 // total, Vm, spike
@@ -37,8 +40,11 @@ type feed struct {
 
 // newFeed prepares a replica of b traces for the model, on the engine the
 // configuration names.
-func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg Config) (*feed, error) {
-	f := &feed{arch: a, norm: n, cfg: cfg, b: b, t: cfg.Seq}
+func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg Config, targetNorm []meanScale) (*feed, error) {
+	f := &feed{arch: a, norm: n, cfg: cfg, b: b, t: cfg.Seq, targetNorm: targetNorm}
+	if a.AuxHeads != len(targetNorm) {
+		return nil, fmt.Errorf("the model has %d training heads for %d targets", a.AuxHeads, len(targetNorm))
+	}
 	var err error
 	if f.eng, err = surrogate.NewEngine(cfg.Engine, m, b, cfg.Seq); err != nil {
 		return nil, err
@@ -67,8 +73,11 @@ func newFeed(m *surrogate.Model, b int, a surrogate.Arch, n surrogate.Norm, cfg 
 		f.h = append(f.h, make([]float32, f.b*a.Hidden))
 		f.c = append(f.c, make([]float32, f.b*a.Hidden))
 	}
+	if na := a.AuxHeads; na > 0 {
+		f.aux, f.wa = make([]float32, rows*na), make([]float32, rows*na)
+	}
 	f.chunk = surrogate.Chunk{DUnf: f.dunf, VTeach: f.vteach, Mask: f.mask, InvMask: f.inv, VTarget: f.vtarget, WV: f.wv, Y: f.y, WS: f.ws,
-		STeach: f.steach, VIn: f.vin0, VHist: f.vhist, SIn: f.sin0, SHist: f.shist, H: f.h, C: f.c}
+		STeach: f.steach, VIn: f.vin0, VHist: f.vhist, SIn: f.sin0, SHist: f.shist, H: f.h, C: f.c, Aux: f.aux, WA: f.wa}
 	return f, nil
 }
 
@@ -144,6 +153,7 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 			if k > 0 && k-1 < len(s.spike) && !f.arch.InputDriven {
 				f.steach[row] = s.spike[k-1]
 			}
+			f.targets(s, row, k+1, valid, norm)
 			if !valid {
 				f.vteach[row], f.vtarget[row], f.y[row] = 0, 0, 0
 				f.wv[row], f.ws[row] = 0, 0
@@ -174,6 +184,27 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 			}
 			f.ws[row] = ws * norm
 		}
+	}
+}
+
+// targets fills the training heads' targets of the row: the records at
+// sample k, standardized, each squared error weighted TargetWeight·norm (0
+// past the trace's end).
+func (f *feed) targets(s *series, row, k int, valid bool, norm float32) {
+	na := len(f.targetNorm)
+	if na == 0 {
+		return
+	}
+	aux, wa := f.aux[row*na:(row+1)*na], f.wa[row*na:(row+1)*na]
+	if !valid {
+		clear(aux)
+		clear(wa)
+		return
+	}
+	w := float32(f.cfg.TargetWeight) * norm
+	for o, ms := range f.targetNorm {
+		aux[o] = float32((float64(s.rec[o][k]) - ms.Mean) / ms.Scale)
+		wa[o] = w
 	}
 }
 

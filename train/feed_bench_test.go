@@ -49,7 +49,7 @@ func BenchmarkFeedFill(b *testing.B) {
 			}
 			cfg := DefaultConfig()
 			cfg.Seq = T
-			f, err := newFeed(m, B, a, m.Norm, cfg)
+			f, err := newFeed(m, B, a, m.Norm, cfg, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

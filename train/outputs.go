@@ -46,28 +46,9 @@ func FitOutputs(dataDir, modelPath string, names []string, maxTraces int) ([]Out
 	if h := m.Info["cell_hash"]; h != "" && h != cell.Hash() {
 		return nil, fmt.Errorf("%s was trained for another cell than %s's", modelPath, dataDir)
 	}
-	recs := ds.Meta().Records
-	cols := make([]int, len(names))
-	units := make([]string, len(names))
-	for i, n := range names {
-		p, err := biophys.ParseProbe(n)
-		if err != nil {
-			return nil, settingf("{outputs}: %v", err)
-		}
-		cols[i] = -1
-		for j, r := range recs {
-			if r.Name == p.String() {
-				cols[i], units[i] = j, r.Unit
-			}
-		}
-		if cols[i] < 0 {
-			var have []string
-			for _, r := range recs {
-				have = append(have, r.Name)
-			}
-			return nil, settingf("{outputs}: %s is not recorded in %s (it has %v; make the data with generate --record)", p, dataDir, have)
-		}
-		names[i] = p.String()
+	cols, units, err := recordColumns(ds, dataDir, names, "outputs")
+	if err != nil {
+		return nil, err
 	}
 	nt := min(ds.NumTraces(), max(1, maxTraces))
 	idx := make([]int, nt)
@@ -75,7 +56,7 @@ func FitOutputs(dataDir, modelPath string, names []string, maxTraces int) ([]Out
 		idx[i] = i
 	}
 	parts := m.Arch.Parts()
-	set, err := load(ds, idx, m.Arch.Inputs, parts)
+	set, err := load(ds, idx, m.Arch.Inputs, parts, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -214,4 +195,33 @@ func rolloutsVisit(m *surrogate.Model, set []*series, vInit float32, visit func(
 		s.Step(drive)
 		visit(k, s)
 	}
+}
+
+// recordColumns finds the dataset's records (generate --record) of names,
+// which it rewrites in the records' canonical form: their columns and units.
+// flag names the setting in messages.
+func recordColumns(ds *corpus, dataDir string, names []string, flag string) (cols []int, units []string, err error) {
+	recs := ds.Meta().Records
+	cols, units = make([]int, len(names)), make([]string, len(names))
+	for i, n := range names {
+		p, err := biophys.ParseProbe(n)
+		if err != nil {
+			return nil, nil, settingf("{"+flag+"}: %v", err)
+		}
+		cols[i] = -1
+		for j, r := range recs {
+			if r.Name == p.String() {
+				cols[i], units[i] = j, r.Unit
+			}
+		}
+		if cols[i] < 0 {
+			var have []string
+			for _, r := range recs {
+				have = append(have, r.Name)
+			}
+			return nil, nil, settingf("{"+flag+"}: %s is not recorded in %s (it has %v; make the data with generate --record)", p, dataDir, have)
+		}
+		names[i] = p.String()
+	}
+	return cols, units, nil
 }

@@ -49,6 +49,7 @@ type run struct {
 	cell             *biophys.Cell
 	vInit            float32
 	trainSet, valSet []*series
+	targetNorm       []meanScale // of the training heads' targets (Config.Targets)
 
 	model, best, ema *surrogate.Model
 	adam             *adam
@@ -124,12 +125,19 @@ func (r *run) prepare() error {
 		return settingf("{seq} %d: %s holds traces of %d model steps (%g ms every %g ms"+subBinsNote(parts)+"), too short: one optimizer step unrolls {seq} steps, each predicting the next sample, so it needs traces of {seq}+1 = %d; "+shortFix(n),
 			cfg.Seq, cfg.Data, n, meta.DurationMS, meta.SampleDtMS*float64(parts), cfg.Seq+1)
 	}
-	if r.trainSet, err = load(ds, trIdx, inputs, parts); err != nil {
+	var recs []int
+	if len(cfg.Targets) > 0 {
+		if recs, _, err = recordColumns(ds, cfg.Data, cfg.Targets, "targets"); err != nil {
+			return err
+		}
+	}
+	if r.trainSet, err = load(ds, trIdx, inputs, parts, recs); err != nil {
 		return err
 	}
-	if r.valSet, err = load(ds, valIdx, inputs, parts); err != nil {
+	if r.valSet, err = load(ds, valIdx, inputs, parts, nil); err != nil {
 		return err
 	}
+	r.targetNorm = standardize(r.trainSet, len(recs))
 	if err := r.makeModel(inputs, &meta.Settings, meta.SampleDtMS*float64(parts)); err != nil {
 		return err
 	}
@@ -208,6 +216,11 @@ func (r *run) makeModel(inputs []surrogate.Input, settings *dataset.Settings, st
 			return err
 		}
 	}
+	if n := len(cfg.Targets); n > 0 || r.model.Arch.AuxHeads > 0 {
+		if r.model, err = r.model.WithAuxHeads(n, cfg.Seed); err != nil {
+			return err
+		}
+	}
 	m := r.model
 	if cfg.InputDelay == "psp" {
 		if len(m.Arch.TracesMS) > 0 {
@@ -274,7 +287,7 @@ func (r *run) makeFeeds() error {
 		}
 	}
 	for i := range r.per {
-		f, err := newFeed(r.model, r.per[i], r.model.Arch, r.model.Norm, cfg)
+		f, err := newFeed(r.model, r.per[i], r.model.Arch, r.model.Norm, cfg, r.targetNorm)
 		if err != nil {
 			return err
 		}
@@ -578,7 +591,14 @@ func (r *run) finish(stoppedBy string) (*Result, error) {
 	if err := r.checkLease(); err != nil {
 		return nil, err
 	}
-	if err := best.Save(r.cfg.Out); err != nil {
+	// The training heads served training only.
+	written := best
+	if best.Arch.AuxHeads > 0 {
+		written = best.Clone()
+		written.StripAux()
+		res.Model = written
+	}
+	if err := written.Save(r.cfg.Out); err != nil {
 		return nil, err
 	}
 	if err := r.save(); err != nil {

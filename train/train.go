@@ -140,6 +140,16 @@ type Config struct {
 	// still fire too little once settled; the whole-trace rate hides that).
 	RateSettleMS float64 `json:"rate_settle_ms"`
 
+	// Targets are dataset records (generate --record) that training heads
+	// on the last LSTM layer's state learn beside Vm and spikes, each
+	// standardized over the training traces and its squared error weighted
+	// TargetWeight (a Vm error is weighted 1 in units of the Vm's own
+	// scale): the state then carries them, e.g. the dendrites' Vm and
+	// calcium. The heads are dropped from the model written
+	// (surrogate.Model.StripAux); train --outputs fits readouts afterwards.
+	Targets      []string `json:"targets,omitempty"`
+	TargetWeight float64  `json:"target_weight,omitempty"`
+
 	TimeBudget      time.Duration `json:"-"`
 	CheckpointEvery time.Duration `json:"-"`
 	Resume          bool          `json:"-"`
@@ -187,7 +197,7 @@ func (c *Config) Validate() error {
 	}{
 		{"lr", c.LR, true}, {"lr_min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise_mV", c.NoiseMV, false}, {"ema", c.EMA, false},
 		{"spike_weight", c.SpikeWeight, false}, {"rate_tolerance", c.RateTolerance, false}, {"rate_settle_ms", c.RateSettleMS, false}, {"spike_pos_weight", c.SpikePosWeight, false}, {"spike_vm_weight", c.SpikeVmWeight, false},
-		{"spike_vm_window_ms", c.SpikeVmWindowMS, true}, {"select_rmse_weight", c.SelectRMSEWeight, false},
+		{"spike_vm_window_ms", c.SpikeVmWindowMS, true}, {"select_rmse_weight", c.SelectRMSEWeight, false}, {"target_weight", c.TargetWeight, false},
 	}
 	for _, f := range floats {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.positive && f.v == 0 {
@@ -218,6 +228,10 @@ func (c *Config) Validate() error {
 		return settingf("{inputs}: %w", err)
 	}
 	switch {
+	case len(c.Targets) > 0 && c.TargetWeight == 0 || len(c.Targets) == 0 && c.TargetWeight > 0:
+		return settingf("{targets} %v with {target_weight} %v: training heads need both records to learn and a weight above 0", c.Targets, c.TargetWeight)
+	case len(c.Targets) > surrogate.MaxAuxHeads:
+		return settingf("{targets}: %d records, at most %d", len(c.Targets), surrogate.MaxAuxHeads)
 	case c.WidenConv > 0 && c.Init == "":
 		return settingf("{widen_conv} %d needs a starting model, {init} (it widens that model)", c.WidenConv)
 	case c.WidenHidden > 0 && c.Init == "":
@@ -622,7 +636,7 @@ func configDiff(a, b Config) string {
 		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight},
 		{"hidden", a.Hidden, b.Hidden}, {"conv", a.Conv, b.Conv}, {"kernel", a.Kernel, b.Kernel}, {"layers", a.Layers, b.Layers},
 		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven},
-		{"clip", a.Clip, b.Clip}, {"val_max", a.ValMax, b.ValMax}} {
+		{"clip", a.Clip, b.Clip}, {"val_max", a.ValMax, b.ValMax}, {"targets", a.Targets, b.Targets}, {"target_weight", a.TargetWeight, b.TargetWeight}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}
@@ -660,7 +674,7 @@ func Recalibrate(dataDir, modelPath string, rateTol, settleMS float64) (metrics.
 		(m.Info["dataset"] != string(st) || m.Info[InfoMoreDatasets] != ds.moreSettings()) {
 		return metrics.Report{}, fmt.Errorf("%s was trained on other data than %s (settings differ): recalibrate on the data it was trained on, folders in the same order", modelPath, dataDir)
 	}
-	set, err := load(ds, split.Validation, m.Arch.Inputs, m.Arch.Parts())
+	set, err := load(ds, split.Validation, m.Arch.Inputs, m.Arch.Parts(), nil)
 	if err != nil {
 		return metrics.Report{}, err
 	}

@@ -734,7 +734,7 @@ func TestTiming(t *testing.T) {
 	if err != nil || len(inputs) != 4 || !inputs[2].Timing || !inputs[3].Timing {
 		t.Fatalf("WithTiming: %+v, %v", inputs, err)
 	}
-	set, err := load(ds, []int{0, 1, 2, 3, 4, 5, 6, 7}, inputs, 1)
+	set, err := load(ds, []int{0, 1, 2, 3, 4, 5, 6, 7}, inputs, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -842,11 +842,11 @@ func TestSubBins(t *testing.T) {
 		t.Fatalf("inputs %+v", sub)
 	}
 	idx := []int{0, 1, 2, 3, 4, 5, 6, 7}
-	fs, err := load(fine, idx, sub, 2)
+	fs, err := load(fine, idx, sub, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := load(coarse, idx, whole, 1)
+	cs, err := load(coarse, idx, whole, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

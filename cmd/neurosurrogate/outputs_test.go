@@ -71,6 +71,9 @@ func TestOutputsCommands(t *testing.T) {
 		{[]string{"--fit-outputs"}, "--fit-outputs needs --outputs"},
 		{[]string{"--fit-outputs", "--outputs", "cai@soma"}, "not recorded"},
 		{[]string{"--fit-outputs", "--outputs", "cai@"}, "--outputs"},
+		{[]string{"--targets", "ina@soma"}, "--target-weight 0"},
+		{[]string{"--target-weight", "1"}, "--targets [] with"},
+		{[]string{"--targets", "cai@soma", "--target-weight", "1"}, "--targets: cai@soma(0.5) is not recorded"},
 	} {
 		args := append([]string{"train", "--data", data, "--out", model}, tc.args...)
 		if code, _, errs := runT(t, args...); code == 0 || !strings.Contains(errs, tc.want) {

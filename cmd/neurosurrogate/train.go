@@ -84,6 +84,8 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	outputs := fs.String("outputs", "", "after training, fit readouts of these dataset records (generate --record), separated by spaces or semicolons, e.g. 'cai@soma[0](0.5);ina@soma[0](0.5)': the model predicts them beside Vm")
 	fitOnly := fs.Bool("fit-outputs", false, "only fit the --outputs readouts onto the model at --out (no training)")
 	outputTraces := fs.Int("output-traces", 256, "traces the --outputs readouts are fitted on (at most)")
+	targets := fs.String("targets", "", "dataset records (generate --record; as --outputs) that training heads on the model's state learn beside Vm and spikes, e.g. 'v@apic[50](0.5);cai@apic[50](0.5)', so the state carries them; the heads are dropped afterwards (--outputs fits readouts)")
+	fs.Float64Var(&cfg.TargetWeight, "target-weight", 0, "weight of each --targets record's squared error, standardized (a Vm error's is 1 in units of the Vm's scale)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (go tool pprof)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
@@ -94,6 +96,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	if cfg.TracesMS, err = train.ParseTraces(*traces); err != nil {
 		return usagef("--traces %v", err)
 	}
+	cfg.Targets = strings.FieldsFunc(*targets, func(r rune) bool { return r == ';' || r == ' ' })
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", flagNames(err))
 	}

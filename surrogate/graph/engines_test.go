@@ -42,6 +42,10 @@ func randomChunk(a surrogate.Arch, B, T int, seed uint64) *surrogate.Chunk {
 		c.SIn = randv(B, rng.Float64)
 		c.SHist = randv(B*(a.Kernel-1), rng.Float64)
 	}
+	if n := a.AuxHeads; n > 0 {
+		c.Aux = randv(T*B*n, rng.NormFloat64)
+		c.WA = randv(T*B*n, rng.Float64)
+	}
 	for l := 0; l < a.Layers; l++ {
 		c.H = append(c.H, randv(B*a.Hidden, func() float64 { return 0.5 * rng.NormFloat64() }))
 		c.C = append(c.C, randv(B*a.Hidden, rng.NormFloat64))
@@ -53,7 +57,8 @@ func randomChunk(a surrogate.Arch, B, T int, seed uint64) *surrogate.Chunk {
 func cloneChunk(c *surrogate.Chunk) *surrogate.Chunk {
 	cp := func(s []float32) []float32 { return append([]float32(nil), s...) }
 	d := &surrogate.Chunk{DUnf: cp(c.DUnf), VTeach: cp(c.VTeach), Mask: cp(c.Mask), InvMask: cp(c.InvMask), VTarget: cp(c.VTarget),
-		WV: cp(c.WV), Y: cp(c.Y), WS: cp(c.WS), STeach: cp(c.STeach), VIn: cp(c.VIn), VHist: cp(c.VHist), SIn: cp(c.SIn), SHist: cp(c.SHist)}
+		WV: cp(c.WV), Y: cp(c.Y), WS: cp(c.WS), STeach: cp(c.STeach), VIn: cp(c.VIn), VHist: cp(c.VHist), SIn: cp(c.SIn), SHist: cp(c.SHist),
+		Aux: cp(c.Aux), WA: cp(c.WA)}
 	for l := range c.H {
 		d.H, d.C = append(d.H, cp(c.H[l])), append(d.C, cp(c.C[l]))
 	}
@@ -108,22 +113,25 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 		residual, feed                     bool
 		lags                               []int
 		traces                             []float64
+		aux                                int
 	}{
-		{1, 4, 6, 8, 3, 20, false, false, nil, nil},
-		{2, 3, 6, 8, 5, 17, false, false, nil, nil},
-		{1, 1, 6, 8, 4, 12, false, false, nil, nil},
-		{1, 2, 6, 8, 4, 12, false, true, nil, nil},
-		{1, 3, 6, 8, 4, 30, true, false, nil, nil},
-		{2, 3, 6, 8, 7, 15, true, true, nil, nil},
-		{1, 8, 16, 40, 29, 24, true, false, nil, nil},                    // past the kernels' tiles (12 x 32)
-		{1, 5, 16, 33, 13, 3, true, true, nil, nil},                      // a chunk shorter than the kernel
-		{1, 4, 6, 8, 5, 20, false, true, []int{0, 1, 3, 7, 12, 30}, nil}, // inputs read at other lags than the Vm
-		{2, 3, 6, 8, 4, 14, true, true, nil, []float64{0, 1, 5, 30}},     // a trace-lstm
+		{1, 4, 6, 8, 3, 20, false, false, nil, nil, 0},
+		{2, 3, 6, 8, 5, 17, false, false, nil, nil, 0},
+		{1, 1, 6, 8, 4, 12, false, false, nil, nil, 0},
+		{1, 2, 6, 8, 4, 12, false, true, nil, nil, 0},
+		{1, 3, 6, 8, 4, 30, true, false, nil, nil, 0},
+		{2, 3, 6, 8, 7, 15, true, true, nil, nil, 0},
+		{1, 8, 16, 40, 29, 24, true, false, nil, nil, 0},                    // past the kernels' tiles (12 x 32)
+		{1, 5, 16, 33, 13, 3, true, true, nil, nil, 0},                      // a chunk shorter than the kernel
+		{1, 4, 6, 8, 5, 20, false, true, []int{0, 1, 3, 7, 12, 30}, nil, 0}, // inputs read at other lags than the Vm
+		{2, 3, 6, 8, 4, 14, true, true, nil, []float64{0, 1, 5, 30}, 0},     // a trace-lstm
+		{1, 3, 6, 8, 5, 12, false, false, nil, nil, 3},                      // training heads
+		{2, 3, 6, 40, 13, 9, true, true, nil, []float64{0, 4}, 2},           // training heads of a two-layer trace-lstm, past the tiles
 	} {
-		name := fmt.Sprintf("L%d_K%d_F%d_H%d_B%d_T%d_res%v_feed%v_lags%v_traces%v", tc.layers, tc.kernel, tc.conv, tc.hidden, tc.B, tc.T, tc.residual, tc.feed, tc.lags, tc.traces)
+		name := fmt.Sprintf("L%d_K%d_F%d_H%d_B%d_T%d_res%v_feed%v_lags%v_traces%v_aux%d", tc.layers, tc.kernel, tc.conv, tc.hidden, tc.B, tc.T, tc.residual, tc.feed, tc.lags, tc.traces, tc.aux)
 		t.Run(name, func(t *testing.T) {
 			a := testArch(tc.layers, tc.kernel)
-			a.Conv, a.Hidden, a.Residual, a.FeedSpike, a.InputLags = tc.conv, tc.hidden, tc.residual, tc.feed, tc.lags
+			a.Conv, a.Hidden, a.Residual, a.FeedSpike, a.InputLags, a.AuxHeads = tc.conv, tc.hidden, tc.residual, tc.feed, tc.lags, tc.aux
 			if tc.traces != nil {
 				a.Family, a.TracesMS = surrogate.TraceFamily, tc.traces
 			}
@@ -151,9 +159,16 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 						t.Errorf("run %d: loss[%d] %g, gorgonia %g", run, i, got[i], loss[i])
 					}
 				}
-				var up, ul []float32
+				var up, ul, ua, ga []float32
 				for k := 0; k < tc.T; k++ {
 					up, ul = append(up, u.PredVm(k)...), append(ul, u.Logit(k)...)
+					ua, ga = append(ua, u.AuxPred(k)...), append(ga, gr.AuxPred(k)...)
+				}
+				if len(ga) != tc.T*tc.B*tc.aux {
+					t.Fatalf("gorgonia gave %d training-head outputs, want %d", len(ga), tc.T*tc.B*tc.aux)
+				}
+				if d := relDiff(ua, ga, 1); !(d <= 4e-6) {
+					t.Errorf("run %d: training heads differ by %g", run, d)
 				}
 				if d := relDiff(up, pred, 1); !(d <= 4e-6) {
 					t.Errorf("run %d: predicted Vm differs by %g", run, d)
@@ -186,7 +201,7 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 				fresh := randomChunk(a, tc.B, tc.T, uint64(8+run))
 				for _, c := range []*surrogate.Chunk{next, cu} {
 					c.DUnf, c.VTeach, c.Mask, c.InvMask, c.VTarget = fresh.DUnf, fresh.VTeach, fresh.Mask, fresh.InvMask, fresh.VTarget
-					c.WV, c.Y, c.WS, c.STeach = fresh.WV, fresh.Y, fresh.WS, fresh.STeach
+					c.WV, c.Y, c.WS, c.STeach, c.Aux, c.WA = fresh.WV, fresh.Y, fresh.WS, fresh.STeach, fresh.Aux, fresh.WA
 				}
 				cg = next
 			}
@@ -197,10 +212,10 @@ func TestUnrolledEqualsGraph(t *testing.T) {
 // TestUnrolledGradient compares the hand-written gradients with central
 // finite differences of the loss (float64 sums of float32 steps, so a
 // coarse step), on an architecture with every path: two layers, residual
-// head, fed-back spikes, mixed teacher and free steps.
+// head, fed-back spikes, training heads, mixed teacher and free steps.
 func TestUnrolledGradient(t *testing.T) {
 	a := testArch(2, 5)
-	a.Hidden, a.Residual, a.FeedSpike = 12, true, true
+	a.Hidden, a.Residual, a.FeedSpike, a.AuxHeads = 12, true, true, 2
 	m := testModel(t, a)
 	const B, T = 6, 16
 	u, err := surrogate.NewUnrolled(m, B, T)

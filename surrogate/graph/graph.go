@@ -74,8 +74,13 @@ type Graph struct {
 	HT, CT               []*G.Node // final states per layer
 	VinTail              *G.Node   // (B, K) Vm inputs of the last K steps, most recent first (column 0)
 	SinTail              *G.Node   // FeedSpike: (B, K) spike inputs of the last K steps, as VinTail
-	LossNode             *G.Node   // scalar: LossVNode + LossSNode
+	LossNode             *G.Node   // scalar: LossVNode + LossSNode (+ LossANode)
 	LossVNode, LossSNode *G.Node
+	// The training heads (Arch.AuxHeads > 0; else nil): each step's
+	// targets and error weights and outputs (B, AuxHeads), and their loss
+	// Σ WA (aux − Aux)².
+	Aux, WA, AuxOut []*G.Node
+	LossANode       *G.Node
 
 	reads map[*G.Node]*G.Value
 
@@ -150,6 +155,10 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 		lstm[l] = joined(surrogate.JoinLSTM(l)) // (in+H+1, 4H), gates in the order of surrogate.Gates
 	}
 	wh := joined(surrogate.JoinHead) // (H+1, 2)
+	var wa *G.Node
+	if a.AuxHeads > 0 {
+		wa = joined(surrogate.JoinHeadAux) // (H+1, AuxHeads)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("graph: joining weights: %w", err)
 	}
@@ -169,6 +178,10 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 		if a.FeedSpike {
 			gr.STeach = append(gr.STeach, inp(fmt.Sprintf("steach%d", t), B, 1))
 		}
+	}
+	for t := 0; a.AuxHeads > 0 && t < T; t++ {
+		gr.Aux = append(gr.Aux, inp(fmt.Sprintf("aux%d", t), B, a.AuxHeads))
+		gr.WA = append(gr.WA, inp(fmt.Sprintf("wa%d", t), B, a.AuxHeads))
 	}
 	gr.VIn0 = inp("vin0", B, 1)
 	if K > 1 {
@@ -219,7 +232,8 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 	var vprev, sprev *G.Node // the previous step's inputs
 	h := append([]*G.Node{}, gr.H0...)
 	c := append([]*G.Node{}, gr.C0...)
-	var lossIn []*G.Node // lossOp's inputs, step by step
+	var lossIn []*G.Node  // lossOp's inputs, step by step
+	var auxLoss []*G.Node // the training heads' loss, step by step
 	for t := 0; t < T; t++ {
 		// The Vm (and spike) input: the teacher's or the model's own from
 		// the step before (at step 0, the carried one).
@@ -243,7 +257,14 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 			h[l] = must(G.ApplyOp(hop, z, c[l]))
 			x = h[l]
 		}
-		out := must(G.Mul(join(x), wh)) // (B, 2): Vm, spike logit
+		hx := join(x)
+		out := must(G.Mul(hx, wh)) // (B, 2): Vm, spike logit
+		if wa != nil {
+			ao := must(G.Mul(hx, wa)) // (B, AuxHeads)
+			gr.AuxOut = append(gr.AuxOut, ao)
+			e := must(G.Sub(ao, gr.Aux[t]))
+			auxLoss = append(auxLoss, must(G.Sum(must(G.HadamardProd(gr.WA[t], must(G.HadamardProd(e, e)))))))
+		}
 		if a.Residual {
 			out = must(G.ApplyOp(residualOp(), out, vin))
 		}
@@ -262,12 +283,20 @@ func New(m *surrogate.Model, B, T int) (*Graph, error) {
 	gr.LossVNode = must(G.Slice(losses, G.S(0), G.S(0)))
 	gr.LossSNode = must(G.Slice(losses, G.S(0), G.S(1)))
 	gr.LossNode = must(G.Sum(losses))
+	if wa != nil {
+		gr.LossANode = auxLoss[0]
+		if T > 1 {
+			gr.LossANode = must(G.ReduceAdd(auxLoss))
+		}
+		gr.LossNode = must(G.Add(gr.LossNode, gr.LossANode))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("graph: %w", err)
 	}
 	gr.reads = map[*G.Node]*G.Value{}
 	outs := []*G.Node{gr.LossNode, gr.LossVNode, gr.LossSNode}
 	outs = append(outs, gr.Pred...)
+	outs = append(outs, gr.AuxOut...)
 	outs = append(append(append(outs, gr.HT...), gr.CT...), gr.VinTail)
 	if a.FeedSpike {
 		outs = append(outs, gr.SinTail)
@@ -307,6 +336,15 @@ func Data(v *G.Value) []float32 {
 		return []float32{d}
 	}
 	return nil
+}
+
+// AuxPred is the training heads' outputs at step t (B x AuxHeads, row
+// major), after Run; nil without them.
+func (gr *Graph) AuxPred(t int) []float32 {
+	if gr.AuxOut == nil {
+		return nil
+	}
+	return gr.Out(gr.AuxOut[t])
 }
 
 // PredVm is the predicted next Vm (normalized) of each row at step t, after
@@ -392,6 +430,10 @@ func (gr *Graph) Run(c *surrogate.Chunk) error {
 	}
 	for t := 0; a.FeedSpike && t < T; t++ {
 		bind(gr.STeach[t], c.STeach[t*B:(t+1)*B])
+	}
+	for t, n := 0, a.AuxHeads; n > 0 && t < T; t++ {
+		bind(gr.Aux[t], c.Aux[t*B*n:(t+1)*B*n])
+		bind(gr.WA[t], c.WA[t*B*n:(t+1)*B*n])
 	}
 	bind(gr.VIn0, c.VIn)
 	bind(gr.VHist, c.VHist)

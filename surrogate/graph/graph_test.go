@@ -35,6 +35,9 @@ func testModel(t testing.TB, a surrogate.Arch) *surrogate.Model {
 // bindSteps binds flat time-major arrays (row t*B+b) to per-step nodes.
 func bindSteps(t testing.TB, nodes []*G.Node, flat []float32) {
 	t.Helper()
+	if len(nodes) == 0 {
+		return
+	}
 	per := len(flat) / len(nodes)
 	for i, n := range nodes {
 		if err := Bind(n, flat[i*per:(i+1)*per]); err != nil {
@@ -209,7 +212,7 @@ func TestGraphEqualsStream(t *testing.T) {
 func TestGraphGradient(t *testing.T) {
 	a := testArch(2, 8)
 	a.Hidden = 24
-	a.Residual, a.FeedSpike = true, true
+	a.Residual, a.FeedSpike, a.AuxHeads = true, true, 2
 	m := testModel(t, a)
 	const B, T = 16, 24
 	gr, err := New(m, B, T)
@@ -241,6 +244,8 @@ func TestGraphGradient(t *testing.T) {
 		{"wv", randv(T*B, rng.Float64)},
 		{"y", randv(T*B, func() float64 { return float64(rng.IntN(2)) })},
 		{"ws", randv(T*B, rng.Float64)},
+		{"aux", randv(T*B*a.AuxHeads, rng.NormFloat64)},
+		{"wa", randv(T*B*a.AuxHeads, func() float64 { return 0.1 * rng.Float64() })},
 	}
 	for _, b := range binds {
 		inputs[b.name] = b.data
@@ -259,6 +264,8 @@ func TestGraphGradient(t *testing.T) {
 		bindSteps(t, gr.WS, inputs["ws"])
 		bindSteps(t, gr.Mask, mask)
 		bindSteps(t, gr.InvMask, inv)
+		bindSteps(t, gr.Aux, inputs["aux"])
+		bindSteps(t, gr.WA, inputs["wa"])
 		v0 := make([]float32, B)
 		for i := range v0 {
 			v0[i] = 0.1 * float32(i%3-1)

@@ -66,6 +66,8 @@ func (family) Validate(a surrogate.Arch) error {
 		return fmt.Errorf("architecture family %s: hidden %d outside [1, 4096]", Family, a.Hidden)
 	case a.FeedSpike:
 		return fmt.Errorf("architecture family %s: feed_spike is not supported", Family)
+	case a.AuxHeads > 0:
+		return fmt.Errorf("architecture family %s: aux_heads %d are not supported (no engine trains them)", Family, a.AuxHeads)
 	case a.SubBins > 1:
 		return fmt.Errorf("architecture family %s: sub_bins %d is not supported (want 0 or 1)", Family, a.SubBins)
 	case len(a.InputLags) > 0:

@@ -98,6 +98,7 @@ func TestValidate(t *testing.T) {
 		{"layers", func(a *surrogate.Arch) { a.Layers = 2 }, "layers 2"},
 		{"hidden", func(a *surrogate.Arch) { a.Hidden = 0 }, "hidden 0"},
 		{"feed_spike", func(a *surrogate.Arch) { a.FeedSpike = true }, "feed_spike"},
+		{"aux_heads", func(a *surrogate.Arch) { a.AuxHeads = 2 }, "aux_heads"},
 		{"sub_bins", func(a *surrogate.Arch) {
 			a.SubBins = 2
 			a.Inputs = surrogate.WithSubBins(a.Inputs, 2)
