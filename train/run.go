@@ -576,7 +576,14 @@ func (r *run) finish(stoppedBy string) (*Result, error) {
 	best := r.best
 	// The spike readout is calibrated on the validation traces.
 	cal := calibrateReadout(best, r.valSet, r.vInit, r.cfg.RateTolerance, r.cfg.RateSettleMS)
-	res := &Result{Model: best, History: st.History, Params: r.model.Arch.ParamCount(), Checkpoint: r.ckpt,
+	// The model written: without the training heads, which served training
+	// only (best keeps them for the checkpoint).
+	written := best
+	if best.Arch.AuxHeads > 0 {
+		written = best.Clone()
+		written.StripAux()
+	}
+	res := &Result{Model: written, History: st.History, Params: written.Arch.ParamCount(), Checkpoint: r.ckpt,
 		Elapsed: r.elapsed(), Steps: st.Step, Samples: st.Samples, StoppedBy: stoppedBy, Calibrated: cal}
 	for _, h := range st.History {
 		if h.Epoch == st.BestEpoch {
@@ -584,19 +591,12 @@ func (r *run) finish(stoppedBy string) (*Result, error) {
 		}
 	}
 	mj, _ := json.Marshal(map[string]any{"best_epoch": res.Best, "validation_after_readout_calibration": sanitizeReport(cal), "readout": best.Readout})
-	best.Info["metrics"] = string(mj)
+	written.Info["metrics"] = string(mj)
 	summary, _ := json.Marshal(map[string]any{"stopped_by": stoppedBy, "elapsed_s": res.Elapsed.Seconds(), "steps": res.Steps,
 		"samples": res.Samples, "params": res.Params, "best_epoch": st.BestEpoch, "train_traces": len(r.trainSet)})
-	best.Info["training_run"] = string(summary)
+	written.Info["training_run"] = string(summary)
 	if err := r.checkLease(); err != nil {
 		return nil, err
-	}
-	// The training heads served training only.
-	written := best
-	if best.Arch.AuxHeads > 0 {
-		written = best.Clone()
-		written.StripAux()
-		res.Model = written
 	}
 	if err := written.Save(r.cfg.Out); err != nil {
 		return nil, err

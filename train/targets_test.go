@@ -101,7 +101,7 @@ func TestTrainTargets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if m.Arch.AuxHeads != 0 || m.W[surrogate.WHeadAux] != nil || res.Model.Arch.AuxHeads != 0 {
+		if m.Arch.AuxHeads != 0 || m.W[surrogate.WHeadAux] != nil || res.Model.Arch.AuxHeads != 0 || res.Params != m.Arch.ParamCount() {
 			t.Errorf("%s: the written model keeps training heads (%d)", engine, m.Arch.AuxHeads)
 		}
 		if !strings.Contains(m.Info["training"], `"targets":["ina@soma(0.5)","ik@soma(0.5)"]`) {
