@@ -178,6 +178,8 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		status := fmt.Sprintf("epoch %d/%d loss %.4g", s.Epoch+1, s.Epochs, s.Loss)
 		if math.IsNaN(s.Loss) { // no step taken yet (the initial model's validation)
 			status = fmt.Sprintf("epoch %d/%d", s.Epoch+1, s.Epochs)
+		} else if len(cfg.Targets) > 0 {
+			status += fmt.Sprintf(" (targets %.4g)", s.Loss-s.LossV-s.LossS) // the training heads' part
 		}
 		if s.Val != nil {
 			lastVal = s.Val
