@@ -105,6 +105,30 @@ func (f *feed) startBatch(tr []*series, vInit float32) {
 	}
 }
 
+// softSpike is the soft spike target of sample k: exp(−d²/2σ²) for the
+// nearest spike bin d samples away, out to 3σ (σ in samples).
+func softSpike(s *series, k int, sigma float64) float32 {
+	w := int(math.Ceil(3 * sigma))
+	best := -1
+	for j := max(0, k-w); j <= min(len(s.spike)-1, k+w); j++ {
+		if s.spike[j] > 0 && (best < 0 || abs(j-k) < abs(best-k)) {
+			best = j
+		}
+	}
+	if best < 0 {
+		return 0
+	}
+	d := float64(best - k)
+	return float32(math.Exp(-d * d / (2 * sigma * sigma)))
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
 // nearSpike reports whether sample k is within win samples of a spike bin.
 func nearSpike(s *series, k int, win int) bool {
 	for j := max(0, k-win); j <= min(len(s.spike)-1, k+win); j++ {
@@ -179,7 +203,11 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 			f.wv[row] = w * norm
 			f.y[row] = s.spike[k]
 			ws := float32(cfg.SpikeWeight)
-			if s.spike[k] > 0 {
+			if cfg.SpikeSmoothMS > 0 {
+				y := softSpike(s, k, cfg.SpikeSmoothMS/f.arch.SampleDT)
+				f.y[row] = y
+				ws *= 1 + (float32(cfg.SpikePosWeight)-1)*y
+			} else if s.spike[k] > 0 {
 				ws *= float32(cfg.SpikePosWeight)
 			}
 			f.ws[row] = ws * norm

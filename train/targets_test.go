@@ -150,3 +150,47 @@ func TestTrainTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftSpikeTargets: with SpikeSmoothMS a chunk's spike targets are a
+// Gaussian of the distance to the nearest spike (to 3σ), and their weights
+// grow with them from SpikeWeight to SpikePosWeight; without it, 0/1.
+func TestSoftSpikeTargets(t *testing.T) {
+	a := surrogate.Arch{Inputs: []surrogate.Input{{Name: "exc", Channels: []string{"exc"}}}, Kernel: 2, Conv: 3, Hidden: 4, Layers: 1, SampleDT: 0.5}
+	m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 10, InputScale: []float32{1}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 30
+	spike := make([]float32, n)
+	spike[10], spike[13] = 1, 1
+	s := newSeries(0, make([]float32, n), spike, [][]float32{make([]float32, n)})
+	for _, sigma := range []float64{0, 1} {
+		cfg := DefaultConfig()
+		cfg.Seq, cfg.SpikeSmoothMS, cfg.SpikeWeight, cfg.SpikePosWeight = n-1, sigma, 1, 5
+		f, err := newFeed(m, 1, a, m.Norm, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.startBatch([]*series{s}, -65)
+		f.fill(0, 1, 0, nil)
+		for k := 0; k < n-1; k++ {
+			want := float64(spike[k])
+			if sigma > 0 {
+				d := math.Min(math.Abs(float64(k-10)), math.Abs(float64(k-13))) * a.SampleDT
+				want = 0
+				if d <= 3*sigma {
+					want = math.Exp(-d * d / (2 * sigma * sigma))
+				}
+			}
+			wantW := (1 + 4*want) / float64(n-1)
+			if math.Abs(float64(f.y[k])-want) > 1e-6 || math.Abs(float64(f.ws[k])-wantW) > 1e-6 {
+				t.Errorf("σ %g, sample %d: target %v weight %v, want %v weight %v", sigma, k, f.y[k], f.ws[k], want, wantW)
+			}
+		}
+	}
+	cfg := tinyConfig(t, filepath.Join(t.TempDir(), "m.safetensors"))
+	cfg.SpikeSmoothMS = -1
+	if _, err := Run(context.Background(), cfg, nil); err == nil || !strings.Contains(err.Error(), "spike_smooth_ms -1") {
+		t.Errorf("negative smoothing: %v", err)
+	}
+}

@@ -105,6 +105,11 @@ type Config struct {
 
 	SpikeWeight    float64 `json:"spike_weight"`     // weight of the spike head's loss
 	SpikePosWeight float64 `json:"spike_pos_weight"` // extra weight of bins with a spike
+	// SpikeSmoothMS (> 0) softens the spike targets: a bin's target is
+	// exp(−Δt²/2σ²) of the nearest spike Δt away (σ = SpikeSmoothMS, out to
+	// 3σ), and its weight grows from SpikeWeight to SpikePosWeight times it
+	// with the target, so a spike a little off costs less than one missed.
+	SpikeSmoothMS float64 `json:"spike_smooth_ms,omitempty"`
 	SpikeVmWeight  float64 `json:"spike_vm_weight"`  // weight of Vm errors within SpikeVmWindowMS of a spike
 	// SpikeVmWindowMS: how near a reference spike (ms, either side) a Vm
 	// error gets SpikeVmWeight. 5 matches the subthreshold metric, which
@@ -196,7 +201,7 @@ func (c *Config) Validate() error {
 		positive bool
 	}{
 		{"lr", c.LR, true}, {"lr_min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise_mV", c.NoiseMV, false}, {"ema", c.EMA, false},
-		{"spike_weight", c.SpikeWeight, false}, {"rate_tolerance", c.RateTolerance, false}, {"rate_settle_ms", c.RateSettleMS, false}, {"spike_pos_weight", c.SpikePosWeight, false}, {"spike_vm_weight", c.SpikeVmWeight, false},
+		{"spike_weight", c.SpikeWeight, false}, {"rate_tolerance", c.RateTolerance, false}, {"rate_settle_ms", c.RateSettleMS, false}, {"spike_pos_weight", c.SpikePosWeight, false}, {"spike_vm_weight", c.SpikeVmWeight, false}, {"spike_smooth_ms", c.SpikeSmoothMS, false},
 		{"spike_vm_window_ms", c.SpikeVmWindowMS, true}, {"select_rmse_weight", c.SelectRMSEWeight, false}, {"target_weight", c.TargetWeight, false},
 	}
 	for _, f := range floats {
@@ -629,7 +634,7 @@ func configDiff(a, b Config) string {
 	for _, k := range []key{{"data", a.Data, b.Data}, {"inputs", a.Inputs, b.Inputs}, {"seq", a.Seq, b.Seq},
 		{"batch", a.Batch, b.Batch}, {"epochs", a.Epochs, b.Epochs}, {"seed", a.Seed, b.Seed}, {"lr", a.LR, b.LR},
 		{"lr_min", a.LRMin, b.LRMin}, {"feedback", a.Feedback, b.Feedback}, {"noise", a.NoiseMV, b.NoiseMV},
-		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight},
+		{"spike_weight", a.SpikeWeight, b.SpikeWeight}, {"spike_pos_weight", a.SpikePosWeight, b.SpikePosWeight}, {"spike_smooth_ms", a.SpikeSmoothMS, b.SpikeSmoothMS},
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv}, {"widen_hidden", a.WidenHidden, b.WidenHidden},
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},

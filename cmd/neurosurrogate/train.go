@@ -65,6 +65,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.Float64Var(&cfg.NoiseMV, "noise", d.NoiseMV, "noise (mV, sd) on the teacher Vm")
 	fs.Float64Var(&cfg.SpikeWeight, "spike-weight", d.SpikeWeight, "weight of the spike head's loss")
 	fs.Float64Var(&cfg.SpikePosWeight, "spike-pos-weight", d.SpikePosWeight, "extra weight of bins that hold a spike")
+	fs.Float64Var(&cfg.SpikeSmoothMS, "spike-smooth", 0, "soften the spike targets with a Gaussian of this SD (ms; 0: a spike is its bin): near bins get targets and weights in proportion")
 	fs.Float64Var(&cfg.SpikeVmWeight, "spike-vm-weight", d.SpikeVmWeight, "weight of Vm errors within --spike-vm-window of a spike")
 	fs.Float64Var(&cfg.SpikeVmWindowMS, "spike-vm-window", d.SpikeVmWindowMS, "ms either side of a reference spike where Vm errors get --spike-vm-weight (5 matches the subthreshold metric)")
 	fs.StringVar(&cfg.Engine, "engine", d.Engine, "what computes each chunk's loss and gradients: unrolled (hand-written backpropagation through time, 2.5x faster) or gorgonia (the gorgonia graph it is tested equal to)")
