@@ -110,7 +110,7 @@ type Config struct {
 	// 3σ), and its weight grows from SpikeWeight to SpikePosWeight times it
 	// with the target, so a spike a little off costs less than one missed.
 	SpikeSmoothMS float64 `json:"spike_smooth_ms,omitempty"`
-	SpikeVmWeight  float64 `json:"spike_vm_weight"`  // weight of Vm errors within SpikeVmWindowMS of a spike
+	SpikeVmWeight float64 `json:"spike_vm_weight"` // weight of Vm errors within SpikeVmWindowMS of a spike
 	// SpikeVmWindowMS: how near a reference spike (ms, either side) a Vm
 	// error gets SpikeVmWeight. 5 matches the subthreshold metric, which
 	// leaves out samples within 5 ms of a spike.
