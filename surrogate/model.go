@@ -139,7 +139,7 @@ type Arch struct {
 	SubBins int `json:"sub_bins,omitempty"`
 	// AuxHeads is the number of training heads: while a model trains, its
 	// last layer's state also predicts that many extra targets (dataset
-	// records, standardized: train --outputs with --output-weight), so the
+	// records, standardized: train --targets with --target-weight), so the
 	// state learns them beside Vm and spikes. Inference does not use them,
 	// and train drops them (StripAux) from the model it writes. 0: none.
 	AuxHeads int `json:"aux_heads,omitempty"`

@@ -309,14 +309,14 @@ func normalization(tr []*series, nIn int) surrogate.Norm {
 type meanScale struct{ Mean, Scale float64 }
 
 // standardize is the mean and standard deviation of each of the n records
-// the series hold (series.rec) over all their samples; a record that never
-// changes gets scale 1.
-func standardize(set []*series, n int) []meanScale {
+// the series hold (series.rec) over their samples from the from-th on; a
+// record that never changes gets scale 1.
+func standardize(set []*series, n, from int) []meanScale {
 	out := make([]meanScale, n)
 	for o := range out {
 		var s, s2, cnt float64
 		for _, tr := range set {
-			for _, x := range tr.rec[o] {
+			for _, x := range tr.rec[o][min(from, len(tr.rec[o])):] {
 				s, s2, cnt = s+float64(x), s2+float64(x)*float64(x), cnt+1
 			}
 		}

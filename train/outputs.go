@@ -56,44 +56,13 @@ func FitOutputs(dataDir, modelPath string, names []string, maxTraces int) ([]Out
 		idx[i] = i
 	}
 	parts := m.Arch.Parts()
-	set, err := load(ds, idx, m.Arch.Inputs, parts, nil)
+	set, err := load(ds, idx, m.Arch.Inputs, parts, cols)
 	if err != nil {
 		return nil, err
 	}
-	// The records at the model's samples: target[o][trace][k].
-	target := make([][][]float32, len(names))
-	for o := range names {
-		target[o] = make([][]float32, nt)
-	}
-	for t, i := range idx {
-		tr, err := ds.Trace(i)
-		if err != nil {
-			return nil, err
-		}
-		n := len(tr.V) / parts
-		for o, c := range cols {
-			y := make([]float32, n)
-			for k := range y {
-				y[k] = tr.Rec[c][k*parts]
-			}
-			target[o][t] = y
-		}
-	}
-	// Standardize the targets.
-	mean, sd := make([]float64, len(names)), make([]float64, len(names))
-	for o := range names {
-		var s, s2, cnt float64
-		for _, y := range target[o] {
-			for _, x := range y[1:] {
-				s, s2, cnt = s+float64(x), s2+float64(x)*float64(x), cnt+1
-			}
-		}
-		mean[o] = s / cnt
-		sd[o] = math.Sqrt(max(s2/cnt-mean[o]*mean[o], 0))
-		if !(sd[o] > 0) {
-			sd[o] = 1
-		}
-	}
+	// Standardize the records (series.rec[o][k]) over the samples a state
+	// predicts: from the second on.
+	norm := standardize(set, len(names), 1)
 	// Normal equations over x = [h, 1], batched rollouts of the traces.
 	H := m.Arch.Hidden
 	d := H + 1
@@ -117,7 +86,7 @@ func FitOutputs(dataDir, modelPath string, names []string, maxTraces int) ([]Out
 					}
 				}
 				for o := range names {
-					y := (float64(target[o][b0+i][k+1]) - mean[o]) / sd[o]
+					y := (float64(sub[i].rec[o][k+1]) - norm[o].Mean) / norm[o].Scale
 					for a := 0; a < d; a++ {
 						rhs.Set(a, o, rhs.At(a, o)+x[a]*y)
 					}
@@ -147,7 +116,7 @@ func FitOutputs(dataDir, modelPath string, names []string, maxTraces int) ([]Out
 	m.Info["outputs_fit"] = string(prov)
 	m.Outputs = nil
 	for o, n := range names {
-		out := surrogate.Output{Name: n, Unit: units[o], Mean: mean[o], Scale: sd[o], W: make([]float32, H), B: float32(w.At(H, o))}
+		out := surrogate.Output{Name: n, Unit: units[o], Mean: norm[o].Mean, Scale: norm[o].Scale, W: make([]float32, H), B: float32(w.At(H, o))}
 		for j := 0; j < H; j++ {
 			out.W[j] = float32(w.At(j, o))
 		}
@@ -161,7 +130,7 @@ func FitOutputs(dataDir, modelPath string, names []string, maxTraces int) ([]Out
 			sub := set[b0:min(nt, b0+batch)]
 			rolloutsVisit(m, sub, vInit, func(k int, st *surrogate.Stream) {
 				for i := range sub {
-					y := float64(target[o][b0+i][k+1])
+					y := float64(sub[i].rec[o][k+1])
 					e := st.Output(m, i, o) - y
 					se, s, s2, cnt = se+e*e, s+y, s2+y*y, cnt+1
 				}

@@ -137,7 +137,7 @@ func (r *run) prepare() error {
 	if r.valSet, err = load(ds, valIdx, inputs, parts, nil); err != nil {
 		return err
 	}
-	r.targetNorm = standardize(r.trainSet, len(recs))
+	r.targetNorm = standardize(r.trainSet, len(recs), 0)
 	if err := r.makeModel(inputs, &meta.Settings, meta.SampleDtMS*float64(parts)); err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func TestFeedTargets(t *testing.T) {
 		}
 		set = append(set, s)
 	}
-	norm := standardize(set, 2)
+	norm := standardize(set, 2, 0)
 	if !(math.Abs(norm[1].Mean-(100+5+3)) < 1e-9) {
 		t.Errorf("mean of target 1 %v, want 108", norm[1].Mean)
 	}
@@ -109,13 +109,7 @@ func TestTrainTargets(t *testing.T) {
 		}
 		trained[engine] = m
 	}
-	worst := 0.0
-	for name, w := range trained["gorgonia"].W {
-		for i, x := range w.Data {
-			worst = math.Max(worst, math.Abs(float64(trained["unrolled"].W[name].Data[i]-x)))
-		}
-	}
-	if !(worst <= 1e-4) {
+	if worst := maxWeightDiff(trained["gorgonia"], trained["unrolled"]); !(worst <= 1e-4) {
 		t.Errorf("engines' weights differ by up to %g", worst)
 	}
 	// Starting from that model, fresh heads are drawn and dropped again.

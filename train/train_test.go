@@ -86,6 +86,18 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// maxWeightDiff is the largest difference between two models' weights of
+// the same names (a's names; b must have them all).
+func maxWeightDiff(a, b *surrogate.Model) float64 {
+	worst := 0.0
+	for name, w := range a.W {
+		for i, x := range w.Data {
+			worst = math.Max(worst, math.Abs(float64(b.W[name].Data[i]-x)))
+		}
+	}
+	return worst
+}
+
 func tinyConfig(t *testing.T, out string) Config {
 	cfg := DefaultConfig()
 	cfg.Data = tinyData(t)
@@ -291,12 +303,7 @@ func TestEnginesAgree(t *testing.T) {
 			t.Errorf("step %d: running loss %g (unrolled), %g (gorgonia)", i, losses[0][i], losses[1][i])
 		}
 	}
-	worst := 0.0
-	for name, w := range models[1].W {
-		for i, x := range w.Data {
-			worst = math.Max(worst, math.Abs(float64(models[0].W[name].Data[i]-x)))
-		}
-	}
+	worst := maxWeightDiff(models[1], models[0])
 	t.Logf("%d steps; largest weight difference %g", len(losses[0]), worst)
 	if !(worst <= 1e-5) {
 		t.Errorf("weights differ by up to %g", worst)
@@ -1029,12 +1036,7 @@ func TestTraces(t *testing.T) {
 	if d := math.Abs(first[0] - first[1]); !(d <= 1e-5*first[1]) {
 		t.Errorf("first epoch's loss %g (unrolled) and %g (gorgonia)", first[0], first[1])
 	}
-	worst := 0.0
-	for name, w := range models[1].W {
-		for i, x := range w.Data {
-			worst = math.Max(worst, math.Abs(float64(models[0].W[name].Data[i]-x)))
-		}
-	}
+	worst := maxWeightDiff(models[1], models[0])
 	if !(worst <= 1e-4) {
 		t.Errorf("engines' weights differ by up to %g", worst)
 	}
@@ -1135,13 +1137,7 @@ func TestInputDriven(t *testing.T) {
 		}
 		trained[tc.name] = m
 	}
-	worst := 0.0
-	for name, w := range trained["cnn-gorgonia"].W {
-		for i, x := range w.Data {
-			worst = math.Max(worst, math.Abs(float64(trained["cnn-unrolled"].W[name].Data[i]-x)))
-		}
-	}
-	if !(worst <= 1e-4) {
+	if worst := maxWeightDiff(trained["cnn-gorgonia"], trained["cnn-unrolled"]); !(worst <= 1e-4) {
 		t.Errorf("engines' weights differ by up to %g", worst)
 	}
 
