@@ -526,7 +526,12 @@ func (r *run) step(c int) error {
 // far, checkpoints, and says whether early stopping ends the run.
 func (r *run) endEpoch() (stop bool, err error) {
 	cfg, st := r.cfg, &r.st
-	val := validate(r.evaluated(), r.valSet, r.vInit)
+	var val metrics.Report
+	if cfg.SelectThreshold {
+		val = calibrateThreshold(r.evaluated(), r.valSet, r.vInit, cfg.RateTolerance, cfg.RateSettleMS)
+	} else {
+		val = validate(r.evaluated(), r.valSet, r.vInit)
+	}
 	rec := r.recordNow(val)
 	st.History = append(st.History, rec)
 	if rec.Score > st.BestScore {

@@ -144,6 +144,12 @@ type Config struct {
 	// transient every trace starts with (a model can time the onset well and
 	// still fire too little once settled; the whole-trace rate hides that).
 	RateSettleMS float64 `json:"rate_settle_ms"`
+	// SelectThreshold: each epoch's validation reads spikes at the
+	// probability threshold calibrated as at the end (within RateTolerance
+	// of the settled rate; the readout's refractory time and shift kept),
+	// not at the model's current one, so that model selection does not
+	// favour a spike probability shaped like the starting model's.
+	SelectThreshold bool `json:"select_threshold,omitempty"`
 
 	// Targets are dataset records (generate --record) that training heads
 	// on the last LSTM layer's state learn beside Vm and spikes, each
@@ -460,15 +466,51 @@ func validate(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
 // a surrogate that fires too much drives its targets too hard in a network,
 // one that fires too little starves them.
 func calibrateReadout(m *surrogate.Model, set []*series, vInit float32, rateTol, settleMS float64) metrics.Report {
+	return calibrateOn(m, set, vInit, rateTol, settleMS, readoutGrid(m.Arch.SampleDT))
+}
+
+// calibrateThreshold is calibrateReadout over the probability threshold
+// alone (the model's refractory time and shift kept): cheap enough to run
+// at every epoch, so that model selection compares epochs each read at its
+// best threshold rather than at a fixed one, which favours the spike
+// probability's shape at the start.
+func calibrateThreshold(m *surrogate.Model, set []*series, vInit float32, rateTol, settleMS float64) metrics.Report {
+	var grid []surrogate.Readout
+	for _, p := range readoutThresholds {
+		grid = append(grid, surrogate.Readout{P: p, RefractoryMS: m.Readout.RefractoryMS, ShiftMS: m.Readout.ShiftMS})
+	}
+	return calibrateOn(m, set, vInit, rateTol, settleMS, grid)
+}
+
+// calibrateOn sets m's readout to the best of grid (and the present one) on
+// the validation rollouts of set and returns its report.
+func calibrateOn(m *surrogate.Model, set []*series, vInit float32, rateTol, settleMS float64, grid []surrogate.Readout) metrics.Report {
 	v, p := rollouts(m, set, vInit)
 	dt := m.Arch.SampleDT
-	r, rep := selectReadout(m.Readout, dt, rateTol, func(r surrogate.Readout) readoutEval {
+	r, rep := selectReadout(m.Readout, grid, rateTol, func(r surrogate.Readout) readoutEval {
 		sp := readoutSpikes(p, r, dt)
 		ref, sur := settledCounts(set, sp, dt, settleMS)
 		return readoutEval{pooled(set, v, sp, dt), ref, sur}
 	})
 	m.Readout = r
 	return rep
+}
+
+// readoutThresholds are the spike probabilities a calibration tries.
+var readoutThresholds = []float32{0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
+
+// readoutGrid is every readout a full calibration tries: thresholds,
+// refractory times, and shifts of 0-5 ms in steps of dt.
+func readoutGrid(dt float64) []surrogate.Readout {
+	var grid []surrogate.Readout
+	for _, pr := range readoutThresholds {
+		for _, ref := range []float64{1, 1.5, 2, 3, 4, 6, 8, 10, 15} {
+			for sh := 0; sh <= int(5/dt); sh++ {
+				grid = append(grid, surrogate.Readout{P: pr, RefractoryMS: ref, ShiftMS: float64(sh) * dt})
+			}
+		}
+	}
+	return grid
 }
 
 // readoutEval is a candidate readout's validation: the pooled report and
@@ -504,9 +546,9 @@ func settledCounts(set []*series, surSp [][]float64, dt, settleMS float64) (ref,
 	return ref, sur
 }
 
-// selectReadout searches the readout grid (and start) as calibrateReadout
-// describes, scoring each candidate with eval.
-func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surrogate.Readout) readoutEval) (surrogate.Readout, metrics.Report) {
+// selectReadout searches grid (and start) as calibrateReadout describes,
+// scoring each candidate with eval.
+func selectReadout(start surrogate.Readout, grid []surrogate.Readout, rateTol float64, eval func(surrogate.Readout) readoutEval) (surrogate.Readout, metrics.Report) {
 	type pick struct {
 		rep metrics.Report
 		r   surrogate.Readout
@@ -524,12 +566,8 @@ func selectReadout(start surrogate.Readout, dt, rateTol float64, eval func(surro
 		}
 	}
 	consider(start)
-	for _, pr := range []float32{0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95} {
-		for _, ref := range []float64{1, 1.5, 2, 3, 4, 6, 8, 10, 15} {
-			for sh := 0; sh <= int(5/dt); sh++ {
-				consider(surrogate.Readout{P: pr, RefractoryMS: ref, ShiftMS: float64(sh) * dt})
-			}
-		}
+	for _, r := range grid {
+		consider(r)
 	}
 	if near.ok {
 		return near.r, near.rep

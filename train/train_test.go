@@ -649,7 +649,7 @@ func TestSelectReadout(t *testing.T) {
 		{0.35, 0.3},  // 13 Hz is within 35%
 		{0.001, 0.6}, // only p = 0.6 fires at 10 Hz
 	} {
-		r, rep := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, tc.tol, rates(eval))
+		r, rep := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5), tc.tol, rates(eval))
 		if math.Abs(float64(r.P-tc.wantP)) > 1e-6 || r.RefractoryMS != 2 || r.ShiftMS != 0 {
 			t.Errorf("tolerance %v: readout %+v (%+v), want p %v", tc.tol, r, rep, tc.wantP)
 		}
@@ -660,7 +660,7 @@ func TestSelectReadout(t *testing.T) {
 		rep.RateSurHz += 100
 		return rep
 	}
-	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, 0.1, rates(far)); r.P != 0.3 {
+	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5), 0.1, rates(far)); r.P != 0.3 {
 		t.Errorf("nothing within tolerance: p %v, want the best F1's 0.3", r.P)
 	}
 	// The rate matched is the one eval gives beside the report (the settled
@@ -668,8 +668,44 @@ func TestSelectReadout(t *testing.T) {
 	settled := func(r surrogate.Readout) readoutEval {
 		return readoutEval{eval(r), 10, 10 - 10*(float64(r.P)-0.3)}
 	}
-	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, 0.5, 0.01, settled); math.Abs(float64(r.P-0.3)) > 1e-6 {
+	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5), 0.01, settled); math.Abs(float64(r.P-0.3)) > 1e-6 {
 		t.Errorf("settled rate matched at p 0.3: got p %v", r.P)
+	}
+}
+
+// TestSelectThreshold: --select-threshold changes what each epoch's
+// validation reads, not what is trained: the same loss, and at every epoch a
+// spike F1 at least that of the fixed readout, which is among those tried.
+func TestSelectThreshold(t *testing.T) {
+	dir := t.TempDir()
+	var hist [2][]EpochRecord
+	for i, sel := range []bool{false, true} {
+		cfg := tinyConfig(t, filepath.Join(dir, fmt.Sprintf("m%d.safetensors", i)))
+		cfg.Epochs, cfg.Patience = 3, 0
+		cfg.RateTolerance = 0 // best F1 at any rate, so the fixed readout's F1 bounds it
+		cfg.SelectThreshold = sel
+		res, err := Run(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hist[i] = res.History
+	}
+	if len(hist[0]) != 3 || len(hist[1]) != 3 {
+		t.Fatalf("histories of %d and %d epochs, want 3", len(hist[0]), len(hist[1]))
+	}
+	better := false
+	for e := range hist[0] {
+		fixed, sel := hist[0][e], hist[1][e]
+		if fixed.TrainLoss != sel.TrainLoss { // (the subthreshold RMSE leaves out the surrogate's spikes too, so it may differ)
+			t.Errorf("epoch %d: training differs: loss %v / %v", e, fixed.TrainLoss, sel.TrainLoss)
+		}
+		better = better || sel.ValF1At2 > fixed.ValF1At2
+		if sel.ValF1At2 < fixed.ValF1At2-1e-12 {
+			t.Errorf("epoch %d: F1 at the calibrated threshold %v below the fixed readout's %v", e, sel.ValF1At2, fixed.ValF1At2)
+		}
+	}
+	if !better { // a young model's spike probability stays below the default p 0.5
+		t.Errorf("the calibrated threshold never read more: %+v against %+v", hist[1], hist[0])
 	}
 }
 

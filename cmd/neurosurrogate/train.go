@@ -74,6 +74,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.IntVar(&cfg.MaxTraces, "max-traces", 0, "use only the dataset's first N traces (0: all), e.g. to measure accuracy against data size")
 	fs.Float64Var(&cfg.SelectRMSEWeight, "select-rmse-weight", d.SelectRMSEWeight, "model selection scores each validation as spike F1 at ±2 ms less this much per mV of subthreshold RMSE")
 	fs.Float64Var(&cfg.RateTolerance, "rate-tolerance", d.RateTolerance, "calibrate the spike readout for the best F1 among readouts whose validation firing rate is within this fraction of the reference's (0: best F1 at any rate)")
+	fs.BoolVar(&cfg.SelectThreshold, "select-threshold", false, "model selection reads each epoch's validation spikes at its calibrated probability threshold (as --rate-tolerance and --rate-settle say; refractory time and shift kept), not the model's current one")
 	fs.Float64Var(&cfg.RateSettleMS, "rate-settle", d.RateSettleMS, "ms into each validation trace from which the firing rate --rate-tolerance matches is counted (at most half the trace; 0: the whole trace): the settled rate a network's measured time and long runs see, past the onset transient")
 	fs.IntVar(&cfg.ValMax, "val-traces", d.ValMax, "validation traces rolled out after each epoch (at most)")
 	fs.Float64Var(&cfg.ValFrac, "val-frac", d.ValFrac, "fraction of each dataset's traces set aside for validation (--val-traces of them are used)")
