@@ -304,6 +304,9 @@ func TestSensitivity(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
+	if !strings.Contains(out, "F1 5ms") {
+		t.Errorf("the table has no ±5 ms column:\n%s", out)
+	}
 	m := lastJSON(t, out)
 	res, _ := m["results"].([]any)
 	if m["files"].(float64) != 2 || len(res) != 3 {
