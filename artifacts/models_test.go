@@ -55,8 +55,13 @@ func streamOutputs(m *surrogate.Model) []float32 {
 // TestShippedModelOutputs: every shipped model gives, through the
 // inference stream, the outputs recorded from it (testdata/NAME.outputs.gz,
 // float32 little endian: Vm and spike probability per step and cell), to
-// 1e-6 mV and 1e-7 in probability. Refactoring the engines must not change
-// any shipped model's numbers; -update-outputs rewrites the records.
+// 1e-3 mV and 2e-5 in probability. Refactoring the engines must not change
+// any shipped model's numbers beyond rounding; -update-outputs rewrites the
+// records. The limits are rounding's: the records were made on one
+// machine's vector kernels, and the other kernels (AVX2, AVX-512, the
+// generic loop; -tags purego) sum in other orders, which moves the outputs
+// by up to 2.1e-4 mV and 3e-6 over the 1000 steps (measured); a wrong
+// weight, gate or input moves them by millivolts.
 func TestShippedModelOutputs(t *testing.T) {
 	for _, name := range artifacts.Names("models", ".safetensors") {
 		t.Run(name, func(t *testing.T) {
@@ -97,8 +102,8 @@ func TestShippedModelOutputs(t *testing.T) {
 				}
 			}
 			t.Logf("%d steps x %d cells: worst |dVm| %.3g mV, |dP| %.3g", outSteps, outCells, worstV, worstP)
-			if worstV > 1e-6 || worstP > 1e-7 {
-				t.Errorf("outputs moved: |dVm| %g mV, |dP| %g (want <= 1e-6, 1e-7)", worstV, worstP)
+			if worstV > 1e-3 || worstP > 2e-5 {
+				t.Errorf("outputs moved: |dVm| %g mV, |dP| %g (want <= 1e-3, 2e-5)", worstV, worstP)
 			}
 		})
 	}

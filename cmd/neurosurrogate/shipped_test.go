@@ -55,8 +55,8 @@ func (a accuracy) misses(r metrics.Report) []string {
 // precision 0.985, recall 0.986, ±10 ms 0.993, RMSE 1.209 mV, rates 45.40 /
 // 45.35 Hz) and the 40 files (0.988, 0.987, 0.989, 0.993, 1.497 mV, 55.78 /
 // 55.61 Hz), ballstick on the 10 files (0.971, 0.980, 0.962, 0.976,
-// 0.968 mV, 20.45 / 20.85 Hz) and hay-l5pc on the 8 Hay files (0.506, 0.503,
-// 0.508, 0.744, 1.789 mV, 11.31 / 11.19 Hz; the previous Hay model's 0.423,
+// 0.968 mV, 20.45 / 20.85 Hz) and hay-l5pc on the 8 Hay files (0.471, 0.472,
+// 0.469, 0.762, 1.797 mV, 11.12 / 11.19 Hz; the first Hay model's 0.423,
 // 0.422, 0.425, 0.685, 1.906 mV miss them). The figures are the same with
 // the AVX2 and the pure Go kernels. The hh limits are tight enough that the
 // previous model (testdata/models/hh-whole-bins.safetensors: 1.62 and
@@ -66,8 +66,8 @@ func (a accuracy) misses(r metrics.Report) []string {
 // binning floor included); the Hay set, 16 s of the Hay cell, is run the
 // same way without the floor, which would double its cost (it takes about
 // a minute on 2 cores, files in parallel). With -short only the first
-// second of each Hay file is run (F1 0.554, 0.546, 0.563, 0.697, 2.022 mV,
-// 12.38 / 12.00 Hz; about half a minute).
+// second of each Hay file is run (F1 0.490, 0.490, 0.490, 0.729, 2.056 mV,
+// 12.00 / 12.00 Hz; about half a minute).
 func TestShippedModels(t *testing.T) {
 	const eval = "../../infer/testdata/eval/"
 	const older = "../../infer/testdata/models/hh-whole-bins.safetensors"
@@ -83,13 +83,13 @@ func TestShippedModels(t *testing.T) {
 		t.Fatalf("%d and %d hh files, want 10 and 40", len(hh10), len(hh40))
 	}
 	hay, hayTstop := glob("hay/ev*.csv.gz"), 2000.0
-	hayLimits := accuracy{f1At2: 0.48, precision: 0.48, recall: 0.48, f1At10: 0.72, rmse: 1.82, rateErr: 0.03}
+	hayLimits := accuracy{f1At2: 0.45, precision: 0.45, recall: 0.45, f1At10: 0.74, rmse: 1.82, rateErr: 0.03}
 	if len(hay) != 8 {
 		t.Fatalf("%d Hay files, want 8", len(hay))
 	}
 	if testing.Short() {
 		hayTstop = 1000
-		hayLimits = accuracy{f1At2: 0.53, precision: 0.52, recall: 0.54, f1At10: 0.68, rmse: 2.06, rateErr: 0.045}
+		hayLimits = accuracy{f1At2: 0.47, precision: 0.47, recall: 0.47, f1At10: 0.71, rmse: 2.08, rateErr: 0.03}
 	}
 	for _, c := range []struct {
 		name, model, cell string
@@ -203,9 +203,10 @@ func evaluateInProcess(t *testing.T, model, cell string, files []string, tstop f
 
 // TestShippedMultiOutput: hay-l5pc-multi is hay-l5pc with readouts of the
 // L5 set (docs/results.md, "Extra outputs"): on the held-out Hay file ev3
-// (2 s) its spikes are hay-l5pc's, and its somatic calcium and the GCaMP
-// readout built on it track the reference (explained variance 0.886 and
-// 0.994 measured; limits just under), every output is reported.
+// (2 s) its spikes are hay-l5pc's, its somatic and nexus calcium and the
+// GCaMP readout built on the first track the reference (explained variance
+// 0.925, 0.854 and 0.994 measured; limits just under), every output is
+// reported.
 func TestShippedMultiOutput(t *testing.T) {
 	events := "../../infer/testdata/eval/hay/ev3.csv.gz"
 	run := func(model string) map[string]any {
@@ -231,8 +232,11 @@ func TestShippedMultiOutput(t *testing.T) {
 		return x
 	}
 	opt, _ := multi["optical"].(map[string]any)
-	if x := ev(outs, "cai@soma[0](0.5)"); x < 0.86 {
-		t.Errorf("somatic calcium explained variance %.3f, want ≥ 0.86", x)
+	if x := ev(outs, "cai@soma[0](0.5)"); x < 0.9 {
+		t.Errorf("somatic calcium explained variance %.3f, want ≥ 0.9", x)
+	}
+	if x := ev(outs, "cai@apic[50](0.5)"); x < 0.83 {
+		t.Errorf("nexus calcium explained variance %.3f, want ≥ 0.83", x)
 	}
 	if x := ev(opt, "gcamp"); x < 0.98 {
 		t.Errorf("GCaMP explained variance %.3f, want ≥ 0.98", x)
