@@ -108,35 +108,28 @@ func (f *feed) startBatch(tr []*series, vInit float32) {
 // softSpike is the soft spike target of sample k: exp(−d²/2σ²) for the
 // nearest spike bin d samples away, out to 3σ (σ in samples).
 func softSpike(s *series, k int, sigma float64) float32 {
-	w := int(math.Ceil(3 * sigma))
-	best := -1
-	for j := max(0, k-w); j <= min(len(s.spike)-1, k+w); j++ {
-		if s.spike[j] > 0 && (best < 0 || abs(j-k) < abs(best-k)) {
-			best = j
-		}
-	}
-	if best < 0 {
+	d := spikeDistance(s, k, int(math.Ceil(3*sigma)))
+	if d < 0 {
 		return 0
 	}
-	d := float64(best - k)
-	return float32(math.Exp(-d * d / (2 * sigma * sigma)))
-}
-
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
+	return float32(math.Exp(-float64(d*d) / (2 * sigma * sigma)))
 }
 
 // nearSpike reports whether sample k is within win samples of a spike bin.
-func nearSpike(s *series, k int, win int) bool {
-	for j := max(0, k-win); j <= min(len(s.spike)-1, k+win); j++ {
-		if s.spike[j] > 0 {
-			return true
+func nearSpike(s *series, k int, win int) bool { return spikeDistance(s, k, win) >= 0 }
+
+// spikeDistance is how many samples from k the nearest spike bin lies, at
+// most win (−1: none that near).
+func spikeDistance(s *series, k, win int) int {
+	for d := 0; d <= win; d++ {
+		if j := k - d; j >= 0 && j < len(s.spike) && s.spike[j] > 0 {
+			return d
+		}
+		if j := k + d; j >= 0 && j < len(s.spike) && s.spike[j] > 0 {
+			return d
 		}
 	}
-	return false
+	return -1
 }
 
 // fill prepares the chunk starting at sample k0. batch is the full batch
