@@ -344,6 +344,9 @@ func testSamplingSemantics(t *testing.T, timing bool) {
 			t.Fatal(err)
 		}
 		rebuiltEvents += len(events)
+		if got, want := TraceEvents(&m.Settings, cfg.Cell, i, tr.Params), biophys.MergeEvents(events); !slices.Equal(got, want) {
+			t.Fatalf("trace %d: TraceEvents gives %d events, the rebuild %d (or other ones)", i, len(got), len(want))
+		}
 		sys.AddEvents(0, biophys.MergeEvents(events))
 		v := []float32{float32(sys.V(0))}
 		spikes := make([]uint8, n)

@@ -448,3 +448,43 @@ func VolleyEvents(seed uint64, i, syn int, p Params, durationMS float64) []float
 	slices.Sort(out)
 	return out
 }
+
+// TraceEvents are trace i's synaptic input events as the generator drew
+// them, sorted by time: each synapse's volley events (p after DrawnVolleys)
+// and its Poisson trains segment by segment (EventSeeds). p is the trace's
+// stored Params, c the dataset's cell. A trace's current step (i_clamp) is
+// not an event and not included.
+func TraceEvents(st *Settings, c *biophys.Cell, i int, p Params) []biophys.Event {
+	var out []biophys.Event
+	for s, syn := range c.Synapses {
+		inh := SynapseClass(syn) == "inh"
+		w := p.ExcWeightUS
+		if inh {
+			w = p.InhWeightUS
+		} else {
+			for _, t := range VolleyEvents(st.Seed, i, s, p, st.DurationMS) {
+				out = append(out, biophys.Event{TimeMS: t, Syn: s, WeightUS: w})
+			}
+		}
+		for j, seg := range p.Segments {
+			end := st.DurationMS
+			if j+1 < len(p.Segments) {
+				end = p.Segments[j+1].StartMS
+			}
+			rate := seg.ExcRateHz
+			if inh {
+				rate = seg.InhRateHz
+			}
+			s1, s2 := EventSeeds(st.Seed, i, s, j)
+			src := biophys.NewPoisson(rate, w, end-seg.StartMS, s1, s2)
+			for {
+				t, we, ok := src.Next()
+				if !ok {
+					break
+				}
+				out = append(out, biophys.Event{TimeMS: seg.StartMS + t, Syn: s, WeightUS: we})
+			}
+		}
+	}
+	return biophys.MergeEvents(out)
+}

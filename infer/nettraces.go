@@ -20,7 +20,8 @@ import (
 // population, its cell index within it, v (mV, one sample per model step
 // from the end of the warm-up) and one column per model output of any
 // recorded cell (named and with the unit as the output; NaN where the
-// cell's model has no such output, and at sample 0 without a warm-up).
+// cell's model has no such output, and at sample 0 without a warm-up),
+// with the output's waveform drawn at the cell's spikes if it has one.
 func WriteNetworkTraces(path string, b *Built, run *RunResult) error {
 	cells := make([]int, 0, len(run.V))
 	for c := range run.V {
@@ -94,13 +95,30 @@ func WriteNetworkTraces(path string, b *Built, run *RunResult) error {
 		vals.Release()
 	}
 	series(func(c int) []float32 { return run.V[c] })
+	var spikes map[int][]float64 // of the recorded cells, for outputs with a waveform
 	for _, nm := range names {
 		series(func(c int) []float32 {
 			p, _ := b.PopOf(c)
 			for j, o := range p.Model.Outputs {
-				if o.Name == nm && j < len(run.Out[c]) {
+				if o.Name != nm || j >= len(run.Out[c]) {
+					continue
+				}
+				if o.Waveform == nil {
 					return run.Out[c][j]
 				}
+				if spikes == nil {
+					spikes = recordedSpikes(run)
+				}
+				v := make([]float64, len(run.Out[c][j]))
+				for k, x := range run.Out[c][j] {
+					v[k] = float64(x)
+				}
+				o.Waveform.Draw(v, b.SampleDT, spikes[c])
+				out := make([]float32, len(v))
+				for k, x := range v {
+					out[k] = float32(x)
+				}
+				return out
 			}
 			return nil
 		})
@@ -121,6 +139,18 @@ func WriteNetworkTraces(path string, b *Built, run *RunResult) error {
 		}
 		return bw.w.Flush()
 	})
+}
+
+// recordedSpikes are the spike times of the cells whose traces run kept,
+// from the end of the warm-up (the traces' t = 0).
+func recordedSpikes(run *RunResult) map[int][]float64 {
+	out := map[int][]float64{}
+	for _, sp := range run.Spikes {
+		if _, ok := run.V[int(sp.Cell)]; ok {
+			out[int(sp.Cell)] = append(out[int(sp.Cell)], sp.TimeMS)
+		}
+	}
+	return out
 }
 
 func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

@@ -2,7 +2,12 @@ package infer
 
 import (
 	"encoding/json"
+
 	"fmt"
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/ipc"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 	"math"
 	"neurosurrogate/artifacts"
 	"neurosurrogate/surrogate"
@@ -265,6 +270,30 @@ func testOneCellMatchesRollout(t *testing.T, model string) {
 			}
 		}
 	}
+	// With a waveform, output 0 shows action potentials at the cell's
+	// spikes, the same in the network's traces file and in the rollout.
+	wf := &surrogate.Waveform{StartMS: -1, StepMS: 0.5, FadeMS: 0.5, ISIEdgesMS: []float64{10},
+		Shapes: [][]float64{{-60, 20, 20, 20, 20, -65}, {-60, 30, 30, 30, 30, -66}}, Counts: []int{5, 5}}
+	p.Model.Outputs[0].Waveform = wf
+	path := filepath.Join(t.TempDir(), "traces.arrow")
+	if err := WriteNetworkTraces(path, b, run); err != nil {
+		t.Fatal(err)
+	}
+	written := readTracesColumn(t, path, "o0")
+	DrawWaveforms(p.Model, &tr)
+	for k := 1; k < len(tr.Out[0]); k++ {
+		if written[k] != float32(tr.Out[0][k]) {
+			t.Fatalf("drawn output sample %d: %v in the network's traces, %v in the rollout", k, written[k], tr.Out[0][k])
+		}
+	}
+	for _, ts := range tr.Spikes { // the shapes' plateau, -0.5 to 1 ms
+		k := int(math.Ceil((ts - 0.5) / tr.SampleDT))
+		if k < len(tr.Out[0]) && !(tr.Out[0][k] == 20 || tr.Out[0][k] == 30) {
+			t.Fatalf("spike at %g ms: output %g at %g ms, want the waveform's 20 or 30 mV", ts, tr.Out[0][k], float64(k)*tr.SampleDT)
+		}
+	}
+	p.Model.Outputs[0].Waveform = nil
+
 	// A shift longer than part of the run: spikes it puts past tstop are
 	// not reported, by the network or the rollout.
 	p.Model.Readout.ShiftMS = 300
@@ -789,4 +818,37 @@ func TestNetworkFileLimits(t *testing.T) {
 	if _, err := ParseNetwork("big.json", make([]byte, MaxNetworkBytes+1)); err == nil || !strings.Contains(err.Error(), "big.json: 16 MB, more than") {
 		t.Errorf("bytes over the limit: %v", err)
 	}
+}
+
+// readTracesColumn reads the samples of column name of row 0 of a network
+// traces file (WriteNetworkTraces).
+func readTracesColumn(t *testing.T, path, name string) []float32 {
+	t.Helper()
+	rec, err := openArrowFile(t, path).Record(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := rec.Schema().FieldIndices(name)
+	if len(idx) != 1 {
+		t.Fatalf("%s: no column %s", path, name)
+	}
+	l := rec.Column(idx[0]).(*array.FixedSizeList)
+	n := l.DataType().(*arrow.FixedSizeListType).Len()
+	return l.ListValues().(*array.Float32).Float32Values()[:n]
+}
+
+// openArrowFile opens an Arrow IPC file for the test's duration.
+func openArrowFile(t *testing.T, path string) *ipc.FileReader {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	rd, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.NewGoAllocator()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rd.Close() })
+	return rd
 }

@@ -73,6 +73,10 @@ type Trace struct {
 	SampleDT float64
 	V        []float64
 	Spikes   []float64
+	// Fine is the reference's spike-site Vm at every time step (from t = 0),
+	// kept for the spike-shape comparison of a model whose Vm output draws
+	// action potentials (surrogate.Waveform); nil otherwise.
+	Fine []float64
 	// Out holds the model's outputs (surrogate.Model.Outputs) at samples
 	// 0..n: the reference's recorded, or the surrogate's predicted (its
 	// sample 0 is the reference's, the state it starts from).
@@ -275,12 +279,13 @@ func Reference(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT flo
 
 // ReferenceRecorded is Reference that also samples probes (Trace.Out).
 func ReferenceRecorded(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT float64, probes []biophys.Probe) (Trace, time.Duration, error) {
-	return referenceRun(c, evs, tstopMS, dtMS, sampleDT, probes, nil)
+	return referenceRun(c, evs, tstopMS, dtMS, sampleDT, probes, false, nil)
 }
 
-// referenceRun is ReferenceRecorded that calls tick (if not nil) with the
-// simulated time after every 100 ms of it, and at the end.
-func referenceRun(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT float64, probes []biophys.Probe, tick func(ms float64)) (Trace, time.Duration, error) {
+// referenceRun is ReferenceRecorded that keeps Trace.Fine if fine, and
+// calls tick (if not nil) with the simulated time after every 100 ms of
+// it, and at the end.
+func referenceRun(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT float64, probes []biophys.Probe, fine bool, tick func(ms float64)) (Trace, time.Duration, error) {
 	per, ok := StepsPerSample(sampleDT, dtMS)
 	if !ok {
 		return Trace{}, 0, fmt.Errorf("sample step %g ms is not a whole number of time steps of %g ms", sampleDT, dtMS)
@@ -295,6 +300,9 @@ func referenceRun(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT 
 	}
 	sys.AddEvents(0, evs)
 	tr := Trace{SampleDT: sampleDT, V: []float64{sys.V(0)}}
+	if fine {
+		tr.Fine = append(make([]float64, 0, int(math.Round(tstopMS/dtMS))+1), sys.V(0))
+	}
 	var rec *biophys.Recorder
 	var row []float64
 	sample := func() {
@@ -318,6 +326,9 @@ func referenceRun(c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS, sampleDT 
 	start := time.Now()
 	err = sys.Run(tstopMS, func(s *biophys.System) {
 		step++
+		if fine {
+			tr.Fine = append(tr.Fine, s.V(0))
+		}
 		if step%per == 0 {
 			tr.V = append(tr.V, s.V(0))
 			sample()
@@ -370,6 +381,45 @@ func Surrogate(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, steps i
 	return tr, p, wall, nil
 }
 
+// DrawWaveforms draws every output's waveform (surrogate.Output.Waveform)
+// into tr.Out at tr.Spikes: the outputs with action potentials.
+func DrawWaveforms(m *surrogate.Model, tr *Trace) {
+	for j, o := range m.Outputs {
+		if o.Waveform != nil && j < len(tr.Out) {
+			o.Waveform.Draw(tr.Out[j], tr.SampleDT, tr.Spikes)
+		}
+	}
+}
+
+// spikeSiteOutput is the index of m's output of Vm at c's spike site, -1
+// without one.
+func spikeSiteOutput(m *surrogate.Model, c *biophys.Cell) int {
+	site := biophys.Probe{Name: "v", At: *c.SpikeSite}
+	for j, o := range m.Outputs {
+		if pr, err := biophys.ParseProbe(o.Name); err == nil && pr.String() == site.String() {
+			return j
+		}
+	}
+	return -1
+}
+
+// upsample interpolates v (samples every dt ms from t = 0) linearly to n
+// samples every fine ms; beyond v's last sample it holds that value.
+func upsample(v []float64, dt, fine float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		x := float64(i) * fine / dt
+		k := int(math.Floor(x))
+		if k >= len(v)-1 {
+			out[i] = v[len(v)-1]
+			continue
+		}
+		f := x - float64(k)
+		out[i] = v[k] + f*(v[k+1]-v[k])
+	}
+	return out
+}
+
 // RolloutCell runs the surrogate free and the reference on the same events
 // for tstopMS and compares them.
 func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS float64) (*CellResult, error) {
@@ -401,7 +451,9 @@ func RolloutCellProgress(m *surrogate.Model, c *biophys.Cell, evs []biophys.Even
 	if progress != nil {
 		tick = func(ms float64) { progress(ms, 2*tstop) }
 	}
-	ref, wallRef, err := referenceRun(c, evs, tstop, dtMS, m.Arch.SampleDT, probes, tick)
+	shapeOut := spikeSiteOutput(m, c)
+	drawn := shapeOut >= 0 && m.Outputs[shapeOut].Waveform != nil
+	ref, wallRef, err := referenceRun(c, evs, tstop, dtMS, m.Arch.SampleDT, probes, drawn, tick)
 	if err != nil {
 		return nil, err
 	}
@@ -413,10 +465,22 @@ func RolloutCellProgress(m *surrogate.Model, c *biophys.Cell, evs []biophys.Even
 	if progress != nil {
 		tick = func(ms float64) { progress(tstop+ms, 2*tstop) }
 	}
-	binned, _, err := referenceRun(c, seen, tstop, dtMS, m.Arch.SampleDT, nil, tick)
+	binned, _, err := referenceRun(c, seen, tstop, dtMS, m.Arch.SampleDT, nil, false, tick)
 	if err != nil {
 		return nil, err
 	}
+	// The spike shape: in the spike-site Vm output if the model has one
+	// (with its waveform drawn at the simulation step when it has one),
+	// else in the model's Vm.
+	vs, name, shapeDT, refV := sur.V, "vm", m.Arch.SampleDT, ref.V
+	if shapeOut >= 0 {
+		vs, name = append([]float64{ref.V[0]}, sur.Out[shapeOut][1:]...), m.Outputs[shapeOut].Name
+		if drawn {
+			vs, shapeDT, refV = upsample(vs, m.Arch.SampleDT, dtMS, len(ref.Fine)), dtMS, ref.Fine
+			m.Outputs[shapeOut].Waveform.Draw(vs, dtMS, sur.Spikes)
+		}
+	}
+	DrawWaveforms(m, &sur)
 	res := &CellResult{Ref: ref, Sur: sur, P: p, WallRef: wallRef, WallSur: wallSur, TstopMS: tstop, Steps: steps, Binned: binned, FloorWhat: what,
 		Report: metrics.Compare(ref.V, sur.V, m.Arch.SampleDT, ref.Spikes, sur.Spikes, tstop),
 		Floor:  metrics.Compare(ref.V, binned.V, m.Arch.SampleDT, ref.Spikes, binned.Spikes, tstop)}
@@ -424,15 +488,7 @@ func RolloutCellProgress(m *surrogate.Model, c *biophys.Cell, evs []biophys.Even
 		res.Series = OutputSeries(m, c, ref, sur)
 		res.Outputs, res.Optical = compareOutputs(res.Series)
 	}
-	vs, name := sur.V, "vm"
-	site := biophys.Probe{Name: "v", At: *c.SpikeSite}
-	for j, o := range m.Outputs {
-		if pr, err := biophys.ParseProbe(o.Name); err == nil && pr.String() == site.String() {
-			vs = append([]float64{ref.V[0]}, sur.Out[j][1:]...)
-			name = o.Name
-		}
-	}
-	res.Shape = CompareSpikeShapes(ref.V, vs, m.Arch.SampleDT, ref.Spikes, sur.Spikes, name)
+	res.Shape = CompareSpikeShapes(refV, vs, shapeDT, ref.Spikes, sur.Spikes, name)
 	if tstop >= 20000 {
 		ds := metrics.MeasureDrift(sur.V, m.Arch.SampleDT, sur.Spikes, 10000)
 		dr := metrics.MeasureDrift(ref.V, m.Arch.SampleDT, ref.Spikes, 10000)

@@ -8,7 +8,8 @@ import "math"
 // baseline, the value BaselineMS before the spike, to the peak; crossings
 // interpolated linearly between samples).
 type SpikeShape struct {
-	Trace          string  `json:"trace"` // the surrogate's trace used: "vm" or an output's name
+	Trace          string  `json:"trace"`   // the surrogate's trace used: "vm" or an output's name
+	StepMS         float64 `json:"step_ms"` // the sample step both traces were compared at
 	Matched        int     `json:"matched"`
 	PeakRefMV      float64 `json:"peak_ref_mV"`
 	PeakSurMV      float64 `json:"peak_sur_mV"`
@@ -31,7 +32,7 @@ const (
 // in ref and sur, sampled every dt ms from t = 0. Fields are NaN without a
 // matched spike.
 func CompareSpikeShapes(ref, sur []float64, dt float64, refSpikes, surSpikes []float64, trace string) SpikeShape {
-	out := SpikeShape{Trace: trace, MatchWindowMS: shapeMatchMS}
+	out := SpikeShape{Trace: trace, StepMS: dt, MatchWindowMS: shapeMatchMS}
 	used := make([]bool, len(surSpikes))
 	var pr, ps, pe, wr, ws, we float64
 	var nw int

@@ -14,8 +14,6 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/ipc"
-	"github.com/apache/arrow/go/v15/arrow/memory"
 
 	"neurosurrogate/artifacts"
 )
@@ -151,16 +149,7 @@ func TestSweepArrow(t *testing.T) {
 	if err := WriteSweepArrow(path, p, names, rows); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rd, err := ipc.NewFileReader(f, ipc.WithAllocator(memory.NewGoAllocator()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
+	rd := openArrowFile(t, path)
 	sc := rd.Schema()
 	want := append([]string{"variant", "projections.0.stp.U", "populations.0.background.0.rate_hz", "spikes"}, names...)
 	want = append(want, "psth_hz")

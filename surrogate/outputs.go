@@ -12,14 +12,17 @@ import (
 // dataset record such as cai@soma[0](0.5) or ina@soma[0](0.5)): a linear
 // readout of its last LSTM layer's state after each step, fitted by least
 // squares to the reference's value at the next sample (train --outputs),
-// value = Mean + Scale·(h·W + B), in Unit.
+// value = Mean + Scale·(h·W + B), in Unit. With a Waveform, the output's
+// course around every predicted spike is drawn on top (Waveform.Draw) by
+// the rollouts and networks that report it.
 type Output struct {
-	Name  string    `json:"name"`
-	Unit  string    `json:"unit"`
-	Mean  float64   `json:"mean"`
-	Scale float64   `json:"scale"`
-	W     []float32 `json:"-"` // Hidden weights (tensor OutW)
-	B     float32   `json:"-"` // tensor OutB
+	Name     string    `json:"name"`
+	Unit     string    `json:"unit"`
+	Mean     float64   `json:"mean"`
+	Scale    float64   `json:"scale"`
+	Waveform *Waveform `json:"waveform,omitempty"`
+	W        []float32 `json:"-"` // Hidden weights (tensor OutW)
+	B        float32   `json:"-"` // tensor OutB
 }
 
 // OutW and OutB name output i's weight tensors in a model file.
@@ -41,6 +44,11 @@ func (m *Model) decodeOutputs(meta string, ts map[string]*Tensor) error {
 		seen[o.Name] = true
 		if !(o.Scale > 0) || math.IsInf(o.Scale, 0) || math.IsNaN(o.Mean) || math.IsInf(o.Mean, 0) {
 			return fmt.Errorf("output %q: mean %v and scale %v must be finite, scale > 0", o.Name, o.Mean, o.Scale)
+		}
+		if o.Waveform != nil {
+			if err := o.Waveform.Validate(); err != nil {
+				return fmt.Errorf("output %q: %v", o.Name, err)
+			}
 		}
 		w, b := ts[OutW(i)], ts[OutB(i)]
 		if w == nil || b == nil || !equalShape(w.Shape, []int{m.Arch.Hidden, 1}) || !equalShape(b.Shape, []int{1, 1}) {

@@ -16,7 +16,9 @@ func TestOutputsRoundTrip(t *testing.T) {
 	for i := range w {
 		w[i] = float32(i) * 0.25
 	}
-	m.Outputs = []Output{{Name: "cai@soma(0.5)", Unit: "mM", Mean: 1e-4, Scale: 2e-5, W: w, B: -0.5}}
+	m.Outputs = []Output{{Name: "cai@soma(0.5)", Unit: "mM", Mean: 1e-4, Scale: 2e-5, W: w, B: -0.5},
+		{Name: "v@soma(0.5)", Unit: "mV", Mean: -60, Scale: 5, W: w, B: 0.1,
+			Waveform: &Waveform{StartMS: -1, StepMS: 0.5, FadeMS: 0.5, ISIEdgesMS: []float64{8}, Shapes: [][]float64{{-60, 10, -70, -65}, {-58, 20, -72, -66}}, Counts: []int{3, 9}}}}
 	encode := func(m *Model) []byte {
 		var b bytes.Buffer
 		if err := m.Write(&b, nil, nil); err != nil {
@@ -32,7 +34,7 @@ func TestOutputsRoundTrip(t *testing.T) {
 		t.Errorf("extra tensors %v: the outputs' weights belong to the outputs", extra)
 	}
 	o := got.Outputs
-	if len(o) != 1 || o[0].Name != "cai@soma(0.5)" || o[0].Unit != "mM" || o[0].Mean != 1e-4 || o[0].Scale != 2e-5 || o[0].B != -0.5 || o[0].W[3] != 0.75 {
+	if len(o) != 2 || o[0].Waveform != nil || o[1].Waveform == nil || o[1].Waveform.Shapes[1][1] != 20 || o[1].Waveform.Counts[1] != 9 || o[0].Name != "cai@soma(0.5)" || o[0].Unit != "mM" || o[0].Mean != 1e-4 || o[0].Scale != 2e-5 || o[0].B != -0.5 || o[0].W[3] != 0.75 {
 		t.Fatalf("outputs after the round trip: %+v", o)
 	}
 	if _, ok := got.Info["outputs"]; ok {
@@ -45,6 +47,11 @@ func TestOutputsRoundTrip(t *testing.T) {
 		{func(m *Model) { m.Outputs[0].Scale = 0 }, "scale"},
 		{func(m *Model) { m.Outputs[0].W = m.Outputs[0].W[:3] }, "misshapen"},
 		{func(m *Model) { m.Outputs = append(m.Outputs, m.Outputs[0]) }, "repeated"},
+		{func(m *Model) {
+			wf := *m.Outputs[1].Waveform
+			wf.FadeMS = 2
+			m.Outputs[1].Waveform = &wf
+		}, "fade_ms"},
 	} {
 		bad := *m
 		bad.Outputs = append([]Output(nil), m.Outputs...)

@@ -18,6 +18,8 @@ type OutputFit struct {
 	RMSE   float64 // of the free-running readout, in Unit
 	EV     float64 // explained variance
 	Traces int
+	// Waveform is what FitWaveforms averaged for the output, if it did.
+	Waveform *WaveformFit
 }
 
 // FitOutputs gives the model at modelPath readouts of the dataset's records
@@ -114,6 +116,7 @@ func FitOutputs(dataDir, modelPath string, names []string, maxTraces int) ([]Out
 	prov, _ := json.Marshal(map[string]any{"traces": nt, "dataset_seed": st.Seed, "duration_ms": st.DurationMS, "sample_dt_ms": st.SampleDtMS,
 		"records": names, "ridge": lambda, "method": "least squares on the free-running model's last LSTM state"})
 	m.Info["outputs_fit"] = string(prov)
+	delete(m.Info, "waveforms_fit") // new outputs have none
 	m.Outputs = nil
 	for o, n := range names {
 		out := surrogate.Output{Name: n, Unit: units[o], Mean: norm[o].Mean, Scale: norm[o].Scale, W: make([]float32, H), B: float32(w.At(H, o))}

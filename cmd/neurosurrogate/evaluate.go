@@ -123,7 +123,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		}
 		if sh := res.Shape; sh.Matched > 0 && !math.IsNaN(sh.HalfWidthErrMS) {
 			w := float64(sh.Matched)
-			shape.Trace, shape.Matched, shapeW = sh.Trace, shape.Matched+sh.Matched, shapeW+w
+			shape.Trace, shape.StepMS, shape.Matched, shapeW = sh.Trace, sh.StepMS, shape.Matched+sh.Matched, shapeW+w
 			shape.PeakRefMV += w * sh.PeakRefMV
 			shape.PeakSurMV += w * sh.PeakSurMV
 			shape.PeakErrMV += w * sh.PeakErrMV
@@ -158,8 +158,8 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		*x /= shapeW // NaN without a matched spike
 	}
 	shape.MatchWindowMS = 2
-	fmt.Fprintf(stdout, "spike shape (%s) on %d matched spikes: peak %.1f vs %.1f mV (mean error %.1f mV), half-width %.2f vs %.2f ms (mean error %.2f ms)\n",
-		shape.Trace, shape.Matched, shape.PeakSurMV, shape.PeakRefMV, shape.PeakErrMV, shape.HalfWidthSurMS, shape.HalfWidthRefMS, shape.HalfWidthErrMS)
+	fmt.Fprintf(stdout, "spike shape (%s, every %g ms) on %d matched spikes: peak %.1f vs %.1f mV (mean error %.1f mV), half-width %.2f vs %.2f ms (mean error %.2f ms)\n",
+		shape.Trace, shape.StepMS, shape.Matched, shape.PeakSurMV, shape.PeakRefMV, shape.PeakErrMV, shape.HalfWidthSurMS, shape.HalfWidthRefMS, shape.HalfWidthErrMS)
 	var outs, opt map[string]infer.OutputResult
 	if len(m.Outputs) > 0 {
 		outs, opt = map[string]infer.OutputResult{}, map[string]infer.OutputResult{}

@@ -20,14 +20,7 @@ func TestOutputsCommands(t *testing.T) {
 		"--record", "ina@soma;ik@soma", "--out", data, "--quiet"); code != 0 {
 		t.Fatalf("generate: %s", errs)
 	}
-	model := filepath.Join(dir, "hh.safetensors")
-	b, err := os.ReadFile("../../artifacts/models/hh.safetensors")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(model, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	model := shippedCopy(t, "hh", dir)
 	code, stdout, errs := runT(t, "train", "--data", data, "--out", model, "--fit-outputs", "--outputs", "ina@soma;ik@soma", "--json")
 	if code != 0 {
 		t.Fatalf("train --fit-outputs: exit %d: %s", code, errs)
@@ -125,4 +118,89 @@ func TestNetworkTraces(t *testing.T) {
 	if code, _, errs := runT(t, "network", "--network", "rett-stp", "--tstop", "10", "--reference", "none", "--traces", path, "--trace-cells", "0"); code != 2 || !strings.Contains(errs, "--trace-cells") {
 		t.Errorf("--trace-cells 0: exit %d, %q", code, errs)
 	}
+}
+
+// TestWaveformCommands: train --waveforms draws the reference's mean
+// action potential into a Vm output at every predicted spike (here a
+// spike-site Vm readout of the shipped hh model), and rollout compares its
+// shape with the reference's at the simulation step; the flags' misuse is
+// refused. (hh's action potentials peak higher or lower with the
+// membrane's state before them, SD 8.7 mV, which a mean shape does not
+// follow: the hh model's own Vm times its peaks better; the Hay cell's
+// are stereotyped, TestShippedMultiOutput.)
+func TestWaveformCommands(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if code, _, errs := runT(t, "generate", "--cell", "hh", "--traces", "24", "--duration", "300", "--sample-dt", "0.25", "--timing",
+		"--record", "v@soma", "--out", data, "--quiet"); code != 0 {
+		t.Fatalf("generate: %s", errs)
+	}
+	model := shippedCopy(t, "hh", dir)
+	code, stdout, errs := runT(t, "train", "--data", data, "--out", model, "--fit-outputs", "--outputs", "v@soma", "--waveforms", "v@soma", "--json")
+	if code != 0 {
+		t.Fatalf("train --fit-outputs --waveforms: exit %d: %s", code, errs)
+	}
+	outs, _ := lastJSON(t, stdout)["outputs"].(map[string]any)
+	v, _ := outs["v@soma(0.5)"].(map[string]any)
+	wf, _ := v["waveform"].(map[string]any)
+	spikes, _ := wf["spikes"].([]any)
+	total := 0.0
+	for _, n := range spikes {
+		total += n.(float64)
+	}
+	edges, _ := wf["isi_edges_ms"].([]any)
+	if len(spikes) != len(edges)+1 || total < 50 || wf["largest"].(float64) < 10 {
+		t.Fatalf("train JSON waveform: %v", v)
+	}
+	code, stdout, errs = runT(t, "rollout", "--model", model, "--cell", "hh", "--events", "../../infer/testdata/eval/hh/ev0.csv.gz", "--tstop", "500", "--json")
+	if code != 0 {
+		t.Fatalf("rollout: exit %d: %s", code, errs)
+	}
+	// Measured: 22 matched spikes, peak 25.2 against 30.3 mV (mean error
+	// 8.9 mV), half-width error 0.04 ms (at the simulation step the
+	// reference's peaks are 3 mV higher than at 0.5 ms samples, its
+	// half-widths 0.1 ms narrower).
+	sh, _ := lastJSON(t, stdout)["spike_shape"].(map[string]any)
+	if n, _ := sh["matched"].(float64); n < 10 || sh["trace"] != "v@soma(0.5)" || sh["step_ms"] != 0.025 ||
+		sh["peak_err_mV"].(float64) > 12 || sh["halfwidth_err_ms"].(float64) > 0.08 {
+		t.Errorf("rollout JSON spike_shape with the waveform: %v", sh)
+	}
+	// Fitting the waveform alone keeps the outputs.
+	code, stdout, errs = runT(t, "train", "--data", data, "--out", model, "--fit-waveforms", "--waveforms", "v@soma", "--waveform-traces", "4", "--json")
+	if code != 0 {
+		t.Fatalf("train --fit-waveforms: exit %d: %s", code, errs)
+	}
+	if w, _ := lastJSON(t, stdout)["waveforms"].(map[string]any); w["v@soma(0.5)"] == nil {
+		t.Errorf("train --fit-waveforms JSON: %s", stdout)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--fit-waveforms"}, "--fit-waveforms needs --waveforms"},
+		{[]string{"--waveforms", "v@soma"}, "--waveforms needs --outputs"},
+		{[]string{"--fit-waveforms", "--waveforms", "ina@soma"}, "ina@soma(0.5) is not an output"},
+		{[]string{"--fit-waveforms", "--waveforms", "v@"}, "--waveforms"},
+		{[]string{"--fit-waveforms", "--waveforms", "v@soma", "--waveform-traces", "0"}, "--waveform-traces 0"},
+	} {
+		args := append([]string{"train", "--data", data, "--out", model}, tc.args...)
+		if code, _, errs := runT(t, args...); code == 0 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, %q; want an error with %q", tc.args, code, errs, tc.want)
+		}
+	}
+}
+
+// shippedCopy copies the shipped model name into dir, for commands that
+// rewrite it.
+func shippedCopy(t *testing.T, name, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../artifacts/models/" + name + ".safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".safetensors")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -119,8 +119,8 @@ func runRollout(args []string, stdout io.Writer) error {
 		}
 	}
 	sh := res.Shape
-	fmt.Fprintf(stdout, "  spike shape (%s) on %d matched spikes: peak %.1f vs %.1f mV (mean error %.1f mV), half-width %.2f vs %.2f ms (mean error %.2f ms)\n",
-		sh.Trace, sh.Matched, sh.PeakSurMV, sh.PeakRefMV, sh.PeakErrMV, sh.HalfWidthSurMS, sh.HalfWidthRefMS, sh.HalfWidthErrMS)
+	fmt.Fprintf(stdout, "  spike shape (%s, every %g ms) on %d matched spikes: peak %.1f vs %.1f mV (mean error %.1f mV), half-width %.2f vs %.2f ms (mean error %.2f ms)\n",
+		sh.Trace, sh.StepMS, sh.Matched, sh.PeakSurMV, sh.PeakRefMV, sh.PeakErrMV, sh.HalfWidthSurMS, sh.HalfWidthRefMS, sh.HalfWidthErrMS)
 	fmt.Fprintf(stdout, "  wall: reference %.3f s, surrogate %.3f s\n", res.WallRef.Seconds(), res.WallSur.Seconds())
 	if d := res.DriftSur; d != nil {
 		fmt.Fprintf(stdout, "  drift (first vs last %.0f s): surrogate rate %.2f -> %.2f Hz, mean Vm %.2f -> %.2f mV; reference %.2f -> %.2f Hz, %.2f -> %.2f mV\n",

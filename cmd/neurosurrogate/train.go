@@ -86,6 +86,9 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	outputs := fs.String("outputs", "", "after training, fit readouts of these dataset records (generate --record), separated by spaces or semicolons, e.g. 'cai@soma[0](0.5);ina@soma[0](0.5)': the model predicts them beside Vm")
 	fitOnly := fs.Bool("fit-outputs", false, "only fit the --outputs readouts onto the model at --out (no training)")
 	outputTraces := fs.Int("output-traces", 256, "traces the --outputs readouts are fitted on (at most)")
+	waveforms := fs.String("waveforms", "", "of the --outputs, those that draw their mean course around each predicted spike (action potentials of a Vm, the currents that make them), e.g. 'v@soma[0](0.5)': averaged by ISI class over the reference rerun at its time step on the inputs of --waveform-traces traces")
+	fitWaveformsOnly := fs.Bool("fit-waveforms", false, "only fit the --waveforms onto the outputs of the model at --out (no training, outputs kept)")
+	waveformTraces := fs.Int("waveform-traces", 40, "traces the --waveforms are averaged over (at most)")
 	targets := fs.String("targets", "", "dataset records (generate --record; as --outputs) that training heads on the model's state learn beside Vm and spikes, e.g. 'v@apic[50](0.5);cai@apic[50](0.5)', so the state carries them; the heads are dropped afterwards (--outputs fits readouts)")
 	fs.Float64Var(&cfg.TargetWeight, "target-weight", 0, "weight of each --targets record's squared error, standardized (a Vm error's is 1 in units of the Vm's scale)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file (go tool pprof)")
@@ -117,6 +120,42 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	if *outputTraces < 1 {
 		return usagef("--output-traces %d: want at least 1", *outputTraces)
 	}
+	wfNames := strings.FieldsFunc(*waveforms, func(r rune) bool { return r == ';' || r == ' ' })
+	if *fitWaveformsOnly && len(wfNames) == 0 {
+		return usagef("--fit-waveforms needs --waveforms")
+	}
+	if len(wfNames) > 0 && len(outNames) == 0 && !*fitWaveformsOnly {
+		return usagef("--waveforms needs --outputs, or --fit-waveforms for a model's outputs (the waveforms are drawn into outputs)")
+	}
+	if *waveformTraces < 1 {
+		return usagef("--waveform-traces %d: want at least 1", *waveformTraces)
+	}
+	// fitWaveforms fits the --waveforms and marks them in fits (if any).
+	fitWaveforms := func(fits []train.OutputFit) ([]train.WaveformFit, error) {
+		var bar *progress.Bar
+		wfs, err := train.FitWaveforms(cfg.Data, cfg.Out, wfNames, *waveformTraces, func(done, total int) {
+			if bar == nil {
+				bar = progress.New("waveforms: reference reruns", int64(total), "traces")
+			}
+			bar.Set(int64(done), "")
+		})
+		if bar != nil {
+			bar.Done()
+		}
+		if err != nil {
+			return nil, flagNames(err)
+		}
+		for k, w := range wfs {
+			fmt.Fprintf(stdout, "output %s: waveform over %d traces, spikes by ISI class (edges %v ms; the last class also holds first spikes) %v, largest value %.4g\n",
+				w.Name, w.Traces, train.WaveformISIsMS, w.Counts, w.PeakMV)
+			for i := range fits {
+				if fits[i].Name == w.Name {
+					fits[i].Waveform = &wfs[k]
+				}
+			}
+		}
+		return wfs, nil
+	}
 	fit := func() ([]train.OutputFit, error) {
 		fits, err := train.FitOutputs(cfg.Data, cfg.Out, outNames, *outputTraces)
 		if err != nil {
@@ -125,7 +164,21 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		for _, f := range fits {
 			fmt.Fprintf(stdout, "output %s: fitted on %d traces, free-running RMSE %.4g %s, explained variance %.3f\n", f.Name, f.Traces, f.RMSE, f.Unit, f.EV)
 		}
-		return fits, nil
+		if len(wfNames) > 0 {
+			_, err = fitWaveforms(fits)
+		}
+		return fits, err
+	}
+	if *fitWaveformsOnly {
+		wfs, err := fitWaveforms(nil)
+		if err == nil && *asJSON {
+			js := map[string]any{}
+			for _, w := range wfs {
+				js[w.Name] = waveformJSON(w)
+			}
+			err = printJSON(stdout, map[string]any{"model": cfg.Out, "waveforms": js})
+		}
+		return err
 	}
 	if *fitOnly {
 		fits, err := fit()
@@ -232,9 +285,18 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 func fitsJSON(fits []train.OutputFit) map[string]any {
 	out := map[string]any{}
 	for _, f := range fits {
-		out[f.Name] = map[string]any{"rmse": f.RMSE, "ev": f.EV, "unit": f.Unit, "traces": f.Traces}
+		o := map[string]any{"rmse": f.RMSE, "ev": f.EV, "unit": f.Unit, "traces": f.Traces}
+		if f.Waveform != nil {
+			o["waveform"] = waveformJSON(*f.Waveform)
+		}
+		out[f.Name] = o
 	}
 	return out
+}
+
+// waveformJSON is a waveform's fit as JSON.
+func waveformJSON(w train.WaveformFit) map[string]any {
+	return map[string]any{"traces": w.Traces, "isi_edges_ms": train.WaveformISIsMS, "spikes": w.Counts, "largest": w.PeakMV}
 }
 
 // flagNames writes a training error's settings as this command's flags

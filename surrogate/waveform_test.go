@@ -1,0 +1,145 @@
+package surrogate
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// spikeShape is a synthetic action potential: peak 20 mV at 0.3 ms after
+// the spike time, on a rest of -60 mV; burst spikes (ISI < 10 ms) peak
+// lower.
+func spikeShape(tau, isi float64) float64 {
+	peak := 80.0
+	if isi < 10 {
+		peak = 60
+	}
+	return -60 + peak*math.Exp(-(tau-0.3)*(tau-0.3)/(2*0.2*0.2))
+}
+
+func TestFitWaveformRecoversShapes(t *testing.T) {
+	const dt = 0.025
+	rng := rand.New(rand.NewPCG(1, 2))
+	var traces [][]float64
+	var spikes [][]float64
+	for range 20 {
+		v := make([]float64, 4000) // 100 ms
+		for k := range v {
+			v[k] = -60
+		}
+		var sp []float64
+		for ts := 5 + 10*rng.Float64(); ts < 90; {
+			sp = append(sp, ts)
+			if rng.IntN(2) == 0 {
+				ts += 5 + rng.Float64() // a burst
+			} else {
+				ts += 15 + 10*rng.Float64()
+			}
+		}
+		prev := math.Inf(-1)
+		for _, ts := range sp {
+			isi := ts - prev
+			prev = ts
+			for k := range v {
+				if tau := float64(k)*dt - ts; tau > -1 && tau < 2 {
+					v[k] = spikeShape(tau, isi)
+				}
+			}
+		}
+		traces, spikes = append(traces, v), append(spikes, sp)
+	}
+	w, err := FitWaveform(traces, dt, spikes, -1, 0.05, 3, 0.25, []float64{10}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Counts[0] < 20 || w.Counts[1] < 20 {
+		t.Fatalf("counts %v: want both classes filled", w.Counts)
+	}
+	for c, isi := range []float64{5, 20} {
+		for g, x := range w.Shapes[c] {
+			tau := w.StartMS + float64(g)*w.StepMS
+			if tau > 1.9 {
+				break // the next spike's shape may begin after 2 ms of a burst
+			}
+			// linear interpolation between 0.025 ms samples of a
+			// 0.2 ms Gaussian: within 0.6 mV
+			if want := spikeShape(tau, isi); math.Abs(x-want) > 0.6 {
+				t.Fatalf("class %d at %g ms: %g, want %g", c, tau, x, want)
+			}
+		}
+	}
+
+	// Drawn on a flat readout at the shapes' resting value, at other spike
+	// times, the waveform gives the shapes back, here on a coarser grid.
+	const coarse = 0.1
+	v := make([]float64, 500)
+	for k := range v {
+		v[k] = -60
+	}
+	sp := []float64{10.03, 15.51, 40.27}
+	w.Draw(v, coarse, sp)
+	for k, x := range v {
+		t0 := float64(k) * coarse
+		want := -60.0
+		for i, ts := range sp {
+			tau := t0 - ts
+			isi := 100.0
+			if i == 1 {
+				isi = 5.48
+			}
+			if tau >= w.StartMS+w.FadeMS && tau <= w.StartMS+w.SpanMS()-w.FadeMS {
+				want = spikeShape(tau, isi)
+			}
+		}
+		// two linear interpolations (0.025 then 0.05 ms) of the peak: within 1 mV
+		if math.Abs(x-want) > 1 && !inFade(w, t0, sp) {
+			t.Fatalf("drawn at %g ms: %g, want %g", t0, x, want)
+		}
+	}
+	// Outside every span nothing changes.
+	if v[0] != -60 || v[300] != -60 {
+		t.Fatalf("drawn outside the spans: %g, %g", v[0], v[300])
+	}
+}
+
+// inFade says whether t lies in a fade of some spike's span.
+func inFade(w *Waveform, t float64, sp []float64) bool {
+	for _, ts := range sp {
+		tau := t - ts
+		if (tau >= w.StartMS && tau < w.StartMS+w.FadeMS) || (tau > w.StartMS+w.SpanMS()-w.FadeMS && tau <= w.StartMS+w.SpanMS()) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestWaveformValidate(t *testing.T) {
+	good := func() *Waveform {
+		return &Waveform{StartMS: -1, StepMS: 0.1, FadeMS: 0.2, ISIEdgesMS: []float64{10}, Shapes: [][]float64{{1, 2, 3, 4, 5}, {1, 2, 3, 4, 5}}, Counts: []int{3, 4}}
+	}
+	if err := good().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		edit func(w *Waveform)
+		want string
+	}{
+		{"step", func(w *Waveform) { w.StepMS = 0 }, "step_ms"},
+		{"classes", func(w *Waveform) { w.ISIEdgesMS = nil }, "shapes"},
+		{"edges", func(w *Waveform) { w.ISIEdgesMS = []float64{-1} }, "isi_edges_ms"},
+		{"fade", func(w *Waveform) { w.FadeMS = 0.3 }, "fade_ms"},
+		{"ragged", func(w *Waveform) { w.Shapes[1] = w.Shapes[1][:3] }, "points"},
+		{"nan", func(w *Waveform) { w.Shapes[0][2] = math.NaN() }, "non-finite"},
+	} {
+		w := good()
+		c.edit(w)
+		if err := w.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one naming %q", c.name, err, c.want)
+		}
+	}
+	if _, err := FitWaveform([][]float64{make([]float64, 10)}, 0.025, [][]float64{nil}, -1, 0.05, 3, 0.25, nil, 1); err == nil {
+		t.Error("a fit without spikes: no error")
+	}
+}
