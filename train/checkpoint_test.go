@@ -311,6 +311,10 @@ func TestResumeRefusesChangedSettings(t *testing.T) {
 		{"feed spike", "feed_spike was", func(c *Config) { c.FeedSpike = !c.FeedSpike }},
 		{"clip", "clip was", func(c *Config) { c.Clip *= 2 }},
 		{"validation traces", "val_max was", func(c *Config) { c.ValMax++ }},
+		// model selection: how each epoch's spikes are read
+		{"select threshold", "select_threshold was false, now true", func(c *Config) { c.SelectThreshold = true }},
+		{"rate tolerance", "rate_tolerance was", func(c *Config) { c.RateTolerance *= 2 }},
+		{"settle", "rate_settle_ms was", func(c *Config) { c.RateSettleMS += 100 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := cfg
