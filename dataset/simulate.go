@@ -450,11 +450,12 @@ func VolleyEvents(seed uint64, i, syn int, p Params, durationMS float64) []float
 }
 
 // TraceEvents are trace i's synaptic input events as the generator drew
-// them, sorted by time: each synapse's volley events (p after DrawnVolleys)
-// and its Poisson trains segment by segment (EventSeeds). p is the trace's
-// stored Params, c the dataset's cell. A trace's current step (i_clamp) is
-// not an event and not included.
+// them, sorted by time: each synapse's volley events (DrawnVolleys) and its
+// Poisson trains segment by segment (EventSeeds). p is the trace's stored
+// Params, c the dataset's cell. A trace's current step (i_clamp) is not an
+// event and not included.
 func TraceEvents(st *Settings, c *biophys.Cell, i int, p Params) []biophys.Event {
+	DrawnVolleys(st, i, &p)
 	var out []biophys.Event
 	for s, syn := range c.Synapses {
 		inh := SynapseClass(syn) == "inh"

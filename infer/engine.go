@@ -59,7 +59,16 @@ type RunResult struct {
 	// (surrogate.Model.Outputs), each output's trace, sampled as V (the
 	// sample at time 0 is NaN: no prediction yet).
 	Out map[int][][]float32
+	// WarmSpikes holds, for each cell of RecordV, its spikes in the last
+	// warmTailMS of the warm-up (negative times): what an output's
+	// waveform drawn at the traces' start continues from.
+	WarmSpikes map[int][]float64
 }
+
+// warmTailMS is how much of the warm-up's end RunResult.WarmSpikes keeps:
+// longer than any waveform's reach back (surrogate.Waveform: its span and
+// ISI classes).
+const warmTailMS = 200
 
 // SimulatedMS is the simulated time per cell, warm-up included.
 func (r *RunResult) SimulatedMS() float64 { return r.WarmupMS + r.TstopMS }
@@ -215,6 +224,7 @@ type engineRun struct {
 	recorded    map[int]bool
 	pes         []*popEngine
 	recCells    []recCell
+	tracedV     map[int]bool // the cells of RecordV
 	popOf       []uint16
 	recMu       sync.Mutex
 	// hold keeps the spikes from the end of the warm-up on in held instead
@@ -330,6 +340,7 @@ func newEngineRun(b *Built, tstopMS float64, opt EngineOptions) (*engineRun, err
 			r.popOf[p.First+c] = uint16(pi)
 		}
 	}
+	r.tracedV = map[int]bool{}
 	for _, c := range opt.RecordV {
 		p, local := b.PopOf(c)
 		if p == nil || c >= b.Cells {
@@ -339,6 +350,7 @@ func newEngineRun(b *Built, tstopMS float64, opt EngineOptions) (*engineRun, err
 			continue
 		}
 		recSeen[c] = true
+		r.tracedV[c] = true
 		pe := r.pes[r.popOf[c]]
 		ch := pe.chunks[pe.chunkOf[local]]
 		no := len(p.Model.Outputs)
@@ -453,6 +465,13 @@ func (r *engineRun) deliver(k, pi int, sp NetSpike) {
 	// delivered (to nobody in time), not reported.
 	if sp.TimeMS >= r.warmMS && sp.TimeMS < r.warmMS+r.res.TstopMS {
 		r.res.Spikes = append(r.res.Spikes, NetSpike{Cell: sp.Cell, TimeMS: sp.TimeMS - r.warmMS})
+	} else if sp.TimeMS < r.warmMS && sp.TimeMS >= r.warmMS-warmTailMS {
+		if r.tracedV[int(sp.Cell)] {
+			if r.res.WarmSpikes == nil {
+				r.res.WarmSpikes = map[int][]float64{}
+			}
+			r.res.WarmSpikes[int(sp.Cell)] = append(r.res.WarmSpikes[int(sp.Cell)], sp.TimeMS-r.warmMS)
+		}
 	}
 	for ei := b.Offsets[sp.Cell]; ei < b.Offsets[sp.Cell+1]; ei++ {
 		e := &b.Edges[ei]

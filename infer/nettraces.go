@@ -142,9 +142,13 @@ func WriteNetworkTraces(path string, b *Built, run *RunResult) error {
 }
 
 // recordedSpikes are the spike times of the cells whose traces run kept,
-// from the end of the warm-up (the traces' t = 0).
+// from the end of the warm-up (the traces' t = 0), with those of the
+// warm-up's end before them (negative).
 func recordedSpikes(run *RunResult) map[int][]float64 {
 	out := map[int][]float64{}
+	for c, ts := range run.WarmSpikes {
+		out[c] = append(out[c], ts...)
+	}
 	for _, sp := range run.Spikes {
 		if _, ok := run.V[int(sp.Cell)]; ok {
 			out[int(sp.Cell)] = append(out[int(sp.Cell)], sp.TimeMS)

@@ -485,6 +485,17 @@ func TestWarmup(t *testing.T) {
 	if v, pv := warmed.V[30], plain.V[30]; len(v) != len(pv)-int(warm/b.SampleDT) || v[0] != pv[int(warm/b.SampleDT)] || v[len(v)-1] != pv[len(pv)-1] {
 		t.Fatalf("recorded Vm: %d samples (plain %d), first %g", len(v), len(pv), v[0])
 	}
+	// The traced cell's spikes at the warm-up's end are kept (for the
+	// waveforms of its outputs), the others' not.
+	var tail []float64
+	for _, x := range pt[30] {
+		if x < warm && x >= warm-warmTailMS {
+			tail = append(tail, x-warm)
+		}
+	}
+	if len(tail) == 0 || fmt.Sprint(warmed.WarmSpikes[30]) != fmt.Sprint(tail) || len(warmed.WarmSpikes) != 1 {
+		t.Fatalf("warm-up spikes kept %v, want cell 30's %v", warmed.WarmSpikes, tail)
+	}
 	rp, err := Replay(b, plain, sample, 0.025, 0)
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,8 @@ type Waveform struct {
 	FadeMS     float64     `json:"fade_ms"` // blend from the readout to the shape and back at each end
 	ISIEdgesMS []float64   `json:"isi_edges_ms"`
 	Shapes     [][]float64 `json:"shapes"`
-	Counts     []int       `json:"counts"` // spikes averaged into each shape
+	Counts     []int       `json:"counts"`           // the class's own spikes
+	Pooled     []bool      `json:"pooled,omitempty"` // classes too rare for their own shape: they have the mean of all spikes
 }
 
 // Validate checks a waveform read from a model file.
@@ -32,8 +33,8 @@ func (w *Waveform) Validate() error {
 	if !(w.StepMS > 0) || math.IsInf(w.StepMS, 0) || math.IsNaN(w.StartMS) || math.IsInf(w.StartMS, 0) {
 		return fmt.Errorf("waveform: step_ms %v must be > 0 and start_ms %v finite", w.StepMS, w.StartMS)
 	}
-	if len(w.Shapes) != len(w.ISIEdgesMS)+1 || len(w.Counts) != len(w.Shapes) {
-		return fmt.Errorf("waveform: %d shapes and %d counts for %d ISI edges (want edges + 1 of each)", len(w.Shapes), len(w.Counts), len(w.ISIEdgesMS))
+	if len(w.Shapes) != len(w.ISIEdgesMS)+1 || len(w.Counts) != len(w.Shapes) || (w.Pooled != nil && len(w.Pooled) != len(w.Shapes)) {
+		return fmt.Errorf("waveform: %d shapes, %d counts and %d pooled flags for %d ISI edges (want edges + 1 of each)", len(w.Shapes), len(w.Counts), len(w.Pooled), len(w.ISIEdgesMS))
 	}
 	for i, e := range w.ISIEdgesMS {
 		if !(e > 0) || math.IsInf(e, 0) || (i > 0 && !(e > w.ISIEdgesMS[i-1])) {
@@ -124,6 +125,9 @@ func (w *Waveform) Draw(v []float64, dt float64, spikes []float64) {
 		k0 := max(0, int(math.Ceil((ts+w.StartMS)/dt)))
 		k1 := min(len(v)-1, int(math.Floor((ts+w.StartMS+w.SpanMS())/dt)))
 		for k := k0; k <= k1; k++ {
+			if math.IsNaN(v[k]) {
+				continue // no value there (a trace's sample 0 before any prediction)
+			}
 			tau := float64(k)*dt - ts
 			switch a := w.weight(tau); {
 			case a == 1:
@@ -139,10 +143,13 @@ func (w *Waveform) Draw(v []float64, dt float64, spikes []float64) {
 // their spikes (spikes[i] for trace i, increasing) on the grid of StartMS,
 // StepMS over spanMS, by the ISI classes of edgesMS. A spike whose span
 // leaves its trace is not used. A class with fewer than minCount spikes
-// gets the mean of all classes. Samples between grid points are linearly
+// gets the mean of all spikes (Pooled). Samples between grid points are linearly
 // interpolated, so a grid finer than dt is allowed but only meaningful
 // with dt at the simulation step.
 func FitWaveform(traces [][]float64, dt float64, spikes [][]float64, startMS, stepMS, spanMS, fadeMS float64, edgesMS []float64, minCount int) (*Waveform, error) {
+	if !(stepMS > 0) || !(spanMS >= stepMS) || !(dt > 0) || math.IsInf(spanMS, 0) {
+		return nil, fmt.Errorf("waveform: step %v ms, span %v ms and sample step %v ms must be positive, the span at least one step", stepMS, spanMS, dt)
+	}
 	n := int(math.Round(spanMS/stepMS)) + 1
 	w := &Waveform{StartMS: startMS, StepMS: stepMS, FadeMS: fadeMS, ISIEdgesMS: slices.Clone(edgesMS)}
 	nc := len(edgesMS) + 1
@@ -175,11 +182,11 @@ func FitWaveform(traces [][]float64, dt float64, spikes [][]float64, startMS, st
 	if counts[nc] == 0 {
 		return nil, fmt.Errorf("waveform: no spike to average (%d traces)", len(traces))
 	}
-	w.Shapes, w.Counts = make([][]float64, nc), counts[:nc]
+	w.Shapes, w.Counts, w.Pooled = make([][]float64, nc), counts[:nc], make([]bool, nc)
 	for c := range nc {
 		src := c
 		if counts[c] < max(1, minCount) {
-			src = nc
+			src, w.Pooled[c] = nc, true
 		}
 		w.Shapes[c] = make([]float64, n)
 		for g := range n {

@@ -53,8 +53,19 @@ func TestFitWaveformRecoversShapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Counts[0] < 20 || w.Counts[1] < 20 {
-		t.Fatalf("counts %v: want both classes filled", w.Counts)
+	if w.Counts[0] < 20 || w.Counts[1] < 20 || w.Pooled[0] || w.Pooled[1] {
+		t.Fatalf("counts %v, pooled %v: want both classes filled", w.Counts, w.Pooled)
+	}
+	// A class too rare for its own shape gets the mean of all spikes.
+	rare, err := FitWaveform(traces, dt, spikes, -1, 0.05, 3, 0.25, []float64{10}, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rare.Pooled[0] || !rare.Pooled[1] || rare.Counts[0] != w.Counts[0] || rare.Shapes[0][26] != rare.Shapes[1][26] {
+		t.Fatalf("with a minimum of 10000 spikes: pooled %v, counts %v", rare.Pooled, rare.Counts)
+	}
+	if p := rare.Shapes[0][26]; !(p < w.Shapes[1][26] && p > w.Shapes[0][26]) {
+		t.Fatalf("pooled peak %g mV, want between the classes' %g and %g", p, w.Shapes[0][26], w.Shapes[1][26])
 	}
 	for c, isi := range []float64{5, 20} {
 		for g, x := range w.Shapes[c] {
@@ -131,6 +142,7 @@ func TestWaveformValidate(t *testing.T) {
 		{"edges", func(w *Waveform) { w.ISIEdgesMS = []float64{-1} }, "isi_edges_ms"},
 		{"fade", func(w *Waveform) { w.FadeMS = 0.3 }, "fade_ms"},
 		{"ragged", func(w *Waveform) { w.Shapes[1] = w.Shapes[1][:3] }, "points"},
+		{"pooled", func(w *Waveform) { w.Pooled = []bool{true} }, "pooled"},
 		{"nan", func(w *Waveform) { w.Shapes[0][2] = math.NaN() }, "non-finite"},
 	} {
 		w := good()
@@ -141,5 +153,14 @@ func TestWaveformValidate(t *testing.T) {
 	}
 	if _, err := FitWaveform([][]float64{make([]float64, 10)}, 0.025, [][]float64{nil}, -1, 0.05, 3, 0.25, nil, 1); err == nil {
 		t.Error("a fit without spikes: no error")
+	}
+	if _, err := FitWaveform([][]float64{make([]float64, 10)}, 0.025, [][]float64{{0.1}}, -1, 0, 3, 0.25, nil, 1); err == nil {
+		t.Error("a fit with step 0: no error")
+	}
+	// Draw leaves samples without a value alone.
+	v := []float64{math.NaN(), -60, -60, -60}
+	good().Draw(v, 0.1, []float64{1}) // its span: 0 to 0.4 ms
+	if !math.IsNaN(v[0]) || v[1] == -60 {
+		t.Errorf("drawn: %v, want sample 0 NaN and the shape after it", v)
 	}
 }

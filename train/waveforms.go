@@ -3,7 +3,9 @@ package train
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -31,7 +33,8 @@ const waveformMinCount = 20
 // WaveformFit is what FitWaveforms averaged for one output.
 type WaveformFit struct {
 	Name   string
-	Counts []int // spikes per ISI class
+	Counts []int  // spikes per ISI class
+	Pooled []bool // classes too rare for their own shape (surrogate.Waveform)
 	Traces int
 	PeakMV float64 // the largest value of the last class's shape (first and isolated spikes)
 }
@@ -65,6 +68,7 @@ func FitWaveforms(dataDir, modelPath string, names []string, maxTraces int, prog
 	if h := m.Info["cell_hash"]; h != "" && h != cell.Hash() {
 		return nil, fmt.Errorf("%s was trained for another cell than %s's", modelPath, dataDir)
 	}
+	names = slices.Clone(names)
 	outs := make([]int, len(names))
 	probes := make([]biophys.Probe, len(names))
 	for i, n := range names {
@@ -155,7 +159,7 @@ func FitWaveforms(dataDir, modelPath string, names []string, maxTraces int, prog
 		for _, x := range w.Shapes[len(w.Shapes)-1] {
 			peak = max(peak, x)
 		}
-		fits[i] = WaveformFit{Name: m.Outputs[outs[i]].Name, Counts: w.Counts, Traces: len(runs), PeakMV: peak}
+		fits[i] = WaveformFit{Name: m.Outputs[outs[i]].Name, Counts: w.Counts, Pooled: w.Pooled, Traces: len(runs), PeakMV: peak}
 	}
 	return fits, m.Save(modelPath)
 }
@@ -167,19 +171,26 @@ func rerun(ds *dataset.Dataset, st *dataset.Settings, cell *biophys.Cell, i int,
 	if err != nil {
 		return nil, nil, err
 	}
-	p := tr.Params
-	dataset.DrawnVolleys(st, tr.Index, &p)
-	evs := dataset.TraceEvents(st, cell, tr.Index, p)
+	evs := dataset.TraceEvents(st, cell, tr.Index, tr.Params)
 	ref, _, err := infer.ReferenceRecorded(cell, evs, st.DurationMS, st.DtMS, st.DtMS, probes)
 	if err != nil {
 		return nil, nil, fmt.Errorf("trace %d: %v", tr.Index, err)
 	}
-	stored := 0
-	for _, s := range tr.Spike {
-		stored += int(s)
+	// The rerun's spikes, binned as the dataset bins them (by the time step
+	// that ends at the spike: steps k·per+1 to (k+1)·per make sample k),
+	// must be the stored ones.
+	per := int(math.Round(st.SampleDtMS / st.DtMS))
+	rerunBins := make([]uint8, len(tr.Spike))
+	for _, t := range ref.Spikes {
+		if k := (int(math.Round(t/st.DtMS)) - 1) / per; k >= 0 && k < len(rerunBins) {
+			rerunBins[k]++
+		}
 	}
-	if stored != len(ref.Spikes) {
-		return nil, nil, fmt.Errorf("trace %d: the reference rerun on its inputs spikes %d times, the dataset holds %d (made by another version?)", tr.Index, len(ref.Spikes), stored)
+	for k, n := range tr.Spike {
+		if n != rerunBins[k] {
+			return nil, nil, fmt.Errorf("trace %d: the reference rerun on its inputs has %d spikes in (%g, %g] ms, the dataset %d (made by another version?)",
+				tr.Index, rerunBins[k], float64(k)*st.SampleDtMS, float64(k+1)*st.SampleDtMS, n)
+		}
 	}
 	return ref.Out, ref.Spikes, nil
 }

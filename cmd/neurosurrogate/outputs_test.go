@@ -182,6 +182,9 @@ func TestWaveformCommands(t *testing.T) {
 		{[]string{"--fit-waveforms", "--waveforms", "ina@soma"}, "ina@soma(0.5) is not an output"},
 		{[]string{"--fit-waveforms", "--waveforms", "v@"}, "--waveforms"},
 		{[]string{"--fit-waveforms", "--waveforms", "v@soma", "--waveform-traces", "0"}, "--waveform-traces 0"},
+		{[]string{"--fit-outputs", "--outputs", "v@soma", "--fit-waveforms", "--waveforms", "v@soma"}, "--fit-waveforms keeps the model's outputs"},
+		{[]string{"--fit-outputs", "--outputs", "v@soma", "--waveforms", "ina@soma"}, "ina@soma(0.5) is not among --outputs"},
+		{[]string{"--fit-waveforms", "--waveforms", "v@soma", "--data", data + "," + data}, "one --data folder"},
 	} {
 		args := append([]string{"train", "--data", data, "--out", model}, tc.args...)
 		if code, _, errs := runT(t, args...); code == 0 || !strings.Contains(errs, tc.want) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"neurosurrogate/biophys"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -127,6 +128,19 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	if len(wfNames) > 0 && len(outNames) == 0 && !*fitWaveformsOnly {
 		return usagef("--waveforms needs --outputs, or --fit-waveforms for a model's outputs (the waveforms are drawn into outputs)")
 	}
+	if *fitWaveformsOnly && (*fitOnly || len(outNames) > 0) {
+		return usagef("--fit-waveforms keeps the model's outputs: to fit outputs and waveforms together, give --fit-outputs --outputs LIST --waveforms LIST")
+	}
+	if len(wfNames) > 0 {
+		if strings.Contains(cfg.Data, ",") {
+			return usagef("--waveforms: one --data folder, not a list (%s)", cfg.Data)
+		}
+		if len(outNames) > 0 {
+			if err := waveformsAmong(wfNames, outNames); err != nil {
+				return err
+			}
+		}
+	}
 	if *waveformTraces < 1 {
 		return usagef("--waveform-traces %d: want at least 1", *waveformTraces)
 	}
@@ -146,8 +160,8 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 			return nil, flagNames(err)
 		}
 		for k, w := range wfs {
-			fmt.Fprintf(stdout, "output %s: waveform over %d traces, spikes by ISI class (edges %v ms; the last class also holds first spikes) %v, largest value %.4g\n",
-				w.Name, w.Traces, train.WaveformISIsMS, w.Counts, w.PeakMV)
+			fmt.Fprintf(stdout, "output %s: waveform over %d traces, spikes by ISI class (edges %v ms; the last class also holds first spikes) %v (pooled with all: %v), largest value %.4g\n",
+				w.Name, w.Traces, train.WaveformISIsMS, w.Counts, w.Pooled, w.PeakMV)
 			for i := range fits {
 				if fits[i].Name == w.Name {
 					fits[i].Waveform = &wfs[k]
@@ -294,9 +308,37 @@ func fitsJSON(fits []train.OutputFit) map[string]any {
 	return out
 }
 
+// waveformsAmong checks that every --waveforms name is one of the
+// --outputs (as probes: soma and soma[0](0.5) are the same).
+func waveformsAmong(wf, outs []string) error {
+	canon := func(n string) (string, error) {
+		p, err := biophys.ParseProbe(n)
+		if err != nil {
+			return "", err
+		}
+		return p.String(), nil
+	}
+	have := map[string]bool{}
+	for _, o := range outs {
+		if c, err := canon(o); err == nil {
+			have[c] = true
+		}
+	}
+	for _, w := range wf {
+		c, err := canon(w)
+		if err != nil {
+			return usagef("--waveforms: %v", err)
+		}
+		if !have[c] {
+			return usagef("--waveforms: %s is not among --outputs %v", c, outs)
+		}
+	}
+	return nil
+}
+
 // waveformJSON is a waveform's fit as JSON.
 func waveformJSON(w train.WaveformFit) map[string]any {
-	return map[string]any{"traces": w.Traces, "isi_edges_ms": train.WaveformISIsMS, "spikes": w.Counts, "largest": w.PeakMV}
+	return map[string]any{"traces": w.Traces, "isi_edges_ms": train.WaveformISIsMS, "spikes": w.Counts, "pooled": w.Pooled, "largest": w.PeakMV}
 }
 
 // flagNames writes a training error's settings as this command's flags
