@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 )
 
 // Waveform is an output's mean course around a spike, by class of the
@@ -67,15 +68,7 @@ func (w *Waveform) SpanMS() float64 { return float64(len(w.Shapes[0])-1) * w.Ste
 // class is the shape of a spike isi ms after the previous one (+Inf for
 // the first).
 func (w *Waveform) class(isi float64) int {
-	c, _ := slices.BinarySearchFunc(w.ISIEdgesMS, isi, func(e, x float64) int {
-		switch {
-		case e <= x:
-			return -1
-		default:
-			return 1
-		}
-	})
-	return c
+	return sort.Search(len(w.ISIEdgesMS), func(i int) bool { return w.ISIEdgesMS[i] > isi })
 }
 
 // at is shape c at offset tau from the spike time (linear between
@@ -114,9 +107,9 @@ func (w *Waveform) weight(tau float64) float64 {
 
 // Draw blends the waveform into v (samples every dt ms from t = 0) at
 // each spike time (ms, increasing), in place: within a spike's span v
-// becomes the shape of its ISI class, faded in and out. A spike's shape covers the
-// spikes before it where their spans overlap (as its shape, averaged over
-// reference spikes, already holds their course).
+// becomes the shape of its ISI class, faded in and out. A spike's shape
+// covers the spikes before it where their spans overlap (as its shape,
+// averaged over reference spikes, already holds their course).
 func (w *Waveform) Draw(v []float64, dt float64, spikes []float64) {
 	prev := math.Inf(-1)
 	for _, ts := range spikes {
@@ -143,9 +136,9 @@ func (w *Waveform) Draw(v []float64, dt float64, spikes []float64) {
 // their spikes (spikes[i] for trace i, increasing) on the grid of StartMS,
 // StepMS over spanMS, by the ISI classes of edgesMS. A spike whose span
 // leaves its trace is not used. A class with fewer than minCount spikes
-// gets the mean of all spikes (Pooled). Samples between grid points are linearly
-// interpolated, so a grid finer than dt is allowed but only meaningful
-// with dt at the simulation step.
+// gets the mean of all spikes (Pooled). Samples between grid points are
+// linearly interpolated, so a grid finer than dt is allowed but only
+// meaningful with dt at the simulation step.
 func FitWaveform(traces [][]float64, dt float64, spikes [][]float64, startMS, stepMS, spanMS, fadeMS float64, edgesMS []float64, minCount int) (*Waveform, error) {
 	if !(stepMS > 0) || !(spanMS >= stepMS) || !(dt > 0) || math.IsInf(spanMS, 0) {
 		return nil, fmt.Errorf("waveform: step %v ms, span %v ms and sample step %v ms must be positive, the span at least one step", stepMS, spanMS, dt)

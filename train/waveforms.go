@@ -88,17 +88,20 @@ func FitWaveforms(dataDir, modelPath string, names []string, maxTraces int, prog
 			return nil, settingf("{waveforms}: %s is not an output of %s (it has %v; fit it with --outputs first)", p, modelPath, have)
 		}
 	}
-	var idx []int
-	for i := 0; i < ds.NumTraces() && len(idx) < max(1, maxTraces); i++ {
+	// The traces to rerun, without their input and record columns (the
+	// inputs are rebuilt from the seeds; only the params and spikes count).
+	var sel []*dataset.Trace
+	for i := 0; i < ds.NumTraces() && len(sel) < max(1, maxTraces); i++ {
 		tr, err := ds.Trace(i)
 		if err != nil {
 			return nil, err
 		}
 		if tr.StepAmpNA == 0 {
-			idx = append(idx, i)
+			tr.Drive, tr.Rec, tr.V = nil, nil, nil
+			sel = append(sel, tr)
 		}
 	}
-	if len(idx) == 0 {
+	if len(sel) == 0 {
 		return nil, settingf("{waveforms}: %s has no trace without a current step", dataDir)
 	}
 	st := &meta.Settings
@@ -107,32 +110,30 @@ func FitWaveforms(dataDir, modelPath string, names []string, maxTraces int, prog
 		spikes []float64
 		err    error
 	}
-	runs := make([]run, len(idx))
+	runs := make([]run, len(sel))
+	next := make(chan int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	next, done := 0, 0
-	for range min(runtime.GOMAXPROCS(0), len(idx)) {
+	done := 0
+	for range min(runtime.GOMAXPROCS(0), len(sel)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				mu.Lock()
-				r := next
-				next++
-				mu.Unlock()
-				if r >= len(idx) {
-					return
-				}
-				runs[r].rec, runs[r].spikes, runs[r].err = rerun(ds, st, cell, idx[r], probes)
+			for r := range next {
+				runs[r].rec, runs[r].spikes, runs[r].err = rerun(st, cell, sel[r], probes)
 				mu.Lock()
 				done++
 				if progress != nil {
-					progress(done, len(idx))
+					progress(done, len(sel))
 				}
 				mu.Unlock()
 			}
 		}()
 	}
+	for r := range sel {
+		next <- r
+	}
+	close(next)
 	wg.Wait()
 	spikes := make([][]float64, len(runs))
 	for r := range runs {
@@ -155,22 +156,14 @@ func FitWaveforms(dataDir, modelPath string, names []string, maxTraces int, prog
 			return nil, fmt.Errorf("waveform of %s: %v", n, err)
 		}
 		m.Outputs[outs[i]].Waveform = w
-		peak := w.Shapes[len(w.Shapes)-1][0]
-		for _, x := range w.Shapes[len(w.Shapes)-1] {
-			peak = max(peak, x)
-		}
-		fits[i] = WaveformFit{Name: m.Outputs[outs[i]].Name, Counts: w.Counts, Pooled: w.Pooled, Traces: len(runs), PeakMV: peak}
+		fits[i] = WaveformFit{Name: m.Outputs[outs[i]].Name, Counts: w.Counts, Pooled: w.Pooled, Traces: len(runs), PeakMV: slices.Max(w.Shapes[len(w.Shapes)-1])}
 	}
 	return fits, m.Save(modelPath)
 }
 
-// rerun simulates dataset trace i's inputs with the reference, recording
+// rerun simulates dataset trace tr's inputs with the reference, recording
 // probes at every time step, and checks its spikes against the stored ones.
-func rerun(ds *dataset.Dataset, st *dataset.Settings, cell *biophys.Cell, i int, probes []biophys.Probe) ([][]float64, []float64, error) {
-	tr, err := ds.Trace(i)
-	if err != nil {
-		return nil, nil, err
-	}
+func rerun(st *dataset.Settings, cell *biophys.Cell, tr *dataset.Trace, probes []biophys.Probe) ([][]float64, []float64, error) {
 	evs := dataset.TraceEvents(st, cell, tr.Index, tr.Params)
 	ref, _, err := infer.ReferenceRecorded(cell, evs, st.DurationMS, st.DtMS, st.DtMS, probes)
 	if err != nil {

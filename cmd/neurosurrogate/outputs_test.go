@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +16,7 @@ import (
 // readouts in text and JSON.
 func TestOutputsCommands(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	if code, _, errs := runT(t, "generate", "--cell", "hh", "--traces", "16", "--duration", "300", "--sample-dt", "0.25", "--timing",
-		"--record", "ina@soma;ik@soma", "--out", data, "--quiet"); code != 0 {
-		t.Fatalf("generate: %s", errs)
-	}
+	data := hhRecorded(t, dir, 16, "ina@soma;ik@soma")
 	model := shippedCopy(t, "hh", dir)
 	code, stdout, errs := runT(t, "train", "--data", data, "--out", model, "--fit-outputs", "--outputs", "ina@soma;ik@soma", "--json")
 	if code != 0 {
@@ -126,15 +123,11 @@ func TestNetworkTraces(t *testing.T) {
 // shape with the reference's at the simulation step; the flags' misuse is
 // refused. (hh's action potentials peak higher or lower with the
 // membrane's state before them, SD 8.7 mV, which a mean shape does not
-// follow: the hh model's own Vm times its peaks better; the Hay cell's
-// are stereotyped, TestShippedMultiOutput.)
+// follow: the hh model's own Vm comes closer to its peaks; the Hay
+// cell's are stereotyped, TestShippedMultiOutput.)
 func TestWaveformCommands(t *testing.T) {
 	dir := t.TempDir()
-	data := filepath.Join(dir, "data")
-	if code, _, errs := runT(t, "generate", "--cell", "hh", "--traces", "24", "--duration", "300", "--sample-dt", "0.25", "--timing",
-		"--record", "v@soma", "--out", data, "--quiet"); code != 0 {
-		t.Fatalf("generate: %s", errs)
-	}
+	data := hhRecorded(t, dir, 24, "v@soma")
 	model := shippedCopy(t, "hh", dir)
 	code, stdout, errs := runT(t, "train", "--data", data, "--out", model, "--fit-outputs", "--outputs", "v@soma", "--waveforms", "v@soma", "--json")
 	if code != 0 {
@@ -206,4 +199,16 @@ func shippedCopy(t *testing.T, name, dir string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// hhRecorded generates traces × 300 ms of hh data with the shipped hh
+// model's sampling (0.25 ms, timing inputs) and the records into dir/data.
+func hhRecorded(t *testing.T, dir string, traces int, record string) string {
+	t.Helper()
+	data := filepath.Join(dir, "data")
+	if code, _, errs := runT(t, "generate", "--cell", "hh", "--traces", fmt.Sprint(traces), "--duration", "300", "--sample-dt", "0.25", "--timing",
+		"--record", record, "--out", data, "--quiet"); code != 0 {
+		t.Fatalf("generate: %s", errs)
+	}
+	return data
 }
