@@ -78,6 +78,12 @@ func (cnnLSTM) Layout(a Arch) Layout {
 		l.Tensors = append(l.Tensors, TensorSpec{Name: name, Rows: rows, Cols: cols, FanIn: fanIn})
 		return name
 	}
+	// bias adds a tensor of offsets.
+	bias := func(name string, cols, fanIn int) string {
+		add(name, 1, cols, fanIn)
+		l.Tensors[len(l.Tensors)-1].Bias = true
+		return name
+	}
 	// init sets the last tensor's Init.
 	init := func(f func([]float32)) { l.Tensors[len(l.Tensors)-1].Init = f }
 	conv := Join{Name: JoinConv}
@@ -86,7 +92,7 @@ func (cnnLSTM) Layout(a Arch) Layout {
 	if a.FeedSpike {
 		conv.Rows = append(conv.Rows, []string{add(WConvSpike, K, F, fan)})
 	}
-	conv.Rows = append(conv.Rows, []string{add(WConvBias, 1, F, fan)})
+	conv.Rows = append(conv.Rows, []string{bias(WConvBias, F, fan)})
 	l.Joins = append(l.Joins, conv)
 	in := F
 	for layer := 0; layer < a.Layers; layer++ {
@@ -95,7 +101,7 @@ func (cnnLSTM) Layout(a Arch) Layout {
 			ws = append(ws, add(WLSTM(layer, g), in+H, H, in+H))
 		}
 		for _, g := range Gates {
-			bs = append(bs, add(WLSTMBias(layer, g), 1, H, in+H))
+			bs = append(bs, bias(WLSTMBias(layer, g), H, in+H))
 			if g == "f" {
 				init(fill(1)) // forget gates start open, as usual for LSTMs
 			}
@@ -107,10 +113,10 @@ func (cnnLSTM) Layout(a Arch) Layout {
 	init(scale(0.1)) // the Vm head starts near "stay where you are"
 	l.Joins = append(l.Joins, Join{Name: JoinHead, Rows: [][]string{
 		{vm, add(WHeadSpike, H, 1, H)},
-		{add(WHeadVmB, 1, 1, H), add(WHeadSpikeB, 1, 1, H)},
+		{bias(WHeadVmB, 1, H), bias(WHeadSpikeB, 1, H)},
 	}})
 	if n := a.AuxHeads; n > 0 {
-		l.Joins = append(l.Joins, Join{Name: JoinHeadAux, Rows: [][]string{{add(WHeadAux, H, n, H)}, {add(WHeadAuxB, 1, n, H)}}})
+		l.Joins = append(l.Joins, Join{Name: JoinHeadAux, Rows: [][]string{{add(WHeadAux, H, n, H)}, {bias(WHeadAuxB, n, H)}}})
 	}
 	return l
 }

@@ -22,6 +22,9 @@ type TensorSpec struct {
 	Name       string
 	Rows, Cols int
 	FanIn      int
+	// Bias marks a tensor of additive offsets, which training's weight
+	// decay leaves alone.
+	Bias bool
 	// Init, if not nil, adjusts the tensor after its uniform random draw
 	// (New): e.g. LSTM forget-gate biases start at 1.
 	Init func(data []float32)

@@ -311,6 +311,7 @@ func TestResumeRefusesChangedSettings(t *testing.T) {
 		{"feed spike", "feed_spike was", func(c *Config) { c.FeedSpike = !c.FeedSpike }},
 		{"clip", "clip was", func(c *Config) { c.Clip *= 2 }},
 		{"validation traces", "val_max was", func(c *Config) { c.ValMax++ }},
+		{"weight decay", "weight_decay was 0, now 0.1", func(c *Config) { c.WeightDecay = 0.1 }},
 		// model selection: how each epoch's spikes are read
 		{"select threshold", "select_threshold was false, now true", func(c *Config) { c.SelectThreshold = true }},
 		{"rate tolerance", "rate_tolerance was", func(c *Config) { c.RateTolerance *= 2 }},

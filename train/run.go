@@ -508,6 +508,9 @@ func (r *run) step(c int) error {
 		}
 	}
 	clipNorm(grads, cfg.Clip)
+	if cfg.WeightDecay > 0 {
+		decayWeights(r.model, lr*cfg.WeightDecay)
+	}
 	r.adam.update(r.model.W, grads, lr)
 	if r.ema != nil {
 		updateEMA(r.ema, r.model, math.Min(cfg.EMA, float64(1+st.Step)/float64(10+st.Step)))

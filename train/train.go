@@ -96,6 +96,10 @@ type Config struct {
 	// after n steps); validation, model selection and the model written use
 	// the average. 0: the weights themselves.
 	EMA float64 `json:"ema,omitempty"`
+	// WeightDecay, if positive, shrinks every weight that is not a bias by
+	// the factor 1 - lr*WeightDecay before each optimizer step (decoupled
+	// weight decay, AdamW: Loshchilov & Hutter 2019). 0: off.
+	WeightDecay float64 `json:"weight_decay,omitempty"`
 
 	// Feedback: "free" (own Vm fed back in training as in use), "teacher"
 	// (the reference Vm plus NoiseMV of Gaussian noise), or "scheduled"
@@ -206,7 +210,7 @@ func (c *Config) Validate() error {
 		v        float64
 		positive bool
 	}{
-		{"lr", c.LR, true}, {"lr_min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise_mV", c.NoiseMV, false}, {"ema", c.EMA, false},
+		{"lr", c.LR, true}, {"lr_min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise_mV", c.NoiseMV, false}, {"ema", c.EMA, false}, {"weight_decay", c.WeightDecay, false},
 		{"spike_weight", c.SpikeWeight, false}, {"rate_tolerance", c.RateTolerance, false}, {"rate_settle_ms", c.RateSettleMS, false}, {"spike_pos_weight", c.SpikePosWeight, false}, {"spike_vm_weight", c.SpikeVmWeight, false}, {"spike_smooth_ms", c.SpikeSmoothMS, false},
 		{"spike_vm_window_ms", c.SpikeVmWindowMS, true}, {"select_rmse_weight", c.SelectRMSEWeight, false}, {"target_weight", c.TargetWeight, false},
 	}
@@ -362,6 +366,21 @@ type checkpointState struct {
 
 // CheckpointPath is where a run writing out keeps its checkpoint.
 func CheckpointPath(out string) string { return out + ".ckpt" }
+
+// decayWeights multiplies every weight tensor of m that is not a bias by
+// 1 - f (decoupled weight decay).
+func decayWeights(m *surrogate.Model, f float64) {
+	keep := float32(1 - f)
+	for _, spec := range m.Arch.Layout().Tensors {
+		if spec.Bias {
+			continue
+		}
+		d := m.W[spec.Name].Data
+		for i := range d {
+			d[i] *= keep
+		}
+	}
+}
 
 // updateEMA moves the average's weights towards the model's: avg = d avg +
 // (1 - d) w.
@@ -676,7 +695,7 @@ func configDiff(a, b Config) string {
 		{"spike_vm_weight", a.SpikeVmWeight, b.SpikeVmWeight}, {"spike_vm_window_ms", a.SpikeVmWindowMS, b.SpikeVmWindowMS}, {"val_frac", a.ValFrac, b.ValFrac}, {"test_frac", a.TestFrac, b.TestFrac},
 		{"max_traces", a.MaxTraces, b.MaxTraces}, {"init", a.Init, b.Init}, {"widen_conv", a.WidenConv, b.WidenConv}, {"widen_hidden", a.WidenHidden, b.WidenHidden},
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
-		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight},
+		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"weight_decay", a.WeightDecay, b.WeightDecay}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight},
 		{"hidden", a.Hidden, b.Hidden}, {"conv", a.Conv, b.Conv}, {"kernel", a.Kernel, b.Kernel}, {"layers", a.Layers, b.Layers},
 		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven},
 		{"clip", a.Clip, b.Clip}, {"val_max", a.ValMax, b.ValMax}, {"targets", a.Targets, b.Targets}, {"target_weight", a.TargetWeight, b.TargetWeight},

@@ -61,6 +61,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.Float64Var(&cfg.LR, "lr", d.LR, "peak learning rate (Adam)")
 	fs.Float64Var(&cfg.LRMin, "lr-min", d.LRMin, "final learning rate of the cosine schedule")
 	fs.Float64Var(&cfg.Clip, "clip", d.Clip, "gradient norm clip")
+	fs.Float64Var(&cfg.WeightDecay, "weight-decay", 0, "decoupled weight decay (AdamW): every weight but the biases shrinks by lr times this per step (e.g. 0.05; 0: off)")
 	fs.Float64Var(&cfg.EMA, "ema", 0, "keep a moving average of the weights with this decay per step (e.g. 0.999) and validate, select and write it (0: off)")
 	fs.StringVar(&cfg.Feedback, "feedback", d.Feedback, "Vm fed back during training: free (own prediction), teacher (reference + noise), scheduled")
 	fs.Float64Var(&cfg.NoiseMV, "noise", d.NoiseMV, "noise (mV, sd) on the teacher Vm")

@@ -95,16 +95,20 @@ func (family) Layout(a surrogate.Arch) surrogate.Layout {
 		return name
 	}
 	fan := in + H
+	bias := func(name string, cols, fanIn int) string {
+		l.Tensors = append(l.Tensors, surrogate.TensorSpec{Name: name, Rows: 1, Cols: cols, FanIn: fanIn, Bias: true})
+		return name
+	}
 	l.Joins = []surrogate.Join{
 		{Name: JoinGates, Rows: [][]string{
 			{add(WZ, in+H, H, fan, nil), add(WR, in+H, H, fan, nil)},
-			{add(BZ, 1, H, fan, nil), add(BR, 1, H, fan, nil)},
+			{bias(BZ, H, fan), bias(BR, H, fan)},
 		}},
-		{Name: JoinCandidate, Rows: [][]string{{add(WH, in+H, H, fan, nil)}, {add(BH, 1, H, fan, nil)}}},
+		{Name: JoinCandidate, Rows: [][]string{{add(WH, in+H, H, fan, nil)}, {bias(BH, H, fan)}}},
 		{Name: JoinHead, Rows: [][]string{
 			// the Vm head starts near "stay where you are" (as the CNN-LSTM's)
 			{add(surrogate.WHeadVm, H, 1, H, scale(0.1)), add(surrogate.WHeadSpike, H, 1, H, nil)},
-			{add(surrogate.WHeadVmB, 1, 1, H, nil), add(surrogate.WHeadSpikeB, 1, 1, H, nil)},
+			{bias(surrogate.WHeadVmB, 1, H), bias(surrogate.WHeadSpikeB, 1, H)},
 		}},
 	}
 	return l

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,4 +151,21 @@ func Example() {
 	// join gru.h   8 x 4
 	// join head    5 x 2
 	// parameters: 106
+}
+
+// TestBiasTensors: the gru layout marks its offsets, and only them, as
+// biases (training's weight decay leaves them alone).
+func TestBiasTensors(t *testing.T) {
+	var got []string
+	for _, spec := range testArch().Layout().Tensors {
+		if spec.Bias {
+			got = append(got, spec.Name)
+		}
+	}
+	slices.Sort(got)
+	want := []string{gru.BH, gru.BR, gru.BZ, surrogate.WHeadSpikeB, surrogate.WHeadVmB}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("biases %v, want %v", got, want)
+	}
 }
