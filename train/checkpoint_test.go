@@ -80,11 +80,7 @@ func TestCheckpointChecksum(t *testing.T) {
 
 // fuzzModel is a tiny model and training state for FuzzCheckpoint.
 func fuzzModel(t testing.TB) (*surrogate.Model, string) {
-	arch := surrogate.Arch{Inputs: []surrogate.Input{{Name: "exc", Channels: []string{"exc"}}}, Kernel: 2, Conv: 2, Hidden: 2, Layers: 1, SampleDT: 0.5}
-	m, err := surrogate.New(arch, surrogate.Norm{VOffset: -65, VScale: 10, InputScale: []float32{1}}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := oneInputModel(t, surrogate.Arch{Kernel: 2, Conv: 2, Hidden: 2, Layers: 1})
 	aj, _ := json.Marshal(m.Arch)
 	return m, string(aj)
 }

@@ -14,14 +14,11 @@ import (
 // TestDecayWeights: decoupled weight decay scales every weight but the
 // biases by 1 - f and leaves the biases as they were.
 func TestDecayWeights(t *testing.T) {
-	a := surrogate.Arch{Inputs: []surrogate.Input{{Name: "exc", Channels: []string{"exc"}}}, Kernel: 3, Conv: 4, Hidden: 5, Layers: 2, SampleDT: 0.5, AuxHeads: 2}
-	m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 20, InputScale: []float32{1}}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := oneInputModel(t, surrogate.Arch{Kernel: 3, Conv: 4, Hidden: 5, Layers: 2, AuxHeads: 2})
+	a := m.Arch
 	before := m.Clone()
 	const f = 0.25
-	decayWeights(m, f)
+	decayWeights(m, decayedWeights(a), f)
 	biases := 0
 	for _, spec := range a.Layout().Tensors {
 		if spec.Bias {

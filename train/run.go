@@ -53,6 +53,7 @@ type run struct {
 
 	model, best, ema *surrogate.Model
 	adam             *adam
+	decayed          []string // the weights Config.WeightDecay shrinks
 	st               checkpointState
 	ckpt             string
 
@@ -247,6 +248,9 @@ func (r *run) makeModel(inputs []surrogate.Input, settings *dataset.Settings, st
 	r.st = checkpointState{Config: r.cfg, Arch: string(archJSON), BestScore: -1e9, BestEpoch: -1}
 	if r.cfg.EMA > 0 {
 		r.ema = m.Clone()
+	}
+	if r.cfg.WeightDecay > 0 {
+		r.decayed = decayedWeights(m.Arch)
 	}
 	return nil
 }
@@ -509,7 +513,7 @@ func (r *run) step(c int) error {
 	}
 	clipNorm(grads, cfg.Clip)
 	if cfg.WeightDecay > 0 {
-		decayWeights(r.model, lr*cfg.WeightDecay)
+		decayWeights(r.model, r.decayed, lr*cfg.WeightDecay)
 	}
 	r.adam.update(r.model.W, grads, lr)
 	if r.ema != nil {

@@ -17,11 +17,8 @@ import (
 // next sample (the one Vm is predicted for), standardized, weighted
 // TargetWeight over the batch's samples, and zero past a trace's end.
 func TestFeedTargets(t *testing.T) {
-	a := surrogate.Arch{Inputs: []surrogate.Input{{Name: "exc", Channels: []string{"exc"}}}, Kernel: 2, Conv: 3, Hidden: 4, Layers: 1, SampleDT: 0.5, AuxHeads: 2}
-	m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 10, InputScale: []float32{1}}, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := oneInputModel(t, surrogate.Arch{Kernel: 2, Conv: 3, Hidden: 4, Layers: 1, AuxHeads: 2})
+	a := m.Arch
 	const n, T = 7, 5
 	var set []*series
 	for b := range 2 {

@@ -367,15 +367,24 @@ type checkpointState struct {
 // CheckpointPath is where a run writing out keeps its checkpoint.
 func CheckpointPath(out string) string { return out + ".ckpt" }
 
-// decayWeights multiplies every weight tensor of m that is not a bias by
-// 1 - f (decoupled weight decay).
-func decayWeights(m *surrogate.Model, f float64) {
-	keep := float32(1 - f)
-	for _, spec := range m.Arch.Layout().Tensors {
-		if spec.Bias {
-			continue
+// decayedWeights names the weight tensors of a that weight decay shrinks:
+// all but the biases.
+func decayedWeights(a surrogate.Arch) []string {
+	var names []string
+	for _, spec := range a.Layout().Tensors {
+		if !spec.Bias {
+			names = append(names, spec.Name)
 		}
-		d := m.W[spec.Name].Data
+	}
+	return names
+}
+
+// decayWeights multiplies the named weight tensors of m by 1 - f
+// (decoupled weight decay).
+func decayWeights(m *surrogate.Model, names []string, f float64) {
+	keep := float32(1 - f)
+	for _, name := range names {
+		d := m.W[name].Data
 		for i := range d {
 			d[i] *= keep
 		}

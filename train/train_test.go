@@ -110,6 +110,18 @@ func tinyConfig(t *testing.T, out string) Config {
 	return cfg
 }
 
+// oneInputModel is a model of a with one input ("exc"), 0.5 ms samples and
+// weights of seed 1.
+func oneInputModel(t testing.TB, a surrogate.Arch) *surrogate.Model {
+	t.Helper()
+	a.Inputs, a.SampleDT = []surrogate.Input{{Name: "exc", Channels: []string{"exc"}}}, 0.5
+	m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 10, InputScale: []float32{1}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // TestTrainDeterministic: the same settings give the same model, bit for bit.
 func TestTrainDeterministic(t *testing.T) {
 	dir := t.TempDir()
