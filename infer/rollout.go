@@ -403,23 +403,6 @@ func spikeSiteOutput(m *surrogate.Model, c *biophys.Cell) int {
 	return -1
 }
 
-// upsample interpolates v (samples every dt ms from t = 0) linearly to n
-// samples every fine ms; beyond v's last sample it holds that value.
-func upsample(v []float64, dt, fine float64, n int) []float64 {
-	out := make([]float64, n)
-	for i := range out {
-		x := float64(i) * fine / dt
-		k := int(math.Floor(x))
-		if k >= len(v)-1 {
-			out[i] = v[len(v)-1]
-			continue
-		}
-		f := x - float64(k)
-		out[i] = v[k] + f*(v[k+1]-v[k])
-	}
-	return out
-}
-
 // RolloutCell runs the surrogate free and the reference on the same events
 // for tstopMS and compares them.
 func RolloutCell(m *surrogate.Model, c *biophys.Cell, evs []biophys.Event, tstopMS, dtMS float64) (*CellResult, error) {
@@ -476,7 +459,7 @@ func RolloutCellProgress(m *surrogate.Model, c *biophys.Cell, evs []biophys.Even
 	if shapeOut >= 0 {
 		vs, name = append([]float64{ref.V[0]}, sur.Out[shapeOut][1:]...), m.Outputs[shapeOut].Name
 		if drawn {
-			vs, shapeDT, refV = upsample(vs, m.Arch.SampleDT, dtMS, len(ref.Fine)), dtMS, ref.Fine
+			vs, shapeDT, refV = surrogate.Resample(vs, m.Arch.SampleDT, dtMS, len(ref.Fine)), dtMS, ref.Fine
 			m.Outputs[shapeOut].Waveform.Draw(vs, dtMS, sur.Spikes)
 		}
 	}

@@ -43,19 +43,3 @@ func TestSpikeShapes(t *testing.T) {
 		t.Errorf("no spikes: %+v", e)
 	}
 }
-
-// TestUpsample: the 0.5 ms samples of a model's output, interpolated to
-// the simulation step for the spike-shape comparison, keep every sample
-// where the grids meet, lie on the line between neighbours, and hold the
-// last value past the end.
-func TestUpsample(t *testing.T) {
-	got := upsample([]float64{-60, -50, 10, -70}, 0.5, 0.025, 80)
-	for _, tc := range []struct {
-		i    int
-		want float64
-	}{{0, -60}, {20, -50}, {40, 10}, {60, -70}, {10, -55}, {30, -20}, {35, -5}, {70, -70}, {79, -70}} {
-		if math.Abs(got[tc.i]-tc.want) > 1e-9 {
-			t.Errorf("sample %d (%g ms): %g, want %g", tc.i, float64(tc.i)*0.025, got[tc.i], tc.want)
-		}
-	}
-}

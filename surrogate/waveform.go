@@ -77,6 +77,16 @@ func (w *Waveform) at(c int, tau float64) float64 {
 	return interp(w.Shapes[c], (tau-w.StartMS)/w.StepMS)
 }
 
+// Resample interpolates v (samples every dt ms from t = 0) linearly to n
+// samples every fine ms, holding the end values beyond v.
+func Resample(v []float64, dt, fine float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = interp(v, float64(i)*fine/dt)
+	}
+	return out
+}
+
 // interp is s at fractional index x, held beyond its ends.
 func interp(s []float64, x float64) float64 {
 	i := int(math.Floor(x))

@@ -164,3 +164,18 @@ func TestWaveformValidate(t *testing.T) {
 		t.Errorf("drawn: %v, want sample 0 NaN and the shape after it", v)
 	}
 }
+
+// TestResample: 0.5 ms samples interpolated to a 0.025 ms step keep every
+// sample where the grids meet, lie on the line between neighbours, and
+// hold the last value past the end.
+func TestResample(t *testing.T) {
+	got := Resample([]float64{-60, -50, 10, -70}, 0.5, 0.025, 80)
+	for _, tc := range []struct {
+		i    int
+		want float64
+	}{{0, -60}, {20, -50}, {40, 10}, {60, -70}, {10, -55}, {30, -20}, {35, -5}, {70, -70}, {79, -70}} {
+		if math.Abs(got[tc.i]-tc.want) > 1e-9 {
+			t.Errorf("sample %d (%g ms): %g, want %g", tc.i, float64(tc.i)*0.025, got[tc.i], tc.want)
+		}
+	}
+}
