@@ -8,10 +8,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/infer/metrics"
+	"neurosurrogate/internal/parallel"
 )
 
 // A Perturbation changes a cell's input events the way a surrogate's
@@ -193,37 +193,16 @@ func Sensitivity(j SensitivityJob) ([]metrics.Report, error) {
 	// under perturbation q.
 	runs := make([]Trace, nIn*(1+nP))
 	errs := make([]error, len(runs))
-	next := make(chan int)
-	var mu sync.Mutex
-	done := 0
-	var wg sync.WaitGroup
-	for w := 0; w < max(1, j.Workers); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range next {
-				evs := j.Inputs[k%nIn]
-				if k >= nIn {
-					i, q := (k-nIn)/nP, (k-nIn)%nP
-					p := j.Perturbations[q]
-					rng := rand.New(rand.NewPCG(j.Seed, uint64(i)<<20|uint64(q)))
-					evs = p.Apply(j.Inputs[i], j.Groups[p.Groups], rng)
-				}
-				runs[k], _, errs[k] = Reference(j.Cell, evs, tstop, j.DtMS, j.SampleDT)
-				mu.Lock()
-				done++
-				if j.Progress != nil {
-					j.Progress(done, len(runs))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for k := range runs {
-		next <- k
-	}
-	close(next)
-	wg.Wait()
+	parallel.Do(len(runs), max(1, j.Workers), func(k int) {
+		evs := j.Inputs[k%nIn]
+		if k >= nIn {
+			i, q := (k-nIn)/nP, (k-nIn)%nP
+			p := j.Perturbations[q]
+			rng := rand.New(rand.NewPCG(j.Seed, uint64(i)<<20|uint64(q)))
+			evs = p.Apply(j.Inputs[i], j.Groups[p.Groups], rng)
+		}
+		runs[k], _, errs[k] = Reference(j.Cell, evs, tstop, j.DtMS, j.SampleDT)
+	}, j.Progress)
 	for _, err := range errs {
 		if err != nil {
 			return nil, err

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/dataset"
 	"neurosurrogate/infer"
+	"neurosurrogate/internal/parallel"
 	"neurosurrogate/surrogate"
 )
 
@@ -49,30 +49,23 @@ func PSPDelays(cell *biophys.Cell, inputs []surrogate.Input, sampleDT float64, w
 	}
 	out := make([]SynapseDelay, len(cell.Synapses))
 	errs := make([]error, len(cell.Synapses))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, workers)
 	for i, s := range cell.Synapses {
 		sec, _ := cell.SectionIndex(s.Section)
 		out[i] = SynapseDelay{Synapse: s.Name, DistanceUM: cell.PathDistance(sec, s.X), Fitted: true}
-		if dataset.SynapseClass(s) != "exc" {
-			continue
-		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			tr, _, err := infer.Reference(cell, []biophys.Event{{TimeMS: pspOnsetMS, Syn: i, WeightUS: pspWeightUS}}, T, pspDT, pspDT)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			if h, ok := halfRise(tr.V, base.V, int(math.Round(pspOnsetMS/pspDT))); ok {
-				out[i].HalfRiseMS, out[i].Fitted = h*pspDT, false
-			}
-		}()
 	}
-	wg.Wait()
+	parallel.Do(len(cell.Synapses), workers, func(i int) {
+		if dataset.SynapseClass(cell.Synapses[i]) != "exc" {
+			return
+		}
+		tr, _, err := infer.Reference(cell, []biophys.Event{{TimeMS: pspOnsetMS, Syn: i, WeightUS: pspWeightUS}}, T, pspDT, pspDT)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		if h, ok := halfRise(tr.V, base.V, int(math.Round(pspOnsetMS/pspDT))); ok {
+			out[i].HalfRiseMS, out[i].Fitted = h*pspDT, false
+		}
+	}, nil)
 	for _, err := range errs {
 		if err != nil {
 			return nil, err

@@ -4,14 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/dataset"
 	"neurosurrogate/infer"
+	"neurosurrogate/internal/parallel"
 	"neurosurrogate/surrogate"
 )
 
@@ -111,30 +110,9 @@ func FitWaveforms(dataDir, modelPath string, names []string, maxTraces int, prog
 		err    error
 	}
 	runs := make([]run, len(sel))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for range min(runtime.GOMAXPROCS(0), len(sel)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for r := range next {
-				runs[r].rec, runs[r].spikes, runs[r].err = rerun(st, cell, sel[r], probes)
-				mu.Lock()
-				done++
-				if progress != nil {
-					progress(done, len(sel))
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for r := range sel {
-		next <- r
-	}
-	close(next)
-	wg.Wait()
+	parallel.Do(len(sel), 0, func(r int) {
+		runs[r].rec, runs[r].spikes, runs[r].err = rerun(st, cell, sel[r], probes)
+	}, progress)
 	spikes := make([][]float64, len(runs))
 	for r := range runs {
 		if runs[r].err != nil {
