@@ -3,7 +3,6 @@ package train
 import (
 	"fmt"
 	"math"
-	"runtime"
 
 	"neurosurrogate/biophys"
 	"neurosurrogate/dataset"
@@ -37,11 +36,9 @@ type SynapseDelay struct {
 // ones, whose PSP at rest is too small to time (near reversal), take the
 // least-squares line of half-rise time against path distance fitted to the
 // excitatory ones (never earlier than the fastest). An input's delay is the mean over its channels, in
-// samples, rounded; channels that are not synapses count as 0.
+// samples, rounded; channels that are not synapses count as 0. The
+// synapses run on workers goroutines (GOMAXPROCS if workers <= 0).
 func PSPDelays(cell *biophys.Cell, inputs []surrogate.Input, sampleDT float64, workers int) ([]SynapseDelay, error) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
 	T := pspOnsetMS + pspWindowMS
 	base, _, err := infer.Reference(cell, nil, T, pspDT, pspDT)
 	if err != nil {

@@ -12,7 +12,7 @@ func TestDo(t *testing.T) {
 	for _, tc := range []struct{ n, workers, wantMax int }{
 		{0, 3, 0}, {1, 4, 1}, {10, 1, 1}, {50, 3, 3}, {7, 0, 0},
 	} {
-		var runs = make([]int32, tc.n)
+		runs := make([]int32, tc.n)
 		var live, peak atomic.Int32
 		var mu sync.Mutex
 		release := make(chan struct{})
