@@ -210,7 +210,9 @@ func testOneCellMatchesRollout(t *testing.T, model string) {
 	b := build(t, netJSON(`"populations": [{"name": "A", "cell": "hh", "model": "`+model+`", "count": 3,
 	  "background": [{"synapse": "exc", "rate_hz": 1500, "weight_uS": 0.002}, {"synapse": "inh", "rate_hz": 400, "weight_uS": 0.003}]}]`))
 	p := b.Pops[0]
-	p.Model.Readout.ShiftMS = 1 // a shifted readout must not change the equality
+	// A shifted readout with an adaptive threshold must not change the equality.
+	p.Model.Readout.ShiftMS, p.Model.Readout.RiseP, p.Model.Readout.RiseTauMS = 1, 0.3, 8
+	defer func() { p.Model.Readout.RiseP, p.Model.Readout.RiseTauMS = 0, 0 }()
 	if !p.Model.HasHidden() {
 		t.Fatalf("%s shows no state for extra outputs", model)
 	}

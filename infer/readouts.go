@@ -37,7 +37,7 @@ type Readouts struct {
 
 // BurstISIMS is the interval below which spikes of a cell count as a
 // burst (Readouts.BurstFraction).
-const BurstISIMS = 10
+const BurstISIMS = metrics.BurstISIMS
 
 // ReadoutOptions set the windows of Readouts.
 type ReadoutOptions struct {
@@ -72,7 +72,7 @@ func ComputeReadouts(b *Built, run *RunResult, o ReadoutOptions) Readouts {
 	}
 	r.ISICV = metrics.MeanISICV(ts)
 	r.Synchrony = synchrony(ts, run.TstopMS, o.BinMS)
-	r.BurstFraction = burstFraction(ts)
+	r.BurstFraction = metrics.BurstFraction(ts)
 	psth := metrics.PSTH(all, b.Cells, run.TstopMS, o.BinMS)
 	r.PSTH = psth
 	from := 0.0
@@ -87,24 +87,6 @@ func ComputeReadouts(b *Built, run *RunResult, o ReadoutOptions) Readouts {
 		}
 	}
 	return r
-}
-
-// burstFraction is the fraction of spikes within BurstISIMS of another
-// spike of the same cell (NaN without spikes).
-func burstFraction(ts [][]float64) float64 {
-	bursting, spikes := 0, 0
-	for _, tr := range ts {
-		for i, t := range tr {
-			spikes++
-			if i > 0 && t-tr[i-1] < BurstISIMS || i+1 < len(tr) && tr[i+1]-t < BurstISIMS {
-				bursting++
-			}
-		}
-	}
-	if spikes == 0 {
-		return math.NaN()
-	}
-	return float64(bursting) / float64(spikes)
 }
 
 // synchrony is Golomb's χ of spike counts in bins of binMS over

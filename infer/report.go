@@ -124,7 +124,7 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 		r.PeakSurHz = math.Max(r.PeakSurHz, x)
 	}
 	r.ISICVSur = ptr(metrics.MeanISICV(ts))
-	r.SynchronySur, r.BurstFractionSur = ptr(synchrony(ts, sur.TstopMS, psthBinMS)), ptr(burstFraction(ts))
+	r.SynchronySur, r.BurstFractionSur = ptr(synchrony(ts, sur.TstopMS, psthBinMS)), ptr(metrics.BurstFraction(ts))
 	if replay != nil && len(replay.Cells) > 0 {
 		r.Reference = "replay"
 		r.ReplayCells = len(replay.Cells)
@@ -171,7 +171,7 @@ func Summarize(b *Built, sur *RunResult, replay *ReplayResult, full *RunResult) 
 		r.RateCorr, r.PSTHCorr, r.RateDistance = ptr(c.rateCorr), ptr(c.psthCorr), ptr(c.rateDistance)
 		r.PSTHBinMS = psthBinMS
 		r.ISICVRef = ptr(metrics.MeanISICV(tr))
-		r.SynchronyRef, r.BurstFractionRef = ptr(synchrony(tr, full.TstopMS, psthBinMS)), ptr(burstFraction(tr))
+		r.SynchronyRef, r.BurstFractionRef = ptr(synchrony(tr, full.TstopMS, psthBinMS)), ptr(metrics.BurstFraction(tr))
 		r.RateRefWindows = windowRates(allR, b.Cells, full.TstopMS, 100)
 	}
 	return r

@@ -337,14 +337,44 @@ type Norm struct {
 }
 
 // Readout turns the spike head into spike times: a spike is reported in a
-// bin whose probability exceeds P, unless one was reported less than
-// RefractoryMS before, at the bin's middle plus ShiftMS.
+// bin whose probability exceeds the threshold, unless one was reported less
+// than RefractoryMS before, at the bin's middle plus ShiftMS. The threshold
+// is P, raised after each spike (an adaptive threshold, as in
+// spike-response models) by RiseP at the end of the refractory time,
+// decaying back with time constant RiseTauMS: a spike head whose
+// probability stays high after a spike then fires a doublet only where it
+// climbs higher still.
 type Readout struct {
 	P            float32 `json:"p"`
 	RefractoryMS float64 `json:"refractory_ms"`
 	// ShiftMS (>= 0, a multiple of the sample step) is added to every
 	// spike time, for a spike head that fires systematically early.
-	ShiftMS float64 `json:"shift_ms,omitempty"`
+	ShiftMS   float64 `json:"shift_ms,omitempty"`
+	RiseP     float32 `json:"rise_p,omitempty"`
+	RiseTauMS float64 `json:"rise_tau_ms,omitempty"`
+}
+
+// Fires says whether a bin of spike probability p fires, sinceMS after the
+// cell's last spike (at the same shift; +Inf or any huge value: none yet).
+func (r Readout) Fires(p float32, sinceMS float64) bool {
+	if p <= r.P || sinceMS < r.RefractoryMS {
+		return false
+	}
+	if r.RiseP == 0 {
+		return true
+	}
+	return float64(p) > float64(r.P)+float64(r.RiseP)*math.Exp(-(sinceMS-r.RefractoryMS)/r.RiseTauMS)
+}
+
+// check says what is wrong with a readout read from a file.
+func (r Readout) check() error {
+	if !(r.P > 0 && r.P < 1) || !(r.RefractoryMS >= 0) || !(r.ShiftMS >= 0) || math.IsInf(r.RefractoryMS+r.ShiftMS, 0) {
+		return fmt.Errorf("p %v must be in (0, 1), refractory_ms %v and shift_ms %v finite and >= 0", r.P, r.RefractoryMS, r.ShiftMS)
+	}
+	if r.RiseP != 0 && (!(r.RiseP > 0) || math.IsInf(float64(r.RiseP), 0) || !(r.RiseTauMS > 0) || math.IsInf(r.RiseTauMS, 0)) {
+		return fmt.Errorf("rise_p %v must be finite and >= 0, and with it rise_tau_ms %v finite and > 0", r.RiseP, r.RiseTauMS)
+	}
+	return nil
 }
 
 // Model is a surrogate neuron: architecture, normalization, weights, and
@@ -572,8 +602,8 @@ func Decode(name string, data []byte) (*Model, map[string]*Tensor, map[string]st
 	if err := json.Unmarshal([]byte(meta[metaReadout]), &m.Readout); err != nil {
 		return nil, nil, nil, bad("readout metadata: %v", err)
 	}
-	if r := m.Readout; !(r.P > 0 && r.P < 1) || !(r.RefractoryMS >= 0) || !(r.ShiftMS >= 0) || math.IsInf(r.RefractoryMS+r.ShiftMS, 0) {
-		return nil, nil, nil, bad("readout metadata: p %v must be in (0, 1), refractory_ms %v and shift_ms %v finite and >= 0", r.P, r.RefractoryMS, r.ShiftMS)
+	if err := m.Readout.check(); err != nil {
+		return nil, nil, nil, bad("readout metadata: %v", err)
 	}
 	for k, v := range meta {
 		switch k {

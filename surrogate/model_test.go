@@ -85,6 +85,9 @@ func TestModelBadFiles(t *testing.T) {
 		{"wrong shape", swap(`"shape":[3,6]`, `"shape":[6,3]`), "shape"},
 		{"missing weight", swap(`"head.s.b"`, `"head.s.c"`), `weight "head.s.b" missing`},
 		{"bad architecture", swap(`\"hidden\":8`, `\"hidden\":0`), "hidden"},
+		{"negative refractory time", swap(`\"refractory_ms\":2`, `\"refractory_ms\":-1`), "refractory_ms -1"},
+		{"threshold rise without a time constant", swap(`\"refractory_ms\":2`, `\"refractory_ms\":2,\"rise_p\":0.3`), "rise_tau_ms 0"},
+		{"negative threshold rise", swap(`\"refractory_ms\":2`, `\"refractory_ms\":2,\"rise_p\":-0.3,\"rise_tau_ms\":5`), "rise_p -0.3"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, _, err := Decode("m.safetensors", tc.data)
@@ -208,6 +211,13 @@ func TestReadoutSpikes(t *testing.T) {
 		// A shift past the trace's end (5 ms) drops the spike.
 		{Readout{P: 0.5, RefractoryMS: 1, ShiftMS: 1}, []float64{1.75, 4.75}},
 		{Readout{P: 0.5, ShiftMS: 0.5}, []float64{1.25, 1.75, 4.25}},
+		// The threshold rises by RiseP after a spike and decays back: 3 ms
+		// on (2 past the refractory time) it is 0.5 + 0.3 e^-2 = 0.54.
+		{Readout{P: 0.5, RefractoryMS: 1, RiseP: 0.3, RiseTauMS: 1}, []float64{0.75, 3.75, 4.75}},
+		// 0.5 + 0.5 e^-0.5 = 0.80 > 0.7 at 3.75 ms; 0.74 < 0.95 at 4.75.
+		{Readout{P: 0.5, RefractoryMS: 1, RiseP: 0.5, RiseTauMS: 4}, []float64{0.75, 4.75}},
+		// Without a refractory time the rise alone stops the doublet at 1.25.
+		{Readout{P: 0.5, RiseP: 0.35, RiseTauMS: 10}, []float64{0.75, 4.75}},
 	} {
 		got := tc.r.Spikes(p, 0.5)
 		if len(got) != len(tc.want) {

@@ -1,15 +1,17 @@
 package surrogate
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
-// Spikes turns per-bin spike probabilities into spike times (ms): a spike
-// in every bin whose probability exceeds the readout's P, unless the
-// previous one is less than RefractoryMS earlier; it is placed in the
-// middle of its bin (bin k spans (k*dt, (k+1)*dt]) plus ShiftMS. Spikes
-// the shift puts past the trace's end (len(p)*sampleDT) are left out.
+// Spikes turns per-bin spike probabilities into spike times (ms) as the
+// Readout says (Fires), each in the middle of its bin (bin k spans
+// (k*dt, (k+1)*dt]) plus ShiftMS. Spikes the shift puts past the trace's
+// end (len(p)*sampleDT) are left out.
 func (r Readout) Spikes(p []float32, sampleDT float64) []float64 {
 	var out []float64
-	last := -1e300
+	last := math.Inf(-1)
 	end := float64(len(p)) * sampleDT
 	for k, x := range p {
 		if x <= r.P {
@@ -19,11 +21,10 @@ func (r Readout) Spikes(p []float32, sampleDT float64) []float64 {
 		if t >= end {
 			break
 		}
-		if t-last < r.RefractoryMS {
-			continue
+		if r.Fires(x, t-last) {
+			out = append(out, t)
+			last = t
 		}
-		out = append(out, t)
-		last = t
 	}
 	return out
 }

@@ -114,11 +114,11 @@ func TestCorpus(t *testing.T) {
 	if m.Info[InfoMoreDatasets] == "" || !strings.Contains(m.Info[InfoMoreDatasets], `"seed":4`) {
 		t.Errorf("the model does not name the second dataset: %q", m.Info[InfoMoreDatasets])
 	}
-	if _, err := Recalibrate(a+","+b, out, 0.1, 100); err != nil {
+	if _, err := Recalibrate(a+","+b, out, ReadoutGoal{RateTol: 0.1, SettleMS: 100}); err != nil {
 		t.Errorf("recalibrating on the data it was trained on: %v", err)
 	}
 	for _, spec := range []string{a, b + "," + a} {
-		if _, err := Recalibrate(spec, out, 0.1, 100); err == nil || !strings.Contains(err.Error(), "other data") {
+		if _, err := Recalibrate(spec, out, ReadoutGoal{RateTol: 0.1, SettleMS: 100}); err == nil || !strings.Contains(err.Error(), "other data") {
 			t.Errorf("recalibrating on %s: %v, want a refusal", spec, err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"time"
 
@@ -148,6 +149,12 @@ type Config struct {
 	// transient every trace starts with (a model can time the onset well and
 	// still fire too little once settled; the whole-trace rate hides that).
 	RateSettleMS float64 `json:"rate_settle_ms"`
+	// BurstTolerance: among the readouts within RateTolerance, those whose
+	// burst fraction (spikes less than metrics.BurstISIMS from another) on
+	// the validation traces is within this fraction of the reference's (or
+	// 1 percentage point) are preferred (0: any). A readout can match the rate by firing doublets
+	// where the cell fires singly, which overdrives targets in a network.
+	BurstTolerance float64 `json:"burst_tolerance,omitempty"`
 	// SelectThreshold: each epoch's validation reads spikes at the
 	// probability threshold calibrated as at the end (within RateTolerance
 	// of the settled rate; the readout's refractory time and shift kept),
@@ -211,7 +218,7 @@ func (c *Config) Validate() error {
 		positive bool
 	}{
 		{"lr", c.LR, true}, {"lr_min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise_mV", c.NoiseMV, false}, {"ema", c.EMA, false}, {"weight_decay", c.WeightDecay, false},
-		{"spike_weight", c.SpikeWeight, false}, {"rate_tolerance", c.RateTolerance, false}, {"rate_settle_ms", c.RateSettleMS, false}, {"spike_pos_weight", c.SpikePosWeight, false}, {"spike_vm_weight", c.SpikeVmWeight, false}, {"spike_smooth_ms", c.SpikeSmoothMS, false},
+		{"spike_weight", c.SpikeWeight, false}, {"rate_tolerance", c.RateTolerance, false}, {"rate_settle_ms", c.RateSettleMS, false}, {"burst_tolerance", c.BurstTolerance, false}, {"spike_pos_weight", c.SpikePosWeight, false}, {"spike_vm_weight", c.SpikeVmWeight, false}, {"spike_smooth_ms", c.SpikeSmoothMS, false},
 		{"spike_vm_window_ms", c.SpikeVmWindowMS, true}, {"select_rmse_weight", c.SelectRMSEWeight, false}, {"target_weight", c.TargetWeight, false},
 	}
 	for _, f := range floats {
@@ -326,10 +333,10 @@ type Result struct {
 
 // sanitizeReport replaces non-finite figures by -1 for JSON metadata.
 func sanitizeReport(r metrics.Report) metrics.Report {
-	for _, f := range []*float64{&r.F1At2ms, &r.PrecisionAt2ms, &r.RecallAt2ms, &r.F1At10ms, &r.Precision10ms, &r.Recall10ms,
-		&r.ShiftMeanMS, &r.ShiftSDMS, &r.Gamma, &r.RMSESubMV, &r.EVSub, &r.RateRefHz, &r.RateSurHz} {
-		if math.IsNaN(*f) || math.IsInf(*f, 0) {
-			*f = -1
+	v := reflect.ValueOf(&r).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Float64 && (math.IsNaN(f.Float()) || math.IsInf(f.Float(), 0)) {
+			f.SetFloat(-1)
 		}
 	}
 	return r
@@ -485,16 +492,36 @@ func validate(m *surrogate.Model, set []*series, vInit float32) metrics.Report {
 	return pooled(set, v, readoutSpikes(p, m.Readout, m.Arch.SampleDT), m.Arch.SampleDT)
 }
 
+// ReadoutGoal is what a calibrated spike readout must match besides
+// maximizing F1 (Config's RateTolerance, RateSettleMS and BurstTolerance).
+type ReadoutGoal struct {
+	RateTol  float64 // firing rate within this fraction of the reference's (0: any)
+	SettleMS float64 // the rate counted from this far into each trace (settledCounts)
+	BurstTol float64 // burst fraction within this fraction of the reference's, or burstSlack (0: any)
+}
+
+// burstSlack is the difference in burst fraction (0.01: one spike in a
+// hundred) a readout within any BurstTol may have, so that a reference
+// without bursts does not demand none at all.
+const burstSlack = 0.01
+
+// readoutGoal is cfg's ReadoutGoal.
+func (c *Config) readoutGoal() ReadoutGoal {
+	return ReadoutGoal{RateTol: c.RateTolerance, SettleMS: c.RateSettleMS, BurstTol: c.BurstTolerance}
+}
+
 // calibrateReadout picks the spike readout (probability threshold,
 // refractory time, and a shift of 0-5 ms for a head that fires early) that
 // maximizes F1 at ±2 ms on the validation rollouts among those whose firing
-// rate from settleMS into each trace on (settledCounts) is within rateTol (a
-// fraction) of the reference's; with rateTol 0, or if no readout gets the
-// rate that close, the best F1 overall. Matching the rate matters beyond F1:
-// a surrogate that fires too much drives its targets too hard in a network,
-// one that fires too little starves them.
-func calibrateReadout(m *surrogate.Model, set []*series, vInit float32, rateTol, settleMS float64) metrics.Report {
-	return calibrateOn(m, set, vInit, rateTol, settleMS, readoutGrid(m.Arch.SampleDT))
+// rate from SettleMS into each trace on (settledCounts) is within RateTol (a
+// fraction) of the reference's and, with BurstTol, whose burst fraction is
+// within BurstTol of the reference's; failing both, among those that match
+// the rate; with RateTol 0, or if no readout gets the rate that close, the
+// best F1 overall. Matching the rate matters beyond F1: a surrogate that
+// fires too much drives its targets too hard in a network, one that fires
+// too little starves them.
+func calibrateReadout(m *surrogate.Model, set []*series, vInit float32, goal ReadoutGoal) metrics.Report {
+	return calibrateOn(m, set, vInit, goal, readoutGrid(m.Arch.SampleDT, goal.BurstTol > 0))
 }
 
 // calibrateThreshold is calibrateReadout over the probability threshold
@@ -502,22 +529,24 @@ func calibrateReadout(m *surrogate.Model, set []*series, vInit float32, rateTol,
 // at every epoch, so that model selection compares epochs each read at its
 // best threshold rather than at a fixed one, which favours the spike
 // probability's shape at the start.
-func calibrateThreshold(m *surrogate.Model, set []*series, vInit float32, rateTol, settleMS float64) metrics.Report {
+func calibrateThreshold(m *surrogate.Model, set []*series, vInit float32, goal ReadoutGoal) metrics.Report {
 	var grid []surrogate.Readout
 	for _, p := range readoutThresholds {
-		grid = append(grid, surrogate.Readout{P: p, RefractoryMS: m.Readout.RefractoryMS, ShiftMS: m.Readout.ShiftMS})
+		r := m.Readout
+		r.P = p
+		grid = append(grid, r)
 	}
-	return calibrateOn(m, set, vInit, rateTol, settleMS, grid)
+	return calibrateOn(m, set, vInit, goal, grid)
 }
 
 // calibrateOn sets m's readout to the best of grid (and the present one) on
 // the validation rollouts of set and returns its report.
-func calibrateOn(m *surrogate.Model, set []*series, vInit float32, rateTol, settleMS float64, grid []surrogate.Readout) metrics.Report {
+func calibrateOn(m *surrogate.Model, set []*series, vInit float32, goal ReadoutGoal, grid []surrogate.Readout) metrics.Report {
 	v, p := rollouts(m, set, vInit)
 	dt := m.Arch.SampleDT
-	r, rep := selectReadout(m.Readout, grid, rateTol, func(r surrogate.Readout) readoutEval {
+	r, rep := selectReadout(m.Readout, grid, goal, func(r surrogate.Readout) readoutEval {
 		sp := readoutSpikes(p, r, dt)
-		ref, sur := settledCounts(set, sp, dt, settleMS)
+		ref, sur := settledCounts(set, sp, dt, goal.SettleMS)
 		return readoutEval{pooled(set, v, sp, dt), ref, sur}
 	})
 	m.Readout = r
@@ -528,18 +557,36 @@ func calibrateOn(m *surrogate.Model, set []*series, vInit float32, rateTol, sett
 var readoutThresholds = []float32{0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
 
 // readoutGrid is every readout a full calibration tries: thresholds,
-// refractory times, and shifts of 0-5 ms in steps of dt.
-func readoutGrid(dt float64) []surrogate.Readout {
+// refractory times, shifts of 0-5 ms in steps of dt, and if rises, with
+// refractory times under metrics.BurstISIMS, threshold rises
+// (readoutRises): they are what tells doublets apart, tried only when the
+// burst fraction is to be matched (on F1 alone they win by noise).
+func readoutGrid(dt float64, rises bool) []surrogate.Readout {
 	var grid []surrogate.Readout
 	for _, pr := range readoutThresholds {
 		for _, ref := range []float64{1, 1.5, 2, 3, 4, 6, 8, 10, 15} {
 			for sh := 0; sh <= int(5/dt); sh++ {
-				grid = append(grid, surrogate.Readout{P: pr, RefractoryMS: ref, ShiftMS: float64(sh) * dt})
+				r := surrogate.Readout{P: pr, RefractoryMS: ref, ShiftMS: float64(sh) * dt}
+				grid = append(grid, r)
+				if !rises || ref >= metrics.BurstISIMS {
+					continue
+				}
+				for _, rise := range readoutRises {
+					r.RiseP, r.RiseTauMS = rise.p, rise.tauMS
+					grid = append(grid, r)
+				}
 			}
 		}
 	}
 	return grid
 }
+
+// readoutRises are the adaptive thresholds a full calibration tries
+// (Readout.RiseP, RiseTauMS).
+var readoutRises = []struct {
+	p     float32
+	tauMS float64
+}{{0.15, 4}, {0.15, 12}, {0.3, 4}, {0.3, 12}, {0.5, 4}, {0.5, 12}}
 
 // readoutEval is a candidate readout's validation: the pooled report and
 // the spike counts whose rates it must match (reference, surrogate).
@@ -576,29 +623,38 @@ func settledCounts(set []*series, surSp [][]float64, dt, settleMS float64) (ref,
 
 // selectReadout searches grid (and start) as calibrateReadout describes,
 // scoring each candidate with eval.
-func selectReadout(start surrogate.Readout, grid []surrogate.Readout, rateTol float64, eval func(surrogate.Readout) readoutEval) (surrogate.Readout, metrics.Report) {
+func selectReadout(start surrogate.Readout, grid []surrogate.Readout, goal ReadoutGoal, eval func(surrogate.Readout) readoutEval) (surrogate.Readout, metrics.Report) {
 	type pick struct {
 		rep metrics.Report
 		r   surrogate.Readout
 		ok  bool
 	}
-	var anyRate, near pick
+	var anyRate, near, bursts pick
+	better := func(p pick, rep metrics.Report) bool { return !p.ok || rep.F1At2ms > p.rep.F1At2ms+1e-9 }
 	consider := func(r surrogate.Readout) {
 		e := eval(r)
 		rep := e.rep
-		if !anyRate.ok || rep.F1At2ms > anyRate.rep.F1At2ms+1e-9 {
+		if better(anyRate, rep) {
 			anyRate = pick{rep, r, true}
 		}
-		if rateTol > 0 && math.Abs(e.sur-e.ref) <= rateTol*e.ref && (!near.ok || rep.F1At2ms > near.rep.F1At2ms+1e-9) {
+		if goal.RateTol <= 0 || math.Abs(e.sur-e.ref) > goal.RateTol*e.ref {
+			return
+		}
+		if better(near, rep) {
 			near = pick{rep, r, true}
+		}
+		if goal.BurstTol > 0 && math.Abs(rep.BurstSur-rep.BurstRef) <= max(goal.BurstTol*rep.BurstRef, burstSlack) && better(bursts, rep) {
+			bursts = pick{rep, r, true}
 		}
 	}
 	consider(start)
 	for _, r := range grid {
 		consider(r)
 	}
-	if near.ok {
-		return near.r, near.rep
+	for _, p := range []pick{bursts, near} {
+		if p.ok {
+			return p.r, p.rep
+		}
 	}
 	return anyRate.r, anyRate.rep
 }
@@ -708,7 +764,7 @@ func configDiff(a, b Config) string {
 		{"hidden", a.Hidden, b.Hidden}, {"conv", a.Conv, b.Conv}, {"kernel", a.Kernel, b.Kernel}, {"layers", a.Layers, b.Layers},
 		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven},
 		{"clip", a.Clip, b.Clip}, {"val_max", a.ValMax, b.ValMax}, {"targets", a.Targets, b.Targets}, {"target_weight", a.TargetWeight, b.TargetWeight},
-		{"select_threshold", a.SelectThreshold, b.SelectThreshold}, {"rate_tolerance", a.RateTolerance, b.RateTolerance}, {"rate_settle_ms", a.RateSettleMS, b.RateSettleMS}} {
+		{"select_threshold", a.SelectThreshold, b.SelectThreshold}, {"rate_tolerance", a.RateTolerance, b.RateTolerance}, {"rate_settle_ms", a.RateSettleMS, b.RateSettleMS}, {"burst_tolerance", a.BurstTolerance, b.BurstTolerance}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {
 			return fmt.Sprintf("%s was %v, now %v", k.name, k.x, k.y)
 		}
@@ -719,7 +775,7 @@ func configDiff(a, b Config) string {
 // Recalibrate re-derives the spike readout of an existing model from
 // free-running rollouts on its own validation traces (the split stored in
 // the model) and rewrites the model file.
-func Recalibrate(dataDir, modelPath string, rateTol, settleMS float64) (metrics.Report, error) {
+func Recalibrate(dataDir, modelPath string, goal ReadoutGoal) (metrics.Report, error) {
 	m, err := surrogate.Load(modelPath)
 	if err != nil {
 		return metrics.Report{}, err
@@ -750,7 +806,7 @@ func Recalibrate(dataDir, modelPath string, rateTol, settleMS float64) (metrics.
 	if err != nil {
 		return metrics.Report{}, err
 	}
-	rep := calibrateReadout(m, set, float32(cell.VInit()), rateTol, settleMS)
+	rep := calibrateReadout(m, set, float32(cell.VInit()), goal)
 	rj, _ := json.Marshal(map[string]any{"readout": m.Readout, "validation": sanitizeReport(rep)})
 	m.Info["readout_recalibrated"] = string(rj)
 	return rep, m.Save(modelPath)

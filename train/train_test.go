@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -661,7 +662,7 @@ func TestSelectReadout(t *testing.T) {
 		{0.35, 0.3},  // 13 Hz is within 35%
 		{0.001, 0.6}, // only p = 0.6 fires at 10 Hz
 	} {
-		r, rep := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5), tc.tol, rates(eval))
+		r, rep := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5, false), ReadoutGoal{RateTol: tc.tol}, rates(eval))
 		if math.Abs(float64(r.P-tc.wantP)) > 1e-6 || r.RefractoryMS != 2 || r.ShiftMS != 0 {
 			t.Errorf("tolerance %v: readout %+v (%+v), want p %v", tc.tol, r, rep, tc.wantP)
 		}
@@ -672,7 +673,7 @@ func TestSelectReadout(t *testing.T) {
 		rep.RateSurHz += 100
 		return rep
 	}
-	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5), 0.1, rates(far)); r.P != 0.3 {
+	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5, false), ReadoutGoal{RateTol: 0.1}, rates(far)); r.P != 0.3 {
 		t.Errorf("nothing within tolerance: p %v, want the best F1's 0.3", r.P)
 	}
 	// The rate matched is the one eval gives beside the report (the settled
@@ -680,8 +681,52 @@ func TestSelectReadout(t *testing.T) {
 	settled := func(r surrogate.Readout) readoutEval {
 		return readoutEval{eval(r), 10, 10 - 10*(float64(r.P)-0.3)}
 	}
-	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5), 0.01, settled); math.Abs(float64(r.P-0.3)) > 1e-6 {
+	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5, false), ReadoutGoal{RateTol: 0.01}, settled); math.Abs(float64(r.P-0.3)) > 1e-6 {
 		t.Errorf("settled rate matched at p 0.3: got p %v", r.P)
+	}
+	// Burst fraction: the reference's is 10%; short refractory times burst
+	// more (40% at 1 ms, 10% from 8 ms on) and score F1 0.02 higher; a
+	// threshold rise of 0.3 or more stops the doublets at 0.01 less.
+	bursty := func(r surrogate.Readout) metrics.Report {
+		rep := eval(r)
+		rep.BurstRef, rep.BurstSur = 0.1, 0.1
+		switch {
+		case r.RefractoryMS < 8 && r.RiseP >= 0.3:
+			rep.F1At2ms += 0.01
+		case r.RefractoryMS < 8:
+			rep.BurstSur = 0.4 - 0.04*r.RefractoryMS
+			rep.F1At2ms += 0.02
+		}
+		if r.RefractoryMS == 2 && r.ShiftMS == 0 {
+			rep.F1At2ms -= 0.1 // undo eval's preference
+		}
+		return rep
+	}
+	for _, tc := range []struct {
+		burstTol, wantRef float64
+		rises             bool
+		wantRise          float32
+	}{
+		{0, 2, true, 0},       // bursts ignored: the best F1 (refractory times below 8 tie; the start, tried first, wins)
+		{0.2, 8, false, 0},    // 8 ms and more burst like the reference; the first of those
+		{0.01, 8, false, 0},   // the same, closer
+		{50, 2, false, 0},     // everything is within 5 000%
+		{0.2, 1, true, 0.3},   // a rise stops the doublets at a better F1 than 8 ms; the first of those
+		{0.001, 1, true, 0.3}, // within burstSlack
+	} {
+		r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5, tc.rises), ReadoutGoal{RateTol: 0.1, BurstTol: tc.burstTol}, rates(bursty))
+		if r.RefractoryMS != tc.wantRef || r.RiseP != tc.wantRise || math.Abs(float64(r.P-0.5)) > 1e-6 {
+			t.Errorf("burst tolerance %v (rises tried: %v): readout %+v, want refractory %v ms and rise %v at p 0.5", tc.burstTol, tc.rises, r, tc.wantRef, tc.wantRise)
+		}
+	}
+	// No readout bursts like the reference: the rate decides alone.
+	always := func(r surrogate.Readout) metrics.Report {
+		rep := bursty(r)
+		rep.BurstSur = 0.9
+		return rep
+	}
+	if r, _ := selectReadout(surrogate.Readout{P: 0.5, RefractoryMS: 2}, readoutGrid(0.5, false), ReadoutGoal{RateTol: 0.1, BurstTol: 0.2}, rates(always)); r.RefractoryMS != 2 {
+		t.Errorf("nothing within the burst tolerance: readout %+v, want the rate-matched best (the start's refractory 2 ms)", r)
 	}
 }
 
@@ -1212,5 +1257,23 @@ func TestInputDriven(t *testing.T) {
 	bad.Init, bad.InputDriven = res2.Out, true
 	if _, err := Run(context.Background(), bad, nil); err == nil || !strings.Contains(err.Error(), "residual") {
 		t.Errorf("--input-driven from a residual model: %v", err)
+	}
+}
+
+// TestSanitizeReport: every non-finite figure of a report (an empty
+// validation's) becomes -1, so the model's metadata still encodes.
+func TestSanitizeReport(t *testing.T) {
+	var empty metrics.Pool
+	r := empty.Report()
+	r.ShiftMeanMS = math.Inf(1)
+	if _, err := json.Marshal(r); err == nil {
+		t.Fatal("the raw report encodes: the test no longer exercises non-finite figures")
+	}
+	s := sanitizeReport(r)
+	if _, err := json.Marshal(s); err != nil {
+		t.Fatalf("sanitized report: %v", err)
+	}
+	if s.BurstSur != -1 || s.Gamma != -1 || s.ShiftMeanMS != -1 || s.F1At2ms != r.F1At2ms {
+		t.Errorf("sanitized: %+v", s)
 	}
 }

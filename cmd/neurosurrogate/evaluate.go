@@ -142,6 +142,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	fl := floor.Report()
 	fmt.Fprintf(stdout, "pooled over %d files: F1 ±2 ms %.3f (precision %.3f, recall %.3f), ±5 ms %.3f (precision %.3f, recall %.3f), ±10 ms %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f; subthreshold RMSE %.3f mV, EV %.3f; rates %.2f / %.2f Hz\n",
 		len(files), p.F1At2ms, p.PrecisionAt2ms, p.RecallAt2ms, p.F1At5ms, p.Precision5ms, p.Recall5ms, p.F1At10ms, p.Precision10ms, p.Recall10ms, p.ShiftMeanMS, p.ShiftSDMS, p.Gamma, p.RMSESubMV, p.EVSub, p.RateRefHz, p.RateSurHz)
+	fmt.Fprintf(stdout, "spikes within %g ms of another (bursts): reference %.1f%%, surrogate %.1f%%\n", metrics.BurstISIMS, 100*p.BurstRef, 100*p.BurstSur)
 	var byWindow []metrics.WindowReport
 	if windows != nil {
 		byWindow = windows.Report()

@@ -107,6 +107,7 @@ func runRollout(args []string, stdout io.Writer) error {
 		*modelArg, cell.Name, res.TstopMS, r.SpikesRef, r.RateRefHz, r.SpikesSur, r.RateSurHz)
 	fmt.Fprintf(stdout, "  spikes ±2 ms: F1 %.3f (precision %.3f, recall %.3f); ±5 ms: F1 %.3f (precision %.3f, recall %.3f); ±10 ms: F1 %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f\n",
 		r.F1At2ms, r.PrecisionAt2ms, r.RecallAt2ms, r.F1At5ms, r.Precision5ms, r.Recall5ms, r.F1At10ms, r.Precision10ms, r.Recall10ms, r.ShiftMeanMS, r.ShiftSDMS, r.Gamma)
+	fmt.Fprintf(stdout, "  spikes within %g ms of another (bursts): reference %.1f%%, surrogate %.1f%%\n", metrics.BurstISIMS, 100*r.BurstRef, 100*r.BurstSur)
 	fmt.Fprintf(stdout, "  subthreshold Vm: RMSE %.3f mV, explained variance %.3f (%d samples)\n", r.RMSESubMV, r.EVSub, r.SubSamples)
 	fmt.Fprintf(stdout, "  binning floor (reference on %s vs reference): F1 ±2 ms %.3f, subthreshold RMSE %.3f mV\n",
 		res.FloorWhat, res.Floor.F1At2ms, res.Floor.RMSESubMV)

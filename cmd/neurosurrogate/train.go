@@ -75,6 +75,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.IntVar(&cfg.Patience, "patience", d.Patience, "stop after this many epochs without better validation (0: never)")
 	fs.IntVar(&cfg.MaxTraces, "max-traces", 0, "use only the dataset's first N traces (0: all), e.g. to measure accuracy against data size")
 	fs.Float64Var(&cfg.SelectRMSEWeight, "select-rmse-weight", d.SelectRMSEWeight, "model selection scores each validation as spike F1 at ±2 ms less this much per mV of subthreshold RMSE")
+	fs.Float64Var(&cfg.BurstTolerance, "burst-tolerance", d.BurstTolerance, "among readouts within --rate-tolerance, prefer those whose validation burst fraction (spikes less than 10 ms from another) is within this fraction of the reference's or 1 percentage point (0: any)")
 	fs.Float64Var(&cfg.RateTolerance, "rate-tolerance", d.RateTolerance, "calibrate the spike readout for the best F1 among readouts whose validation firing rate is within this fraction of the reference's (0: best F1 at any rate)")
 	fs.BoolVar(&cfg.SelectThreshold, "select-threshold", false, "model selection reads each epoch's validation spikes at its calibrated probability threshold (as --rate-tolerance and --rate-settle say; refractory time and shift kept), not the model's current one")
 	fs.Float64Var(&cfg.RateSettleMS, "rate-settle", d.RateSettleMS, "ms into each validation trace from which the firing rate --rate-tolerance matches is counted (at most half the trace; 0: the whole trace): the settled rate a network's measured time and long runs see, past the onset transient")
@@ -203,7 +204,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		return err
 	}
 	if *recal {
-		rep, err := train.Recalibrate(cfg.Data, cfg.Out, cfg.RateTolerance, cfg.RateSettleMS)
+		rep, err := train.Recalibrate(cfg.Data, cfg.Out, train.ReadoutGoal{RateTol: cfg.RateTolerance, SettleMS: cfg.RateSettleMS, BurstTol: cfg.BurstTolerance})
 		if err != nil {
 			return flagNames(err)
 		}
@@ -211,7 +212,8 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "recalibrated %s: readout %+v; validation F1 ±2 ms %.3f, ±10 ms %.3f\n", cfg.Out, m.Readout, rep.F1At2ms, rep.F1At10ms)
+		fmt.Fprintf(stdout, "recalibrated %s: readout %+v; validation F1 ±2 ms %.3f, ±5 ms %.3f, ±10 ms %.3f; rate %.2f Hz (reference %.2f); bursts %.1f%% of spikes (reference %.1f%%)\n",
+			cfg.Out, m.Readout, rep.F1At2ms, rep.F1At5ms, rep.F1At10ms, rep.RateSurHz, rep.RateRefHz, 100*rep.BurstSur, 100*rep.BurstRef)
 		return nil
 	}
 	if *cpuProfile != "" {

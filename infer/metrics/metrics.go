@@ -177,6 +177,46 @@ type Report struct {
 	RateSurHz     float64 `json:"rate_sur_hz"`
 	SpikesRef     int     `json:"spikes_ref"`
 	SpikesSur     int     `json:"spikes_sur"`
+	// The fraction of spikes less than BurstISIMS from another of the
+	// same trace (NaN without spikes): a surrogate that matches the rate
+	// by firing doublets shows here.
+	BurstRef float64 `json:"burst_fraction_ref"`
+	BurstSur float64 `json:"burst_fraction_sur"`
+}
+
+// BurstISIMS is the interval below which two spikes of a cell count as a
+// burst.
+const BurstISIMS float64 = 10
+
+// Bursting counts the spikes of a sorted train (ms) less than isiMS from
+// another.
+func Bursting(train []float64, isiMS float64) int {
+	n := 0
+	for i, t := range train {
+		if i > 0 && t-train[i-1] < isiMS || i+1 < len(train) && train[i+1]-t < isiMS {
+			n++
+		}
+	}
+	return n
+}
+
+// BurstFraction is the fraction of the spikes of all trains less than
+// BurstISIMS from another of the same train (NaN without spikes).
+func BurstFraction(trains [][]float64) float64 {
+	bursting, spikes := 0, 0
+	for _, tr := range trains {
+		bursting += Bursting(tr, BurstISIMS)
+		spikes += len(tr)
+	}
+	return fraction(bursting, spikes)
+}
+
+// fraction is n/of, NaN if of is 0.
+func fraction(n, of int) float64 {
+	if of == 0 {
+		return math.NaN()
+	}
+	return float64(n) / float64(of)
 }
 
 // Compare computes a Report. refV and surV are Vm samples (mV) at times
@@ -202,6 +242,7 @@ func Compare(refV, surV []float64, sampleDT float64, refSpikes, surSpikes []floa
 		RMSESubMV: tr.RMSE, EVSub: tr.EV, SubSamples: tr.N,
 		RateRefHz: float64(len(refSpikes)) / durationMS * 1000, RateSurHz: float64(len(surSpikes)) / durationMS * 1000,
 		SpikesRef: len(refSpikes), SpikesSur: len(surSpikes),
+		BurstRef: BurstFraction([][]float64{refSpikes}), BurstSur: BurstFraction([][]float64{surSpikes}),
 	}
 }
 
@@ -210,6 +251,7 @@ func Compare(refV, surV []float64, sampleDT float64, refSpikes, surSpikes []floa
 // sample weights.
 type Pool struct {
 	m2, m5, m10, nRef, nSur int
+	burstRef, burstSur      int
 	shifts                  []float64
 	se, sub                 float64
 	evNum, evW              float64
@@ -229,6 +271,8 @@ func (p *Pool) Add(refV, surV []float64, sampleDT float64, refSpikes, surSpikes 
 	p.m10 += m10
 	p.nRef += len(refSpikes)
 	p.nSur += len(surSpikes)
+	p.burstRef += Bursting(refSpikes, BurstISIMS)
+	p.burstSur += Bursting(surSpikes, BurstISIMS)
 	p.shifts = append(p.shifts, sh...)
 	if r.SubSamples > 0 {
 		p.se += r.RMSESubMV * r.RMSESubMV * float64(r.SubSamples)
@@ -277,6 +321,7 @@ func (p *Pool) Report() Report {
 		r.RateSurHz = float64(p.nSur) / p.dur * 1000
 	}
 	r.SpikesRef, r.SpikesSur = p.nRef, p.nSur
+	r.BurstRef, r.BurstSur = fraction(p.burstRef, p.nRef), fraction(p.burstSur, p.nSur)
 	return r
 }
 

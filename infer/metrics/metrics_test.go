@@ -206,6 +206,7 @@ func TestCompareAndPool(t *testing.T) {
 		ShiftMeanMS: 3, ShiftSDMS: 0, Gamma: g1,
 		RMSESubMV: math.Sqrt(20.0 / 15), EVSub: ev1, SubSamples: 15,
 		RateRefHz: 25, RateSurHz: 50, SpikesRef: 1, SpikesSur: 2,
+		BurstRef: 0, BurstSur: 0, // 13 and 30 are 17 ms apart
 	}
 	// Trace 2: both reference spikes match at either window (shifts 0,
 	// 0.5), the test spike at 28 is extra: precision 2/3, recall 1.
@@ -220,6 +221,7 @@ func TestCompareAndPool(t *testing.T) {
 		ShiftMeanMS: 0.25, ShiftSDMS: 0.25, Gamma: g2,
 		RMSESubMV: 1, EVSub: 1 - 1/1.25, SubSamples: 4,
 		RateRefHz: 2.0 / 30 * 1000, RateSurHz: 3.0 / 30 * 1000, SpikesRef: 2, SpikesSur: 3,
+		BurstRef: 0, BurstSur: 2.0 / 3, // 20.5 and 28 are 7.5 ms apart
 	}
 	// Pooled: 2 ms matches 0 + 2 of 3 ref, 5 test spikes; 10 ms 1 + 2.
 	mean := (3 + 0 + 0.5) / 3.0
@@ -231,6 +233,7 @@ func TestCompareAndPool(t *testing.T) {
 		ShiftMeanMS: mean, ShiftSDMS: sd, Gamma: (g1 + g2) / 2,
 		RMSESubMV: math.Sqrt((20.0 + 4) / 19), EVSub: (15*ev1 + 4*(1-1/1.25)) / 19, SubSamples: 19,
 		RateRefHz: 3.0 / 70 * 1000, RateSurHz: 5.0 / 70 * 1000, SpikesRef: 3, SpikesSur: 5,
+		BurstRef: 0, BurstSur: 2.0 / 5,
 	}
 	var p Pool
 	for i, want := range []Report{want1, want2} {
@@ -241,8 +244,30 @@ func TestCompareAndPool(t *testing.T) {
 	}
 	checkReport(t, "pooled", p.Report(), wantPool)
 	var empty Pool
-	if r := empty.Report(); !math.IsNaN(r.RMSESubMV) || !math.IsNaN(r.Gamma) || r.F1At2ms != 1 || r.SubSamples != 0 {
+	if r := empty.Report(); !math.IsNaN(r.RMSESubMV) || !math.IsNaN(r.Gamma) || !math.IsNaN(r.BurstSur) || r.F1At2ms != 1 || r.SubSamples != 0 {
 		t.Errorf("empty pool: %+v", r)
+	}
+}
+
+// TestBursting: a spike counts once however many neighbours it has, an
+// interval of exactly BurstISIMS does not count, and trains are separate.
+func TestBursting(t *testing.T) {
+	for _, tc := range []struct {
+		train []float64
+		want  int
+	}{
+		{nil, 0}, {[]float64{5}, 0}, {[]float64{0, 9.9}, 2}, {[]float64{0, 10}, 0},
+		{[]float64{0, 3, 6, 40, 45.5, 80}, 5}, {[]float64{0, 20, 40}, 0},
+	} {
+		if got := Bursting(tc.train, BurstISIMS); got != tc.want {
+			t.Errorf("Bursting(%v) = %d, want %d", tc.train, got, tc.want)
+		}
+	}
+	if got := BurstFraction([][]float64{{0, 5}, {7, 50}}); got != 0.5 {
+		t.Errorf("BurstFraction over two trains (5 and 7 are in different cells) = %g, want 0.5", got)
+	}
+	if got := BurstFraction([][]float64{nil, {}}); !math.IsNaN(got) {
+		t.Errorf("BurstFraction without spikes = %g, want NaN", got)
 	}
 }
 
@@ -262,6 +287,7 @@ func checkReport(t *testing.T, name string, got, want Report) {
 		{"sub_samples", float64(got.SubSamples), float64(want.SubSamples)},
 		{"rate_ref_hz", got.RateRefHz, want.RateRefHz}, {"rate_sur_hz", got.RateSurHz, want.RateSurHz},
 		{"spikes_ref", float64(got.SpikesRef), float64(want.SpikesRef)}, {"spikes_sur", float64(got.SpikesSur), float64(want.SpikesSur)},
+		{"burst_fraction_ref", got.BurstRef, want.BurstRef}, {"burst_fraction_sur", got.BurstSur, want.BurstSur},
 	} {
 		if !near(f.got, f.want) {
 			t.Errorf("%s: %s = %g, want %g", name, f.field, f.got, f.want)
