@@ -312,6 +312,7 @@ func TestResumeRefusesChangedSettings(t *testing.T) {
 		{"select threshold", "select_threshold was false, now true", func(c *Config) { c.SelectThreshold = true }},
 		{"rate tolerance", "rate_tolerance was", func(c *Config) { c.RateTolerance *= 2 }},
 		{"settle", "rate_settle_ms was", func(c *Config) { c.RateSettleMS += 100 }},
+		{"burst tolerance", "burst_tolerance was 0, now 0.25", func(c *Config) { c.BurstTolerance = 0.25 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := cfg
