@@ -25,7 +25,7 @@ func TestInputDriven(t *testing.T) {
 		if !m.Arch.InputDriven || fb.Arch.InputDriven {
 			t.Fatalf("MakeInputDriven: flag %v on the copy, %v on the original", m.Arch.InputDriven, fb.Arch.InputDriven)
 		}
-		for _, name := range m.Arch.FedBack() {
+		for _, name := range m.Arch.ZeroedFeedback() {
 			for _, x := range m.W[name].Data {
 				if x != 0 {
 					t.Fatalf("%s not zeroed", name)
@@ -75,5 +75,53 @@ func TestInputDriven(t *testing.T) {
 	m, err := New(n, Norm{VScale: 1, InputScale: []float32{1, 1}}, 1)
 	if err != nil || !bytes.Equal(f32bytes(m.W[WConvVm].Data), make([]byte, 4*len(m.W[WConvVm].Data))) {
 		t.Errorf("New(input_driven): %v, Vm weights %v", err, m.W[WConvVm].Data)
+	}
+}
+
+// TestHearsSpikes: an input-driven model that hears its spikes keeps its
+// spike weights through MakeInputDriven, New and a save and load, its
+// outputs still do not depend on its Vm but do on its spikes, and the
+// setting is refused without input_driven and feed_spike.
+func TestHearsSpikes(t *testing.T) {
+	a := testArch(2, 4)
+	a.FeedSpike, a.InputDriven, a.HearsSpikes = true, true, true
+	m := testModel(t, a) // (which perturbs every weight)
+	m.MakeInputDriven()
+	if slices.Equal(m.W[WConvSpike].Data, make([]float32, len(m.W[WConvSpike].Data))) || !slices.Equal(m.W[WConvVm].Data, make([]float32, len(m.W[WConvVm].Data))) {
+		t.Fatalf("MakeInputDriven: spike weights %v, Vm weights %v", m.W[WConvSpike].Data, m.W[WConvVm].Data)
+	}
+	const n, steps = 3, 300
+	drive := randomDrive(rand.New(rand.NewPCG(9, 1)), steps, n, 2, 0.3)
+	run := func(vInit float32, pokeVm, pokeSpike bool) (v []float32) {
+		s := NewStream(m, n, vInit)
+		for k, d := range drive {
+			if pokeVm && k%50 == 7 {
+				s.SetVm(k%n, 30)
+			}
+			if pokeSpike && k%50 == 7 {
+				s.P[k%n] = 1 // a spike it did not predict, heard at the next step
+			}
+			s.Step(d)
+			v = append(v, s.V...)
+		}
+		return v
+	}
+	v0 := run(-65, false, false)
+	if !slices.Equal(v0, run(-40, true, false)) {
+		t.Errorf("the model's outputs depend on its own Vm")
+	}
+	if slices.Equal(v0, run(-65, false, true)) {
+		t.Errorf("the model's outputs do not depend on its own spikes")
+	}
+	got, _, _, err := Decode("m", encoded(t, m))
+	if err != nil || !got.Arch.HearsSpikes || !slices.Equal(got.W[WConvSpike].Data, m.W[WConvSpike].Data) {
+		t.Fatalf("round trip: %v", err)
+	}
+	for _, b := range []Arch{{FeedSpike: true}, {InputDriven: true}} {
+		c := testArch(1, 3)
+		c.FeedSpike, c.InputDriven, c.HearsSpikes = b.FeedSpike, b.InputDriven, true
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "hears_spikes") {
+			t.Errorf("hears_spikes with feed_spike %v, input_driven %v: %v", b.FeedSpike, b.InputDriven, err)
+		}
 	}
 }

@@ -121,6 +121,11 @@ type Arch struct {
 	// zero and stay zero (training gives them no gradient; loading checks
 	// them), and the Vm head predicts Vm itself (Residual is refused).
 	InputDriven bool `json:"input_driven,omitempty"`
+	// HearsSpikes (with InputDriven and FeedSpike): the input-driven model
+	// hears its own spike probability, not its Vm. It learns when it fired
+	// (how far it has recovered) from what it predicted, in training as in
+	// use (its spike input is never the reference's).
+	HearsSpikes bool `json:"hears_spikes,omitempty"`
 	// InputLags, if set, are the lags (in samples, increasing, from 0) at
 	// which the convolution reads the inputs, in place of 0..Kernel-1: e.g.
 	// 0, 1, 2, 3, 5, 8, 12, ..., 100 hears each synapse for 50 ms at the
@@ -272,6 +277,8 @@ func (a Arch) Validate() error {
 		return fmt.Errorf("architecture: aux_heads %d outside [0, %d]", a.AuxHeads, MaxAuxHeads)
 	case a.InputDriven && a.Residual:
 		return fmt.Errorf("architecture: input_driven and residual: an input-driven model predicts Vm, not its change from a Vm it does not hear")
+	case a.HearsSpikes && !(a.InputDriven && a.FeedSpike):
+		return fmt.Errorf("architecture: hears_spikes needs input_driven and feed_spike (an input-driven model that hears its own spikes)")
 	}
 	if a.InputDriven {
 		if _, ok := a.Layout().Tensor(WConvVm); !ok {
@@ -458,21 +465,23 @@ func New(a Arch, norm Norm, seed uint64) (*Model, error) {
 	return m, nil
 }
 
-// FedBack names the weights through which a model hears its own Vm and
-// spikes: zero in an input-driven model (Arch.InputDriven).
-func (a Arch) FedBack() []string {
-	if a.FeedSpike {
+// ZeroedFeedback names the fed-back weights an input-driven model
+// (Arch.InputDriven) holds at zero: those through which it would hear its
+// own Vm, and its own spikes unless it HearsSpikes.
+func (a Arch) ZeroedFeedback() []string {
+	if a.FeedSpike && !a.HearsSpikes {
 		return []string{WConvVm, WConvSpike}
 	}
 	return []string{WConvVm}
 }
 
-// MakeInputDriven makes the model deaf to its own Vm and spikes: it zeroes
-// the weights that hear them and marks the architecture InputDriven. What a
-// model with feedback did with them is lost; training must make up for it.
+// MakeInputDriven makes the model deaf to its own Vm and (unless it
+// HearsSpikes) its spikes: it zeroes the weights that hear them
+// (ZeroedFeedback) and marks the architecture InputDriven. What a model
+// with feedback did with them is lost; training must make up for it.
 func (m *Model) MakeInputDriven() {
 	m.Arch.InputDriven = true
-	for _, name := range m.Arch.FedBack() {
+	for _, name := range m.Arch.ZeroedFeedback() {
 		if t := m.W[name]; t != nil {
 			clear(t.Data)
 		}
@@ -637,7 +646,7 @@ func Decode(name string, data []byte) (*Model, map[string]*Tensor, map[string]st
 		delete(ts, name)
 	}
 	if m.Arch.InputDriven {
-		for _, name := range m.Arch.FedBack() {
+		for _, name := range m.Arch.ZeroedFeedback() {
 			if t := m.W[name]; t != nil && slices.ContainsFunc(t.Data, func(x float32) bool { return x != 0 }) {
 				return nil, nil, nil, bad("weight %q of an input-driven model is not zero (it would hear its own Vm)", name)
 			}

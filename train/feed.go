@@ -148,7 +148,10 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 	case "scheduled":
 		pTeach = math.Max(0, 1-frac/0.6)
 	}
-	if f.arch.InputDriven {
+	switch {
+	case f.arch.HearsSpikes:
+		pTeach, noise = 0, 0 // its own spike probability fed back, as in use (its Vm's weights are zero)
+	case f.arch.InputDriven:
 		pTeach, noise = 1, 0 // the teacher Vm and spike are 0: nothing is fed back
 	}
 	win := int(math.Ceil(cfg.SpikeVmWindowMS/f.arch.SampleDT - 1e-9))

@@ -209,7 +209,7 @@ func (r *run) makeModel(inputs []surrogate.Input, settings *dataset.Settings, st
 			return err
 		}
 	} else {
-		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: stepDT, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike, InputDriven: cfg.InputDriven, SubBins: cfg.SubBins, InputLags: cfg.InputLags}
+		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: stepDT, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike || cfg.HearsSpikes, InputDriven: cfg.InputDriven, HearsSpikes: cfg.HearsSpikes, SubBins: cfg.SubBins, InputLags: cfg.InputLags}
 		if len(cfg.TracesMS) > 0 {
 			arch.Family, arch.TracesMS = surrogate.TraceFamily, cfg.TracesMS
 		}
@@ -507,7 +507,7 @@ func (r *run) step(c int) error {
 		return settingf("%w at step %d (epoch %d); the last good checkpoint is %s; try a lower {lr}", ErrNaN, st.Step, st.Epoch, r.ckpt)
 	}
 	if r.model.Arch.InputDriven {
-		for _, name := range r.model.Arch.FedBack() {
+		for _, name := range r.model.Arch.ZeroedFeedback() {
 			clear(grads[name]) // (they hear nothing: zero weights stay zero)
 		}
 	}

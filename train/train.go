@@ -83,6 +83,11 @@ type Config struct {
 	// inputs, it runs in use exactly as in training. Feedback and NoiseMV do
 	// not apply. A starting model that is input-driven stays so.
 	InputDriven bool `json:"input_driven,omitempty"`
+	// HearsSpikes (with InputDriven): the input-driven model hears its own
+	// spike probability (surrogate.Arch.HearsSpikes), fed back free in
+	// training as in use; a new model gets FeedSpike, a starting model must
+	// have it.
+	HearsSpikes bool `json:"hears_spikes,omitempty"`
 
 	Seq    int    `json:"seq"`
 	Batch  int    `json:"batch"`
@@ -272,6 +277,8 @@ func (c *Config) Validate() error {
 		return settingf("{engine} %q: want one of %v", c.Engine, surrogate.Engines(surrogate.DefaultFamily))
 	case c.InputDriven && c.Residual:
 		return settingf("{input_driven} and {residual}: an input-driven model predicts Vm, not its change from a Vm it does not hear")
+	case c.HearsSpikes && !c.InputDriven:
+		return settingf("{hears_spikes} needs {input_driven}: a model with feedback hears its spikes already (with {feed_spike})")
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
 		return settingf("{feedback} %q: want free, teacher or scheduled", c.Feedback)
 	case !(c.ValFrac > 0) || !(c.TestFrac >= 0):
@@ -738,10 +745,16 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 		if r.Arch.Residual {
 			return nil, settingf("{init} %s: the model is residual (its Vm head predicts a change of the Vm it hears); {input_driven} needs one that predicts Vm", cfg.Init)
 		}
+		if cfg.HearsSpikes {
+			if !r.Arch.FeedSpike {
+				return nil, settingf("{init} %s: the model has no spike input ({feed_spike}) for {hears_spikes} to feed", cfg.Init)
+			}
+			r.Arch.HearsSpikes = true
+		}
 		r.MakeInputDriven() // (also zeroes what widening added to a model that was)
 	}
 	a := r.Arch
-	cfg.InputDriven = a.InputDriven
+	cfg.InputDriven, cfg.HearsSpikes = a.InputDriven, a.HearsSpikes
 	cfg.Hidden, cfg.Conv, cfg.Kernel, cfg.Layers, cfg.Residual, cfg.FeedSpike = a.Hidden, a.Conv, a.Kernel, a.Layers, a.Residual, a.FeedSpike
 	r.Info = map[string]string{}
 	return r, nil
@@ -762,7 +775,7 @@ func configDiff(a, b Config) string {
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
 		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"weight_decay", a.WeightDecay, b.WeightDecay}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight},
 		{"hidden", a.Hidden, b.Hidden}, {"conv", a.Conv, b.Conv}, {"kernel", a.Kernel, b.Kernel}, {"layers", a.Layers, b.Layers},
-		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven},
+		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven}, {"hears_spikes", a.HearsSpikes, b.HearsSpikes},
 		{"clip", a.Clip, b.Clip}, {"val_max", a.ValMax, b.ValMax}, {"targets", a.Targets, b.Targets}, {"target_weight", a.TargetWeight, b.TargetWeight},
 		{"select_threshold", a.SelectThreshold, b.SelectThreshold}, {"rate_tolerance", a.RateTolerance, b.RateTolerance}, {"rate_settle_ms", a.RateSettleMS, b.RateSettleMS}, {"burst_tolerance", a.BurstTolerance, b.BurstTolerance}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {

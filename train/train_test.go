@@ -1195,7 +1195,7 @@ func TestTraces(t *testing.T) {
 func TestInputDriven(t *testing.T) {
 	dir := t.TempDir()
 	zero := func(m *surrogate.Model) bool {
-		for _, name := range m.Arch.FedBack() {
+		for _, name := range m.Arch.ZeroedFeedback() {
 			if slices.ContainsFunc(m.W[name].Data, func(x float32) bool { return x != 0 }) {
 				return false
 			}
@@ -1275,5 +1275,59 @@ func TestSanitizeReport(t *testing.T) {
 	}
 	if s.BurstSur != -1 || s.Gamma != -1 || s.ShiftMeanMS != -1 || s.F1At2ms != r.F1At2ms {
 		t.Errorf("sanitized: %+v", s)
+	}
+}
+
+// TestHearsSpikes: an input-driven model that hears its own spikes keeps
+// its Vm's weights at zero while its spike weights learn, both engines end
+// on the same weights, and the setting is refused without --input-driven or
+// from a starting model without a spike input.
+func TestHearsSpikes(t *testing.T) {
+	dir := t.TempDir()
+	trained := map[string]*surrogate.Model{}
+	for _, engine := range []string{"unrolled", "gorgonia"} {
+		cfg := tinyConfig(t, filepath.Join(dir, engine+".safetensors"))
+		cfg.Epochs, cfg.Patience, cfg.Engine = 3, 0, engine
+		cfg.InputDriven, cfg.HearsSpikes = true, true
+		res, err := Run(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := res.History; !(h[len(h)-1].TrainLoss < 0.8*h[0].TrainLoss) {
+			t.Errorf("%s: training loss did not fall: %+v", engine, h)
+		}
+		m, err := surrogate.Load(cfg.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Arch.InputDriven || !m.Arch.HearsSpikes || !m.Arch.FeedSpike {
+			t.Fatalf("%s: architecture %+v", engine, m.Arch)
+		}
+		if slices.ContainsFunc(m.W[surrogate.WConvVm].Data, func(x float32) bool { return x != 0 }) {
+			t.Errorf("%s: the Vm's weights moved", engine)
+		}
+		if !slices.ContainsFunc(m.W[surrogate.WConvSpike].Data, func(x float32) bool { return x != 0 }) {
+			t.Errorf("%s: the spike weights are all zero", engine)
+		}
+		trained[engine] = m
+	}
+	if worst := maxWeightDiff(trained["gorgonia"], trained["unrolled"]); !(worst <= 1e-4) {
+		t.Errorf("engines' weights differ by up to %g", worst)
+	}
+
+	bad := tinyConfig(t, filepath.Join(dir, "bad.safetensors"))
+	bad.HearsSpikes = true
+	if _, err := Run(context.Background(), bad, nil); err == nil || !strings.Contains(err.Error(), "hears_spikes needs input_driven") {
+		t.Errorf("--hear-spikes without --input-driven: %v", err)
+	}
+	plain := tinyConfig(t, filepath.Join(dir, "plain.safetensors"))
+	plain.Epochs, plain.FeedSpike = 1, false
+	if _, err := Run(context.Background(), plain, nil); err != nil {
+		t.Fatal(err)
+	}
+	from := tinyConfig(t, filepath.Join(dir, "from.safetensors"))
+	from.Init, from.InputDriven, from.HearsSpikes = plain.Out, true, true
+	if _, err := Run(context.Background(), from, nil); err == nil || !strings.Contains(err.Error(), "no spike input") {
+		t.Errorf("--hear-spikes from a model without a spike input: %v", err)
 	}
 }

@@ -52,6 +52,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.IntVar(&cfg.Layers, "layers", d.Layers, "LSTM layers")
 	fs.BoolVar(&cfg.Residual, "residual", d.Residual, "the Vm head predicts the change of Vm rather than Vm")
 	fs.BoolVar(&cfg.FeedSpike, "feed-spike", d.FeedSpike, "feed the model's own spike probability back as an input beside its Vm")
+	fs.BoolVar(&cfg.HearsSpikes, "hear-spikes", d.HearsSpikes, "with --input-driven: the model hears its own spike probability (not its Vm), fed back in training as in use, so it can learn when it fired")
 	fs.BoolVar(&cfg.InputDriven, "input-driven", d.InputDriven, "make a model that does not hear its own Vm or spikes, a function of its inputs alone (with --init: the starting model's fed-back weights are zeroed); --feedback and --noise do not apply")
 	fs.IntVar(&cfg.Seq, "seq", d.Seq, "samples per unrolled graph run (state is carried across runs)")
 	fs.IntVar(&cfg.Batch, "batch", d.Batch, "traces per batch")
@@ -367,6 +368,8 @@ func trainFlag(setting string) string {
 		return "--traces"
 	case "rate_settle_ms":
 		return "--rate-settle"
+	case "hears_spikes":
+		return "--hear-spikes"
 	}
 	return "--" + strings.ReplaceAll(setting, "_", "-")
 }
