@@ -23,7 +23,7 @@ type Readouts struct {
 	// averaged as variances (1: every cell fires together; about
 	// 1/sqrt(cells) for independent cells).
 	Synchrony float64 `json:"synchrony"`
-	// BurstFraction is the fraction of spikes less than BurstISIMS from
+	// BurstFraction is the fraction of spikes less than metrics.BurstISIMS from
 	// another spike of the same cell.
 	BurstFraction float64 `json:"burst_fraction"`
 	// PSTHPeakHz is the highest PSTH bin (Hz per cell), from the stimulus
@@ -34,10 +34,6 @@ type Readouts struct {
 	// PSTH is the population rate per cell in bins of BinMS (Hz).
 	PSTH []float64 `json:"-"`
 }
-
-// BurstISIMS is the interval below which spikes of a cell count as a
-// burst (Readouts.BurstFraction).
-const BurstISIMS = metrics.BurstISIMS
 
 // ReadoutOptions set the windows of Readouts.
 type ReadoutOptions struct {

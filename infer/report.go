@@ -56,7 +56,7 @@ type NetworkReport struct {
 	ISICVSur     *float64 `json:"isi_cv_sur"`
 	ISICVRef     *float64 `json:"isi_cv_ref,omitempty"`
 	// Synchrony (Golomb's χ over 5 ms bins) and the burst fraction (spikes
-	// within BurstISIMS of another of the cell's) of each network: see
+	// within metrics.BurstISIMS of another of the cell's) of each network: see
 	// Readouts.
 	SynchronySur     *float64 `json:"synchrony_sur"`
 	SynchronyRef     *float64 `json:"synchrony_ref,omitempty"`

@@ -535,7 +535,7 @@ func (r *run) endEpoch() (stop bool, err error) {
 	cfg, st := r.cfg, &r.st
 	var val metrics.Report
 	if cfg.SelectThreshold {
-		val = calibrateThreshold(r.evaluated(), r.valSet, r.vInit, cfg.readoutGoal())
+		val = calibrateThreshold(r.evaluated(), r.valSet, r.vInit, cfg.ReadoutGoal())
 	} else {
 		val = validate(r.evaluated(), r.valSet, r.vInit)
 	}
@@ -587,7 +587,7 @@ func (r *run) finish(stoppedBy string) (*Result, error) {
 	}
 	best := r.best
 	// The spike readout is calibrated on the validation traces.
-	cal := calibrateReadout(best, r.valSet, r.vInit, r.cfg.readoutGoal())
+	cal := calibrateReadout(best, r.valSet, r.vInit, r.cfg.ReadoutGoal())
 	// The model written: without the training heads, which served training
 	// only (best keeps them for the checkpoint).
 	written := best

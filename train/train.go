@@ -512,8 +512,8 @@ type ReadoutGoal struct {
 // without bursts does not demand none at all.
 const burstSlack = 0.01
 
-// readoutGoal is cfg's ReadoutGoal.
-func (c *Config) readoutGoal() ReadoutGoal {
+// ReadoutGoal is the config's goal for the spike readout.
+func (c *Config) ReadoutGoal() ReadoutGoal {
 	return ReadoutGoal{RateTol: c.RateTolerance, SettleMS: c.RateSettleMS, BurstTol: c.BurstTolerance}
 }
 

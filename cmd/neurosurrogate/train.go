@@ -205,7 +205,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 		return err
 	}
 	if *recal {
-		rep, err := train.Recalibrate(cfg.Data, cfg.Out, train.ReadoutGoal{RateTol: cfg.RateTolerance, SettleMS: cfg.RateSettleMS, BurstTol: cfg.BurstTolerance})
+		rep, err := train.Recalibrate(cfg.Data, cfg.Out, cfg.ReadoutGoal())
 		if err != nil {
 			return flagNames(err)
 		}

@@ -242,7 +242,7 @@ func Compare(refV, surV []float64, sampleDT float64, refSpikes, surSpikes []floa
 		RMSESubMV: tr.RMSE, EVSub: tr.EV, SubSamples: tr.N,
 		RateRefHz: float64(len(refSpikes)) / durationMS * 1000, RateSurHz: float64(len(surSpikes)) / durationMS * 1000,
 		SpikesRef: len(refSpikes), SpikesSur: len(surSpikes),
-		BurstRef: BurstFraction([][]float64{refSpikes}), BurstSur: BurstFraction([][]float64{surSpikes}),
+		BurstRef: fraction(Bursting(refSpikes, BurstISIMS), len(refSpikes)), BurstSur: fraction(Bursting(surSpikes, BurstISIMS), len(surSpikes)),
 	}
 }
 
