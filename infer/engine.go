@@ -423,7 +423,9 @@ func (r *engineRun) step(k int) {
 					ts := (float64(k)+0.5)*dt + ro.ShiftMS
 					for i, pr := range ch.s.P {
 						c := ch.lo + i
-						if pr > ro.P && ro.Fires(pr, ts-pe.last[c]) { // (Fires tests p too; the test first keeps the call off sub-threshold bins)
+						// A model that hears its fired spikes has its stream's
+						// readout (the same Fires) decide what it hears.
+						if ch.s.Fired != nil && ch.s.Fired[i] || ch.s.Fired == nil && pr > ro.P && ro.Fires(pr, ts-pe.last[c]) { // (Fires tests p too; the test first keeps the call off sub-threshold bins)
 							pe.last[c] = ts
 							ch.spikes = append(ch.spikes, NetSpike{Cell: int32(p.First + c), TimeMS: ts})
 						}

@@ -62,6 +62,7 @@ type cnnLSTMStream struct {
 	fed    int // fed-back channels (Vm; spike)
 
 	vNorm []float32 // N: current Vm input (normalized), the last prediction
+	sFed  []float32 // N, Arch.HearsFired: the spike the next step hears (SetSpike), else nil: it hears P
 	V     []float32 // N: predicted Vm (mV) for the next sample, after Step
 	P     []float32 // N: spike probability of the bin just stepped, after Step
 }
@@ -140,6 +141,9 @@ func newCNNLSTMStream(kern cpu.Level, m *Model, n int, vInitMV float32) *cnnLSTM
 	s.vNorm = make([]float32, n)
 	s.V = make([]float32, n)
 	s.P = make([]float32, n)
+	if a.HearsFired {
+		s.sFed = make([]float32, n)
+	}
 	s.Reset(vInitMV)
 	return s
 }
@@ -158,6 +162,7 @@ func (s *cnnLSTMStream) Reset(vInitMV float32) {
 			s.ring[(slot*s.N+i)*s.rc] = v0
 		}
 	}
+	clear(s.sFed)
 	for i := range s.vNorm {
 		s.vNorm[i] = v0
 		s.V[i] = vInitMV
@@ -179,6 +184,14 @@ func (s *cnnLSTMStream) SetVm(i int, vMV float32) {
 	s.vNorm[i] = (vMV - s.m.Norm.VOffset) / s.m.Norm.VScale
 }
 
+// SetSpike sets the spike (0 or 1) cell i hears at its next step: a
+// HearsFired model hears what its caller's readout fired (SpikeSetter).
+func (s *cnnLSTMStream) SetSpike(i int, x float32) {
+	if s.sFed != nil {
+		s.sFed[i] = x
+	}
+}
+
 // Step advances every cell one sample (Stepper).
 func (s *cnnLSTMStream) Step(drive []float32) {
 	n, rc, k, nIn := s.N, s.rc, s.k, s.nIn
@@ -192,7 +205,11 @@ func (s *cnnLSTMStream) Step(drive []float32) {
 		u := slot[i*rc : (i+1)*rc]
 		u[0] = s.vNorm[i]
 		if s.fed == 2 {
-			u[1] = s.P[i] // the previous bin's spike probability
+			if s.sFed != nil {
+				u[1] = s.sFed[i] // the previous bin's fired spike (SetSpike)
+			} else {
+				u[1] = s.P[i] // the previous bin's spike probability
+			}
 		}
 		if !s.sparse {
 			d := drive[i*nIn : (i+1)*nIn]
@@ -398,6 +415,9 @@ func (s *cnnLSTMStream) CopyCell(i int, src Stepper, j int) error {
 		rows(s.c[l], o.c[l], s.hd)
 	}
 	s.vNorm[i], s.V[i], s.P[i] = o.vNorm[j], o.V[j], o.P[j]
+	if s.sFed != nil {
+		s.sFed[i] = o.sFed[j]
+	}
 	s.pos, s.apos, s.dpos, s.tick = o.pos, o.apos, o.dpos, o.tick
 	return nil
 }

@@ -125,3 +125,137 @@ func TestHearsSpikes(t *testing.T) {
 		}
 	}
 }
+
+// TestHearsFired: a model that hears its fired spikes hears what its
+// readout fires, in the bin the readout reports it in: its stream's Fired
+// are Readout.Spikes of its P, it is deaf to its spike probability and to
+// its Vm, a spike is first heard shift/dt+1 steps after its bin, a cell
+// copied from a stream goes on as the original, and the setting is
+// refused beside hears_spikes or without input_driven and feed_spike.
+func TestHearsFired(t *testing.T) {
+	a := testArch(2, 4)
+	a.FeedSpike, a.InputDriven, a.HearsFired = true, true, true
+	m := testModel(t, a)
+	m.MakeInputDriven()
+	if slices.Equal(m.W[WConvSpike].Data, make([]float32, len(m.W[WConvSpike].Data))) {
+		t.Fatal("MakeInputDriven zeroed the spike weights")
+	}
+	deaf := m.Clone() // the same model, deaf to its spikes
+	clear(deaf.W[WConvSpike].Data)
+	const n, steps = 4, 600
+	drive := randomDrive(rand.New(rand.NewPCG(10, 1)), steps, n, 2, 0.3)
+	// A threshold the model crosses now and then.
+	var all []float32
+	s := NewStream(deaf, n, -65)
+	for _, d := range drive {
+		s.Step(d)
+		all = append(all, s.P...)
+	}
+	slices.Sort(all)
+	m.Readout = Readout{P: all[len(all)*9/10], RefractoryMS: 3}
+	type run struct {
+		v, p  [][]float32 // per cell
+		fired [][]int     // per cell, the bins fired
+	}
+	roll := func(m *Model, pokeP, pokeVm bool) run {
+		s := NewStream(m, n, -65)
+		r := run{v: make([][]float32, n), p: make([][]float32, n), fired: make([][]int, n)}
+		for k, d := range drive {
+			if k%40 == 3 {
+				if pokeP {
+					s.P[k%n] = 1
+				}
+				if pokeVm {
+					s.SetVm(k%n, 30)
+				}
+			}
+			s.Step(d)
+			for i := 0; i < n; i++ {
+				r.v[i], r.p[i] = append(r.v[i], s.V[i]), append(r.p[i], s.P[i])
+				if s.Fired != nil && s.Fired[i] {
+					r.fired[i] = append(r.fired[i], k)
+				}
+			}
+		}
+		return r
+	}
+	for _, shift := range []int{0, 2} {
+		m.Readout.ShiftMS = float64(shift) * a.SampleDT
+		deaf.Readout = m.Readout
+		got, ref := roll(m, false, false), roll(deaf, false, false)
+		heard := false
+		for i := 0; i < n; i++ {
+			var want []float64
+			for _, k := range got.fired[i] {
+				if tm := (float64(k)+0.5)*a.SampleDT + m.Readout.ShiftMS; tm < steps*a.SampleDT {
+					want = append(want, tm)
+				}
+			}
+			if sp := m.Readout.Spikes(got.p[i], a.SampleDT); !slices.Equal(sp, want) {
+				t.Fatalf("shift %d, cell %d: fired at %v, Readout.Spikes %v", shift, i, want, sp)
+			}
+			if len(got.fired[i]) == 0 {
+				continue
+			}
+			heard = true
+			// Deaf and hearing agree until the first spike is heard.
+			k0 := got.fired[i][0]
+			first := -1
+			for k := range got.v[i] {
+				if got.v[i][k] != ref.v[i][k] {
+					first = k
+					break
+				}
+			}
+			if first != k0+1+shift {
+				t.Errorf("shift %d, cell %d: fired in bin %d, first heard at step %d, want %d", shift, i, k0, first, k0+1+shift)
+			}
+		}
+		if !heard {
+			t.Fatalf("shift %d: no cell fired (the test would pass vacuously)", shift)
+		}
+		pokedP, pokedVm := roll(m, true, false), roll(m, false, true)
+		for i := 0; i < n; i++ {
+			if !slices.Equal(pokedP.v[i], got.v[i]) || !slices.Equal(pokedVm.v[i], got.v[i]) {
+				t.Errorf("shift %d, cell %d: the outputs depend on the spike probability or Vm fed back", shift, i)
+			}
+		}
+	}
+	// Forked: cells copied from a warmed-up stream go on as they would.
+	warm, fork := NewStream(m, n, -65), NewStream(m, n, -65)
+	for k, d := range drive {
+		if k == steps/2 {
+			for i := 0; i < n; i++ {
+				if err := fork.CopyCell(i, warm, n-1-i); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if k >= steps/2 {
+			rev := make([]float32, len(d))
+			for i := 0; i < n; i++ {
+				copy(rev[i*2:i*2+2], d[(n-1-i)*2:(n-i)*2])
+			}
+			fork.Step(rev)
+		}
+		warm.Step(d)
+		if k >= steps/2 {
+			for i := 0; i < n; i++ {
+				if fork.V[i] != warm.V[n-1-i] || fork.Fired[i] != warm.Fired[n-1-i] {
+					t.Fatalf("step %d: the copied cell %d goes on otherwise than its original", k, i)
+				}
+			}
+		}
+	}
+	got, _, _, err := Decode("m", encoded(t, m))
+	if err != nil || !got.Arch.HearsFired || !slices.Equal(got.W[WConvSpike].Data, m.W[WConvSpike].Data) {
+		t.Fatalf("round trip: %v", err)
+	}
+	for _, b := range []Arch{{FeedSpike: true}, {InputDriven: true}, {FeedSpike: true, InputDriven: true, HearsSpikes: true}} {
+		c := testArch(1, 3)
+		c.FeedSpike, c.InputDriven, c.HearsSpikes, c.HearsFired = b.FeedSpike, b.InputDriven, b.HearsSpikes, true
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "hears_fired") {
+			t.Errorf("hears_fired with %+v: %v", b, err)
+		}
+	}
+}

@@ -126,6 +126,14 @@ type Arch struct {
 	// (how far it has recovered) from what it predicted, in training as in
 	// use (its spike input is never the reference's).
 	HearsSpikes bool `json:"hears_spikes,omitempty"`
+	// HearsFired (with InputDriven and FeedSpike; not with HearsSpikes):
+	// the input-driven model hears the spikes its readout fired (1 in the
+	// bin the readout puts a spike in, else 0), not their probability. It
+	// learns them teacher-forced on the reference's spikes, which is what
+	// it hears in training; in use the Stream feeds back its readout's
+	// spikes (Stream.Fired), so its spike history is as binary as in
+	// training and it knows how long ago it fired.
+	HearsFired bool `json:"hears_fired,omitempty"`
 	// InputLags, if set, are the lags (in samples, increasing, from 0) at
 	// which the convolution reads the inputs, in place of 0..Kernel-1: e.g.
 	// 0, 1, 2, 3, 5, 8, 12, ..., 100 hears each synapse for 50 ms at the
@@ -279,6 +287,10 @@ func (a Arch) Validate() error {
 		return fmt.Errorf("architecture: input_driven and residual: an input-driven model predicts Vm, not its change from a Vm it does not hear")
 	case a.HearsSpikes && !(a.InputDriven && a.FeedSpike):
 		return fmt.Errorf("architecture: hears_spikes needs input_driven and feed_spike (an input-driven model that hears its own spikes)")
+	case a.HearsFired && !(a.InputDriven && a.FeedSpike):
+		return fmt.Errorf("architecture: hears_fired needs input_driven and feed_spike (an input-driven model that hears its own spikes)")
+	case a.HearsFired && a.HearsSpikes:
+		return fmt.Errorf("architecture: hears_fired and hears_spikes: a model hears either its fired spikes or their probability")
 	}
 	if a.InputDriven {
 		if _, ok := a.Layout().Tensor(WConvVm); !ok {
@@ -467,16 +479,17 @@ func New(a Arch, norm Norm, seed uint64) (*Model, error) {
 
 // ZeroedFeedback names the fed-back weights an input-driven model
 // (Arch.InputDriven) holds at zero: those through which it would hear its
-// own Vm, and its own spikes unless it HearsSpikes.
+// own Vm, and its own spikes unless it hears them (HearsSpikes,
+// HearsFired).
 func (a Arch) ZeroedFeedback() []string {
-	if a.FeedSpike && !a.HearsSpikes {
+	if a.FeedSpike && !a.HearsSpikes && !a.HearsFired {
 		return []string{WConvVm, WConvSpike}
 	}
 	return []string{WConvVm}
 }
 
 // MakeInputDriven makes the model deaf to its own Vm and (unless it
-// HearsSpikes) its spikes: it zeroes the weights that hear them
+// hears them) its spikes: it zeroes the weights that hear them
 // (ZeroedFeedback) and marks the architecture InputDriven. What a model
 // with feedback did with them is lost; training must make up for it.
 func (m *Model) MakeInputDriven() {

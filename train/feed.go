@@ -152,7 +152,7 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 	case f.arch.HearsSpikes:
 		pTeach, noise = 0, 0 // its own spike probability fed back, as in use (its Vm's weights are zero)
 	case f.arch.InputDriven:
-		pTeach, noise = 1, 0 // the teacher Vm and spike are 0: nothing is fed back
+		pTeach, noise = 1, 0 // the teacher Vm is 0, the spike the reference's (HearsFired) or 0: nothing of its own is fed back
 	}
 	win := int(math.Ceil(cfg.SpikeVmWindowMS/f.arch.SampleDT - 1e-9))
 	f.gather(k0)
@@ -170,7 +170,7 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 				f.taps(d, b, t, taps)
 			}
 			f.steach[row] = 0
-			if k > 0 && k-1 < len(s.spike) && !f.arch.InputDriven {
+			if k > 0 && k-1 < len(s.spike) && (!f.arch.InputDriven || f.arch.HearsFired) {
 				f.steach[row] = s.spike[k-1]
 			}
 			f.targets(s, row, k+1, valid, norm)

@@ -209,7 +209,7 @@ func (r *run) makeModel(inputs []surrogate.Input, settings *dataset.Settings, st
 			return err
 		}
 	} else {
-		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: stepDT, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike || cfg.HearsSpikes, InputDriven: cfg.InputDriven, HearsSpikes: cfg.HearsSpikes, SubBins: cfg.SubBins, InputLags: cfg.InputLags}
+		arch := surrogate.Arch{Inputs: inputs, Kernel: cfg.Kernel, Conv: cfg.Conv, Hidden: cfg.Hidden, Layers: cfg.Layers, SampleDT: stepDT, Residual: cfg.Residual, FeedSpike: cfg.FeedSpike || cfg.HearsSpikes || cfg.HearsFired, InputDriven: cfg.InputDriven, HearsSpikes: cfg.HearsSpikes, HearsFired: cfg.HearsFired, SubBins: cfg.SubBins, InputLags: cfg.InputLags}
 		if len(cfg.TracesMS) > 0 {
 			arch.Family, arch.TracesMS = surrogate.TraceFamily, cfg.TracesMS
 		}

@@ -88,6 +88,11 @@ type Config struct {
 	// training as in use; a new model gets FeedSpike, a starting model must
 	// have it.
 	HearsSpikes bool `json:"hears_spikes,omitempty"`
+	// HearsFired (with InputDriven): the input-driven model hears its
+	// readout's fired spikes (surrogate.Arch.HearsFired), teacher-forced on
+	// the reference's spikes in training; a new model gets FeedSpike, a
+	// starting model must have it.
+	HearsFired bool `json:"hears_fired,omitempty"`
 
 	Seq    int    `json:"seq"`
 	Batch  int    `json:"batch"`
@@ -279,6 +284,10 @@ func (c *Config) Validate() error {
 		return settingf("{input_driven} and {residual}: an input-driven model predicts Vm, not its change from a Vm it does not hear")
 	case c.HearsSpikes && !c.InputDriven:
 		return settingf("{hears_spikes} needs {input_driven}: a model with feedback hears its spikes already (with {feed_spike})")
+	case c.HearsFired && !c.InputDriven:
+		return settingf("{hears_fired} needs {input_driven}: a model with feedback hears its spikes already (with {feed_spike})")
+	case c.HearsFired && c.HearsSpikes:
+		return settingf("{hears_fired} and {hears_spikes}: a model hears either its fired spikes or their probability")
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
 		return settingf("{feedback} %q: want free, teacher or scheduled", c.Feedback)
 	case !(c.ValFrac > 0) || !(c.TestFrac >= 0):
@@ -548,17 +557,35 @@ func calibrateThreshold(m *surrogate.Model, set []*series, vInit float32, goal R
 
 // calibrateOn sets m's readout to the best of grid (and the present one) on
 // the validation rollouts of set and returns its report.
+//
+// A model that hears its fired spikes (Arch.HearsFired) fires otherwise
+// under another readout, so its rollouts are read under the readout they
+// were run with only: the search is repeated on new rollouts under the
+// readout it picked, up to hearRounds times, until it keeps it; if it
+// never does, the report is a rollout under the last pick.
 func calibrateOn(m *surrogate.Model, set []*series, vInit float32, goal ReadoutGoal, grid []surrogate.Readout) metrics.Report {
-	v, p := rollouts(m, set, vInit)
 	dt := m.Arch.SampleDT
-	r, rep := selectReadout(m.Readout, grid, goal, func(r surrogate.Readout) readoutEval {
-		sp := readoutSpikes(p, r, dt)
-		ref, sur := settledCounts(set, sp, dt, goal.SettleMS)
-		return readoutEval{pooled(set, v, sp, dt), ref, sur}
-	})
-	m.Readout = r
-	return rep
+	for round := 1; ; round++ {
+		v, p := rollouts(m, set, vInit)
+		start := m.Readout
+		r, rep := selectReadout(start, grid, goal, func(r surrogate.Readout) readoutEval {
+			sp := readoutSpikes(p, r, dt)
+			ref, sur := settledCounts(set, sp, dt, goal.SettleMS)
+			return readoutEval{pooled(set, v, sp, dt), ref, sur}
+		})
+		m.Readout = r
+		switch {
+		case !m.Arch.HearsFired || r == start:
+			return rep
+		case round == hearRounds:
+			return validate(m, set, vInit)
+		}
+	}
 }
+
+// hearRounds bounds calibrateOn's searches for a model that hears its
+// fired spikes.
+const hearRounds = 3
 
 // readoutThresholds are the spike probabilities a calibration tries.
 var readoutThresholds = []float32{0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
@@ -745,16 +772,19 @@ func initModel(cfg *Config, inputs []surrogate.Input, cell *biophys.Cell, st *da
 		if r.Arch.Residual {
 			return nil, settingf("{init} %s: the model is residual (its Vm head predicts a change of the Vm it hears); {input_driven} needs one that predicts Vm", cfg.Init)
 		}
-		if cfg.HearsSpikes {
+		if cfg.HearsSpikes || cfg.HearsFired {
 			if !r.Arch.FeedSpike {
-				return nil, settingf("{init} %s: the model has no spike input ({feed_spike}) for {hears_spikes} to feed", cfg.Init)
+				return nil, settingf("{init} %s: the model has no spike input ({feed_spike}) for its spikes to feed", cfg.Init)
 			}
-			r.Arch.HearsSpikes = true
+			if r.Arch.HearsSpikes && cfg.HearsFired || r.Arch.HearsFired && cfg.HearsSpikes {
+				return nil, settingf("{init} %s: the model hears its spikes otherwise ({hears_spikes} %v, {hears_fired} %v)", cfg.Init, r.Arch.HearsSpikes, r.Arch.HearsFired)
+			}
+			r.Arch.HearsSpikes, r.Arch.HearsFired = r.Arch.HearsSpikes || cfg.HearsSpikes, r.Arch.HearsFired || cfg.HearsFired
 		}
 		r.MakeInputDriven() // (also zeroes what widening added to a model that was)
 	}
 	a := r.Arch
-	cfg.InputDriven, cfg.HearsSpikes = a.InputDriven, a.HearsSpikes
+	cfg.InputDriven, cfg.HearsSpikes, cfg.HearsFired = a.InputDriven, a.HearsSpikes, a.HearsFired
 	cfg.Hidden, cfg.Conv, cfg.Kernel, cfg.Layers, cfg.Residual, cfg.FeedSpike = a.Hidden, a.Conv, a.Kernel, a.Layers, a.Residual, a.FeedSpike
 	r.Info = map[string]string{}
 	return r, nil
@@ -775,7 +805,7 @@ func configDiff(a, b Config) string {
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
 		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"weight_decay", a.WeightDecay, b.WeightDecay}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight},
 		{"hidden", a.Hidden, b.Hidden}, {"conv", a.Conv, b.Conv}, {"kernel", a.Kernel, b.Kernel}, {"layers", a.Layers, b.Layers},
-		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven}, {"hears_spikes", a.HearsSpikes, b.HearsSpikes},
+		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven}, {"hears_spikes", a.HearsSpikes, b.HearsSpikes}, {"hears_fired", a.HearsFired, b.HearsFired},
 		{"clip", a.Clip, b.Clip}, {"val_max", a.ValMax, b.ValMax}, {"targets", a.Targets, b.Targets}, {"target_weight", a.TargetWeight, b.TargetWeight},
 		{"select_threshold", a.SelectThreshold, b.SelectThreshold}, {"rate_tolerance", a.RateTolerance, b.RateTolerance}, {"rate_settle_ms", a.RateSettleMS, b.RateSettleMS}, {"burst_tolerance", a.BurstTolerance, b.BurstTolerance}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"neurosurrogate/surrogate/gru"
 	"os"
 	"path/filepath"
@@ -1329,5 +1330,101 @@ func TestHearsSpikes(t *testing.T) {
 	from.Init, from.InputDriven, from.HearsSpikes = plain.Out, true, true
 	if _, err := Run(context.Background(), from, nil); err == nil || !strings.Contains(err.Error(), "no spike input") {
 		t.Errorf("--hear-spikes from a model without a spike input: %v", err)
+	}
+}
+
+// TestHearsFired: a model that hears its fired spikes is fed the
+// reference's spikes of the bin before, teacher-forced, with its Vm input
+// zero; it trains on both engines to the same weights, its Vm's weights
+// stay zero while its spike weights learn, and the setting is refused
+// without --input-driven, beside --hear-spikes, or from a starting model
+// without a spike input.
+func TestHearsFired(t *testing.T) {
+	a := surrogate.Arch{Inputs: []surrogate.Input{{Name: "a", Channels: []string{"a"}}}, Kernel: 2, Conv: 3, Hidden: 4, Layers: 1, SampleDT: 0.5,
+		FeedSpike: true, InputDriven: true, HearsFired: true}
+	m, err := surrogate.New(a, surrogate.Norm{VOffset: -65, VScale: 10, InputScale: []float32{2}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const T = 12
+	v, sp, in := make([]float32, T+1), make([]float32, T+1), [][]float32{make([]float32, T+1)}
+	for k := range v {
+		v[k] = -65 + float32(k)
+		in[0][k] = float32(k % 3)
+	}
+	sp[2], sp[7] = 1, 1
+	cfg := DefaultConfig()
+	cfg.Seq = T
+	f, err := newFeed(m, 1, a, m.Norm, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.startBatch([]*series{newSeries(0, v, sp, in)}, -65)
+	f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
+	for k := 0; k < T; k++ {
+		want := float32(0)
+		if k > 0 {
+			want = sp[k-1]
+		}
+		if f.steach[k] != want || f.mask[k] != 1 || f.inv[k] != 0 || f.vteach[k] != 0 {
+			t.Fatalf("sample %d: spike input %v (want %v), mask %v/%v, Vm input %v", k, f.steach[k], want, f.mask[k], f.inv[k], f.vteach[k])
+		}
+	}
+
+	dir := t.TempDir()
+	trained := map[string]*surrogate.Model{}
+	for _, engine := range []string{"unrolled", "gorgonia"} {
+		cfg := tinyConfig(t, filepath.Join(dir, engine+".safetensors"))
+		cfg.Epochs, cfg.Patience, cfg.Engine = 3, 0, engine
+		cfg.InputDriven, cfg.HearsFired = true, true
+		res, err := Run(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := res.History; !(h[len(h)-1].TrainLoss < 0.8*h[0].TrainLoss) {
+			t.Errorf("%s: training loss did not fall: %+v", engine, h)
+		}
+		m, err := surrogate.Load(cfg.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Arch.InputDriven || !m.Arch.HearsFired || !m.Arch.FeedSpike || m.Arch.HearsSpikes {
+			t.Fatalf("%s: architecture %+v", engine, m.Arch)
+		}
+		if slices.ContainsFunc(m.W[surrogate.WConvVm].Data, func(x float32) bool { return x != 0 }) {
+			t.Errorf("%s: the Vm's weights moved", engine)
+		}
+		if !slices.ContainsFunc(m.W[surrogate.WConvSpike].Data, func(x float32) bool { return x != 0 }) {
+			t.Errorf("%s: the spike weights are all zero", engine)
+		}
+		trained[engine] = m
+	}
+	if worst := maxWeightDiff(trained["gorgonia"], trained["unrolled"]); !(worst <= 1e-4) {
+		t.Errorf("engines' weights differ by up to %g", worst)
+	}
+
+	for _, tc := range []struct {
+		name          string
+		driven, spike bool
+		want          string
+	}{
+		{"without --input-driven", false, false, "hears_fired needs input_driven"},
+		{"with --hear-spikes", true, true, "hears_fired and hears_spikes"},
+	} {
+		bad := tinyConfig(t, filepath.Join(dir, "bad.safetensors"))
+		bad.HearsFired, bad.InputDriven, bad.HearsSpikes = true, tc.driven, tc.spike
+		if _, err := Run(context.Background(), bad, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--hear-fired %s: %v", tc.name, err)
+		}
+	}
+	plain := tinyConfig(t, filepath.Join(dir, "plain.safetensors"))
+	plain.Epochs, plain.FeedSpike = 1, false
+	if _, err := Run(context.Background(), plain, nil); err != nil {
+		t.Fatal(err)
+	}
+	from := tinyConfig(t, filepath.Join(dir, "from.safetensors"))
+	from.Init, from.InputDriven, from.HearsFired = plain.Out, true, true
+	if _, err := Run(context.Background(), from, nil); err == nil || !strings.Contains(err.Error(), "no spike input") {
+		t.Errorf("--hear-fired from a model without a spike input: %v", err)
 	}
 }

@@ -53,6 +53,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.BoolVar(&cfg.Residual, "residual", d.Residual, "the Vm head predicts the change of Vm rather than Vm")
 	fs.BoolVar(&cfg.FeedSpike, "feed-spike", d.FeedSpike, "feed the model's own spike probability back as an input beside its Vm")
 	fs.BoolVar(&cfg.HearsSpikes, "hear-spikes", d.HearsSpikes, "with --input-driven: the model hears its own spike probability (not its Vm), fed back in training as in use, so it can learn when it fired")
+	fs.BoolVar(&cfg.HearsFired, "hear-fired", d.HearsFired, "with --input-driven: the model hears the spikes its readout fires (0 or 1, not its Vm), teacher-forced on the reference's spikes in training, so it knows how long ago it fired")
 	fs.BoolVar(&cfg.InputDriven, "input-driven", d.InputDriven, "make a model that does not hear its own Vm or spikes, a function of its inputs alone (with --init: the starting model's fed-back weights are zeroed); --feedback and --noise do not apply")
 	fs.IntVar(&cfg.Seq, "seq", d.Seq, "samples per unrolled graph run (state is carried across runs)")
 	fs.IntVar(&cfg.Batch, "batch", d.Batch, "traces per batch")
@@ -370,6 +371,8 @@ func trainFlag(setting string) string {
 		return "--rate-settle"
 	case "hears_spikes":
 		return "--hear-spikes"
+	case "hears_fired":
+		return "--hear-fired"
 	}
 	return "--" + strings.ReplaceAll(setting, "_", "-")
 }
