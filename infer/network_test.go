@@ -134,9 +134,10 @@ func TestConnectivity(t *testing.T) {
 // TestOneCellMatchesRollout: a network of one unconnected cell reproduces
 // the single-cell rollout on the same inputs: same spikes, Vm within 1e-3 mV.
 //
-// It is run for the shipped hh model and for that model with timing inputs
+// It is run for the shipped hh model, for that model with timing inputs
 // (surrogate.Model.AddTiming) given weights, so that the engine's timing of
-// background events is checked against BinInputs.
+// background events is checked against BinInputs, and for a model that
+// hears its fired spikes (surrogate.Arch.HearsFired).
 func TestOneCellMatchesRollout(t *testing.T) {
 	tm, err := artifacts.LoadModel("hh", "")
 	if err != nil {
@@ -150,7 +151,24 @@ func TestOneCellMatchesRollout(t *testing.T) {
 	if err := m.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	for _, model := range []string{"hh", path} {
+	// A model that hears its fired spikes (random weights that hear them).
+	fa := surrogate.Arch{Inputs: m.Arch.Inputs, Kernel: 4, Conv: 8, Hidden: 16, Layers: 1, SampleDT: m.Arch.SampleDT, SubBins: m.Arch.SubBins,
+		FeedSpike: true, InputDriven: true, HearsFired: true}
+	fm, err := surrogate.New(fa, m.Norm, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range fm.W[surrogate.WConvSpike].Data {
+		if x == 0 {
+			t.Fatal("the fired model's spike weights are zero")
+		}
+	}
+	fm.Info, fm.Readout = m.Info, surrogate.Readout{P: 0.5, RefractoryMS: 2}
+	firedPath := filepath.Join(t.TempDir(), "fired.safetensors")
+	if err := fm.Save(firedPath); err != nil {
+		t.Fatal(err)
+	}
+	for _, model := range []string{"hh", path, firedPath} {
 		t.Run(filepath.Base(model), func(t *testing.T) { testOneCellMatchesRollout(t, model) })
 	}
 	// The timing inputs matter: the same events through the two models.
