@@ -23,6 +23,7 @@ type feed struct {
 
 	dunf, vteach, mask, inv, vtarget, wv, y, ws []float32
 	steach                                      []float32 // FeedSpike: previous bin's spike
+	heard                                       [][]float32 // HearsFired with HearJitterMS or HearDrop: per cell, the reference's spikes as heard (blurred)
 	vin0, sin0                                  []float32
 	vhist, shist                                []float32   // B x (K-1), row-major: column l-1 at lag l
 	xin                                         []float32   // the chunk's inputs, normalized, per cell row-major by sample from hist samples before the chunk: B x (hist+T) x nIn
@@ -86,9 +87,12 @@ func (f *feed) close() { f.eng.Close() }
 
 func (f *feed) vn(v float32) float32 { return (v - f.norm.VOffset) / f.norm.VScale }
 
-// startBatch resets the carried state: every cell at rest at vInit.
-func (f *feed) startBatch(tr []*series, vInit float32) {
+// startBatch resets the carried state: every cell at rest at vInit; rng
+// draws the blur of the spikes a HearsFired model hears (Config.HearJitterMS,
+// HearDrop).
+func (f *feed) startBatch(tr []*series, vInit float32, rng *rand.Rand) {
 	f.tr = tr
+	f.blurHeard(rng)
 	v0 := f.vn(vInit)
 	for i := range f.vin0 {
 		f.vin0[i] = v0
@@ -102,6 +106,31 @@ func (f *feed) startBatch(tr []*series, vInit float32) {
 	for l := range f.h {
 		clear(f.h[l])
 		clear(f.c[l])
+	}
+}
+
+// blurHeard draws, for a HearsFired model trained with HearJitterMS or
+// HearDrop, the spikes each cell of the batch hears: every reference spike
+// moved by a whole number of samples within ±HearJitterMS and kept with
+// probability 1 − HearDrop (nil without blur: it hears them as they are).
+func (f *feed) blurHeard(rng *rand.Rand) {
+	cfg := f.cfg
+	if !f.arch.HearsFired || cfg.HearJitterMS == 0 && cfg.HearDrop == 0 {
+		f.heard = nil
+		return
+	}
+	j := int(math.Floor(cfg.HearJitterMS/f.arch.SampleDT + 1e-9))
+	f.heard = f.heard[:0]
+	for _, s := range f.tr {
+		h := make([]float32, len(s.spike))
+		for k, x := range s.spike {
+			if x == 0 || rng.Float64() < cfg.HearDrop {
+				continue
+			}
+			at := k + rng.IntN(2*j+1) - j
+			h[min(max(at, 0), len(h)-1)] = 1
+		}
+		f.heard = append(f.heard, h)
 	}
 }
 
@@ -172,6 +201,9 @@ func (f *feed) fill(k0, batch int, frac float64, rng *rand.Rand) {
 			f.steach[row] = 0
 			if k > 0 && k-1 < len(s.spike) && (!f.arch.InputDriven || f.arch.HearsFired) {
 				f.steach[row] = s.spike[k-1]
+				if f.heard != nil {
+					f.steach[row] = f.heard[b][k-1]
+				}
 			}
 			f.targets(s, row, k+1, valid, norm)
 			if !valid {

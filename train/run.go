@@ -440,8 +440,9 @@ func (r *run) batch(order []int) error {
 		tr[i] = r.trainSet[order[(st.Batch*cfg.Batch+i)%len(order)]]
 	}
 	off := 0
+	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(st.Step)+1<<41))
 	for i, f := range r.feeds {
-		f.startBatch(tr[off:off+r.per[i]], r.vInit)
+		f.startBatch(tr[off:off+r.per[i]], r.vInit, rng)
 		off += r.per[i]
 	}
 	for c := 0; c < r.chunks; c++ {

@@ -93,6 +93,13 @@ type Config struct {
 	// the reference's spikes in training; a new model gets FeedSpike, a
 	// starting model must have it.
 	HearsFired bool `json:"hears_fired,omitempty"`
+	// HearJitterMS and HearDrop (with HearsFired) make the reference's
+	// spikes a model hears in training as unreliable as its own are in use:
+	// each is moved by a uniform random offset within ±HearJitterMS
+	// (whole samples) and left out with probability HearDrop, drawn anew
+	// for every batch. The targets stay the reference's.
+	HearJitterMS float64 `json:"hear_jitter_ms,omitempty"`
+	HearDrop     float64 `json:"hear_drop,omitempty"`
 
 	Seq    int    `json:"seq"`
 	Batch  int    `json:"batch"`
@@ -229,7 +236,7 @@ func (c *Config) Validate() error {
 	}{
 		{"lr", c.LR, true}, {"lr_min", c.LRMin, false}, {"clip", c.Clip, false}, {"noise_mV", c.NoiseMV, false}, {"ema", c.EMA, false}, {"weight_decay", c.WeightDecay, false},
 		{"spike_weight", c.SpikeWeight, false}, {"rate_tolerance", c.RateTolerance, false}, {"rate_settle_ms", c.RateSettleMS, false}, {"burst_tolerance", c.BurstTolerance, false}, {"spike_pos_weight", c.SpikePosWeight, false}, {"spike_vm_weight", c.SpikeVmWeight, false}, {"spike_smooth_ms", c.SpikeSmoothMS, false},
-		{"spike_vm_window_ms", c.SpikeVmWindowMS, true}, {"select_rmse_weight", c.SelectRMSEWeight, false}, {"target_weight", c.TargetWeight, false},
+		{"hear_jitter_ms", c.HearJitterMS, false}, {"spike_vm_window_ms", c.SpikeVmWindowMS, true}, {"select_rmse_weight", c.SelectRMSEWeight, false}, {"target_weight", c.TargetWeight, false},
 	}
 	for _, f := range floats {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v < 0 || f.positive && f.v == 0 {
@@ -288,6 +295,10 @@ func (c *Config) Validate() error {
 		return settingf("{hears_fired} needs {input_driven}: a model with feedback hears its spikes already (with {feed_spike})")
 	case c.HearsFired && c.HearsSpikes:
 		return settingf("{hears_fired} and {hears_spikes}: a model hears either its fired spikes or their probability")
+	case (c.HearJitterMS != 0 || c.HearDrop != 0) && !c.HearsFired:
+		return settingf("{hear_jitter_ms} and {hear_drop} need {hears_fired}: they blur the reference's spikes a model hears in training")
+	case !(c.HearDrop >= 0 && c.HearDrop < 1):
+		return settingf("{hear_drop} %v: want a probability in [0, 1)", c.HearDrop)
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
 		return settingf("{feedback} %q: want free, teacher or scheduled", c.Feedback)
 	case !(c.ValFrac > 0) || !(c.TestFrac >= 0):
@@ -805,7 +816,7 @@ func configDiff(a, b Config) string {
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
 		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"weight_decay", a.WeightDecay, b.WeightDecay}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight},
 		{"hidden", a.Hidden, b.Hidden}, {"conv", a.Conv, b.Conv}, {"kernel", a.Kernel, b.Kernel}, {"layers", a.Layers, b.Layers},
-		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven}, {"hears_spikes", a.HearsSpikes, b.HearsSpikes}, {"hears_fired", a.HearsFired, b.HearsFired},
+		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven}, {"hears_spikes", a.HearsSpikes, b.HearsSpikes}, {"hears_fired", a.HearsFired, b.HearsFired}, {"hear_jitter_ms", a.HearJitterMS, b.HearJitterMS}, {"hear_drop", a.HearDrop, b.HearDrop},
 		{"clip", a.Clip, b.Clip}, {"val_max", a.ValMax, b.ValMax}, {"targets", a.Targets, b.Targets}, {"target_weight", a.TargetWeight, b.TargetWeight},
 		{"select_threshold", a.SelectThreshold, b.SelectThreshold}, {"rate_tolerance", a.RateTolerance, b.RateTolerance}, {"rate_settle_ms", a.RateSettleMS, b.RateSettleMS}, {"burst_tolerance", a.BurstTolerance, b.BurstTolerance}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {

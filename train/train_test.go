@@ -1359,7 +1359,7 @@ func TestHearsFired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.startBatch([]*series{newSeries(0, v, sp, in)}, -65)
+	f.startBatch([]*series{newSeries(0, v, sp, in)}, -65, nil)
 	f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
 	for k := 0; k < T; k++ {
 		want := float32(0)
@@ -1370,6 +1370,46 @@ func TestHearsFired(t *testing.T) {
 			t.Fatalf("sample %d: spike input %v (want %v), mask %v/%v, Vm input %v", k, f.steach[k], want, f.mask[k], f.inv[k], f.vteach[k])
 		}
 	}
+	// Blurred: every spike heard within ±2 samples of a reference spike,
+	// about half of them left out, drawn anew for every batch; the targets
+	// are the reference's.
+	const L = 4000
+	long := make([]float32, L+1)
+	nRef := 0
+	for k := 5; k < L-5; k += 20 {
+		long[k] = 1
+		nRef++
+	}
+	cfg.HearJitterMS, cfg.HearDrop, cfg.Seq = 1, 0.5, L
+	if f, err = newFeed(m, 1, a, m.Norm, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	ls := newSeries(0, make([]float32, L+1), long, [][]float32{make([]float32, L+1)})
+	var draws [][]float32
+	for seed := uint64(1); seed <= 2; seed++ {
+		f.startBatch([]*series{ls}, -65, rand.New(rand.NewPCG(seed, 1)))
+		f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
+		heard := 0
+		for k := 1; k < L; k++ {
+			if f.y[k] != long[k] {
+				t.Fatalf("blurred: the target of sample %d is %v, the reference's %v", k, f.y[k], long[k])
+			}
+			if f.steach[k] == 0 {
+				continue
+			}
+			heard++
+			if !slices.Contains(long[max(0, k-1-2):k-1+3], 1) {
+				t.Fatalf("blurred: a spike heard at sample %d, none of the reference within 2 samples of %d", k, k-1)
+			}
+		}
+		if heard < nRef*35/100 || heard > nRef*65/100 {
+			t.Errorf("blurred: %d of %d spikes heard with drop 0.5", heard, nRef)
+		}
+		draws = append(draws, append([]float32(nil), f.steach[:L]...))
+	}
+	if slices.Equal(draws[0], draws[1]) {
+		t.Error("blurred: two batches hear the same spikes")
+	}
 
 	dir := t.TempDir()
 	trained := map[string]*surrogate.Model{}
@@ -1377,6 +1417,7 @@ func TestHearsFired(t *testing.T) {
 		cfg := tinyConfig(t, filepath.Join(dir, engine+".safetensors"))
 		cfg.Epochs, cfg.Patience, cfg.Engine = 3, 0, engine
 		cfg.InputDriven, cfg.HearsFired = true, true
+		cfg.HearJitterMS, cfg.HearDrop = 1, 0.2
 		res, err := Run(context.Background(), cfg, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -1413,6 +1454,23 @@ func TestHearsFired(t *testing.T) {
 	} {
 		bad := tinyConfig(t, filepath.Join(dir, "bad.safetensors"))
 		bad.HearsFired, bad.InputDriven, bad.HearsSpikes = true, tc.driven, tc.spike
+		if _, err := Run(context.Background(), bad, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--hear-fired %s: %v", tc.name, err)
+		}
+	}
+	for _, tc := range []struct {
+		name         string
+		fired        bool
+		jitter, drop float64
+		want         string
+	}{
+		{"jitter without --hear-fired", false, 1, 0, "need hears_fired"},
+		{"drop without --hear-fired", false, 0, 0.1, "need hears_fired"},
+		{"drop 1", true, 0, 1, "hear_drop 1"},
+		{"negative jitter", true, -1, 0, "hear_jitter_ms -1"},
+	} {
+		bad := tinyConfig(t, filepath.Join(dir, "bad.safetensors"))
+		bad.HearsFired, bad.InputDriven, bad.HearJitterMS, bad.HearDrop = tc.fired, true, tc.jitter, tc.drop
 		if _, err := Run(context.Background(), bad, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("--hear-fired %s: %v", tc.name, err)
 		}
