@@ -22,7 +22,7 @@ type feed struct {
 	tr []*series
 
 	dunf, vteach, mask, inv, vtarget, wv, y, ws []float32
-	steach                                      []float32 // FeedSpike: previous bin's spike
+	steach                                      []float32   // FeedSpike: previous bin's spike
 	heard                                       [][]float32 // HearsFired with HearJitterMS or HearDrop: per cell, the reference's spikes as heard (blurred)
 	vin0, sin0                                  []float32
 	vhist, shist                                []float32   // B x (K-1), row-major: column l-1 at lag l
