@@ -567,35 +567,65 @@ func calibrateThreshold(m *surrogate.Model, set []*series, vInit float32, goal R
 }
 
 // calibrateOn sets m's readout to the best of grid (and the present one) on
-// the validation rollouts of set and returns its report.
-//
-// A model that hears its fired spikes (Arch.HearsFired) fires otherwise
-// under another readout, so its rollouts are read under the readout they
-// were run with only: the search is repeated on new rollouts under the
-// readout it picked, up to hearRounds times, until it keeps it; if it
-// never does, the report is a rollout under the last pick.
+// the validation rollouts of set and returns its report (a model that
+// hears its fired spikes: calibrateHearing).
 func calibrateOn(m *surrogate.Model, set []*series, vInit float32, goal ReadoutGoal, grid []surrogate.Readout) metrics.Report {
+	if m.Arch.HearsFired {
+		return calibrateHearing(m, set, vInit, goal, grid)
+	}
 	dt := m.Arch.SampleDT
-	for round := 1; ; round++ {
+	v, p := rollouts(m, set, vInit)
+	r, rep := selectReadout(m.Readout, grid, goal, func(r surrogate.Readout) readoutEval {
+		sp := readoutSpikes(p, r, dt)
+		ref, sur := settledCounts(set, sp, dt, goal.SettleMS)
+		return readoutEval{pooled(set, v, sp, dt), ref, sur}
+	})
+	m.Readout = r
+	return rep
+}
+
+// calibrateHearing is calibrateOn for a model that hears its fired spikes
+// (Arch.HearsFired), which fires otherwise under another readout: its
+// rollouts are read under the readout they were run with only. The search
+// over grid on rollouts under the present readout is repeated under the
+// readout it picked, up to hearRounds times, until it keeps it; then every
+// probability threshold with the refractory time, shift and rise picked is
+// scored on rollouts of its own, which are what the choice and its report
+// rest on.
+func calibrateHearing(m *surrogate.Model, set []*series, vInit float32, goal ReadoutGoal, grid []surrogate.Readout) metrics.Report {
+	dt := m.Arch.SampleDT
+	for round := 1; round <= hearRounds; round++ {
 		v, p := rollouts(m, set, vInit)
 		start := m.Readout
-		r, rep := selectReadout(start, grid, goal, func(r surrogate.Readout) readoutEval {
+		m.Readout, _ = selectReadout(start, grid, goal, func(r surrogate.Readout) readoutEval {
 			sp := readoutSpikes(p, r, dt)
 			ref, sur := settledCounts(set, sp, dt, goal.SettleMS)
 			return readoutEval{pooled(set, v, sp, dt), ref, sur}
 		})
-		m.Readout = r
-		switch {
-		case !m.Arch.HearsFired || r == start:
-			return rep
-		case round == hearRounds:
-			return validate(m, set, vInit)
+		if m.Readout == start {
+			break
 		}
 	}
+	var thresholds []surrogate.Readout
+	for _, p := range readoutThresholds {
+		r := m.Readout
+		r.P = p
+		thresholds = append(thresholds, r)
+	}
+	r, rep := selectReadout(m.Readout, thresholds, goal, func(r surrogate.Readout) readoutEval {
+		run := *m // (the weights shared: rollouts only read them)
+		run.Readout = r
+		v, p := rollouts(&run, set, vInit)
+		sp := readoutSpikes(p, r, dt)
+		ref, sur := settledCounts(set, sp, dt, goal.SettleMS)
+		return readoutEval{pooled(set, v, sp, dt), ref, sur}
+	})
+	m.Readout = r
+	return rep
 }
 
-// hearRounds bounds calibrateOn's searches for a model that hears its
-// fired spikes.
+// hearRounds bounds calibrateHearing's searches on rollouts under another
+// readout.
 const hearRounds = 3
 
 // readoutThresholds are the spike probabilities a calibration tries.

@@ -1443,6 +1443,29 @@ func TestHearsFired(t *testing.T) {
 	if worst := maxWeightDiff(trained["gorgonia"], trained["unrolled"]); !(worst <= 1e-4) {
 		t.Errorf("engines' weights differ by up to %g", worst)
 	}
+	// Its readout is part of its dynamics: the calibration's report is that
+	// of rollouts under the readout it picks, whatever it started from.
+	ds, err := openCorpus(tinyData(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := make([]int, ds.NumTraces())
+	for i := range idx {
+		idx[i] = i
+	}
+	fm := trained["unrolled"]
+	set, err := load(ds, idx, fm.Arch.Inputs, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, start := range []surrogate.Readout{{P: 0.05, RefractoryMS: 1}, {P: 0.9, RefractoryMS: 10, ShiftMS: 2}} {
+		fm.Readout = start
+		rep := calibrateReadout(fm, set, -65, ReadoutGoal{RateTol: 0.1, SettleMS: 100})
+		again := validate(fm, set, -65)
+		if rep.F1At2ms != again.F1At2ms || rep.RateSurHz != again.RateSurHz || !(rep.RateSurHz > 0) {
+			t.Errorf("from %+v: calibrated to %+v, reported F1 %v at %v Hz; its rollouts give F1 %v at %v Hz", start, fm.Readout, rep.F1At2ms, rep.RateSurHz, again.F1At2ms, again.RateSurHz)
+		}
+	}
 
 	for _, tc := range []struct {
 		name          string
