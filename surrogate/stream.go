@@ -60,10 +60,12 @@ type Stream struct {
 	hear  *hearing // HearsFired: the readout's state
 }
 
-// hearing is a HearsFired stream's readout state: each cell's last spike
-// and the spikes fired but not yet heard (the readout's shift).
+// hearing is a HearsFired stream's readout (the model's at NewStream) and
+// its state: each cell's last spike and the spikes fired but not yet heard
+// (the readout's shift).
 type hearing struct {
-	m     *Model
+	r     Readout
+	dt    float64
 	set   SpikeSetter
 	steps int       // steps since Reset
 	last  []float64 // per cell, the time of its last spike (ms from Reset)
@@ -72,7 +74,7 @@ type hearing struct {
 
 func newHearing(m *Model, set SpikeSetter, n int) *hearing {
 	sh := max(0, int(math.Round(m.Readout.ShiftMS/m.Arch.SampleDT)))
-	h := &hearing{m: m, set: set, last: make([]float64, n), due: make([][]bool, sh+1)}
+	h := &hearing{r: m.Readout, dt: m.Arch.SampleDT, set: set, last: make([]float64, n), due: make([][]bool, sh+1)}
 	for b := range h.due {
 		h.due[b] = make([]bool, n)
 	}
@@ -93,7 +95,7 @@ func (h *hearing) reset() {
 // step reads the bin just stepped out (as Readout.Spikes does) into fired
 // and gives each cell the spike it hears at its next step.
 func (h *hearing) step(p []float32, fired []bool) {
-	r, dt := h.m.Readout, h.m.Arch.SampleDT
+	r, dt := h.r, h.dt
 	k, S := h.steps, len(h.due)
 	t := (float64(k)+0.5)*dt + r.ShiftMS
 	ahead := h.due[(k+S-1)%S]
