@@ -1285,36 +1285,7 @@ func TestSanitizeReport(t *testing.T) {
 // from a starting model without a spike input.
 func TestHearsSpikes(t *testing.T) {
 	dir := t.TempDir()
-	trained := map[string]*surrogate.Model{}
-	for _, engine := range []string{"unrolled", "gorgonia"} {
-		cfg := tinyConfig(t, filepath.Join(dir, engine+".safetensors"))
-		cfg.Epochs, cfg.Patience, cfg.Engine = 3, 0, engine
-		cfg.InputDriven, cfg.HearsSpikes = true, true
-		res, err := Run(context.Background(), cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h := res.History; !(h[len(h)-1].TrainLoss < 0.8*h[0].TrainLoss) {
-			t.Errorf("%s: training loss did not fall: %+v", engine, h)
-		}
-		m, err := surrogate.Load(cfg.Out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !m.Arch.InputDriven || !m.Arch.HearsSpikes || !m.Arch.FeedSpike {
-			t.Fatalf("%s: architecture %+v", engine, m.Arch)
-		}
-		if slices.ContainsFunc(m.W[surrogate.WConvVm].Data, func(x float32) bool { return x != 0 }) {
-			t.Errorf("%s: the Vm's weights moved", engine)
-		}
-		if !slices.ContainsFunc(m.W[surrogate.WConvSpike].Data, func(x float32) bool { return x != 0 }) {
-			t.Errorf("%s: the spike weights are all zero", engine)
-		}
-		trained[engine] = m
-	}
-	if worst := maxWeightDiff(trained["gorgonia"], trained["unrolled"]); !(worst <= 1e-4) {
-		t.Errorf("engines' weights differ by up to %g", worst)
-	}
+	trainHearing(t, dir, func(c *Config) { c.HearsSpikes = true }, func(a surrogate.Arch) bool { return a.HearsSpikes && !a.HearsFired })
 
 	bad := tinyConfig(t, filepath.Join(dir, "bad.safetensors"))
 	bad.HearsSpikes = true
@@ -1412,37 +1383,7 @@ func TestHearsFired(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	trained := map[string]*surrogate.Model{}
-	for _, engine := range []string{"unrolled", "gorgonia"} {
-		cfg := tinyConfig(t, filepath.Join(dir, engine+".safetensors"))
-		cfg.Epochs, cfg.Patience, cfg.Engine = 3, 0, engine
-		cfg.InputDriven, cfg.HearsFired = true, true
-		cfg.HearJitterMS, cfg.HearDrop = 1, 0.2
-		res, err := Run(context.Background(), cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h := res.History; !(h[len(h)-1].TrainLoss < 0.8*h[0].TrainLoss) {
-			t.Errorf("%s: training loss did not fall: %+v", engine, h)
-		}
-		m, err := surrogate.Load(cfg.Out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !m.Arch.InputDriven || !m.Arch.HearsFired || !m.Arch.FeedSpike || m.Arch.HearsSpikes {
-			t.Fatalf("%s: architecture %+v", engine, m.Arch)
-		}
-		if slices.ContainsFunc(m.W[surrogate.WConvVm].Data, func(x float32) bool { return x != 0 }) {
-			t.Errorf("%s: the Vm's weights moved", engine)
-		}
-		if !slices.ContainsFunc(m.W[surrogate.WConvSpike].Data, func(x float32) bool { return x != 0 }) {
-			t.Errorf("%s: the spike weights are all zero", engine)
-		}
-		trained[engine] = m
-	}
-	if worst := maxWeightDiff(trained["gorgonia"], trained["unrolled"]); !(worst <= 1e-4) {
-		t.Errorf("engines' weights differ by up to %g", worst)
-	}
+	trained := trainHearing(t, dir, func(c *Config) { c.HearsFired, c.HearJitterMS, c.HearDrop = true, 1, 0.2 }, func(a surrogate.Arch) bool { return a.HearsFired && !a.HearsSpikes })
 	// Its readout is part of its dynamics: the calibration's report is that
 	// of rollouts under the readout it picks, whatever it started from.
 	ds, err := openCorpus(tinyData(t))
@@ -1508,4 +1449,44 @@ func TestHearsFired(t *testing.T) {
 	if _, err := Run(context.Background(), from, nil); err == nil || !strings.Contains(err.Error(), "no spike input") {
 		t.Errorf("--hear-fired from a model without a spike input: %v", err)
 	}
+}
+
+// trainHearing trains an input-driven model that hears its spikes (hear
+// sets how) on both engines, checks that the loss fell, the architecture
+// is as arch wants, the Vm's weights stayed zero while the spike weights
+// learned, and the engines agree, and returns the models by engine.
+func trainHearing(t *testing.T, dir string, hear func(*Config), arch func(surrogate.Arch) bool) map[string]*surrogate.Model {
+	t.Helper()
+	trained := map[string]*surrogate.Model{}
+	for _, engine := range []string{"unrolled", "gorgonia"} {
+		cfg := tinyConfig(t, filepath.Join(dir, engine+".safetensors"))
+		cfg.Epochs, cfg.Patience, cfg.Engine = 3, 0, engine
+		cfg.InputDriven = true
+		hear(&cfg)
+		res, err := Run(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := res.History; !(h[len(h)-1].TrainLoss < 0.8*h[0].TrainLoss) {
+			t.Errorf("%s: training loss did not fall: %+v", engine, h)
+		}
+		m, err := surrogate.Load(cfg.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.Arch.InputDriven || !m.Arch.FeedSpike || !arch(m.Arch) {
+			t.Fatalf("%s: architecture %+v", engine, m.Arch)
+		}
+		if slices.ContainsFunc(m.W[surrogate.WConvVm].Data, func(x float32) bool { return x != 0 }) {
+			t.Errorf("%s: the Vm's weights moved", engine)
+		}
+		if !slices.ContainsFunc(m.W[surrogate.WConvSpike].Data, func(x float32) bool { return x != 0 }) {
+			t.Errorf("%s: the spike weights are all zero", engine)
+		}
+		trained[engine] = m
+	}
+	if worst := maxWeightDiff(trained["gorgonia"], trained["unrolled"]); !(worst <= 1e-4) {
+		t.Errorf("engines' weights differ by up to %g", worst)
+	}
+	return trained
 }
