@@ -83,7 +83,7 @@ func TestFeedDelays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.startBatch([]*series{s}, -65, nil)
+	f.startBatch([]*series{s}, -65, nil, nil)
 	f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
 	for k := 0; k < T; k++ {
 		for lag := 0; lag < a.Kernel; lag++ {
@@ -122,7 +122,7 @@ func TestFeedSpikeVmWindow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.startBatch([]*series{s}, -65, nil)
+		f.startBatch([]*series{s}, -65, nil, nil)
 		f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
 		unit := f.wv[0] // sample 0 is far from the spike: weight 1
 		for k := 0; k < T; k++ {
@@ -165,7 +165,7 @@ func TestFeedTraces(t *testing.T) {
 	}
 	M, nIn := len(a.TracesMS), len(a.Inputs)
 	for batch := 0; batch < 2; batch++ {
-		f.startBatch([]*series{s}, -65, nil)
+		f.startBatch([]*series{s}, -65, nil, nil)
 		for k0 := 0; k0 < n; k0 += T {
 			f.fill(k0, 1, 0, rand.New(rand.NewPCG(1, 1)))
 			for t0 := 0; t0 < T; t0++ {

@@ -23,7 +23,7 @@ type feed struct {
 
 	dunf, vteach, mask, inv, vtarget, wv, y, ws []float32
 	steach                                      []float32   // FeedSpike: previous bin's spike
-	heard                                       [][]float32 // HearsFired with HearJitterMS or HearDrop: per cell, the reference's spikes as heard (blurred)
+	heard                                       [][]float32 // HearsFired with HearJitterMS, HearDrop or HearOwn: per cell, the spikes it hears, by bin (nil: the reference's as they are)
 	vin0, sin0                                  []float32
 	vhist, shist                                []float32   // B x (K-1), row-major: column l-1 at lag l
 	xin                                         []float32   // the chunk's inputs, normalized, per cell row-major by sample from hist samples before the chunk: B x (hist+T) x nIn
@@ -89,10 +89,24 @@ func (f *feed) vn(v float32) float32 { return (v - f.norm.VOffset) / f.norm.VSca
 
 // startBatch resets the carried state: every cell at rest at vInit; rng
 // draws the blur of the spikes a HearsFired model hears (Config.HearJitterMS,
-// HearDrop).
-func (f *feed) startBatch(tr []*series, vInit float32, rng *rand.Rand) {
+// HearDrop); own, if not nil, holds per cell the spikes it hears instead, by
+// bin (Config.HearOwn; nil for a cell that hears the reference's).
+func (f *feed) startBatch(tr []*series, vInit float32, rng *rand.Rand, own [][]float32) {
 	f.tr = tr
 	f.blurHeard(rng)
+	if own != nil {
+		if f.heard == nil {
+			f.heard = make([][]float32, len(tr))
+			for b, s := range tr {
+				f.heard[b] = s.spike
+			}
+		}
+		for b, h := range own {
+			if h != nil {
+				f.heard[b] = h
+			}
+		}
+	}
 	v0 := f.vn(vInit)
 	for i := range f.vin0 {
 		f.vin0[i] = v0
@@ -120,7 +134,7 @@ func (f *feed) blurHeard(rng *rand.Rand) {
 		return
 	}
 	j := int(math.Floor(cfg.HearJitterMS/f.arch.SampleDT + 1e-9))
-	f.heard = f.heard[:0]
+	f.heard = make([][]float32, 0, len(f.tr))
 	for _, s := range f.tr {
 		h := make([]float32, len(s.spike))
 		for k, x := range s.spike {

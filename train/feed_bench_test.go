@@ -55,12 +55,12 @@ func BenchmarkFeedFill(b *testing.B) {
 			}
 			defer f.close()
 			rng := rand.New(rand.NewPCG(2, 2))
-			f.startBatch(tr, -65, nil)
+			f.startBatch(tr, -65, nil, nil)
 			k0 := 0
 			for b.Loop() {
 				f.fill(k0, B, 0, rng)
 				if k0 += T; k0+T > n {
-					f.startBatch(tr, -65, nil)
+					f.startBatch(tr, -65, nil, nil)
 					k0 = 0
 				}
 			}

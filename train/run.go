@@ -441,8 +441,16 @@ func (r *run) batch(order []int) error {
 	}
 	off := 0
 	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(st.Step)+1<<41))
+	var own [][]float32
+	if cfg.HearOwn > 0 {
+		own = ownHeard(r.model, tr, r.vInit, cfg.HearOwn, rng, len(r.feeds))
+	}
 	for i, f := range r.feeds {
-		f.startBatch(tr[off:off+r.per[i]], r.vInit, rng)
+		var o [][]float32
+		if own != nil {
+			o = own[off : off+r.per[i]]
+		}
+		f.startBatch(tr[off:off+r.per[i]], r.vInit, rng, o)
 		off += r.per[i]
 	}
 	for c := 0; c < r.chunks; c++ {

@@ -43,7 +43,7 @@ func TestFeedTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.startBatch(set, -65, nil)
+	f.startBatch(set, -65, nil, nil)
 	f.fill(3, 2, 0, nil) // samples 3..7: the targets of 3..5 are samples 4..6, then past the end
 	for tt := range T {
 		for b := range 2 {
@@ -162,7 +162,7 @@ func TestSoftSpikeTargets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.startBatch([]*series{s}, -65, nil)
+		f.startBatch([]*series{s}, -65, nil, nil)
 		f.fill(0, 1, 0, nil)
 		for k := 0; k < n-1; k++ {
 			want := float64(spike[k])

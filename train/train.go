@@ -100,6 +100,13 @@ type Config struct {
 	// for every batch. The targets stay the reference's.
 	HearJitterMS float64 `json:"hear_jitter_ms,omitempty"`
 	HearDrop     float64 `json:"hear_drop,omitempty"`
+	// HearOwn (with HearsFired) is the fraction of training traces on which
+	// the model hears, instead of the reference's spikes, those its own
+	// readout fires when the present model runs free on the trace from rest
+	// (one rollout per batch, before its first chunk): the spike history it
+	// will have in use, so that it learns how far to trust it. The targets
+	// stay the reference's; no gradient flows through the rollout.
+	HearOwn float64 `json:"hear_own,omitempty"`
 
 	Seq    int    `json:"seq"`
 	Batch  int    `json:"batch"`
@@ -299,6 +306,10 @@ func (c *Config) Validate() error {
 		return settingf("{hear_jitter_ms} and {hear_drop} need {hears_fired}: they blur the reference's spikes a model hears in training")
 	case !(c.HearDrop >= 0 && c.HearDrop < 1):
 		return settingf("{hear_drop} %v: want a probability in [0, 1)", c.HearDrop)
+	case c.HearOwn != 0 && !c.HearsFired:
+		return settingf("{hear_own} needs {hears_fired}: it sets which spikes such a model hears in training")
+	case !(c.HearOwn >= 0 && c.HearOwn <= 1):
+		return settingf("{hear_own} %v: want a fraction in [0, 1]", c.HearOwn)
 	case c.Feedback != "free" && c.Feedback != "teacher" && c.Feedback != "scheduled":
 		return settingf("{feedback} %q: want free, teacher or scheduled", c.Feedback)
 	case !(c.ValFrac > 0) || !(c.TestFrac >= 0):
@@ -453,10 +464,13 @@ func shuffled(n int, seed, epoch uint64) []int {
 	return p
 }
 
-// rollouts runs every trace of set free from rest, batched: Vm traces and
-// per-bin spike probabilities.
+// rollouts runs every trace of set free from rest, batched, as long as the
+// longest: Vm traces and per-bin spike probabilities.
 func rollouts(m *surrogate.Model, set []*series, vInit float32) (v, p [][]float32) {
-	steps := len(set[0].v) - 1
+	steps := 0
+	for _, s := range set {
+		steps = max(steps, len(s.v)-1)
+	}
 	nIn := len(m.Arch.Inputs)
 	next := make([]int, len(set)*nIn) // per series and input: the index of its next nonzero sample
 	last := -2
@@ -846,7 +860,7 @@ func configDiff(a, b Config) string {
 		{"widen_kernel", a.WidenKernel, b.WidenKernel}, {"input_delay", a.InputDelay, b.InputDelay}, {"timing", a.Timing, b.Timing}, {"sub_bins", a.SubBins, b.SubBins},
 		{"engine", a.Engine, b.Engine}, {"ema", a.EMA, b.EMA}, {"weight_decay", a.WeightDecay, b.WeightDecay}, {"input_lags", a.InputLags, b.InputLags}, {"traces_ms", a.TracesMS, b.TracesMS}, {"select_rmse_weight", a.SelectRMSEWeight, b.SelectRMSEWeight},
 		{"hidden", a.Hidden, b.Hidden}, {"conv", a.Conv, b.Conv}, {"kernel", a.Kernel, b.Kernel}, {"layers", a.Layers, b.Layers},
-		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven}, {"hears_spikes", a.HearsSpikes, b.HearsSpikes}, {"hears_fired", a.HearsFired, b.HearsFired}, {"hear_jitter_ms", a.HearJitterMS, b.HearJitterMS}, {"hear_drop", a.HearDrop, b.HearDrop},
+		{"residual", a.Residual, b.Residual}, {"feed_spike", a.FeedSpike, b.FeedSpike}, {"input_driven", a.InputDriven, b.InputDriven}, {"hears_spikes", a.HearsSpikes, b.HearsSpikes}, {"hears_fired", a.HearsFired, b.HearsFired}, {"hear_jitter_ms", a.HearJitterMS, b.HearJitterMS}, {"hear_drop", a.HearDrop, b.HearDrop}, {"hear_own", a.HearOwn, b.HearOwn},
 		{"clip", a.Clip, b.Clip}, {"val_max", a.ValMax, b.ValMax}, {"targets", a.Targets, b.Targets}, {"target_weight", a.TargetWeight, b.TargetWeight},
 		{"select_threshold", a.SelectThreshold, b.SelectThreshold}, {"rate_tolerance", a.RateTolerance, b.RateTolerance}, {"rate_settle_ms", a.RateSettleMS, b.RateSettleMS}, {"burst_tolerance", a.BurstTolerance, b.BurstTolerance}} {
 		if fmt.Sprint(k.x) != fmt.Sprint(k.y) {

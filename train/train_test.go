@@ -1330,7 +1330,7 @@ func TestHearsFired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.startBatch([]*series{newSeries(0, v, sp, in)}, -65, nil)
+	f.startBatch([]*series{newSeries(0, v, sp, in)}, -65, nil, nil)
 	f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
 	for k := 0; k < T; k++ {
 		want := float32(0)
@@ -1358,7 +1358,7 @@ func TestHearsFired(t *testing.T) {
 	ls := newSeries(0, make([]float32, L+1), long, [][]float32{make([]float32, L+1)})
 	var draws [][]float32
 	for seed := uint64(1); seed <= 2; seed++ {
-		f.startBatch([]*series{ls}, -65, rand.New(rand.NewPCG(seed, 1)))
+		f.startBatch([]*series{ls}, -65, rand.New(rand.NewPCG(seed, 1)), nil)
 		f.fill(0, 1, 0, rand.New(rand.NewPCG(1, 1)))
 		heard := 0
 		for k := 1; k < L; k++ {

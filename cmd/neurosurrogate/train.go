@@ -55,6 +55,7 @@ func runTrain(args []string, stdout io.Writer) (err error) {
 	fs.BoolVar(&cfg.HearsSpikes, "hear-spikes", d.HearsSpikes, "with --input-driven: the model hears its own spike probability (not its Vm), fed back in training as in use, so it can learn when it fired")
 	fs.BoolVar(&cfg.HearsFired, "hear-fired", d.HearsFired, "with --input-driven: the model hears the spikes its readout fires (0 or 1, not its Vm), teacher-forced on the reference's spikes in training, so it knows how long ago it fired")
 	fs.Float64Var(&cfg.HearJitterMS, "hear-jitter", d.HearJitterMS, "with --hear-fired: move each reference spike the model hears in training by a random offset within ±this many ms (whole samples), drawn anew every batch, so that it does not trust its spike history to the sample")
+	fs.Float64Var(&cfg.HearOwn, "hear-own", d.HearOwn, "with --hear-fired: on this fraction of the training traces (0-1) the model hears the spikes its own readout fires when it runs free on the trace, as in use, instead of the reference's")
 	fs.Float64Var(&cfg.HearDrop, "hear-drop", d.HearDrop, "with --hear-fired: leave each reference spike the model hears in training out with this probability, drawn anew every batch")
 	fs.BoolVar(&cfg.InputDriven, "input-driven", d.InputDriven, "make a model that does not hear its own Vm or spikes, a function of its inputs alone (with --init: the starting model's fed-back weights are zeroed); --feedback and --noise do not apply")
 	fs.IntVar(&cfg.Seq, "seq", d.Seq, "samples per unrolled graph run (state is carried across runs)")
