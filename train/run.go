@@ -443,7 +443,9 @@ func (r *run) batch(order []int) error {
 	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(st.Step)+1<<41))
 	var own [][]float32
 	if cfg.HearOwn > 0 {
-		own = ownHeard(r.model, tr, r.vInit, cfg.HearOwn, rng, len(r.feeds))
+		m := *r.model // the weights trained, under the readout calibrated last (the moving average's, if one is kept)
+		m.Readout = r.evaluated().Readout
+		own = ownHeard(&m, tr, r.vInit, cfg.HearOwn, rng, len(r.feeds))
 	}
 	for i, f := range r.feeds {
 		var o [][]float32
