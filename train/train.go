@@ -571,13 +571,25 @@ func calibrateReadout(m *surrogate.Model, set []*series, vInit float32, goal Rea
 // best threshold rather than at a fixed one, which favours the spike
 // probability's shape at the start.
 func calibrateThreshold(m *surrogate.Model, set []*series, vInit float32, goal ReadoutGoal) metrics.Report {
-	var grid []surrogate.Readout
-	for _, p := range readoutThresholds {
-		r := m.Readout
-		r.P = p
-		grid = append(grid, r)
+	return calibrateOn(m, set, vInit, goal, thresholdGrid(m.Readout))
+}
+
+// thresholdGrid is r at every probability threshold a calibration tries.
+func thresholdGrid(r surrogate.Readout) []surrogate.Readout {
+	grid := make([]surrogate.Readout, len(readoutThresholds))
+	for i, p := range readoutThresholds {
+		grid[i] = r
+		grid[i].P = p
 	}
-	return calibrateOn(m, set, vInit, goal, grid)
+	return grid
+}
+
+// readRollouts scores readout r on rollouts (Vm v, spike probabilities p)
+// of set: the pooled metrics and the settled spike counts goal matches.
+func readRollouts(set []*series, v, p [][]float32, r surrogate.Readout, dt float64, goal ReadoutGoal) readoutEval {
+	sp := readoutSpikes(p, r, dt)
+	ref, sur := settledCounts(set, sp, dt, goal.SettleMS)
+	return readoutEval{pooled(set, v, sp, dt), ref, sur}
 }
 
 // calibrateOn sets m's readout to the best of grid (and the present one) on
@@ -590,9 +602,7 @@ func calibrateOn(m *surrogate.Model, set []*series, vInit float32, goal ReadoutG
 	dt := m.Arch.SampleDT
 	v, p := rollouts(m, set, vInit)
 	r, rep := selectReadout(m.Readout, grid, goal, func(r surrogate.Readout) readoutEval {
-		sp := readoutSpikes(p, r, dt)
-		ref, sur := settledCounts(set, sp, dt, goal.SettleMS)
-		return readoutEval{pooled(set, v, sp, dt), ref, sur}
+		return readRollouts(set, v, p, r, dt, goal)
 	})
 	m.Readout = r
 	return rep
@@ -612,27 +622,17 @@ func calibrateHearing(m *surrogate.Model, set []*series, vInit float32, goal Rea
 		v, p := rollouts(m, set, vInit)
 		start := m.Readout
 		m.Readout, _ = selectReadout(start, grid, goal, func(r surrogate.Readout) readoutEval {
-			sp := readoutSpikes(p, r, dt)
-			ref, sur := settledCounts(set, sp, dt, goal.SettleMS)
-			return readoutEval{pooled(set, v, sp, dt), ref, sur}
+			return readRollouts(set, v, p, r, dt, goal)
 		})
 		if m.Readout == start {
 			break
 		}
 	}
-	var thresholds []surrogate.Readout
-	for _, p := range readoutThresholds {
-		r := m.Readout
-		r.P = p
-		thresholds = append(thresholds, r)
-	}
-	r, rep := selectReadout(m.Readout, thresholds, goal, func(r surrogate.Readout) readoutEval {
+	r, rep := selectReadout(m.Readout, thresholdGrid(m.Readout), goal, func(r surrogate.Readout) readoutEval {
 		run := *m // (the weights shared: rollouts only read them)
 		run.Readout = r
 		v, p := rollouts(&run, set, vInit)
-		sp := readoutSpikes(p, r, dt)
-		ref, sur := settledCounts(set, sp, dt, goal.SettleMS)
-		return readoutEval{pooled(set, v, sp, dt), ref, sur}
+		return readRollouts(set, v, p, r, dt, goal)
 	})
 	m.Readout = r
 	return rep
