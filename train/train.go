@@ -511,17 +511,7 @@ func readoutSpikes(p [][]float32, r surrogate.Readout, dt float64) [][]float64 {
 func pooled(set []*series, v [][]float32, surSp [][]float64, dt float64) metrics.Report {
 	var pool metrics.Pool
 	for i, s := range set {
-		ref := make([]float64, len(s.v))
-		sur := make([]float64, len(s.v))
-		var refSp []float64
-		for k := range s.v {
-			ref[k] = float64(s.v[k])
-			sur[k] = float64(v[i][k])
-			if k < len(s.spike) && s.spike[k] > 0 {
-				refSp = append(refSp, (float64(k)+0.5)*dt)
-			}
-		}
-		pool.Add(ref, sur, dt, refSp, surSp[i], float64(len(s.v)-1)*dt)
+		pool.Add(seriesRef(s, dt, v[i], surSp[i]))
 	}
 	return pool.Report()
 }

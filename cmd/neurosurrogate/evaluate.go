@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -10,8 +11,10 @@ import (
 	"strings"
 
 	"neurosurrogate/biophys"
+	"neurosurrogate/cmd/internal/progress"
 	"neurosurrogate/infer"
 	"neurosurrogate/infer/metrics"
+	"neurosurrogate/train"
 )
 
 func init() {
@@ -23,16 +26,43 @@ func init() {
 }
 
 func runEvaluate(args []string, stdout io.Writer) error {
-	fs := newFlags("evaluate", "--model M --cell C [--tstop MS] EV1.csv EV2.csv ...")
+	fs := newFlags("evaluate", "--model M --cell C [--tstop MS] EV1.csv EV2.csv ...\n       neurosurrogate evaluate --model M --data DIR[,DIR...] [--split all|training|validation] [--max-traces N]")
 	modelArg := fs.String("model", "", "surrogate model: a shipped name ("+shippedModels+") or a .safetensors file")
 	cellArg := fs.String("cell", "", "the cell the model was trained on: a shipped name ("+shippedCells+") or a cell JSON file")
 	tstop := fs.Float64("tstop", 2000, "simulated time per file (ms)")
 	dt := fs.Float64("dt", 0.025, "reference time step (ms)")
 	asJSON := fs.Bool("json", false, "print the pooled metrics as one JSON object on the last line")
 	windowsArg := fs.String("windows", "", "also pool rates and F1 by window of time from the start of every file: edges in ms, e.g. 0,100,500,1000,2000 (the onset beside the settled rate)")
+	dataArg := fs.String("data", "", "score on a dataset's stored reference traces instead of event files (no reference runs): DIR[,DIR...]")
+	splitArg := fs.String("split", train.SplitAll, "with --data: all its traces, or the training or validation traces of the model's last training run (then --data must be the folders it trained on)")
+	maxTraces := fs.Int("max-traces", 0, "with --data: score only the first N of those traces (0: all)")
 	files, err := parseArgs(fs, args, 1<<20)
 	if err != nil {
 		return err
+	}
+	if *dataArg != "" {
+		var clash []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "cell" || f.Name == "tstop" || f.Name == "dt" || f.Name == "windows" {
+				clash = append(clash, "--"+f.Name)
+			}
+		})
+		if len(files) > 0 {
+			clash = append(clash, "event files")
+		}
+		if len(clash) > 0 {
+			return usagef("--data scores the dataset's own traces (its cell, duration and step): drop %s", strings.Join(clash, ", "))
+		}
+		return evaluateData(*modelArg, *dataArg, *splitArg, *maxTraces, *asJSON, stdout)
+	}
+	var dataOnly []string
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "split" || f.Name == "max-traces" {
+			dataOnly = append(dataOnly, "--"+f.Name)
+		}
+	})
+	if len(dataOnly) > 0 {
+		return usagef("%s: only with --data", strings.Join(dataOnly, ", "))
 	}
 	if len(files) == 0 {
 		return usagef("give one or more event files")
@@ -194,6 +224,44 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		}{p, len(files), fl, seen, sf, sfl, wallRef, wallSur, outs, opt, finiteShape(shape), byWindow}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// evaluateData is evaluate --data: the model free-running on a dataset's
+// stored traces, scored against them.
+func evaluateData(modelArg, data, split string, maxTraces int, asJSON bool, stdout io.Writer) error {
+	m, err := loadModel(modelArg)
+	if err != nil {
+		return err
+	}
+	switch split {
+	case train.SplitAll, train.SplitTraining, train.SplitValidation:
+	default:
+		return usagef("--split %q: want %s, %s or %s", split, train.SplitAll, train.SplitTraining, train.SplitValidation)
+	}
+	if maxTraces < 0 {
+		return usagef("--max-traces %d: want 0 (all) or more", maxTraces)
+	}
+	var bar *progress.Bar
+	r, err := train.ScoreData(data, m, split, maxTraces, func(done, total int) {
+		if bar == nil {
+			bar = progress.New("evaluate: rollouts", int64(total), "traces")
+		}
+		bar.Set(int64(done), "")
+	})
+	if bar != nil {
+		bar.Done()
+	}
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", data, err)
+	}
+	p := r.Report
+	fmt.Fprintf(stdout, "pooled over %d traces (%s) of %s: F1 ±2 ms %.3f (precision %.3f, recall %.3f), ±5 ms %.3f (precision %.3f, recall %.3f), ±10 ms %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f; subthreshold RMSE %.3f mV, EV %.3f; rates %.2f / %.2f Hz\n",
+		r.Traces, split, data, p.F1At2ms, p.PrecisionAt2ms, p.RecallAt2ms, p.F1At5ms, p.Precision5ms, p.Recall5ms, p.F1At10ms, p.Precision10ms, p.Recall10ms, p.ShiftMeanMS, p.ShiftSDMS, p.Gamma, p.RMSESubMV, p.EVSub, p.RateRefHz, p.RateSurHz)
+	fmt.Fprintf(stdout, "spikes within %g ms of another (bursts): reference %.1f%%, surrogate %.1f%%\n", metrics.BurstISIMS, 100*p.BurstRef, 100*p.BurstSur)
+	if asJSON {
+		return printJSON(stdout, r)
 	}
 	return nil
 }

@@ -277,6 +277,57 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
+// TestEvaluateData: evaluate --data scores a model on a dataset's stored
+// traces (every reference spike counted), and refuses what does not go
+// with it.
+func TestEvaluateData(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "hh")
+	code, out, errs := runT(t, "generate", "--cell", "hh", "--traces", "4", "--duration", "300", "--timing", "--sample-dt", "0.25", "--seed", "5", "--out", dir)
+	if code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, errs)
+	}
+	var spikes float64
+	if i := strings.Index(out, " spikes,"); i < 0 {
+		t.Fatalf("no spike count in %q", out)
+	} else {
+		f := strings.Fields(out[:i])
+		json.Unmarshal([]byte(f[len(f)-1]), &spikes)
+	}
+	code, out, errs = runT(t, "evaluate", "--model", "hh", "--data", dir, "--json")
+	if code != 0 {
+		t.Fatalf("evaluate --data: exit %d: %s", code, errs)
+	}
+	m := lastJSON(t, out)
+	if m["traces"].(float64) != 4 || m["split"] != "all" || m["spikes_ref"].(float64) != spikes || spikes == 0 {
+		t.Errorf("evaluate --data JSON %v; want 4 traces, split all, %v reference spikes", m, spikes)
+	}
+	// The shipped hh surrogate is right on fresh hh traces.
+	if m["f1_5ms"].(float64) < 0.9 || m["rmse_sub_mV"].(float64) > 3 || !strings.Contains(out, "pooled over 4 traces (all)") {
+		t.Errorf("shipped hh on fresh traces: F1 ±5 ms %v, RMSE %v\n%s", m["f1_5ms"], m["rmse_sub_mV"], out)
+	}
+	if _, out, _ := runT(t, "evaluate", "--model", "hh", "--data", dir, "--max-traces", "1", "--json"); lastJSON(t, out)["traces"].(float64) != 1 {
+		t.Errorf("--max-traces 1: %s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--data", dir, "testdata/good.csv"}, 2, "drop event files"},
+		{[]string{"--data", dir, "--cell", "hh", "--tstop", "300"}, 2, "drop --cell, --tstop"},
+		{[]string{"--cell", "hh", "--split", "training", "testdata/good.csv"}, 2, "--split: only with --data"},
+		{[]string{"--data", dir, "--split", "test"}, 2, `--split "test"`},
+		{[]string{"--data", dir, "--max-traces", "-2"}, 2, "--max-traces -2"},
+		{[]string{"--data", dir, "--split", "training"}, 1, "trained on other data than"},
+		{[]string{"--data", filepath.Join(dir, "none")}, 1, "none"},
+	} {
+		code, _, errs := runT(t, append([]string{"evaluate", "--model", "hh"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("evaluate %v: exit %d, %q; want %d and %q", tc.args, code, errs, tc.code, tc.want)
+		}
+	}
+}
+
 func TestSpreadOf(t *testing.T) {
 	nan := math.NaN()
 	for _, c := range []struct {
