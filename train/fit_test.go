@@ -2,12 +2,13 @@ package train
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"neurosurrogate/dataset"
 	"neurosurrogate/infer/metrics"
 	"neurosurrogate/surrogate"
 )
@@ -18,6 +19,17 @@ import (
 func TestScoreData(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "m.safetensors")
 	cfg := tinyConfig(t, out)
+	// Two folders, the validation list truncated (ValMax) and the corpus
+	// cut inside the second folder (MaxTraces): the cases where the split
+	// is easy to get wrong.
+	second, err := makeTinyDataSeed(false, 0.5, 12, 9)
+	t.Cleanup(func() { os.RemoveAll(second) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data += "," + second
+	cfg.ValFrac, cfg.TestFrac, cfg.ValMax, cfg.MaxTraces = 0.25, 0.2, 2, 22
+	cfg.Epochs = 1
 	if _, err := Run(context.Background(), cfg, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -34,12 +46,18 @@ func TestScoreData(t *testing.T) {
 	if c, err := ds.Meta().Cell(); err == nil {
 		vInit = float32(c.VInit())
 	}
-	// What each split must hold, from the dataset's own split function.
-	tr, val, test, err := dataset.Split(ds.NumTraces(), ds.Meta().Seed^cfg.Seed, cfg.ValFrac, cfg.TestFrac)
+	// What each split must hold: the training run's own split of the first
+	// MaxTraces traces; the validation list as stored in the model.
+	tr, val, test, err := (&run{cfg: cfg}).split(ds, cfg.MaxTraces)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]int{SplitTraining: tr, SplitValidation: val[:min(len(val), cfg.ValMax)], SplitAll: {}}
+	var stored struct{ Validation, Test []int }
+	json.Unmarshal([]byte(m.Info["split"]), &stored)
+	if !slices.Equal(val, stored.Validation) || len(val) != cfg.ValMax || len(test) == 0 || slices.Max(tr) < 16 || slices.Max(tr) >= cfg.MaxTraces {
+		t.Fatalf("the test's split: training %v, validation %v (stored %v), test %v", tr, val, stored.Validation, test)
+	}
+	want := map[string][]int{SplitTraining: tr, SplitValidation: val, SplitTest: test, SplitAll: {}}
 	for i := range ds.NumTraces() {
 		want[SplitAll] = append(want[SplitAll], i)
 	}
@@ -55,11 +73,13 @@ func TestScoreData(t *testing.T) {
 			t.Errorf("%s: scored %+v, want %+v", name, got, want)
 		}
 	}
-	for _, split := range []string{SplitAll, SplitTraining, SplitValidation} {
+	for _, split := range []string{SplitAll, SplitTraining, SplitValidation, SplitTest} {
 		for _, maxTr := range []int{0, 3} {
 			idx := want[split]
-			if maxTr > 0 {
-				idx = idx[:maxTr]
+			if maxTr > 0 && maxTr < len(idx) {
+				// evenly spaced, from the first
+				n := len(idx)
+				idx = []int{idx[0], idx[n/3], idx[2*n/3]}
 			}
 			set, err := load(ds, idx, m.Arch.Inputs, m.Arch.Parts(), nil)
 			if err != nil {
@@ -80,7 +100,7 @@ func TestScoreData(t *testing.T) {
 				t.Errorf("%s max %d: %d traces (%s), progress told %d times; want %d traces", split, maxTr, got.Traces, got.Split, calls, len(idx))
 			}
 			same(split, got.Report, ref)
-			if maxTr == 0 && ref.SpikesRef == 0 {
+			if maxTr == 0 && (split == SplitAll || split == SplitTraining) && ref.SpikesRef == 0 {
 				t.Errorf("%s: no reference spikes, the comparison tells little", split)
 			}
 			// In batches of 2 the pooled figures are the same.
@@ -93,12 +113,12 @@ func TestScoreData(t *testing.T) {
 			same(split+" in batches", got2.Report, ref)
 		}
 	}
-	// The training split differs from the validation split's figures.
-	a, _ := ScoreData(cfg.Data, m, SplitTraining, 0, nil)
-	b, _ := ScoreData(cfg.Data, m, SplitValidation, 0, nil)
-	if a.SubSamples == b.SubSamples {
-		t.Errorf("training and validation scored the same number of samples (%d)", a.SubSamples)
-	}
+	reseeded := m.Clone()
+	var tc Config
+	json.Unmarshal([]byte(m.Info["training"]), &tc)
+	tc.Seed++
+	b, _ := json.Marshal(tc)
+	reseeded.Info["training"] = string(b)
 
 	bare := m.Clone()
 	delete(bare.Info, "split")
@@ -112,7 +132,9 @@ func TestScoreData(t *testing.T) {
 		max   int
 		want  string
 	}{
-		{"unknown split", cfg.Data, m, "test", 0, `split "test"`},
+		{"unknown split", cfg.Data, m, "tests", 0, `split "tests"`},
+		{"split not reproduced", cfg.Data, reseeded, SplitTraining, 0, "do not follow from its training settings"},
+		{"one folder of two", tinyData(t), m, SplitTraining, 0, "other data"},
 		{"negative max", cfg.Data, m, SplitAll, -1, "max traces -1"},
 		{"no split stored", cfg.Data, bare, SplitTraining, 0, "no split"},
 		{"another cell", cfg.Data, other, SplitAll, 0, "another cell"},

@@ -26,7 +26,7 @@ func init() {
 }
 
 func runEvaluate(args []string, stdout io.Writer) error {
-	fs := newFlags("evaluate", "--model M --cell C [--tstop MS] EV1.csv EV2.csv ...\n       neurosurrogate evaluate --model M --data DIR[,DIR...] [--split all|training|validation] [--max-traces N]")
+	fs := newFlags("evaluate", "--model M --cell C [--tstop MS] EV1.csv EV2.csv ...\n       neurosurrogate evaluate --model M --data DIR[,DIR...] [--split all|training|validation|test] [--max-traces N]")
 	modelArg := fs.String("model", "", "surrogate model: a shipped name ("+shippedModels+") or a .safetensors file")
 	cellArg := fs.String("cell", "", "the cell the model was trained on: a shipped name ("+shippedCells+") or a cell JSON file")
 	tstop := fs.Float64("tstop", 2000, "simulated time per file (ms)")
@@ -34,13 +34,15 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the pooled metrics as one JSON object on the last line")
 	windowsArg := fs.String("windows", "", "also pool rates and F1 by window of time from the start of every file: edges in ms, e.g. 0,100,500,1000,2000 (the onset beside the settled rate)")
 	dataArg := fs.String("data", "", "score on a dataset's stored reference traces instead of event files (no reference runs): DIR[,DIR...]")
-	splitArg := fs.String("split", train.SplitAll, "with --data: all its traces, or the training or validation traces of the model's last training run (then --data must be the folders it trained on)")
-	maxTraces := fs.Int("max-traces", 0, "with --data: score only the first N of those traces (0: all)")
+	splitArg := fs.String("split", train.SplitAll, "with --data: all its traces, or the training, validation or test traces of the model's last training run (then --data must be the folders it trained on)")
+	maxTraces := fs.Int("max-traces", 0, "with --data: score only N of those traces, evenly spaced (0: all)")
 	files, err := parseArgs(fs, args, 1<<20)
 	if err != nil {
 		return err
 	}
-	if *dataArg != "" {
+	dataSet := false
+	fs.Visit(func(f *flag.Flag) { dataSet = dataSet || f.Name == "data" })
+	if dataSet {
 		var clash []string
 		fs.Visit(func(f *flag.Flag) {
 			if f.Name == "cell" || f.Name == "tstop" || f.Name == "dt" || f.Name == "windows" {
@@ -231,17 +233,20 @@ func runEvaluate(args []string, stdout io.Writer) error {
 // evaluateData is evaluate --data: the model free-running on a dataset's
 // stored traces, scored against them.
 func evaluateData(modelArg, data, split string, maxTraces int, asJSON bool, stdout io.Writer) error {
-	m, err := loadModel(modelArg)
-	if err != nil {
-		return err
-	}
 	switch split {
-	case train.SplitAll, train.SplitTraining, train.SplitValidation:
+	case train.SplitAll, train.SplitTraining, train.SplitValidation, train.SplitTest:
 	default:
-		return usagef("--split %q: want %s, %s or %s", split, train.SplitAll, train.SplitTraining, train.SplitValidation)
+		return usagef("--split %q: want %s, %s, %s or %s", split, train.SplitAll, train.SplitTraining, train.SplitValidation, train.SplitTest)
 	}
 	if maxTraces < 0 {
 		return usagef("--max-traces %d: want 0 (all) or more", maxTraces)
+	}
+	if data == "" {
+		return usagef("--data: name one or more dataset folders")
+	}
+	m, err := loadModel(modelArg)
+	if err != nil {
+		return err
 	}
 	var bar *progress.Bar
 	r, err := train.ScoreData(data, m, split, maxTraces, func(done, total int) {
@@ -254,7 +259,7 @@ func evaluateData(modelArg, data, split string, maxTraces int, asJSON bool, stdo
 		bar.Done()
 	}
 	if err != nil {
-		return fmt.Errorf("--data %s: %w", data, err)
+		return err
 	}
 	p := r.Report
 	fmt.Fprintf(stdout, "pooled over %d traces (%s) of %s: F1 ±2 ms %.3f (precision %.3f, recall %.3f), ±5 ms %.3f (precision %.3f, recall %.3f), ±10 ms %.3f (precision %.3f, recall %.3f); shift %.2f ± %.2f ms; Γ %.3f; subthreshold RMSE %.3f mV, EV %.3f; rates %.2f / %.2f Hz\n",
