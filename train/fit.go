@@ -91,32 +91,13 @@ func ScoreData(spec string, m *surrogate.Model, split string, maxTraces int, pro
 			return out, err
 		}
 		v, p := rollouts(m, set, vInit)
-		dt := m.Arch.SampleDT
-		sp := readoutSpikes(p, m.Readout, dt)
-		for i, s := range set {
-			pool.Add(seriesRef(s, dt, v[i], sp[i]))
-		}
+		addRollouts(&pool, set, v, readoutSpikes(p, m.Readout, m.Arch.SampleDT), m.Arch.SampleDT)
 		if progress != nil {
 			progress(at+len(set), len(idx))
 		}
 	}
 	out.Report, out.Traces = pool.Report(), len(idx)
 	return out, nil
-}
-
-// seriesRef gives the arguments of metrics.Pool.Add for a rollout (Vm v,
-// spike times sur) of series s: reference and surrogate Vm, the sample
-// step, the reference spikes at their bins' middles, the surrogate's, and
-// the duration.
-func seriesRef(s *series, dt float64, v []float32, sur []float64) (ref, out []float64, sampleDT float64, refSp, surSp []float64, durMS float64) {
-	ref, out = make([]float64, len(s.v)), make([]float64, len(s.v))
-	for k := range s.v {
-		ref[k], out[k] = float64(s.v[k]), float64(v[k])
-		if k < len(s.spike) && s.spike[k] > 0 {
-			refSp = append(refSp, (float64(k)+0.5)*dt)
-		}
-	}
-	return ref, out, dt, refSp, sur, float64(len(s.v)-1) * dt
 }
 
 // spaced keeps n of idx (n < len(idx)), evenly spaced from the first, so
@@ -143,7 +124,7 @@ func modelSplit(ds *corpus, m *surrogate.Model, which string) ([]int, error) {
 	if err := json.Unmarshal([]byte(m.Info["training"]), &cfg); err != nil {
 		return nil, fmt.Errorf("the model's training settings (metadata \"training\") do not read: %v", err)
 	}
-	if st, err := json.Marshal(ds.Meta().Settings); err != nil || (m.Info["dataset"] != "" && m.Info["dataset"] != string(st)) || m.Info[InfoMoreDatasets] != ds.moreSettings() {
+	if !trainedOn(m, ds) {
 		return nil, fmt.Errorf("the model was trained on other data than %s (settings differ; it was trained on %s): give those folders, in that order, or use --split all", ds.spec, cfg.Data)
 	}
 	n := ds.NumTraces()
@@ -164,4 +145,15 @@ func modelSplit(ds *corpus, m *surrogate.Model, which string) ([]int, error) {
 		return test, nil
 	}
 	return tr, nil
+}
+
+// trainedOn says whether ds may be the data m was trained on: the same
+// dataset settings, folder by folder (a model that does not record them
+// passes).
+func trainedOn(m *surrogate.Model, ds *corpus) bool {
+	if m.Info["dataset"] == "" {
+		return true
+	}
+	st, err := json.Marshal(ds.Meta().Settings)
+	return err == nil && m.Info["dataset"] == string(st) && m.Info[InfoMoreDatasets] == ds.moreSettings()
 }

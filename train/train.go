@@ -510,10 +510,24 @@ func readoutSpikes(p [][]float32, r surrogate.Readout, dt float64) [][]float64 {
 // their reference traces.
 func pooled(set []*series, v [][]float32, surSp [][]float64, dt float64) metrics.Report {
 	var pool metrics.Pool
-	for i, s := range set {
-		pool.Add(seriesRef(s, dt, v[i], surSp[i]))
-	}
+	addRollouts(&pool, set, v, surSp, dt)
 	return pool.Report()
+}
+
+// addRollouts adds rollouts (Vm v, spike times surSp) of set to pool, each
+// against its reference trace (spikes at their bins' middles).
+func addRollouts(pool *metrics.Pool, set []*series, v [][]float32, surSp [][]float64, dt float64) {
+	for i, s := range set {
+		ref, sur := make([]float64, len(s.v)), make([]float64, len(s.v))
+		var refSp []float64
+		for k := range s.v {
+			ref[k], sur[k] = float64(s.v[k]), float64(v[i][k])
+			if k < len(s.spike) && s.spike[k] > 0 {
+				refSp = append(refSp, (float64(k)+0.5)*dt)
+			}
+		}
+		pool.Add(ref, sur, dt, refSp, surSp[i], float64(len(s.v)-1)*dt)
+	}
 }
 
 // validate runs every validation trace free from rest (batched) and pools
@@ -886,8 +900,7 @@ func Recalibrate(dataDir, modelPath string, goal ReadoutGoal) (metrics.Report, e
 	if err := json.Unmarshal([]byte(m.Info["split"]), &split); err != nil || len(split.Validation) == 0 {
 		return metrics.Report{}, fmt.Errorf("%s: no validation split in the model's metadata", modelPath)
 	}
-	if st, err := json.Marshal(ds.Meta().Settings); err == nil && m.Info["dataset"] != "" &&
-		(m.Info["dataset"] != string(st) || m.Info[InfoMoreDatasets] != ds.moreSettings()) {
+	if !trainedOn(m, ds) {
 		return metrics.Report{}, fmt.Errorf("%s was trained on other data than %s (settings differ): recalibrate on the data it was trained on, folders in the same order", modelPath, dataDir)
 	}
 	set, err := load(ds, split.Validation, m.Arch.Inputs, m.Arch.Parts(), nil)

@@ -40,15 +40,19 @@ func runEvaluate(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dataSet := false
-	fs.Visit(func(f *flag.Flag) { dataSet = dataSet || f.Name == "data" })
-	if dataSet {
-		var clash []string
-		fs.Visit(func(f *flag.Flag) {
-			if f.Name == "cell" || f.Name == "tstop" || f.Name == "dt" || f.Name == "windows" {
-				clash = append(clash, "--"+f.Name)
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	// pick lists, as flags, those of names that were given.
+	pick := func(names ...string) (out []string) {
+		for _, n := range names {
+			if given[n] {
+				out = append(out, "--"+n)
 			}
-		})
+		}
+		return out
+	}
+	if given["data"] {
+		clash := pick("cell", "tstop", "dt", "windows")
 		if len(files) > 0 {
 			clash = append(clash, "event files")
 		}
@@ -57,13 +61,7 @@ func runEvaluate(args []string, stdout io.Writer) error {
 		}
 		return evaluateData(*modelArg, *dataArg, *splitArg, *maxTraces, *asJSON, stdout)
 	}
-	var dataOnly []string
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "split" || f.Name == "max-traces" {
-			dataOnly = append(dataOnly, "--"+f.Name)
-		}
-	})
-	if len(dataOnly) > 0 {
+	if dataOnly := pick("split", "max-traces"); len(dataOnly) > 0 {
 		return usagef("%s: only with --data", strings.Join(dataOnly, ", "))
 	}
 	if len(files) == 0 {
